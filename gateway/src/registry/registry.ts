@@ -1,0 +1,80 @@
+import type { SessionRecord, SessionState } from '../session/session-record.js';
+
+/**
+ * The shared state of the gateways: sessions, PINs, bearer tokens and counters.
+ * Two implementations (memory, redis) pass the same contract suite, registry.cases.ts.
+ *
+ * Every operation that must be atomic touches a single key (or keys with one Redis Cluster hash tag),
+ * so the same code runs on standalone Redis, Sentinel and Cluster.
+ * Expected outcomes (not found, wrong state) are values; a registry outage throws
+ * GatewayError('E_REGISTRY_UNAVAILABLE') quickly instead of hanging.
+ */
+export interface Registry {
+  readonly kind: 'memory' | 'redis';
+
+  /**
+   * Stores a new session under a PIN that no live session holds. `nextPin` is called for candidates until
+   * one is free (bounded attempts, then E_CAPACITY). The record's `pin` field is filled in by the registry.
+   */
+  createSession(record: Omit<SessionRecord, 'pin'>, nextPin: () => string): Promise<SessionRecord>;
+  getSession(guid: string): Promise<SessionRecord | null>;
+  /** The GUID of the live session that holds this PIN, if any. */
+  findGuidByPin(pin: string): Promise<string | null>;
+
+  /**
+   * Atomic compare-and-set. Applies `patch` only when the session exists, its state is one of
+   * `when.states`, and (if given) its orgId equals `when.orgId`. This is what makes pickup atomic:
+   * many racers, one `ok: true`.
+   */
+  updateSession(guid: string, when: UpdateCondition, patch: SessionPatch): Promise<UpdateResult>;
+
+  /** Waiting sessions of one organisation, oldest first. */
+  listWaiting(orgId: string): Promise<SessionRecord[]>;
+
+  /** Extends the lifetime of sessions this gateway still holds (so a crashed gateway leaves nothing stale). */
+  touchSessions(guids: readonly string[], ttlMs: number): Promise<void>;
+
+  putToken(tokenId: string, token: TokenRecord, ttlMs: number): Promise<void>;
+  getToken(tokenId: string): Promise<TokenRecord | null>;
+  deleteToken(tokenId: string): Promise<void>;
+
+  /**
+   * Counts one event under `key` in a fixed window of `windowMs` that starts with the first hit.
+   * Returns the count including this hit. Used for rate limits and login lockout.
+   */
+  hit(key: string, windowMs: number): Promise<number>;
+  /** Current count of `key` (0 when absent or expired). */
+  count(key: string): Promise<number>;
+  resetCounter(key: string): Promise<void>;
+
+  /** True while the registry answers. The gateway's /readyz reports it. */
+  isReady(): boolean;
+  close(): Promise<void>;
+}
+
+export interface UpdateCondition {
+  states: readonly SessionState[];
+  orgId?: string;
+}
+
+export interface SessionPatch {
+  set: Partial<Omit<SessionRecord, 'guid' | 'pin' | 'orgId' | 'createdBy' | 'createdAt'>>;
+  /** Free the PIN for reuse (pickup, close, expiry). */
+  releasePin?: boolean;
+  /** New time to live of the record, from now. */
+  ttlMs?: number;
+}
+
+export type UpdateResult =
+  | { ok: true; session: SessionRecord }
+  | { ok: false; reason: 'not_found' }
+  | { ok: false; reason: 'wrong_state' | 'wrong_org'; session: SessionRecord };
+
+/** A bearer token as stored: only its SHA-256 (the token id) is a key; the token itself is never stored. */
+export interface TokenRecord {
+  technicianId: string;
+  orgId: string;
+  /** Account's token epoch when issued; bumping the epoch revokes every older token of the account. */
+  epoch: number;
+  expiresAt: number;
+}

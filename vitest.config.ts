@@ -1,0 +1,12 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['gateway/**/*.test.ts', 'clients/**/*.test.ts', 'bench/**/*.test.ts', 'native/**/*.test.ts'],
+    testTimeout: 30_000,
+    hookTimeout: 30_000,
+    // Tests start real servers (redis-server, gateways); two cores, so keep parallelism modest.
+    maxWorkers: 2,
+    minWorkers: 1,
+  },
+});
