@@ -1,0 +1,36 @@
+import { isIPv4, isIPv6 } from 'node:net';
+
+/**
+ * The unit a per-source limit counts: an IPv4 address, or the /64 of an IPv6 address (one host usually
+ * owns a whole /64, so counting single IPv6 addresses would give an attacker 2^64 fresh budgets).
+ * IPv4-mapped IPv6 (`::ffff:192.0.2.1`, what a dual-stack socket reports) counts as the IPv4 address.
+ */
+export function sourceKey(address: string): string {
+  const ip = address.startsWith('[') && address.endsWith(']') ? address.slice(1, -1) : address;
+  if (isIPv4(ip)) return ip;
+  if (!isIPv6(ip)) return `other:${ip.slice(0, 64)}`;
+  const groups = expandIPv6(ip.split('%')[0]!);
+  if (groups.slice(0, 5).every((g) => g === 0) && groups[5] === 0xffff) {
+    return `${groups[6]! >> 8}.${groups[6]! & 255}.${groups[7]! >> 8}.${groups[7]! & 255}`;
+  }
+  return `${groups
+    .slice(0, 4)
+    .map((g) => g.toString(16))
+    .join(':')}::/64`;
+}
+
+function expandIPv6(ip: string): number[] {
+  let text = ip;
+  // A trailing dotted quad (::ffff:1.2.3.4) stands for the last two groups.
+  const v4 = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(text);
+  if (v4) {
+    const [a, b, c, d] = v4.slice(1).map(Number) as [number, number, number, number];
+    text = text.slice(0, v4.index) + `${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
+  }
+  const [head, tail] = text.split('::') as [string, string | undefined];
+  const parse = (s: string | undefined) => (s ? s.split(':').map((g) => parseInt(g, 16)) : []);
+  const h = parse(head);
+  const t = parse(tail);
+  const zeros = tail === undefined ? [] : new Array<number>(8 - h.length - t.length).fill(0);
+  return [...h, ...zeros, ...t];
+}
