@@ -1,0 +1,58 @@
+/**
+ * Every configuration option, once. The table drives flag parsing, environment variables, the optional
+ * JSON config file, validation and the README's option table (`npm run admin -- config-table` prints it).
+ */
+export type OptionType = 'string' | 'int' | 'enum' | 'list' | 'bool';
+
+export interface OptionSpec {
+  /** Key in the JSON config file and in GatewayConfig. */
+  key: string;
+  type: OptionType;
+  default: string | number | boolean | string[] | undefined;
+  description: string;
+  /** For int: inclusive bounds. */
+  min?: number;
+  max?: number;
+  /** For enum. */
+  values?: readonly string[];
+  /** Secret values are never printed (e.g. a Redis URL with a password). */
+  secret?: boolean;
+}
+
+/** Flag: --kebab-case; environment: RELAYDESK_SNAKE_CASE. */
+export const flagName = (key: string) => '--' + key.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase());
+export const envName = (key: string) => 'RELAYDESK_' + key.replace(/[A-Z]/g, (c) => '_' + c).toUpperCase();
+
+export const optionSpecs = [
+  { key: 'host', type: 'string', default: '0.0.0.0', description: 'Address the HTTPS/WSS listener binds to.' },
+  { key: 'port', type: 'int', default: 8443, min: 0, max: 65535, description: 'HTTPS + WSS port for customers and technicians (0 = pick a free port).' },
+  { key: 'adminHost', type: 'string', default: '127.0.0.1', description: 'Address of the admin listener (/metrics, /healthz, /readyz). Loopback by default; set 0.0.0.0 for Prometheus or Kubernetes probes.' },
+  { key: 'adminPort', type: 'int', default: 9464, min: 0, max: 65535, description: 'Admin port (0 = pick a free port).' },
+  { key: 'dataDir', type: 'string', default: './data', description: 'Folder for the self-signed CA, the gateway certificate and the technician file.' },
+  { key: 'publicNames', type: 'list', default: ['localhost', '127.0.0.1'], description: 'Host names and IP addresses put in the self-signed gateway certificate (comma-separated).' },
+  { key: 'tlsCert', type: 'string', default: undefined, description: 'PEM certificate (chain) of your own; with tlsKey, replaces the self-signed one.' },
+  { key: 'tlsKey', type: 'string', default: undefined, description: 'PEM private key for tlsCert.' },
+  { key: 'gatewayId', type: 'string', default: undefined, description: 'Name of this gateway in the cluster (default: a random id at each start).' },
+  { key: 'registry', type: 'enum', default: 'memory', values: ['memory', 'redis'], description: 'Where sessions, PINs and tokens live: in this process, or in Redis shared by many gateways.' },
+  { key: 'redisUrl', type: 'string', default: undefined, secret: true, description: 'redis:// or rediss:// URL of a standalone Redis (registry=redis).' },
+  { key: 'redisSentinels', type: 'list', default: [], description: 'host:port of Redis Sentinels (comma-separated); use with redisSentinelName.' },
+  { key: 'redisSentinelName', type: 'string', default: 'mymaster', description: 'Name of the Sentinel-monitored primary.' },
+  { key: 'redisClusterNodes', type: 'list', default: [], description: 'host:port seed nodes of a Redis Cluster (comma-separated).' },
+  { key: 'redisKeyPrefix', type: 'string', default: 'rd:', description: 'Prefix of every Redis key, so several deployments can share one Redis.' },
+  { key: 'accountStore', type: 'enum', default: 'auto', values: ['auto', 'file', 'redis'], description: 'Where technician accounts live: auto = redis when registry=redis, else a file in dataDir.' },
+  { key: 'sessionTtlSeconds', type: 'int', default: 3600, min: 60, max: 7 * 86400, description: 'How long a created session waits for a technician before it expires.' },
+  { key: 'idleTimeoutSeconds', type: 'int', default: 900, min: 10, max: 86400, description: 'An active session with no traffic either way for this long is closed.' },
+  { key: 'pinLength', type: 'int', default: 9, min: 6, max: 12, description: 'Digits in a session PIN.' },
+  { key: 'maxMessageBytes', type: 'int', default: 1 << 20, min: 1024, max: 64 << 20, description: 'Largest WebSocket message accepted; larger ones close the connection (code 1009).' },
+  { key: 'reliableQueueBytes', type: 'int', default: 8 << 20, min: 64 << 10, max: 512 << 20, description: 'Hard cap of reliable data queued for one slow receiver; past it the receiver is disconnected (4429).' },
+  { key: 'droppableQueueBytes', type: 'int', default: 512 << 10, min: 16 << 10, max: 64 << 20, description: 'Droppable messages (screen packets) are dropped while a receiver has more than this queued.' },
+  { key: 'tokenTtlSeconds', type: 'int', default: 3600, min: 60, max: 86400, description: 'Lifetime of a technician bearer token.' },
+  { key: 'maxFailedLogins', type: 'int', default: 5, min: 1, max: 100, description: 'Failed logins for one username before the account locks.' },
+  { key: 'lockoutSeconds', type: 'int', default: 900, min: 1, max: 86400, description: 'How long a locked account stays locked.' },
+  { key: 'pinGuessesPerAddress', type: 'int', default: 20, min: 1, max: 100000, description: 'Wrong PIN/GUID attempts allowed per source address per minute.' },
+  { key: 'pinGuessesGlobal', type: 'int', default: 2000, min: 1, max: 10000000, description: 'Wrong PIN/GUID attempts allowed across the gateway (the cluster with Redis) per minute.' },
+  { key: 'loginAttemptsPerAddress', type: 'int', default: 30, min: 1, max: 100000, description: 'Login attempts allowed per source address per minute.' },
+  { key: 'maxConnections', type: 'int', default: 100000, min: 1, max: 10000000, description: 'WebSocket connections this gateway accepts before answering E_CAPACITY.' },
+  { key: 'shutdownGraceSeconds', type: 'int', default: 10, min: 0, max: 600, description: 'On SIGTERM: how long to wait for parties to leave after telling them to reconnect.' },
+  { key: 'logLevel', type: 'enum', default: 'info', values: ['debug', 'info', 'warn', 'error'], description: 'Lowest level written to the JSON log on stdout.' },
+] as const satisfies readonly OptionSpec[];

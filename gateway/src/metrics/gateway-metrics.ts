@@ -1,0 +1,84 @@
+import client from 'prom-client';
+import type { DropReason } from '../relay/deliver.js';
+
+/**
+ * All gateway metrics on one prom-client Registry per gateway (not the global one), so several gateways
+ * can run in one test process. Label values are typed unions, so a metric label is never a free string.
+ */
+export function createGatewayMetrics(gatewayId: string) {
+  const registry = new client.Registry();
+  registry.setDefaultLabels({ gateway: gatewayId });
+  client.collectDefaultMetrics({ register: registry, prefix: 'relaydesk_process_' });
+  const m = {
+    registry,
+    transitions: new client.Counter({
+      name: 'relaydesk_session_transitions_total',
+      help: 'Session state changes, by new state and reason.',
+      labelNames: ['to', 'reason'] as const,
+      registers: [registry],
+    }),
+    liveSessions: new client.Gauge({
+      name: 'relaydesk_local_sessions',
+      help: 'Sessions with a party connected to this gateway, by state.',
+      labelNames: ['state'] as const,
+      registers: [registry],
+    }),
+    connections: new client.Gauge({
+      name: 'relaydesk_connections',
+      help: 'Open WebSocket connections, by role.',
+      labelNames: ['role'] as const,
+      registers: [registry],
+    }),
+    pairingSeconds: new client.Histogram({
+      name: 'relaydesk_pairing_seconds',
+      help: 'From the customer joining to a technician being paired with it (includes the wait for a technician).',
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5, 30, 120, 600],
+      registers: [registry],
+    }),
+    pickupSeconds: new client.Histogram({
+      name: 'relaydesk_pickup_seconds',
+      help: 'Gateway time to handle a pickup: token check, atomic claim, pairing.',
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+      registers: [registry],
+    }),
+    relayedMessages: new client.Counter({
+      name: 'relaydesk_relayed_messages_total',
+      help: 'Messages relayed between paired parties, by channel.',
+      labelNames: ['channel'] as const,
+      registers: [registry],
+    }),
+    relayedBytes: new client.Counter({
+      name: 'relaydesk_relayed_bytes_total',
+      help: 'Bytes relayed between paired parties, by channel.',
+      labelNames: ['channel'] as const,
+      registers: [registry],
+    }),
+    dropped: new client.Counter({
+      name: 'relaydesk_dropped_messages_total',
+      help: 'Messages not delivered, by reason.',
+      labelNames: ['reason'] as const,
+      registers: [registry],
+    }),
+    rejected: new client.Counter({
+      name: 'relaydesk_rejected_total',
+      help: 'Requests and messages refused with an error, by error code.',
+      labelNames: ['code'] as const,
+      registers: [registry],
+    }),
+    httpRequests: new client.Counter({
+      name: 'relaydesk_http_requests_total',
+      help: 'HTTP API requests, by route and status.',
+      labelNames: ['route', 'status'] as const,
+      registers: [registry],
+    }),
+    registryUp: new client.Gauge({
+      name: 'relaydesk_registry_up',
+      help: '1 while the session registry answers, else 0.',
+      registers: [registry],
+    }),
+  };
+  return m;
+}
+
+export type GatewayMetrics = ReturnType<typeof createGatewayMetrics>;
+export type { DropReason };

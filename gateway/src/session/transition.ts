@@ -1,0 +1,76 @@
+import type { Registry, UpdateResult } from '../registry/registry.js';
+import type { CloseReason, SessionRecord, SessionState } from './session-record.js';
+
+/**
+ * The allowed state changes. `waiting → created` is a customer who disconnected before pickup: the PIN
+ * stays valid until expiry so the customer can simply connect again.
+ */
+const allowedFrom: Record<SessionState, readonly SessionState[]> = {
+  created: ['waiting'],
+  waiting: ['created'],
+  active: ['waiting'],
+  closed: ['created', 'waiting', 'active'],
+  expired: ['created', 'waiting'],
+};
+
+export type TransitionReason = CloseReason | 'customer_joined' | 'customer_disconnected' | 'picked_up';
+
+export interface TransitionEvent {
+  guid: string;
+  to: SessionState;
+  reason: TransitionReason;
+  session: SessionRecord;
+}
+
+/** Hooks fired after each successful change, so metrics and audit never sit inline (see STYLE.md). */
+export type TransitionHook = (event: TransitionEvent) => void;
+
+export interface TransitionRequest {
+  reason: TransitionReason;
+  /** Narrower than the allowed set, e.g. pickup accepts only 'waiting'. */
+  from?: readonly SessionState[];
+  /** Only a session of this organisation may change (pickup by a technician). */
+  orgId?: string;
+  set?: Partial<Pick<SessionRecord, 'customerName' | 'technicianId' | 'customerGateway' | 'expiresAt'>>;
+  ttlMs?: number;
+}
+
+/** Sessions that are over linger briefly so late requests get E_SESSION_CLOSED rather than "not found". */
+const FINISHED_TTL_MS = 60_000;
+
+/** The one place session states change. Every change is an atomic compare-and-set in the registry. */
+export class SessionLifecycle {
+  constructor(
+    private readonly registry: Registry,
+    private readonly hooks: readonly TransitionHook[],
+    private readonly now: () => number,
+  ) {}
+
+  async transition(guid: string, to: SessionState, req: TransitionRequest): Promise<UpdateResult> {
+    const from = req.from ?? allowedFrom[to];
+    for (const state of from) {
+      if (!allowedFrom[to].includes(state)) throw new Error(`bug: transition ${state} → ${to} is not allowed`);
+    }
+    const finished = to === 'closed' || to === 'expired';
+    const result = await this.registry.updateSession(
+      guid,
+      { states: from, orgId: req.orgId },
+      {
+        set: {
+          ...req.set,
+          state: to,
+          updatedAt: this.now(),
+          ...(finished ? { closeReason: req.reason as CloseReason } : {}),
+        },
+        // The PIN is spent once a technician has the session or it is over.
+        releasePin: to === 'active' || finished,
+        ttlMs: req.ttlMs ?? (finished ? FINISHED_TTL_MS : undefined),
+      },
+    );
+    if (result.ok) {
+      const event: TransitionEvent = { guid, to, reason: req.reason, session: result.session };
+      for (const hook of this.hooks) hook(event);
+    }
+    return result;
+  }
+}
