@@ -15,6 +15,8 @@ export interface Registry {
   /**
    * Stores a new session under a PIN that no live session holds. `nextPin` is called for candidates until
    * one is free (bounded attempts, then E_CAPACITY). The record's `pin` field is filled in by the registry.
+   * The stored session (and its PIN) vanish at `record.expiresAt` unless a patch's ttlMs or touchSessions
+   * moves that lifetime; the `expiresAt` field itself is caller data and only changes through a patch.
    */
   createSession(record: Omit<SessionRecord, 'pin'>, nextPin: () => string): Promise<SessionRecord>;
   getSession(guid: string): Promise<SessionRecord | null>;
@@ -31,7 +33,10 @@ export interface Registry {
   /** Waiting sessions of one organisation, oldest first. */
   listWaiting(orgId: string): Promise<SessionRecord[]>;
 
-  /** Extends the lifetime of sessions this gateway still holds (so a crashed gateway leaves nothing stale). */
+  /**
+   * Extends the lifetime of sessions this gateway still holds (so a crashed gateway leaves nothing stale):
+   * each lives at least `ttlMs` from now. Never shortens a lifetime; unknown GUIDs are ignored.
+   */
   touchSessions(guids: readonly string[], ttlMs: number): Promise<void>;
 
   putToken(tokenId: string, token: TokenRecord, ttlMs: number): Promise<void>;
@@ -49,8 +54,15 @@ export interface Registry {
 
   /** True while the registry answers. The gateway's /readyz reports it. */
   isReady(): boolean;
+  /**
+   * Calls `listener` on every change of isReady() (not for the current state), so the gateway can log and
+   * count outages without polling. Returns a function that removes the listener.
+   */
+  onReadyChange?(listener: ReadyListener): () => void;
   close(): Promise<void>;
 }
+
+export type ReadyListener = (ready: boolean) => void;
 
 export interface UpdateCondition {
   states: readonly SessionState[];
@@ -61,7 +73,7 @@ export interface SessionPatch {
   set: Partial<Omit<SessionRecord, 'guid' | 'pin' | 'orgId' | 'createdBy' | 'createdAt'>>;
   /** Free the PIN for reuse (pickup, close, expiry). */
   releasePin?: boolean;
-  /** New time to live of the record, from now. */
+  /** New time to live of the record (and of its PIN while held), from now; replaces the old one. */
   ttlMs?: number;
 }
 
