@@ -1,9 +1,8 @@
 // Test-only: the counter and token parts of a Registry, in memory, on an injected clock.
 // TODO: switch the auth tests to registry/memory-registry.ts once it lands.
 import type { Clock } from '../clock.js';
-import type { Registry, TokenRecord } from '../registry/registry.js';
-
-export type AuthRegistry = Pick<Registry, 'hit' | 'count' | 'resetCounter' | 'putToken' | 'getToken' | 'deleteToken'>;
+import type { TokenRecord } from '../registry/registry.js';
+import type { AuthRegistry } from './auth-service.js';
 
 export function createTestRegistry(clock: Clock): AuthRegistry & { tokenIds(): string[] } {
   const counters = new Map<string, { n: number; until: number }>();
