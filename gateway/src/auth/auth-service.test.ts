@@ -8,12 +8,14 @@ import { account } from './account-store.cases.js';
 import { AuthService, type AuthOptions } from './auth-service.js';
 import { FileAccountStore } from './file-account-store.js';
 import { hashPassword } from './password.js';
-import { createTestRegistry } from './test-registry.js';
+import { MemoryRegistry } from '../registry/memory-registry.js';
 
 // Cheap scrypt for the suite; the timing test below uses the real default cost.
 const fast = { N: 2 ** 10, r: 8, p: 1 };
 const ip = '192.0.2.10';
 let dirs: string[] = [];
+let registries: MemoryRegistry[] = [];
+const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
 async function setup(options: AuthOptions = {}, scrypt = fast) {
   let now = 1_800_000_000_000;
@@ -22,7 +24,8 @@ async function setup(options: AuthOptions = {}, scrypt = fast) {
   dirs.push(dataDir);
   const accounts = new FileAccountStore({ dataDir });
   await accounts.create(account({ id: 'tech-1', username: 'alice', passwordHash: await hashPassword('right-password', scrypt) }));
-  const registry = createTestRegistry(clock);
+  const registry = new MemoryRegistry({ clock });
+  registries.push(registry);
   const lines: string[] = [];
   const log = createLogger({ level: 'debug', write: (l) => lines.push(l) });
   const auth = new AuthService({ accounts, registry, clock, log }, { scryptParams: scrypt, ...options });
@@ -33,7 +36,9 @@ async function setup(options: AuthOptions = {}, scrypt = fast) {
 
 afterEach(async () => {
   await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
+  await Promise.all(registries.map((r) => r.close()));
   dirs = [];
+  registries = [];
 });
 
 describe('AuthService.login', () => {
@@ -72,7 +77,8 @@ describe('AuthService.login', () => {
   it('stores only the SHA-256 of the token in the registry', async () => {
     const { auth, registry } = await setup();
     const { token } = await auth.login('alice', 'right-password', ip);
-    expect(registry.tokenIds()).toEqual([createHash('sha256').update(token).digest('hex')]);
+    expect(await registry.getToken(sha256(token))).toMatchObject({ technicianId: 'tech-1', orgId: 'acme', epoch: 0 });
+    expect(await registry.getToken(token)).toBeNull();
   });
 
   it('logs neither the password nor the token', async () => {
@@ -152,14 +158,9 @@ describe('AuthService per-source limit', () => {
 
 describe('AuthService tokens', () => {
   it('authenticates a fresh token', async () => {
-    const { auth, registry } = await setup();
+    const { auth } = await setup();
     const { token } = await auth.login('alice', 'right-password', ip);
-    expect(await auth.authenticate(token)).toEqual({
-      technicianId: 'tech-1',
-      orgId: 'acme',
-      username: 'alice',
-      tokenId: registry.tokenIds()[0],
-    });
+    expect(await auth.authenticate(token)).toEqual({ technicianId: 'tech-1', orgId: 'acme', username: 'alice', tokenId: sha256(token) });
   });
 
   it('refuses an expired token', async () => {

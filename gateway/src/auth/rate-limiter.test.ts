@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { RateLimiter } from './rate-limiter.js';
-import { createTestRegistry } from './test-registry.js';
+import { MemoryRegistry } from '../registry/memory-registry.js';
 
 function setup(options: Partial<ConstructorParameters<typeof RateLimiter>[0]> = {}) {
   let now = 1_000_000;
   const clock = () => now;
-  const registry = createTestRegistry(clock);
+  const registry = new MemoryRegistry({ clock });
   const limiter = new RateLimiter({ registry, name: 'pin', perSource: { limit: 3, windowMs: 60_000 }, ...options });
   return { limiter, advance: (ms: number) => (now += ms) };
 }
@@ -53,7 +53,7 @@ describe('RateLimiter', () => {
   });
 
   it('rejects bad configuration loudly', () => {
-    const registry = createTestRegistry(() => 0);
+    const registry = new MemoryRegistry({ clock: () => 0 });
     expect(() => new RateLimiter({ registry, name: 'pin' })).toThrow(/perSource, global/);
     expect(() => new RateLimiter({ registry, name: 'pin', perSource: { limit: 0, windowMs: 1000 } })).toThrow(/limit/);
     expect(() => new RateLimiter({ registry, name: 'pin', global: { limit: 5, windowMs: -1 } })).toThrow(/windowMs/);
