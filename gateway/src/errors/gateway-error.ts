@@ -5,6 +5,7 @@
 export const errorCodes = {
   // Input
   E_BAD_REQUEST: { http: 400, close: 4400, message: 'the request is malformed' },
+  E_NOT_FOUND: { http: 404, close: 4404, message: 'no such endpoint' },
   E_BAD_MESSAGE: { http: 400, close: 4400, message: 'the message is malformed' },
   E_UNKNOWN_TYPE: { http: 400, close: 4400, message: 'unknown message type' },
   E_MESSAGE_TOO_LARGE: { http: 413, close: 4413, message: 'the message is too large' },

@@ -1,5 +1,6 @@
 import { GatewayError } from '../errors/gateway-error.js';
 import type { Registry } from '../registry/registry.js';
+import { sourceKey } from '../auth/source-key.js';
 
 const WINDOW_MS = 60_000;
 
@@ -25,4 +26,4 @@ export class PinGuard {
 }
 
 const GLOBAL_KEY = 'pinfail:all';
-const addressKey = (ip: string) => 'pinfail:ip:' + ip;
+const addressKey = (ip: string) => 'pinfail:src:' + sourceKey(ip);

@@ -1,4 +1,5 @@
 import type { Registry, UpdateResult } from '../registry/registry.js';
+import { newPin, newSessionGuid } from './identifiers.js';
 import type { CloseReason, SessionRecord, SessionState } from './session-record.js';
 
 /**
@@ -13,7 +14,7 @@ const allowedFrom: Record<SessionState, readonly SessionState[]> = {
   expired: ['created', 'waiting'],
 };
 
-export type TransitionReason = CloseReason | 'customer_joined' | 'customer_disconnected' | 'picked_up';
+export type TransitionReason = CloseReason | 'created' | 'customer_joined' | 'customer_disconnected' | 'picked_up';
 
 export interface TransitionEvent {
   guid: string;
@@ -45,6 +46,18 @@ export class SessionLifecycle {
     private readonly hooks: readonly TransitionHook[],
     private readonly now: () => number,
   ) {}
+
+  /** A technician opens a session: fresh GUID, a PIN no live session holds, an expiry. */
+  async create(req: { orgId: string; technicianId: string; ttlMs: number; pinDigits: number }): Promise<SessionRecord> {
+    const now = this.now();
+    const session = await this.registry.createSession(
+      { guid: newSessionGuid(), orgId: req.orgId, createdBy: req.technicianId, state: 'created', createdAt: now, updatedAt: now, expiresAt: now + req.ttlMs },
+      () => newPin(req.pinDigits),
+    );
+    const event: TransitionEvent = { guid: session.guid, to: 'created', reason: 'created', session };
+    for (const hook of this.hooks) hook(event);
+    return session;
+  }
 
   async transition(guid: string, to: SessionState, req: TransitionRequest): Promise<UpdateResult> {
     const from = req.from ?? allowedFrom[to];

@@ -1,0 +1,36 @@
+import type { HttpResult, SocketLike, Transport } from './transport.js';
+
+/**
+ * Browser transport: fetch and the built-in WebSocket. Certificate trust is the browser's: install the
+ * relaydesk CA (or use a certificate of a public CA) on technicians' machines.
+ */
+export function browserTransport(baseUrl: string): Transport {
+  const base = new URL(baseUrl);
+  const wsBase = `${base.protocol === 'https:' ? 'wss' : 'ws'}://${base.host}`;
+  return {
+    async request(method, path, body, token): Promise<HttpResult> {
+      const res = await fetch(new URL(path, base), {
+        method,
+        headers: {
+          ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+        },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      const text = await res.text();
+      let parsed: unknown = undefined;
+      if (text) {
+        try {
+          parsed = JSON.parse(text);
+        } catch {
+          parsed = text;
+        }
+      }
+      return { status: res.status, body: parsed };
+    },
+    connect(path) {
+      const Ws = (globalThis as unknown as { WebSocket: new (url: string) => SocketLike }).WebSocket;
+      return new Ws(wsBase + path);
+    },
+  };
+}

@@ -1,0 +1,70 @@
+import https from 'node:https';
+import WebSocket from 'ws';
+import type { HttpResult, SocketLike, Transport } from './transport.js';
+
+export interface NodeTransportOptions {
+  /** e.g. https://gateway.example:8443 */
+  baseUrl: string;
+  /** PEM of the CA to trust (pin). Without it, the system's CAs are used. */
+  ca?: string | Buffer;
+  /** Source address for outgoing connections (load generators spread these over 127.0.0.0/8). */
+  localAddress?: string;
+  /** Largest message accepted from the gateway. */
+  maxPayload?: number;
+}
+
+/** Node transport: node:https with keep-alive for the API, `ws` for WebSockets; TLS verified against `ca`. */
+export function nodeTransport(options: NodeTransportOptions): Transport & { close(): void } {
+  const base = new URL(options.baseUrl);
+  if (base.protocol !== 'https:') throw new Error(`relaydesk: baseUrl must be https:// (got ${options.baseUrl})`);
+  const agent = new https.Agent({ keepAlive: true, ca: options.ca, localAddress: options.localAddress, maxSockets: 64 });
+  const wsBase = `wss://${base.host}`;
+  return {
+    request(method, path, body, token) {
+      return new Promise<HttpResult>((resolve, reject) => {
+        const payload = body === undefined ? undefined : JSON.stringify(body);
+        const req = https.request(
+          new URL(path, base),
+          {
+            method,
+            agent,
+            headers: {
+              ...(payload ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {}),
+              ...(token ? { authorization: `Bearer ${token}` } : {}),
+            },
+          },
+          (res) => {
+            const chunks: Buffer[] = [];
+            res.on('data', (c: Buffer) => chunks.push(c));
+            res.on('end', () => {
+              const text = Buffer.concat(chunks).toString('utf8');
+              let parsed: unknown = undefined;
+              if (text) {
+                try {
+                  parsed = JSON.parse(text);
+                } catch {
+                  parsed = text;
+                }
+              }
+              resolve({ status: res.statusCode ?? 0, body: parsed });
+            });
+            res.on('error', reject);
+          },
+        );
+        req.on('error', reject);
+        req.end(payload);
+      });
+    },
+    connect(path) {
+      return new WebSocket(wsBase + path, {
+        ca: options.ca,
+        localAddress: options.localAddress,
+        perMessageDeflate: false,
+        maxPayload: options.maxPayload ?? 64 << 20,
+      }) as unknown as SocketLike;
+    },
+    close() {
+      agent.destroy();
+    },
+  };
+}

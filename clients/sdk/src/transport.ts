@@ -1,0 +1,24 @@
+/** What the SDK needs from a platform: one JSON request and one WebSocket. Node and browsers differ here only. */
+export interface Transport {
+  request(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown, token?: string): Promise<HttpResult>;
+  connect(path: string): SocketLike;
+}
+
+export interface HttpResult {
+  status: number;
+  body: unknown;
+}
+
+/** The subset of the WHATWG WebSocket that both `ws` and browsers provide. */
+export interface SocketLike {
+  binaryType: string;
+  readonly readyState: number;
+  send(data: string | ArrayBufferView | ArrayBuffer): void;
+  close(code?: number, reason?: string): void;
+  onopen: ((ev: unknown) => void) | null;
+  onmessage: ((ev: { data: unknown }) => void) | null;
+  onclose: ((ev: { code: number; reason: string }) => void) | null;
+  onerror: ((ev: unknown) => void) | null;
+  /** Bytes queued for sending (browser WebSocket and `ws` both have it). */
+  readonly bufferedAmount: number;
+}

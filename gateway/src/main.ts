@@ -1,0 +1,48 @@
+/**
+ * `npm start`: one gateway. With no options it runs the embedded default: in-memory registry,
+ * technicians in ./data/technicians.json, a self-signed CA in ./data/tls.
+ */
+import { ConfigError, loadConfig } from './config/load-config.js';
+import { createLogger } from './log/logger.js';
+import { startGateway } from './server/gateway.js';
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig({ argv: process.argv.slice(2), env: process.env });
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`relaydesk: ${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const log = createLogger({ level: config.logLevel });
+  let gateway;
+  try {
+    gateway = await startGateway(config, { log });
+  } catch (err) {
+    process.stderr.write(`relaydesk: cannot start: ${(err as Error).message}\n`);
+    process.exit(1);
+  }
+  process.stderr.write(
+    `relaydesk gateway ${config.gatewayId} on https://${config.host}:${gateway.port} (admin http://${config.adminHost}:${gateway.adminPort})\n` +
+      `CA fingerprint (SHA-256), for clients to pin: ${gateway.caFingerprint}\n`,
+  );
+  let signals = 0;
+  const onSignal = (signal: string) => {
+    if (++signals > 1) process.exit(1); // a second Ctrl-C means "now"
+    log.info('gateway.signal', { signal });
+    gateway.stop().then(
+      () => process.exit(0),
+      (err) => {
+        log.error('gateway.stop_failed', { err });
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => onSignal('SIGTERM'));
+  process.on('SIGINT', () => onSignal('SIGINT'));
+}
+
+void main();

@@ -1,0 +1,18 @@
+import { parseHostPorts, type GatewayConfig } from '../config/load-config.js';
+import type { Logger } from '../log/logger.js';
+import { MemoryRegistry } from './memory-registry.js';
+import { connectRedisRegistry } from './redis-registry.js';
+import type { Registry } from './registry.js';
+
+/** The registry the configuration asks for. Redis that cannot be reached at start-up is an error here. */
+export async function openRegistry(config: GatewayConfig, log: Logger): Promise<Registry> {
+  if (config.registry === 'memory') return new MemoryRegistry();
+  return connectRedisRegistry({
+    url: config.redisUrl,
+    sentinels: config.redisSentinels.length ? parseHostPorts(config.redisSentinels) : undefined,
+    sentinelName: config.redisSentinelName,
+    clusterNodes: config.redisClusterNodes.length ? parseHostPorts(config.redisClusterNodes) : undefined,
+    keyPrefix: config.redisKeyPrefix,
+    log,
+  });
+}

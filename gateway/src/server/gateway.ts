@@ -1,0 +1,215 @@
+import { createRequire } from 'node:module';
+import uws from 'uWebSockets.js';
+import { openAccountStore } from '../auth/open-account-store.js';
+import { AuthService } from '../auth/auth-service.js';
+import { systemClock, type Clock } from '../clock.js';
+import type { GatewayConfig } from '../config/load-config.js';
+import { createLogger, type Logger } from '../log/logger.js';
+import { createGatewayMetrics, type GatewayMetrics } from '../metrics/gateway-metrics.js';
+import { ensureGatewayTls, gatewayTlsCiphers } from '../pki/gateway-tls.js';
+import { openRegistry } from '../registry/open-registry.js';
+import type { Registry } from '../registry/registry.js';
+import { SessionRelay } from '../relay/session-relay.js';
+import { newParty, type Party } from '../relay/party.js';
+import { PinGuard } from '../session/pin-guard.js';
+import { SessionLifecycle, type TransitionHook } from '../session/transition.js';
+import { createAdminApp } from './admin-server.js';
+import { registerHttpApi } from './http-api.js';
+import { remoteAddress, writeReply } from './http-io.js';
+import { listen } from './listen.js';
+
+const version: string = createRequire(import.meta.url)('../../../package.json').version;
+
+/** Control traffic and API bodies are small; this bounds what one HTTP request may make us buffer. */
+const MAX_HTTP_BODY_BYTES = 64 * 1024;
+const HELLO_TIMEOUT_MS = 10_000;
+/** uWS closes a socket silent this long (it pings first), so dead peers are found without our help. */
+const SOCKET_IDLE_SECONDS = 60;
+
+export interface RunningGateway {
+  readonly config: GatewayConfig;
+  readonly port: number;
+  readonly adminPort: number;
+  /** SHA-256 fingerprint of the CA that issued the gateway certificate (what clients pin). */
+  readonly caFingerprint: string;
+  readonly caPem: string | undefined;
+  readonly registry: Registry;
+  readonly metrics: GatewayMetrics;
+  /** Drain: stop accepting, ask parties to reconnect, wait up to `graceMs`, close the rest. Safe to call twice. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+export interface GatewayDeps {
+  log?: Logger;
+  now?: Clock;
+}
+
+/** Starts one gateway: registry, accounts, TLS, the HTTPS/WSS listener and the admin listener. */
+export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}): Promise<RunningGateway> {
+  const log = (deps.log ?? createLogger({ level: config.logLevel })).child({ gateway: config.gatewayId });
+  const now = deps.now ?? systemClock;
+  const metrics = createGatewayMetrics(config.gatewayId);
+
+  const registry = await openRegistry(config, log);
+  const cleanups: (() => Promise<void> | void)[] = [() => registry.close()];
+  try {
+    metrics.registryUp.set(registry.isReady() ? 1 : 0);
+    registry.onReadyChange?.((ready) => {
+      metrics.registryUp.set(ready ? 1 : 0);
+      (ready ? log.info : log.error)(ready ? 'registry.up' : 'registry.down', { kind: registry.kind });
+    });
+
+    const accounts = await openAccountStore(config, registry);
+    cleanups.push(() => accounts.close());
+    const auth = new AuthService(
+      { accounts, registry, clock: now, log },
+      {
+        tokenTtlMs: config.tokenTtlSeconds * 1000,
+        maxFailedLogins: config.maxFailedLogins,
+        lockoutMs: config.lockoutSeconds * 1000,
+        loginPerSource: { limit: config.loginAttemptsPerAddress, windowMs: 60_000 },
+      },
+    );
+
+    const tls = await ensureGatewayTls({
+      dataDir: config.dataDir,
+      hostnames: config.publicNames,
+      certFile: config.tlsCert,
+      keyFile: config.tlsKey,
+      log,
+    });
+
+    const hooks: TransitionHook[] = [
+      (e) => metrics.transitions.inc({ to: e.to, reason: e.reason }),
+      (e) =>
+        log.info('session.transition', {
+          guid: e.guid,
+          to: e.to,
+          reason: e.reason,
+          orgId: e.session.orgId,
+          technicianId: e.session.technicianId ?? e.session.createdBy,
+        }),
+    ];
+    const lifecycle = new SessionLifecycle(registry, hooks, now);
+    const relay = new SessionRelay(
+      {
+        registry,
+        lifecycle,
+        authenticate: async (token) => {
+          const p = await auth.authenticate(token);
+          return { technicianId: p.technicianId, orgId: p.orgId, username: p.username };
+        },
+        pinGuard: new PinGuard(registry, { perAddress: config.pinGuessesPerAddress, global: config.pinGuessesGlobal }),
+        metrics,
+        log,
+        now,
+      },
+      {
+        gatewayId: config.gatewayId,
+        idleTimeoutMs: config.idleTimeoutSeconds * 1000,
+        helloTimeoutMs: HELLO_TIMEOUT_MS,
+        activeTtlMs: Math.max(120_000, config.idleTimeoutSeconds * 2000),
+        reliableQueueBytes: config.reliableQueueBytes,
+        droppableQueueBytes: config.droppableQueueBytes,
+      },
+    );
+
+    let draining = false;
+    const app = uws.SSLApp({ cert_file_name: tls.certFile, key_file_name: tls.keyFile, ssl_ciphers: gatewayTlsCiphers });
+    const wsBehavior = (role: Party['role']): uws.WebSocketBehavior<Party> => ({
+      maxPayloadLength: config.maxMessageBytes,
+      // Above our own reliable cap, so uWS never drops silently before deliver() has decided (relay/deliver.ts).
+      maxBackpressure: config.reliableQueueBytes + config.maxMessageBytes,
+      closeOnBackpressureLimit: 0,
+      idleTimeout: SOCKET_IDLE_SECONDS,
+      sendPingsAutomatically: true,
+      upgrade: (res, req, context) => {
+        const refusal = draining ? 'E_SHUTTING_DOWN' : relay.connectionCount >= config.maxConnections ? 'E_CAPACITY' : null;
+        if (refusal) {
+          metrics.rejected.inc({ code: refusal });
+          writeReply(res, { status: 503, body: { error: { code: refusal, message: 'reconnect later or elsewhere' } } });
+          return;
+        }
+        res.upgrade(
+          newParty(role, remoteAddress(res), now()),
+          req.getHeader('sec-websocket-key'),
+          req.getHeader('sec-websocket-protocol'),
+          req.getHeader('sec-websocket-extensions'),
+          context,
+        );
+      },
+      open: (ws) => relay.onOpen(ws),
+      message: (ws, data, isBinary) => relay.onMessage(ws, data, isBinary),
+      close: (ws) => relay.onClose(ws),
+    });
+    app.ws('/v1/customer', wsBehavior('customer'));
+    app.ws('/v1/technician', wsBehavior('technician'));
+    registerHttpApi(app, {
+      metrics,
+      log,
+      maxBodyBytes: MAX_HTTP_BODY_BYTES,
+      auth: {
+        login: (u, p, ip) => auth.login(u, p, ip),
+        authenticate: async (token) => auth.authenticate(token),
+        logout: (token) => auth.logout(token),
+      },
+      registry,
+      lifecycle,
+      relay,
+      gatewayId: config.gatewayId,
+      version,
+      sessionTtlMs: config.sessionTtlSeconds * 1000,
+      pinDigits: config.pinLength,
+    });
+
+    const ticker = setInterval(() => relay.tick(), 1000);
+    cleanups.push(() => clearInterval(ticker));
+
+    const main = await listen(app, config.host, config.port, 'gateway listener');
+    let accepting = true;
+    const stopAccepting = () => {
+      if (accepting) uws.us_listen_socket_close(main.socket);
+      accepting = false;
+    };
+    cleanups.push(stopAccepting);
+    const admin = await listen(
+      createAdminApp(metrics, {
+        ready: () => {
+          const checks = { registry: registry.isReady(), accepting: !draining };
+          return { ready: checks.registry && checks.accepting, checks };
+        },
+      }),
+      config.adminHost,
+      config.adminPort,
+      'admin listener',
+    );
+    cleanups.push(() => uws.us_listen_socket_close(admin.socket));
+
+    log.info('gateway.started', {
+      version,
+      port: main.port,
+      adminPort: admin.port,
+      registry: registry.kind,
+      caFingerprint: tls.caFingerprint,
+    });
+
+    let stopping: Promise<void> | undefined;
+    const stop = (graceMs = config.shutdownGraceSeconds * 1000): Promise<void> =>
+      (stopping ??= (async () => {
+        draining = true;
+        log.info('gateway.draining', { connections: relay.connectionCount, graceMs });
+        stopAccepting();
+        relay.announceShutdown();
+        const deadline = Date.now() + graceMs;
+        while (relay.connectionCount > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+        relay.closeAll();
+        for (const cleanup of cleanups.reverse()) await cleanup();
+        log.info('gateway.stopped', {});
+      })());
+
+    return { config, port: main.port, adminPort: admin.port, caFingerprint: tls.caFingerprint, caPem: tls.caPem, registry, metrics, stop };
+  } catch (err) {
+    for (const cleanup of cleanups.reverse()) await cleanup();
+    throw err;
+  }
+}

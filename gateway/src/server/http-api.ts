@@ -1,0 +1,128 @@
+import type { TemplatedApp } from 'uWebSockets.js';
+import { GatewayError } from '../errors/gateway-error.js';
+import { PROTOCOL_VERSION } from '../protocol/envelope.js';
+import type { Registry } from '../registry/registry.js';
+import type { SessionRelay, TechnicianIdentity } from '../relay/session-relay.js';
+import type { SessionRecord } from '../session/session-record.js';
+import type { SessionLifecycle } from '../session/transition.js';
+import { bearerToken, field, route, writeReply, type HttpDeps, type RequestContext } from './http-io.js';
+
+export interface LoginResult {
+  token: string;
+  expiresAt: number;
+  technician: { id: string; username: string; displayName: string; orgId: string };
+}
+
+/** The part of the auth service the API needs. */
+export interface ApiAuth {
+  login(username: string, password: string, sourceIp: string): Promise<LoginResult>;
+  authenticate(bearerToken: string): Promise<TechnicianIdentity>;
+  logout(bearerToken: string): Promise<void>;
+}
+
+export interface ApiDeps extends HttpDeps {
+  auth: ApiAuth;
+  registry: Registry;
+  lifecycle: SessionLifecycle;
+  relay: SessionRelay;
+  gatewayId: string;
+  version: string;
+  sessionTtlMs: number;
+  pinDigits: number;
+}
+
+const GUID = /^[0-9a-f]{32}$/;
+
+/** The HTTP API (docs/protocol.md). Technicians authenticate with `Authorization: Bearer <token>`. */
+export function registerHttpApi(app: TemplatedApp, deps: ApiDeps): void {
+  const technician = (ctx: RequestContext) => deps.auth.authenticate(bearerToken(ctx.authorization));
+
+  /** A session of the caller's organisation; another organisation's is "not found", never "forbidden". */
+  const ownSession = async (ctx: RequestContext): Promise<{ who: TechnicianIdentity; session: SessionRecord }> => {
+    const who = await technician(ctx);
+    const guid = ctx.params[0]!;
+    const session = GUID.test(guid) ? await deps.registry.getSession(guid) : null;
+    if (!session || session.orgId !== who.orgId) throw new GatewayError('E_SESSION_NOT_FOUND');
+    return { who, session };
+  };
+
+  route(app, 'post', '/v1/auth/login', 'login', async (ctx) => {
+    const body = await ctx.body;
+    const result = await deps.auth.login(field(body, 'username', { max: 64 }), field(body, 'password', { max: 1024 }), ctx.remoteIp);
+    return { status: 200, body: result };
+  }, deps);
+
+  route(app, 'post', '/v1/auth/logout', 'logout', async (ctx) => {
+    await deps.auth.logout(bearerToken(ctx.authorization));
+    return { status: 204 };
+  }, deps);
+
+  route(app, 'post', '/v1/sessions', 'create_session', async (ctx) => {
+    const who = await technician(ctx);
+    const body = await ctx.body;
+    const ttlSeconds = (body as { ttlSeconds?: unknown } | undefined)?.ttlSeconds;
+    const maxSeconds = deps.sessionTtlMs / 1000;
+    if (ttlSeconds !== undefined && (!Number.isInteger(ttlSeconds) || (ttlSeconds as number) < 60 || (ttlSeconds as number) > maxSeconds)) {
+      throw new GatewayError('E_BAD_REQUEST', `"ttlSeconds" must be a whole number from 60 to ${maxSeconds}`);
+    }
+    const session = await deps.lifecycle.create({
+      orgId: who.orgId,
+      technicianId: who.technicianId,
+      ttlMs: ttlSeconds === undefined ? deps.sessionTtlMs : (ttlSeconds as number) * 1000,
+      pinDigits: deps.pinDigits,
+    });
+    return { status: 201, body: { guid: session.guid, pin: session.pin, state: session.state, expiresAt: session.expiresAt } };
+  }, deps);
+
+  route(app, 'get', '/v1/sessions/waiting', 'list_waiting', async (ctx) => {
+    const who = await technician(ctx);
+    const waiting = await deps.registry.listWaiting(who.orgId);
+    return {
+      status: 200,
+      body: { sessions: waiting.map((s) => ({ guid: s.guid, customerName: s.customerName, waitingSince: s.updatedAt, expiresAt: s.expiresAt, createdBy: s.createdBy })) },
+    };
+  }, deps);
+
+  route(app, 'get', '/v1/sessions/:guid', 'get_session', async (ctx) => {
+    const { session } = await ownSession(ctx);
+    return { status: 200, body: publicView(session) };
+  }, deps);
+
+  route(app, 'del', '/v1/sessions/:guid', 'revoke_session', async (ctx) => {
+    const { session } = await ownSession(ctx);
+    // Parties connected here are told and disconnected; the registry change covers everyone else.
+    if (!deps.relay.revoke(session.guid)) {
+      const result = await deps.lifecycle.transition(session.guid, 'closed', { reason: 'revoked', from: ['created', 'waiting', 'active'] });
+      if (!result.ok && result.reason !== 'not_found' && result.session.state !== 'closed' && result.session.state !== 'expired') {
+        throw new GatewayError('E_SESSION_CLOSED');
+      }
+    }
+    return { status: 200, body: { guid: session.guid, state: 'closed' } };
+  }, deps);
+
+  route(app, 'get', '/v1/info', 'info', async () => ({
+    status: 200,
+    body: { name: 'relaydesk', version: deps.version, protocol: PROTOCOL_VERSION, gatewayId: deps.gatewayId },
+  }), deps);
+
+  app.any('/*', (res) => {
+    const e = new GatewayError('E_NOT_FOUND');
+    deps.metrics.httpRequests.inc({ route: 'unknown', status: '404' });
+    writeReply(res, { status: e.httpStatus, body: { error: { code: e.code, message: e.message } } });
+  });
+}
+
+/** What a technician may see of a session. The PIN only while it is still the way in. */
+function publicView(s: SessionRecord) {
+  return {
+    guid: s.guid,
+    state: s.state,
+    pin: s.state === 'created' || s.state === 'waiting' ? s.pin : undefined,
+    customerName: s.customerName,
+    technicianId: s.technicianId,
+    createdBy: s.createdBy,
+    createdAt: s.createdAt,
+    expiresAt: s.expiresAt,
+    closeReason: s.closeReason,
+  };
+}

@@ -1,0 +1,136 @@
+import type { HttpRequest, HttpResponse, TemplatedApp } from 'uWebSockets.js';
+import { GatewayError, asGatewayError } from '../errors/gateway-error.js';
+import type { Logger } from '../log/logger.js';
+import type { GatewayMetrics } from '../metrics/gateway-metrics.js';
+
+/** What a route handler sees: everything is copied out of uWS's stack-allocated request first. */
+export interface RequestContext {
+  params: string[];
+  query: string;
+  authorization: string;
+  remoteIp: string;
+  /** The JSON body (undefined when empty). Rejects with E_BAD_REQUEST / E_MESSAGE_TOO_LARGE. */
+  body: Promise<unknown>;
+}
+
+export interface Reply {
+  status: number;
+  body?: unknown;
+}
+
+export type RouteHandler = (ctx: RequestContext) => Promise<Reply>;
+
+export interface HttpDeps {
+  metrics: GatewayMetrics;
+  log: Logger;
+  maxBodyBytes: number;
+}
+
+const statusText: Record<number, string> = {
+  200: '200 OK', 201: '201 Created', 204: '204 No Content', 400: '400 Bad Request', 401: '401 Unauthorized',
+  403: '403 Forbidden', 404: '404 Not Found', 405: '405 Method Not Allowed', 408: '408 Request Timeout',
+  409: '409 Conflict', 410: '410 Gone', 413: '413 Payload Too Large', 423: '423 Locked', 429: '429 Too Many Requests',
+  500: '500 Internal Server Error', 503: '503 Service Unavailable',
+};
+
+export function remoteAddress(res: HttpResponse): string {
+  return Buffer.from(res.getRemoteAddressAsText()).toString();
+}
+
+/**
+ * Registers one JSON route. Errors thrown by the handler become `{ error: { code, message } }` with the
+ * status from errors/gateway-error.ts; a client that hangs up mid-request is never written to.
+ */
+export function route(app: TemplatedApp, method: 'get' | 'post' | 'del', pattern: string, name: string, handler: RouteHandler, deps: HttpDeps): void {
+  const paramCount = (pattern.match(/\/:/g) ?? []).length;
+  app[method](pattern, (res: HttpResponse, req: HttpRequest) => {
+    let aborted = false;
+    res.onAborted(() => {
+      aborted = true;
+    });
+    const params: string[] = [];
+    for (let i = 0; i < paramCount; i++) params.push(req.getParameter(i));
+    const ctx: RequestContext = {
+      params,
+      query: req.getQuery() ?? '',
+      authorization: req.getHeader('authorization'),
+      remoteIp: remoteAddress(res),
+      body: method === 'post' ? readJsonBody(res, deps.maxBodyBytes) : Promise.resolve(undefined),
+    };
+    // A body that is never awaited must not become an unhandled rejection.
+    ctx.body.catch(() => {});
+    handler(ctx)
+      .catch((err: unknown): Reply => {
+        const e = asGatewayError(err);
+        if (e.code === 'E_INTERNAL') deps.log.error('http.internal_error', { route: name, err });
+        deps.metrics.rejected.inc({ code: e.code });
+        return { status: e.httpStatus, body: { error: { code: e.code, message: e.message } } };
+      })
+      .then((reply) => {
+        deps.metrics.httpRequests.inc({ route: name, status: String(reply.status) });
+        if (!aborted) writeReply(res, reply);
+      });
+  });
+}
+
+export function writeReply(res: HttpResponse, reply: Reply, contentType = 'application/json'): void {
+  res.cork(() => {
+    res.writeStatus(statusText[reply.status] ?? String(reply.status));
+    res.writeHeader('cache-control', 'no-store');
+    if (reply.body === undefined) {
+      res.end();
+      return;
+    }
+    res.writeHeader('content-type', contentType);
+    res.end(typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body));
+  });
+}
+
+/** Reads the whole body, refusing past `maxBytes` (the connection is closed then, so nothing more is read). */
+function readJsonBody(res: HttpResponse, maxBytes: number): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let done = false;
+    res.onData((chunk, isLast) => {
+      if (done) return;
+      size += chunk.byteLength;
+      if (size > maxBytes) {
+        done = true;
+        reject(new GatewayError('E_MESSAGE_TOO_LARGE', `request bodies are limited to ${maxBytes} bytes`));
+        return;
+      }
+      // uWS reuses the chunk's memory after this callback: copy it.
+      chunks.push(Buffer.from(chunk.slice(0)));
+      if (!isLast) return;
+      done = true;
+      if (size === 0) return resolve(undefined);
+      try {
+        resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')));
+      } catch {
+        reject(new GatewayError('E_BAD_REQUEST', 'the request body is not valid JSON'));
+      }
+    });
+  });
+}
+
+/** Reads a required string field of a JSON object body, with a clear error naming the field. */
+export function field(body: unknown, name: string, opts: { max: number; optional?: false }): string;
+export function field(body: unknown, name: string, opts: { max: number; optional: true }): string | undefined;
+export function field(body: unknown, name: string, opts: { max: number; optional?: boolean }): string | undefined {
+  if (body !== undefined && (typeof body !== 'object' || body === null || Array.isArray(body))) {
+    throw new GatewayError('E_BAD_REQUEST', 'the request body must be a JSON object');
+  }
+  const value = (body as Record<string, unknown> | undefined)?.[name];
+  if (value === undefined && opts.optional) return undefined;
+  if (typeof value !== 'string' || value.length === 0 || value.length > opts.max) {
+    throw new GatewayError('E_BAD_REQUEST', `"${name}" must be a string of 1 to ${opts.max} characters`);
+  }
+  return value;
+}
+
+export function bearerToken(authorization: string): string {
+  const m = /^Bearer ([A-Za-z0-9_\-.~+/=]{1,512})$/.exec(authorization);
+  if (!m) throw new GatewayError('E_TOKEN_INVALID');
+  return m[1]!;
+}
