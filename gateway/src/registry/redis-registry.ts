@@ -1,0 +1,509 @@
+import type { ConnectionOptions as TlsOptions } from 'node:tls';
+import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
+import { systemClock, type Clock } from '../clock.js';
+import { GatewayError } from '../errors/gateway-error.js';
+import { silentLogger, type Logger } from '../log/logger.js';
+import type { SessionRecord } from '../session/session-record.js';
+import { decodeRecord, encodeFields, encodeValue, pinHeldField } from './record-codec.js';
+import type { ReadyListener, Registry, SessionPatch, TokenRecord, UpdateCondition, UpdateResult } from './registry.js';
+import { checkTtl, maxPinAttempts, oldestFirst, patchEntries } from './registry-rules.js';
+
+export interface RedisRegistryOptions {
+  /** Standalone server: redis://[user:pass@]host:port[/db] or rediss:// for TLS. */
+  url?: string;
+  /** Sentinel mode: the sentinels to ask, and the monitored master's name. */
+  sentinels?: { host: string; port: number }[];
+  sentinelName?: string;
+  /** Cluster mode: some seed nodes; the rest are discovered. */
+  clusterNodes?: { host: string; port: number }[];
+  /** Prefix of every key (default `rd:`), so several deployments or tests can share one Redis. */
+  keyPrefix?: string;
+  /** A command without a reply after this long fails with E_REGISTRY_UNAVAILABLE (default 500 ms). */
+  commandTimeoutMs?: number;
+  /** connectRedisRegistry gives up when Redis is not ready after this long (default 3000 ms). */
+  startupTimeoutMs?: number;
+  /** Longest pause between reconnect attempts (default 1000 ms); the backoff starts at 50 ms. */
+  maxReconnectDelayMs?: number;
+  /** TLS options for the connection (a rediss:// URL turns TLS on with defaults). */
+  tls?: TlsOptions;
+  /** Username / password when not in the URL (Sentinel and Cluster have no URL). */
+  username?: string;
+  password?: string;
+  /** Turns a record's absolute expiresAt into a TTL. Redis keeps time itself after that. */
+  clock?: Clock;
+  log?: Logger;
+}
+
+type Client = Redis | Cluster;
+
+// Lua scripts. Each touches exactly one key (KEYS[1]), so every one runs unchanged on Redis Cluster;
+// what spans keys (session → PIN → org index) is a follow-up that readers verify and prune.
+const scripts = {
+  /** Writes a new session hash with its TTL; 0 when the GUID exists (a caller bug, 128-bit GUIDs). */
+  rdCreate: `
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+redis.call('HSET', KEYS[1], unpack(ARGV, 2))
+redis.call('PEXPIRE', KEYS[1], ARGV[1])
+return 1`,
+  /**
+   * Compare-and-set. ARGV: orgId ('' = any), releasePin ('1'/''), ttlMs ('' = keep), n, n states,
+   * then field/value pairs. Returns {status, previous state, PTTL after, HGETALL, PIN held before}.
+   */
+  rdUpdate: `
+local key = KEYS[1]
+if redis.call('EXISTS', key) == 0 then return {'not_found'} end
+local state = redis.call('HGET', key, 'state')
+if ARGV[1] ~= '' and redis.call('HGET', key, 'orgId') ~= ARGV[1] then
+  return {'wrong_org', state, redis.call('PTTL', key), redis.call('HGETALL', key), ''}
+end
+local n = tonumber(ARGV[4])
+local match = false
+for i = 5, 4 + n do
+  if ARGV[i] == state then match = true break end
+end
+if not match then return {'wrong_state', state, redis.call('PTTL', key), redis.call('HGETALL', key), ''} end
+if #ARGV > 4 + n then redis.call('HSET', key, unpack(ARGV, 5 + n)) end
+local held = redis.call('HGET', key, '${pinHeldField}')
+if ARGV[2] == '1' then redis.call('HDEL', key, '${pinHeldField}') end
+if ARGV[3] ~= '' then redis.call('PEXPIRE', key, ARGV[3]) end
+return {'ok', state, redis.call('PTTL', key), redis.call('HGETALL', key), held and '1' or ''}`,
+  /** Extend-only TTL of a session; returns {PIN held, pin, state, orgId} or nil when gone. */
+  rdTouch: `
+local t = redis.call('PTTL', KEYS[1])
+if t == -2 then return false end
+if t < tonumber(ARGV[1]) then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+return redis.call('HMGET', KEYS[1], '${pinHeldField}', 'pin', 'state', 'orgId')`,
+  /**
+   * TTL of KEYS[1] if its string value is ARGV[2] ('' = any value, any type). ARGV[3] 'set' replaces
+   * the TTL, 'extend' only lengthens it.
+   */
+  rdExpireIf: `
+if ARGV[2] ~= '' and redis.call('GET', KEYS[1]) ~= ARGV[2] then return 0 end
+local t = redis.call('PTTL', KEYS[1])
+if t == -2 then return 0 end
+if ARGV[3] == 'set' or t < tonumber(ARGV[1]) then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+return 1`,
+  /** Deletes KEYS[1] only while it still holds ARGV[1]: never frees a PIN someone else took since. */
+  rdDelIf: `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0`,
+  /** Takes a PIN key whose value is ARGV[3] ('' = absent), i.e. one found stale; 1 when taken. */
+  rdClaim: `
+local cur = redis.call('GET', KEYS[1])
+if (cur or '') ~= ARGV[3] then return 0 end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+return 1`,
+  /** Adds a session to an org's waiting index and keeps the index alive at least as long as it. */
+  rdIndexAdd: `
+redis.call('ZADD', KEYS[1], ARGV[1], ARGV[2])
+if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[3]) then redis.call('PEXPIRE', KEYS[1], ARGV[3]) end
+return 1`,
+  /** Fixed-window counter: the first hit (or a counter somehow without TTL) starts the window. */
+  rdHit: `
+local n = redis.call('INCR', KEYS[1])
+if n == 1 or redis.call('PTTL', KEYS[1]) == -1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+return n`,
+} as const;
+
+type UpdateReply = [status: string, prevState?: string, pttl?: number, hash?: string[], heldBefore?: string];
+interface ScriptCommands {
+  rdCreate(key: string, ttlMs: number, ...fields: string[]): Promise<number>;
+  rdUpdate(key: string, ...args: (string | number)[]): Promise<UpdateReply>;
+  rdTouch(key: string, ttlMs: number): Promise<(string | null)[] | null>;
+  rdExpireIf(key: string, ttlMs: number, expected: string, mode: 'set' | 'extend'): Promise<number>;
+  rdDelIf(key: string, expected: string): Promise<number>;
+  rdClaim(key: string, value: string, ttlMs: number, expected: string): Promise<number>;
+  rdIndexAdd(key: string, score: number, member: string, ttlMs: number): Promise<number>;
+  rdHit(key: string, windowMs: number): Promise<number>;
+}
+
+// Server replies that mean "Redis cannot serve right now" rather than "our command is wrong".
+const unavailableReply = /^(LOADING|READONLY|MASTERDOWN|CLUSTERDOWN|TRYAGAIN|BUSY|OOM|NOREPLICAS|MISCONF)\b/;
+
+const encodedWaiting = encodeValue('waiting');
+
+/**
+ * The registry on Redis (standalone now; Sentinel and Cluster through the same keys and scripts).
+ *
+ * Keys (prefix `rd:` by default), each with a TTL so nothing outlives a crashed gateway:
+ * - `s:<guid>`  hash, the session record (record-codec.ts), TTL = its lifetime
+ * - `pin:<pin>` string, GUID of the session holding the PIN, same TTL as that session
+ * - `w:<orgId>` sorted set of waiting GUIDs by createdAt, TTL ≥ its longest-lived member; may go stale
+ * - `t:<tokenId>` string, JSON TokenRecord; `c:<key>` counter
+ *
+ * Outage: no offline queue and no resending, so while disconnected every call rejects at once with
+ * E_REGISTRY_UNAVAILABLE; a call on a connection that went silent fails after commandTimeoutMs.
+ */
+export class RedisRegistry implements Registry {
+  readonly kind = 'redis' as const;
+  /** Where Redis is, without credentials, for log lines and error messages. */
+  readonly address: string;
+  private readonly client: Client;
+  private readonly cmd: ScriptCommands;
+  private readonly prefix: string;
+  private readonly clock: Clock;
+  private readonly log: Logger;
+  private readonly readyListeners = new Set<ReadyListener>();
+  private ready = false;
+  private closed = false;
+  private lastError: string | undefined;
+
+  constructor(client: Client, address: string, options: Pick<RedisRegistryOptions, 'keyPrefix' | 'clock' | 'log'> = {}) {
+    this.client = client;
+    this.address = address;
+    this.prefix = options.keyPrefix ?? 'rd:';
+    this.clock = options.clock ?? systemClock;
+    this.log = (options.log ?? silentLogger).child({ component: 'registry', redis: address });
+    for (const [name, lua] of Object.entries(scripts)) client.defineCommand(name, { numberOfKeys: 1, lua });
+    this.cmd = client as unknown as ScriptCommands;
+
+    client.on('ready', () => this.setReady(true));
+    client.on('close', () => this.setReady(false));
+    client.on('end', () => this.setReady(false));
+    // Without an 'error' listener ioredis prints every failed reconnect; log each distinct cause once.
+    client.on('error', (err: Error) => {
+      if (err.message === this.lastError) return;
+      this.lastError = err.message;
+      this.log.warn('registry_error', { err });
+    });
+    this.ready = client.status === 'ready';
+  }
+
+  /** The last connection error seen, for start-up messages. */
+  get lastConnectionError(): string | undefined {
+    return this.lastError;
+  }
+
+  async createSession(record: Omit<SessionRecord, 'pin'>, nextPin: () => string): Promise<SessionRecord> {
+    return this.run(async () => {
+      // Redis keeps time from here on; a record already past its expiry lives 1 ms, as good as gone.
+      const ttl = Math.max(1, Math.ceil(record.expiresAt - this.clock()));
+      for (let attempt = 0; attempt < maxPinAttempts; attempt++) {
+        const pin = nextPin();
+        if (!(await this.claimPin(pin, record.guid, ttl))) continue;
+        const stored: SessionRecord = { ...record, pin };
+        const fields = encodeFields(Object.entries(stored));
+        fields.push(pinHeldField, '1');
+        if ((await this.cmd.rdCreate(this.sessionKey(record.guid), ttl, ...fields)) === 0) {
+          await this.cmd.rdDelIf(this.pinKey(pin), record.guid);
+          throw new Error(`session ${record.guid} already exists`);
+        }
+        if (stored.state === 'waiting') {
+          await this.cmd.rdIndexAdd(this.waitingKey(stored.orgId), stored.createdAt, stored.guid, ttl);
+        }
+        return stored;
+      }
+      throw new GatewayError('E_CAPACITY');
+    });
+  }
+
+  async getSession(guid: string): Promise<SessionRecord | null> {
+    return this.run(async () => decodeRecord(await this.client.hgetall(this.sessionKey(guid))));
+  }
+
+  async findGuidByPin(pin: string): Promise<string | null> {
+    return this.run(async () => {
+      const guid = await this.client.get(this.pinKey(pin));
+      if (guid === null) return null;
+      if (await this.holdsPin(guid, pin)) return guid;
+      // The release after a pickup is a separate step (another slot); if it never ran, finish it here.
+      this.bestEffort('prune_pin', this.cmd.rdDelIf(this.pinKey(pin), guid));
+      return null;
+    });
+  }
+
+  async updateSession(guid: string, when: UpdateCondition, patch: SessionPatch): Promise<UpdateResult> {
+    return this.run(async () => {
+      const ttl = patch.ttlMs === undefined ? undefined : checkTtl(patch.ttlMs, 'ttlMs');
+      const args: (string | number)[] = [
+        when.orgId === undefined ? '' : encodeValue(when.orgId),
+        patch.releasePin ? '1' : '',
+        ttl ?? '',
+        when.states.length,
+        ...when.states.map(encodeValue),
+        ...encodeFields(patchEntries(patch)),
+      ];
+      const [status, prevState, pttl, hash, heldBefore] = await this.cmd.rdUpdate(this.sessionKey(guid), ...args);
+      if (status === 'not_found') return { ok: false, reason: 'not_found' };
+      const session = decodeRecord(hash ?? []);
+      if (!session) return { ok: false, reason: 'not_found' };
+      if (status === 'wrong_org' || status === 'wrong_state') return { ok: false, reason: status, session };
+
+      // The compare-and-set above is the truth; these keys live in other slots and only help lookups
+      // (readers verify them), so a failure here is logged, not reported as a failed update.
+      const wasWaiting = prevState === encodedWaiting;
+      const isWaiting = session.state === 'waiting';
+      if (wasWaiting && !isWaiting) {
+        this.bestEffort('unindex_waiting', this.client.zrem(this.waitingKey(session.orgId), guid));
+      } else if (isWaiting && (!wasWaiting || ttl !== undefined)) {
+        this.bestEffort(
+          'index_waiting',
+          this.cmd.rdIndexAdd(this.waitingKey(session.orgId), session.createdAt, guid, Math.max(1, pttl ?? 1)),
+        );
+      }
+      if (heldBefore === '1') {
+        if (patch.releasePin) this.bestEffort('release_pin', this.cmd.rdDelIf(this.pinKey(session.pin), guid));
+        else if (ttl !== undefined) this.bestEffort('expire_pin', this.cmd.rdExpireIf(this.pinKey(session.pin), ttl, guid, 'set'));
+      }
+      return { ok: true, session };
+    });
+  }
+
+  async listWaiting(orgId: string): Promise<SessionRecord[]> {
+    return this.run(async () => {
+      const key = this.waitingKey(orgId);
+      const guids = await this.client.zrange(key, '0', '-1');
+      // Auto-pipelining sends these reads in one batch per event-loop tick.
+      const hashes = await Promise.all(guids.map((guid) => this.client.hgetall(this.sessionKey(guid))));
+      const out: SessionRecord[] = [];
+      const stale: string[] = [];
+      hashes.forEach((hash, i) => {
+        const record = decodeRecord(hash);
+        if (record && record.state === 'waiting' && record.orgId === orgId) out.push(record);
+        else stale.push(guids[i]!);
+      });
+      if (stale.length > 0) this.bestEffort('prune_waiting', this.client.zrem(key, ...stale));
+      return out.sort(oldestFirst);
+    });
+  }
+
+  async touchSessions(guids: readonly string[], ttlMs: number): Promise<void> {
+    const ttl = checkTtl(ttlMs, 'ttlMs');
+    return this.run(async () => {
+      const rows = await Promise.all(guids.map((guid) => this.cmd.rdTouch(this.sessionKey(guid), ttl)));
+      const follow: Promise<unknown>[] = [];
+      rows.forEach((row, i) => {
+        if (!row) return;
+        const guid = guids[i]!;
+        const [held, pin, state, orgId] = row;
+        if (held === '1' && pin) follow.push(this.cmd.rdExpireIf(this.pinKey(JSON.parse(pin) as string), ttl, guid, 'extend'));
+        if (state === encodedWaiting && orgId) {
+          follow.push(this.cmd.rdExpireIf(this.waitingKey(JSON.parse(orgId) as string), ttl, '', 'extend'));
+        }
+      });
+      await Promise.all(follow);
+    });
+  }
+
+  async putToken(tokenId: string, token: TokenRecord, ttlMs: number): Promise<void> {
+    const ttl = checkTtl(ttlMs, 'ttlMs');
+    await this.run(() => this.client.set(this.tokenKey(tokenId), JSON.stringify(token), 'PX', String(ttl)));
+  }
+
+  async getToken(tokenId: string): Promise<TokenRecord | null> {
+    const raw = await this.run(() => this.client.get(this.tokenKey(tokenId)));
+    return raw === null ? null : (JSON.parse(raw) as TokenRecord);
+  }
+
+  async deleteToken(tokenId: string): Promise<void> {
+    await this.run(() => this.client.del(this.tokenKey(tokenId)));
+  }
+
+  async hit(key: string, windowMs: number): Promise<number> {
+    const ttl = checkTtl(windowMs, 'windowMs');
+    return this.run(() => this.cmd.rdHit(this.counterKey(key), ttl));
+  }
+
+  async count(key: string): Promise<number> {
+    const raw = await this.run(() => this.client.get(this.counterKey(key)));
+    return raw === null ? 0 : Number(raw);
+  }
+
+  async resetCounter(key: string): Promise<void> {
+    await this.run(() => this.client.del(this.counterKey(key)));
+  }
+
+  isReady(): boolean {
+    return this.ready;
+  }
+
+  onReadyChange(listener: ReadyListener): () => void {
+    this.readyListeners.add(listener);
+    return () => this.readyListeners.delete(listener);
+  }
+
+  /** Resolves once connected and ready; rejects after `timeoutMs` (naming the address and last error). */
+  waitReady(timeoutMs: number): Promise<void> {
+    if (this.ready) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const off = this.onReadyChange((ready) => {
+        if (!ready) return;
+        clearTimeout(timer);
+        off();
+        resolve();
+      });
+      const timer = setTimeout(() => {
+        off();
+        const why = this.lastError ? `: ${this.lastError}` : '';
+        reject(new GatewayError('E_REGISTRY_UNAVAILABLE', `cannot reach Redis at ${this.address} within ${timeoutMs} ms${why}`));
+      }, timeoutMs);
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.client.status === 'ready') {
+      // QUIT lets replies already in flight arrive; a connection that is down is just dropped.
+      await this.client.quit().catch(() => this.client.disconnect());
+    } else {
+      this.client.disconnect();
+    }
+    this.setReady(false);
+    this.readyListeners.clear();
+  }
+
+  private setReady(ready: boolean): void {
+    if (this.closed && ready) return;
+    if (ready === this.ready) return;
+    this.ready = ready;
+    if (ready) {
+      this.lastError = undefined;
+      this.log.info('registry_ready');
+    } else if (!this.closed) {
+      this.log.warn('registry_unavailable', { lastError: this.lastError });
+    }
+    for (const listener of this.readyListeners) listener(ready);
+  }
+
+  /** Every Redis call goes through here: outages become E_REGISTRY_UNAVAILABLE, bugs stay bugs. */
+  private async run<T>(op: () => Promise<T>): Promise<T> {
+    if (this.closed) throw new GatewayError('E_REGISTRY_UNAVAILABLE');
+    try {
+      return await op();
+    } catch (err) {
+      throw this.translate(err);
+    }
+  }
+
+  private translate(err: unknown): Error {
+    if (err instanceof GatewayError) return err;
+    if (err instanceof Error && err.name === 'ReplyError' && !unavailableReply.test(err.message)) {
+      // A script error or WRONGTYPE is our bug, not an outage: keep the real message for the log.
+      return err;
+    }
+    this.log.debug('registry_call_failed', { err });
+    return new GatewayError('E_REGISTRY_UNAVAILABLE');
+  }
+
+  /** Follow-up writes whose failure only leaves a stale hint behind that readers verify anyway. */
+  private bestEffort(what: string, p: Promise<unknown>): void {
+    p.catch((err: unknown) => this.log.debug('registry_follow_up_failed', { what, err }));
+  }
+
+  private async claimPin(pin: string, guid: string, ttl: number): Promise<boolean> {
+    const key = this.pinKey(pin);
+    if ((await this.client.set(key, guid, 'PX', ttl, 'NX')) === 'OK') return true;
+    const holder = await this.client.get(key);
+    // Free since we looked, or held by a session that released it / is gone: take it, unless
+    // someone else changed it in between (rdClaim compares).
+    if (holder === null || !(await this.holdsPin(holder, pin))) {
+      return (await this.cmd.rdClaim(key, guid, ttl, holder ?? '')) === 1;
+    }
+    return false;
+  }
+
+  private async holdsPin(guid: string, pin: string): Promise<boolean> {
+    const [held, storedPin] = await this.client.hmget(this.sessionKey(guid), pinHeldField, 'pin');
+    return held === '1' && storedPin === encodeValue(pin);
+  }
+
+  private sessionKey(guid: string): string {
+    return `${this.prefix}s:${guid}`;
+  }
+  private pinKey(pin: string): string {
+    return `${this.prefix}pin:${pin}`;
+  }
+  private waitingKey(orgId: string): string {
+    return `${this.prefix}w:${orgId}`;
+  }
+  private tokenKey(tokenId: string): string {
+    return `${this.prefix}t:${tokenId}`;
+  }
+  private counterKey(key: string): string {
+    return `${this.prefix}c:${key}`;
+  }
+}
+
+/**
+ * Connects to Redis (standalone URL, Sentinel or Cluster: exactly one) and resolves once it is ready.
+ * Rejects with E_REGISTRY_UNAVAILABLE and a message naming the address when Redis is not ready within
+ * startupTimeoutMs, so the gateway can print it and exit non-zero. After start-up the client reconnects
+ * by itself (50 ms doubling to maxReconnectDelayMs) and isReady()/onReadyChange follow the connection.
+ */
+export async function connectRedisRegistry(options: RedisRegistryOptions): Promise<RedisRegistry> {
+  const { client, address } = createClient(options);
+  const registry = new RedisRegistry(client, address, options);
+  try {
+    await registry.waitReady(options.startupTimeoutMs ?? 3000);
+  } catch (err) {
+    await registry.close();
+    throw err;
+  }
+  return registry;
+}
+
+function createClient(options: RedisRegistryOptions): { client: Client; address: string } {
+  const modes = [options.url, options.sentinels, options.clusterNodes].filter((m) => m !== undefined).length;
+  if (modes !== 1) throw new Error('registry: give exactly one of url, sentinels (with sentinelName) or clusterNodes');
+  const commandTimeout = options.commandTimeoutMs ?? 500;
+  const maxDelay = options.maxReconnectDelayMs ?? 1000;
+  const retryStrategy = (times: number) => Math.min(50 * 2 ** Math.min(times, 10), maxDelay);
+  const connection: RedisOptions = {
+    // Fail fast instead of queueing: a gateway answers "registry unavailable" in ms, not after a hang.
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    // A command that timed out was already reported failed; resending it later would apply it twice.
+    autoResendUnfulfilledCommands: false,
+    commandTimeout,
+    // A peer that stops answering while commands wait is treated as gone, so isReady() turns false
+    // and the client reconnects instead of timing out command after command on a dead socket.
+    socketTimeout: Math.max(2000, commandTimeout * 4),
+    connectTimeout: 2000,
+    enableAutoPipelining: true,
+    retryStrategy,
+    // After a Sentinel failover the old master answers READONLY: reconnect to find the new one.
+    reconnectOnError: (err) => (err.message.startsWith('READONLY') ? 2 : false),
+    ...(options.tls ? { tls: options.tls } : {}),
+    ...(options.username !== undefined ? { username: options.username } : {}),
+    ...(options.password !== undefined ? { password: options.password } : {}),
+  };
+
+  if (options.url !== undefined) {
+    return { client: new Redis(options.url, connection), address: redactUrl(options.url) };
+  }
+  if (options.sentinels !== undefined) {
+    if (!options.sentinelName) throw new Error('registry: sentinels need sentinelName (the monitored master name)');
+    const address = `sentinels ${hostList(options.sentinels)} (master ${options.sentinelName})`;
+    const client = new Redis({
+      ...connection,
+      sentinels: options.sentinels,
+      name: options.sentinelName,
+      sentinelRetryStrategy: retryStrategy,
+      ...(options.tls ? { enableTLSForSentinelMode: true } : {}),
+    });
+    return { client, address };
+  }
+  const nodes = options.clusterNodes!;
+  const clusterOptions: ClusterOptions = {
+    enableOfflineQueue: false,
+    enableAutoPipelining: true,
+    clusterRetryStrategy: retryStrategy,
+    redisOptions: connection,
+  };
+  return { client: new Cluster(nodes, clusterOptions), address: `cluster ${hostList(nodes)}` };
+}
+
+function hostList(nodes: { host: string; port: number }[]): string {
+  return nodes.map((n) => `${n.host}:${n.port}`).join(',');
+}
+
+/** The URL without user and password: it goes into logs and error messages. */
+function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.protocol}//${u.host}${u.pathname && u.pathname !== '/' ? u.pathname : ''}`;
+  } catch {
+    return '(unparseable Redis URL)';
+  }
+}
