@@ -1,0 +1,425 @@
+//! JavaScript classes `Encoder` and `Decoder` over Node-API. Every callback runs inside
+//! `boundary`, which turns `CodecError` into a thrown `Error` with a stable `code` and catches
+//! panics so they never unwind into V8 (that would abort the process).
+//!
+//! Memory: arguments (frames, packets) are borrowed for the duration of the call only: JS cannot
+//! run while we hold the pointer, and copying an 8 MB frame would cost more than encoding an
+//! unchanged one. Returned Buffers are always fresh copies, because the encoder and decoder keep
+//! mutating their internal state and a view on it would change under the caller.
+use crate::decode::Decoder;
+use crate::encode::{Encoder, EncoderOptions};
+use crate::error::{err, CodecError, ErrorCode, Result};
+use crate::format::VERSION;
+use crate::geometry::{Rect, MAX_DIM};
+use crate::napi::*;
+use std::ffi::CString;
+use std::os::raw::{c_char, c_void};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::ptr::null_mut;
+
+macro_rules! cstr {
+    ($s:literal) => {
+        concat!($s, "\0").as_ptr() as *const c_char
+    };
+}
+
+fn ok(status: napi_status) -> Result<()> {
+    if status == NAPI_OK {
+        Ok(())
+    } else {
+        err(ErrorCode::Internal, format!("Node-API call failed with status {status}"))
+    }
+}
+
+unsafe fn throw(env: napi_env, e: &CodecError) {
+    let mut pending = false;
+    napi_is_exception_pending(env, &mut pending);
+    if pending {
+        return;
+    }
+    let code = CString::new(e.code.as_str()).unwrap_or_default();
+    let msg = CString::new(e.message.replace('\0', " ")).unwrap_or_default();
+    napi_throw_error(env, code.as_ptr(), msg.as_ptr());
+}
+
+/// Runs a callback body; errors become JS exceptions, panics become E_CODEC_INTERNAL.
+unsafe fn boundary(env: napi_env, f: impl FnOnce() -> Result<napi_value>) -> napi_value {
+    match catch_unwind(AssertUnwindSafe(f)) {
+        Ok(Ok(v)) => v,
+        Ok(Err(e)) => {
+            throw(env, &e);
+            null_mut()
+        }
+        Err(panic) => {
+            let what = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown panic".into());
+            throw(env, &CodecError::new(ErrorCode::Internal, format!("internal error: {what}")));
+            null_mut()
+        }
+    }
+}
+
+struct Call {
+    this: napi_value,
+    args: [napi_value; 3],
+    argc: usize,
+}
+
+impl Call {
+    fn arg(&self, i: usize) -> Option<napi_value> {
+        if i < self.argc.min(3) {
+            Some(self.args[i])
+        } else {
+            None
+        }
+    }
+}
+
+unsafe fn call_info(env: napi_env, info: napi_callback_info) -> Result<Call> {
+    let mut c = Call { this: null_mut(), args: [null_mut(); 3], argc: 3 };
+    ok(napi_get_cb_info(env, info, &mut c.argc, c.args.as_mut_ptr(), &mut c.this, null_mut()))?;
+    Ok(c)
+}
+
+unsafe fn type_of(env: napi_env, v: napi_value) -> Result<i32> {
+    let mut t = 0;
+    ok(napi_typeof(env, v, &mut t))?;
+    Ok(t)
+}
+
+unsafe fn is_nullish(env: napi_env, v: Option<napi_value>) -> Result<bool> {
+    match v {
+        None => Ok(true),
+        Some(v) => {
+            let t = type_of(env, v)?;
+            Ok(t == NAPI_UNDEFINED || t == NAPI_NULL)
+        }
+    }
+}
+
+unsafe fn integer(env: napi_env, v: Option<napi_value>, name: &str, min: f64, max: f64) -> Result<f64> {
+    let bad = || CodecError::new(ErrorCode::Argument, format!("{name} must be an integer in {min}..={max}"));
+    let v = v.ok_or_else(bad)?;
+    if type_of(env, v)? != NAPI_NUMBER {
+        return Err(bad());
+    }
+    let mut d = 0.0;
+    ok(napi_get_value_double(env, v, &mut d))?;
+    if d.fract() != 0.0 || !(min..=max).contains(&d) {
+        return Err(bad());
+    }
+    Ok(d)
+}
+
+unsafe fn boolean(env: napi_env, v: napi_value, name: &str) -> Result<bool> {
+    if type_of(env, v)? != NAPI_BOOLEAN {
+        return err(ErrorCode::Argument, format!("{name} must be a boolean"));
+    }
+    let mut b = false;
+    ok(napi_get_value_bool(env, v, &mut b))?;
+    Ok(b)
+}
+
+/// Reads `obj[name]` when `obj` is an object; None when the property is undefined.
+unsafe fn option(env: napi_env, obj: napi_value, name: *const c_char) -> Result<Option<napi_value>> {
+    let mut v = null_mut();
+    ok(napi_get_named_property(env, obj, name, &mut v))?;
+    Ok(if type_of(env, v)? == NAPI_UNDEFINED { None } else { Some(v) })
+}
+
+unsafe fn options_object(env: napi_env, v: Option<napi_value>, what: &str) -> Result<Option<napi_value>> {
+    if is_nullish(env, v)? {
+        return Ok(None);
+    }
+    let v = v.expect("checked above");
+    if type_of(env, v)? != NAPI_OBJECT {
+        return err(ErrorCode::Argument, format!("{what} must be an object"));
+    }
+    Ok(Some(v))
+}
+
+/// Borrows the bytes of a Buffer or Uint8Array argument (valid until the callback returns).
+unsafe fn bytes<'a>(env: napi_env, v: Option<napi_value>, name: &str) -> Result<&'a [u8]> {
+    let bad = || CodecError::new(ErrorCode::Argument, format!("{name} must be a Buffer or Uint8Array"));
+    let v = v.ok_or_else(bad)?;
+    let mut is = false;
+    ok(napi_is_buffer(env, v, &mut is))?;
+    let mut data: *mut c_void = null_mut();
+    let mut len = 0usize;
+    if is {
+        ok(napi_get_buffer_info(env, v, &mut data, &mut len))?;
+    } else {
+        ok(napi_is_typedarray(env, v, &mut is))?;
+        if !is {
+            return Err(bad());
+        }
+        let mut kind = 0;
+        let mut ab = null_mut();
+        let mut off = 0usize;
+        ok(napi_get_typedarray_info(env, v, &mut kind, &mut len, &mut data, &mut ab, &mut off))?;
+        if kind != NAPI_UINT8_ARRAY && kind != NAPI_UINT8_CLAMPED_ARRAY {
+            return Err(bad());
+        }
+    }
+    if len == 0 || data.is_null() {
+        return Ok(&[]);
+    }
+    Ok(std::slice::from_raw_parts(data as *const u8, len))
+}
+
+/// Copies `data` into a new Buffer.
+unsafe fn buffer(env: napi_env, data: &[u8]) -> Result<napi_value> {
+    let mut out = null_mut();
+    let mut ptr: *mut c_void = null_mut();
+    ok(napi_create_buffer(env, data.len(), &mut ptr, &mut out))?;
+    if !data.is_empty() {
+        std::ptr::copy_nonoverlapping(data.as_ptr(), ptr as *mut u8, data.len());
+    }
+    Ok(out)
+}
+
+unsafe fn number(env: napi_env, v: f64) -> Result<napi_value> {
+    let mut out = null_mut();
+    ok(napi_create_double(env, v, &mut out))?;
+    Ok(out)
+}
+
+unsafe fn require_new(env: napi_env, info: napi_callback_info, class: &str) -> Result<()> {
+    let mut target = null_mut();
+    ok(napi_get_new_target(env, info, &mut target))?;
+    if target.is_null() {
+        return err(ErrorCode::Argument, format!("{class} must be called with new"));
+    }
+    Ok(())
+}
+
+unsafe fn unwrap<'a, T>(env: napi_env, this: napi_value) -> Result<&'a mut T> {
+    let mut p: *mut c_void = null_mut();
+    if napi_unwrap(env, this, &mut p) != NAPI_OK || p.is_null() {
+        return err(ErrorCode::Argument, "method called on an object that is not a codec instance");
+    }
+    Ok(&mut *(p as *mut T))
+}
+
+unsafe fn wrap<T>(env: napi_env, this: napi_value, value: T, bytes: usize, fin: unsafe extern "C" fn(napi_env, *mut c_void, *mut c_void)) -> Result<napi_value> {
+    let raw = Box::into_raw(Box::new(value)) as *mut c_void;
+    if let Err(e) = ok(napi_wrap(env, this, raw, Some(fin), bytes as *mut c_void, null_mut())) {
+        drop(Box::from_raw(raw as *mut T));
+        return Err(e);
+    }
+    // Tell V8 about the framebuffer so it schedules GC of dropped instances promptly.
+    let mut adjusted = 0i64;
+    napi_adjust_external_memory(env, bytes as i64, &mut adjusted);
+    Ok(this)
+}
+
+unsafe extern "C" fn finalize_encoder(env: napi_env, data: *mut c_void, hint: *mut c_void) {
+    let _ = catch_unwind(|| drop(Box::from_raw(data as *mut Encoder)));
+    let mut adjusted = 0i64;
+    napi_adjust_external_memory(env, -(hint as usize as i64), &mut adjusted);
+}
+
+unsafe extern "C" fn finalize_decoder(env: napi_env, data: *mut c_void, hint: *mut c_void) {
+    let _ = catch_unwind(|| drop(Box::from_raw(data as *mut Decoder)));
+    let mut adjusted = 0i64;
+    napi_adjust_external_memory(env, -(hint as usize as i64), &mut adjusted);
+}
+
+unsafe fn dims(env: napi_env, c: &Call) -> Result<(usize, usize)> {
+    let w = integer(env, c.arg(0), "width", 1.0, MAX_DIM as f64)? as usize;
+    let h = integer(env, c.arg(1), "height", 1.0, MAX_DIM as f64)? as usize;
+    Ok((w, h))
+}
+
+unsafe extern "C" fn encoder_new(env: napi_env, info: napi_callback_info) -> napi_value {
+    boundary(env, || {
+        require_new(env, info, "Encoder")?;
+        let c = call_info(env, info)?;
+        let (w, h) = dims(env, &c)?;
+        let mut opts = EncoderOptions::default();
+        if let Some(o) = options_object(env, c.arg(2), "options")? {
+            if let Some(v) = option(env, o, cstr!("keyframeInterval"))? {
+                opts.keyframe_interval = integer(env, Some(v), "options.keyframeInterval", 0.0, u32::MAX as f64)? as u32;
+            }
+            if let Some(v) = option(env, o, cstr!("threads"))? {
+                opts.threads = integer(env, Some(v), "options.threads", 1.0, 64.0)? as usize;
+            }
+            if let Some(v) = option(env, o, cstr!("motion"))? {
+                opts.motion = boolean(env, v, "options.motion")?;
+            }
+        }
+        let enc = Encoder::new(w, h, opts)?;
+        wrap(env, c.this, enc, w * h * 4, finalize_encoder)
+    })
+}
+
+unsafe extern "C" fn encoder_encode(env: napi_env, info: napi_callback_info) -> napi_value {
+    boundary(env, || {
+        let c = call_info(env, info)?;
+        let enc: &mut Encoder = unwrap(env, c.this)?;
+        let frame = bytes(env, c.arg(0), "frame")?;
+        let mut key = false;
+        if let Some(o) = options_object(env, c.arg(1), "encode options")? {
+            if let Some(v) = option(env, o, cstr!("keyframe"))? {
+                key = boolean(env, v, "keyframe")?;
+            }
+        }
+        let packet = enc.encode(frame, key)?;
+        buffer(env, &packet)
+    })
+}
+
+unsafe extern "C" fn encoder_width(env: napi_env, info: napi_callback_info) -> napi_value {
+    boundary(env, || {
+        let c = call_info(env, info)?;
+        let enc: &mut Encoder = unwrap(env, c.this)?;
+        number(env, enc.geo.width as f64)
+    })
+}
+
+unsafe extern "C" fn encoder_height(env: napi_env, info: napi_callback_info) -> napi_value {
+    boundary(env, || {
+        let c = call_info(env, info)?;
+        let enc: &mut Encoder = unwrap(env, c.this)?;
+        number(env, enc.geo.height as f64)
+    })
+}
+
+unsafe extern "C" fn decoder_new(env: napi_env, info: napi_callback_info) -> napi_value {
+    boundary(env, || {
+        require_new(env, info, "Decoder")?;
+        let c = call_info(env, info)?;
+        let (w, h) = dims(env, &c)?;
+        let dec = Decoder::new(w, h)?;
+        wrap(env, c.this, dec, w * h * 4, finalize_decoder)
+    })
+}
+
+unsafe fn rects_result(env: napi_env, rects: &[Rect]) -> Result<napi_value> {
+    let mut arr = null_mut();
+    ok(napi_create_array_with_length(env, rects.len(), &mut arr))?;
+    for (i, r) in rects.iter().enumerate() {
+        let mut item = null_mut();
+        ok(napi_create_array_with_length(env, 4, &mut item))?;
+        for (j, v) in [r.x, r.y, r.w, r.h].into_iter().enumerate() {
+            let mut n = null_mut();
+            ok(napi_create_uint32(env, v as u32, &mut n))?;
+            ok(napi_set_element(env, item, j as u32, n))?;
+        }
+        ok(napi_set_element(env, arr, i as u32, item))?;
+    }
+    let mut obj = null_mut();
+    ok(napi_create_object(env, &mut obj))?;
+    ok(napi_set_named_property(env, obj, cstr!("rects"), arr))?;
+    Ok(obj)
+}
+
+unsafe extern "C" fn decoder_decode(env: napi_env, info: napi_callback_info) -> napi_value {
+    boundary(env, || {
+        let c = call_info(env, info)?;
+        let dec: &mut Decoder = unwrap(env, c.this)?;
+        let packet = bytes(env, c.arg(0), "packet")?;
+        let rects = dec.decode(packet)?;
+        rects_result(env, &rects)
+    })
+}
+
+unsafe extern "C" fn decoder_frame(env: napi_env, info: napi_callback_info) -> napi_value {
+    boundary(env, || {
+        let c = call_info(env, info)?;
+        let dec: &mut Decoder = unwrap(env, c.this)?;
+        buffer(env, dec.frame())
+    })
+}
+
+unsafe extern "C" fn decoder_keyframe(env: napi_env, info: napi_callback_info) -> napi_value {
+    boundary(env, || {
+        let c = call_info(env, info)?;
+        let dec: &mut Decoder = unwrap(env, c.this)?;
+        buffer(env, &dec.keyframe(2))
+    })
+}
+
+unsafe extern "C" fn decoder_delta_since(env: napi_env, info: napi_callback_info) -> napi_value {
+    boundary(env, || {
+        let c = call_info(env, info)?;
+        let dec: &mut Decoder = unwrap(env, c.this)?;
+        let g = integer(env, c.arg(0), "generation", 0.0, 9_007_199_254_740_991.0)? as u64;
+        buffer(env, &dec.delta_since(g, 2)?)
+    })
+}
+
+unsafe extern "C" fn decoder_generation(env: napi_env, info: napi_callback_info) -> napi_value {
+    boundary(env, || {
+        let c = call_info(env, info)?;
+        let dec: &mut Decoder = unwrap(env, c.this)?;
+        number(env, dec.generation as f64)
+    })
+}
+
+unsafe extern "C" fn decoder_width(env: napi_env, info: napi_callback_info) -> napi_value {
+    boundary(env, || {
+        let c = call_info(env, info)?;
+        let dec: &mut Decoder = unwrap(env, c.this)?;
+        number(env, dec.geo.width as f64)
+    })
+}
+
+unsafe extern "C" fn decoder_height(env: napi_env, info: napi_callback_info) -> napi_value {
+    boundary(env, || {
+        let c = call_info(env, info)?;
+        let dec: &mut Decoder = unwrap(env, c.this)?;
+        number(env, dec.geo.height as f64)
+    })
+}
+
+type Callback = unsafe extern "C" fn(napi_env, napi_callback_info) -> napi_value;
+
+fn method(name: *const c_char, f: Callback) -> napi_property_descriptor {
+    napi_property_descriptor { utf8name: name, name: null_mut(), method: Some(f), getter: None, setter: None, value: null_mut(), attributes: NAPI_DEFAULT, data: null_mut() }
+}
+
+fn getter(name: *const c_char, f: Callback) -> napi_property_descriptor {
+    napi_property_descriptor { utf8name: name, name: null_mut(), method: None, getter: Some(f), setter: None, value: null_mut(), attributes: NAPI_ENUMERABLE, data: null_mut() }
+}
+
+unsafe fn define(env: napi_env, exports: napi_value, name: *const c_char, ctor: Callback, props: &[napi_property_descriptor]) -> Result<()> {
+    let mut class = null_mut();
+    ok(napi_define_class(env, name, usize::MAX, Some(ctor), null_mut(), props.len(), props.as_ptr(), &mut class))?;
+    ok(napi_set_named_property(env, exports, name, class))
+}
+
+/// Module entry point, found by name when Node loads the .node file.
+#[no_mangle]
+pub unsafe extern "C" fn napi_register_module_v1(env: napi_env, exports: napi_value) -> napi_value {
+    boundary(env, || {
+        define(
+            env,
+            exports,
+            cstr!("Encoder"),
+            encoder_new,
+            &[method(cstr!("encode"), encoder_encode), getter(cstr!("width"), encoder_width), getter(cstr!("height"), encoder_height)],
+        )?;
+        define(
+            env,
+            exports,
+            cstr!("Decoder"),
+            decoder_new,
+            &[
+                method(cstr!("decode"), decoder_decode),
+                method(cstr!("frame"), decoder_frame),
+                method(cstr!("keyframe"), decoder_keyframe),
+                method(cstr!("deltaSince"), decoder_delta_since),
+                getter(cstr!("generation"), decoder_generation),
+                getter(cstr!("width"), decoder_width),
+                getter(cstr!("height"), decoder_height),
+            ],
+        )?;
+        let v = number(env, VERSION as f64)?;
+        ok(napi_set_named_property(env, exports, cstr!("FORMAT_VERSION"), v))?;
+        Ok(exports)
+    })
+}

@@ -1,0 +1,138 @@
+//! Encoder: keeps a copy of what the decoder holds (the reference) and turns each new frame into a
+//! packet of copies (scrolls) plus changed tile rectangles.
+use crate::dirty::{cell_hash, changed_bbox, dirty_cells, hash_all};
+use crate::error::{err, ErrorCode, Result};
+use crate::format::{write_packet, FLAG_INTRA, FLAG_KEYFRAME};
+use crate::geometry::{Geometry, Rect, TILE};
+use crate::motion::Motion;
+use crate::streams::code_tiles;
+
+#[derive(Clone, Copy, Debug)]
+pub struct EncoderOptions {
+    /// Emit a keyframe every this many frames (0: only the first frame and on request).
+    pub keyframe_interval: u32,
+    /// Worker threads for entropy coding large updates (1 disables threading).
+    pub threads: usize,
+    /// Scroll/move detection on or off (off is for measuring what it buys).
+    pub motion: bool,
+}
+
+impl Default for EncoderOptions {
+    fn default() -> Self {
+        EncoderOptions { keyframe_interval: 0, threads: 2, motion: true }
+    }
+}
+
+pub struct Encoder {
+    pub geo: Geometry,
+    pub opts: EncoderOptions,
+    /// The decoder's framebuffer after the last packet.
+    reference: Vec<u8>,
+    /// Cell hashes of `reference` (valid whenever `need_key` is false).
+    hashes: Vec<u64>,
+    cur_hashes: Vec<u64>,
+    cells: Vec<u8>,
+    motion: Motion,
+    frames_since_key: u32,
+    /// Set until a packet has been produced successfully; a failed or interrupted encode forces a keyframe.
+    need_key: bool,
+}
+
+impl Encoder {
+    pub fn new(width: usize, height: usize, opts: EncoderOptions) -> Result<Self> {
+        let geo = Geometry::new(width, height)?;
+        if opts.threads == 0 || opts.threads > 64 {
+            return err(ErrorCode::Argument, "threads must be in 1..=64");
+        }
+        let ncells = geo.height * geo.tiles_x;
+        Ok(Encoder {
+            geo,
+            opts,
+            reference: vec![0; geo.frame_bytes()],
+            hashes: vec![0; ncells],
+            cur_hashes: vec![0; ncells],
+            cells: vec![0; ncells],
+            motion: Motion::new(&geo),
+            frames_since_key: 0,
+            need_key: true,
+        })
+    }
+
+    /// Encodes `frame` (BGRA, width*height*4 bytes, borrowed for the duration of the call).
+    pub fn encode(&mut self, frame: &[u8], keyframe: bool) -> Result<Vec<u8>> {
+        let geo = self.geo;
+        if frame.len() != geo.frame_bytes() {
+            return err(ErrorCode::FrameSize, format!("frame is {} bytes, expected {}x{}x4 = {}", frame.len(), geo.width, geo.height, geo.frame_bytes()));
+        }
+        let interval_due = self.opts.keyframe_interval > 0 && self.frames_since_key + 1 >= self.opts.keyframe_interval;
+        if keyframe || self.need_key || interval_due {
+            self.need_key = true;
+            let out = encode_intra(&geo, frame, None, FLAG_KEYFRAME | FLAG_INTRA, self.opts.threads);
+            self.reference.copy_from_slice(frame);
+            hash_all(&geo, frame, &mut self.hashes);
+            self.frames_since_key = 0;
+            self.need_key = false;
+            return Ok(out);
+        }
+        self.frames_since_key += 1;
+        if !dirty_cells(&geo, frame, &self.reference, &mut self.cells) {
+            return Ok(write_packet(&geo, 0, &[], &[], &[]));
+        }
+        self.need_key = true;
+        let tx = geo.tiles_x;
+        let stride = geo.width * 4;
+        self.cur_hashes.copy_from_slice(&self.hashes);
+        let mut tile_dirty = vec![false; geo.tile_count()];
+        for y in 0..geo.height {
+            for s in 0..tx {
+                if self.cells[y * tx + s] != 0 {
+                    let x0 = s * TILE * 4;
+                    let row = &frame[y * stride..(y + 1) * stride];
+                    self.cur_hashes[y * tx + s] = cell_hash(&row[x0..(x0 + TILE * 4).min(stride)]);
+                    tile_dirty[(y / TILE) * tx + s] = true;
+                }
+            }
+        }
+        let copies = if self.opts.motion {
+            self.motion.detect(&geo, frame, &self.reference, &self.cells, &self.cur_hashes, &self.hashes)
+        } else {
+            Vec::new()
+        };
+        for c in &copies {
+            geo.apply_copy(&mut self.reference, c);
+            for ty in c.dy / TILE..=(c.dy + c.h - 1) / TILE {
+                for t in c.dx / TILE..=(c.dx + c.w - 1) / TILE {
+                    tile_dirty[ty * tx + t] = true;
+                }
+            }
+        }
+        let mut rects: Vec<(usize, Rect)> = Vec::new();
+        for (t, _) in tile_dirty.iter().enumerate().filter(|(_, d)| **d) {
+            if let Some(r) = changed_bbox(&geo, frame, &self.reference, geo.tile_rect(t)) {
+                rects.push((t, r));
+            }
+        }
+        let (entries, streams) = code_tiles(&geo, frame, Some(&self.reference), &rects, self.opts.threads);
+        let out = write_packet(&geo, 0, &copies, &entries, &streams);
+        for (_, r) in &rects {
+            for y in r.y..r.y + r.h {
+                let s = (y * geo.width + r.x) * 4;
+                self.reference[s..s + r.w * 4].copy_from_slice(&frame[s..s + r.w * 4]);
+            }
+        }
+        std::mem::swap(&mut self.hashes, &mut self.cur_hashes);
+        debug_assert!(self.reference == frame);
+        self.need_key = false;
+        Ok(out)
+    }
+}
+
+/// Intra-codes the given tiles (all tiles when `tiles` is None) of `frame` in full.
+pub fn encode_intra(geo: &Geometry, frame: &[u8], tiles: Option<&[usize]>, flags: u8, threads: usize) -> Vec<u8> {
+    let rects: Vec<(usize, Rect)> = match tiles {
+        None => (0..geo.tile_count()).map(|t| (t, geo.tile_rect(t))).collect(),
+        Some(ts) => ts.iter().map(|&t| (t, geo.tile_rect(t))).collect(),
+    };
+    let (entries, streams) = code_tiles(geo, frame, None, &rects, threads);
+    write_packet(geo, flags, &[], &entries, &streams)
+}

@@ -1,0 +1,174 @@
+//! Scroll detection: finds, per 64-pixel column strip, one vertical shift under which many changed
+//! rows of the new frame equal rows of the previous frame, and turns runs of such rows into copy
+//! operations. Scrolling text is the common case and the one tile codecs pay for in full; a copy
+//! costs a few bytes. Strips are found independently and merged afterwards, so a scrolling pane
+//! beside a fixed sidebar or scrollbar is still found.
+use crate::geometry::{CopyOp, Geometry, TILE};
+
+/// A strip needs this many changed rows before looking for a shift (below it, coding is cheap).
+const MIN_DIRTY_ROWS: usize = 4;
+/// Votes needed for a shift; one matching row can be chance (two identical text lines).
+const MIN_VOTES: u32 = 3;
+/// Shortest run of matching rows worth a copy op (an op costs about 8-12 bytes).
+const MIN_RUN: usize = 2;
+
+/// Scratch reused across frames so detection allocates nothing per frame.
+pub struct Motion {
+    keys: Vec<u64>,
+    rows: Vec<i32>,
+    stamp: Vec<u32>,
+    gen: u32,
+    votes: Vec<u32>,
+    touched: Vec<usize>,
+}
+
+const AMBIGUOUS: i32 = -1;
+
+impl Motion {
+    pub fn new(geo: &Geometry) -> Self {
+        let cap = (geo.height * 2).next_power_of_two();
+        Motion {
+            keys: vec![0; cap],
+            rows: vec![0; cap],
+            stamp: vec![0; cap],
+            gen: 0,
+            votes: vec![0; geo.height * 2 + 1],
+            touched: Vec::new(),
+        }
+    }
+
+    fn slot(&self, h: u64) -> usize {
+        (h.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 40) as usize & (self.keys.len() - 1)
+    }
+
+    fn insert(&mut self, h: u64, row: i32) {
+        let mask = self.keys.len() - 1;
+        let mut i = self.slot(h);
+        loop {
+            if self.stamp[i] != self.gen {
+                self.stamp[i] = self.gen;
+                self.keys[i] = h;
+                self.rows[i] = row;
+                return;
+            }
+            if self.keys[i] == h {
+                self.rows[i] = AMBIGUOUS;
+                return;
+            }
+            i = (i + 1) & mask;
+        }
+    }
+
+    fn lookup(&self, h: u64) -> Option<i32> {
+        let mask = self.keys.len() - 1;
+        let mut i = self.slot(h);
+        loop {
+            if self.stamp[i] != self.gen {
+                return None;
+            }
+            if self.keys[i] == h {
+                return Some(self.rows[i]);
+            }
+            i = (i + 1) & mask;
+        }
+    }
+
+    /// `cells`: dirty map of cur vs old; `cur_h`/`old_h`: cell hashes of the two frames.
+    /// Returns copies ordered so that applying them in sequence is correct (see `order`).
+    pub fn detect(&mut self, geo: &Geometry, cur: &[u8], old: &[u8], cells: &[u8], cur_h: &[u64], old_h: &[u64]) -> Vec<CopyOp> {
+        let (w, h, tx) = (geo.width, geo.height, geo.tiles_x);
+        let stride = w * 4;
+        // (strip, first row, length, shift)
+        let mut runs: Vec<(usize, usize, usize, isize)> = Vec::new();
+        for s in 0..tx {
+            let dirty = (0..h).filter(|&y| cells[y * tx + s] != 0).count();
+            if dirty < MIN_DIRTY_ROWS {
+                continue;
+            }
+            self.gen = self.gen.wrapping_add(1);
+            if self.gen == 0 {
+                self.stamp.fill(0);
+                self.gen = 1;
+            }
+            for y in 0..h {
+                self.insert(old_h[y * tx + s], y as i32);
+            }
+            for &t in &self.touched {
+                self.votes[t] = 0;
+            }
+            self.touched.clear();
+            for y in 0..h {
+                if cells[y * tx + s] == 0 {
+                    continue;
+                }
+                if let Some(r) = self.lookup(cur_h[y * tx + s]) {
+                    if r >= 0 && r as usize != y {
+                        let k = y + h - r as usize;
+                        if self.votes[k] == 0 {
+                            self.touched.push(k);
+                        }
+                        self.votes[k] += 1;
+                    }
+                }
+            }
+            let Some(&best) = self.touched.iter().max_by_key(|&&k| (self.votes[k], std::cmp::Reverse(k))) else {
+                continue;
+            };
+            if self.votes[best] < MIN_VOTES {
+                continue;
+            }
+            let shift = best as isize - h as isize;
+            let x0 = s * TILE * 4;
+            let x1 = (x0 + TILE * 4).min(stride);
+            let matches = |y: usize| -> bool {
+                let r = y as isize - shift;
+                if r < 0 || r >= h as isize {
+                    return false;
+                }
+                let r = r as usize;
+                cur_h[y * tx + s] == old_h[r * tx + s] && cur[y * stride + x0..y * stride + x1] == old[r * stride + x0..r * stride + x1]
+            };
+            let mut y = 0;
+            while y < h {
+                if !matches(y) {
+                    y += 1;
+                    continue;
+                }
+                let start = y;
+                let mut has_dirty = false;
+                while y < h && matches(y) {
+                    has_dirty |= cells[y * tx + s] != 0;
+                    y += 1;
+                }
+                if has_dirty && y - start >= MIN_RUN {
+                    runs.push((s, start, y - start, shift));
+                }
+            }
+        }
+        merge_and_order(geo, runs)
+    }
+}
+
+/// Joins runs of adjacent strips with the same rows and shift into one wider copy, then orders
+/// copies so none reads rows an earlier copy already overwrote: every strip has one shift, so
+/// copies that overlap in x share it; for a downward shift the lowest copy goes first, for an
+/// upward shift the highest.
+fn merge_and_order(geo: &Geometry, mut runs: Vec<(usize, usize, usize, isize)>) -> Vec<CopyOp> {
+    runs.sort_by_key(|&(s, y, len, shift)| (shift, y, len, s));
+    let mut ops: Vec<(isize, CopyOp)> = Vec::new();
+    let mut i = 0;
+    while i < runs.len() {
+        let (s0, y, len, shift) = runs[i];
+        let mut s1 = s0;
+        while i + 1 < runs.len() && runs[i + 1] == (s1 + 1, y, len, shift) {
+            s1 += 1;
+            i += 1;
+        }
+        i += 1;
+        let x = s0 * TILE;
+        let w = ((s1 + 1) * TILE).min(geo.width) - x;
+        ops.push((shift, CopyOp { sx: x, sy: (y as isize - shift) as usize, w, h: len, dx: x, dy: y }));
+    }
+    ops.sort_by_key(|(shift, c)| if *shift > 0 { -(c.dy as isize) } else { c.dy as isize });
+    ops.into_iter().map(|(_, c)| c).collect()
+}

@@ -1,0 +1,108 @@
+//! Codes the pixels of one rectangle with the context model (encoder and decoder side by side
+//! so the two cannot drift apart). Neighbours are read from the frame being built: everything
+//! left of and above the current pixel is final by the time it is coded, because tiles are
+//! coded in raster order and copies are applied before any tile.
+use crate::geometry::{px, set_px, Rect};
+use crate::model::*;
+use crate::rangecoder::{RcDecoder, RcEncoder};
+
+#[inline(always)]
+fn neighbours(buf: &[u8], width: usize, x: usize, y: usize) -> (u32, u32, u32) {
+    let i = y * width + x;
+    let l = if x > 0 { px(buf, i - 1) } else if y > 0 { px(buf, i - width) } else { 0 };
+    let u = if y > 0 { px(buf, i - width) } else { l };
+    let ul = if x > 0 && y > 0 { px(buf, i - width - 1) } else { u };
+    (l, u, ul)
+}
+
+/// `cur` is the target frame; `old` is the decoder's framebuffer content before tile coding
+/// (None for intra packets, which must not depend on it).
+pub fn encode_rect(rc: &mut RcEncoder, m: &mut Model, cur: &[u8], old: Option<&[u8]>, width: usize, r: Rect) {
+    let mut kind = KIND_L;
+    for y in r.y..r.y + r.h {
+        for x in r.x..r.x + r.w {
+            let i = y * width + x;
+            let p = px(cur, i);
+            let (l, u, ul) = neighbours(cur, width, x, y);
+            let o = old.map(|b| px(b, i));
+            let ctx = context(kind, l, u, ul, o == Some(l));
+            if p == l {
+                rc.bit(&mut m.is_l[ctx], true);
+                kind = KIND_L;
+                continue;
+            }
+            rc.bit(&mut m.is_l[ctx], false);
+            if u != l {
+                if p == u {
+                    rc.bit(&mut m.is_u[ctx], true);
+                    kind = KIND_U;
+                    continue;
+                }
+                rc.bit(&mut m.is_u[ctx], false);
+            }
+            if let Some(o) = o {
+                if o != l && o != u {
+                    if p == o {
+                        rc.bit(&mut m.is_o[ctx], true);
+                        kind = KIND_O;
+                        continue;
+                    }
+                    rc.bit(&mut m.is_o[ctx], false);
+                }
+            }
+            let slot = cache_slot(p);
+            if m.cache[slot] == p {
+                rc.bit(&mut m.is_cache[ctx], true);
+                rc.tree(&mut m.cache_idx, CACHE_BITS, slot as u32);
+                kind = KIND_CACHE;
+                continue;
+            }
+            rc.bit(&mut m.is_cache[ctx], false);
+            let res = residuals(p, l);
+            for (c, &v) in res.iter().enumerate() {
+                rc.tree(&mut m.lit[c], 8, v);
+            }
+            m.cache[slot] = p;
+            kind = KIND_LIT;
+        }
+    }
+}
+
+/// Mirror of `encode_rect`, writing into `fb`. `intra` must match the packet's intra flag.
+pub fn decode_rect(rd: &mut RcDecoder, m: &mut Model, fb: &mut [u8], intra: bool, width: usize, r: Rect) {
+    let mut kind = KIND_L;
+    for y in r.y..r.y + r.h {
+        for x in r.x..r.x + r.w {
+            let i = y * width + x;
+            let (l, u, ul) = neighbours(fb, width, x, y);
+            let o = if intra { None } else { Some(px(fb, i)) };
+            let ctx = context(kind, l, u, ul, o == Some(l));
+            let p;
+            if rd.bit(&mut m.is_l[ctx]) {
+                p = l;
+                kind = KIND_L;
+            } else if u != l && rd.bit(&mut m.is_u[ctx]) {
+                p = u;
+                kind = KIND_U;
+            } else if matches!(o, Some(o) if o != l && o != u) && rd.bit(&mut m.is_o[ctx]) {
+                p = o.unwrap_or(0);
+                kind = KIND_O;
+            } else if rd.bit(&mut m.is_cache[ctx]) {
+                let slot = rd.tree(&mut m.cache_idx, CACHE_BITS) as usize;
+                p = m.cache[slot];
+                kind = KIND_CACHE;
+            } else {
+                let mut res = [0u32; 4];
+                for (c, v) in res.iter_mut().enumerate() {
+                    *v = rd.tree(&mut m.lit[c], 8);
+                }
+                p = from_residuals(res, l);
+                // The encoder files literals under their own hash; a hostile stream can only
+                // make this slot disagree with what an encoder would have produced, never overflow.
+                m.cache[cache_slot(p)] = p;
+                kind = KIND_LIT;
+            }
+            set_px(fb, i, p);
+        }
+    }
+}
