@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -54,7 +54,7 @@ function installExitHook(): void {
   });
 }
 
-/** Starts a redis-server and resolves once it answers PING. */
+/** Starts a redis-server and resolves once it answers (and is the process we started). */
 export async function startRedisServer(options: StartRedisOptions = {}): Promise<RedisServer> {
   installExitHook();
   const bin = options.bin ?? process.env.REDIS_SERVER_BIN ?? 'redis-server';
@@ -63,7 +63,10 @@ export async function startRedisServer(options: StartRedisOptions = {}): Promise
   dirs.add(dir);
   let port = options.port ?? (await freePort());
   let child: ChildProcess | undefined;
-  let watchdog: ChildProcess | undefined;
+  // One watchdog per server handle, for the life of this process: it owns the temp dir and whatever
+  // server pid the pid file names at the moment this process dies.
+  const pidFile = join(dir, '.harness-pid');
+  const watchdog = startWatchdog(dir, pidFile);
 
   const launch = async (): Promise<void> => {
     const args = [
@@ -93,14 +96,21 @@ export async function startRedisServer(options: StartRedisOptions = {}): Promise
     (proc.stdout as unknown as { unref?: () => void } | null)?.unref?.();
     (proc.stderr as unknown as { unref?: () => void } | null)?.unref?.();
     child = proc;
-    watchdog = startWatchdog(proc.pid);
+    writeFileSync(pidFile, String(proc.pid ?? ''));
+    // Cleared at exit, so the watchdog can never kill a stranger that reused the pid.
+    proc.once('exit', () => {
+      try {
+        writeFileSync(pidFile, '');
+      } catch {
+        // The exit hook already removed the dir.
+      }
+    });
 
     const deadline = Date.now() + startTimeoutMs;
     let failure: string | undefined;
     void exited.then((why) => (failure = why));
-    while (!(await answersPing(port))) {
+    while (!(await answersAs(port, proc.pid)) || failure !== undefined) {
       if (failure !== undefined) {
-        await stopWatchdog();
         throw new Error(`redis-server on ${host}:${port} ${failure}: ${output.trim()}`);
       }
       if (Date.now() > deadline) {
@@ -114,7 +124,6 @@ export async function startRedisServer(options: StartRedisOptions = {}): Promise
   const signalAndWait = async (signal: NodeJS.Signals): Promise<void> => {
     const proc = child;
     child = undefined;
-    await stopWatchdog();
     if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
     const gone = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
     proc.kill(signal);
@@ -124,15 +133,6 @@ export async function startRedisServer(options: StartRedisOptions = {}): Promise
     clearTimeout(timer);
   };
 
-  const stopWatchdog = async (): Promise<void> => {
-    const dog = watchdog;
-    watchdog = undefined;
-    if (!dog || dog.exitCode !== null || dog.signalCode !== null) return;
-    const gone = new Promise<void>((resolve) => dog.once('exit', () => resolve()));
-    dog.kill('SIGKILL');
-    await gone;
-  };
-
   // A chosen-free port can be taken between probing and binding; try a few before giving up.
   for (let attempt = 0; ; attempt++) {
     try {
@@ -140,6 +140,7 @@ export async function startRedisServer(options: StartRedisOptions = {}): Promise
       break;
     } catch (err) {
       if (options.port !== undefined || attempt >= 2) {
+        watchdog?.kill('SIGKILL');
         rmSync(dir, { recursive: true, force: true });
         dirs.delete(dir);
         throw err;
@@ -166,12 +167,13 @@ export async function startRedisServer(options: StartRedisOptions = {}): Promise
 }
 
 /**
- * Kills `pid` when this process dies in any way, SIGKILL included (where no exit hook runs): a shell
- * blocks reading our pipe, and the pipe only reaches EOF when every end on our side is closed.
+ * Cleans up after this process however it dies, SIGKILL included (where no exit hook runs, e.g. a test
+ * worker killed by the runner): a shell blocks reading our pipe, which reaches EOF only when this
+ * process is gone; then it kills the server named in the pid file and removes the temp dir.
  */
-function startWatchdog(pid: number | undefined): ChildProcess | undefined {
-  if (pid === undefined) return undefined;
-  const dog = spawn('sh', ['-c', `read _ignored; kill -9 ${pid} 2>/dev/null`], { stdio: ['pipe', 'ignore', 'ignore'] });
+function startWatchdog(dir: string, pidFile: string): ChildProcess | undefined {
+  const script = 'read _ignored; p=$(cat "$2" 2>/dev/null); [ -n "$p" ] && kill -9 "$p" 2>/dev/null; rm -rf "$1"';
+  const dog = spawn('sh', ['-c', script, 'watchdog', dir, pidFile], { stdio: ['pipe', 'ignore', 'ignore'] });
   dog.on('error', () => {});
   dog.unref();
   (dog.stdin as unknown as { unref?: () => void } | null)?.unref?.();
@@ -191,8 +193,12 @@ async function freePort(): Promise<number> {
   });
 }
 
-/** One raw RESP PING; no client library, so the harness works before any client is configured. */
-function answersPing(port: number): Promise<boolean> {
+/**
+ * Whether the server on `port` is the process `pid` and answers. A raw RESP `INFO server`, no client
+ * library; comparing process_id matters: on a taken port, PING would be answered by the other server.
+ * A password-protected server (-NOAUTH) cannot be asked, so it counts as ours while our process lives.
+ */
+function answersAs(port: number, pid: number | undefined): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = createConnection({ host, port });
     let reply = '';
@@ -202,11 +208,13 @@ function answersPing(port: number): Promise<boolean> {
     };
     socket.setTimeout(500, () => done(false));
     socket.once('error', () => done(false));
-    socket.once('connect', () => socket.write('PING\r\n'));
+    socket.once('connect', () => socket.write('INFO server\r\n'));
     socket.on('data', (d: Buffer) => {
       reply += d.toString();
-      // -NOAUTH also means "up": a password-protected test server counts as started.
-      if (reply.includes('\r\n')) done(reply.startsWith('+PONG') || reply.startsWith('-NOAUTH'));
+      if (reply.startsWith('-NOAUTH')) return done(true);
+      if (reply.startsWith('-')) return done(false); // e.g. -LOADING: not ready yet
+      const m = /process_id:(\d+)/.exec(reply);
+      if (m) done(Number(m[1]) === pid);
     });
   });
 }
