@@ -123,6 +123,7 @@ export class MemoryRegistry implements Registry {
 
   async updateSession(guid: string, when: UpdateCondition, patch: SessionPatch): Promise<UpdateResult> {
     this.checkOpen();
+    const ttl = patch.ttlMs === undefined ? undefined : checkTtl(patch.ttlMs, 'ttlMs');
     const now = this.clock();
     const entry = this.getEntry(guid, now);
     if (!entry) return { ok: false, reason: 'not_found' };
@@ -136,8 +137,8 @@ export class MemoryRegistry implements Registry {
     const next: SessionRecord = { ...entry.record };
     for (const [k, v] of patchEntries(patch)) (next as unknown as Record<string, unknown>)[k] = v;
     entry.record = next;
-    if (patch.ttlMs !== undefined) {
-      entry.deadline = now + checkTtl(patch.ttlMs, 'ttlMs');
+    if (ttl !== undefined) {
+      entry.deadline = now + ttl;
       this.sessionWheel.schedule(guid, entry.deadline);
     }
     if (patch.releasePin && entry.pinHeld) this.releasePin(entry);
@@ -194,10 +195,11 @@ export class MemoryRegistry implements Registry {
 
   async hit(key: string, windowMs: number): Promise<number> {
     this.checkOpen();
+    const window = checkTtl(windowMs, 'windowMs');
     const now = this.clock();
     const entry = this.live(this.counters, this.counterWheel, key, now);
     if (entry) return ++entry.value;
-    const deadline = now + checkTtl(windowMs, 'windowMs');
+    const deadline = now + window;
     this.counters.set(key, { value: 1, deadline });
     this.counterWheel.schedule(key, deadline);
     return 1;

@@ -76,7 +76,7 @@ describe('RedisRegistry outages', () => {
     const created = await registry.createSession(record(), () => '777777');
     expect(registry.isReady()).toBe(true);
 
-    await own.kill();
+    await own.stop();
     await until('isReady() is false', () => !registry.isReady());
     for (const call of [
       registry.getSession(created.guid),
@@ -99,6 +99,25 @@ describe('RedisRegistry outages', () => {
     const again = await registry.createSession(record(), () => '777777');
     expect(await registry.findGuidByPin('777777')).toBe(again.guid);
     expect(changes).toEqual([false, true]);
+  });
+
+  it('fails a call that is in flight when Redis dies at once, not after the command timeout', async () => {
+    const patient = await connectRedisRegistry({ url: own.url, commandTimeoutMs: 10_000 });
+    try {
+      // Hold the call in flight (the server parks it), then kill the server under it.
+      const admin = new Redis(own.url);
+      await admin.client('PAUSE', 5000, 'ALL');
+      admin.disconnect();
+      const pending = outcome(patient.getSession('x'));
+      await sleep(50);
+      await own.kill();
+      const { code, elapsedMs } = await pending;
+      expect(code).toBe('E_REGISTRY_UNAVAILABLE');
+      expect(elapsedMs).toBeLessThan(2000);
+    } finally {
+      await patient.close();
+      await own.restart();
+    }
   });
 
   it('fails a call within the command timeout when Redis stops answering without closing', async () => {
