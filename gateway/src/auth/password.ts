@@ -9,8 +9,9 @@ export interface ScryptParams {
 }
 
 /**
- * N=2^14, r=8, p=1 (16 MiB): the scrypt paper's "interactive login" setting. Measured on the 2-core CI box
- * (password.bench.ts): ~45 ms per hash; N=2^15 took 90-190 ms under load, over our ~100 ms login budget.
+ * N=2^14, r=8, p=1 (16 MiB): the scrypt paper's "interactive login" setting. Measured on the 2-core dev box
+ * with `npx vitest bench --run gateway/src/auth/password.bench.ts`: 35-40 ms per verify (a whole
+ * AuthService.login: ~35 ms median); N=2^15 took ~91 ms, at our ~100 ms login budget rather than well under.
  * Raise N when hardware allows: verifyPassword reads the parameters from the hash, needsRehash flags old ones.
  */
 export const defaultScryptParams: Readonly<ScryptParams> = Object.freeze({ N: 2 ** 14, r: 8, p: 1 });
