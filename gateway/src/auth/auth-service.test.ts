@@ -244,3 +244,16 @@ describe('AuthService timing', () => {
     expect(unknown).toBeLessThan(known * 2);
   });
 });
+
+describe('AuthService password-check capacity', () => {
+  it('refuses logins beyond the queue with E_CAPACITY instead of taking every pool thread', async () => {
+    const { auth } = await setup(
+      { maxConcurrentPasswordChecks: 1, maxQueuedPasswordChecks: 1, loginPerSource: { limit: 100, windowMs: 60_000 }, maxFailedLogins: 100 },
+      { N: 2 ** 14, r: 8, p: 1 },
+    );
+    const results = await Promise.allSettled([0, 1, 2, 3].map((i) => auth.login(`user${i}`, 'x', ip)));
+    const codes = results.map((r) => (r.status === 'rejected' ? (r.reason as { code: string }).code : 'ok'));
+    // One running, one queued (both checked, wrong password), the rest refused.
+    expect(codes).toEqual(['E_AUTH_FAILED', 'E_AUTH_FAILED', 'E_CAPACITY', 'E_CAPACITY']);
+  });
+});

@@ -7,6 +7,7 @@ import { normalizeUsername } from './account-names.js';
 import type { AccountStore, TechnicianAccount } from './account-store.js';
 import { isWellFormedToken, newBearerToken, tokenIdOf } from './bearer-token.js';
 import { defaultScryptParams, hashPassword, verifyPassword, type ScryptParams } from './password.js';
+import { ConcurrencyLimit } from './concurrency-limit.js';
 import { RateLimiter, type RateLimit } from './rate-limiter.js';
 
 /** What AuthService needs from the registry (tokens and counters only). */
@@ -34,6 +35,10 @@ export interface AuthOptions {
   loginGlobal?: RateLimit;
   /** Cost of the dummy hash checked for unknown usernames; match what the admin CLI hashes with. */
   scryptParams?: ScryptParams;
+  /** Password checks running at once (each holds a libuv pool thread ~40 ms); half the default pool of 4. */
+  maxConcurrentPasswordChecks?: number;
+  /** Logins waiting for a check; beyond this they are refused with E_CAPACITY. */
+  maxQueuedPasswordChecks?: number;
 }
 
 export const defaultAuthOptions = {
@@ -44,6 +49,8 @@ export const defaultAuthOptions = {
   loginPerSource: { limit: 30, windowMs: 60_000 },
   loginGlobal: undefined as RateLimit | undefined,
   scryptParams: defaultScryptParams as ScryptParams,
+  maxConcurrentPasswordChecks: 2,
+  maxQueuedPasswordChecks: 200,
 } satisfies Required<Omit<AuthOptions, 'loginGlobal'>> & Pick<AuthOptions, 'loginGlobal'>;
 
 type ResolvedAuthOptions = typeof defaultAuthOptions;
@@ -82,6 +89,8 @@ function resolveOptions(options: AuthOptions): ResolvedAuthOptions {
   positiveInt('maxFailedLogins', o.maxFailedLogins, 1);
   positiveInt('failureWindowMs', o.failureWindowMs, 1_000);
   positiveInt('lockoutMs', o.lockoutMs, 1_000);
+  positiveInt('maxConcurrentPasswordChecks', o.maxConcurrentPasswordChecks, 1);
+  positiveInt('maxQueuedPasswordChecks', o.maxQueuedPasswordChecks, 0);
   return o;
 }
 
@@ -100,6 +109,7 @@ export class AuthService {
   readonly #log: Logger;
   readonly #options: ResolvedAuthOptions;
   readonly #loginLimiter: RateLimiter;
+  readonly #passwordChecks: ConcurrencyLimit;
   readonly #dummyHash: Promise<string>;
 
   constructor(deps: AuthServiceDeps, options: AuthOptions = {}) {
@@ -112,6 +122,7 @@ export class AuthService {
     // Made now, not on first use: otherwise the first unknown-username login would take twice as long.
     this.#dummyHash = hashPassword(randomBytes(18).toString('base64'), this.#options.scryptParams);
     this.#dummyHash.catch(() => {}); // surfaced by the login that awaits it
+    this.#passwordChecks = new ConcurrencyLimit(this.#options.maxConcurrentPasswordChecks, this.#options.maxQueuedPasswordChecks);
     this.#loginLimiter = new RateLimiter({
       registry: deps.registry,
       name: 'login',
@@ -123,7 +134,8 @@ export class AuthService {
 
   /**
    * Checks a username and password. Throws GatewayError E_RATE_LIMITED (too many attempts from this source),
-   * E_ACCOUNT_LOCKED (too many failures for this username, right password or not) or E_AUTH_FAILED.
+   * E_ACCOUNT_LOCKED (too many failures for this username, right password or not), E_CAPACITY (too many
+   * logins in flight) or E_AUTH_FAILED.
    */
   async login(username: string, password: string, sourceIp: string): Promise<LoginResult> {
     await this.#loginLimiter.check(sourceIp);
@@ -141,7 +153,8 @@ export class AuthService {
 
     const account = await this.#accounts.getByUsername(name);
     // Unknown user: verify against a dummy hash of the same cost, so the answer takes as long as a real check.
-    const matches = await verifyPassword(String(password), account?.passwordHash ?? (await this.#getDummyHash()));
+    const hash = account?.passwordHash ?? (await this.#getDummyHash());
+    const matches = await this.#passwordChecks.run(() => verifyPassword(String(password), hash));
 
     if (!account || !matches || account.disabled) {
       const reason = !account ? 'unknown_user' : !matches ? 'bad_password' : 'disabled';
