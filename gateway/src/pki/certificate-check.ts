@@ -14,17 +14,18 @@ export function expiresAt(cert: X509Certificate): number {
 }
 
 /**
- * True when the certificate's subjectAltNames are exactly `names` (DNS names case-insensitively, IPs in
- * any spelling): every wanted name passes OpenSSL's own host/IP check, and there are no extra entries.
+ * True when the certificate's subjectAltNames are exactly `names`: DNS names (wildcards too) compared as
+ * lower-case text, IP addresses through OpenSSL's checkIP so any spelling of an IPv6 address matches.
  */
 export function hasExactNames(cert: X509Certificate, names: readonly string[]): boolean {
-  const wanted = new Set(names.map((n) => (isIP(n) ? n : n.toLowerCase())));
   const entries = (cert.subjectAltName ?? '').split(', ').filter(Boolean);
-  if (entries.length !== wanted.size) return false;
-  for (const n of wanted) {
-    const ok = isIP(n) ? cert.checkIP(n) !== undefined : cert.checkHost(n, { subject: 'never', wildcards: false }) !== undefined;
-    if (!ok) return false;
-  }
+  const dnsHave = new Set(entries.filter((e) => e.startsWith('DNS:')).map((e) => e.slice(4).toLowerCase()));
+  const ipCount = entries.filter((e) => e.startsWith('IP Address:')).length;
+  const dnsWant = new Set(names.filter((n) => !isIP(n)).map((n) => n.toLowerCase()));
+  const ipWant = new Set(names.filter((n) => isIP(n)));
+  if (entries.length !== dnsHave.size + ipCount || dnsHave.size !== dnsWant.size || ipCount !== ipWant.size) return false;
+  for (const n of dnsWant) if (!dnsHave.has(n)) return false;
+  for (const ip of ipWant) if (cert.checkIP(ip) === undefined) return false;
   return true;
 }
 
