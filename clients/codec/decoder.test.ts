@@ -1,0 +1,61 @@
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadFrames } from '../../bench/codec/frames.js';
+import { loadNative } from '../../bench/codec/native.js';
+import { Decoder } from './index.js';
+
+const codec = loadNative();
+const testdata = join(import.meta.dirname, '..', '..', 'native', 'testdata');
+
+function codeOf(f: () => unknown): string | undefined {
+  try {
+    f();
+  } catch (e) {
+    return (e as { code?: string }).code;
+  }
+  return undefined;
+}
+
+describe('TypeScript decoder', () => {
+  for (const name of ['term-vim', 'web-cargo', 'desk-drag']) {
+    it(`matches the native decoder on every ${name} packet, late-viewer packets included`, () => {
+      const { width, height, frames } = loadFrames(join(testdata, `${name}-clip.mkv`));
+      const enc = new codec.Encoder(width, height, { keyframeInterval: 10 });
+      const nat = new codec.Decoder(width, height);
+      const ts = new Decoder(width, height);
+      for (const [i, f] of frames.entries()) {
+        const p = enc.encode(f);
+        expect(ts.decode(p).rects).toEqual(nat.decode(p).rects);
+        expect(Buffer.from(ts.frame().buffer).equals(f), `frame ${i}`).toBe(true);
+      }
+      const viewer = new Decoder(width, height);
+      viewer.decode(nat.deltaSince(0));
+      expect(Buffer.from(viewer.frame().buffer).equals(frames.at(-1)!)).toBe(true);
+      const joiner = new Decoder(width, height);
+      joiner.decode(nat.keyframe());
+      expect(Buffer.from(joiner.frame().buffer).equals(frames.at(-1)!)).toBe(true);
+    });
+  }
+
+  it('rejects bad packets with the same codes as the native decoder', () => {
+    const w = 200;
+    const h = 130;
+    const frame = Buffer.alloc(w * h * 4);
+    for (let i = 0; i < frame.length; i++) frame[i] = (i * 31) ^ (i >> 9);
+    const key = new codec.Encoder(w, h).encode(frame);
+    const variants: Uint8Array[] = [key.subarray(0, 10), key.subarray(0, key.length - 3), Buffer.from('nope, not a packet at all')];
+    const v = Buffer.from(key);
+    v[3] = 2;
+    variants.push(v);
+    const c = Buffer.from(key);
+    c[40] = c[40]! ^ 0x10;
+    variants.push(c);
+    for (const p of variants) {
+      const expected = codeOf(() => new codec.Decoder(w, h).decode(p));
+      expect(expected).toBeDefined();
+      expect(codeOf(() => new Decoder(w, h).decode(p))).toBe(expected);
+    }
+    expect(codeOf(() => new Decoder(w + 1, h).decode(key))).toBe('E_CODEC_DIMENSIONS');
+    expect(codeOf(() => new Decoder(0, h))).toBe('E_CODEC_ARGUMENT');
+  });
+});

@@ -1,0 +1,151 @@
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadFrames } from '../bench/codec/frames.js';
+import { loadNative } from '../bench/codec/native.js';
+
+const codec = loadNative();
+const clips = ['term-vim', 'web-cargo', 'desk-drag'].map((name) => ({
+  name,
+  ...loadFrames(join(import.meta.dirname, 'testdata', `${name}-clip.mkv`)),
+}));
+
+function codeOf(f: () => unknown): string | undefined {
+  try {
+    f();
+  } catch (e) {
+    return (e as { code?: string }).code;
+  }
+  return undefined;
+}
+
+describe('native codec on real recordings', () => {
+  for (const clip of clips) {
+    it(`round-trips ${clip.name} exactly and far below raw size`, () => {
+      const enc = new codec.Encoder(clip.width, clip.height);
+      const dec = new codec.Decoder(clip.width, clip.height);
+      let bytes = 0;
+      for (const [i, f] of clip.frames.entries()) {
+        const p = enc.encode(f);
+        bytes += p.length;
+        const { rects } = dec.decode(p);
+        if (i === 0) expect(rects).toEqual([[0, 0, clip.width, clip.height]]);
+        expect(dec.frame().equals(f), `frame ${i}`).toBe(true);
+      }
+      expect(clip.frames.length).toBe(16);
+      expect(dec.generation).toBe(16);
+      // Raw is 8 MB a frame; anything near that means the codec is not compressing.
+      expect(bytes).toBeLessThan((clip.frames.length * clip.width * clip.height * 4) / 20);
+    });
+  }
+
+  it('sends a tiny packet with no rectangles for an unchanged frame', () => {
+    const { width, height, frames } = clips[0]!;
+    const enc = new codec.Encoder(width, height);
+    const dec = new codec.Decoder(width, height);
+    dec.decode(enc.encode(frames[0]!));
+    const p = enc.encode(Buffer.from(frames[0]!));
+    expect(p.length).toBeLessThanOrEqual(24);
+    expect(dec.decode(p).rects).toEqual([]);
+  });
+
+  it('reports rectangles that cover every changed pixel', () => {
+    const { width, height, frames } = clips[1]!;
+    const enc = new codec.Encoder(width, height);
+    const dec = new codec.Decoder(width, height);
+    dec.decode(enc.encode(frames[0]!));
+    for (const f of frames.slice(1)) {
+      const before = dec.frame();
+      const { rects } = dec.decode(enc.encode(f));
+      const after = dec.frame();
+      const covered = new Uint8Array(width * height);
+      for (const [x, y, w, h] of rects) for (let r = y; r < y + h; r++) covered.fill(1, r * width + x, r * width + x + w);
+      for (let i = 0; i < width * height; i++) {
+        if (!covered[i] && before.readUInt32LE(i * 4) !== after.readUInt32LE(i * 4)) throw new Error(`pixel ${i} changed outside rects`);
+      }
+    }
+  });
+
+  it('scroll detection makes scrolling content smaller', () => {
+    for (const clip of clips.slice(0, 2)) {
+      const size = (motion: boolean) => {
+        const enc = new codec.Encoder(clip.width, clip.height, { motion });
+        return clip.frames.slice(1).reduce((n, f, i) => n + (i === 0 ? (enc.encode(clip.frames[0]!), 0) : 0) + enc.encode(f).length, 0);
+      };
+      expect(size(true), clip.name).toBeLessThan(size(false) * 0.8);
+    }
+  });
+
+  it('produces keyframes on request and on the interval; each decodes alone', () => {
+    const { width, height, frames } = clips[2]!;
+    const enc = new codec.Encoder(width, height, { keyframeInterval: 5 });
+    const sizes: number[] = [];
+    for (const [i, f] of frames.entries()) {
+      const p = enc.encode(f, { keyframe: i === 7 });
+      sizes.push(p.length);
+      const fresh = new codec.Decoder(width, height);
+      const standalone = codeOf(() => fresh.decode(p)) === undefined && fresh.frame().equals(f);
+      // Keyframes at 0, 5, 10, 15 (interval) and 7 (requested; the interval restarts there: 12).
+      expect(standalone, `frame ${i}`).toBe([0, 5, 7, 12].includes(i));
+    }
+  });
+
+  it('serves late viewers: keyframe() and deltaSince() rebuild the exact frame', () => {
+    const { width, height, frames } = clips[0]!;
+    const enc = new codec.Encoder(width, height);
+    const hub = new codec.Decoder(width, height);
+    const packets = frames.map((f) => enc.encode(f));
+    const lagging = new codec.Decoder(width, height);
+    for (const [i, p] of packets.entries()) {
+      hub.decode(p);
+      if (i < 6) lagging.decode(p);
+    }
+    const joiner = new codec.Decoder(width, height);
+    joiner.decode(hub.keyframe());
+    expect(joiner.frame().equals(frames.at(-1)!)).toBe(true);
+    const delta = hub.deltaSince(lagging.generation);
+    expect(delta.length).toBeLessThan(hub.keyframe().length);
+    lagging.decode(delta);
+    expect(lagging.frame().equals(frames.at(-1)!)).toBe(true);
+    expect(hub.deltaSince(hub.generation).length).toBeLessThanOrEqual(24);
+    expect(codeOf(() => hub.deltaSince(hub.generation + 1))).toBe('E_CODEC_ARGUMENT');
+  });
+
+  it('rejects bad packets and arguments with typed errors and keeps working', () => {
+    const { width, height, frames } = clips[0]!;
+    const enc = new codec.Encoder(width, height);
+    const key = enc.encode(frames[0]!);
+    const dec = new codec.Decoder(width, height);
+    expect(codeOf(() => dec.decode(key.subarray(0, key.length - 1)))).toBe('E_CODEC_TRUNCATED');
+    expect(codeOf(() => dec.decode(key.subarray(0, 5)))).toBe('E_CODEC_TRUNCATED');
+    expect(codeOf(() => dec.decode(Buffer.from('GIF89a and more bytes here')))).toBe('E_CODEC_BAD_MAGIC');
+    const bad = Buffer.from(key);
+    bad[3] = 9;
+    expect(codeOf(() => dec.decode(bad))).toBe('E_CODEC_VERSION');
+    const flipped = Buffer.from(key);
+    flipped[1000] = flipped[1000]! ^ 1;
+    expect(codeOf(() => dec.decode(flipped))).toBe('E_CODEC_CORRUPT');
+    expect(codeOf(() => new codec.Decoder(640, 480).decode(key))).toBe('E_CODEC_DIMENSIONS');
+    expect(codeOf(() => enc.encode(Buffer.alloc(10)))).toBe('E_CODEC_FRAME_SIZE');
+    expect(codeOf(() => enc.encode('frame' as unknown as Buffer))).toBe('E_CODEC_ARGUMENT');
+    expect(codeOf(() => new codec.Encoder(0, 10))).toBe('E_CODEC_ARGUMENT');
+    expect(codeOf(() => new codec.Encoder(100000, 10))).toBe('E_CODEC_ARGUMENT');
+    expect(codeOf(() => new codec.Encoder(10, 10, { threads: 0 }))).toBe('E_CODEC_ARGUMENT');
+    expect(codeOf(() => (codec.Decoder as unknown as (w: number, h: number) => void)(10, 10))).toBe('E_CODEC_ARGUMENT');
+    expect(codeOf(() => dec.decode(key))).toBeUndefined();
+    expect(dec.frame().equals(frames[0]!)).toBe(true);
+  });
+
+  it('handles frames that are not a multiple of the tile size', () => {
+    const w = 97;
+    const h = 65;
+    const enc = new codec.Encoder(w, h);
+    const dec = new codec.Decoder(w, h);
+    const src = clips[2]!.frames;
+    for (let i = 0; i < 6; i++) {
+      const f = Buffer.alloc(w * h * 4);
+      for (let y = 0; y < h; y++) src[i * 2]!.copy(f, y * w * 4, ((700 + y) * 1920 + 300) * 4, ((700 + y) * 1920 + 300 + w) * 4);
+      dec.decode(enc.encode(f));
+      expect(dec.frame().equals(f)).toBe(true);
+    }
+  });
+});
