@@ -241,7 +241,7 @@ describe('AuthService timing', () => {
     const unknown = await time('nobody');
     // Without the dummy hash an unknown name answers in well under 1 ms against ~45 ms for a real check.
     expect(unknown).toBeGreaterThan(known * 0.5);
-    expect(unknown).toBeLessThan(known * 2);
+    expect(unknown).toBeLessThan(known * 3); // loose: only guards against a much slower dummy path
   });
 });
 
