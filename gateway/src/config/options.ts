@@ -43,7 +43,7 @@ export const optionSpecs = [
   { key: 'sessionTtlSeconds', type: 'int', default: 3600, min: 60, max: 7 * 86400, description: 'How long a created session waits for a technician before it expires.' },
   { key: 'idleTimeoutSeconds', type: 'int', default: 900, min: 10, max: 86400, description: 'An active session with no traffic either way for this long is closed.' },
   { key: 'pinLength', type: 'int', default: 9, min: 6, max: 12, description: 'Digits in a session PIN.' },
-  { key: 'maxMessageBytes', type: 'int', default: 1 << 20, min: 1024, max: 64 << 20, description: 'Largest WebSocket message accepted; larger ones close the connection (code 1009).' },
+  { key: 'maxMessageBytes', type: 'int', default: 1 << 20, min: 1024, max: 64 << 20, description: 'Largest WebSocket message accepted; a larger one closes the sender with 4413 E_MESSAGE_TOO_LARGE.' },
   { key: 'reliableQueueBytes', type: 'int', default: 8 << 20, min: 64 << 10, max: 512 << 20, description: 'Hard cap of reliable data queued for one slow receiver; past it the receiver is disconnected (4429).' },
   { key: 'droppableQueueBytes', type: 'int', default: 512 << 10, min: 16 << 10, max: 64 << 20, description: 'Droppable messages (screen packets) are dropped while a receiver has more than this queued.' },
   { key: 'tokenTtlSeconds', type: 'int', default: 3600, min: 60, max: 86400, description: 'Lifetime of a technician bearer token.' },

@@ -8,7 +8,7 @@ import type { DropReason } from '../relay/deliver.js';
 export function createGatewayMetrics(gatewayId: string) {
   const registry = new client.Registry();
   registry.setDefaultLabels({ gateway: gatewayId });
-  client.collectDefaultMetrics({ register: registry, prefix: 'relaydesk_process_' });
+  client.collectDefaultMetrics({ register: registry, prefix: 'relaydesk_' });
   const m = {
     registry,
     transitions: new client.Counter({

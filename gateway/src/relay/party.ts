@@ -12,9 +12,10 @@ export interface Party {
   connectedAt: number;
   /**
    * hello: connected, first message not yet handled; pending: a join/pickup is awaiting the registry;
-   * waiting: customer waits for a technician; paired: relaying; closed: the socket is gone.
+   * waiting: customer waits for a technician; paired: relaying; closing: a close is queued in the outbox
+   * (its messages are ignored); closed: the socket is gone.
    */
-  phase: 'hello' | 'pending' | 'waiting' | 'paired' | 'closed';
+  phase: 'hello' | 'pending' | 'waiting' | 'paired' | 'closing' | 'closed';
   session: LocalSession | null;
   /** Technician identity once its token checked out. */
   technicianId?: string;

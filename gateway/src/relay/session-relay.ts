@@ -8,8 +8,9 @@ import type { Registry } from '../registry/registry.js';
 import type { PinGuard } from '../session/pin-guard.js';
 import type { CloseReason } from '../session/session-record.js';
 import type { SessionLifecycle } from '../session/transition.js';
-import { deliver, type DropReason, type QueueLimits } from './deliver.js';
+import type { DeliveryOutcome, DropReason, QueueLimits } from './deliver.js';
 import { LocalSession } from './local-session.js';
+import { Outbox, type OutboxEntry } from './outbox.js';
 import type { Party, PartySocket } from './party.js';
 
 /** What a technician's bearer token resolves to. */
@@ -22,6 +23,8 @@ export interface TechnicianIdentity {
 
 export interface RelayOptions extends QueueLimits {
   gatewayId: string;
+  /** Larger messages close the sender with E_MESSAGE_TOO_LARGE (uWS itself drops the connection at twice this). */
+  maxMessageBytes: number;
   idleTimeoutMs: number;
   /** A connection that has not sent its join/pickup within this time is closed. */
   helloTimeoutMs: number;
@@ -42,6 +45,9 @@ export interface RelayDeps {
 /** Normal closure, RFC 6455 §7.4.1. */
 const CLOSE_NORMAL = 1000;
 const TOUCH_EVERY_MS = 30_000;
+const EXPIRY_GRACE_MS = 60_000;
+/** Outbox tag of control messages (not a binary channel, so not counted per channel). */
+const CONTROL_TAG = -1;
 
 /**
  * Pairs customers and technicians connected to this gateway and relays between them.
@@ -55,6 +61,7 @@ export class SessionRelay {
   private readonly greeting = new Set<PartySocket>();
   private readonly sockets = new Set<PartySocket>();
   private lastTouch = 0;
+  private readonly outbox: Outbox;
   // Pre-bound metric children: prom-client label lookups are too slow for every relayed message.
   private readonly relayedMessages;
   private readonly relayedBytes;
@@ -69,6 +76,7 @@ export class SessionRelay {
     this.relayedBytes = channelById.map((c) => (c ? m.relayedBytes.labels(c.name) : undefined));
     const reasons: DropReason[] = ['backpressure', 'not_granted', 'wrong_direction', 'no_peer', 'unknown_channel', 'slow_consumer'];
     this.droppedBy = Object.fromEntries(reasons.map((r) => [r, m.dropped.labels(r)])) as Record<DropReason, { inc(n?: number): void }>;
+    this.outbox = new Outbox(options, (entry, outcome) => this.delivered(entry, outcome));
   }
 
   get connectionCount(): number {
@@ -83,6 +91,10 @@ export class SessionRelay {
 
   onMessage(ws: PartySocket, data: ArrayBuffer, isBinary: boolean): void {
     const party = ws.getUserData();
+    if (data.byteLength > this.options.maxMessageBytes) {
+      this.reject(ws, new GatewayError('E_MESSAGE_TOO_LARGE', `messages are limited to ${this.options.maxMessageBytes} bytes`), true);
+      return;
+    }
     if (party.phase === 'paired' && isBinary) {
       this.relayBinary(ws, party, data);
       return;
@@ -113,6 +125,7 @@ export class SessionRelay {
       case 'paired':
         this.control(ws, party, msg);
         return;
+      case 'closing':
       case 'closed':
         return;
     }
@@ -123,19 +136,27 @@ export class SessionRelay {
     this.sockets.delete(ws);
     this.greeting.delete(ws);
     this.deps.metrics.connections.dec({ role: party.role });
-    const session = party.session;
-    const wasPhase = party.phase;
+    const phase = party.phase;
     party.phase = 'closed';
+    this.partyLeft(party, phase, party.role === 'customer' ? 'customer_left' : 'technician_left');
+  }
+
+  /**
+   * What a party's departure means for its session, whether it hung up or the gateway closed it: a waiting
+   * customer's session goes back to "created" (its PIN stays valid, so it can connect again); a paired
+   * session ends and the other party is told `reason`. Runs once per party: it detaches the party first.
+   */
+  private partyLeft(party: Party, phaseBefore: Party['phase'], reason: CloseReason): void {
+    const session = party.session;
     party.session = null;
     if (!session || this.sessions.get(session.guid) !== session) return;
-    if (wasPhase === 'waiting') {
-      // The customer left before pickup: the PIN stays valid so it can connect again.
+    if (phaseBefore === 'waiting') {
       this.sessions.delete(session.guid);
       this.updateGauges();
       this.background(this.deps.lifecycle.transition(session.guid, 'created', { reason: 'customer_disconnected', from: ['waiting'] }));
       return;
     }
-    this.endSession(session, party.role === 'customer' ? 'customer_left' : 'technician_left');
+    this.endSession(session, reason);
   }
 
   /** Called once a second: expiry of waiting sessions, idle timeout, hello timeout, registry refresh. */
@@ -174,13 +195,14 @@ export class SessionRelay {
   /** SIGTERM, first step: ask every party to reconnect (to another gateway, or to this one when it is back). */
   announceShutdown(): void {
     const notice = encodeServerMessage({ v: 1, type: 'reconnect', reason: 'gateway_shutdown' });
-    for (const ws of this.sockets) ws.send(notice, false);
+    for (const ws of this.sockets) this.outbox.notice(ws, notice);
   }
 
   /** SIGTERM, last step: close what is still connected. */
   closeAll(): void {
     for (const session of [...this.sessions.values()]) this.endSession(session, 'gateway_shutdown');
     for (const ws of [...this.sockets]) this.closeParty(ws, errorCodes.E_SHUTTING_DOWN.close, 'E_SHUTTING_DOWN');
+    this.outbox.flush();
   }
 
   // ---- handshake -------------------------------------------------------------------------------------
@@ -201,9 +223,11 @@ export class SessionRelay {
         reason: 'customer_joined',
         from: ['created'],
         set: { customerName: msg.name, customerGateway: this.options.gatewayId },
+        // Outlive expiresAt a little, so the gateway can still record the expiry (metric, log) itself.
+        ttlMs: record.expiresAt - now() + EXPIRY_GRACE_MS,
       });
       if (!result.ok) throw new GatewayError('E_PIN_INVALID'); // another customer won the race for this PIN
-      if (hasClosed(party)) {
+      if (isGone(party)) {
         this.background(lifecycle.transition(guid, 'created', { reason: 'customer_disconnected', from: ['waiting'] }));
         return;
       }
@@ -245,7 +269,7 @@ export class SessionRelay {
         this.background(lifecycle.transition(msg.guid, 'closed', { reason: 'customer_left', from: ['active'] }));
         throw new GatewayError('E_PEER_GONE');
       }
-      if (hasClosed(party)) {
+      if (isGone(party)) {
         this.endSession(session, 'technician_left');
         return;
       }
@@ -294,14 +318,30 @@ export class SessionRelay {
       return;
     }
     session.lastActivity = this.deps.now();
-    const outcome = deliver(peer, data, true, channel.class, this.options);
-    if (outcome === 'sent') {
-      this.relayedMessages[channelId]!.inc();
-      this.relayedBytes[channelId]!.inc(data.byteLength);
-    } else if (outcome === 'dropped') {
-      this.droppedBy.backpressure.inc();
-    } else {
-      this.slowConsumer(session, peer);
+    // Copy: uWS frees `data` when this handler returns, and the write happens later (relay/outbox.ts).
+    this.outbox.deliver(peer, new Uint8Array(data.slice(0)), true, channel.class, channelId);
+  }
+
+  /** The outcome of a queued write (outbox flush): metrics, and the slow-receiver rule. */
+  private delivered(entry: Extract<OutboxEntry, { kind: 'deliver' }>, outcome: DeliveryOutcome | 'gone'): void {
+    switch (outcome) {
+      case 'sent':
+        if (entry.tag >= 0) {
+          this.relayedMessages[entry.tag]!.inc();
+          this.relayedBytes[entry.tag]!.inc(typeof entry.data === 'string' ? entry.data.length : entry.data.byteLength);
+        }
+        return;
+      case 'dropped':
+        this.droppedBy.backpressure.inc();
+        return;
+      case 'gone':
+        this.droppedBy.no_peer.inc();
+        return;
+      case 'overflow': {
+        const session = entry.ws.getUserData().session;
+        if (session) this.slowConsumer(session, entry.ws);
+        return;
+      }
     }
   }
 
@@ -315,11 +355,11 @@ export class SessionRelay {
       case 'chat':
         if (!peer) return this.reject(ws, new GatewayError('E_BAD_MESSAGE', 'no technician has joined yet'), false);
         session.lastActivity = this.deps.now();
-        this.sendReliable(session, peer, { v: 1, type: 'chat', from: party.role, text: msg.text, at: this.deps.now() });
+        this.sendReliable(peer, { v: 1, type: 'chat', from: party.role, text: msg.text, at: this.deps.now() });
         return;
       case 'request':
         if (party.role !== 'technician') return this.reject(ws, new GatewayError('E_FORBIDDEN', 'only the technician requests powers'), false);
-        this.sendReliable(session, peer!, { v: 1, type: 'request', power: msg.power });
+        this.sendReliable(peer!, { v: 1, type: 'request', power: msg.power });
         return;
       case 'grant':
       case 'revoke':
@@ -330,7 +370,7 @@ export class SessionRelay {
         {
           const grants: ServerMessage = { v: 1, type: 'grants', powers: [...session.grants] };
           this.send(ws, grants);
-          if (peer) this.sendReliable(session, peer, grants);
+          if (peer) this.sendReliable(peer, grants);
         }
         return;
       case 'join':
@@ -364,7 +404,7 @@ export class SessionRelay {
     this.background(this.deps.lifecycle.transition(session.guid, 'closed', { reason, from: ['waiting', 'active'] }));
     const code = closeCodeFor(reason);
     for (const ws of [session.customer, session.technician]) {
-      if (!ws || ws.getUserData().phase === 'closed') continue;
+      if (!ws || isGone(ws.getUserData())) continue;
       this.send(ws, { v: 1, type: 'state', state: 'closed', guid: session.guid, reason });
       this.closeParty(ws, code.code, code.text);
     }
@@ -373,27 +413,28 @@ export class SessionRelay {
   private slowConsumer(session: LocalSession, slow: PartySocket): void {
     this.droppedBy.slow_consumer.inc();
     this.deps.log.warn('relay.slow_consumer', { guid: session.guid, role: slow.getUserData().role, queuedBytes: slow.getBufferedAmount() });
-    // The slow side gets its close code first (its queue is full, so no state frame would get through).
-    this.closeParty(slow, errorCodes.E_SLOW_CONSUMER.close, 'E_SLOW_CONSUMER');
-    this.endSession(session, 'slow_consumer');
+    // Only a close code for the slow side (its queue is full, so a state frame would not get through);
+    // the other side is told "slow_consumer" by endSession via partyLeft.
+    this.closeParty(slow, errorCodes.E_SLOW_CONSUMER.close, 'E_SLOW_CONSUMER', 'slow_consumer');
   }
 
   // ---- sending ------------------------------------------------------------------------------------------
 
-  private sendReliable(session: LocalSession, ws: PartySocket, msg: ServerMessage): void {
-    if (deliver(ws, encodeServerMessage(msg), false, 'reliable', this.options) === 'overflow') this.slowConsumer(session, ws);
+  /** Control messages between the parties (chat, grants): reliable, so they count against the receiver's cap. */
+  private sendReliable(ws: PartySocket, msg: ServerMessage): void {
+    this.outbox.deliver(ws, encodeServerMessage(msg), false, 'reliable', CONTROL_TAG);
   }
 
   /** Gateway-originated frames (state, errors): small, and lose nothing by bypassing the queue caps. */
   private send(ws: PartySocket, msg: ServerMessage): void {
-    if (ws.getUserData().phase !== 'closed') ws.send(encodeServerMessage(msg), false);
+    if (ws.getUserData().phase !== 'closed') this.outbox.notice(ws, encodeServerMessage(msg));
   }
 
   private reject(ws: PartySocket, err: GatewayError, close: boolean): void {
     this.deps.metrics.rejected.inc({ code: err.code });
     if (err.code === 'E_INTERNAL') this.deps.log.error('relay.internal_error', { err });
     const party = ws.getUserData();
-    if (party.phase === 'closed') return;
+    if (isGone(party)) return;
     this.send(ws, { v: 1, type: 'error', code: err.code, message: err.message });
     if (close) {
       if (party.phase === 'pending') party.phase = 'hello'; // nothing was joined; let onClose do plain bookkeeping
@@ -401,12 +442,14 @@ export class SessionRelay {
     }
   }
 
-  private closeParty(ws: PartySocket, code: number, text: string): void {
+  /** Queues a close; the party's session feels it now (partyLeft), not when the close is written. */
+  private closeParty(ws: PartySocket, code: number, text: string, reason?: CloseReason): void {
     const party = ws.getUserData();
-    if (party.phase === 'closed') return;
-    // onClose runs inside end(); detaching first keeps it from ending the session a second time.
-    party.session = null;
-    ws.end(code, text);
+    if (isGone(party)) return;
+    const phase = party.phase;
+    party.phase = 'closing';
+    this.partyLeft(party, phase, reason ?? (party.role === 'customer' ? 'customer_left' : 'technician_left'));
+    this.outbox.close(ws, code, text);
   }
 
   private updateGauges(): void {
@@ -423,9 +466,9 @@ export class SessionRelay {
   }
 }
 
-/** Re-read after an await: the socket may have closed meanwhile (a plain compare would be narrowed away by tsc). */
-function hasClosed(party: Party): boolean {
-  return party.phase === 'closed';
+/** Closed, or a close is queued. A function so tsc does not narrow `phase` away across an await. */
+function isGone(party: Party): boolean {
+  return party.phase === 'closed' || party.phase === 'closing';
 }
 
 /** How each ending closes the remaining party: an error code from errors/gateway-error.ts, or null for a normal close. */

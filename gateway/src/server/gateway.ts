@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import uws from 'uWebSockets.js';
-import { openAccountStore } from '../auth/open-account-store.js';
+import { openAccounts } from './open-accounts.js';
 import { AuthService } from '../auth/auth-service.js';
 import { systemClock, type Clock } from '../clock.js';
 import type { GatewayConfig } from '../config/load-config.js';
@@ -50,7 +50,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
   const now = deps.now ?? systemClock;
   const metrics = createGatewayMetrics(config.gatewayId);
 
-  const registry = await openRegistry(config, log);
+  const registry = await openRegistry(config, log, now);
   const cleanups: (() => Promise<void> | void)[] = [() => registry.close()];
   try {
     metrics.registryUp.set(registry.isReady() ? 1 : 0);
@@ -59,7 +59,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
       (ready ? log.info : log.error)(ready ? 'registry.up' : 'registry.down', { kind: registry.kind });
     });
 
-    const accounts = await openAccountStore(config, registry);
+    const accounts = await openAccounts(config, registry);
     cleanups.push(() => accounts.close());
     const auth = new AuthService(
       { accounts, registry, clock: now, log },
@@ -106,6 +106,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
       },
       {
         gatewayId: config.gatewayId,
+        maxMessageBytes: config.maxMessageBytes,
         idleTimeoutMs: config.idleTimeoutSeconds * 1000,
         helloTimeoutMs: HELLO_TIMEOUT_MS,
         activeTtlMs: Math.max(120_000, config.idleTimeoutSeconds * 2000),
@@ -117,9 +118,11 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
     let draining = false;
     const app = uws.SSLApp({ cert_file_name: tls.certFile, key_file_name: tls.keyFile, ssl_ciphers: gatewayTlsCiphers });
     const wsBehavior = (role: Party['role']): uws.WebSocketBehavior<Party> => ({
-      maxPayloadLength: config.maxMessageBytes,
+      // Twice our limit: up to there the relay refuses with a clear E_MESSAGE_TOO_LARGE close (4413);
+      // past it uWS drops the connection without a close frame, bounding what one message can make us buffer.
+      maxPayloadLength: config.maxMessageBytes * 2,
       // Above our own reliable cap, so uWS never drops silently before deliver() has decided (relay/deliver.ts).
-      maxBackpressure: config.reliableQueueBytes + config.maxMessageBytes,
+      maxBackpressure: config.reliableQueueBytes + config.maxMessageBytes * 2,
       closeOnBackpressureLimit: 0,
       idleTimeout: SOCKET_IDLE_SECONDS,
       sendPingsAutomatically: true,
@@ -160,6 +163,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
       version,
       sessionTtlMs: config.sessionTtlSeconds * 1000,
       pinDigits: config.pinLength,
+      now,
     });
 
     const ticker = setInterval(() => relay.tick(), 1000);

@@ -29,6 +29,7 @@ export interface ApiDeps extends HttpDeps {
   version: string;
   sessionTtlMs: number;
   pinDigits: number;
+  now: () => number;
 }
 
 const GUID = /^[0-9a-f]{32}$/;
@@ -76,7 +77,9 @@ export function registerHttpApi(app: TemplatedApp, deps: ApiDeps): void {
 
   route(app, 'get', '/v1/sessions/waiting', 'list_waiting', async (ctx) => {
     const who = await technician(ctx);
-    const waiting = await deps.registry.listWaiting(who.orgId);
+    const now = deps.now();
+    // Records outlive expiresAt briefly (relay/session-relay.ts), so the list filters on it.
+    const waiting = (await deps.registry.listWaiting(who.orgId)).filter((s) => s.expiresAt > now);
     return {
       status: 200,
       body: { sessions: waiting.map((s) => ({ guid: s.guid, customerName: s.customerName, waitingSince: s.updatedAt, expiresAt: s.expiresAt, createdBy: s.createdBy })) },

@@ -1,0 +1,77 @@
+import type { DeliveryClass } from '../protocol/channels.js';
+import { deliver, type DeliveryOutcome, type QueueLimits } from './deliver.js';
+import type { PartySocket } from './party.js';
+
+/**
+ * Every write from the gateway to a party goes through here and happens on the next setImmediate, never
+ * inside a uWS message handler. Why: with uWS.js 20.30 over TLS, if socket B's kernel buffer fills while we
+ * write to B from inside socket A's message handler, uWS stops reading A for good (reproduced with a bare
+ * SSLApp; plain TCP is unaffected; gateway/test/e2e/backpressure.test.ts catches a regression). Deferring the
+ * write out of A's read path avoids it. One FIFO keeps the order of frames, relayed data and closes.
+ */
+export type OutboxEntry =
+  /** Relayed data or control frames, subject to the slow-receiver rules of deliver(). */
+  | { kind: 'deliver'; ws: PartySocket; data: Uint8Array | string; isBinary: boolean; cls: DeliveryClass; tag: number }
+  /** Frames the gateway originates (state, errors): small and rare, so never refused by the queue caps. */
+  | { kind: 'notice'; ws: PartySocket; text: string }
+  | { kind: 'close'; ws: PartySocket; code: number; reason: string };
+
+/** 'gone': the receiver closed before the write. */
+export type DeliveryListener = (entry: Extract<OutboxEntry, { kind: 'deliver' }>, outcome: DeliveryOutcome | 'gone') => void;
+
+export class Outbox {
+  private queue: OutboxEntry[] = [];
+  private scheduled = false;
+  private readonly flushBound = () => this.flush();
+
+  constructor(
+    private readonly limits: QueueLimits,
+    private readonly onDelivery: DeliveryListener,
+  ) {}
+
+  /** `data` must not be a uWS message buffer (uWS frees it when the handler returns): copy those first. */
+  deliver(ws: PartySocket, data: Uint8Array | string, isBinary: boolean, cls: DeliveryClass, tag: number): void {
+    this.push({ kind: 'deliver', ws, data, isBinary, cls, tag });
+  }
+
+  notice(ws: PartySocket, text: string): void {
+    this.push({ kind: 'notice', ws, text });
+  }
+
+  close(ws: PartySocket, code: number, reason: string): void {
+    this.push({ kind: 'close', ws, code, reason });
+  }
+
+  private push(entry: OutboxEntry): void {
+    this.queue.push(entry);
+    if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(this.flushBound);
+    }
+  }
+
+  /** Runs the queued writes in order; sockets that closed meanwhile are skipped. */
+  flush(): void {
+    this.scheduled = false;
+    const batch = this.queue;
+    this.queue = [];
+    for (const entry of batch) {
+      // A socket is unusable after its close event; onClose marks its party closed.
+      if (entry.ws.getUserData().phase === 'closed') {
+        if (entry.kind === 'deliver') this.onDelivery(entry, 'gone');
+        continue;
+      }
+      switch (entry.kind) {
+        case 'deliver':
+          this.onDelivery(entry, deliver(entry.ws, entry.data, entry.isBinary, entry.cls, this.limits));
+          break;
+        case 'notice':
+          entry.ws.send(entry.text, false);
+          break;
+        case 'close':
+          entry.ws.end(entry.code, entry.reason);
+          break;
+      }
+    }
+  }
+}
