@@ -165,3 +165,15 @@ export function parseHostPorts(list: readonly string[]): { host: string; port: n
     return { host: s.slice(0, i), port: Number(s.slice(i + 1)) };
   });
 }
+
+/** Where Redis is, as the registry and the Redis account store both need it (exactly one form is set). */
+export function redisTarget(c: GatewayConfig): {
+  url?: string;
+  sentinels?: { host: string; port: number }[];
+  sentinelName?: string;
+  clusterNodes?: { host: string; port: number }[];
+} {
+  if (c.redisUrl) return { url: c.redisUrl };
+  if (c.redisSentinels.length) return { sentinels: parseHostPorts(c.redisSentinels), sentinelName: c.redisSentinelName };
+  return { clusterNodes: parseHostPorts(c.redisClusterNodes) };
+}

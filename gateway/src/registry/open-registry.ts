@@ -1,4 +1,4 @@
-import { parseHostPorts, type GatewayConfig } from '../config/load-config.js';
+import { redisTarget, type GatewayConfig } from '../config/load-config.js';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../log/logger.js';
 import { MemoryRegistry } from './memory-registry.js';
@@ -8,12 +8,5 @@ import type { Registry } from './registry.js';
 /** The registry the configuration asks for. Redis that cannot be reached at start-up is an error here. */
 export async function openRegistry(config: GatewayConfig, log: Logger, clock: Clock): Promise<Registry> {
   if (config.registry === 'memory') return new MemoryRegistry({ clock });
-  return connectRedisRegistry({
-    url: config.redisUrl,
-    sentinels: config.redisSentinels.length ? parseHostPorts(config.redisSentinels) : undefined,
-    sentinelName: config.redisSentinelName,
-    clusterNodes: config.redisClusterNodes.length ? parseHostPorts(config.redisClusterNodes) : undefined,
-    keyPrefix: config.redisKeyPrefix,
-    log,
-  });
+  return connectRedisRegistry({ ...redisTarget(config), keyPrefix: config.redisKeyPrefix, log });
 }

@@ -59,7 +59,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
       (ready ? log.info : log.error)(ready ? 'registry.up' : 'registry.down', { kind: registry.kind });
     });
 
-    const accounts = await openAccounts(config, registry);
+    const accounts = await openAccounts(config);
     cleanups.push(() => accounts.close());
     const auth = new AuthService(
       { accounts, registry, clock: now, log },
