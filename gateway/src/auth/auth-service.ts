@@ -67,6 +67,8 @@ export interface Principal {
   technicianId: string;
   orgId: string;
   username: string;
+  /** Shown to the customer on pickup. */
+  displayName: string;
   /** SHA-256 of the token: safe to log and to use as an audit reference. */
   tokenId: string;
 }
@@ -199,7 +201,7 @@ export class AuthService {
       await this.#registry.deleteToken(tokenId);
       throw new GatewayError('E_TOKEN_INVALID');
     }
-    return { technicianId: account.id, orgId: account.orgId, username: account.username, tokenId };
+    return { technicianId: account.id, orgId: account.orgId, username: account.username, displayName: account.displayName, tokenId };
   }
 
   /** Ends the token's validity. Idempotent: an unknown or malformed token is not an error. */

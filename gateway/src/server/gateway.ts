@@ -95,10 +95,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
       {
         registry,
         lifecycle,
-        authenticate: async (token) => {
-          const p = await auth.authenticate(token);
-          return { technicianId: p.technicianId, orgId: p.orgId, username: p.username };
-        },
+        authenticate: (token) => auth.authenticate(token),
         pinGuard: new PinGuard(registry, { perAddress: config.pinGuessesPerAddress, global: config.pinGuessesGlobal }),
         metrics,
         log,
@@ -153,7 +150,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
       maxBodyBytes: MAX_HTTP_BODY_BYTES,
       auth: {
         login: (u, p, ip) => auth.login(u, p, ip),
-        authenticate: async (token) => auth.authenticate(token),
+        authenticate: (token) => auth.authenticate(token),
         logout: (token) => auth.logout(token),
       },
       registry,

@@ -1,4 +1,5 @@
 import type { TemplatedApp } from 'uWebSockets.js';
+import type { AuthService } from '../auth/auth-service.js';
 import { GatewayError } from '../errors/gateway-error.js';
 import { PROTOCOL_VERSION } from '../protocol/envelope.js';
 import type { Registry } from '../registry/registry.js';
@@ -7,18 +8,8 @@ import type { SessionRecord } from '../session/session-record.js';
 import type { SessionLifecycle } from '../session/transition.js';
 import { bearerToken, field, route, writeReply, type HttpDeps, type RequestContext } from './http-io.js';
 
-export interface LoginResult {
-  token: string;
-  expiresAt: number;
-  technician: { id: string; username: string; displayName: string; orgId: string };
-}
-
 /** The part of the auth service the API needs. */
-export interface ApiAuth {
-  login(username: string, password: string, sourceIp: string): Promise<LoginResult>;
-  authenticate(bearerToken: string): Promise<TechnicianIdentity>;
-  logout(bearerToken: string): Promise<void>;
-}
+export type ApiAuth = Pick<AuthService, 'login' | 'authenticate' | 'logout'>;
 
 export interface ApiDeps extends HttpDeps {
   auth: ApiAuth;
