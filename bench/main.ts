@@ -1,0 +1,25 @@
+/**
+ * `npm run bench -- <scenario> [options]`: the load generator and benchmarks. Each scenario is a module
+ * `bench/<scenario>/run.ts` exporting `run(argv)`; `--help` after a scenario lists its options.
+ */
+const scenarios: Record<string, { summary: string; load: () => Promise<{ run(argv: string[]): Promise<void> }> }> = {
+  codec: { summary: 'screen codec vs ffmpeg lossless encoders on real recordings', load: () => import('./codec/run.js') },
+};
+
+async function main(): Promise<void> {
+  const [name, ...argv] = process.argv.slice(2);
+  const scenario = name ? scenarios[name] : undefined;
+  if (!scenario) {
+    const list = Object.entries(scenarios)
+      .map(([n, s]) => `  ${n.padEnd(10)} ${s.summary}`)
+      .join('\n');
+    process.stderr.write(`${name ? `unknown scenario "${name}"\n` : ''}usage: npm run bench -- <scenario> [options]\nscenarios:\n${list}\n`);
+    process.exit(name ? 2 : 0);
+  }
+  await (await scenario.load()).run(argv);
+}
+
+main().catch((err: Error) => {
+  process.stderr.write(`bench: ${err.stack ?? err.message}\n`);
+  process.exit(1);
+});
