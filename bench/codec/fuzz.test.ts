@@ -15,7 +15,6 @@ describe('decoder fuzzing (bounded CI sample; the benchmark runs a million cases
     const enc = new codec.Encoder(w, h);
     const packets = frames.map((f) => enc.encode(f));
     const report = fuzzDecoders({ native: codec, width: w, height: h, packets, cases: 20_000, seed: 1, timeLimitMs: 40_000 });
-    console.log(report.cases, report.ms, report.outcomes);
     expect(report.mismatches).toEqual([]);
     expect(report.cases).toBeGreaterThan(2_000);
     // The mutations must reach past the checksum: successes and several distinct error codes.
