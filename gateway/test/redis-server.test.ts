@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { startRedisServer } from './redis-server.js';
 
@@ -39,6 +40,23 @@ describe('startRedisServer', () => {
       );
     } finally {
       await first.stop();
+    }
+  });
+
+  it('runs a Sentinel that monitors a server', async () => {
+    const primary = await startRedisServer();
+    const sentinel = await startRedisServer({
+      sentinel: true,
+      args: ['--sentinel', 'monitor', 'mymaster', primary.host, String(primary.port), '1'],
+    });
+    try {
+      const client = new Redis(sentinel.url);
+      const addr = await client.call('SENTINEL', 'GET-MASTER-ADDR-BY-NAME', 'mymaster');
+      client.disconnect();
+      expect(addr).toEqual([primary.host, String(primary.port)]);
+    } finally {
+      await sentinel.stop();
+      await primary.stop();
     }
   });
 

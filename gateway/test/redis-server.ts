@@ -19,7 +19,8 @@ export interface RedisServer {
   readonly dir: string;
   /** Whether the server process is running. */
   readonly running: boolean;
-  /** Graceful stop: SIGTERM, then waits for the process to exit. Safe when already stopped. */
+  /** Graceful stop: SIGTERM, then waits for the process to exit. Safe when already stopped. The temp dir
+   * stays for restart(); it goes when this process exits. */
   stop(): Promise<void>;
   /** Hard stop: SIGKILL, then waits for the process to exit. Safe when already stopped. */
   kill(): Promise<void>;
@@ -32,6 +33,12 @@ export interface StartRedisOptions {
   port?: number;
   /** Extra redis-server arguments, e.g. ['--cluster-enabled', 'yes'] or ['--requirepass', 'x']. */
   args?: string[];
+  /**
+   * Run as a Sentinel (`redis-server <dir>/sentinel.conf --sentinel`); give its directives in `args`,
+   * e.g. ['--sentinel', 'monitor', 'mymaster', '127.0.0.1', '6380', '1']. Sentinel rewrites that file,
+   * and restart() keeps it, as a restarted Sentinel would.
+   */
+  sentinel?: boolean;
   /** The binary; REDIS_SERVER_BIN or `redis-server` on the PATH by default. */
   bin?: string;
   /** How long to wait for the first PONG. */
@@ -68,8 +75,13 @@ export async function startRedisServer(options: StartRedisOptions = {}): Promise
   const pidFile = join(dir, '.harness-pid');
   const watchdog = startWatchdog(dir, pidFile);
 
+  const sentinelConf = join(dir, 'sentinel.conf');
+  if (options.sentinel) writeFileSync(sentinelConf, '');
+
   const launch = async (): Promise<void> => {
     const args = [
+      // Sentinel mode needs its (writable) config file as the very first argument.
+      ...(options.sentinel ? [sentinelConf, '--sentinel'] : []),
       '--port', String(port),
       '--bind', host,
       '--dir', dir,

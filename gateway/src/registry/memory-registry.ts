@@ -59,7 +59,7 @@ export class MemoryRegistry implements Registry {
     this.ticker.unref();
   }
 
-  /** Live entries held (sessions, tokens, counters), expired or not yet swept included. For tests and metrics. */
+  /** Entries held, counting expired ones the sweep has not freed yet. For tests and metrics. */
   get size(): { sessions: number; pins: number; tokens: number; counters: number; waitingOrgs: number } {
     return {
       sessions: this.sessions.size,

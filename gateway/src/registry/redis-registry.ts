@@ -487,6 +487,10 @@ function createClient(options: RedisRegistryOptions): { client: Client; address:
   const nodes = options.clusterNodes!;
   const clusterOptions: ClusterOptions = {
     enableOfflineQueue: false,
+    // ioredis's cluster ready check sends CLUSTER INFO before the cluster counts as connected, which a
+    // disabled offline queue refuses, so it would never become ready. A cluster that is down still
+    // answers CLUSTERDOWN, which run() reports as E_REGISTRY_UNAVAILABLE.
+    enableReadyCheck: false,
     enableAutoPipelining: true,
     clusterRetryStrategy: retryStrategy,
     redisOptions: connection,
