@@ -169,11 +169,6 @@ export class RedisRegistry implements Registry {
     this.ready = client.status === 'ready';
   }
 
-  /** The last connection error seen, for start-up messages. */
-  get lastConnectionError(): string | undefined {
-    return this.lastError;
-  }
-
   async createSession(record: Omit<SessionRecord, 'pin'>, nextPin: () => string): Promise<SessionRecord> {
     return this.run(async () => {
       // Redis keeps time from here on; a record already past its expiry lives 1 ms, as good as gone.
