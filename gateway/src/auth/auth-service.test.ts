@@ -160,7 +160,7 @@ describe('AuthService tokens', () => {
   it('authenticates a fresh token', async () => {
     const { auth } = await setup();
     const { token } = await auth.login('alice', 'right-password', ip);
-    expect(await auth.authenticate(token)).toEqual({ technicianId: 'tech-1', orgId: 'acme', username: 'alice', tokenId: sha256(token) });
+    expect(await auth.authenticate(token)).toEqual({ technicianId: 'tech-1', orgId: 'acme', username: 'alice', displayName: 'Alice Example', tokenId: sha256(token) });
   });
 
   it('refuses an expired token', async () => {

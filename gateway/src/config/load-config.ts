@@ -144,6 +144,7 @@ function checkCombinations(c: GatewayConfig): void {
     throw new ConfigError('accountStore=redis needs registry=redis and a Redis address');
   }
   if (Boolean(c.tlsCert) !== Boolean(c.tlsKey)) throw new ConfigError('tlsCert and tlsKey go together: give both or neither');
+  if (c.tlsCa && !c.tlsCert) throw new ConfigError('tlsCa names the CA of your own tlsCert: give tlsCert and tlsKey too');
   for (const node of [...c.redisSentinels, ...c.redisClusterNodes]) {
     if (!/^[^:\s]+:\d{1,5}$/.test(node)) throw new ConfigError(`Redis node "${node}" must look like host:port`);
   }

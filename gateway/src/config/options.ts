@@ -32,6 +32,7 @@ export const optionSpecs = [
   { key: 'publicNames', type: 'list', default: ['localhost', '127.0.0.1'], description: 'Host names and IP addresses put in the self-signed gateway certificate (comma-separated).' },
   { key: 'tlsCert', type: 'string', default: undefined, description: 'PEM certificate (chain) of your own; with tlsKey, replaces the self-signed one.' },
   { key: 'tlsKey', type: 'string', default: undefined, description: 'PEM private key for tlsCert.' },
+  { key: 'tlsCa', type: 'string', default: undefined, description: 'PEM of the CA that issued tlsCert, whose fingerprint clients pin (default: the top of the tlsCert chain).' },
   { key: 'gatewayId', type: 'string', default: undefined, description: 'Name of this gateway in the cluster (default: a random id at each start).' },
   { key: 'registry', type: 'enum', default: 'memory', values: ['memory', 'redis'], description: 'Where sessions, PINs and tokens live: in this process, or in Redis shared by many gateways.' },
   { key: 'redisUrl', type: 'string', default: undefined, secret: true, description: 'redis:// or rediss:// URL of a standalone Redis (registry=redis).' },

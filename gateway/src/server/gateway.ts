@@ -76,6 +76,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
       hostnames: config.publicNames,
       certFile: config.tlsCert,
       keyFile: config.tlsKey,
+      caFile: config.tlsCa,
       log,
     });
 

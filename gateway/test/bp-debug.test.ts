@@ -1,0 +1,26 @@
+import { it } from 'vitest';
+import { Channel } from '/work/main/clients/sdk/src/node.js';
+import { startTestGateway } from '/work/main/gateway/test/gateway-harness.js';
+import { nextEvent, sleep } from '/work/main/gateway/test/e2e/events.js';
+it('debug', async () => {
+  const t = await startTestGateway({ reliableQueueBytes: String(256 * 1024), droppableQueueBytes: String(64 * 1024), maxMessageBytes: String(64 * 1024) });
+  const pw = await t.addTechnician('sam', 'acme');
+  const tc = t.client(); await tc.login('sam', pw);
+  const s = await tc.createSession();
+  const customer = await t.client().joinSession({ pin: s.pin }, 'Robin');
+  const tech = await tc.pickUp(s.guid);
+  await customer.waitFor('active');
+  customer.grant('view'); await nextEvent(tech, 'grants');
+  ((tech as any).socket._socket).pause();
+  const payload = new Uint8Array(32 * 1024);
+  for (let i = 0; i < 40; i++) customer.send(Channel.screen, payload);
+  await sleep(300);
+  console.log('buffered after 40', customer.bufferedAmount);
+  const g = nextEvent(customer, 'grants');
+  customer.grant('files');
+  const r = await Promise.race([g.then(() => 'got grants'), sleep(2000).then(() => 'no reply')]);
+  console.log(r);
+  const text = await (await fetch(`http://127.0.0.1:${t.gateway.adminPort}/metrics`)).text();
+  console.log(text.split('\n').filter((l) => (l.includes('dropped') || l.includes('relayed')) && !l.startsWith('#')).join('\n'));
+  await t.stop();
+}, 60000);
