@@ -54,10 +54,12 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
   const cleanups: (() => Promise<void> | void)[] = [() => registry.close()];
   try {
     metrics.registryUp.set(registry.isReady() ? 1 : 0);
-    registry.onReadyChange?.((ready) => {
+    const stopWatchingRegistry = registry.onReadyChange?.((ready) => {
       metrics.registryUp.set(ready ? 1 : 0);
       (ready ? log.info : log.error)(ready ? 'registry.up' : 'registry.down', { kind: registry.kind });
     });
+    // Runs before registry.close() (cleanups run in reverse), so our own shutdown is not logged as an outage.
+    if (stopWatchingRegistry) cleanups.push(stopWatchingRegistry);
 
     const accounts = await openAccounts(config);
     cleanups.push(() => accounts.close());
