@@ -6,7 +6,7 @@
  */
 import { CodecError } from './errors.js';
 import { FLAG_INTRA, FLAG_KEYFRAME, TILE, geometry, parsePacket, type Geometry, type TileEntry } from './format.js';
-import { CACHE_BITS, KIND_CACHE, KIND_L, KIND_LIT, KIND_O, KIND_U, Model, cacheSlot } from './model.js';
+import { CACHE_BITS, KIND_CACHE, KIND_L, KIND_LIT, KIND_M, KIND_O, KIND_U, Model, cacheSlot, matchSlot } from './model.js';
 import { RangeDecoder } from './rangecoder.js';
 
 export type Rect = [x: number, y: number, w: number, h: number];
@@ -115,23 +115,32 @@ export class Decoder {
     const W = this.g.width;
     let kind = KIND_L;
     const lit = m.lit;
+    const right = t.x + t.w;
+    const seen = m.seen;
     for (let y = t.y; y < t.y + t.h; y++) {
-      for (let x = t.x; x < t.x + t.w; x++) {
+      for (let x = t.x; x < right; x++) {
         const i = y * W + x;
         const l = x > 0 ? px[i - 1]! : y > 0 ? px[i - W]! : 0;
         const u = y > 0 ? px[i - W]! : l;
         const ul = x > 0 && y > 0 ? px[i - W - 1]! : u;
+        // Up-right only inside the rectangle: further right the row above may not be final yet.
+        const ur = y > 0 && x + 1 < right ? px[i - W + 1]! : u;
         const o = px[i]!;
         const oEqL = !intra && o === l;
         const ctx = kind * 8 + (l === u ? 1 : 0) + (u === ul ? 2 : 0) + (oEqL ? 4 : 0);
+        const ms = matchSlot(l, u, ul, ur);
+        const mp = seen[ms]!;
         let p: number;
         if (rd.bit(m.isL, ctx)) {
           p = l;
           kind = KIND_L;
-        } else if (u !== l && rd.bit(m.isU, ctx)) {
+        } else if (mp !== l && rd.bit(m.isM, ctx)) {
+          p = mp;
+          kind = KIND_M;
+        } else if (u !== l && u !== mp && rd.bit(m.isU, ctx)) {
           p = u;
           kind = KIND_U;
-        } else if (!intra && o !== l && o !== u && rd.bit(m.isO, ctx)) {
+        } else if (!intra && o !== l && o !== u && o !== mp && rd.bit(m.isO, ctx)) {
           p = o;
           kind = KIND_O;
         } else if (rd.bit(m.isCache, ctx)) {
@@ -150,6 +159,7 @@ export class Decoder {
           m.cache[cacheSlot(p)] = p;
           kind = KIND_LIT;
         }
+        seen[ms] = p;
         px[i] = p;
       }
     }

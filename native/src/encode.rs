@@ -3,8 +3,9 @@
 use crate::dirty::{cell_hash, changed_bbox, dirty_cells, hash_all};
 use crate::error::{err, ErrorCode, Result};
 use crate::format::{write_packet, FLAG_INTRA, FLAG_KEYFRAME};
-use crate::geometry::{Geometry, Rect, TILE};
-use crate::motion::Motion;
+use crate::geometry::{CopyOp, Geometry, Rect, TILE};
+use crate::moves::Moves;
+use crate::scroll::Scroll;
 use crate::streams::code_tiles;
 
 #[derive(Clone, Copy, Debug)]
@@ -32,7 +33,8 @@ pub struct Encoder {
     hashes: Vec<u64>,
     cur_hashes: Vec<u64>,
     cells: Vec<u8>,
-    motion: Motion,
+    scroll: Scroll,
+    moves: Moves,
     frames_since_key: u32,
     /// Set until a packet has been produced successfully; a failed or interrupted encode forces a keyframe.
     need_key: bool,
@@ -52,7 +54,8 @@ impl Encoder {
             hashes: vec![0; ncells],
             cur_hashes: vec![0; ncells],
             cells: vec![0; ncells],
-            motion: Motion::new(&geo),
+            scroll: Scroll::new(&geo),
+            moves: Moves::default(),
             frames_since_key: 0,
             need_key: true,
         })
@@ -93,23 +96,19 @@ impl Encoder {
                 }
             }
         }
-        let copies = if self.opts.motion {
-            self.motion.detect(&geo, frame, &self.reference, &self.cells, &self.cur_hashes, &self.hashes)
+        let mut copies = if self.opts.motion {
+            self.scroll.detect(&geo, frame, &self.reference, &self.cells, &self.cur_hashes, &self.hashes)
         } else {
             Vec::new()
         };
-        for c in &copies {
-            geo.apply_copy(&mut self.reference, c);
-            for ty in c.dy / TILE..=(c.dy + c.h - 1) / TILE {
-                for t in c.dx / TILE..=(c.dx + c.w - 1) / TILE {
-                    tile_dirty[ty * tx + t] = true;
-                }
-            }
-        }
-        let mut rects: Vec<(usize, Rect)> = Vec::new();
-        for (t, _) in tile_dirty.iter().enumerate().filter(|(_, d)| **d) {
-            if let Some(r) = changed_bbox(&geo, frame, &self.reference, geo.tile_rect(t)) {
-                rects.push((t, r));
+        apply_copies(&geo, &mut self.reference, &copies, &mut tile_dirty);
+        let mut rects = changed_tiles(&geo, frame, &self.reference, &tile_dirty);
+        if self.opts.motion {
+            let moves = self.moves.detect(&geo, frame, &self.reference, &rects);
+            if !moves.is_empty() {
+                apply_copies(&geo, &mut self.reference, &moves, &mut tile_dirty);
+                rects = changed_tiles(&geo, frame, &self.reference, &tile_dirty);
+                copies.extend(moves);
             }
         }
         let (entries, streams) = code_tiles(&geo, frame, Some(&self.reference), &rects, self.opts.threads);
@@ -125,6 +124,24 @@ impl Encoder {
         self.need_key = false;
         Ok(out)
     }
+}
+
+fn apply_copies(geo: &Geometry, reference: &mut [u8], copies: &[CopyOp], tile_dirty: &mut [bool]) {
+    for c in copies {
+        geo.apply_copy(reference, c);
+        for ty in c.dy / TILE..=(c.dy + c.h - 1) / TILE {
+            for t in c.dx / TILE..=(c.dx + c.w - 1) / TILE {
+                tile_dirty[ty * geo.tiles_x + t] = true;
+            }
+        }
+    }
+}
+
+fn changed_tiles(geo: &Geometry, frame: &[u8], reference: &[u8], tile_dirty: &[bool]) -> Vec<(usize, Rect)> {
+    (0..geo.tile_count())
+        .filter(|&t| tile_dirty[t])
+        .filter_map(|t| changed_bbox(geo, frame, reference, geo.tile_rect(t)).map(|r| (t, r)))
+        .collect()
 }
 
 /// Intra-codes the given tiles (all tiles when `tiles` is None) of `frame` in full.

@@ -14,20 +14,26 @@ pub const KIND_U: usize = 1;
 pub const KIND_O: usize = 2;
 pub const KIND_CACHE: usize = 3;
 pub const KIND_LIT: usize = 4;
-pub const KINDS: usize = 5;
+pub const KIND_M: usize = 5;
+pub const KINDS: usize = 6;
 pub const CTX: usize = KINDS * 8;
 pub const CACHE_BITS: u32 = 6;
 pub const CACHE_SIZE: usize = 1 << CACHE_BITS;
+pub const MATCH_BITS: u32 = 16;
 
 pub struct Model {
     pub is_l: [u16; CTX],
     pub is_u: [u16; CTX],
     pub is_o: [u16; CTX],
     pub is_cache: [u16; CTX],
+    pub is_m: [u16; CTX],
     pub cache_idx: [u16; CACHE_SIZE],
     /// Residual trees: green, red-minus-green, blue-minus-green, alpha.
     pub lit: [[u16; 256]; 4],
     pub cache: [u32; CACHE_SIZE],
+    /// Neighbourhood hash -> the pixel that last followed that neighbourhood (candidate M).
+    /// Glyphs repeat, so in text the same neighbourhood is usually followed by the same pixel.
+    pub seen: Vec<u32>,
 }
 
 impl Default for Model {
@@ -43,9 +49,11 @@ impl Model {
             is_u: [PROB_INIT; CTX],
             is_o: [PROB_INIT; CTX],
             is_cache: [PROB_INIT; CTX],
+            is_m: [PROB_INIT; CTX],
             cache_idx: [PROB_INIT; CACHE_SIZE],
             lit: [[PROB_INIT; 256]; 4],
             cache: [0; CACHE_SIZE],
+            seen: vec![0; 1 << MATCH_BITS],
         }
     }
 }
@@ -53,6 +61,12 @@ impl Model {
 #[inline(always)]
 pub fn cache_slot(p: u32) -> usize {
     (p.wrapping_mul(0x1E35_A7BD) >> (32 - CACHE_BITS)) as usize
+}
+
+#[inline(always)]
+pub fn match_slot(l: u32, u: u32, ul: u32, ur: u32) -> usize {
+    let h = l.wrapping_mul(0x9E37_79B1) ^ u.wrapping_mul(0x85EB_CA77) ^ ul.wrapping_mul(0xC2B2_AE3D) ^ ur.wrapping_mul(0x27D4_EB2F);
+    (((h ^ (h >> 15)).wrapping_mul(0x2C1B_3C6D)) >> (32 - MATCH_BITS)) as usize
 }
 
 /// Context index: previous kind, and which of the neighbours agree with each other.

@@ -13,7 +13,7 @@ const MIN_VOTES: u32 = 3;
 const MIN_RUN: usize = 2;
 
 /// Scratch reused across frames so detection allocates nothing per frame.
-pub struct Motion {
+pub struct Scroll {
     keys: Vec<u64>,
     rows: Vec<i32>,
     stamp: Vec<u32>,
@@ -24,10 +24,10 @@ pub struct Motion {
 
 const AMBIGUOUS: i32 = -1;
 
-impl Motion {
+impl Scroll {
     pub fn new(geo: &Geometry) -> Self {
         let cap = (geo.height * 2).next_power_of_two();
-        Motion {
+        Scroll {
             keys: vec![0; cap],
             rows: vec![0; cap],
             stamp: vec![0; cap],

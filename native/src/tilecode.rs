@@ -6,13 +6,16 @@ use crate::geometry::{px, set_px, Rect};
 use crate::model::*;
 use crate::rangecoder::{RcDecoder, RcEncoder};
 
+/// Left, up, up-left and up-right neighbours. Up-right is only read inside the rectangle: right of
+/// it, the row above may belong to a tile coded later, so it stands in as `u` there.
 #[inline(always)]
-fn neighbours(buf: &[u8], width: usize, x: usize, y: usize) -> (u32, u32, u32) {
+fn neighbours(buf: &[u8], width: usize, x: usize, y: usize, right: usize) -> (u32, u32, u32, u32) {
     let i = y * width + x;
     let l = if x > 0 { px(buf, i - 1) } else if y > 0 { px(buf, i - width) } else { 0 };
     let u = if y > 0 { px(buf, i - width) } else { l };
     let ul = if x > 0 && y > 0 { px(buf, i - width - 1) } else { u };
-    (l, u, ul)
+    let ur = if y > 0 && x + 1 < right { px(buf, i - width + 1) } else { u };
+    (l, u, ul, ur)
 }
 
 /// `cur` is the target frame; `old` is the decoder's framebuffer content before tile coding
@@ -23,16 +26,27 @@ pub fn encode_rect(rc: &mut RcEncoder, m: &mut Model, cur: &[u8], old: Option<&[
         for x in r.x..r.x + r.w {
             let i = y * width + x;
             let p = px(cur, i);
-            let (l, u, ul) = neighbours(cur, width, x, y);
+            let (l, u, ul, ur) = neighbours(cur, width, x, y, r.x + r.w);
             let o = old.map(|b| px(b, i));
             let ctx = context(kind, l, u, ul, o == Some(l));
+            let ms = match_slot(l, u, ul, ur);
+            let mp = m.seen[ms];
+            m.seen[ms] = p;
             if p == l {
                 rc.bit(&mut m.is_l[ctx], true);
                 kind = KIND_L;
                 continue;
             }
             rc.bit(&mut m.is_l[ctx], false);
-            if u != l {
+            if mp != l {
+                if p == mp {
+                    rc.bit(&mut m.is_m[ctx], true);
+                    kind = KIND_M;
+                    continue;
+                }
+                rc.bit(&mut m.is_m[ctx], false);
+            }
+            if u != l && u != mp {
                 if p == u {
                     rc.bit(&mut m.is_u[ctx], true);
                     kind = KIND_U;
@@ -41,7 +55,7 @@ pub fn encode_rect(rc: &mut RcEncoder, m: &mut Model, cur: &[u8], old: Option<&[
                 rc.bit(&mut m.is_u[ctx], false);
             }
             if let Some(o) = o {
-                if o != l && o != u {
+                if o != l && o != u && o != mp {
                     if p == o {
                         rc.bit(&mut m.is_o[ctx], true);
                         kind = KIND_O;
@@ -74,17 +88,22 @@ pub fn decode_rect(rd: &mut RcDecoder, m: &mut Model, fb: &mut [u8], intra: bool
     for y in r.y..r.y + r.h {
         for x in r.x..r.x + r.w {
             let i = y * width + x;
-            let (l, u, ul) = neighbours(fb, width, x, y);
+            let (l, u, ul, ur) = neighbours(fb, width, x, y, r.x + r.w);
             let o = if intra { None } else { Some(px(fb, i)) };
             let ctx = context(kind, l, u, ul, o == Some(l));
+            let ms = match_slot(l, u, ul, ur);
+            let mp = m.seen[ms];
             let p;
             if rd.bit(&mut m.is_l[ctx]) {
                 p = l;
                 kind = KIND_L;
-            } else if u != l && rd.bit(&mut m.is_u[ctx]) {
+            } else if mp != l && rd.bit(&mut m.is_m[ctx]) {
+                p = mp;
+                kind = KIND_M;
+            } else if u != l && u != mp && rd.bit(&mut m.is_u[ctx]) {
                 p = u;
                 kind = KIND_U;
-            } else if matches!(o, Some(o) if o != l && o != u) && rd.bit(&mut m.is_o[ctx]) {
+            } else if matches!(o, Some(o) if o != l && o != u && o != mp) && rd.bit(&mut m.is_o[ctx]) {
                 p = o.unwrap_or(0);
                 kind = KIND_O;
             } else if rd.bit(&mut m.is_cache[ctx]) {
@@ -102,6 +121,7 @@ pub fn decode_rect(rd: &mut RcDecoder, m: &mut Model, fb: &mut [u8], intra: bool
                 m.cache[cache_slot(p)] = p;
                 kind = KIND_LIT;
             }
+            m.seen[ms] = p;
             set_px(fb, i, p);
         }
     }
