@@ -2,7 +2,7 @@ import { systemClock, type Clock } from '../clock.js';
 import { GatewayError } from '../errors/gateway-error.js';
 import type { SessionRecord } from '../session/session-record.js';
 import { ExpiryWheel } from './expiry-wheel.js';
-import type { ReadyListener, Registry, SessionPatch, TokenRecord, UpdateCondition, UpdateResult } from './registry.js';
+import type { GatewayRecord, ReadyListener, Registry, SessionPatch, TokenRecord, UpdateCondition, UpdateResult } from './registry.js';
 import { checkTtl, maxPinAttempts, oldestFirst, patchEntries } from './registry-rules.js';
 
 export interface MemoryRegistryOptions {
@@ -40,6 +40,7 @@ export class MemoryRegistry implements Registry {
   private readonly waiting = new Map<string, Set<string>>();
   private readonly tokens = new Map<string, Expiring<TokenRecord>>();
   private readonly counters = new Map<string, Expiring<number>>();
+  private readonly gateways = new Map<string, Expiring<GatewayRecord>>();
   private readonly sessionWheel: ExpiryWheel<string>;
   private readonly tokenWheel: ExpiryWheel<string>;
   private readonly counterWheel: ExpiryWheel<string>;
@@ -172,6 +173,34 @@ export class MemoryRegistry implements Registry {
         this.sessionWheel.schedule(guid, deadline);
       }
     }
+  }
+
+  async putGateway(gateway: GatewayRecord, ttlMs: number): Promise<void> {
+    this.checkOpen();
+    // A handful of entries at most (one per gateway, and a memory registry serves one): no wheel needed.
+    this.gateways.set(gateway.id, { value: { ...gateway }, deadline: this.clock() + checkTtl(ttlMs, 'ttlMs') });
+  }
+
+  async listGateways(): Promise<GatewayRecord[]> {
+    this.checkOpen();
+    const now = this.clock();
+    const live: GatewayRecord[] = [];
+    for (const [id, entry] of this.gateways) {
+      if (entry.deadline <= now) this.gateways.delete(id);
+      else live.push({ ...entry.value });
+    }
+    return live;
+  }
+
+  async getGateway(id: string): Promise<GatewayRecord | null> {
+    this.checkOpen();
+    const entry = this.gateways.get(id);
+    return entry && entry.deadline > this.clock() ? { ...entry.value } : null;
+  }
+
+  async removeGateway(id: string): Promise<void> {
+    this.checkOpen();
+    this.gateways.delete(id);
   }
 
   async putToken(tokenId: string, token: TokenRecord, ttlMs: number): Promise<void> {

@@ -5,7 +5,7 @@ import { GatewayError } from '../errors/gateway-error.js';
 import { silentLogger, type Logger } from '../log/logger.js';
 import type { SessionRecord } from '../session/session-record.js';
 import { decodeRecord, encodeFields, encodeValue, pinHeldField } from './record-codec.js';
-import type { ReadyListener, Registry, SessionPatch, TokenRecord, UpdateCondition, UpdateResult } from './registry.js';
+import type { GatewayRecord, ReadyListener, Registry, SessionPatch, TokenRecord, UpdateCondition, UpdateResult } from './registry.js';
 import { checkTtl, maxPinAttempts, oldestFirst, patchEntries } from './registry-rules.js';
 
 export interface RedisRegistryOptions {
@@ -280,6 +280,42 @@ export class RedisRegistry implements Registry {
     });
   }
 
+  /**
+   * `g:<id>` holds the record (with its TTL); `gws` is a sorted set of ids by expiry time, so listing needs no
+   * SCAN. They are two slots on a Cluster: the set is only an index, readers fetch and verify each record.
+   */
+  async putGateway(gateway: GatewayRecord, ttlMs: number): Promise<void> {
+    const ttl = checkTtl(ttlMs, 'ttlMs');
+    await this.run(async () => {
+      await this.client.set(this.gatewayKey(gateway.id), JSON.stringify(gateway), 'PX', ttl);
+      await this.client.zadd(this.gatewayIndexKey(), this.clock() + ttl, gateway.id);
+      // The index outlives its members by far, but not forever (every key has a TTL).
+      await this.client.pexpire(this.gatewayIndexKey(), ttl * 60);
+    });
+  }
+
+  async listGateways(): Promise<GatewayRecord[]> {
+    return this.run(async () => {
+      const now = this.clock();
+      const ids = await this.client.zrangebyscore(this.gatewayIndexKey(), now, '+inf');
+      this.bestEffort('prune_gateways', this.client.zremrangebyscore(this.gatewayIndexKey(), '-inf', now));
+      const raws = await Promise.all(ids.map((id) => this.client.get(this.gatewayKey(id))));
+      return raws.flatMap((raw) => (raw === null ? [] : [JSON.parse(raw) as GatewayRecord]));
+    });
+  }
+
+  async getGateway(id: string): Promise<GatewayRecord | null> {
+    const raw = await this.run(() => this.client.get(this.gatewayKey(id)));
+    return raw === null ? null : (JSON.parse(raw) as GatewayRecord);
+  }
+
+  async removeGateway(id: string): Promise<void> {
+    await this.run(async () => {
+      await this.client.del(this.gatewayKey(id));
+      await this.client.zrem(this.gatewayIndexKey(), id);
+    });
+  }
+
   async putToken(tokenId: string, token: TokenRecord, ttlMs: number): Promise<void> {
     const ttl = checkTtl(ttlMs, 'ttlMs');
     await this.run(() => this.client.set(this.tokenKey(tokenId), JSON.stringify(token), 'PX', String(ttl)));
@@ -414,6 +450,12 @@ export class RedisRegistry implements Registry {
   }
   private tokenKey(tokenId: string): string {
     return `${this.prefix}t:${tokenId}`;
+  }
+  private gatewayKey(id: string): string {
+    return `${this.prefix}g:${id}`;
+  }
+  private gatewayIndexKey(): string {
+    return `${this.prefix}gws`;
   }
   private counterKey(key: string): string {
     return `${this.prefix}c:${key}`;

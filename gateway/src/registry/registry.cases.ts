@@ -315,6 +315,32 @@ export function registryContract(name: string, make: () => Promise<RegistrySubje
       });
     });
 
+    describe('gateways', () => {
+      const gw = (id: string, connections = 0) => ({
+        id,
+        publicUrl: `https://${id}.example:8443`,
+        linkAddress: `${id}.example:8444`,
+        connections,
+        capacity: 1000,
+        draining: false,
+        startedAt: 1,
+        updatedAt: subject.clock(),
+      });
+
+      it('lists live gateways, refreshes them, and forgets one after its ttl or on removal', async () => {
+        await registry.putGateway(gw('gw-a'), shortTtl);
+        await registry.putGateway(gw('gw-b'), 60_000);
+        await registry.putGateway(gw('gw-c'), 60_000);
+        expect((await registry.listGateways()).map((g) => g.id).sort()).toEqual(['gw-a', 'gw-b', 'gw-c']);
+        await registry.putGateway(gw('gw-b', 7), 60_000);
+        expect((await registry.getGateway('gw-b'))?.connections).toBe(7);
+        await registry.removeGateway('gw-c');
+        await subject.advance(pastShortTtl);
+        expect((await registry.listGateways()).map((g) => g.id)).toEqual(['gw-b']);
+        expect(await registry.getGateway('gw-a')).toBeNull();
+      });
+    });
+
     describe('counters', () => {
       it('counts hits per key and resets', async () => {
         expect(await registry.hit('login:ada', 60_000)).toBe(1);

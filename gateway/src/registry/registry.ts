@@ -52,6 +52,13 @@ export interface Registry {
   count(key: string): Promise<number>;
   resetCounter(key: string): Promise<void>;
 
+  /** Announces (or refreshes) a gateway of the cluster; it vanishes `ttlMs` after its last refresh. */
+  putGateway(gateway: GatewayRecord, ttlMs: number): Promise<void>;
+  /** The live gateways, in no particular order. */
+  listGateways(): Promise<GatewayRecord[]>;
+  getGateway(id: string): Promise<GatewayRecord | null>;
+  removeGateway(id: string): Promise<void>;
+
   /** True while the registry answers. The gateway's /readyz reports it. */
   isReady(): boolean;
   /**
@@ -89,4 +96,20 @@ export interface TokenRecord {
   /** Account's token epoch when issued; bumping the epoch revokes every older token of the account. */
   epoch: number;
   expiresAt: number;
+}
+
+/** A gateway as the cluster sees it; cluster/membership.ts refreshes its own every second. */
+export interface GatewayRecord {
+  id: string;
+  /** Where clients reach it, e.g. https://gw1.example:8443. */
+  publicUrl: string;
+  /** host:port of its gateway-link listener (mutual TLS), for other gateways. */
+  linkAddress: string;
+  /** Open client connections now, and how many it accepts. */
+  connections: number;
+  capacity: number;
+  /** Draining gateways take no new parties. */
+  draining: boolean;
+  startedAt: number;
+  updatedAt: number;
 }

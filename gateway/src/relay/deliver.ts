@@ -1,5 +1,5 @@
-import type { WebSocket } from 'uWebSockets.js';
 import type { DeliveryClass } from '../protocol/channels.js';
+import type { PartySocket } from './party.js';
 
 /** Why a message was not delivered. Also the `reason` label of relaydesk_dropped_messages_total. */
 export type DropReason = 'backpressure' | 'not_granted' | 'wrong_direction' | 'no_peer' | 'unknown_channel' | 'slow_consumer';
@@ -23,7 +23,7 @@ export type DeliveryOutcome = 'sent' | 'dropped' | 'overflow';
  *   because silently losing reliable data (chat, input, files) is worse than a clear disconnect.
  * uWS's own maxBackpressure is set above reliableQueueBytes, so SEND_DROPPED only happens past our cap too.
  */
-export function deliver<T>(ws: WebSocket<T>, data: ArrayBuffer | Uint8Array | string, isBinary: boolean, cls: DeliveryClass, limits: QueueLimits): DeliveryOutcome {
+export function deliver(ws: PartySocket, data: ArrayBuffer | Uint8Array | string, isBinary: boolean, cls: DeliveryClass, limits: QueueLimits): DeliveryOutcome {
   const queued = ws.getBufferedAmount();
   if (cls === 'droppable') {
     if (queued > limits.droppableQueueBytes) return 'dropped';

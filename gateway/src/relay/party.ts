@@ -1,4 +1,3 @@
-import type { WebSocket } from 'uWebSockets.js';
 import type { Role } from '../protocol/envelope.js';
 import type { LocalSession } from './local-session.js';
 
@@ -22,7 +21,17 @@ export interface Party {
   technicianName?: string;
 }
 
-export type PartySocket = WebSocket<Party>;
+/**
+ * What the relay needs of a party's connection: the subset of uWS's WebSocket it uses. A uWS socket is one;
+ * a party on another gateway, reached over the gateway link (cluster/link-socket.ts), is another.
+ */
+export interface PartySocket {
+  getUserData(): Party;
+  /** uWS semantics: 0 = queued (backpressure), 1 = written, 2 = refused (past maxBackpressure). */
+  send(message: Uint8Array | ArrayBuffer | string, isBinary?: boolean): number;
+  getBufferedAmount(): number;
+  end(code?: number, reason?: string): void;
+}
 
 export function newParty(role: Role, remoteIp: string, now: number): Party {
   return { role, remoteIp, connectedAt: now, phase: 'hello', session: null };
