@@ -3,6 +3,7 @@
  * `bench/<scenario>/run.ts` exporting `run(argv)`; `--help` after a scenario lists its options.
  */
 const scenarios: Record<string, { summary: string; load: () => Promise<{ run(argv: string[]): Promise<void> }> }> = {
+  pairing: { summary: 'pairings/s and latency, in memory and on Redis (with redis-benchmark beside)', load: () => import('./pairing/run.js') },
   codec: { summary: 'screen codec vs ffmpeg lossless encoders on real recordings', load: () => import('./codec/run.js') },
 };
 

@@ -1,0 +1,146 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { FileAccountStore } from '../../gateway/src/auth/file-account-store.js';
+import { hashPassword } from '../../gateway/src/auth/password.js';
+import type { Credentials, Target } from './targets.js';
+
+export const repoRoot = resolve(import.meta.dirname, '../..');
+
+/** Open-file limit asked for children that hold many connections (50k customers need > 50k descriptors). */
+export const NOFILE = 200_000;
+
+/**
+ * Spawns `argv` with the open-file limit raised to NOFILE (or the hard limit when that is lower and we
+ * may not raise it): Node cannot raise its own limit, a shell in between can.
+ */
+export function spawnWithFdLimit(argv: string[], options: { cwd?: string; stdio?: ('ignore' | 'pipe' | 'ipc')[]; env?: NodeJS.ProcessEnv } = {}): ChildProcess {
+  const script = `ulimit -n ${NOFILE} 2>/dev/null || ulimit -n "$(ulimit -Hn)"; exec "$@"`;
+  return spawn('sh', ['-c', script, 'sh', ...argv], { cwd: options.cwd ?? repoRoot, stdio: options.stdio ?? ['ignore', 'pipe', 'pipe'], env: options.env ?? process.env });
+}
+
+/** Resident memory of a process in bytes (VmRSS of /proc/<pid>/status), or undefined when it is gone. */
+export function residentBytes(pid: number): number | undefined {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) * 1024 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** CPU time (user + system) a process has used, in ms, from /proc/<pid>/stat; undefined when gone. */
+export function cpuMs(pid: number): number | undefined {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+  } catch {
+    return undefined;
+  }
+}
+
+export interface LocalGateway {
+  target: Target;
+  pid: number;
+  dataDir: string;
+  adminPort: number;
+  technicians: Credentials[];
+  /** Files of the gateway's TLS leaf, for peers that must use the very same certificate (nginx, uWS hello). */
+  tls: { certFile: string; keyFile: string; caFile: string };
+  stderr(): string;
+  stop(): Promise<void>;
+}
+
+export interface LocalGatewayOptions {
+  /** Extra gateway flags, e.g. ['--registry', 'redis', '--redis-url', url]. */
+  args?: string[];
+  /** Technician accounts to create before start (passwords are random). */
+  technicians?: number;
+  startTimeoutMs?: number;
+  /** Extra Node flags for the gateway process, e.g. ['--cpu-prof', '--cpu-prof-dir', dir] to profile it. */
+  nodeArgs?: string[];
+}
+
+/**
+ * Starts the gateway under test as its own process (`node --import tsx gateway/src/main.ts`) on loopback
+ * with a fresh data folder, so its one thread gets a core of its own and its memory is measurable.
+ * Rate limits that would throttle a load test from one machine are lifted; everything else is default.
+ */
+export async function startLocalGateway(options: LocalGatewayOptions = {}): Promise<LocalGateway> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'relaydesk-bench-'));
+  const technicians: Credentials[] = [];
+  const accounts = new FileAccountStore({ dataDir });
+  for (let i = 0; i < (options.technicians ?? 1); i++) {
+    const username = `bench${i}`;
+    const password = `pw-${Math.random().toString(36).slice(2)}-${i}`;
+    await accounts.create({
+      id: `t-bench${i}`,
+      username,
+      orgId: 'bench',
+      displayName: `Bench ${i}`,
+      passwordHash: await hashPassword(password),
+      disabled: false,
+      tokenEpoch: 0,
+      createdAt: Date.now(),
+    });
+    technicians.push({ username, password });
+  }
+  await accounts.close();
+
+  const args = [
+    process.execPath, ...(options.nodeArgs ?? []), '--import', 'tsx', 'gateway/src/main.ts',
+    '--host', '127.0.0.1', '--port', '0', '--admin-port', '0', '--data-dir', dataDir, '--log-level', 'warn',
+    '--login-attempts-per-address', '100000', '--pin-guesses-per-address', '100000', '--pin-guesses-global', '10000000',
+    '--max-failed-logins', '100', '--shutdown-grace-seconds', '0',
+    ...(options.args ?? []),
+  ];
+  const child = spawnWithFdLimit(args);
+  let err = '';
+  child.stderr!.on('data', (c: Buffer) => void (err = (err + c.toString()).slice(-20_000)));
+  child.stdout!.resume();
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  const started = await Promise.race([
+    new Promise<RegExpExecArray>((res) => {
+      const check = () => {
+        const m = /on https:\/\/[^:]+:(\d+) \(admin http:\/\/[^:]+:(\d+)\)/.exec(err);
+        if (m) res(m);
+      };
+      child.stderr!.on('data', check);
+    }),
+    exited.then(() => null),
+    new Promise<null>((r) => setTimeout(() => r(null), options.startTimeoutMs ?? 30_000).unref()),
+  ]);
+  if (!started) {
+    child.kill('SIGKILL');
+    await rm(dataDir, { recursive: true, force: true });
+    throw new Error(`gateway did not start: ${err.trim()}`);
+  }
+  const port = Number(started[1]);
+  const tlsDir = join(dataDir, 'tls');
+  const caFile = join(tlsDir, 'ca.crt');
+  const ca = await readFile(caFile, 'utf8');
+  let stopped = false;
+  return {
+    target: { baseUrl: `https://127.0.0.1:${port}`, host: '127.0.0.1', port, ca },
+    pid: child.pid!,
+    dataDir,
+    adminPort: Number(started[2]),
+    technicians,
+    tls: { certFile: join(tlsDir, 'gateway.crt'), keyFile: join(tlsDir, 'gateway.key'), caFile },
+    stderr: () => err,
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      if (child.exitCode === null && child.signalCode === null) {
+        // SIGTERM with no grace period (so a --cpu-prof profile gets written), SIGKILL if it hangs.
+        child.kill('SIGTERM');
+        const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+        await exited;
+        clearTimeout(timer);
+      }
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,34 @@
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, expect, it } from 'vitest';
+import { run } from './run.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'bench-pairing-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+it('pairs sessions in memory and on Redis and writes well-formed JSON, HTML and SVG', async () => {
+  const json = join(dir, 'p.json');
+  const report = join(dir, 'p.html');
+  await run(['--registry', 'memory,redis', '--technicians', '2', '--duration', '0.5', '--half-duration', '0.3', '--concurrency', '4',
+    '--redis-benchmark-requests', '2000', '--quiet', '--json', json, '--report', report, '--svg-dir', join(dir, 'svg')]);
+  const r = JSON.parse(readFileSync(json, 'utf8'));
+  for (const backend of ['memory', 'redis']) {
+    const [peak, half] = r.figures.backends[backend];
+    expect(peak.phase).toBe('peak');
+    expect(peak.completed).toBeGreaterThan(0);
+    expect(peak.failed).toBe(0);
+    expect(peak.pairingsPerSecond).toBeGreaterThan(0);
+    expect(peak.latency.p99Ms).toBeGreaterThanOrEqual(peak.latency.p50Ms);
+    expect(half.phase).toMatch(/^half/);
+    expect(half.latency.count).toBe(half.completed);
+  }
+  expect(r.figures.backends.redis[0].redisCommandsPerPairing).toBeGreaterThan(0);
+  expect(r.figures.redisBenchmark.SET).toBeGreaterThan(0);
+  expect(r.goals.length).toBe(4);
+  const html = readFileSync(report, 'utf8');
+  expect(html).toContain('id="chart-latency"');
+  expect(html).toContain('id="chart-throughput"');
+  expect(html).not.toMatch(/<script|https?:\/\/(?!www\.w3\.org)/);
+  expect(readdirSync(join(dir, 'svg')).sort()).toEqual(['pairing-latency.svg', 'pairing-throughput.svg']);
+}, 60_000);

@@ -1,0 +1,263 @@
+/**
+ * `npm run bench -- pairing`: technicians create sessions, customers join with the PIN, technicians pick
+ * up; the latency is from the customer's connect to both parties seeing "active". Per registry (memory,
+ * Redis) two phases: a closed-loop peak (pairings/s) and an open-loop run at half that rate (p50/p99).
+ * Beside the Redis figures, redis-benchmark measures the same Redis server's own ceiling in the same run.
+ */
+import { spawn } from 'node:child_process';
+import { Redis } from 'ioredis';
+import type { SessionConnection } from '../../clients/sdk/src/node.js';
+import { startRedisServer, type RedisServer } from '../../gateway/test/redis-server.js';
+import { common, commonOptions, ErrorTally, finish, type CommonValues } from '../lib/common.js';
+import { cpuMs, startLocalGateway, type LocalGateway } from '../lib/gateway-child.js';
+import { Histogram, round } from '../lib/histogram.js';
+import { drive, Timeline, type DriveResult } from '../lib/load-profile.js';
+import { parseOptions, usage, UsageError, type OptionDef } from '../lib/options.js';
+import { Progress, RateMeter } from '../lib/progress.js';
+import { newReport, type BenchReport } from '../lib/report.js';
+import { SourceAddresses } from '../lib/source-addresses.js';
+import { clientFor, parseLogins, parseTargets, type Credentials, type Target } from '../lib/targets.js';
+
+const options = {
+  ...commonOptions,
+  registry: { kind: 'list', default: ['memory', 'redis'], help: 'registries to run on a gateway this bench starts: memory, redis' },
+  technicians: { kind: 'int', default: 8, min: 1, help: 'technician accounts (each logs in once and creates sessions)' },
+  duration: { kind: 'number', default: 10, min: 0.1, help: 'seconds of the peak phase' },
+  'half-duration': { kind: 'number', default: 5, min: 0, help: 'seconds of the phase at half the peak rate (0 = skip)' },
+  rate: { kind: 'number', default: 0, min: 0, help: 'instead of peak + half: one open-loop phase at this many pairings/s' },
+  'ramp-up': { kind: 'number', default: 0, min: 0, help: 'seconds to ramp an open-loop phase up to its rate' },
+  count: { kind: 'int', default: 1_000_000, min: 1, help: 'most pairings per phase' },
+  concurrency: { kind: 'int', default: 128, min: 1, help: 'most pairings in flight' },
+  'gateway-cpu-prof': { kind: 'string', help: 'write a V8 CPU profile of the gateway under test into this folder' },
+  'redis-benchmark-requests': { kind: 'int', default: 200_000, min: 0, help: 'requests per redis-benchmark test (0 = skip)' },
+} satisfies Record<string, OptionDef>;
+
+interface Values extends CommonValues {
+  registry: string[];
+  technicians: number;
+  duration: number;
+  halfDuration: number;
+  rate: number;
+  rampUp: number;
+  count: number;
+  concurrency: number;
+  redisBenchmarkRequests: number;
+  gatewayCpuProf?: string;
+}
+
+interface PhaseResult extends DriveResult {
+  phase: string;
+  pairingsPerSecond: number;
+  latency: ReturnType<Histogram['summaryMs']>;
+  errors: Record<string, number>;
+  gatewayCpuPercent?: number;
+  generatorCpuPercent: number;
+  redisCommandsPerPairing?: number;
+  histogram: Histogram;
+  timeline: Timeline;
+}
+
+export async function run(argv: string[]): Promise<void> {
+  const parsed = parseOptions('pairing', options, argv);
+  if (parsed.help) return void process.stdout.write(usage('pairing', options) + '\n');
+  const o = common(parsed) as Values;
+  for (const r of o.registry) if (r !== 'memory' && r !== 'redis') throw new UsageError(`--registry ${r}: expected memory or redis`);
+  const report = newReport('pairing', argv, { ...o });
+  const backends: Record<string, unknown> = {};
+  report.figures.backends = backends;
+  const rows: (string | number)[][] = [];
+
+  const record = (label: string, phases: PhaseResult[]) => {
+    backends[label] = phases.map(({ histogram, timeline, ...rest }) => ({ ...rest, throughput: timeline.perSecond(), latencyBins: histogram.bins(40) }));
+    for (const p of phases) {
+      rows.push([label, p.phase, p.completed, p.failed, round(p.pairingsPerSecond, 0), p.latency.p50Ms, p.latency.p99Ms, p.latency.maxMs, p.gatewayCpuPercent ?? '-', p.redisCommandsPerPairing ?? '-']);
+    }
+  };
+
+  if (o.target.length) {
+    const targets = parseTargets(o.target, o.ca);
+    const logins = parseLogins(o.login);
+    if (!logins.length) throw new UsageError('--target needs --login user:password (a technician of that deployment)');
+    record('target', await runPhases('target', targets, logins, o));
+  } else {
+    for (const registry of o.registry) {
+      let redis: RedisServer | undefined;
+      let gw: LocalGateway | undefined;
+      try {
+        if (registry === 'redis') redis = await startRedisServer();
+        gw = await startLocalGateway({
+          technicians: o.technicians,
+          nodeArgs: o.gatewayCpuProf ? ['--cpu-prof', '--cpu-prof-dir', o.gatewayCpuProf] : [],
+          args: redis ? ['--registry', 'redis', '--redis-url', redis.url, '--account-store', 'file'] : [],
+        });
+        const phases = await runPhases(registry, [gw.target], gw.technicians, o, gw.pid, redis);
+        record(registry, phases);
+        if (redis && o.redisBenchmarkRequests > 0) {
+          const ceiling = await redisBenchmark(redis.port, o.redisBenchmarkRequests);
+          report.figures.redisBenchmark = ceiling;
+          for (const [test, rps] of Object.entries(ceiling)) rows.push(['redis-benchmark', test, o.redisBenchmarkRequests, 0, round(rps, 0), '-', '-', '-', '-', '-']);
+        }
+      } finally {
+        await gw?.stop();
+        await redis?.stop();
+      }
+    }
+  }
+
+  report.tables.push({
+    title: 'Pairing: customer connect → both parties "active"',
+    columns: ['backend', 'phase', 'pairings', 'errors', 'per second', 'p50 ms', 'p99 ms', 'max ms', 'gateway CPU %', 'redis cmds/pairing'],
+    rows,
+  });
+  addGoals(report);
+  addCharts(report);
+  finish(report, o);
+}
+
+async function runPhases(label: string, targets: Target[], logins: Credentials[], o: Values, gatewayPid?: number, redis?: RedisServer): Promise<PhaseResult[]> {
+  const sources = new SourceAddresses(targets[0]!.host, o.sourceAddresses);
+  const technicians = await Promise.all(
+    logins.map(async (cred, i) => {
+      const c = clientFor(targets[i % targets.length]!, sources.take());
+      await c.client.login(cred.username, cred.password);
+      return c;
+    }),
+  );
+  // Customers never call the API; one client per (target, source address) spreads their sockets.
+  const customers = sources.list.flatMap((addr) => targets.map((t) => clientFor(t, addr)));
+  let next = 0;
+  const redisClient = redis ? new Redis(redis.port, redis.host, { lazyConnect: true }) : undefined;
+  await redisClient?.connect();
+  try {
+    const phase = async (name: string, profile: { rate: number; durationSeconds: number; rampUpSeconds: number }): Promise<PhaseResult> => {
+      const histogram = new Histogram();
+      const timeline = new Timeline(250);
+      const errors = new ErrorTally();
+      const meter = new RateMeter();
+      const pairOnce = async (i: number) => {
+        const tech = technicians[i % technicians.length]!.client;
+        const session = await tech.createSession();
+        const customer = customers[next++ % customers.length]!.client;
+        const t0 = performance.now();
+        let cust: SessionConnection | undefined;
+        let techConn: SessionConnection | undefined;
+        try {
+          cust = await customer.joinSession({ pin: session.pin }, `customer ${i}`);
+          techConn = await tech.pickUp(session.guid);
+          await cust.waitFor('active', 10_000);
+          histogram.record((performance.now() - t0) * 1000);
+          timeline.mark();
+          meter.mark();
+          techConn.end();
+        } catch (err) {
+          timeline.mark(1, true);
+          throw err;
+        } finally {
+          cust?.close();
+          techConn?.close();
+        }
+      };
+      const progress = new Progress(`pairing[${label}] ${name}`, () => {
+        const s = histogram.summaryMs();
+        return `rate ${Math.round(meter.perSecond()).toLocaleString('en-US')}/s  done ${s.count.toLocaleString('en-US')}  errors ${errors.total}  p99 ${s.p99Ms} ms`;
+      }, { quiet: o.quiet }).start();
+      const cpu0 = gatewayPid ? cpuMs(gatewayPid) : undefined;
+      const self0 = process.cpuUsage();
+      const cmds0 = redisClient ? await totalCommands(redisClient) : 0;
+      const result = await drive(
+        { rate: profile.rate, rampUpSeconds: profile.rampUpSeconds, durationSeconds: profile.durationSeconds, count: o.count, concurrency: o.concurrency },
+        pairOnce,
+        (e) => errors.add(e),
+      );
+      progress.stop();
+      const cpu1 = gatewayPid ? cpuMs(gatewayPid) : undefined;
+      const self1 = process.cpuUsage(self0);
+      const cmds1 = redisClient ? await totalCommands(redisClient) : 0;
+      return {
+        phase: name,
+        ...result,
+        pairingsPerSecond: result.completed / (result.elapsedMs / 1000),
+        latency: histogram.summaryMs(),
+        errors: errors.toJSON(),
+        gatewayCpuPercent: cpu0 !== undefined && cpu1 !== undefined ? round((100 * (cpu1 - cpu0)) / result.elapsedMs, 0) : undefined,
+        generatorCpuPercent: round((100 * (self1.user + self1.system)) / 1000 / result.elapsedMs, 0),
+        // Minus the INFO call itself; includes the createSession API calls' commands, which a pairing needs.
+        redisCommandsPerPairing: redisClient && result.completed ? round((cmds1 - cmds0 - 1) / result.completed, 1) : undefined,
+        histogram,
+        timeline,
+      };
+    };
+    if (o.rate > 0) return [await phase(`${o.rate}/s`, { rate: o.rate, durationSeconds: o.duration, rampUpSeconds: o.rampUp })];
+    const peak = await phase('peak', { rate: 0, durationSeconds: o.duration, rampUpSeconds: 0 });
+    if (o.halfDuration <= 0 || peak.pairingsPerSecond <= 0) return [peak];
+    const halfRate = Math.max(1, Math.round(peak.pairingsPerSecond / 2));
+    const half = await phase(`half (${halfRate}/s)`, { rate: halfRate, durationSeconds: o.halfDuration, rampUpSeconds: o.rampUp });
+    return [peak, half];
+  } finally {
+    redisClient?.disconnect();
+    for (const c of [...technicians, ...customers]) c.close();
+  }
+}
+
+async function totalCommands(redis: Redis): Promise<number> {
+  const info = await redis.info('stats');
+  return Number(/total_commands_processed:(\d+)/.exec(info)?.[1] ?? 0);
+}
+
+/** redis-benchmark against the same server: its own ceiling for plain commands, 50 clients, no pipelining. */
+function redisBenchmark(port: number, requests: number): Promise<Record<string, number>> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('redis-benchmark', ['-h', '127.0.0.1', '-p', String(port), '-n', String(requests), '-c', '50', '-t', 'set,get,incr,lpush,hset', '--csv'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (c: Buffer) => (out += c));
+    child.stderr.on('data', (c: Buffer) => (err += c));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
+    child.on('error', (e) => reject(new Error(`redis-benchmark: ${e.message} (apt-get install redis-tools)`)));
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      if (code !== 0) return reject(new Error(`redis-benchmark exited ${code}: ${err}`));
+      const result: Record<string, number> = {};
+      for (const line of out.split('\n')) {
+        const m = /^"([^"]+)","([\d.]+)"/.exec(line);
+        if (m) result[m[1]!] = Number(m[2]);
+      }
+      resolve(result);
+    });
+  });
+}
+
+function addGoals(r: BenchReport): void {
+  const b = r.figures.backends as Record<string, { phase: string; pairingsPerSecond: number; latency: { p99Ms: number } }[]>;
+  const goal = (backend: string, min: number) => {
+    const phases = b[backend];
+    if (!phases) return;
+    const peak = phases.find((p) => p.phase === 'peak');
+    const half = phases.find((p) => p.phase.startsWith('half'));
+    if (peak) r.goals.push({ goal: `≥ ${min.toLocaleString('en-US')} pairings/s (${backend})`, measured: `${Math.round(peak.pairingsPerSecond).toLocaleString('en-US')}/s`, met: peak.pairingsPerSecond >= min });
+    if (half) r.goals.push({ goal: `p99 ≤ 20 ms at half rate (${backend})`, measured: `${half.latency.p99Ms} ms`, met: half.latency.p99Ms <= 20 });
+  };
+  goal('memory', 5000);
+  goal('redis', 3000);
+}
+
+function addCharts(r: BenchReport): void {
+  type Stored = Omit<PhaseResult, 'histogram' | 'timeline'> & { throughput: [number, number][]; latencyBins: ReturnType<Histogram['bins']> };
+  const b = r.figures.backends as Record<string, Stored[]>;
+  r.charts.push({
+    id: 'latency',
+    title: 'Pairing latency at half of peak rate',
+    kind: 'histogram',
+    xLabel: 'customer connect → paired (ms, log scale)',
+    yLabel: '% of pairings',
+    series: Object.entries(b).map(([name, phases]) => ({ name, bins: (phases.find((p) => p.phase !== 'peak') ?? phases[0]!).latencyBins })),
+  });
+  r.charts.push({
+    id: 'throughput',
+    title: 'Pairings per second over time (peak phase)',
+    kind: 'line',
+    xLabel: 'seconds',
+    yLabel: 'pairings/s',
+    series: Object.entries(b).map(([name, phases]) => ({ name, points: phases[0]!.throughput })),
+  });
+}
