@@ -127,9 +127,9 @@ export class Decoder {
         const ur = y > 0 && x + 1 < right ? px[i - W + 1]! : u;
         const o = px[i]!;
         const oEqL = !intra && o === l;
-        const ctx = kind * 8 + (l === u ? 1 : 0) + (u === ul ? 2 : 0) + (oEqL ? 4 : 0);
         const ms = matchSlot(l, u, ul, ur);
         const mp = seen[ms]!;
+        const ctx = kind * 32 + (l === u ? 1 : 0) + (u === ul ? 2 : 0) + (oEqL ? 4 : 0) + (mp === u ? 8 : 0) + (mp === l ? 16 : 0);
         let p: number;
         if (rd.bit(m.isL, ctx)) {
           p = l;

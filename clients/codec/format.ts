@@ -12,6 +12,8 @@ export const HEADER_LEN = 17;
 export const FLAG_KEYFRAME = 1;
 export const FLAG_INTRA = 2;
 export const TILE = 64;
+/** Streams per packet (bounds the model resets a hostile packet can demand). */
+export const MAX_STREAMS = 64;
 
 export interface Geometry {
   width: number;
@@ -161,7 +163,7 @@ export function parsePacket(g: Geometry, data: Uint8Array): Packet {
   }
 
   const nstreams = r.varint();
-  if (nstreams > coded || (coded > 0 && nstreams === 0)) {
+  if (nstreams > coded || nstreams > MAX_STREAMS || (coded > 0 && nstreams === 0)) {
     throw new CodecError('E_CODEC_CORRUPT', `${nstreams} streams for ${coded} coded tiles`);
   }
   const dir: { n: number; len: number }[] = [];

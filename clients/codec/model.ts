@@ -7,7 +7,7 @@ export const KIND_O = 2;
 export const KIND_CACHE = 3;
 export const KIND_LIT = 4;
 export const KIND_M = 5;
-export const CTX = 6 * 8;
+export const CTX = 6 * 32;
 export const CACHE_BITS = 6;
 export const MATCH_BITS = 16;
 

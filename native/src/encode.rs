@@ -38,12 +38,14 @@ pub struct Encoder {
     frames_since_key: u32,
     /// Set until a packet has been produced successfully; a failed or interrupted encode forces a keyframe.
     need_key: bool,
+    /// RELAYDESK_CODEC_TRACE=1 prints per-frame phase timings to stderr (read once, at construction).
+    trace: bool,
 }
 
 impl Encoder {
     pub fn new(width: usize, height: usize, opts: EncoderOptions) -> Result<Self> {
         let geo = Geometry::new(width, height)?;
-        if opts.threads == 0 || opts.threads > 64 {
+        if opts.threads == 0 || opts.threads > crate::format::MAX_STREAMS {
             return err(ErrorCode::Argument, "threads must be in 1..=64");
         }
         let ncells = geo.height * geo.tiles_x;
@@ -58,6 +60,7 @@ impl Encoder {
             moves: Moves::default(),
             frames_since_key: 0,
             need_key: true,
+            trace: std::env::var_os("RELAYDESK_CODEC_TRACE").is_some_and(|v| v == "1"),
         })
     }
 
@@ -82,6 +85,7 @@ impl Encoder {
             return Ok(write_packet(&geo, 0, &[], &[], &[]));
         }
         self.need_key = true;
+        let t0 = std::time::Instant::now();
         let tx = geo.tiles_x;
         let stride = geo.width * 4;
         self.cur_hashes.copy_from_slice(&self.hashes);
@@ -101,8 +105,10 @@ impl Encoder {
         } else {
             Vec::new()
         };
+        let t_scroll = t0.elapsed();
         apply_copies(&geo, &mut self.reference, &copies, &mut tile_dirty);
         let mut rects = changed_tiles(&geo, frame, &self.reference, &tile_dirty);
+        let t_bbox = t0.elapsed();
         if self.opts.motion {
             let moves = self.moves.detect(&geo, frame, &self.reference, &rects);
             if !moves.is_empty() {
@@ -111,8 +117,23 @@ impl Encoder {
                 copies.extend(moves);
             }
         }
+        let t_moves = t0.elapsed();
         let (entries, streams) = code_tiles(&geo, frame, Some(&self.reference), &rects, self.opts.threads);
         let out = write_packet(&geo, 0, &copies, &entries, &streams);
+        if self.trace {
+            let px: usize = rects.iter().map(|(_, r)| r.w * r.h).sum();
+            eprintln!(
+                "codec-trace scroll+hash {:?} bbox {:?} moves {:?} code {:?} | copies {} tiles {} px {} bytes {}",
+                t_scroll,
+                t_bbox - t_scroll,
+                t_moves - t_bbox,
+                t0.elapsed() - t_moves,
+                copies.len(),
+                rects.len(),
+                px,
+                out.len()
+            );
+        }
         for (_, r) in &rects {
             for y in r.y..r.y + r.h {
                 let s = (y * geo.width + r.x) * 4;

@@ -15,6 +15,9 @@ pub const FLAG_INTRA: u8 = 2;
 pub const KNOWN_FLAGS: u8 = FLAG_KEYFRAME | FLAG_INTRA;
 pub const MODE_CODED: u8 = 0;
 pub const MODE_SOLID: u8 = 1;
+/// Streams per packet. Encoders use one per thread; the cap bounds the per-stream model resets a
+/// hostile packet can demand (each stream starts a fresh model with a 256 KiB match table).
+pub const MAX_STREAMS: usize = 64;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TileFill {
@@ -236,7 +239,7 @@ pub fn parse_packet<'a>(geo: &Geometry, data: &'a [u8]) -> Result<Packet<'a>> {
     }
 
     let nstreams = r.varint()? as usize;
-    if nstreams > coded || (coded > 0 && nstreams == 0) {
+    if nstreams > coded || nstreams > MAX_STREAMS || (coded > 0 && nstreams == 0) {
         return err(ErrorCode::Corrupt, format!("{nstreams} streams for {coded} coded tiles"));
     }
     let mut dir = Vec::with_capacity(nstreams);

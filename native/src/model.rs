@@ -16,7 +16,7 @@ pub const KIND_CACHE: usize = 3;
 pub const KIND_LIT: usize = 4;
 pub const KIND_M: usize = 5;
 pub const KINDS: usize = 6;
-pub const CTX: usize = KINDS * 8;
+pub const CTX: usize = KINDS * 32;
 pub const CACHE_BITS: u32 = 6;
 pub const CACHE_SIZE: usize = 1 << CACHE_BITS;
 pub const MATCH_BITS: u32 = 16;
@@ -71,8 +71,8 @@ pub fn match_slot(l: u32, u: u32, ul: u32, ur: u32) -> usize {
 
 /// Context index: previous kind, and which of the neighbours agree with each other.
 #[inline(always)]
-pub fn context(kind: usize, l: u32, u: u32, ul: u32, o_eq_l: bool) -> usize {
-    kind * 8 + (l == u) as usize + (((u == ul) as usize) << 1) + ((o_eq_l as usize) << 2)
+pub fn context(kind: usize, l: u32, u: u32, ul: u32, o_eq_l: bool, m: u32) -> usize {
+    kind * 32 + (l == u) as usize + (((u == ul) as usize) << 1) + ((o_eq_l as usize) << 2) + (((m == u) as usize) << 3) + (((m == l) as usize) << 4)
 }
 
 /// Residuals of a literal against its left neighbour (see module doc), as four bytes.

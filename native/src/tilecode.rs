@@ -28,9 +28,9 @@ pub fn encode_rect(rc: &mut RcEncoder, m: &mut Model, cur: &[u8], old: Option<&[
             let p = px(cur, i);
             let (l, u, ul, ur) = neighbours(cur, width, x, y, r.x + r.w);
             let o = old.map(|b| px(b, i));
-            let ctx = context(kind, l, u, ul, o == Some(l));
             let ms = match_slot(l, u, ul, ur);
             let mp = m.seen[ms];
+            let ctx = context(kind, l, u, ul, o == Some(l), mp);
             m.seen[ms] = p;
             if p == l {
                 rc.bit(&mut m.is_l[ctx], true);
@@ -90,9 +90,9 @@ pub fn decode_rect(rd: &mut RcDecoder, m: &mut Model, fb: &mut [u8], intra: bool
             let i = y * width + x;
             let (l, u, ul, ur) = neighbours(fb, width, x, y, r.x + r.w);
             let o = if intra { None } else { Some(px(fb, i)) };
-            let ctx = context(kind, l, u, ul, o == Some(l));
             let ms = match_slot(l, u, ul, ur);
             let mp = m.seen[ms];
+            let ctx = context(kind, l, u, ul, o == Some(l), mp);
             let p;
             if rd.bit(&mut m.is_l[ctx]) {
                 p = l;
