@@ -1,11 +1,11 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FileAccountStore } from '../src/auth/file-account-store.js';
 import { hashPassword } from '../src/auth/password.js';
 import { loadConfig, type GatewayConfig } from '../src/config/load-config.js';
 import { createLogger } from '../src/log/logger.js';
 import { startGateway, type RunningGateway } from '../src/server/gateway.js';
+import { openAccounts } from '../src/server/open-accounts.js';
 import { RelaydeskClient, nodeTransport } from '../../clients/sdk/src/node.js';
 
 /** A controllable clock: starts at real time, moves only when told. */
@@ -34,7 +34,7 @@ export interface TestGateway {
  */
 export async function startTestGateway(options: Record<string, string> = {}, deps: { now?: () => number } = {}): Promise<TestGateway> {
   const dataDir = await mkdtemp(join(tmpdir(), 'relaydesk-test-'));
-  const argv = Object.entries({ host: '127.0.0.1', port: '0', adminPort: '0', dataDir, logLevel: 'debug', ...options }).flatMap(([k, v]) => [
+  const argv = Object.entries({ host: '127.0.0.1', port: '0', adminPort: '0', linkHost: '127.0.0.1', linkPort: '0', linkAdvertise: '127.0.0.1', dataDir, logLevel: 'debug', ...options }).flatMap(([k, v]) => [
     '--' + k.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase()),
     v,
   ]);
@@ -43,7 +43,8 @@ export async function startTestGateway(options: Record<string, string> = {}, dep
   const gateway = await startGateway(config, { log: createLogger({ level: 'debug', write: (l) => logLines.push(l) }), now: deps.now });
   const baseUrl = `https://127.0.0.1:${gateway.port}`;
   const transports: { close(): void }[] = [];
-  const accounts = new FileAccountStore({ dataDir });
+  // The store the gateway itself uses (a file in its data folder, or Redis), so accounts are seen cluster-wide.
+  const accounts = await openAccounts(config);
   let stopped = false;
   return {
     gateway,

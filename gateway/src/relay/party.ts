@@ -1,4 +1,6 @@
 import type { Role } from '../protocol/envelope.js';
+import type { LinkStream } from '../cluster/link-stream.js';
+import type { CloseReason } from '../session/session-record.js';
 import type { LocalSession } from './local-session.js';
 
 /**
@@ -12,9 +14,16 @@ export interface Party {
   /**
    * hello: connected, first message not yet handled; pending: a join/pickup is awaiting the registry;
    * waiting: customer waits for a technician; paired: relaying; closing: a close is queued in the outbox
-   * (its messages are ignored); closed: the socket is gone.
+   * (its messages are ignored); closed: the socket is gone; bridged: a technician here whose customer is on
+   * another gateway: its frames pass through `bridge` and that gateway runs the session.
    */
-  phase: 'hello' | 'pending' | 'waiting' | 'paired' | 'closing' | 'closed';
+  phase: 'hello' | 'pending' | 'waiting' | 'paired' | 'bridged' | 'closing' | 'closed';
+  /** For a bridged technician: the stream to the customer's gateway. */
+  bridge?: LinkStream;
+  /** True for a party on another gateway (cluster/remote-party-socket.ts): not a connection of ours. */
+  remote?: boolean;
+  /** Why the party is leaving, when the other gateway said so (e.g. slow_consumer). */
+  leaving?: CloseReason;
   session: LocalSession | null;
   /** Technician identity once its token checked out. */
   technicianId?: string;

@@ -6,11 +6,13 @@ import { channelById } from '../protocol/channels.js';
 import { encodeServerMessage, parseClientMessage, type ClientMessage, type ServerMessage } from '../protocol/envelope.js';
 import type { Registry } from '../registry/registry.js';
 import type { PinGuard } from '../session/pin-guard.js';
-import type { CloseReason } from '../session/session-record.js';
+import type { CloseReason, SessionRecord } from '../session/session-record.js';
 import type { SessionLifecycle } from '../session/transition.js';
 import type { DeliveryOutcome, DropReason, QueueLimits } from './deliver.js';
 import { LocalSession } from './local-session.js';
 import { Outbox, type OutboxEntry } from './outbox.js';
+import type { LinkStream, OpenRequest } from '../cluster/link-stream.js';
+import { RemotePartySocket } from '../cluster/remote-party-socket.js';
 import type { Party, PartySocket } from './party.js';
 
 /** What a technician's bearer token resolves to. */
@@ -32,8 +34,15 @@ export interface RelayOptions extends QueueLimits {
   activeTtlMs: number;
 }
 
+/** What the relay needs of the cluster to reach a customer on another gateway. */
+export interface ClusterLinks {
+  openStream(peer: { id: string; linkAddress: string }, request: OpenRequest): Promise<LinkStream>;
+}
+
 export interface RelayDeps {
   registry: Registry;
+  /** Absent on a lone gateway (memory registry). */
+  links?: ClusterLinks;
   lifecycle: SessionLifecycle;
   authenticate: (bearerToken: string) => Promise<TechnicianIdentity>;
   pinGuard: PinGuard;
@@ -46,8 +55,10 @@ export interface RelayDeps {
 const CLOSE_NORMAL = 1000;
 const TOUCH_EVERY_MS = 30_000;
 const EXPIRY_GRACE_MS = 60_000;
-/** Outbox tag of control messages (not a binary channel, so not counted per channel). */
+/** Outbox tags that are not a binary channel of ours: not counted per channel. */
 const CONTROL_TAG = -1;
+/** Frames carried for a bridged technician: counted by the gateway that runs the session. */
+const BRIDGED_TAG = -2;
 
 /**
  * Pairs customers and technicians connected to this gateway and relays between them.
@@ -99,6 +110,12 @@ export class SessionRelay {
       this.relayBinary(ws, party, data);
       return;
     }
+    if (party.phase === 'bridged') {
+      // The customer's gateway checks and relays; this one only carries (encodeFrame copies the bytes).
+      if (isBinary) party.bridge!.sendBinary(new Uint8Array(data));
+      else party.bridge!.sendText(Buffer.from(data).toString('utf8'));
+      return;
+    }
     if (isBinary) {
       this.reject(ws, new GatewayError('E_BAD_MESSAGE', 'binary messages are accepted only once the session is paired'), false);
       return;
@@ -135,10 +152,10 @@ export class SessionRelay {
     const party = ws.getUserData();
     this.sockets.delete(ws);
     this.greeting.delete(ws);
-    this.deps.metrics.connections.dec({ role: party.role });
+    if (!party.remote) this.deps.metrics.connections.dec({ role: party.role });
     const phase = party.phase;
     party.phase = 'closed';
-    this.partyLeft(party, phase, party.role === 'customer' ? 'customer_left' : 'technician_left');
+    this.partyLeft(party, phase, party.leaving ?? (party.role === 'customer' ? 'customer_left' : 'technician_left'));
   }
 
   /**
@@ -147,6 +164,11 @@ export class SessionRelay {
    * session ends and the other party is told `reason`. Runs once per party: it detaches the party first.
    */
   private partyLeft(party: Party, phaseBefore: Party['phase'], reason: CloseReason): void {
+    if (party.bridge) {
+      // Tell the customer's gateway why, so its side of the session ends with the same reason.
+      party.bridge.close(closeCodeFor(reason).code, reason);
+      party.bridge = undefined;
+    }
     const session = party.session;
     party.session = null;
     if (!session || this.sessions.get(session.guid) !== session) return;
@@ -264,29 +286,108 @@ export class SessionRelay {
         throw new GatewayError(state === 'active' ? 'E_SESSION_TAKEN' : state === 'created' ? 'E_SESSION_NOT_WAITING' : 'E_SESSION_CLOSED');
       }
       const session = this.sessions.get(msg.guid);
-      if (!session?.customer) {
-        // The customer left between listing and pickup (or waits on another gateway: the cluster issue).
+      const owner = result.session.customerGateway;
+      if (!session?.customer && owner && owner !== this.options.gatewayId && this.deps.links) {
+        await this.bridge(ws, party, result.session, owner);
+      } else if (!session?.customer) {
+        // The customer left between listing and pickup.
         this.background(lifecycle.transition(msg.guid, 'closed', { reason: 'customer_left', from: ['active'] }));
         throw new GatewayError('E_PEER_GONE');
-      }
-      if (isGone(party)) {
+      } else if (isGone(party)) {
         this.endSession(session, 'technician_left');
         return;
+      } else {
+        this.pair(session, ws, party);
       }
-      session.technician = ws;
-      session.lastActivity = now();
-      party.session = session;
-      party.phase = 'paired';
-      session.customer.getUserData().phase = 'paired';
-      this.updateGauges();
-      const active: ServerMessage = { v: 1, type: 'state', state: 'active', guid: session.guid, customerName: session.customerName, technician: party.technicianName };
-      this.send(session.customer, active);
-      this.send(ws, active);
-      metrics.pairingSeconds.observe((now() - session.joinedAt) / 1000);
       metrics.pickupSeconds.observe((performance.now() - started) / 1000);
     } catch (err) {
       this.reject(ws, asGatewayError(err), true);
     }
+  }
+
+  /** The customer is here and the technician `ws` (local or remote) has won the session: connect them. */
+  private pair(session: LocalSession, ws: PartySocket, party: Party): void {
+    const { metrics, now } = this.deps;
+    session.technician = ws;
+    session.lastActivity = now();
+    party.session = session;
+    party.phase = 'paired';
+    session.customer!.getUserData().phase = 'paired';
+    this.updateGauges();
+    const active: ServerMessage = { v: 1, type: 'state', state: 'active', guid: session.guid, customerName: session.customerName, technician: party.technicianName };
+    this.send(session.customer!, active);
+    this.send(ws, active);
+    metrics.pairingSeconds.observe((now() - session.joinedAt) / 1000);
+  }
+
+  /**
+   * Technician's gateway: the customer waits on gateway `owner`. Open a stream there and carry the
+   * technician's frames both ways; that gateway runs the session (grants, channels, timeouts).
+   */
+  private async bridge(ws: PartySocket, party: Party, record: SessionRecord, owner: string): Promise<void> {
+    const closeSession = () =>
+      this.background(this.deps.lifecycle.transition(record.guid, 'closed', { reason: 'customer_left', from: ['active'] }));
+    const peer = await this.deps.registry.getGateway(owner);
+    if (!peer) {
+      closeSession(); // the customer's gateway is gone, and the customer with it
+      throw new GatewayError('E_PEER_GONE');
+    }
+    let stream: LinkStream;
+    try {
+      stream = await this.deps.links!.openStream(peer, {
+        guid: record.guid,
+        technicianId: party.technicianId!,
+        technicianName: party.technicianName!,
+        orgId: record.orgId,
+      });
+    } catch (err) {
+      closeSession();
+      throw err;
+    }
+    if (isGone(party)) {
+      stream.close(closeCodeFor('technician_left').code, 'technician_left');
+      return;
+    }
+    party.phase = 'bridged';
+    party.bridge = stream;
+    stream.attach({
+      text: (text) => this.outbox.deliver(ws, text, false, 'reliable', CONTROL_TAG),
+      binary: (bytes) => this.outbox.deliver(ws, bytes, true, channelById[bytes[0]!]?.class ?? 'reliable', BRIDGED_TAG),
+      close: (code, reason) => {
+        party.bridge = undefined;
+        this.closeParty(ws, code, reason);
+      },
+    });
+  }
+
+  /**
+   * Customer's gateway: a technician on another gateway has won one of our waiting sessions and asks, over
+   * the gateway link, to be connected. Throws E_PEER_GONE when the customer is no longer here.
+   */
+  async attachRemote(stream: LinkStream, request: OpenRequest): Promise<void> {
+    const session = this.sessions.get(request.guid);
+    if (!session?.customer || session.technician || session.orgId !== request.orgId) throw new GatewayError('E_PEER_GONE');
+    const party: Party = {
+      role: 'technician',
+      remoteIp: 'gateway-link',
+      connectedAt: this.deps.now(),
+      phase: 'paired',
+      session: null,
+      technicianId: request.technicianId,
+      technicianName: request.technicianName,
+      remote: true,
+    };
+    const socket = new RemotePartySocket(stream, party, (s) => this.onClose(s));
+    this.sockets.add(socket);
+    stream.attach({
+      text: (text) => this.onMessage(socket, toArrayBuffer(Buffer.from(text, 'utf8')), false),
+      binary: (bytes) => this.onMessage(socket, toArrayBuffer(bytes), true),
+      close: (_code, reason) => {
+        if (isCloseReason(reason)) party.leaving = reason;
+        socket.remoteClosed();
+      },
+    });
+    this.pair(session, socket, party);
   }
 
   // ---- paired traffic ----------------------------------------------------------------------------------
@@ -338,8 +439,9 @@ export class SessionRelay {
         this.droppedBy.no_peer.inc();
         return;
       case 'overflow': {
-        const session = entry.ws.getUserData().session;
-        if (session) this.slowConsumer(session, entry.ws);
+        const party = entry.ws.getUserData();
+        if (party.session) this.slowConsumer(party.session, entry.ws);
+        else if (party.phase === 'bridged') this.closeParty(entry.ws, errorCodes.E_SLOW_CONSUMER.close, 'E_SLOW_CONSUMER', 'slow_consumer');
         return;
       }
     }
@@ -464,6 +566,19 @@ export class SessionRelay {
   private background(work: Promise<unknown>): void {
     work.catch((err) => this.deps.log.warn('registry.background_write_failed', { err }));
   }
+}
+
+const closeReasons = new Set<string>(Object.keys({
+  customer_ended: 1, technician_ended: 1, customer_left: 1, technician_left: 1, expired: 1, idle_timeout: 1,
+  revoked: 1, slow_consumer: 1, gateway_shutdown: 1, protocol_error: 1,
+} satisfies Record<CloseReason, 1>));
+function isCloseReason(text: string): text is CloseReason {
+  return closeReasons.has(text);
+}
+
+/** A standalone copy (link frames share one buffer per read; the relay may keep what it gets). */
+function toArrayBuffer(bytes: Buffer): ArrayBuffer {
+  return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
 }
 
 /** Closed, or a close is queued. A function so tsc does not narrow `phase` away across an await. */

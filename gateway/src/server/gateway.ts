@@ -1,6 +1,10 @@
 import { createRequire } from 'node:module';
 import uws from 'uWebSockets.js';
 import { openAccounts } from './open-accounts.js';
+import { GatewayLinks } from '../cluster/gateway-links.js';
+import { ensureClusterTls } from '../cluster/cluster-tls.js';
+import { Membership } from '../cluster/membership.js';
+import { join } from 'node:path';
 import { AuthService } from '../auth/auth-service.js';
 import { systemClock, type Clock } from '../clock.js';
 import type { GatewayConfig } from '../config/load-config.js';
@@ -30,6 +34,8 @@ export interface RunningGateway {
   readonly config: GatewayConfig;
   readonly port: number;
   readonly adminPort: number;
+  /** The gateway-link port (0 when there is no link: a lone gateway on the memory registry). */
+  readonly linkPort: number;
   /** SHA-256 fingerprint of the CA that issued the gateway certificate (what clients pin). */
   readonly caFingerprint: string;
   readonly caPem: string | undefined;
@@ -94,9 +100,27 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
         }),
     ];
     const lifecycle = new SessionLifecycle(registry, hooks, now);
-    const relay = new SessionRelay(
+
+    // Gateways that share a registry reach each other's customers over the gateway link (mutual TLS).
+    let links: GatewayLinks | undefined;
+    let linkPort = 0;
+    if (registry.kind === 'redis') {
+      links = new GatewayLinks({
+        selfId: config.gatewayId,
+        tls: await ensureClusterTls({ clusterDir: config.clusterDir ?? join(config.dataDir, 'cluster-ca'), dataDir: config.dataDir, gatewayId: config.gatewayId, log }),
+        // A relayed message may be up to twice maxMessageBytes (see maxPayloadLength below) plus framing.
+        maxFrameBytes: config.maxMessageBytes * 2 + 64 * 1024,
+        log,
+        onOpen: (stream, request) => relay.attachRemote(stream, request),
+      });
+      cleanups.push(() => links!.close());
+      linkPort = await links.listen(config.linkHost, config.linkPort);
+    }
+
+    const relay: SessionRelay = new SessionRelay(
       {
         registry,
+        links,
         lifecycle,
         authenticate: (token) => auth.authenticate(token),
         pinGuard: new PinGuard(registry, { perAddress: config.pinGuessesPerAddress, global: config.pinGuessesGlobal }),
@@ -189,6 +213,24 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
     );
     cleanups.push(() => uws.us_listen_socket_close(admin.socket));
 
+    const startedAt = now();
+    const membership = new Membership(
+      registry,
+      () => ({
+        id: config.gatewayId,
+        publicUrl: config.publicUrl ?? `https://${hostForUrl(config.publicNames[0] ?? 'localhost')}:${main.port}`,
+        linkAddress: `${config.linkAdvertise ?? config.publicNames[0] ?? '127.0.0.1'}:${linkPort}`,
+        connections: relay.connectionCount,
+        capacity: config.maxConnections,
+        draining,
+        startedAt,
+        updatedAt: now(),
+      }),
+      log,
+    );
+    await membership.start();
+    cleanups.push(() => membership.stop());
+
     log.info('gateway.started', {
       version,
       port: main.port,
@@ -201,6 +243,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
     const stop = (graceMs = config.shutdownGraceSeconds * 1000): Promise<void> =>
       (stopping ??= (async () => {
         draining = true;
+        await membership.refresh(); // tell clients choosing a gateway at once, not at the next heartbeat
         log.info('gateway.draining', { connections: relay.connectionCount, graceMs });
         stopAccepting();
         relay.announceShutdown();
@@ -211,9 +254,14 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
         log.info('gateway.stopped', {});
       })());
 
-    return { config, port: main.port, adminPort: admin.port, caFingerprint: tls.caFingerprint, caPem: tls.caPem, registry, metrics, stop };
+    return { config, port: main.port, adminPort: admin.port, linkPort, caFingerprint: tls.caFingerprint, caPem: tls.caPem, registry, metrics, stop };
   } catch (err) {
     for (const cleanup of cleanups.reverse()) await cleanup();
     throw err;
   }
+}
+
+/** IPv6 literals need brackets in a URL. */
+function hostForUrl(host: string): string {
+  return host.includes(':') ? `[${host}]` : host;
 }

@@ -1,6 +1,7 @@
 import type { TemplatedApp } from 'uWebSockets.js';
 import type { AuthService } from '../auth/auth-service.js';
 import { GatewayError } from '../errors/gateway-error.js';
+import { byLoad } from '../cluster/membership.js';
 import { PROTOCOL_VERSION } from '../protocol/envelope.js';
 import type { Registry } from '../registry/registry.js';
 import type { SessionRelay, TechnicianIdentity } from '../relay/session-relay.js';
@@ -92,6 +93,23 @@ export function registerHttpApi(app: TemplatedApp, deps: ApiDeps): void {
       }
     }
     return { status: 200, body: { guid: session.guid, state: 'closed' } };
+  }, deps);
+
+  route(app, 'get', '/v1/gateways', 'list_gateways', async () => {
+    const gateways = (await deps.registry.listGateways()).sort(byLoad);
+    return {
+      status: 200,
+      body: {
+        gateways: gateways.map((g) => ({
+          id: g.id,
+          url: g.publicUrl,
+          connections: g.connections,
+          capacity: g.capacity,
+          load: Math.round((g.connections / Math.max(1, g.capacity)) * 1e4) / 1e4,
+          draining: g.draining,
+        })),
+      },
+    };
   }, deps);
 
   route(app, 'get', '/v1/info', 'info', async () => ({

@@ -1,0 +1,190 @@
+import type { TLSSocket } from 'node:tls';
+import { GatewayError, type ErrorCode } from '../errors/gateway-error.js';
+import type { Logger } from '../log/logger.js';
+import { FrameError, FrameReader, FrameType, encodeAck, encodeFrame, type Frame } from './link-frames.js';
+import { LinkStream, type OpenRequest } from './link-stream.js';
+
+export interface ConnectionHooks {
+  selfId: string;
+  maxFrameBytes: number;
+  log: Logger;
+  /** An OPEN from the peer: attach the stream to a session, or throw a GatewayError to refuse. */
+  onOpen(stream: LinkStream, request: OpenRequest): Promise<void>;
+  onHello(conn: LinkConnection): void;
+  onClosed(conn: LinkConnection): void;
+}
+
+const OPEN_TIMEOUT_MS = 5000;
+/** Close code a stream's party sees when the link under it dies (1011 would say "bug"; this is a peer loss). */
+const LINK_LOST = { code: 4410, reason: 'E_PEER_GONE' };
+
+/**
+ * One TLS connection to another gateway, carrying many streams. Both sides send HELLO with their gateway id,
+ * which must equal the common name of the certificate the cluster CA issued them (checked here).
+ */
+export class LinkConnection {
+  peerId: string | null = null;
+  private readonly streams = new Map<number, LinkStream>();
+  private readonly opening = new Map<number, { resolve(s: LinkStream): void; reject(e: Error): void; timer: NodeJS.Timeout }>();
+  private readonly reader: FrameReader;
+  private nextStreamId: number;
+  private closed = false;
+
+  constructor(
+    private readonly socket: TLSSocket,
+    dialer: boolean,
+    private readonly hooks: ConnectionHooks,
+  ) {
+    this.reader = new FrameReader(hooks.maxFrameBytes);
+    this.nextStreamId = dialer ? 1 : 2;
+    socket.setNoDelay(true);
+    socket.setKeepAlive(true, 5000);
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('error', (err) => hooks.log.warn('link.socket_error', { peer: this.peerId, err }));
+    socket.on('close', () => this.onSocketClosed());
+    this.write(encodeFrame(FrameType.HELLO, 0, JSON.stringify({ gatewayId: hooks.selfId })));
+  }
+
+  get streamCount(): number {
+    return this.streams.size;
+  }
+
+  /** Opens a stream for a session and waits for the peer's answer; rejects with its GatewayError. */
+  open(request: OpenRequest): Promise<LinkStream> {
+    if (this.closed) return Promise.reject(new GatewayError('E_PEER_GONE'));
+    const id = this.nextStreamId;
+    this.nextStreamId += 2;
+    const stream = new LinkStream(id, this);
+    this.streams.set(id, stream);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.opening.delete(id);
+        this.streams.delete(id);
+        reject(new GatewayError('E_PEER_GONE', 'the customer’s gateway did not answer in time'));
+      }, OPEN_TIMEOUT_MS);
+      this.opening.set(id, { resolve: () => resolve(stream), reject, timer });
+      this.write(encodeFrame(FrameType.OPEN, id, JSON.stringify(request)));
+    });
+  }
+
+  write(frame: Buffer): void {
+    if (!this.closed) this.socket.write(frame);
+  }
+
+  forget(streamId: number): void {
+    this.streams.delete(streamId);
+  }
+
+  close(): void {
+    this.socket.destroy();
+  }
+
+  private onData(chunk: Buffer): void {
+    let frames: Frame[];
+    try {
+      frames = this.reader.push(chunk);
+    } catch (err) {
+      this.hooks.log.error('link.bad_frame', { peer: this.peerId, err: err as FrameError });
+      this.socket.destroy();
+      return;
+    }
+    // One ACK per stream per read, not per frame.
+    const consumed = new Map<number, number>();
+    for (const frame of frames) {
+      if (this.peerId === null && frame.type !== FrameType.HELLO) {
+        this.hooks.log.error('link.no_hello', { type: frame.type });
+        this.socket.destroy();
+        return;
+      }
+      this.dispatch(frame, consumed);
+    }
+    for (const [id, bytes] of consumed) if (this.streams.has(id)) this.write(encodeAck(id, bytes));
+  }
+
+  private dispatch(frame: Frame, consumed: Map<number, number>): void {
+    const stream = this.streams.get(frame.stream);
+    switch (frame.type) {
+      case FrameType.HELLO:
+        return this.hello(frame);
+      case FrameType.OPEN:
+        return this.peerOpened(frame);
+      case FrameType.OPENED: {
+        const waiting = this.opening.get(frame.stream);
+        if (!waiting) return;
+        this.opening.delete(frame.stream);
+        clearTimeout(waiting.timer);
+        const answer = JSON.parse(frame.payload.toString('utf8')) as { ok?: true; code?: ErrorCode };
+        if (answer.ok) waiting.resolve(stream!);
+        else {
+          this.streams.delete(frame.stream);
+          waiting.reject(new GatewayError(answer.code ?? 'E_PEER_GONE'));
+        }
+        return;
+      }
+      case FrameType.TEXT:
+      case FrameType.BINARY:
+        if (!stream) return; // closed on our side meanwhile
+        consumed.set(frame.stream, (consumed.get(frame.stream) ?? 0) + frame.payload.byteLength);
+        if (frame.type === FrameType.TEXT) stream.received({ kind: 'text', text: frame.payload.toString('utf8') });
+        else stream.received({ kind: 'binary', bytes: frame.payload });
+        return;
+      case FrameType.ACK:
+        stream?.acknowledged(frame.payload.readUInt32BE(0));
+        return;
+      case FrameType.CLOSE:
+        if (!stream) return;
+        this.streams.delete(frame.stream);
+        stream.received({ kind: 'close', code: frame.payload.readUInt16BE(0), reason: frame.payload.subarray(2).toString('utf8') });
+        return;
+      default:
+        this.hooks.log.warn('link.unknown_frame', { peer: this.peerId, type: frame.type });
+    }
+  }
+
+  private hello(frame: Frame): void {
+    const { gatewayId } = JSON.parse(frame.payload.toString('utf8')) as { gatewayId?: string };
+    const certName = this.socket.getPeerCertificate()?.subject?.CN;
+    if (typeof gatewayId !== 'string' || gatewayId !== certName) {
+      this.hooks.log.error('link.identity_mismatch', { claimed: gatewayId, certificate: certName });
+      this.socket.destroy();
+      return;
+    }
+    this.peerId = gatewayId;
+    this.hooks.onHello(this);
+  }
+
+  private peerOpened(frame: Frame): void {
+    const stream = new LinkStream(frame.stream, this);
+    this.streams.set(frame.stream, stream);
+    let request: OpenRequest;
+    try {
+      request = JSON.parse(frame.payload.toString('utf8')) as OpenRequest;
+    } catch {
+      this.streams.delete(frame.stream);
+      this.write(encodeFrame(FrameType.OPENED, frame.stream, JSON.stringify({ code: 'E_BAD_MESSAGE' })));
+      return;
+    }
+    this.hooks.onOpen(stream, request).then(
+      () => this.write(encodeFrame(FrameType.OPENED, frame.stream, JSON.stringify({ ok: true }))),
+      (err: unknown) => {
+        this.streams.delete(frame.stream);
+        const code = err instanceof GatewayError ? err.code : 'E_INTERNAL';
+        this.write(encodeFrame(FrameType.OPENED, frame.stream, JSON.stringify({ code })));
+      },
+    );
+  }
+
+  private onSocketClosed(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const [, waiting] of this.opening) {
+      clearTimeout(waiting.timer);
+      waiting.reject(new GatewayError('E_PEER_GONE'));
+    }
+    this.opening.clear();
+    const streams = [...this.streams.values()];
+    this.streams.clear();
+    for (const stream of streams) stream.received({ kind: 'close', code: LINK_LOST.code, reason: LINK_LOST.reason });
+    this.hooks.onClosed(this);
+  }
+}
