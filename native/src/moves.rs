@@ -11,6 +11,10 @@ const RADIUS: usize = 96;
 const SAMPLES: usize = 12;
 /// Fewer changed tiles than this are cheaper to code than to search.
 const MIN_TILES: usize = 4;
+/// The full search (~1 ms per sample) runs only when this many pixels changed: a dragged window
+/// changes 100k+, while what scrolling leaves behind (new lines, a scrollbar) is 5-20k and would
+/// pay the search on every frame for nothing (measured on web-cargo: 10 ms a frame).
+const SEARCH_MIN_PIXELS: usize = 40_000;
 /// A tile takes a copy only if it gains this many correct pixels (a copy op costs ~10 bytes).
 const MIN_GAIN: usize = 128;
 const BASE: u64 = 0x100_0000_01B3;
@@ -92,8 +96,13 @@ impl Moves {
                 }
             }
         }
+        let changed_px: usize = tiles.iter().map(|(_, r)| r.w * r.h).sum();
         if !self.votes.iter().any(|(_, n)| *n >= 2) {
             self.votes.clear();
+            if changed_px < SEARCH_MIN_PIXELS {
+                self.last.clear();
+                return Vec::new();
+            }
             for &(x, y) in &samples {
                 let target = seg_hash(cur, y * w + x, TILE);
                 let x_lo = x.saturating_sub(RADIUS);

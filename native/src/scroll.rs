@@ -128,19 +128,20 @@ impl Scroll {
                 let r = r as usize;
                 cur_h[y * tx + s] == old_h[r * tx + s] && cur[y * stride + x0..y * stride + x1] == old[r * stride + x0..r * stride + x1]
             };
+            // Runs start at a changed row (rows already right need no copy) and continue through
+            // matching rows, changed or not, so blank lines do not split a scrolled page into one
+            // copy per text line. Checking only from changed rows keeps static strips cheap.
             let mut y = 0;
             while y < h {
-                if !matches(y) {
+                if cells[y * tx + s] == 0 || !matches(y) {
                     y += 1;
                     continue;
                 }
                 let start = y;
-                let mut has_dirty = false;
                 while y < h && matches(y) {
-                    has_dirty |= cells[y * tx + s] != 0;
                     y += 1;
                 }
-                if has_dirty && y - start >= MIN_RUN {
+                if y - start >= MIN_RUN {
                     runs.push((s, start, y - start, shift));
                 }
             }
