@@ -517,6 +517,10 @@ function createClient(options: RedisRegistryOptions): { client: Client; address:
       sentinels: options.sentinels,
       name: options.sentinelName,
       sentinelRetryStrategy: retryStrategy,
+      // Reconnect as soon as a Sentinel announces +switch-master. Without it a planned SENTINEL FAILOVER leaves
+      // this client on the demoted primary for ~10 s, until Sentinel reconfigures it, and every write in that
+      // window is lost when it resyncs (gateway/test/redis-ha/sentinel-failover.test.ts measures it).
+      failoverDetector: true,
       ...(options.tls ? { enableTLSForSentinelMode: true } : {}),
     });
     return { client, address };
