@@ -4,6 +4,7 @@
  */
 const scenarios: Record<string, { summary: string; load: () => Promise<{ run(argv: string[]): Promise<void> }> }> = {
   pairing: { summary: 'pairings/s and latency, in memory and on Redis (with redis-benchmark beside)', load: () => import('./pairing/run.js') },
+  relay: { summary: 'MB/s and added latency through a session, side by side with an nginx stream proxy', load: () => import('./relay/run.js') },
   codec: { summary: 'screen codec vs ffmpeg lossless encoders on real recordings', load: () => import('./codec/run.js') },
 };
 

@@ -1,0 +1,138 @@
+import { once } from 'node:events';
+import { connect as tlsConnect, createServer, createSecureContext, type Server, type TLSSocket } from 'node:tls';
+import { Channel, type SessionConnection } from '../../clients/sdk/src/node.js';
+import { nodeTlsPolicy } from '../../gateway/src/pki/tls-policy.js';
+
+/**
+ * One end of a byte pipe between two parties of the benchmark. Every message carries its send time
+ * (float64, performance.now() of this process) in its first 8 payload bytes, so the receiver measures the
+ * one-way latency; both ends live in this process, so the clocks are the same.
+ */
+export interface End {
+  /** Sends one message of `size` payload bytes stamped with `at`. */
+  send(size: number, at: number): void;
+  /** Called per whole message: payload size and the stamped send time. */
+  onMessage: (size: number, sentAt: number) => void;
+  close(): void;
+}
+
+export interface Pipe {
+  a: End;
+  b: End;
+}
+
+
+/** A relaydesk session: customer ↔ gateway ↔ technician, binary messages on the data channel (no grant needed). */
+export function sessionPipe(customer: SessionConnection, technician: SessionConnection): Pipe {
+  const end = (conn: SessionConnection): End => {
+    const e: End = {
+      send(size, at) {
+        // A fresh buffer per message: `ws` may still hold the previous one (and masks a copy anyway).
+        const framed = new Uint8Array(size + 1);
+        framed[0] = Channel.data;
+        new DataView(framed.buffer).setFloat64(1, at, true);
+        conn.sendRaw(framed);
+      },
+      onMessage: () => {},
+      close: () => conn.close(),
+    };
+    conn.on('data', (channel, payload) => {
+      if (channel !== Channel.data || payload.byteLength < 8) return;
+      e.onMessage(payload.byteLength, new DataView(payload.buffer, payload.byteOffset, 8).getFloat64(0, true));
+    });
+    return e;
+  };
+  return { a: end(customer), b: end(technician) };
+}
+
+/** A TLS socket carrying the same messages with a 4-byte length prefix (nginx stream and the direct baseline). */
+export function socketEnd(socket: TLSSocket): End {
+  const header = Buffer.alloc(12);
+  let have = 0; // header bytes collected
+  let remaining = 0; // body bytes still to skip
+  let size = 0;
+  let sentAt = 0;
+  const e: End = {
+    send(n, at) {
+      const buf = Buffer.allocUnsafe(n + 4);
+      buf.writeUInt32LE(n, 0);
+      buf.writeDoubleLE(at, 4);
+      socket.write(buf);
+    },
+    onMessage: () => {},
+    close: () => socket.destroy(),
+  };
+  // Hot path: only the 12 header bytes of each message are looked at; the rest is counted and skipped.
+  socket.on('data', (chunk: Buffer) => {
+    let i = 0;
+    while (i < chunk.length) {
+      if (remaining === 0) {
+        const take = Math.min(12 - have, chunk.length - i);
+        chunk.copy(header, have, i, i + take);
+        have += take;
+        i += take;
+        if (have < 12) break;
+        have = 0;
+        size = header.readUInt32LE(0);
+        sentAt = header.readDoubleLE(4);
+        remaining = size - 8;
+        if (remaining === 0) e.onMessage(size, sentAt);
+        continue;
+      }
+      const skip = Math.min(remaining, chunk.length - i);
+      remaining -= skip;
+      i += skip;
+      if (remaining === 0) e.onMessage(size, sentAt);
+    }
+  });
+  socket.on('error', () => {});
+  return e;
+}
+
+
+/**
+ * The far end for nginx and for the direct baseline: a node:tls server with the gateway's certificate.
+ * `accept()` resolves with the next connection that completes its handshake.
+ */
+export class SinkServer {
+  private readonly server: Server;
+  private readonly waiting: ((s: TLSSocket) => void)[] = [];
+  private readonly early: TLSSocket[] = [];
+  port = 0;
+
+  constructor(tls: { cert: string; key: string }) {
+    this.server = createServer({ cert: tls.cert, key: tls.key, ...nodeTlsPolicy }, (socket) => {
+      socket.setNoDelay(true);
+      const w = this.waiting.shift();
+      if (w) w(socket);
+      else this.early.push(socket);
+    });
+    this.server.on('tlsClientError', () => {});
+  }
+
+  async listen(): Promise<void> {
+    this.server.listen(0, '127.0.0.1');
+    await once(this.server, 'listening');
+    this.port = (this.server.address() as { port: number }).port;
+  }
+
+  accept(): Promise<TLSSocket> {
+    const s = this.early.shift();
+    if (s) return Promise.resolve(s);
+    return new Promise((resolve) => this.waiting.push(resolve));
+  }
+
+  close(): void {
+    this.server.close();
+  }
+}
+
+/** Connects through `port` (nginx, or the sink itself) and pairs the connection with the sink's accepted socket. */
+export async function tlsPipe(port: number, ca: string, sink: SinkServer, localAddress?: string): Promise<Pipe> {
+  const accepted = sink.accept();
+  const socket = tlsConnect({ port, host: '127.0.0.1', servername: 'localhost', secureContext: createSecureContext({ ca }), ...(localAddress ? { localAddress } : {}) });
+  socket.setNoDelay(true);
+  await once(socket, 'secureConnect');
+  const far = await Promise.race([accepted, new Promise<never>((_, rej) => setTimeout(() => rej(new Error('no upstream connection within 5 s')), 5000).unref())]);
+  return { a: socketEnd(socket), b: socketEnd(far) };
+}

@@ -1,0 +1,35 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, expect, it } from 'vitest';
+import { nginxMissing } from './nginx.js';
+import { run } from './run.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'bench-relay-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+it('relays the same stream through relaydesk and nginx and writes well-formed JSON and HTML', async () => {
+  // CI installs it; a machine without it must say how to get it, not skip silently.
+  const missing = nginxMissing();
+  if (missing) throw new Error(`the relay benchmark needs nginx with the stream module: ${missing}`);
+  const json = join(dir, 'r.json');
+  const report = join(dir, 'r.html');
+  await run(['--sizes', '1024,16384', '--sessions', '2', '--duration', '0.3', '--quiet', '--json', json, '--report', report]);
+  const r = JSON.parse(readFileSync(json, 'utf8'));
+  const phases = r.figures.phases as { system: string; phase: string; sizeBytes: number; messages: number; megabytesPerSecond: number; latency: { p99Ms: number } }[];
+  for (const size of [1024, 16384]) {
+    for (const [system, phase] of [['relaydesk', 'peak'], ['nginx', 'peak'], ['relaydesk', 'paced'], ['nginx', 'paced'], ['direct', 'paced']]) {
+      const p = phases.find((x) => x.system === system && x.phase === phase && x.sizeBytes === size);
+      expect(p, `${system} ${phase} ${size}`).toBeDefined();
+      expect(p!.messages).toBeGreaterThan(0);
+      expect(p!.megabytesPerSecond).toBeGreaterThan(0);
+    }
+    expect(r.figures.bySize[size].ratio).toBeGreaterThan(0);
+  }
+  const html = readFileSync(report, 'utf8');
+  for (const id of ['throughput', 'latency', 'over-time']) expect(html).toContain(`id="chart-${id}"`);
+}, 60_000);
+
+it('refuses an unusable message size with the reason', async () => {
+  await expect(run(['--sizes', '8', '--quiet'])).rejects.toThrow(/--sizes 8/);
+});
