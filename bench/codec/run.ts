@@ -177,6 +177,10 @@ function machine(): Record<string, string | number> {
 }
 
 export async function run(argv: string[]): Promise<void> {
+  if (argv.includes('--help')) {
+    console.log(`${USAGE}\n  PATH: a lossless video, a folder of PNG frames, or a folder of recordings (one input each)\n  --limit N: first N frames of each input\n  --peers: subset of ${PEERS.map((p) => p.name).join(', ')}\n  --fuzz N: mutated packets for the decoder fuzzer (default 1000000; 0 skips)`);
+    return;
+  }
   const args = parseArgs(argv);
   const codec = loadNative();
   const inputs = expandInputs(args.frames);
