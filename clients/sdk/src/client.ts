@@ -1,5 +1,5 @@
 import { RelaydeskError } from './errors.js';
-import { SessionConnection } from './session-connection.js';
+import { SessionConnection, defaultReconnect, type ReconnectOptions } from './session-connection.js';
 import type { Transport } from './transport.js';
 
 export interface LoginResult {
@@ -38,6 +38,8 @@ export interface SessionInfo {
 export interface ClientOptions {
   /** How long join/pickup may wait for the gateway's answer. */
   handshakeTimeoutMs?: number;
+  /** Resuming a session after a lost connection (on by default). */
+  reconnect?: Partial<ReconnectOptions>;
 }
 
 /**
@@ -47,12 +49,14 @@ export interface ClientOptions {
 export class RelaydeskClient {
   private token: string | null = null;
   private readonly handshakeTimeoutMs: number;
+  private readonly reconnect: ReconnectOptions;
 
   constructor(
     private readonly transport: Transport,
     options: ClientOptions = {},
   ) {
     this.handshakeTimeoutMs = options.handshakeTimeoutMs ?? 10_000;
+    this.reconnect = { ...defaultReconnect, ...options.reconnect };
   }
 
   /** The bearer token after login (technicians only). */
@@ -94,14 +98,14 @@ export class RelaydeskClient {
 
   /** Customer: connects and waits for a technician. Resolves once the gateway says "waiting". */
   joinSession(ticket: { pin: string } | { guid: string }, name: string): Promise<SessionConnection> {
-    const conn = new SessionConnection(this.transport.connect('/v1/customer'));
+    const conn = new SessionConnection((attempt) => this.transport.connect('/v1/customer', attempt), this.reconnect);
     return conn.handshake({ type: 'join', ...ticket, name }, this.handshakeTimeoutMs);
   }
 
   /** Technician: claims a waiting session. Resolves once paired ("active"); rejects with E_SESSION_TAKEN etc. */
   pickUp(guid: string): Promise<SessionConnection> {
     if (!this.token) return Promise.reject(new RelaydeskError('E_TOKEN_INVALID', 'log in first'));
-    const conn = new SessionConnection(this.transport.connect('/v1/technician'));
+    const conn = new SessionConnection((attempt) => this.transport.connect('/v1/technician', attempt), this.reconnect);
     return conn.handshake({ type: 'pickup', token: this.token, guid }, this.handshakeTimeoutMs);
   }
 

@@ -11,6 +11,11 @@ export interface NodeTransportOptions {
   localAddress?: string;
   /** Largest message accepted from the gateway. */
   maxPayload?: number;
+  /**
+   * Other gateways of the cluster (https URLs) to resume on when the one in use is lost. Without a load
+   * balancer in front, list them here (GET /v1/gateways names them); reconnects go round the list.
+   */
+  failover?: string[];
 }
 
 /** Node transport: node:https with keep-alive for the API, `ws` for WebSockets; TLS verified against `ca`. */
@@ -18,7 +23,7 @@ export function nodeTransport(options: NodeTransportOptions): Transport & { clos
   const base = new URL(options.baseUrl);
   if (base.protocol !== 'https:') throw new Error(`relaydesk: baseUrl must be https:// (got ${options.baseUrl})`);
   const agent = new https.Agent({ keepAlive: true, ca: options.ca, localAddress: options.localAddress, maxSockets: 64 });
-  const wsBase = `wss://${base.host}`;
+  const wsBases = [base, ...(options.failover ?? []).map((u) => new URL(u))].map((u) => `wss://${u.host}`);
   return {
     request(method, path, body, token) {
       return new Promise<HttpResult>((resolve, reject) => {
@@ -55,8 +60,8 @@ export function nodeTransport(options: NodeTransportOptions): Transport & { clos
         req.end(payload);
       });
     },
-    connect(path) {
-      return new WebSocket(wsBase + path, {
+    connect(path, attempt = 0) {
+      return new WebSocket(wsBases[attempt % wsBases.length] + path, {
         ca: options.ca,
         localAddress: options.localAddress,
         perMessageDeflate: false,

@@ -4,6 +4,7 @@ import type { SocketLike } from './transport.js';
 
 export type Power = 'view' | 'control' | 'files';
 export type SessionState = 'waiting' | 'active' | 'closed' | 'expired';
+export type Role = 'customer' | 'technician';
 
 /** Binary channels (first byte of a binary message); see docs/protocol.md. */
 export const Channel = { screen: 0x01, input: 0x02, file: 0x03, data: 0x04 } as const;
@@ -16,11 +17,12 @@ export interface StateEvent {
   customerName?: string;
   technician?: string;
   reason?: string;
+  resumeToken?: string;
 }
 
 export type SessionEvents = {
   state: [StateEvent];
-  chat: [{ from: 'customer' | 'technician'; text: string; at: number }];
+  chat: [{ from: Role; text: string; at: number }];
   /** The technician asks the customer for a power (customer side). */
   request: [Power];
   /** The powers currently granted (both sides). */
@@ -29,30 +31,70 @@ export type SessionEvents = {
   error: [RelaydeskError];
   /** A binary message: channel id and the payload after the channel byte. */
   data: [number, Uint8Array];
+  /** The gateway is draining; the SDK reconnects by itself. */
   reconnect: [string];
+  /** Our connection was lost and the SDK is resuming the session (possibly on another gateway). */
+  reconnecting: [];
+  /** Resumed: the session goes on; chat missed either way is replayed. */
+  resumed: [];
+  /** The other party lost its connection, or is back. */
+  peer: ['reconnecting' | 'back'];
+  /** (customer) Send a keyframe: the viewer lost its picture when the session moved. */
+  resync: [];
+  /** Final: the session is over for this party, or could not be resumed. */
   close: [{ code: number; reason: string }];
 };
 
+export interface ReconnectOptions {
+  /** Resume after a lost connection (default true). */
+  enabled: boolean;
+  /** Give up resuming after this long (default 30 s; the gateway keeps a session 20 s by default). */
+  giveUpAfterMs: number;
+  /** Backoff: base and cap of the jittered exponential delay between attempts. */
+  baseDelayMs: number;
+  maxDelayMs: number;
+}
+
+export const defaultReconnect: ReconnectOptions = { enabled: true, giveUpAfterMs: 30_000, baseDelayMs: 100, maxDelayMs: 2000 };
+
+/** Close codes after which the session may go on: gateway gone or draining, link lost. The rest are final. */
+const resumableCloseCodes = new Set([1001, 1005, 1006, 1011, 1012, 1013, 4503]);
+const ACK_DELAY_MS = 100;
+
 /**
- * One party's connection to a session (customer or technician). Created by RelaydeskClient; resolves
- * once the gateway has answered the join/pickup with a state, rejects with the gateway's error otherwise.
+ * One party's connection to a session (customer or technician). Created by RelaydeskClient; resolves once
+ * the gateway has answered the join/pickup with a state, rejects with the gateway's error otherwise.
+ *
+ * After a lost connection it resumes by itself (any gateway of the cluster, jittered backoff, the resume token
+ * it got at pairing). Chat is numbered end to end: each side acknowledges what it received and keeps what it
+ * sent until acknowledged, replaying it after a resume, and drops what it already has, so nothing is lost or
+ * shown twice even when a gateway dies.
  */
 export class SessionConnection extends Emitter<SessionEvents> {
   state: SessionState | 'connecting' = 'connecting';
   guid = '';
   grants: Power[] = [];
-  private closed: { code: number; reason: string } | null = null;
+  /** The current socket (replaced on every reconnect). */
+  socket: SocketLike;
+  private resumeToken: string | null = null;
+  private rejoin: object | null = null;
+  private final: { code: number; reason: string } | null = null;
+  private userClosed = false;
+  private generation = 0;
+  private reconnectingSince: number | null = null;
+  // End-to-end chat reliability (see the class comment).
+  private sentSeq = 0;
+  private receivedSeq = 0;
+  private unacked: { seq: number; text: string }[] = [];
+  private ackTimer: ReturnType<typeof setTimeout> | null = null;
+  private attempt = 0;
 
-  constructor(private readonly socket: SocketLike) {
+  constructor(
+    private readonly open: (attempt: number) => SocketLike,
+    private readonly reconnect: ReconnectOptions = defaultReconnect,
+  ) {
     super();
-    socket.binaryType = 'arraybuffer';
-    socket.onmessage = (ev) => this.onMessage(ev.data);
-    socket.onclose = (ev) => {
-      this.closed = { code: ev.code, reason: ev.reason };
-      if (this.state !== 'expired') this.state = 'closed';
-      this.emit('close', this.closed);
-    };
-    socket.onerror = () => {};
+    this.socket = this.bind(open(0));
   }
 
   /** Sends the first message and waits for the gateway's first state (or its refusal). */
@@ -71,16 +113,17 @@ export class SessionConnection extends Emitter<SessionEvents> {
       };
       const done = () => {
         cleanup();
+        // A customer that loses its connection while waiting joins again with the same ticket.
+        if ((hello as { type?: string }).type === 'join') this.rejoin = hello;
         resolve(this);
       };
       const fail = (e: RelaydeskError) => {
         cleanup();
+        this.userClosed = true;
         this.socket.close();
         reject(e);
       };
-      const send = () => this.socket.send(JSON.stringify({ v: 1, ...hello }));
-      if (this.socket.readyState === 1) send();
-      else this.socket.onopen = send;
+      this.sendWhenOpen(this.socket, { v: 1, ...hello });
     });
   }
 
@@ -110,9 +153,9 @@ export class SessionConnection extends Emitter<SessionEvents> {
     });
   }
 
-  /** Resolves with the close code and reason once the connection is closed. */
+  /** Resolves with the final close code and reason. */
   closedPromise(): Promise<{ code: number; reason: string }> {
-    if (this.closed) return Promise.resolve(this.closed);
+    if (this.final) return Promise.resolve(this.final);
     return new Promise((resolve) => {
       const off = this.on('close', (c) => {
         off();
@@ -121,8 +164,11 @@ export class SessionConnection extends Emitter<SessionEvents> {
     });
   }
 
+  /** Sends a chat line; kept until the other party acknowledges it, and replayed after a resume. */
   chat(text: string): void {
-    this.sendControl({ type: 'chat', text });
+    const seq = ++this.sentSeq;
+    this.unacked.push({ seq, text });
+    this.sendControl({ type: 'chat', text, seq });
   }
   grant(power: Power): void {
     this.sendControl({ type: 'grant', power });
@@ -146,12 +192,12 @@ export class SessionConnection extends Emitter<SessionEvents> {
     const framed = new Uint8Array(payload.byteLength + 1);
     framed[0] = channel;
     framed.set(payload, 1);
-    this.socket.send(framed);
+    this.sendRaw(framed);
   }
 
-  /** Sends a buffer whose first byte is already the channel id. */
+  /** Sends a buffer whose first byte is already the channel id. Dropped while reconnecting. */
   sendRaw(framed: Uint8Array): void {
-    this.socket.send(framed);
+    if (this.socket.readyState === 1) this.socket.send(framed);
   }
 
   /** Sends any text frame as is (tests use it to send malformed control messages). */
@@ -163,12 +209,84 @@ export class SessionConnection extends Emitter<SessionEvents> {
     return this.socket.bufferedAmount;
   }
 
+  /** Closes this party's connection for good (no resume). To end the session for both, use end(). */
   close(code = 1000, reason = ''): void {
+    this.userClosed = true;
     this.socket.close(code, reason);
   }
 
+  // ---- connection management ----
+
+  private bind(socket: SocketLike): SocketLike {
+    const generation = ++this.generation;
+    socket.binaryType = 'arraybuffer';
+    socket.onmessage = (ev) => generation === this.generation && this.onMessage(ev.data);
+    socket.onclose = (ev) => generation === this.generation && this.onSocketClosed(ev.code, ev.reason);
+    socket.onerror = () => {};
+    return socket;
+  }
+
+  private onSocketClosed(code: number, reason: string): void {
+    const resumable =
+      !this.userClosed &&
+      this.reconnect.enabled &&
+      resumableCloseCodes.has(code) &&
+      ((this.state === 'active' && this.resumeToken !== null) || (this.state === 'waiting' && this.rejoin !== null));
+    if (!resumable) return this.finish(code, reason);
+    const now = Date.now();
+    if (this.reconnectingSince === null) {
+      this.reconnectingSince = now;
+      this.emit('reconnecting');
+    }
+    if (now - this.reconnectingSince > this.reconnect.giveUpAfterMs) return this.finish(code, reason);
+    this.scheduleReconnect(++this.attempt);
+  }
+
+  private scheduleReconnect(attempt: number): void {
+    const { baseDelayMs, maxDelayMs } = this.reconnect;
+    // Full jitter on an exponential backoff: thousands of parties of a dead gateway do not come back in step.
+    const delay = Math.min(maxDelayMs, baseDelayMs * 2 ** Math.min(attempt - 1, 10)) * (0.5 + Math.random() / 2);
+    setTimeout(() => {
+      if (this.userClosed) return;
+      const hello = this.state === 'active' ? { type: 'resume', guid: this.guid, token: this.resumeToken } : this.rejoin!;
+      this.socket = this.bind(this.open(attempt));
+      this.sendWhenOpen(this.socket, { v: 1, ...hello });
+    }, delay);
+  }
+
+  private resumed(): void {
+    this.reconnectingSince = null;
+    this.attempt = 0;
+    this.emit('resumed');
+    // Ask the other party to replay what we missed; it answers the same way when told we are back.
+    if (this.state === 'active') this.sendControl({ type: 'ack', seq: this.receivedSeq, sync: true });
+  }
+
+  private finish(code: number, reason: string): void {
+    if (this.final) return;
+    this.final = { code, reason };
+    if (this.state !== 'expired') this.state = 'closed';
+    if (this.ackTimer) clearTimeout(this.ackTimer);
+    this.emit('close', this.final);
+  }
+
+  private sendWhenOpen(socket: SocketLike, msg: object): void {
+    const text = JSON.stringify(msg);
+    if (socket.readyState === 1) socket.send(text);
+    else socket.onopen = () => socket.send(text);
+  }
+
   private sendControl(msg: object): void {
-    this.socket.send(JSON.stringify({ v: 1, ...msg }));
+    // While reconnecting, chat waits in `unacked` and is replayed; other control messages are state the
+    // gateway re-announces (grants) or that the user repeats, so they are not queued.
+    if (this.socket.readyState === 1) this.socket.send(JSON.stringify({ v: 1, ...msg }));
+  }
+
+  private scheduleAck(): void {
+    this.ackTimer ??= setTimeout(() => {
+      this.ackTimer = null;
+      this.sendControl({ type: 'ack', seq: this.receivedSeq });
+    }, ACK_DELAY_MS);
   }
 
   private onMessage(data: unknown): void {
@@ -186,13 +304,36 @@ export class SessionConnection extends Emitter<SessionEvents> {
     switch (msg.type) {
       case 'state': {
         const e = msg as unknown as StateEvent;
+        const wasReconnecting = this.reconnectingSince !== null;
+        if (e.resumeToken) this.resumeToken = e.resumeToken;
         this.state = e.state;
         this.guid = e.guid;
+        if (wasReconnecting && (e.state === 'active' || e.state === 'waiting')) this.resumed();
         this.emit('state', e);
         return;
       }
-      case 'chat':
-        this.emit('chat', msg as unknown as SessionEvents['chat'][0]);
+      case 'chat': {
+        const seq = msg.seq as number | undefined;
+        if (seq !== undefined) {
+          if (seq <= this.receivedSeq) return; // a replay of what we already have
+          this.receivedSeq = seq;
+          this.scheduleAck();
+        }
+        this.emit('chat', { from: msg.from as Role, text: String(msg.text), at: Number(msg.at) });
+        return;
+      }
+      case 'ack': {
+        const seq = Number(msg.seq);
+        this.unacked = this.unacked.filter((m) => m.seq > seq);
+        if (msg.sync) for (const m of this.unacked) this.sendControl({ type: 'chat', text: m.text, seq: m.seq });
+        return;
+      }
+      case 'peer':
+        if (msg.state === 'back') this.sendControl({ type: 'ack', seq: this.receivedSeq, sync: true });
+        this.emit('peer', msg.state as 'reconnecting' | 'back');
+        return;
+      case 'resync':
+        this.emit('resync');
         return;
       case 'request':
         this.emit('request', msg.power as Power);

@@ -1,7 +1,8 @@
 /** What the SDK needs from a platform: one JSON request and one WebSocket. Node and browsers differ here only. */
 export interface Transport {
   request(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown, token?: string): Promise<HttpResult>;
-  connect(path: string): SocketLike;
+  /** `attempt` 0 is the first connection; reconnects count up, so a transport can fail over between gateways. */
+  connect(path: string, attempt?: number): SocketLike;
 }
 
 export interface HttpResult {

@@ -15,8 +15,8 @@ export interface ConnectionHooks {
 }
 
 const OPEN_TIMEOUT_MS = 5000;
-/** Close code a stream's party sees when the link under it dies (1011 would say "bug"; this is a peer loss). */
-const LINK_LOST = { code: 4410, reason: 'E_PEER_GONE' };
+/** What a stream's party sees when the link under it dies: reconnect, and the session resumes elsewhere. */
+const LINK_LOST = { code: 4503, reason: 'E_RECONNECT' };
 
 /**
  * One TLS connection to another gateway, carrying many streams. Both sides send HELLO with their gateway id,

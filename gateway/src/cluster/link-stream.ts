@@ -1,11 +1,14 @@
 import { FRAME_HEADER_BYTES, FrameType, encodeClose, encodeFrame } from './link-frames.js';
 
-/** What the technician's gateway asks the customer's gateway when it opens a stream. */
+/** What a gateway asks the session's anchor gateway when it opens a stream for one of its parties. */
 export interface OpenRequest {
   guid: string;
-  technicianId: string;
-  technicianName: string;
   orgId: string;
+  role: 'customer' | 'technician';
+  /** false: a technician's first pickup; true: a party resuming after a lost connection. */
+  resume: boolean;
+  technicianId?: string;
+  technicianName?: string;
 }
 
 export interface StreamHandlers {

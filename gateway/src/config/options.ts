@@ -48,6 +48,7 @@ export const optionSpecs = [
   { key: 'accountStore', type: 'enum', default: 'auto', values: ['auto', 'file', 'redis'], description: 'Where technician accounts live: auto = redis when registry=redis, else a file in dataDir.' },
   { key: 'sessionTtlSeconds', type: 'int', default: 3600, min: 60, max: 7 * 86400, description: 'How long a created session waits for a technician before it expires.' },
   { key: 'idleTimeoutSeconds', type: 'int', default: 900, min: 10, max: 86400, description: 'An active session with no traffic either way for this long is closed.' },
+  { key: 'resumeGraceSeconds', type: 'int', default: 20, min: 0, max: 3600, description: 'How long a paired session waits for a party that lost its connection to resume it (on any gateway); 0 ends the session at once.' },
   { key: 'pinLength', type: 'int', default: 9, min: 6, max: 12, description: 'Digits in a session PIN.' },
   { key: 'maxMessageBytes', type: 'int', default: 1 << 20, min: 1024, max: 64 << 20, description: 'Largest WebSocket message accepted; a larger one closes the sender with 4413 E_MESSAGE_TOO_LARGE.' },
   { key: 'reliableQueueBytes', type: 'int', default: 8 << 20, min: 64 << 10, max: 512 << 20, description: 'Hard cap of reliable data queued for one slow receiver; past it the receiver is disconnected (4429).' },

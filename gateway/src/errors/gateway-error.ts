@@ -31,6 +31,7 @@ export const errorCodes = {
   E_CAPACITY: { http: 503, close: 4503, message: 'the gateway is at capacity' },
   // Infrastructure
   E_REGISTRY_UNAVAILABLE: { http: 503, close: 4503, message: 'the session registry is unavailable; try again shortly' },
+  E_RECONNECT: { http: 503, close: 4503, message: 'the connection to the session was lost; reconnect to resume it' },
   E_SHUTTING_DOWN: { http: 503, close: 4503, message: 'the gateway is shutting down; reconnect' },
   E_INTERNAL: { http: 500, close: 1011, message: 'internal error' },
 } as const;

@@ -16,7 +16,12 @@ export type PublicState = 'waiting' | 'active' | 'closed' | 'expired';
 export type ClientMessage =
   | { v: 1; type: 'join'; pin?: string; guid?: string; name: string }
   | { v: 1; type: 'pickup'; token: string; guid: string }
-  | { v: 1; type: 'chat'; text: string }
+  /** First message of a party coming back to an active session (any gateway), with its resume token. */
+  | { v: 1; type: 'resume'; guid: string; token: string }
+  /** `seq`: the sender's chat sequence number, so the other party drops a replayed duplicate. */
+  | { v: 1; type: 'chat'; text: string; seq?: number }
+  /** End-to-end acknowledgement of the other party's chat up to `seq`; `sync` asks it to replay the rest. */
+  | { v: 1; type: 'ack'; seq: number; sync?: boolean }
   | { v: 1; type: 'request'; power: Power }
   | { v: 1; type: 'grant'; power: Power }
   | { v: 1; type: 'revoke'; power: Power }
@@ -24,8 +29,24 @@ export type ClientMessage =
 
 /** Messages the gateway sends. */
 export type ServerMessage =
-  | { v: 1; type: 'state'; state: PublicState; guid: string; expiresAt?: number; customerName?: string; technician?: string; reason?: string }
-  | { v: 1; type: 'chat'; from: Role; text: string; at: number }
+  | {
+      v: 1;
+      type: 'state';
+      state: PublicState;
+      guid: string;
+      expiresAt?: number;
+      customerName?: string;
+      technician?: string;
+      reason?: string;
+      /** On first pairing only, to each party its own: what it presents to resume after a disconnect. */
+      resumeToken?: string;
+    }
+  | { v: 1; type: 'chat'; from: Role; text: string; at: number; seq?: number }
+  | { v: 1; type: 'ack'; seq: number; sync?: boolean }
+  /** The other party lost its connection (and may resume), or is back. */
+  | { v: 1; type: 'peer'; state: 'reconnecting' | 'back' }
+  /** To the customer: send a keyframe, the viewer's picture was lost (after a resume). */
+  | { v: 1; type: 'resync' }
   | { v: 1; type: 'request'; power: Power }
   | { v: 1; type: 'grants'; powers: Power[] }
   | { v: 1; type: 'error'; code: string; message: string }
@@ -56,6 +77,11 @@ export function parseClientMessage(data: ArrayBuffer | string): ClientMessage {
     }
     return value;
   };
+  const sequence = (field: string): number => {
+    const value = m[field];
+    if (!Number.isSafeInteger(value) || (value as number) < 0) throw new GatewayError('E_BAD_MESSAGE', `"${field}" must be a whole number ≥ 0`);
+    return value as number;
+  };
   const power = (): Power => {
     if (!powers.includes(m.power as Power)) throw new GatewayError('E_BAD_MESSAGE', `"power" must be one of ${powers.join(', ')}`);
     return m.power as Power;
@@ -70,8 +96,14 @@ export function parseClientMessage(data: ArrayBuffer | string): ClientMessage {
     }
     case 'pickup':
       return { v: 1, type: 'pickup', token: str('token', 256), guid: str('guid', 32, /^[0-9a-f]{32}$/) };
-    case 'chat':
-      return { v: 1, type: 'chat', text: str('text', MAX_CHAT_CHARS) };
+    case 'resume':
+      return { v: 1, type: 'resume', guid: str('guid', 32, /^[0-9a-f]{32}$/), token: str('token', 64, /^[0-9a-f]{32}$/) };
+    case 'chat': {
+      const text = str('text', MAX_CHAT_CHARS);
+      return m.seq === undefined ? { v: 1, type: 'chat', text } : { v: 1, type: 'chat', text, seq: sequence('seq') };
+    }
+    case 'ack':
+      return { v: 1, type: 'ack', seq: sequence('seq'), sync: m.sync === true };
     case 'request':
     case 'grant':
     case 'revoke':

@@ -99,7 +99,7 @@ export function registryContract(name: string, make: () => Promise<RegistrySubje
       });
 
       it('keeps a record JSON-exact: optional fields absent stay absent, numbers stay numbers', async () => {
-        const record = base({ state: 'waiting', customerGateway: 'gw-2', createdAt: 1_700_000_000_123 });
+        const record = base({ state: 'waiting', anchorGateway: 'gw-2', createdAt: 1_700_000_000_123 });
         await registry.createSession(record, freshPin);
         const read = await registry.getSession(record.guid);
         expect(read).toEqual({ ...record, pin: expect.any(String) });

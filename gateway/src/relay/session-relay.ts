@@ -1,18 +1,21 @@
+import { createHash, randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { GatewayError, asGatewayError, errorCodes, type ErrorCode } from '../errors/gateway-error.js';
+import { constantTimeEqual } from '../auth/constant-time.js';
+import type { LinkStream, OpenRequest } from '../cluster/link-stream.js';
+import { RemotePartySocket } from '../cluster/remote-party-socket.js';
+import { GatewayError, asGatewayError, errorCodes } from '../errors/gateway-error.js';
 import type { Logger } from '../log/logger.js';
 import type { GatewayMetrics } from '../metrics/gateway-metrics.js';
 import { channelById } from '../protocol/channels.js';
-import { encodeServerMessage, parseClientMessage, type ClientMessage, type ServerMessage } from '../protocol/envelope.js';
-import type { Registry } from '../registry/registry.js';
+import { encodeServerMessage, parseClientMessage, type ClientMessage, type Role, type ServerMessage } from '../protocol/envelope.js';
+import type { GatewayRecord, Registry } from '../registry/registry.js';
 import type { PinGuard } from '../session/pin-guard.js';
 import type { CloseReason, SessionRecord } from '../session/session-record.js';
 import type { SessionLifecycle } from '../session/transition.js';
+import { closeCodeFor, isCloseReason, isDisconnect } from './close-reasons.js';
 import type { DeliveryOutcome, DropReason, QueueLimits } from './deliver.js';
 import { LocalSession } from './local-session.js';
 import { Outbox, type OutboxEntry } from './outbox.js';
-import type { LinkStream, OpenRequest } from '../cluster/link-stream.js';
-import { RemotePartySocket } from '../cluster/remote-party-socket.js';
 import type { Party, PartySocket } from './party.js';
 
 /** What a technician's bearer token resolves to. */
@@ -28,13 +31,15 @@ export interface RelayOptions extends QueueLimits {
   /** Larger messages close the sender with E_MESSAGE_TOO_LARGE (uWS itself drops the connection at twice this). */
   maxMessageBytes: number;
   idleTimeoutMs: number;
-  /** A connection that has not sent its join/pickup within this time is closed. */
+  /** A connection that has not sent its join/pickup/resume within this time is closed. */
   helloTimeoutMs: number;
   /** Active sessions' registry records are kept alive for this long past the last refresh. */
   activeTtlMs: number;
+  /** How long a paired session waits for a party that lost its connection to resume. */
+  resumeGraceMs: number;
 }
 
-/** What the relay needs of the cluster to reach a customer on another gateway. */
+/** What the relay needs of the cluster to reach a session's anchor gateway. */
 export interface ClusterLinks {
   openStream(peer: { id: string; linkAddress: string }, request: OpenRequest): Promise<LinkStream>;
 }
@@ -51,27 +56,31 @@ export interface RelayDeps {
   now: () => number;
 }
 
-/** Normal closure, RFC 6455 §7.4.1. */
-const CLOSE_NORMAL = 1000;
 const TOUCH_EVERY_MS = 30_000;
 const EXPIRY_GRACE_MS = 60_000;
 /** Outbox tags that are not a binary channel of ours: not counted per channel. */
 const CONTROL_TAG = -1;
-/** Frames carried for a bridged technician: counted by the gateway that runs the session. */
+/** Frames carried for a bridged party: counted by the gateway that runs the session. */
 const BRIDGED_TAG = -2;
+/** How long a resumed party waits for another gateway to finish taking a session over. */
+const TAKEOVER_WAIT_MS = [100, 250, 500, 1000];
 
 /**
- * Pairs customers and technicians connected to this gateway and relays between them.
- * Handlers run on the one event loop; after every await they re-check `party.phase`, because the socket
+ * Pairs customers and technicians and relays between them. A session is run by one gateway, its anchor
+ * (`anchorGateway` in the registry): parties connected elsewhere reach it over the gateway link, and when
+ * the anchor dies or drains, the first gateway a party resumes on takes the session over.
+ *
+ * Handlers run on the one event loop; after every await they re-check the party's phase, because the socket
  * may have closed meanwhile (uWS sockets must not be used after their close event).
  */
 export class SessionRelay {
-  /** Sessions with a party on this gateway, by GUID. */
+  /** Sessions this gateway runs, by GUID. */
   private readonly sessions = new Map<string, LocalSession>();
-  /** Connections that have not yet sent join/pickup (for the hello timeout). */
+  /** Connections that have not yet sent their first message (for the hello timeout). */
   private readonly greeting = new Set<PartySocket>();
   private readonly sockets = new Set<PartySocket>();
   private lastTouch = 0;
+  private shuttingDown = false;
   private readonly outbox: Outbox;
   // Pre-bound metric children: prom-client label lookups are too slow for every relayed message.
   private readonly relayedMessages;
@@ -111,7 +120,7 @@ export class SessionRelay {
       return;
     }
     if (party.phase === 'bridged') {
-      // The customer's gateway checks and relays; this one only carries (encodeFrame copies the bytes).
+      // The anchor gateway checks and relays; this one only carries (encodeFrame copies the bytes).
       if (isBinary) party.bridge!.sendBinary(new Uint8Array(data));
       else party.bridge!.sendText(Buffer.from(data).toString('utf8'));
       return;
@@ -131,9 +140,10 @@ export class SessionRelay {
     switch (party.phase) {
       case 'hello':
         this.greeting.delete(ws);
-        if (party.role === 'customer' && msg.type === 'join') void this.join(ws, party, msg);
+        if (msg.type === 'resume') void this.resume(ws, party, msg);
+        else if (party.role === 'customer' && msg.type === 'join') void this.join(ws, party, msg);
         else if (party.role === 'technician' && msg.type === 'pickup') void this.pickup(ws, party, msg);
-        else this.reject(ws, new GatewayError('E_BAD_MESSAGE', `the first message of a ${party.role} must be "${party.role === 'customer' ? 'join' : 'pickup'}"`), true);
+        else this.reject(ws, new GatewayError('E_BAD_MESSAGE', `the first message of a ${party.role} must be "${party.role === 'customer' ? 'join' : 'pickup'}" or "resume"`), true);
         return;
       case 'pending':
         this.reject(ws, new GatewayError('E_BAD_MESSAGE', 'wait for the "state" message before sending more'), false);
@@ -155,58 +165,38 @@ export class SessionRelay {
     if (!party.remote) this.deps.metrics.connections.dec({ role: party.role });
     const phase = party.phase;
     party.phase = 'closed';
-    this.partyLeft(party, phase, party.leaving ?? (party.role === 'customer' ? 'customer_left' : 'technician_left'));
+    this.partyLeft(party, ws, phase, party.leaving ?? leftReason(party.role));
   }
 
-  /**
-   * What a party's departure means for its session, whether it hung up or the gateway closed it: a waiting
-   * customer's session goes back to "created" (its PIN stays valid, so it can connect again); a paired
-   * session ends and the other party is told `reason`. Runs once per party: it detaches the party first.
-   */
-  private partyLeft(party: Party, phaseBefore: Party['phase'], reason: CloseReason): void {
-    if (party.bridge) {
-      // Tell the customer's gateway why, so its side of the session ends with the same reason.
-      party.bridge.close(closeCodeFor(reason).code, reason);
-      party.bridge = undefined;
-    }
-    const session = party.session;
-    party.session = null;
-    if (!session || this.sessions.get(session.guid) !== session) return;
-    if (phaseBefore === 'waiting') {
-      this.sessions.delete(session.guid);
-      this.updateGauges();
-      this.background(this.deps.lifecycle.transition(session.guid, 'created', { reason: 'customer_disconnected', from: ['waiting'] }));
-      return;
-    }
-    this.endSession(session, reason);
-  }
-
-  /** Called once a second: expiry of waiting sessions, idle timeout, hello timeout, registry refresh. */
+  /** Called once a second: expiry, idle and resume timeouts, hello timeout, registry refresh. */
   tick(): void {
     const now = this.deps.now();
     for (const ws of this.greeting) {
       if (now - ws.getUserData().connectedAt > this.options.helloTimeoutMs) {
         this.greeting.delete(ws);
-        this.reject(ws, new GatewayError('E_BAD_REQUEST', `no join/pickup message within ${this.options.helloTimeoutMs} ms`), true);
+        this.reject(ws, new GatewayError('E_BAD_REQUEST', `no first message within ${this.options.helloTimeoutMs} ms`), true);
       }
     }
-    const active: string[] = [];
+    const live: string[] = [];
     for (const session of this.sessions.values()) {
-      if (!session.paired) {
+      if (session.suspendedSince !== null) {
+        if (now - session.suspendedSince > this.options.resumeGraceMs) this.endSession(session, 'resume_timeout');
+        else live.push(session.guid);
+      } else if (!session.paired) {
         if (session.expiresAt <= now) this.expire(session);
       } else if (now - session.lastActivity > this.options.idleTimeoutMs) {
         this.endSession(session, 'idle_timeout');
       } else {
-        active.push(session.guid);
+        live.push(session.guid);
       }
     }
-    if (now - this.lastTouch >= TOUCH_EVERY_MS && active.length > 0) {
+    if (now - this.lastTouch >= TOUCH_EVERY_MS && live.length > 0) {
       this.lastTouch = now;
-      this.background(this.deps.registry.touchSessions(active, this.options.activeTtlMs));
+      this.background(this.deps.registry.touchSessions(live, this.options.activeTtlMs));
     }
   }
 
-  /** Ends a session at an operator's or technician's request (HTTP DELETE). False if no party is here. */
+  /** Ends a session at an operator's or technician's request (HTTP DELETE). False if it does not run here. */
   revoke(guid: string): boolean {
     const session = this.sessions.get(guid);
     if (!session) return false;
@@ -220,10 +210,14 @@ export class SessionRelay {
     for (const ws of this.sockets) this.outbox.notice(ws, notice);
   }
 
-  /** SIGTERM, last step: close what is still connected. */
+  /**
+   * SIGTERM, last step: close what is still connected. Paired sessions stay active in the registry, so their
+   * parties resume on another gateway, which takes them over (this one is marked draining).
+   */
   closeAll(): void {
-    for (const session of [...this.sessions.values()]) this.endSession(session, 'gateway_shutdown');
-    for (const ws of [...this.sockets]) this.closeParty(ws, errorCodes.E_SHUTTING_DOWN.close, 'E_SHUTTING_DOWN');
+    this.shuttingDown = true;
+    for (const ws of [...this.sockets]) this.closeParty(ws, errorCodes.E_SHUTTING_DOWN.close, 'E_SHUTTING_DOWN', 'gateway_shutdown');
+    this.sessions.clear();
     this.outbox.flush();
   }
 
@@ -244,7 +238,7 @@ export class SessionRelay {
       const result = await lifecycle.transition(guid, 'waiting', {
         reason: 'customer_joined',
         from: ['created'],
-        set: { customerName: msg.name, customerGateway: this.options.gatewayId },
+        set: { customerName: msg.name, anchorGateway: this.options.gatewayId },
         // Outlive expiresAt a little, so the gateway can still record the expiry (metric, log) itself.
         ttlMs: record.expiresAt - now() + EXPIRY_GRACE_MS,
       });
@@ -268,7 +262,7 @@ export class SessionRelay {
   private async pickup(ws: PartySocket, party: Party, msg: Extract<ClientMessage, { type: 'pickup' }>): Promise<void> {
     party.phase = 'pending';
     const started = performance.now();
-    const { lifecycle, metrics, now } = this.deps;
+    const { lifecycle, metrics } = this.deps;
     try {
       const who = await this.deps.authenticate(msg.token);
       party.technicianId = who.technicianId;
@@ -277,7 +271,7 @@ export class SessionRelay {
         reason: 'picked_up',
         from: ['waiting'],
         orgId: who.orgId,
-        set: { technicianId: who.technicianId },
+        set: { technicianId: who.technicianId, technicianName: party.technicianName },
       });
       if (!result.ok) {
         // Another organisation's session is "not found": its existence is not ours to reveal.
@@ -286,66 +280,158 @@ export class SessionRelay {
         throw new GatewayError(state === 'active' ? 'E_SESSION_TAKEN' : state === 'created' ? 'E_SESSION_NOT_WAITING' : 'E_SESSION_CLOSED');
       }
       const session = this.sessions.get(msg.guid);
-      const owner = result.session.customerGateway;
-      if (!session?.customer && owner && owner !== this.options.gatewayId && this.deps.links) {
-        await this.bridge(ws, party, result.session, owner);
+      const anchor = result.session.anchorGateway;
+      if (!session?.customer && anchor && anchor !== this.options.gatewayId && this.deps.links) {
+        const peer = await this.deps.registry.getGateway(anchor);
+        if (!peer) throw new GatewayError('E_PEER_GONE'); // the customer's gateway is gone, and the customer with it
+        await this.bridge(ws, party, peer, { guid: msg.guid, orgId: result.session.orgId, role: 'technician', resume: false, technicianId: who.technicianId, technicianName: party.technicianName });
       } else if (!session?.customer) {
-        // The customer left between listing and pickup.
-        this.background(lifecycle.transition(msg.guid, 'closed', { reason: 'customer_left', from: ['active'] }));
-        throw new GatewayError('E_PEER_GONE');
+        throw new GatewayError('E_PEER_GONE'); // the customer left between listing and pickup
       } else if (isGone(party)) {
         this.endSession(session, 'technician_left');
         return;
       } else {
-        this.pair(session, ws, party);
+        this.attach(session, ws, party);
       }
       metrics.pickupSeconds.observe((performance.now() - started) / 1000);
+    } catch (err) {
+      const e = asGatewayError(err);
+      if (e.code === 'E_PEER_GONE') {
+        this.background(lifecycle.transition(msg.guid, 'closed', { reason: 'customer_left', from: ['active'] }));
+      }
+      this.reject(ws, e, true);
+    }
+  }
+
+  /**
+   * A party comes back to an active session, on any gateway, with the resume token it got at pairing. The
+   * session continues where its anchor is; if the anchor is gone or draining, this gateway takes it over.
+   */
+  private async resume(ws: PartySocket, party: Party, msg: Extract<ClientMessage, { type: 'resume' }>): Promise<void> {
+    party.phase = 'pending';
+    const { registry, pinGuard } = this.deps;
+    try {
+      await pinGuard.assertAllowed(party.remoteIp);
+      let record = await registry.getSession(msg.guid);
+      const expected = party.role === 'customer' ? record?.customerResumeHash : record?.technicianResumeHash;
+      if (!record || record.state !== 'active' || !expected || !constantTimeEqual(sha256(msg.token), expected)) {
+        await pinGuard.recordFailure(party.remoteIp);
+        throw new GatewayError('E_SESSION_NOT_FOUND');
+      }
+      if (party.role === 'technician') {
+        party.technicianId = record.technicianId;
+        party.technicianName = record.technicianName;
+      }
+      const request: OpenRequest = { guid: record.guid, orgId: record.orgId, role: party.role, resume: true, technicianId: party.technicianId, technicianName: party.technicianName };
+      for (const waitMs of [0, ...TAKEOVER_WAIT_MS]) {
+        if (waitMs) {
+          await sleep(waitMs);
+          record = await registry.getSession(msg.guid);
+          if (!record || record.state !== 'active') throw new GatewayError('E_SESSION_CLOSED');
+        }
+        if (isGone(party)) return;
+        const anchor = record.anchorGateway;
+        if (anchor === this.options.gatewayId) {
+          this.attach(this.sessions.get(record.guid) ?? this.adopt(record), ws, party);
+          return;
+        }
+        const peer = anchor && this.deps.links ? await registry.getGateway(anchor) : null;
+        if (peer && !peer.draining) {
+          try {
+            await this.bridge(ws, party, peer, request);
+            return;
+          } catch (err) {
+            if (asGatewayError(err).code !== 'E_PEER_GONE') throw err;
+            // The anchor cannot be reached (it died since its last heartbeat): take over below.
+          }
+        }
+        // One gateway takes a session over from a given anchor: the first to count this key.
+        if ((await registry.hit(`takeover:${record.guid}:${anchor ?? ''}`, 60_000)) === 1) {
+          const taken = await registry.updateSession(record.guid, { states: ['active'] }, { set: { anchorGateway: this.options.gatewayId, updatedAt: this.deps.now() }, ttlMs: this.options.activeTtlMs });
+          if (!taken.ok) throw new GatewayError('E_SESSION_CLOSED');
+          this.deps.log.info('session.taken_over', { guid: record.guid, from: anchor });
+          if (isGone(party)) return;
+          this.attach(this.sessions.get(record.guid) ?? this.adopt(taken.session), ws, party);
+          return;
+        }
+        // Another gateway is taking it over: read the record again for the new anchor.
+      }
+      throw new GatewayError('E_RECONNECT');
     } catch (err) {
       this.reject(ws, asGatewayError(err), true);
     }
   }
 
-  /** The customer is here and the technician `ws` (local or remote) has won the session: connect them. */
-  private pair(session: LocalSession, ws: PartySocket, party: Party): void {
-    const { metrics, now } = this.deps;
-    session.technician = ws;
-    session.lastActivity = now();
-    party.session = session;
-    party.phase = 'paired';
-    session.customer!.getUserData().phase = 'paired';
-    this.updateGauges();
-    const active: ServerMessage = { v: 1, type: 'state', state: 'active', guid: session.guid, customerName: session.customerName, technician: party.technicianName };
-    this.send(session.customer!, active);
-    this.send(ws, active);
-    metrics.pairingSeconds.observe((now() - session.joinedAt) / 1000);
+  /** This gateway becomes the anchor of an active session (after a takeover, or a restart under the same id). */
+  private adopt(record: SessionRecord): LocalSession {
+    const session = new LocalSession(record.guid, record.orgId, record.customerName ?? '', record.expiresAt, this.deps.now());
+    for (const power of record.grants ?? []) session.grants.add(power);
+    session.everPaired = true;
+    session.suspendedSince = this.deps.now();
+    this.sessions.set(record.guid, session);
+    return session;
   }
 
   /**
-   * Technician's gateway: the customer waits on gateway `owner`. Open a stream there and carry the
-   * technician's frames both ways; that gateway runs the session (grants, channels, timeouts).
+   * Puts a party (local, or remote over a link) into its place in a session this gateway runs. When both
+   * are there: first pairing (tokens, metrics), or a re-pairing after a disconnect (each side told, the
+   * customer asked for a keyframe).
    */
-  private async bridge(ws: PartySocket, party: Party, record: SessionRecord, owner: string): Promise<void> {
-    const closeSession = () =>
-      this.background(this.deps.lifecycle.transition(record.guid, 'closed', { reason: 'customer_left', from: ['active'] }));
-    const peer = await this.deps.registry.getGateway(owner);
+  private attach(session: LocalSession, ws: PartySocket, party: Party): void {
+    const { now } = this.deps;
+    const stale = session.party(party.role);
+    if (stale && stale !== ws) {
+      // A connection of the same party that has not noticed it is dead yet: the new one replaces it.
+      stale.getUserData().session = null;
+      this.closeParty(stale, errorCodes.E_RECONNECT.close, 'E_RECONNECT');
+    }
+    session.setParty(party.role, ws);
+    party.session = session;
+    party.phase = 'paired';
+    session.lastActivity = now();
+    const peer = session.peerOf(ws);
     if (!peer) {
-      closeSession(); // the customer's gateway is gone, and the customer with it
-      throw new GatewayError('E_PEER_GONE');
+      // Resumed before the other party: it will be told when that one is back.
+      this.send(ws, { v: 1, type: 'state', state: 'active', guid: session.guid, customerName: session.customerName });
+      this.send(ws, { v: 1, type: 'peer', state: 'reconnecting' });
+      this.updateGauges();
+      return;
     }
-    let stream: LinkStream;
-    try {
-      stream = await this.deps.links!.openStream(peer, {
-        guid: record.guid,
-        technicianId: party.technicianId!,
-        technicianName: party.technicianName!,
-        orgId: record.orgId,
-      });
-    } catch (err) {
-      closeSession();
-      throw err;
+    peer.getUserData().phase = 'paired';
+    const technician = session.technician!.getUserData().technicianName;
+    const active = (resumeToken?: string): ServerMessage => ({ v: 1, type: 'state', state: 'active', guid: session.guid, customerName: session.customerName, technician, resumeToken });
+    if (!session.everPaired) {
+      session.everPaired = true;
+      const tokens = { customer: newToken(), technician: newToken() };
+      this.background(
+        this.deps.registry.updateSession(session.guid, { states: ['active'] }, { set: { customerResumeHash: sha256(tokens.customer), technicianResumeHash: sha256(tokens.technician) } }),
+      );
+      this.send(session.customer!, active(tokens.customer));
+      this.send(session.technician!, active(tokens.technician));
+      this.deps.metrics.pairingSeconds.observe((now() - session.joinedAt) / 1000);
+    } else {
+      session.suspendedSince = null;
+      this.send(ws, active());
+      this.send(peer, { v: 1, type: 'peer', state: 'back' });
+      this.send(ws, { v: 1, type: 'peer', state: 'back' });
+      const grants: ServerMessage = { v: 1, type: 'grants', powers: [...session.grants] };
+      this.send(session.customer!, grants);
+      this.send(session.technician!, grants);
+      // The viewer's picture did not survive the move: ask the customer's agent for a keyframe.
+      this.send(session.customer!, { v: 1, type: 'resync' });
+      this.deps.log.info('session.resumed', { guid: session.guid, role: party.role });
     }
+    this.updateGauges();
+  }
+
+  /**
+   * A party here, its session run by `peer`: open a stream there and carry the party's frames both ways;
+   * the anchor runs the session (grants, channels, timeouts). Rejects with E_PEER_GONE if it cannot.
+   */
+  private async bridge(ws: PartySocket, party: Party, peer: GatewayRecord, request: OpenRequest): Promise<void> {
+    const stream = await this.deps.links!.openStream(peer, request);
     if (isGone(party)) {
-      stream.close(closeCodeFor('technician_left').code, 'technician_left');
+      stream.close(closeCodeFor(leftReason(party.role)).code, leftReason(party.role));
       return;
     }
     party.phase = 'bridged';
@@ -361,14 +447,20 @@ export class SessionRelay {
   }
 
   /**
-   * Customer's gateway: a technician on another gateway has won one of our waiting sessions and asks, over
-   * the gateway link, to be connected. Throws E_PEER_GONE when the customer is no longer here.
+   * Anchor side of a bridge: a party on another gateway (a technician picking up, or either party resuming)
+   * joins a session this gateway runs. Throws E_PEER_GONE when it cannot.
    */
   async attachRemote(stream: LinkStream, request: OpenRequest): Promise<void> {
-    const session = this.sessions.get(request.guid);
-    if (!session?.customer || session.technician || session.orgId !== request.orgId) throw new GatewayError('E_PEER_GONE');
+    let session = this.sessions.get(request.guid);
+    if (!session && request.resume) {
+      // Restarted under the same gateway id: the registry still names us the anchor.
+      const record = await this.deps.registry.getSession(request.guid);
+      if (record?.state === 'active' && record.anchorGateway === this.options.gatewayId) session = this.adopt(record);
+    }
+    const valid = session && session.orgId === request.orgId && (request.resume || (session.customer && !session.technician && !session.everPaired));
+    if (!session || !valid || this.shuttingDown) throw new GatewayError('E_PEER_GONE');
     const party: Party = {
-      role: 'technician',
+      role: request.role,
       remoteIp: 'gateway-link',
       connectedAt: this.deps.now(),
       phase: 'paired',
@@ -387,12 +479,12 @@ export class SessionRelay {
         socket.remoteClosed();
       },
     });
-    this.pair(session, socket, party);
+    this.attach(session, socket, party);
   }
 
   // ---- paired traffic ----------------------------------------------------------------------------------
 
-  /** Hot path: one lookup for the channel, checks, one send. The bytes are relayed untouched. */
+  /** Hot path: one lookup for the channel, checks, one queued send. The bytes are relayed untouched. */
   private relayBinary(ws: PartySocket, party: Party, data: ArrayBuffer): void {
     const session = party.session!;
     const channelId = data.byteLength > 0 ? new Uint8Array(data, 0, 1)[0]! : -1;
@@ -438,12 +530,9 @@ export class SessionRelay {
       case 'gone':
         this.droppedBy.no_peer.inc();
         return;
-      case 'overflow': {
-        const party = entry.ws.getUserData();
-        if (party.session) this.slowConsumer(party.session, entry.ws);
-        else if (party.phase === 'bridged') this.closeParty(entry.ws, errorCodes.E_SLOW_CONSUMER.close, 'E_SLOW_CONSUMER', 'slow_consumer');
+      case 'overflow':
+        this.slowConsumer(entry.ws);
         return;
-      }
     }
   }
 
@@ -455,34 +544,77 @@ export class SessionRelay {
         this.endSession(session, party.role === 'customer' ? 'customer_ended' : 'technician_ended');
         return;
       case 'chat':
-        if (!peer) return this.reject(ws, new GatewayError('E_BAD_MESSAGE', 'no technician has joined yet'), false);
-        session.lastActivity = this.deps.now();
-        this.sendReliable(peer, { v: 1, type: 'chat', from: party.role, text: msg.text, at: this.deps.now() });
+      case 'ack':
+        if (!peer) {
+          // While the other party reconnects, its SDK replays what it missed from its own buffer (sync ack).
+          if (session.everPaired) this.droppedBy.no_peer.inc();
+          else this.reject(ws, new GatewayError('E_BAD_MESSAGE', 'no technician has joined yet'), false);
+          return;
+        }
+        // Acks are the SDK's bookkeeping, not someone using the session: they do not reset the idle timer.
+        if (msg.type === 'chat') session.lastActivity = this.deps.now();
+        this.sendReliable(peer, msg.type === 'chat' ? { v: 1, type: 'chat', from: party.role, text: msg.text, at: this.deps.now(), seq: msg.seq } : { v: 1, type: 'ack', seq: msg.seq, sync: msg.sync || undefined });
         return;
       case 'request':
         if (party.role !== 'technician') return this.reject(ws, new GatewayError('E_FORBIDDEN', 'only the technician requests powers'), false);
-        this.sendReliable(peer!, { v: 1, type: 'request', power: msg.power });
+        if (peer) this.sendReliable(peer, { v: 1, type: 'request', power: msg.power });
         return;
       case 'grant':
-      case 'revoke':
+      case 'revoke': {
         if (party.role !== 'customer') return this.reject(ws, new GatewayError('E_FORBIDDEN', 'only the customer grants or revokes powers'), false);
         if (msg.type === 'grant') session.grants.add(msg.power);
         else session.grants.delete(msg.power);
         this.deps.log.info('session.grants', { guid: session.guid, change: msg.type, power: msg.power });
-        {
-          const grants: ServerMessage = { v: 1, type: 'grants', powers: [...session.grants] };
-          this.send(ws, grants);
-          if (peer) this.sendReliable(peer, grants);
-        }
+        const powers = [...session.grants];
+        // Kept in the registry so consent survives a move to another gateway.
+        this.background(this.deps.registry.updateSession(session.guid, { states: ['active'] }, { set: { grants: powers } }));
+        const grants: ServerMessage = { v: 1, type: 'grants', powers };
+        this.send(ws, grants);
+        if (peer) this.sendReliable(peer, grants);
         return;
+      }
       case 'join':
       case 'pickup':
+      case 'resume':
         this.reject(ws, new GatewayError('E_BAD_MESSAGE', `already ${party.phase}`), false);
         return;
     }
   }
 
   // ---- endings ------------------------------------------------------------------------------------------
+
+  /**
+   * What a party's departure means, whether it hung up or the gateway closed it: a waiting customer's
+   * session goes back to "created" (its PIN stays valid, so it can connect again); a paired session whose
+   * party lost its connection is suspended for resumeGraceMs (the other party is told); anything else ends
+   * the session. Runs once per party: it detaches the party first.
+   */
+  private partyLeft(party: Party, ws: PartySocket, phaseBefore: Party['phase'], reason: CloseReason): void {
+    if (party.bridge) {
+      // Tell the anchor why, so its side of the session suspends or ends for the same reason.
+      party.bridge.close(closeCodeFor(reason).code, reason);
+      party.bridge = undefined;
+    }
+    const session = party.session;
+    party.session = null;
+    if (!session || this.sessions.get(session.guid) !== session || session.party(party.role) !== ws) return;
+    if (phaseBefore === 'waiting') {
+      this.sessions.delete(session.guid);
+      this.updateGauges();
+      this.background(this.deps.lifecycle.transition(session.guid, 'created', { reason: 'customer_disconnected', from: ['waiting'] }));
+      return;
+    }
+    if (this.shuttingDown) return; // the session stays active in the registry for another gateway to take over
+    if (session.everPaired && isDisconnect(reason) && this.options.resumeGraceMs > 0) {
+      session.setParty(party.role, null);
+      session.suspendedSince ??= this.deps.now();
+      const other = session.party(party.role === 'customer' ? 'technician' : 'customer');
+      if (other) this.send(other, { v: 1, type: 'peer', state: 'reconnecting' });
+      this.updateGauges();
+      return;
+    }
+    this.endSession(session, reason);
+  }
 
   private expire(session: LocalSession): void {
     this.sessions.delete(session.guid);
@@ -495,9 +627,8 @@ export class SessionRelay {
   }
 
   /**
-   * Ends a session for everyone connected here: records the transition, tells each remaining party why,
-   * and closes it. Whoever caused it (the party that left) is already gone; the other gets a close code
-   * that says what happened.
+   * Ends a session for everyone: records the transition, tells each remaining party why, and closes it.
+   * Whoever caused it (the party that left) is already gone; the other gets a close code that says what happened.
    */
   private endSession(session: LocalSession, reason: CloseReason): void {
     if (this.sessions.get(session.guid) !== session) return;
@@ -508,13 +639,14 @@ export class SessionRelay {
     for (const ws of [session.customer, session.technician]) {
       if (!ws || isGone(ws.getUserData())) continue;
       this.send(ws, { v: 1, type: 'state', state: 'closed', guid: session.guid, reason });
-      this.closeParty(ws, code.code, code.text);
+      this.closeParty(ws, code.code, code.text, reason);
     }
   }
 
-  private slowConsumer(session: LocalSession, slow: PartySocket): void {
+  private slowConsumer(slow: PartySocket): void {
+    const party = slow.getUserData();
     this.droppedBy.slow_consumer.inc();
-    this.deps.log.warn('relay.slow_consumer', { guid: session.guid, role: slow.getUserData().role, queuedBytes: slow.getBufferedAmount() });
+    this.deps.log.warn('relay.slow_consumer', { guid: party.session?.guid, role: party.role, queuedBytes: slow.getBufferedAmount() });
     // Only a close code for the slow side (its queue is full, so a state frame would not get through);
     // the other side is told "slow_consumer" by endSession via partyLeft.
     this.closeParty(slow, errorCodes.E_SLOW_CONSUMER.close, 'E_SLOW_CONSUMER', 'slow_consumer');
@@ -540,7 +672,8 @@ export class SessionRelay {
     this.send(ws, { v: 1, type: 'error', code: err.code, message: err.message });
     if (close) {
       if (party.phase === 'pending') party.phase = 'hello'; // nothing was joined; let onClose do plain bookkeeping
-      this.closeParty(ws, err.closeCode, err.code);
+      // A party closed for breaking the protocol may not resume: its session ends.
+      this.closeParty(ws, err.closeCode, err.code, 'protocol_error');
     }
   }
 
@@ -550,16 +683,22 @@ export class SessionRelay {
     if (isGone(party)) return;
     const phase = party.phase;
     party.phase = 'closing';
-    this.partyLeft(party, phase, reason ?? (party.role === 'customer' ? 'customer_left' : 'technician_left'));
+    this.partyLeft(party, ws, phase, reason ?? leftReason(party.role));
     this.outbox.close(ws, code, text);
   }
 
   private updateGauges(): void {
     let waiting = 0;
     let active = 0;
-    for (const s of this.sessions.values()) s.paired ? active++ : waiting++;
+    let suspended = 0;
+    for (const s of this.sessions.values()) {
+      if (s.suspendedSince !== null) suspended++;
+      else if (s.paired) active++;
+      else waiting++;
+    }
     this.deps.metrics.liveSessions.set({ state: 'waiting' }, waiting);
     this.deps.metrics.liveSessions.set({ state: 'active' }, active);
+    this.deps.metrics.liveSessions.set({ state: 'suspended' }, suspended);
   }
 
   /** Registry writes that nobody awaits: failures are logged (e.g. Redis down), relaying goes on. */
@@ -568,13 +707,10 @@ export class SessionRelay {
   }
 }
 
-const closeReasons = new Set<string>(Object.keys({
-  customer_ended: 1, technician_ended: 1, customer_left: 1, technician_left: 1, expired: 1, idle_timeout: 1,
-  revoked: 1, slow_consumer: 1, gateway_shutdown: 1, protocol_error: 1,
-} satisfies Record<CloseReason, 1>));
-function isCloseReason(text: string): text is CloseReason {
-  return closeReasons.has(text);
-}
+const leftReason = (role: Role): CloseReason => (role === 'customer' ? 'customer_left' : 'technician_left');
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+const newToken = () => randomBytes(16).toString('hex');
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** A standalone copy (link frames share one buffer per read; the relay may keep what it gets). */
 function toArrayBuffer(bytes: Buffer): ArrayBuffer {
@@ -584,23 +720,4 @@ function toArrayBuffer(bytes: Buffer): ArrayBuffer {
 /** Closed, or a close is queued. A function so tsc does not narrow `phase` away across an await. */
 function isGone(party: Party): boolean {
   return party.phase === 'closed' || party.phase === 'closing';
-}
-
-/** How each ending closes the remaining party: an error code from errors/gateway-error.ts, or null for a normal close. */
-const closeErrorFor: Record<CloseReason, ErrorCode | null> = {
-  customer_ended: null,
-  technician_ended: null,
-  revoked: null,
-  idle_timeout: 'E_IDLE_TIMEOUT',
-  expired: 'E_SESSION_EXPIRED',
-  gateway_shutdown: 'E_SHUTTING_DOWN',
-  protocol_error: 'E_BAD_MESSAGE',
-  customer_left: 'E_PEER_GONE',
-  technician_left: 'E_PEER_GONE',
-  slow_consumer: 'E_PEER_GONE',
-};
-
-function closeCodeFor(reason: CloseReason): { code: number; text: string } {
-  const error = closeErrorFor[reason];
-  return error ? { code: errorCodes[error].close, text: error } : { code: CLOSE_NORMAL, text: reason };
 }

@@ -134,6 +134,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
         idleTimeoutMs: config.idleTimeoutSeconds * 1000,
         helloTimeoutMs: HELLO_TIMEOUT_MS,
         activeTtlMs: Math.max(120_000, config.idleTimeoutSeconds * 2000),
+        resumeGraceMs: config.resumeGraceSeconds * 1000,
         reliableQueueBytes: config.reliableQueueBytes,
         droppableQueueBytes: config.droppableQueueBytes,
       },

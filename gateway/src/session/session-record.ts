@@ -1,3 +1,5 @@
+import type { Power } from '../protocol/channels.js';
+
 /** The states of a session; `transition()` in session/transition.ts is the only place that changes them. */
 export type SessionState = 'created' | 'waiting' | 'active' | 'closed' | 'expired';
 
@@ -11,7 +13,9 @@ export type CloseReason =
   | 'revoked'
   | 'slow_consumer'
   | 'gateway_shutdown'
-  | 'protocol_error';
+  | 'protocol_error'
+  /** A party disconnected and did not resume within resumeGraceSeconds. */
+  | 'resume_timeout';
 
 /** What the registry stores for one session. Plain JSON-safe data: it crosses Redis and gateway links. */
 export interface SessionRecord {
@@ -29,8 +33,18 @@ export interface SessionRecord {
   customerName?: string;
   /** Technician who picked it up. */
   technicianId?: string;
-  /** Gateway that holds the customer's connection (cluster hand-off needs it). */
-  customerGateway?: string;
+  /**
+   * The gateway that runs the session: where the customer waited, or the gateway that took it over after
+   * that one died or drained (relay/resume.ts). Parties on other gateways reach it over the gateway link.
+   */
+  anchorGateway?: string;
+  /** Powers the customer has granted; kept here so they survive a move to another gateway. */
+  grants?: Power[];
+  /** SHA-256 of each party's resume token (issued at pairing); the tokens themselves are never stored. */
+  customerResumeHash?: string;
+  technicianResumeHash?: string;
+  /** Technician's display name, for a gateway that takes the session over. */
+  technicianName?: string;
   closeReason?: CloseReason;
   updatedAt: number;
 }

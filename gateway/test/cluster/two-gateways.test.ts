@@ -26,6 +26,7 @@ async function gateway(id: string) {
     linkPort: '0',
     linkAdvertise: '127.0.0.1',
     droppableQueueBytes: String(64 * 1024),
+    resumeGraceSeconds: '1',
   });
 }
 
@@ -107,11 +108,13 @@ describe('two gateways on one Redis: a customer on A, a technician on B', () => 
     expect((await closed).code).toBe(1000);
   });
 
-  it('the technician leaving on B ends the session on A with technician_left', async () => {
+  it('the technician leaving on B suspends the session on A, which ends it when no resume comes', async () => {
     const { customer, tech } = await crossPair();
+    const peer = nextEvent(customer, 'peer');
     const state = nextEvent(customer, 'state');
     tech.close();
-    expect(await state).toMatchObject({ state: 'closed', reason: 'technician_left' });
+    expect(await peer).toBe('reconnecting');
+    expect(await state).toMatchObject({ state: 'closed', reason: 'resume_timeout' });
     expect(await customer.closedPromise()).toMatchObject({ code: 4410, reason: 'E_PEER_GONE' });
   });
 

@@ -81,7 +81,8 @@ describe('bad input gets a clear error and loses nothing', () => {
     const state = nextEvent(technician, 'state');
     customer.send(Channel.data, new Uint8Array(64 * 1024 + 10));
     expect(await customer.closedPromise()).toEqual({ code: 4413, reason: 'E_MESSAGE_TOO_LARGE' });
-    expect(await state).toMatchObject({ state: 'closed', reason: 'customer_left' });
+    // Breaking the protocol ends the session (no resume), and the technician is told why.
+    expect(await state).toMatchObject({ state: 'closed', reason: 'protocol_error' });
   });
 
   it('a customer may not send on the technician-only input channel', async () => {

@@ -9,7 +9,7 @@ let bobPw: string;
 let evePw: string;
 
 beforeAll(async () => {
-  t = await startTestGateway();
+  t = await startTestGateway({ resumeGraceSeconds: '1' });
   alicePw = await t.addTechnician('alice', 'acme');
   bobPw = await t.addTechnician('bob', 'acme');
   evePw = await t.addTechnician('eve', 'globex');
@@ -122,14 +122,16 @@ describe('pairing end to end (memory registry, real TLS)', () => {
     customer.close();
   });
 
-  it('the customer leaving mid-session closes the technician with E_PEER_GONE', async () => {
+  it('a customer who drops mid-session is waited for; if it does not resume, the technician gets E_PEER_GONE', async () => {
     const alice = await technician('alice', alicePw);
     const s = await alice.createSession();
     const customer = await t.client().joinSession({ pin: s.pin }, 'Gina');
     const tech = await alice.pickUp(s.guid);
+    const peer = nextEvent(tech, 'peer');
     const state = nextEvent(tech, 'state');
-    customer.close();
-    expect(await state).toMatchObject({ state: 'closed', reason: 'customer_left' });
+    customer.close(); // gone for good: close() never resumes
+    expect(await peer).toBe('reconnecting');
+    expect(await state).toMatchObject({ state: 'closed', reason: 'resume_timeout' });
     expect(await tech.closedPromise()).toMatchObject({ code: 4410, reason: 'E_PEER_GONE' });
   });
 
