@@ -6,6 +6,7 @@ const scenarios: Record<string, { summary: string; load: () => Promise<{ run(arg
   pairing: { summary: 'pairings/s and latency, in memory and on Redis (with redis-benchmark beside)', load: () => import('./pairing/run.js') },
   relay: { summary: 'MB/s and added latency through a session, side by side with an nginx stream proxy', load: () => import('./relay/run.js') },
   api: { summary: 'autocannon on the HTTP API beside a bare uWS.js hello-world (same TLS)', load: () => import('./api/run.js') },
+  idle: { summary: 'waiting customers one gateway holds, and its resident memory', load: () => import('./idle/run.js') },
   codec: { summary: 'screen codec vs ffmpeg lossless encoders on real recordings', load: () => import('./codec/run.js') },
 };
 

@@ -16,7 +16,7 @@ export const NOFILE = 200_000;
  * Spawns `argv` with the open-file limit raised to NOFILE (or the hard limit when that is lower and we
  * may not raise it): Node cannot raise its own limit, a shell in between can.
  */
-export function spawnWithFdLimit(argv: string[], options: { cwd?: string; stdio?: ('ignore' | 'pipe' | 'ipc')[]; env?: NodeJS.ProcessEnv } = {}): ChildProcess {
+export function spawnWithFdLimit(argv: string[], options: { cwd?: string; stdio?: ('ignore' | 'pipe' | 'ipc' | 'inherit')[]; env?: NodeJS.ProcessEnv } = {}): ChildProcess {
   const script = `ulimit -n ${NOFILE} 2>/dev/null || ulimit -n "$(ulimit -Hn)"; exec "$@"`;
   return spawn('sh', ['-c', script, 'sh', ...argv], { cwd: options.cwd ?? repoRoot, stdio: options.stdio ?? ['ignore', 'pipe', 'pipe'], env: options.env ?? process.env });
 }

@@ -32,6 +32,23 @@ export class Histogram {
     this.max = Math.max(this.max, other.max);
   }
 
+  /** A plain copy (e.g. to send from a worker process); `Histogram.from` reads it back. */
+  toJSON(): { counts: [number, number][]; count: number; min: number; max: number; sum: number } {
+    const counts: [number, number][] = [];
+    this.counts.forEach((c, i) => c && counts.push([i, c]));
+    return { counts, count: this.count, min: this.min, max: this.max, sum: this.sum };
+  }
+
+  static from(j: ReturnType<Histogram['toJSON']>): Histogram {
+    const h = new Histogram();
+    for (const [i, c] of j.counts) h.counts[i] = c;
+    h.count = j.count;
+    h.min = j.count ? j.min : Infinity;
+    h.max = j.max;
+    h.sum = j.sum;
+    return h;
+  }
+
   get mean(): number {
     return this.count ? this.sum / this.count : 0;
   }

@@ -16,6 +16,8 @@ export interface LoadProfile {
   concurrency: number;
   /** After the last start, how long to wait for tasks still in flight. */
   drainSeconds?: number;
+  /** Open loop: a start that finds every slot busy waits for one instead of being skipped (exact counts). */
+  queueLate?: boolean;
 }
 
 export interface DriveResult {
@@ -82,6 +84,7 @@ export async function drive(profile: LoadProfile, task: (index: number) => Promi
       const owed = Math.min(profile.count, Math.floor(due(performance.now() - t0))) - started - late;
       for (let k = 0; k < owed; k++) {
         if (inFlight < profile.concurrency) launch();
+        else if (profile.queueLate) break;
         else late++;
       }
       await sleep(2);
