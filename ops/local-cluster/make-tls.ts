@@ -12,7 +12,7 @@ import { loadOrCreateCa, loadOrIssueCertificate } from '../../gateway/src/pki/ce
 
 const [runDir, countArg] = process.argv.slice(2);
 const count = Number(countArg ?? 3);
-if (!runDir || !Number.isInteger(count) || count < 1) {
+if (!runDir || !Number.isInteger(count) || count < 0) {
   process.stderr.write('usage: make-tls.ts <runDir> <gateway count>\n');
   process.exit(2);
 }
