@@ -88,6 +88,8 @@ export class SessionConnection extends Emitter<SessionEvents> {
   private unacked: { seq: number; text: string }[] = [];
   private ackTimer: ReturnType<typeof setTimeout> | null = null;
   private attempt = 0;
+  /** We closed our own socket to follow a gateway's `reconnect` notice. */
+  private moving = false;
 
   constructor(
     private readonly open: (attempt: number) => SocketLike,
@@ -230,7 +232,7 @@ export class SessionConnection extends Emitter<SessionEvents> {
     const resumable =
       !this.userClosed &&
       this.reconnect.enabled &&
-      resumableCloseCodes.has(code) &&
+      (resumableCloseCodes.has(code) || this.moving) &&
       ((this.state === 'active' && this.resumeToken !== null) || (this.state === 'waiting' && this.rejoin !== null));
     if (!resumable) return this.finish(code, reason);
     const now = Date.now();
@@ -257,9 +259,9 @@ export class SessionConnection extends Emitter<SessionEvents> {
   private resumed(): void {
     this.reconnectingSince = null;
     this.attempt = 0;
+    this.moving = false;
     this.emit('resumed');
-    // Ask the other party to replay what we missed; it answers the same way when told we are back.
-    if (this.state === 'active') this.sendControl({ type: 'ack', seq: this.receivedSeq, sync: true });
+    if (this.state === 'active') this.pathRestored();
   }
 
   private finish(code: number, reason: string): void {
@@ -280,6 +282,16 @@ export class SessionConnection extends Emitter<SessionEvents> {
     // While reconnecting, chat waits in `unacked` and is replayed; other control messages are state the
     // gateway re-announces (grants) or that the user repeats, so they are not queued.
     if (this.socket.readyState === 1) this.socket.send(JSON.stringify({ v: 1, ...msg }));
+  }
+
+  /**
+   * We are connected to the other party again (our resume, or it is back): replay what it has not
+   * acknowledged at once, before anything new can overtake it (it drops what it already has), and tell it
+   * what we have, so it can do the same.
+   */
+  private pathRestored(): void {
+    for (const m of this.unacked) this.sendControl({ type: 'chat', text: m.text, seq: m.seq });
+    this.sendControl({ type: 'ack', seq: this.receivedSeq, sync: true });
   }
 
   private scheduleAck(): void {
@@ -329,7 +341,7 @@ export class SessionConnection extends Emitter<SessionEvents> {
         return;
       }
       case 'peer':
-        if (msg.state === 'back') this.sendControl({ type: 'ack', seq: this.receivedSeq, sync: true });
+        if (msg.state === 'back') this.pathRestored();
         this.emit('peer', msg.state as 'reconnecting' | 'back');
         return;
       case 'resync':
@@ -347,6 +359,11 @@ export class SessionConnection extends Emitter<SessionEvents> {
         return;
       case 'reconnect':
         this.emit('reconnect', String(msg.reason));
+        // The gateway is draining: move now rather than wait for it to close us at the end of its grace period.
+        if (this.reconnect.enabled && !this.userClosed) {
+          this.moving = true;
+          this.socket.close(1001, 'moving');
+        }
         return;
     }
   }

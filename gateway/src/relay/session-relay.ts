@@ -180,7 +180,7 @@ export class SessionRelay {
     const live: string[] = [];
     for (const session of this.sessions.values()) {
       if (session.suspendedSince !== null) {
-        if (now - session.suspendedSince > this.options.resumeGraceMs) this.endSession(session, 'resume_timeout');
+        if (now - session.suspendedSince > this.options.resumeGraceMs) this.giveUpOn(session);
         else live.push(session.guid);
       } else if (!session.paired) {
         if (session.expiresAt <= now) this.expire(session);
@@ -230,6 +230,11 @@ export class SessionRelay {
       await pinGuard.assertAllowed(party.remoteIp);
       const guid = msg.pin !== undefined ? await registry.findGuidByPin(msg.pin) : msg.guid!;
       const record = guid ? await registry.getSession(guid) : null;
+      if (record?.state === 'waiting' && (await this.anchorIsGone(record))) {
+        // Its customer waited on a gateway that died: that customer is back (it knows the PIN), here.
+        await lifecycle.transition(record.guid, 'created', { reason: 'customer_disconnected', from: ['waiting'] });
+        record.state = 'created';
+      }
       // Wrong, expired and used PINs get the same answer, so a guesser learns nothing about other sessions.
       if (!guid || !record || record.state !== 'created' || record.expiresAt <= now()) {
         await pinGuard.recordFailure(party.remoteIp);
@@ -360,6 +365,13 @@ export class SessionRelay {
     } catch (err) {
       this.reject(ws, asGatewayError(err), true);
     }
+  }
+
+  private async anchorIsGone(record: SessionRecord): Promise<boolean> {
+    const anchor = record.anchorGateway;
+    if (!anchor || anchor === this.options.gatewayId) return false;
+    const gateway = await this.deps.registry.getGateway(anchor);
+    return gateway === null || gateway.draining;
   }
 
   /** This gateway becomes the anchor of an active session (after a takeover, or a restart under the same id). */
@@ -614,6 +626,27 @@ export class SessionRelay {
       return;
     }
     this.endSession(session, reason);
+  }
+
+  /**
+   * A suspended session whose party did not come back. If another gateway has taken it over meanwhile
+   * (the party resumed there), it is no longer ours to end: just forget it here.
+   */
+  private giveUpOn(session: LocalSession): void {
+    session.suspendedSince = Number.POSITIVE_INFINITY; // not again at the next tick while we look
+    this.deps.registry.getSession(session.guid).then(
+      (record) => {
+        if (record?.state === 'active' && record.anchorGateway !== this.options.gatewayId) {
+          if (this.sessions.get(session.guid) === session) this.sessions.delete(session.guid);
+          for (const ws of [session.customer, session.technician]) if (ws) this.closeParty(ws, errorCodes.E_RECONNECT.close, 'E_RECONNECT');
+          this.updateGauges();
+        } else {
+          this.endSession(session, 'resume_timeout');
+        }
+      },
+      // Registry down: end it locally (the record expires by its TTL), rather than keep waiting forever.
+      () => this.endSession(session, 'resume_timeout'),
+    );
   }
 
   private expire(session: LocalSession): void {
