@@ -196,18 +196,39 @@ unsafe fn require_new(env: napi_env, info: napi_callback_info, class: &str) -> R
     Ok(())
 }
 
-unsafe fn unwrap<'a, T>(env: napi_env, this: napi_value) -> Result<&'a mut T> {
+/// What a JS object wraps. One enum for both classes, so a method borrowed onto the other class
+/// (`Encoder.prototype.encode.call(decoder)`) is a typed error instead of a type confusion.
+enum Instance {
+    Encoder(Encoder),
+    Decoder(Decoder),
+}
+
+unsafe fn instance<'a>(env: napi_env, this: napi_value) -> Result<&'a mut Instance> {
     let mut p: *mut c_void = null_mut();
     if napi_unwrap(env, this, &mut p) != NAPI_OK || p.is_null() {
         return err(ErrorCode::Argument, "method called on an object that is not a codec instance");
     }
-    Ok(&mut *(p as *mut T))
+    Ok(&mut *(p as *mut Instance))
 }
 
-unsafe fn wrap<T>(env: napi_env, this: napi_value, value: T, bytes: usize, fin: unsafe extern "C" fn(napi_env, *mut c_void, *mut c_void)) -> Result<napi_value> {
+unsafe fn encoder<'a>(env: napi_env, this: napi_value) -> Result<&'a mut Encoder> {
+    match instance(env, this)? {
+        Instance::Encoder(e) => Ok(e),
+        Instance::Decoder(_) => err(ErrorCode::Argument, "Encoder method called on a Decoder"),
+    }
+}
+
+unsafe fn decoder<'a>(env: napi_env, this: napi_value) -> Result<&'a mut Decoder> {
+    match instance(env, this)? {
+        Instance::Decoder(d) => Ok(d),
+        Instance::Encoder(_) => err(ErrorCode::Argument, "Decoder method called on an Encoder"),
+    }
+}
+
+unsafe fn wrap(env: napi_env, this: napi_value, value: Instance, bytes: usize) -> Result<napi_value> {
     let raw = Box::into_raw(Box::new(value)) as *mut c_void;
-    if let Err(e) = ok(napi_wrap(env, this, raw, Some(fin), bytes as *mut c_void, null_mut())) {
-        drop(Box::from_raw(raw as *mut T));
+    if let Err(e) = ok(napi_wrap(env, this, raw, Some(finalize), bytes as *mut c_void, null_mut())) {
+        drop(Box::from_raw(raw as *mut Instance));
         return Err(e);
     }
     // Tell V8 about the framebuffer so it schedules GC of dropped instances promptly.
@@ -216,14 +237,8 @@ unsafe fn wrap<T>(env: napi_env, this: napi_value, value: T, bytes: usize, fin: 
     Ok(this)
 }
 
-unsafe extern "C" fn finalize_encoder(env: napi_env, data: *mut c_void, hint: *mut c_void) {
-    let _ = catch_unwind(|| drop(Box::from_raw(data as *mut Encoder)));
-    let mut adjusted = 0i64;
-    napi_adjust_external_memory(env, -(hint as usize as i64), &mut adjusted);
-}
-
-unsafe extern "C" fn finalize_decoder(env: napi_env, data: *mut c_void, hint: *mut c_void) {
-    let _ = catch_unwind(|| drop(Box::from_raw(data as *mut Decoder)));
+unsafe extern "C" fn finalize(env: napi_env, data: *mut c_void, hint: *mut c_void) {
+    let _ = catch_unwind(|| drop(Box::from_raw(data as *mut Instance)));
     let mut adjusted = 0i64;
     napi_adjust_external_memory(env, -(hint as usize as i64), &mut adjusted);
 }
@@ -252,14 +267,14 @@ unsafe extern "C" fn encoder_new(env: napi_env, info: napi_callback_info) -> nap
             }
         }
         let enc = Encoder::new(w, h, opts)?;
-        wrap(env, c.this, enc, w * h * 4, finalize_encoder)
+        wrap(env, c.this, Instance::Encoder(enc), w * h * 4)
     })
 }
 
 unsafe extern "C" fn encoder_encode(env: napi_env, info: napi_callback_info) -> napi_value {
     boundary(env, || {
         let c = call_info(env, info)?;
-        let enc: &mut Encoder = unwrap(env, c.this)?;
+        let enc = encoder(env, c.this)?;
         let frame = bytes(env, c.arg(0), "frame")?;
         let mut key = false;
         if let Some(o) = options_object(env, c.arg(1), "encode options")? {
@@ -275,7 +290,7 @@ unsafe extern "C" fn encoder_encode(env: napi_env, info: napi_callback_info) -> 
 unsafe extern "C" fn encoder_width(env: napi_env, info: napi_callback_info) -> napi_value {
     boundary(env, || {
         let c = call_info(env, info)?;
-        let enc: &mut Encoder = unwrap(env, c.this)?;
+        let enc = encoder(env, c.this)?;
         number(env, enc.geo.width as f64)
     })
 }
@@ -283,7 +298,7 @@ unsafe extern "C" fn encoder_width(env: napi_env, info: napi_callback_info) -> n
 unsafe extern "C" fn encoder_height(env: napi_env, info: napi_callback_info) -> napi_value {
     boundary(env, || {
         let c = call_info(env, info)?;
-        let enc: &mut Encoder = unwrap(env, c.this)?;
+        let enc = encoder(env, c.this)?;
         number(env, enc.geo.height as f64)
     })
 }
@@ -294,7 +309,7 @@ unsafe extern "C" fn decoder_new(env: napi_env, info: napi_callback_info) -> nap
         let c = call_info(env, info)?;
         let (w, h) = dims(env, &c)?;
         let dec = Decoder::new(w, h)?;
-        wrap(env, c.this, dec, w * h * 4, finalize_decoder)
+        wrap(env, c.this, Instance::Decoder(dec), w * h * 4)
     })
 }
 
@@ -320,7 +335,7 @@ unsafe fn rects_result(env: napi_env, rects: &[Rect]) -> Result<napi_value> {
 unsafe extern "C" fn decoder_decode(env: napi_env, info: napi_callback_info) -> napi_value {
     boundary(env, || {
         let c = call_info(env, info)?;
-        let dec: &mut Decoder = unwrap(env, c.this)?;
+        let dec = decoder(env, c.this)?;
         let packet = bytes(env, c.arg(0), "packet")?;
         let rects = dec.decode(packet)?;
         rects_result(env, &rects)
@@ -330,7 +345,7 @@ unsafe extern "C" fn decoder_decode(env: napi_env, info: napi_callback_info) -> 
 unsafe extern "C" fn decoder_frame(env: napi_env, info: napi_callback_info) -> napi_value {
     boundary(env, || {
         let c = call_info(env, info)?;
-        let dec: &mut Decoder = unwrap(env, c.this)?;
+        let dec = decoder(env, c.this)?;
         buffer(env, dec.frame())
     })
 }
@@ -338,7 +353,7 @@ unsafe extern "C" fn decoder_frame(env: napi_env, info: napi_callback_info) -> n
 unsafe extern "C" fn decoder_keyframe(env: napi_env, info: napi_callback_info) -> napi_value {
     boundary(env, || {
         let c = call_info(env, info)?;
-        let dec: &mut Decoder = unwrap(env, c.this)?;
+        let dec = decoder(env, c.this)?;
         buffer(env, &dec.keyframe(2))
     })
 }
@@ -346,7 +361,7 @@ unsafe extern "C" fn decoder_keyframe(env: napi_env, info: napi_callback_info) -
 unsafe extern "C" fn decoder_delta_since(env: napi_env, info: napi_callback_info) -> napi_value {
     boundary(env, || {
         let c = call_info(env, info)?;
-        let dec: &mut Decoder = unwrap(env, c.this)?;
+        let dec = decoder(env, c.this)?;
         let g = integer(env, c.arg(0), "generation", 0.0, 9_007_199_254_740_991.0)? as u64;
         buffer(env, &dec.delta_since(g, 2)?)
     })
@@ -355,7 +370,7 @@ unsafe extern "C" fn decoder_delta_since(env: napi_env, info: napi_callback_info
 unsafe extern "C" fn decoder_generation(env: napi_env, info: napi_callback_info) -> napi_value {
     boundary(env, || {
         let c = call_info(env, info)?;
-        let dec: &mut Decoder = unwrap(env, c.this)?;
+        let dec = decoder(env, c.this)?;
         number(env, dec.generation as f64)
     })
 }
@@ -363,7 +378,7 @@ unsafe extern "C" fn decoder_generation(env: napi_env, info: napi_callback_info)
 unsafe extern "C" fn decoder_width(env: napi_env, info: napi_callback_info) -> napi_value {
     boundary(env, || {
         let c = call_info(env, info)?;
-        let dec: &mut Decoder = unwrap(env, c.this)?;
+        let dec = decoder(env, c.this)?;
         number(env, dec.geo.width as f64)
     })
 }
@@ -371,7 +386,7 @@ unsafe extern "C" fn decoder_width(env: napi_env, info: napi_callback_info) -> n
 unsafe extern "C" fn decoder_height(env: napi_env, info: napi_callback_info) -> napi_value {
     boundary(env, || {
         let c = call_info(env, info)?;
-        let dec: &mut Decoder = unwrap(env, c.this)?;
+        let dec = decoder(env, c.this)?;
         number(env, dec.geo.height as f64)
     })
 }

@@ -131,6 +131,10 @@ describe('native codec on real recordings', () => {
     expect(codeOf(() => new codec.Encoder(100000, 10))).toBe('E_CODEC_ARGUMENT');
     expect(codeOf(() => new codec.Encoder(10, 10, { threads: 0 }))).toBe('E_CODEC_ARGUMENT');
     expect(codeOf(() => (codec.Decoder as unknown as (w: number, h: number) => void)(10, 10))).toBe('E_CODEC_ARGUMENT');
+    // A method borrowed onto the other class, or onto a plain object, is refused, not reinterpreted
+    // (V8 checks the receiver first; the binding checks what it unwraps as well).
+    expect(() => codec.Encoder.prototype.encode.call(dec as unknown as InstanceType<typeof codec.Encoder>, frames[0]!)).toThrow();
+    expect(() => codec.Decoder.prototype.frame.call({} as InstanceType<typeof codec.Decoder>)).toThrow();
     expect(codeOf(() => dec.decode(key))).toBeUndefined();
     expect(dec.frame().equals(frames[0]!)).toBe(true);
   });
