@@ -28,9 +28,10 @@ export function browserTransport(baseUrl: string): Transport {
       }
       return { status: res.status, body: parsed };
     },
-    connect(path) {
+    connect(path, _attempt, redirected) {
       const Ws = (globalThis as unknown as { WebSocket: new (url: string) => SocketLike }).WebSocket;
-      return new Ws(wsBase + path);
+      const base = redirected ? `wss://${new URL(redirected).host}` : wsBase;
+      return new Ws(base + path);
     },
   };
 }

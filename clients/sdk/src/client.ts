@@ -98,14 +98,14 @@ export class RelaydeskClient {
 
   /** Customer: connects and waits for a technician. Resolves once the gateway says "waiting". */
   joinSession(ticket: { pin: string } | { guid: string }, name: string): Promise<SessionConnection> {
-    const conn = new SessionConnection((attempt) => this.transport.connect('/v1/customer', attempt), this.reconnect);
+    const conn = new SessionConnection((attempt, url) => this.transport.connect('/v1/customer', attempt, url), this.reconnect);
     return conn.handshake({ type: 'join', ...ticket, name }, this.handshakeTimeoutMs);
   }
 
   /** Technician: claims a waiting session. Resolves once paired ("active"); rejects with E_SESSION_TAKEN etc. */
   pickUp(guid: string): Promise<SessionConnection> {
     if (!this.token) return Promise.reject(new RelaydeskError('E_TOKEN_INVALID', 'log in first'));
-    const conn = new SessionConnection((attempt) => this.transport.connect('/v1/technician', attempt), this.reconnect);
+    const conn = new SessionConnection((attempt, url) => this.transport.connect('/v1/technician', attempt, url), this.reconnect);
     return conn.handshake({ type: 'pickup', token: this.token, guid }, this.handshakeTimeoutMs);
   }
 

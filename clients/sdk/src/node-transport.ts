@@ -60,8 +60,9 @@ export function nodeTransport(options: NodeTransportOptions): Transport & { clos
         req.end(payload);
       });
     },
-    connect(path, attempt = 0) {
-      return new WebSocket(wsBases[attempt % wsBases.length] + path, {
+    connect(path, attempt = 0, redirected) {
+      const wsBase = redirected ? `wss://${new URL(redirected).host}` : wsBases[attempt % wsBases.length];
+      return new WebSocket(wsBase + path, {
         ca: options.ca,
         localAddress: options.localAddress,
         perMessageDeflate: false,

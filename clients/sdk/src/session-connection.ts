@@ -41,6 +41,8 @@ export type SessionEvents = {
   peer: ['reconnecting' | 'back'];
   /** (customer) Send a keyframe: the viewer lost its picture when the session moved. */
   resync: [];
+  /** (internal) Redirected to the gateway that runs the session during the first handshake. */
+  redirect: [];
   /** Final: the session is over for this party, or could not be resumed. */
   close: [{ code: number; reason: string }];
 };
@@ -90,9 +92,12 @@ export class SessionConnection extends Emitter<SessionEvents> {
   private attempt = 0;
   /** We closed our own socket to follow a gateway's `reconnect` notice. */
   private moving = false;
+  /** Where the last E_REDIRECT sent us (the gateway that runs the session), and how often in a row. */
+  private redirectTo: string | null = null;
+  private redirects = 0;
 
   constructor(
-    private readonly open: (attempt: number) => SocketLike,
+    private readonly open: (attempt: number, redirectedTo?: string) => SocketLike,
     private readonly reconnect: ReconnectOptions = defaultReconnect,
   ) {
     super();
@@ -108,6 +113,10 @@ export class SessionConnection extends Emitter<SessionEvents> {
         this.on('state', () => done()),
         this.on('error', (e) => (lastError = e)),
         this.on('close', (c) => fail(lastError ?? new RelaydeskError(c.reason || 'E_CLOSED', `connection closed (${c.code}) ${c.reason}`, c.code))),
+        this.on('redirect', () => {
+          lastError = null;
+          this.sendWhenOpen(this.socket, { v: 1, ...hello });
+        }),
       ];
       const cleanup = () => {
         clearTimeout(timer);
@@ -229,6 +238,15 @@ export class SessionConnection extends Emitter<SessionEvents> {
   }
 
   private onSocketClosed(code: number, reason: string): void {
+    if (this.redirectTo && !this.userClosed && this.redirects++ < 3) {
+      // The session runs on another gateway that we can reach directly (redirect mode): go there at once.
+      const url = this.redirectTo;
+      this.redirectTo = null;
+      this.socket = this.bind(this.open(this.attempt, url));
+      if (this.state === 'connecting') this.emit('redirect');
+      else this.sendWhenOpen(this.socket, { v: 1, ...(this.state === 'active' ? { type: 'resume', guid: this.guid, token: this.resumeToken } : this.rejoin!) });
+      return;
+    }
     const resumable =
       !this.userClosed &&
       this.reconnect.enabled &&
@@ -260,6 +278,7 @@ export class SessionConnection extends Emitter<SessionEvents> {
     this.reconnectingSince = null;
     this.attempt = 0;
     this.moving = false;
+    this.redirects = 0;
     this.emit('resumed');
     if (this.state === 'active') this.pathRestored();
   }
@@ -355,6 +374,10 @@ export class SessionConnection extends Emitter<SessionEvents> {
         this.emit('grants', this.grants);
         return;
       case 'error':
+        if (msg.code === 'E_REDIRECT' && typeof msg.url === 'string') {
+          this.redirectTo = msg.url;
+          return;
+        }
         this.emit('error', new RelaydeskError(String(msg.code), String(msg.message)));
         return;
       case 'reconnect':

@@ -1,8 +1,11 @@
 /** What the SDK needs from a platform: one JSON request and one WebSocket. Node and browsers differ here only. */
 export interface Transport {
   request(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown, token?: string): Promise<HttpResult>;
-  /** `attempt` 0 is the first connection; reconnects count up, so a transport can fail over between gateways. */
-  connect(path: string, attempt?: number): SocketLike;
+  /**
+   * `attempt` 0 is the first connection; reconnects count up, so a transport can fail over between gateways.
+   * `baseUrl`, when given, is a gateway the cluster redirected us to (same CA).
+   */
+  connect(path: string, attempt?: number, baseUrl?: string): SocketLike;
 }
 
 export interface HttpResult {

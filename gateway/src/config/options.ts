@@ -35,6 +35,7 @@ export const optionSpecs = [
   { key: 'tlsCa', type: 'string', default: undefined, description: 'PEM of the CA that issued tlsCert, whose fingerprint clients pin (default: the top of the tlsCert chain).' },
   { key: 'gatewayId', type: 'string', default: undefined, description: 'Name of this gateway in the cluster (default: a random id at each start).' },
   { key: 'publicUrl', type: 'string', default: undefined, description: 'URL clients use to reach this gateway, listed by GET /v1/gateways (default: https://<first publicNames entry>:<port>).' },
+  { key: 'clusterMode', type: 'enum', default: 'relay', values: ['relay', 'redirect'], description: 'A party whose session runs on another gateway: relay it over the gateway link (works behind any load balancer), or redirect it to that gateway\'s publicUrl (one hop less; clients must reach every gateway).' },
   { key: 'linkHost', type: 'string', default: '0.0.0.0', description: 'Address the gateway-link listener (mutual TLS, other gateways only) binds to; it runs with registry=redis.' },
   { key: 'linkPort', type: 'int', default: 8444, min: 0, max: 65535, description: 'Gateway-link port (0 = pick a free port).' },
   { key: 'linkAdvertise', type: 'string', default: undefined, description: 'Host name or IP other gateways dial for the link (default: the first publicNames entry).' },

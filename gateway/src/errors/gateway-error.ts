@@ -31,6 +31,7 @@ export const errorCodes = {
   E_CAPACITY: { http: 503, close: 4503, message: 'the gateway is at capacity' },
   // Infrastructure
   E_REGISTRY_UNAVAILABLE: { http: 503, close: 4503, message: 'the session registry is unavailable; try again shortly' },
+  E_REDIRECT: { http: 307, close: 4307, message: 'this session runs on another gateway: connect there (see "url")' },
   E_RECONNECT: { http: 503, close: 4503, message: 'the connection to the session was lost; reconnect to resume it' },
   E_SHUTTING_DOWN: { http: 503, close: 4503, message: 'the gateway is shutting down; reconnect' },
   E_INTERNAL: { http: 500, close: 1011, message: 'internal error' },
@@ -40,10 +41,13 @@ export type ErrorCode = keyof typeof errorCodes;
 
 export class GatewayError extends Error {
   readonly code: ErrorCode;
-  constructor(code: ErrorCode, message?: string) {
+  /** For E_REDIRECT: where to go. */
+  readonly url?: string;
+  constructor(code: ErrorCode, message?: string, url?: string) {
     super(message ?? errorCodes[code].message);
     this.name = 'GatewayError';
     this.code = code;
+    if (url) this.url = url;
   }
   get httpStatus(): number {
     return errorCodes[this.code].http;

@@ -49,7 +49,7 @@ export type ServerMessage =
   | { v: 1; type: 'resync' }
   | { v: 1; type: 'request'; power: Power }
   | { v: 1; type: 'grants'; powers: Power[] }
-  | { v: 1; type: 'error'; code: string; message: string }
+  | { v: 1; type: 'error'; code: string; message: string; url?: string }
   | { v: 1; type: 'reconnect'; reason: string };
 
 const powers: readonly Power[] = ['view', 'control', 'files'];

@@ -37,6 +37,8 @@ export interface RelayOptions extends QueueLimits {
   activeTtlMs: number;
   /** How long a paired session waits for a party that lost its connection to resume. */
   resumeGraceMs: number;
+  /** Reach a session on another gateway by relaying over the link, or by sending the client there. */
+  clusterMode: 'relay' | 'redirect';
 }
 
 /** What the relay needs of the cluster to reach a session's anchor gateway. */
@@ -272,6 +274,7 @@ export class SessionRelay {
       const who = await this.deps.authenticate(msg.token);
       party.technicianId = who.technicianId;
       party.technicianName = who.displayName || who.username;
+      if (this.options.clusterMode === 'redirect') await this.redirectIfElsewhere(await this.deps.registry.getSession(msg.guid));
       const result = await lifecycle.transition(msg.guid, 'active', {
         reason: 'picked_up',
         from: ['waiting'],
@@ -341,6 +344,7 @@ export class SessionRelay {
           return;
         }
         const peer = anchor && this.deps.links ? await registry.getGateway(anchor) : null;
+        if (peer && !peer.draining && this.options.clusterMode === 'redirect') throw new GatewayError('E_REDIRECT', undefined, peer.publicUrl);
         if (peer && !peer.draining) {
           try {
             await this.bridge(ws, party, peer, request);
@@ -365,6 +369,14 @@ export class SessionRelay {
     } catch (err) {
       this.reject(ws, asGatewayError(err), true);
     }
+  }
+
+  /** Redirect mode: a session whose anchor is another live gateway is reached there, not through us. */
+  private async redirectIfElsewhere(record: SessionRecord | null): Promise<void> {
+    const anchor = record?.anchorGateway;
+    if (!anchor || anchor === this.options.gatewayId) return;
+    const gateway = await this.deps.registry.getGateway(anchor);
+    if (gateway && !gateway.draining) throw new GatewayError('E_REDIRECT', undefined, gateway.publicUrl);
   }
 
   private async anchorIsGone(record: SessionRecord): Promise<boolean> {
@@ -702,7 +714,7 @@ export class SessionRelay {
     if (err.code === 'E_INTERNAL') this.deps.log.error('relay.internal_error', { err });
     const party = ws.getUserData();
     if (isGone(party)) return;
-    this.send(ws, { v: 1, type: 'error', code: err.code, message: err.message });
+    this.send(ws, { v: 1, type: 'error', code: err.code, message: err.message, url: err.url });
     if (close) {
       if (party.phase === 'pending') party.phase = 'hello'; // nothing was joined; let onClose do plain bookkeeping
       // A party closed for breaking the protocol may not resume: its session ends.

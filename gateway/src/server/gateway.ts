@@ -135,6 +135,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
         helloTimeoutMs: HELLO_TIMEOUT_MS,
         activeTtlMs: Math.max(120_000, config.idleTimeoutSeconds * 2000),
         resumeGraceMs: config.resumeGraceSeconds * 1000,
+        clusterMode: config.clusterMode,
         reliableQueueBytes: config.reliableQueueBytes,
         droppableQueueBytes: config.droppableQueueBytes,
       },
