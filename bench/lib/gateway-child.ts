@@ -31,6 +31,16 @@ export function residentBytes(pid: number): number | undefined {
   }
 }
 
+/** The soft open-file limit of a process (from /proc/<pid>/limits); undefined when unknown. */
+export function openFileLimit(pid: number): number | undefined {
+  try {
+    const m = /Max open files\s+(\d+|unlimited)/.exec(readFileSync(`/proc/${pid}/limits`, 'utf8'));
+    return m ? (m[1] === 'unlimited' ? Infinity : Number(m[1])) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** CPU time (user + system) a process has used, in ms, from /proc/<pid>/stat; undefined when gone. */
 export function cpuMs(pid: number): number | undefined {
   try {

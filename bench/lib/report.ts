@@ -1,5 +1,5 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus, release, totalmem } from 'node:os';
+import { cpus, loadavg, release, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { chartSvg, type Chart } from './charts.js';
 
@@ -18,7 +18,7 @@ export interface BenchReport {
   command: string;
   startedAt: string;
   finishedAt: string;
-  machine: { cpu: string; cores: number; memoryGiB: number; node: string; kernel: string };
+  machine: { cpu: string; cores: number; memoryGiB: number; node: string; kernel: string; loadAverageAtStart: number[]; loadAverageAtEnd?: number[] };
   options: Record<string, unknown>;
   figures: Record<string, unknown>;
   /** Goals from the issue, evaluated on this run's figures. */
@@ -30,7 +30,15 @@ export interface BenchReport {
 
 export function machineInfo(): BenchReport['machine'] {
   const c = cpus();
-  return { cpu: c[0]?.model.trim() ?? 'unknown', cores: c.length, memoryGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10, node: process.version, kernel: release() };
+  return {
+    cpu: c[0]?.model.trim() ?? 'unknown',
+    cores: c.length,
+    memoryGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
+    node: process.version,
+    kernel: release(),
+    // Other work on the machine skews every figure; the load average says how busy it was.
+    loadAverageAtStart: loadavg().map((x) => Math.round(x * 100) / 100),
+  };
 }
 
 export function newReport(scenario: string, argv: string[], options: Record<string, unknown>): BenchReport {
@@ -64,7 +72,7 @@ export function formatReport(r: BenchReport): string {
   if (r.goals.length) {
     parts.push(formatTable({ title: 'Goals (issue #6)', columns: ['goal', 'measured', 'met'], rows: r.goals.map((g) => [g.goal, g.measured, g.met === null ? 'n/a' : g.met ? 'yes' : 'NO']) }));
   }
-  parts.push(`machine: ${r.machine.cpu}, ${r.machine.cores} cores, ${r.machine.memoryGiB} GiB, Node ${r.machine.node}, Linux ${r.machine.kernel}`);
+  parts.push(`machine: ${r.machine.cpu}, ${r.machine.cores} cores, ${r.machine.memoryGiB} GiB, Node ${r.machine.node}, Linux ${r.machine.kernel}; load average ${r.machine.loadAverageAtStart.join(' ')} at start, ${r.machine.loadAverageAtEnd?.join(' ') ?? '?'} at end`);
   for (const n of r.notes) parts.push(`note: ${n}`);
   return parts.join('\n\n') + '\n';
 }
@@ -72,6 +80,7 @@ export function formatReport(r: BenchReport): string {
 /** Writes what `--json`, `--report` and `--svg-dir` asked for. */
 export function writeOutputs(r: BenchReport, out: { json?: string; report?: string; svgDir?: string }): void {
   r.finishedAt = new Date().toISOString();
+  r.machine.loadAverageAtEnd = loadavg().map((x) => Math.round(x * 100) / 100);
   if (out.json) {
     mkdirSync(dirname(out.json), { recursive: true });
     writeFileSync(out.json, JSON.stringify(r, null, 2) + '\n');
@@ -103,7 +112,7 @@ export function html(r: BenchReport): string {
 </head><body>
 <h1>relaydesk bench: ${esc(r.scenario)}</h1>
 <p><code>${esc(r.command)}</code><br>${esc(r.startedAt)} – ${esc(r.finishedAt)}<br>
-${esc(`${r.machine.cpu}, ${r.machine.cores} cores, ${r.machine.memoryGiB} GiB, Node ${r.machine.node}, Linux ${r.machine.kernel}`)}</p>
+${esc(`${r.machine.cpu}, ${r.machine.cores} cores, ${r.machine.memoryGiB} GiB, Node ${r.machine.node}, Linux ${r.machine.kernel}; load average ${r.machine.loadAverageAtStart.join(' ')} at start, ${r.machine.loadAverageAtEnd?.join(' ') ?? '?'} at end`)}</p>
 ${r.tables.map(table).join('\n')}
 ${goals}
 ${r.charts.map((c) => `<figure id="chart-${esc(c.id)}">${chartSvg(c)}</figure>`).join('\n')}
