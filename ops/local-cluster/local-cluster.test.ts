@@ -79,7 +79,7 @@ afterAll(async () => {
 });
 
 describe('ops/local-cluster: up.sh and down.sh', () => {
-  it('starts Redis, 3 gateways and HAProxy; pairs through the balancer across gateways; stops leaving nothing behind', async () => {
+  it('starts Redis, 3 gateways and HAProxy; pairs through the balancer; keeps sessions through a rolling restart; stops leaving nothing behind', async () => {
     runDir = await mkdtemp(join(tmpdir(), 'relaydesk-local-cluster-'));
     const up = await sh('up.sh', 60_000);
     expect(up.code, up.out).toBe(0);
@@ -118,6 +118,37 @@ describe('ops/local-cluster: up.sh and down.sh', () => {
       // Six connections over three gateways: the balancer used more than one of them.
       const spread = await connectionsPerGateway();
       expect(Object.values(spread).filter((n) => n > 0).length, JSON.stringify(spread)).toBeGreaterThanOrEqual(2);
+
+      // An upgrade: every gateway drained and restarted in turn while all three pairs chat both ways. Each
+      // party is moved at least once; the sessions resume through the balancer and no chat line is lost or doubled.
+      const received = pairs.map(() => ({ atTech: [] as string[], atCustomer: [] as string[] }));
+      pairs.forEach(({ customer, technician }, i) => {
+        technician.on('chat', (m) => received[i]!.atTech.push(m.text));
+        customer.on('chat', (m) => received[i]!.atCustomer.push(m.text));
+      });
+      let sent = 0;
+      const pump = setInterval(() => {
+        pairs.forEach(({ customer, technician }) => {
+          customer.chat(`c${sent}`);
+          technician.chat(`t${sent}`);
+        });
+        sent++;
+      }, 100);
+      const restart = await sh('rolling-restart.sh', 60_000);
+      clearInterval(pump);
+      expect(restart.code, restart.out).toBe(0);
+      const all = (prefix: string) => Array.from({ length: sent }, (_, n) => `${prefix}${n}`);
+      const deadline = Date.now() + 10_000;
+      while (Date.now() < deadline && !received.every((r) => r.atTech.length >= sent && r.atCustomer.length >= sent)) {
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      const gaps = (got: string[], want: string[]) =>
+        `missing ${JSON.stringify(want.filter((m) => !got.includes(m)))}, doubled ${JSON.stringify(got.filter((m, k) => got.indexOf(m) !== k))}`;
+      for (const [i, r] of received.entries()) {
+        expect(r.atTech, `pair ${i}, customer to technician: ${gaps(r.atTech, all('c'))}`).toEqual(all('c'));
+        expect(r.atCustomer, `pair ${i}, technician to customer: ${gaps(r.atCustomer, all('t'))}`).toEqual(all('t'));
+        expect([pairs[i]!.customer.state, pairs[i]!.technician.state]).toEqual(['active', 'active']);
+      }
       for (const { customer } of pairs) customer.end();
     } finally {
       // down.sh drains the gateways; the SDK sockets must not keep this test process busy either.
@@ -137,5 +168,5 @@ describe('ops/local-cluster: up.sh and down.sh', () => {
     expect(open).toEqual([]);
     expect(readdirSync(runDir).filter((f) => f.endsWith('.pid'))).toEqual([]);
     expect(existsSync(join(runDir, 'gw1.log'))).toBe(true);
-  }, 90_000);
+  }, 120_000);
 });

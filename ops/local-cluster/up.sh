@@ -77,23 +77,13 @@ wait_for "redis-server" 10 redis-cli -p "$redis_port" ping
 echo "making TLS material in $run/tls (one CA for all gateways)"
 fingerprint="$(node --import tsx "$here/make-tls.ts" "$run" "$count")"
 
+# What gateway.sh and rolling-restart.sh need to start a gateway the same way later.
+printf 'base=%s\nredis_url=%s\ngrace=%s\n' "$base" "$redis_url" "$grace" >"$run/ports.env"
 for i in 1 2 3; do
-  port=$((base + 50 + i)) admin=$((base + 60 + i)) link=$((base + 70 + i))
-  mkdir -p "$run/gw$i"
-  # setsid: the gateways outlive this script and ignore a Ctrl-C typed later in the same terminal.
-  setsid node --import tsx gateway/src/main.ts \
-    --gateway-id "gw$i" --host 127.0.0.1 --port "$port" --admin-host 127.0.0.1 --admin-port "$admin" \
-    --data-dir "$run/gw$i" --registry redis --redis-url "$redis_url" \
-    --tls-cert "$run/tls/gw$i.crt" --tls-key "$run/tls/gw$i.key" --tls-ca "$run/tls/ca.crt" \
-    --public-url "https://localhost:$port" --link-host 127.0.0.1 --link-port "$link" --link-advertise 127.0.0.1 \
-    --cluster-dir "$run/cluster-ca" --shutdown-grace-seconds "$grace" \
-    </dev/null >"$run/gw$i.log" 2>&1 &
-  echo $! >"$run/gw$i.pid"
-  echo "starting gateway gw$i: https://127.0.0.1:$port (admin http://127.0.0.1:$admin, link $link)"
+  LC_RUN_DIR="$run" bash "$here/gateway.sh" start "$i"
 done
 for i in 1 2 3; do
-  admin=$((base + 60 + i))
-  wait_for "gateway gw$i to be ready (see $run/gw$i.log)" 40 curl -sf "http://127.0.0.1:$admin/readyz"
+  LC_RUN_DIR="$run" bash "$here/gateway.sh" wait "$i"
 done
 
 cat >"$run/haproxy.cfg" <<EOF
