@@ -270,3 +270,29 @@ pub fn parse_packet<'a>(geo: &Geometry, data: &'a [u8]) -> Result<Packet<'a>> {
     }
     Ok(Packet { flags, copies, tiles, streams })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn empty_packet_round_trips_and_every_truncation_is_rejected() {
+        let geo = Geometry::new(100, 70).unwrap();
+        let copies = [CopyOp { sx: 0, sy: 1, w: 100, h: 60, dx: 0, dy: 0 }];
+        let tiles = [TileEntry { index: 3, rect: Rect { x: 64, y: 64, w: 36, h: 6 }, fill: TileFill::Solid(0xFF00_8040) }];
+        let p = write_packet(&geo, 0, &copies, &tiles, &[]);
+        let parsed = parse_packet(&geo, &p).unwrap();
+        assert_eq!(parsed.copies, copies);
+        assert_eq!(parsed.tiles.len(), 1);
+        assert_eq!(parsed.tiles[0].fill, TileFill::Solid(0xFF00_8040));
+        for n in 0..p.len() {
+            let e = parse_packet(&geo, &p[..n]).err().expect("truncated packet accepted");
+            assert_eq!(e.code, ErrorCode::Truncated, "cut at {n}");
+        }
+        let mut longer = p.clone();
+        longer.push(0);
+        assert_eq!(parse_packet(&geo, &longer).err().unwrap().code, ErrorCode::Corrupt);
+        let other = Geometry::new(101, 70).unwrap();
+        assert_eq!(parse_packet(&other, &p).err().unwrap().code, ErrorCode::Dimensions);
+    }
+}

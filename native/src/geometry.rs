@@ -100,3 +100,33 @@ pub fn px(buf: &[u8], i: usize) -> u32 {
 pub fn set_px(buf: &mut [u8], i: usize, v: u32) {
     buf[i * 4..i * 4 + 4].copy_from_slice(&v.to_le_bytes());
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Overlapping copies in every direction must equal a copy through a temporary.
+    #[test]
+    fn copy_behaves_like_copy_through_a_temporary() {
+        let geo = Geometry::new(37, 29).unwrap();
+        let base: Vec<u8> = (0..geo.frame_bytes()).map(|i| (i * 131 % 251) as u8).collect();
+        for (sx, sy, dx, dy) in [(0, 0, 3, 2), (3, 2, 0, 0), (5, 5, 5, 9), (5, 9, 5, 5), (1, 4, 9, 4), (9, 4, 1, 4)] {
+            let c = CopyOp { sx, sy, w: 20, h: 15, dx, dy };
+            assert!(geo.copy_in_bounds(&c));
+            let mut got = base.clone();
+            geo.apply_copy(&mut got, &c);
+            let mut want = base.clone();
+            for r in 0..c.h {
+                for x in 0..c.w {
+                    let s = ((sy + r) * geo.width + sx + x) * 4;
+                    let d = ((dy + r) * geo.width + dx + x) * 4;
+                    want[d..d + 4].copy_from_slice(&base[s..s + 4]);
+                }
+            }
+            assert_eq!(got, want, "copy {c:?}");
+        }
+        assert!(!geo.copy_in_bounds(&CopyOp { sx: 30, sy: 0, w: 8, h: 1, dx: 0, dy: 0 }));
+        assert!(!geo.copy_in_bounds(&CopyOp { sx: 0, sy: 0, w: 0, h: 1, dx: 0, dy: 0 }));
+        assert!(!geo.copy_in_bounds(&CopyOp { sx: usize::MAX, sy: 0, w: 2, h: 1, dx: 0, dy: 0 }));
+    }
+}
