@@ -7,6 +7,7 @@ const scenarios: Record<string, { summary: string; load: () => Promise<{ run(arg
   relay: { summary: 'MB/s and added latency through a session, side by side with an nginx stream proxy', load: () => import('./relay/run.js') },
   api: { summary: 'autocannon on the HTTP API beside a bare uWS.js hello-world (same TLS)', load: () => import('./api/run.js') },
   idle: { summary: 'waiting customers one gateway holds, and its resident memory', load: () => import('./idle/run.js') },
+  cluster: { summary: 'pairing on 1, 2, 3 gateways sharing Redis; recovery after a gateway is killed', load: () => import('./cluster/run.js') },
   codec: { summary: 'screen codec vs ffmpeg lossless encoders on real recordings', load: () => import('./codec/run.js') },
 };
 

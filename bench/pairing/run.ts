@@ -18,7 +18,7 @@ import { newReport, type BenchReport } from '../lib/report.js';
 import { SourceAddresses } from '../lib/source-addresses.js';
 import { clientFor, parseLogins, parseTargets, type Credentials, type Target } from '../lib/targets.js';
 
-const options = {
+export const options = {
   ...commonOptions,
   registry: { kind: 'list', default: ['memory', 'redis'], help: 'registries to run on a gateway this bench starts: memory, redis' },
   technicians: { kind: 'int', default: 8, min: 1, help: 'technician accounts (each logs in once and creates sessions)' },
@@ -32,7 +32,7 @@ const options = {
   'redis-benchmark-requests': { kind: 'int', default: 200_000, min: 0, help: 'requests per redis-benchmark test (0 = skip)' },
 } satisfies Record<string, OptionDef>;
 
-interface Values extends CommonValues {
+export interface Values extends CommonValues {
   registry: string[];
   technicians: number;
   duration: number;
@@ -45,7 +45,7 @@ interface Values extends CommonValues {
   gatewayCpuProf?: string;
 }
 
-interface PhaseResult extends DriveResult {
+export interface PhaseResult extends DriveResult {
   phase: string;
   pairingsPerSecond: number;
   latency: ReturnType<Histogram['summaryMs']>;
@@ -114,7 +114,7 @@ export async function run(argv: string[]): Promise<void> {
   finish(report, o);
 }
 
-async function runPhases(label: string, targets: Target[], logins: Credentials[], o: Values, gatewayPid?: number, redis?: RedisServer): Promise<PhaseResult[]> {
+export async function runPhases(label: string, targets: Target[], logins: Credentials[], o: Values, gatewayPid?: number, redis?: RedisServer): Promise<PhaseResult[]> {
   const sources = new SourceAddresses(targets[0]!.host, o.sourceAddresses);
   const technicians = await Promise.all(
     logins.map(async (cred, i) => {
