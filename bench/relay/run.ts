@@ -235,6 +235,7 @@ function summarize(r: BenchReport, results: PhaseResult[], sizes: number[]): voi
     const ratio = rd && ng && ng.megabytesPerSecond ? round(rd.megabytesPerSecond / ng.megabytesPerSecond, 2) : undefined;
     const cpuRatio = rd?.megabytesPerProxyCpuSecond && ng?.megabytesPerProxyCpuSecond ? round(rd.megabytesPerProxyCpuSecond / ng.megabytesPerProxyCpuSecond, 2) : undefined;
     const added = (x?: PhaseResult) => (x && direct ? round(x.latency.p99Ms - direct.latency.p99Ms, 3) : undefined);
+    const addedP50 = (x?: PhaseResult) => (x && direct ? round(x.latency.p50Ms - direct.latency.p50Ms, 3) : undefined);
     bySize[size] = {
       relaydeskMBps: rd?.megabytesPerSecond,
       nginxMBps: ng?.megabytesPerSecond,
@@ -243,11 +244,14 @@ function summarize(r: BenchReport, results: PhaseResult[], sizes: number[]): voi
       pacedMessagesPerSecond: rdPaced?.messagesPerSecond,
       relaydeskAddedP99Ms: added(rdPaced),
       nginxAddedP99Ms: added(ngPaced),
+      relaydeskAddedP50Ms: addedP50(rdPaced),
+      nginxAddedP50Ms: addedP50(ngPaced),
     };
     const goalRatio = size >= 65536 ? 0.75 : size <= 1024 ? 0.5 : undefined;
     if (goalRatio !== undefined && ratio !== undefined) r.goals.push({ goal: `relaydesk ≥ ${goalRatio} × nginx MB/s at ${sizeLabel(size)}`, measured: `${ratio} (${rd!.megabytesPerSecond} vs ${ng!.megabytesPerSecond} MB/s)`, met: ratio >= goalRatio });
     const a = added(rdPaced);
-    if (a !== undefined) r.goals.push({ goal: `p99 added latency < 1 ms at half of peak (${sizeLabel(size)})`, measured: `${a} ms (p99 ${rdPaced!.latency.p99Ms} vs direct ${direct!.latency.p99Ms} ms)`, met: a < 1 });
+    // A negative difference means the run's noise (other load on the machine) exceeds the hop's cost: no verdict.
+    if (a !== undefined) r.goals.push({ goal: `p99 added latency < 1 ms at half of peak (${sizeLabel(size)})`, measured: `${a} ms (p99 ${rdPaced!.latency.p99Ms} vs direct ${direct!.latency.p99Ms} ms)`, met: a < 0 ? null : a < 1 });
   }
   r.figures.bySize = bySize;
   r.tables.push({
@@ -257,10 +261,10 @@ function summarize(r: BenchReport, results: PhaseResult[], sizes: number[]): voi
   });
   r.tables.push({
     title: 'Side by side',
-    columns: ['size', 'relaydesk MB/s', 'nginx MB/s', 'ratio', 'ratio per CPU-s', 'relaydesk added p99 ms', 'nginx added p99 ms'],
+    columns: ['size', 'relaydesk MB/s', 'nginx MB/s', 'ratio', 'ratio per CPU-s', 'relaydesk added p50/p99 ms', 'nginx added p50/p99 ms'],
     rows: sizes.map((s) => {
       const b = bySize[s] as Record<string, number | undefined>;
-      return [sizeLabel(s), b.relaydeskMBps ?? '-', b.nginxMBps ?? '-', b.ratio ?? '-', b.efficiencyRatio ?? '-', b.relaydeskAddedP99Ms ?? '-', b.nginxAddedP99Ms ?? '-'];
+      return [sizeLabel(s), b.relaydeskMBps ?? '-', b.nginxMBps ?? '-', b.ratio ?? '-', b.efficiencyRatio ?? '-', `${b.relaydeskAddedP50Ms ?? '-'} / ${b.relaydeskAddedP99Ms ?? '-'}`, `${b.nginxAddedP50Ms ?? '-'} / ${b.nginxAddedP99Ms ?? '-'}`];
     }),
   });
   r.notes.push('MB/s counts payload bytes delivered, both directions together. Added latency = p99 one-way latency through the hop minus p99 over a direct TLS connection at the same message rate.');
