@@ -227,21 +227,23 @@ describe('AuthService options', () => {
 describe('AuthService timing', () => {
   it('spends scrypt work on unknown usernames too (default cost)', async () => {
     const { auth } = await setup({ maxFailedLogins: 1000, loginPerSource: { limit: 1000, windowMs: 60_000 } }, { N: 2 ** 14, r: 8, p: 1 });
-    const time = async (name: string) => {
-      const samples: number[] = [];
-      for (let i = 0; i < 5; i++) {
-        const t = performance.now();
-        await auth.login(name, 'wrong', ip).catch(() => {});
-        samples.push(performance.now() - t);
-      }
-      return samples.sort((a, b) => a - b)[2]!;
+    const once = async (name: string) => {
+      const t = performance.now();
+      await auth.login(name, 'wrong', ip).catch(() => {});
+      return performance.now() - t;
     };
-    await time('alice'); // warm-up
-    const known = await time('alice');
-    const unknown = await time('nobody');
-    // Without the dummy hash an unknown name answers in well under 1 ms against ~45 ms for a real check.
-    expect(unknown).toBeGreaterThan(known * 0.5);
-    expect(unknown).toBeLessThan(known * 3); // loose: only guards against a much slower dummy path
+    await once('alice'); // warm-up
+    // Interleaved, and the minimum of each: the least noisy estimate of CPU-bound work on a busy machine.
+    let known = Infinity;
+    let unknown = Infinity;
+    for (let i = 0; i < 7; i++) {
+      known = Math.min(known, await once('alice'));
+      unknown = Math.min(unknown, await once('nobody'));
+    }
+    // Without the dummy hash an unknown name answers in well under 1 ms against tens of ms for a real check,
+    // so these wide bounds still catch a missing (or far cheaper) dummy check.
+    expect(unknown).toBeGreaterThan(known * 0.25);
+    expect(unknown).toBeLessThan(known * 4); // only guards against a much slower dummy path
   });
 });
 
