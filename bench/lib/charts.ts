@@ -91,7 +91,7 @@ function histogram(c: Extract<Chart, { kind: 'histogram' }>): string {
   const yT = ticks(Math.max(0, ...share) * 1.1);
   const yMax = yT[yT.length - 1]!;
   let s = frame(c.xLabel, c.yLabel, yT, yMax);
-  for (let k = Math.ceil(Math.log10(lo)); k <= Math.floor(Math.log10(hi)); k++) {
+  for (let k = Math.floor(Math.log10(lo)); k <= Math.floor(Math.log10(hi)); k++) {
     for (const m of [1, 2, 5]) {
       const v = m * 10 ** k;
       if (v < lo || v > hi) continue;

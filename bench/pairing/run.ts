@@ -51,6 +51,8 @@ export interface PhaseResult extends DriveResult {
   latency: ReturnType<Histogram['summaryMs']>;
   errors: Record<string, number>;
   gatewayCpuPercent?: number;
+  /** Pairings per CPU-second of the gateway process: its capacity per core, whatever limits the load generator. */
+  pairingsPerGatewayCpuSecond?: number;
   generatorCpuPercent: number;
   redisCommandsPerPairing?: number;
   histogram: Histogram;
@@ -70,7 +72,7 @@ export async function run(argv: string[]): Promise<void> {
   const record = (label: string, phases: PhaseResult[]) => {
     backends[label] = phases.map(({ histogram, timeline, ...rest }) => ({ ...rest, throughput: timeline.perSecond(), latencyBins: histogram.bins(40) }));
     for (const p of phases) {
-      rows.push([label, p.phase, p.completed, p.failed, round(p.pairingsPerSecond, 0), p.latency.p50Ms, p.latency.p99Ms, p.latency.maxMs, p.gatewayCpuPercent ?? '-', p.redisCommandsPerPairing ?? '-']);
+      rows.push([label, p.phase, p.completed, p.failed, round(p.pairingsPerSecond, 0), p.latency.p50Ms, p.latency.p99Ms, p.latency.maxMs, p.gatewayCpuPercent ?? '-', p.pairingsPerGatewayCpuSecond ?? '-', p.redisCommandsPerPairing ?? '-']);
     }
   };
 
@@ -95,7 +97,7 @@ export async function run(argv: string[]): Promise<void> {
         if (redis && o.redisBenchmarkRequests > 0) {
           const ceiling = await redisBenchmark(redis.port, o.redisBenchmarkRequests);
           report.figures.redisBenchmark = ceiling;
-          for (const [test, rps] of Object.entries(ceiling)) rows.push(['redis-benchmark', test, o.redisBenchmarkRequests, 0, round(rps, 0), '-', '-', '-', '-', '-']);
+          for (const [test, rps] of Object.entries(ceiling)) rows.push(['redis-benchmark', test, o.redisBenchmarkRequests, 0, round(rps, 0), '-', '-', '-', '-', '-', '-']);
         }
       } finally {
         await gw?.stop();
@@ -106,7 +108,7 @@ export async function run(argv: string[]): Promise<void> {
 
   report.tables.push({
     title: 'Pairing: customer connect → both parties "active"',
-    columns: ['backend', 'phase', 'pairings', 'errors', 'per second', 'p50 ms', 'p99 ms', 'max ms', 'gateway CPU %', 'redis cmds/pairing'],
+    columns: ['backend', 'phase', 'pairings', 'errors', 'per second', 'p50 ms', 'p99 ms', 'max ms', 'gateway CPU %', 'per gateway CPU-s', 'redis cmds/pairing'],
     rows,
   });
   addGoals(report);
@@ -180,6 +182,7 @@ export async function runPhases(label: string, targets: Target[], logins: Creden
         latency: histogram.summaryMs(),
         errors: errors.toJSON(),
         gatewayCpuPercent: cpu0 !== undefined && cpu1 !== undefined ? round((100 * (cpu1 - cpu0)) / result.elapsedMs, 0) : undefined,
+        pairingsPerGatewayCpuSecond: cpu0 !== undefined && cpu1 !== undefined && cpu1 > cpu0 ? round(result.completed / ((cpu1 - cpu0) / 1000), 0) : undefined,
         generatorCpuPercent: round((100 * (self1.user + self1.system)) / 1000 / result.elapsedMs, 0),
         // Minus the INFO call itself; includes the createSession API calls' commands, which a pairing needs.
         redisCommandsPerPairing: redisClient && result.completed ? round((cmds1 - cmds0 - 1) / result.completed, 1) : undefined,
