@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadFrames } from '../../bench/codec/frames.js';
 import { loadNative } from '../../bench/codec/native.js';
+import { checksum } from './checksum.js';
 import { Decoder } from './index.js';
 
 const codec = loadNative();
@@ -34,7 +35,7 @@ describe('TypeScript decoder', () => {
       const joiner = new Decoder(width, height);
       joiner.decode(nat.keyframe());
       expect(Buffer.from(joiner.frame().buffer).equals(frames.at(-1)!)).toBe(true);
-    });
+    }, 120_000);
   }
 
   it('rejects bad packets with the same codes as the native decoder', () => {
@@ -56,6 +57,19 @@ describe('TypeScript decoder', () => {
       expect(codeOf(() => new Decoder(w, h).decode(p))).toBe(expected);
     }
     expect(codeOf(() => new Decoder(w + 1, h).decode(key))).toBe('E_CODEC_DIMENSIONS');
+    // Hostile but well-formed: three full-frame copies (more memmove than any encoder asks for).
+    const fullCopy = [0, 0, w, h, 0, 0].map((v) => (v < 128 ? [v] : [(v & 0x7f) | 0x80, v >> 7])).flat();
+    for (const n of [2, 3]) {
+      const body = Uint8Array.from([n, ...Array.from({ length: n }, () => fullCopy).flat(), 0, 0]);
+      const p = new Uint8Array(17 + body.length);
+      p.set([0x52, 0x44, 0x43, 1, 0, w & 0xff, w >> 8, h & 0xff, h >> 8]);
+      new DataView(p.buffer).setUint32(9, body.length, true);
+      p.set(body, 17);
+      new DataView(p.buffer).setUint32(13, checksum(p, 17, p.length), true);
+      const want = n === 2 ? undefined : 'E_CODEC_CORRUPT';
+      expect(codeOf(() => new codec.Decoder(w, h).decode(p))).toBe(want);
+      expect(codeOf(() => new Decoder(w, h).decode(p))).toBe(want);
+    }
     expect(codeOf(() => new Decoder(0, h))).toBe('E_CODEC_ARGUMENT');
   });
 });

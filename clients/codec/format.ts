@@ -125,11 +125,16 @@ export function parsePacket(g: Geometry, data: Uint8Array): Packet {
     throw new CodecError('E_CODEC_TRUNCATED', `${ncopies} copies cannot fit in the packet`);
   }
   const copies: CopyOp[] = [];
+  // Bounds the memmove work a hostile packet can ask for (encoders stay within twice the frame).
+  const maxArea = 2 * g.width * g.height;
+  let area = 0;
   for (let i = 0; i < ncopies; i++) {
     const c: CopyOp = { sx: r.varint(), sy: r.varint(), w: r.varint(), h: r.varint(), dx: r.varint(), dy: r.varint() };
     const inBounds =
       c.w >= 1 && c.h >= 1 && c.sx + c.w <= g.width && c.dx + c.w <= g.width && c.sy + c.h <= g.height && c.dy + c.h <= g.height;
     if (!inBounds) throw new CodecError('E_CODEC_CORRUPT', 'copy outside the frame');
+    area += c.w * c.h;
+    if (area > maxArea) throw new CodecError('E_CODEC_CORRUPT', 'copies move more than twice the frame area');
     copies.push(c);
   }
 

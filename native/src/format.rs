@@ -193,6 +193,10 @@ pub fn parse_packet<'a>(geo: &Geometry, data: &'a [u8]) -> Result<Packet<'a>> {
         return err(ErrorCode::Truncated, format!("{ncopies} copies cannot fit in the packet"));
     }
     let mut copies = Vec::with_capacity(ncopies);
+    // Encoders copy each destination pixel at most twice (scroll, then window move); without this
+    // bound a 1 MB packet could ask for 100k full-frame copies, seconds of memmove.
+    let max_area = 2 * geo.width * geo.height;
+    let mut area = 0usize;
     for _ in 0..ncopies {
         let mut v = [0usize; 6];
         for x in v.iter_mut() {
@@ -201,6 +205,10 @@ pub fn parse_packet<'a>(geo: &Geometry, data: &'a [u8]) -> Result<Packet<'a>> {
         let c = CopyOp { sx: v[0], sy: v[1], w: v[2], h: v[3], dx: v[4], dy: v[5] };
         if !geo.copy_in_bounds(&c) {
             return err(ErrorCode::Corrupt, format!("copy {c:?} outside the frame"));
+        }
+        area += c.w * c.h;
+        if area > max_area {
+            return err(ErrorCode::Corrupt, "copies move more than twice the frame area");
         }
         copies.push(c);
     }

@@ -18,7 +18,7 @@ function codeOf(f: () => unknown): string | undefined {
   return undefined;
 }
 
-describe('native codec on real recordings', () => {
+describe('native codec on real recordings', { timeout: 120_000 }, () => {
   for (const clip of clips) {
     it(`round-trips ${clip.name} exactly and far below raw size`, () => {
       const enc = new codec.Encoder(clip.width, clip.height);
