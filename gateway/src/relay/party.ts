@@ -40,6 +40,8 @@ export interface PartySocket {
   send(message: Uint8Array | ArrayBuffer | string, isBinary?: boolean): number;
   getBufferedAmount(): number;
   end(code?: number, reason?: string): void;
+  /** uWS: run `cb` with writes batched into one TLS record / syscall. Absent for remote parties. */
+  cork?(cb: () => void): unknown;
 }
 
 export function newParty(role: Role, remoteIp: string, now: number): Party {
