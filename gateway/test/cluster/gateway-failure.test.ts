@@ -66,6 +66,10 @@ describe('real gateway processes on one Redis: a gateway dies or drains mid-sess
     // The grant lived in the registry, so consent carried over to the new gateway.
     expect(customer.grants).toEqual(['view']);
     console.log(`gateway SIGKILL: session resumed on another gateway in ${recoveredMs} ms`);
+    // The dead gateway leaves the list clients choose from once its heartbeat lapses (5 s TTL).
+    const listed = async () => (await cluster.client(b).call<{ gateways: { id: string }[] }>('GET', '/v1/gateways')).gateways.map((g) => g.id);
+    expect(await eventually(async () => !(await listed()).includes('gw-kill-a'), 8000)).toBe(true);
+    expect(await listed()).toContain('gw-kill-b');
     customer.end();
     await technician.closedPromise();
   });
