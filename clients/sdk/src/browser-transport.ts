@@ -1,4 +1,4 @@
-import type { HttpResult, SocketLike, Transport } from './transport.js';
+import { parseBody, type HttpResult, type SocketLike, type Transport } from './transport.js';
 
 /**
  * Browser transport: fetch and the built-in WebSocket. Certificate trust is the browser's: install the
@@ -17,16 +17,7 @@ export function browserTransport(baseUrl: string): Transport {
         },
         body: body === undefined ? undefined : JSON.stringify(body),
       });
-      const text = await res.text();
-      let parsed: unknown = undefined;
-      if (text) {
-        try {
-          parsed = JSON.parse(text);
-        } catch {
-          parsed = text;
-        }
-      }
-      return { status: res.status, body: parsed };
+      return { status: res.status, body: parseBody(await res.text()) };
     },
     connect(path, _attempt, redirected) {
       const Ws = (globalThis as unknown as { WebSocket: new (url: string) => SocketLike }).WebSocket;

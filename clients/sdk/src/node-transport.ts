@@ -1,6 +1,6 @@
 import https from 'node:https';
 import WebSocket from 'ws';
-import type { HttpResult, SocketLike, Transport } from './transport.js';
+import { parseBody, type HttpResult, type SocketLike, type Transport } from './transport.js';
 
 export interface NodeTransportOptions {
   /** e.g. https://gateway.example:8443 */
@@ -42,16 +42,7 @@ export function nodeTransport(options: NodeTransportOptions): Transport & { clos
             const chunks: Buffer[] = [];
             res.on('data', (c: Buffer) => chunks.push(c));
             res.on('end', () => {
-              const text = Buffer.concat(chunks).toString('utf8');
-              let parsed: unknown = undefined;
-              if (text) {
-                try {
-                  parsed = JSON.parse(text);
-                } catch {
-                  parsed = text;
-                }
-              }
-              resolve({ status: res.statusCode ?? 0, body: parsed });
+              resolve({ status: res.statusCode ?? 0, body: parseBody(Buffer.concat(chunks).toString('utf8')) });
             });
             res.on('error', reject);
           },

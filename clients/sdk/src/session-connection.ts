@@ -6,7 +6,10 @@ export type Power = 'view' | 'control' | 'files';
 export type SessionState = 'waiting' | 'active' | 'closed' | 'expired';
 export type Role = 'customer' | 'technician';
 
-/** Binary channels (first byte of a binary message); see docs/protocol.md. */
+/**
+ * Binary channels (first byte of a binary message); see docs/protocol.md. Mirrors
+ * gateway/src/protocol/channels.ts on purpose: the SDK runs in browsers and depends on no gateway code.
+ */
 export const Channel = { screen: 0x01, input: 0x02, file: 0x03, data: 0x04 } as const;
 export type ChannelId = (typeof Channel)[keyof typeof Channel];
 

@@ -26,3 +26,13 @@ export interface SocketLike {
   /** Bytes queued for sending (browser WebSocket and `ws` both have it). */
   readonly bufferedAmount: number;
 }
+
+/** An HTTP answer's body: JSON when it parses, else the text (an error page from a proxy, say). */
+export function parseBody(text: string): unknown {
+  if (!text) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
