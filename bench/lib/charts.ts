@@ -83,6 +83,7 @@ function histogram(c: Extract<Chart, { kind: 'histogram' }>): string {
   const ph = H - M.top - M.bottom;
   // Shared log-scaled x axis over every series' range; bars side by side inside each series' own bins.
   const bins = c.series.flatMap((s) => s.bins);
+  if (bins.length === 0) return `<text x="${W / 2}" y="${H / 2}" text-anchor="middle">no data</text>`;
   const lo = Math.max(1e-3, Math.min(...bins.map((b) => b.fromMs), Infinity));
   const hi = Math.max(lo * 1.01, ...bins.map((b) => b.toMs));
   const x = (ms: number) => M.left + (Math.log(ms / lo) / Math.log(hi / lo)) * pw;

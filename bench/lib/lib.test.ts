@@ -65,5 +65,7 @@ describe('options and targets', () => {
     const svg = chartSvg({ id: 'x', title: 'T <1>', kind: 'bars', yLabel: 'MB/s', groups: ['1 KiB'], series: [{ name: 'a', values: [3] }] });
     expect(svg).toMatch(/^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"[^>]*>.*<rect.*<\/svg>$/s);
     expect(svg).toContain('T &lt;1&gt;');
+    // A phase with no samples (e.g. every pairing failed) still draws.
+    expect(chartSvg({ id: 'h', title: 'empty', kind: 'histogram', xLabel: 'ms', yLabel: '%', series: [{ name: 'a', bins: [] }] })).toContain('no data');
   });
 });
