@@ -71,5 +71,6 @@ describe('TypeScript decoder', () => {
       expect(codeOf(() => new Decoder(w, h).decode(p))).toBe(want);
     }
     expect(codeOf(() => new Decoder(0, h))).toBe('E_CODEC_ARGUMENT');
+    expect(codeOf(() => new Decoder(w, h).decode(key.buffer as unknown as Uint8Array))).toBe('E_CODEC_ARGUMENT');
   });
 });

@@ -54,6 +54,7 @@ export class Decoder {
 
   /** Applies a packet; returns the rectangles that changed. Throws CodecError on bad input. */
   decode(packet: Uint8Array): { rects: Rect[] } {
+    if (!(packet instanceof Uint8Array)) throw new CodecError('E_CODEC_ARGUMENT', 'packet must be a Uint8Array');
     const g = this.g;
     const pkt = parsePacket(g, packet);
     const keyframe = (pkt.flags & FLAG_KEYFRAME) !== 0;
