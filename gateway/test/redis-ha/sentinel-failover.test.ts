@@ -1,14 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Channel, RelaydeskError, type SessionConnection } from '../../../clients/sdk/src/node.js';
+import { RelaydeskError } from '../../../clients/sdk/src/node.js';
 import { startTestGateway, type TestGateway } from '../gateway-harness.js';
-import { ask, infoFields, startSentinelSet, waitUntil, type SentinelSet } from './redis-ha-harness.js';
+import { ask, infoFields, sentinelsSeeReplica, startSentinelSet, waitForReplication, waitUntil, type SentinelSet } from './redis-ha-harness.js';
+import { pump } from './relay-pump.js';
 
 let set: SentinelSet;
 let t: TestGateway;
 let pw: string;
 
 beforeAll(async () => {
-  set = await startSentinelSet();
+  // Two replicas: the first failover promotes one, the planned switch-over then moves to the other.
+  set = await startSentinelSet({ replicas: 2 });
   t = await startTestGateway({ registry: 'redis', redisSentinels: set.sentinelList, redisSentinelName: set.name, accountStore: 'file' });
   pw = await t.addTechnician('sally', 'acme');
 }, 40_000);
@@ -18,32 +20,6 @@ afterAll(async () => {
 });
 
 const readyz = async () => (await fetch(`http://127.0.0.1:${t.gateway.adminPort}/readyz`)).status;
-
-/** Sends a numbered chat one way and a numbered data message the other way every `everyMs`; counts what arrives. */
-function pump(customer: SessionConnection, technician: SessionConnection, everyMs: number) {
-  let sent = 0;
-  const chats: number[] = [];
-  const data: number[] = [];
-  customer.on('data', (channel, payload) => {
-    if (channel === Channel.data) data.push(new DataView(payload.buffer, payload.byteOffset, payload.byteLength).getUint32(0));
-  });
-  technician.on('chat', (m) => chats.push(Number(m.text.slice(4))));
-  const timer = setInterval(() => {
-    const payload = new Uint8Array(4);
-    new DataView(payload.buffer).setUint32(0, sent);
-    customer.chat(`seq ${sent}`);
-    technician.send(Channel.data, payload);
-    sent++;
-  }, everyMs);
-  return {
-    stop: () => clearInterval(timer),
-    get sent() {
-      return sent;
-    },
-    chats,
-    data,
-  };
-}
 
 describe('a gateway on Redis Sentinel through a primary failover', () => {
   it('keeps paired sessions relaying, fails new work fast while there is no primary, and recovers on the promoted replica', async () => {
@@ -56,8 +32,8 @@ describe('a gateway on Redis Sentinel through a primary failover', () => {
     expect(await readyz()).toBe(200);
     const oldPrimary = set.nodes[0]!;
     expect(await set.currentPrimaryPort()).toBe(oldPrimary.port);
-    // The token and the session were written to the primary; give replication a moment before the crash.
-    await new Promise((r) => setTimeout(r, 200));
+    // The token and the session reached both replicas before the crash.
+    await waitForReplication(oldPrimary.port, 2);
 
     const traffic = pump(customer, technician, 25);
     await waitUntil('traffic to flow', async () => traffic.chats.length > 5 && traffic.data.length > 5, 5000);
@@ -70,8 +46,11 @@ describe('a gateway on Redis Sentinel through a primary failover', () => {
     const attempts: { at: number; ms: number; outcome: string }[] = [];
     let saw503 = false;
     let recoveredAt = 0;
+    let lastFailureAt = killedAt;
     const deadline = killedAt + 25_000;
-    while (Date.now() < deadline) {
+    // Probe until 3 s pass without a failure: after the first success the client may reconnect once or twice
+    // more, when the other Sentinels publish their own +switch-master (each a ~100 ms blip).
+    while (Date.now() < deadline && !(recoveredAt > 0 && Date.now() - lastFailureAt > 3000)) {
       if ((await readyz()) === 503) saw503 = true;
       const started = Date.now();
       const outcome = await tech.createSession().then(
@@ -79,27 +58,30 @@ describe('a gateway on Redis Sentinel through a primary failover', () => {
         (err: unknown) => (err instanceof RelaydeskError ? err.code : String(err)),
       );
       attempts.push({ at: started - killedAt, ms: Date.now() - started, outcome });
-      if (outcome === 'ok' && (await readyz()) === 200) {
-        recoveredAt = Date.now();
-        break;
-      }
+      if (outcome !== 'ok') lastFailureAt = Date.now();
+      else if (recoveredAt === 0 && (await readyz()) === 200) recoveredAt = Date.now();
       await new Promise((r) => setTimeout(r, 100));
     }
     const recoveryMs = recoveredAt - killedAt;
+    const stableMs = lastFailureAt - killedAt;
     const failures = attempts.filter((a) => a.outcome !== 'ok');
+    const failuresAfterRecovery = failures.filter((a) => a.at > recoveryMs).length;
     console.log(
-      `sentinel failover: new sessions work again ${recoveryMs} ms after SIGKILL of the primary; ` +
-        `${failures.length} of ${attempts.length} attempts failed meanwhile (slowest ${Math.max(...attempts.map((a) => a.ms))} ms), readyz 503 seen: ${saw503}`,
+      `sentinel failover: new sessions work again ${recoveryMs} ms after SIGKILL of the primary, last failure at ${stableMs} ms ` +
+        `(${failuresAfterRecovery} after the first success); ${failures.length} of ${attempts.length} attempts failed ` +
+        `(slowest ${Math.max(...attempts.map((a) => a.ms))} ms), readyz 503 seen: ${saw503}`,
     );
     expect(recoveredAt, `no recovery within 25 s: ${JSON.stringify(attempts.slice(-5))}`).toBeGreaterThan(0);
+    expect(Date.now() - lastFailureAt, 'the registry kept failing').toBeGreaterThan(3000);
     // down-after 1 s + election + promotion + the client's reconnect backoff (at most 1 s): well under 15 s.
     expect(recoveryMs).toBeLessThan(15_000);
+    expect(stableMs).toBeLessThan(15_000);
     expect(failures.length).toBeGreaterThan(0);
     expect(new Set(failures.map((a) => a.outcome))).toEqual(new Set(['E_REGISTRY_UNAVAILABLE']));
     // commandTimeoutMs is 500 ms; a call never waits for the failover to finish.
     expect(Math.max(...attempts.map((a) => a.ms))).toBeLessThan(2000);
     expect(saw503).toBe(true);
-    expect(await set.currentPrimaryPort()).toBe(set.nodes[1]!.port);
+    expect(set.nodes.slice(1).map((n) => n.port)).toContain(await set.currentPrimaryPort());
 
     // Pairing works end to end on the promoted primary: create, join, list waiting, pickup.
     const after = await tech.createSession();
@@ -127,27 +109,21 @@ describe('a gateway on Redis Sentinel through a primary failover', () => {
 
   // A planned switch-over (SENTINEL FAILOVER, as before a Redis upgrade): the old primary is demoted to a
   // replica while clients may still be connected to it, and answers writes with READONLY until they move.
-  it('follows a manual SENTINEL FAILOVER back to the restarted old primary', async () => {
-    const [old, current] = set.nodes as [typeof set.nodes[0], typeof set.nodes[0]];
-    expect(await set.currentPrimaryPort()).toBe(current.port);
-    await old.restart();
-    await ask(old.port, 'REPLICAOF', current.host, String(current.port));
-    await waitUntil('the restarted node to sync as a replica', async () => infoFields(await ask(old.port, 'INFO', 'replication')).master_link_status === 'up', 10_000);
-    for (const sentinel of set.sentinels) {
-      await waitUntil(
-        `sentinel ${sentinel.port} to see the replica healthy again`,
-        async () => {
-          const replicas = (await ask(sentinel.port, 'SENTINEL', 'REPLICAS', set.name)) as string[][];
-          return replicas.some((r) => {
-            const fields = new Map<string, string>();
-            for (let i = 0; i + 1 < r.length; i += 2) fields.set(r[i]!, r[i + 1]!);
-            return fields.get('port') === String(old.port) && !/s_down|disconnected/.test(fields.get('flags') ?? '');
-          });
-        },
-        15_000,
-        100,
-      );
-    }
+  it('follows a planned SENTINEL FAILOVER to the other replica', async () => {
+    const currentPort = await set.currentPrimaryPort();
+    const current = set.nodes.find((n) => n.port === currentPort)!;
+    const next = set.nodes.find((n) => n.running && n.port !== currentPort)!;
+    // Sentinel reconfigured the remaining replica to follow the promoted one during the first failover.
+    await waitUntil(
+      'the other replica to follow the new primary',
+      async () => {
+        const info = infoFields(await ask(next.port, 'INFO', 'replication'));
+        return info.master_port === String(current.port) && info.master_link_status === 'up';
+      },
+      15_000,
+      100,
+    );
+    await waitUntil('every sentinel to see that replica healthy', () => sentinelsSeeReplica(set, next.port), 15_000, 100);
 
     const tech = t.client();
     await tech.login('sally', pw);
@@ -156,6 +132,8 @@ describe('a gateway on Redis Sentinel through a primary failover', () => {
     const technician = await tech.pickUp(s.guid);
     await customer.waitFor('active');
     const traffic = pump(customer, technician, 25);
+    // The new login's token and the pairing are on the replica before the switch.
+    await waitForReplication(current.port, 1);
 
     // A replica that has just synced may still be refused (it must report its offset first): retry briefly.
     await waitUntil('SENTINEL FAILOVER to be accepted', async () => (await ask(set.sentinels[0]!.port, 'SENTINEL', 'FAILOVER', set.name)) === 'OK', 10_000, 500);
@@ -168,7 +146,7 @@ describe('a gateway on Redis Sentinel through a primary failover', () => {
     let tokenLost = 0;
     while (Date.now() < startedAt + 25_000) {
       // Once promoted, the node no longer copies the demoted one: a session found on it was written to it.
-      const promoted = infoFields(await ask(old.port, 'INFO', 'replication')).role === 'master';
+      const promoted = infoFields(await ask(next.port, 'INFO', 'replication')).role === 'master';
       const t0 = Date.now();
       const outcome = await tech.createSession().then(
         (created) => created,
@@ -178,10 +156,11 @@ describe('a gateway on Redis Sentinel through a primary failover', () => {
       const label = typeof outcome === 'string' ? outcome : 'ok';
       outcomes.set(label, (outcomes.get(label) ?? 0) + 1);
       if (outcome === 'E_TOKEN_INVALID') {
-        // The token lived only on a node whose data was replaced: log in again, as the console would.
+        // The token was replicated before the switch (WAIT above), so this would be a lost write: counted and
+        // asserted below; log in again to measure the rest.
         tokenLost++;
         await tech.login('sally', pw);
-      } else if (promoted && typeof outcome !== 'string' && (await ask(old.port, 'EXISTS', `rd:s:${outcome.guid}`)) === 1) {
+      } else if (promoted && typeof outcome !== 'string' && (await ask(next.port, 'EXISTS', `rd:s:${outcome.guid}`)) === 1) {
         landedAt = Date.now();
         break;
       }
@@ -197,7 +176,8 @@ describe('a gateway on Redis Sentinel through a primary failover', () => {
     // writing to the demoted primary for ~10 s, until Sentinel reconfigures that node, and those writes are lost.
     expect(landedMs).toBeLessThan(5000);
     expect([...outcomes.keys()].every((o) => ['ok', 'E_REGISTRY_UNAVAILABLE', 'E_TOKEN_INVALID'].includes(o))).toBe(true);
-    expect(infoFields(await ask(old.port, 'INFO', 'replication')).role).toBe('master');
+    expect(tokenLost, 'a token written before the switch-over was missing after it').toBe(0);
+    expect(infoFields(await ask(next.port, 'INFO', 'replication')).role).toBe('master');
 
     // The pairing made before the switch-over relayed throughout, every message in order.
     traffic.stop();
