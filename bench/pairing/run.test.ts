@@ -2,6 +2,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
+import { startLocalGateway } from '../lib/gateway-child.js';
 import { run } from './run.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'bench-pairing-'));
@@ -31,4 +32,20 @@ it('pairs sessions in memory and on Redis and writes well-formed JSON, HTML and 
   expect(html).toContain('id="chart-throughput"');
   expect(html).not.toMatch(/<script|https?:\/\/(?!www\.w3\.org)/);
   expect(readdirSync(join(dir, 'svg')).sort()).toEqual(['pairing-latency.svg', 'pairing-throughput.svg']);
+}, 60_000);
+
+it('drives a deployment given by --target, pinning its CA from --ca, with a technician from --login', async () => {
+  const gw = await startLocalGateway({ technicians: 1 });
+  try {
+    const json = join(dir, 't.json');
+    const { username, password } = gw.technicians[0]!;
+    await run(['--target', gw.target.baseUrl, '--ca', gw.tls.caFile, '--login', `${username}:${password}`, '--duration', '0.4', '--half-duration', '0', '--concurrency', '2', '--quiet', '--json', json]);
+    const [peak] = JSON.parse(readFileSync(json, 'utf8')).figures.backends.target;
+    expect(peak.completed).toBeGreaterThan(0);
+    expect(peak.failed).toBe(0);
+    // Pinning: the system CAs do not know the gateway's self-signed CA, so without --ca nothing pairs.
+    await expect(run(['--target', gw.target.baseUrl, '--login', `${username}:${password}`, '--duration', '0.2', '--half-duration', '0', '--quiet'])).rejects.toThrow(/certificate/);
+  } finally {
+    await gw.stop();
+  }
 }, 60_000);
