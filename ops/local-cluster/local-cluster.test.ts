@@ -9,8 +9,10 @@ import { RelaydeskClient, nodeTransport, type SessionConnection } from '../../cl
 
 const here = import.meta.dirname;
 const root = resolve(here, '../..');
-// A base port of our own, so this test never meets a developer's cluster on the default ports.
-const base = 30000 + 100 * Math.floor(Math.random() * 300);
+// A base port of our own, so this test never meets a developer's cluster on the default ports, and below
+// Linux's ephemeral range (32768+): a gateway's port is free while it restarts, and an outgoing connection of
+// another process (or a test Redis on a free port) must not take it meanwhile.
+const base = 20000 + 100 * Math.floor(Math.random() * 120);
 const front = base + 43;
 let runDir = '';
 

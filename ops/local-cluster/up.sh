@@ -5,7 +5,8 @@
 # Everything lives in ops/local-cluster/run/ (pids, logs, TLS, Redis). Stop it with ops/local-cluster/down.sh.
 #
 # Environment (all optional):
-#   LC_BASE_PORT     ports are derived from it (default 19400): front +43, gateway N TLS +50+N, admin +60+N,
+#   LC_BASE_PORT     ports are derived from it (default 19400; keep it below the ephemeral range, 32768 on
+#                    Linux, so no outgoing connection takes a port while its gateway restarts): front +43, gateway N TLS +50+N, admin +60+N,
 #                    link +70+N, Redis +79, HAProxy stats +80
 #   LC_RUN_DIR       where the run folder goes (default ops/local-cluster/run)
 #   LC_GRACE_SECONDS shutdownGraceSeconds of the gateways (default 5)
