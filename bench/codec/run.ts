@@ -201,6 +201,8 @@ export async function run(argv: string[]): Promise<void> {
       }
       const rawBytes = ours.result.frames * input.width * input.height * 4;
       reports.push({ label: input.label, width: input.width, height: input.height, rawBytes, ours: ours.result, peers: pr });
+      // Saved after every input, so a long run that fails later keeps what it measured.
+      if (args.json) writeFileSync(args.json, JSON.stringify({ command: `npm run bench -- codec ${argv.join(' ')}`, machine: info, partial: true, inputs: reports }, null, 2));
       printTable(
         `${input.label} (${input.width}x${input.height}, ${ours.result.frames} frames, raw ${fmt(rawBytes / 1e6, 1)} MB; unchanged frame ${fmt(ours.result.unchangedFrameMs, 3)} ms vs memcmp ${fmt(ours.result.memcmpMs, 3)} ms; keyframe ${ours.result.keyframeBytes} B)`,
         rawBytes,
