@@ -117,8 +117,10 @@ interface ScriptCommands {
   rdHit(key: string, windowMs: number): Promise<number>;
 }
 
-// Server replies that mean "Redis cannot serve right now" rather than "our command is wrong".
-const unavailableReply = /^(LOADING|READONLY|MASTERDOWN|CLUSTERDOWN|TRYAGAIN|BUSY|OOM|NOREPLICAS|MISCONF)\b/;
+// Server replies that mean "Redis cannot serve right now" rather than "our command is wrong". MOVED/ASK: the
+// command did not run; ioredis's Cluster client hands them to the caller when an auto-pipeline mixes them with
+// other replies (seen during a primary failover, gateway/test/redis-ha/cluster-failover.test.ts).
+const unavailableReply = /^(LOADING|READONLY|MASTERDOWN|CLUSTERDOWN|TRYAGAIN|BUSY|OOM|NOREPLICAS|MISCONF|MOVED|ASK)\b/;
 
 const encodedWaiting = encodeValue('waiting');
 
