@@ -27,6 +27,8 @@ export class Outbox {
   constructor(
     private readonly limits: QueueLimits,
     private readonly onDelivery: DeliveryListener,
+    /** A write that threw (a bug, e.g. a socket used after close): reported, and the other sockets go on. */
+    private readonly onError: (err: unknown) => void,
   ) {}
 
   /** `data` must not be a uWS message buffer (uWS frees it when the handler returns): copy those first. */
@@ -64,11 +66,16 @@ export class Outbox {
       const ws = batch[i]!.ws;
       let end = i + 1;
       while (end < batch.length && batch[end]!.ws === ws) end++;
-      if (ws.cork && end - i > 1) {
-        const from = i;
-        ws.cork(() => this.run(batch, from, end));
-      } else {
-        this.run(batch, i, end);
+      try {
+        // cork() on a closed uWS socket throws (and would take the process down from setImmediate).
+        if (ws.cork && end - i > 1 && ws.getUserData().phase !== 'closed') {
+          const from = i;
+          ws.cork(() => this.run(batch, from, end));
+        } else {
+          this.run(batch, i, end);
+        }
+      } catch (err) {
+        this.onError(err);
       }
       i = end;
     }

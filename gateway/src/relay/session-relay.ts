@@ -98,7 +98,14 @@ export class SessionRelay {
     this.relayedBytes = channelById.map((c) => (c ? m.relayedBytes.labels(c.name) : undefined));
     const reasons: DropReason[] = ['backpressure', 'not_granted', 'wrong_direction', 'no_peer', 'unknown_channel', 'slow_consumer'];
     this.droppedBy = Object.fromEntries(reasons.map((r) => [r, m.dropped.labels(r)])) as Record<DropReason, { inc(n?: number): void }>;
-    this.outbox = new Outbox(options, (entry, outcome) => this.delivered(entry, outcome));
+    this.outbox = new Outbox(
+      options,
+      (entry, outcome) => this.delivered(entry, outcome),
+      (err) => {
+        deps.metrics.rejected.inc({ code: 'E_INTERNAL' });
+        deps.log.error('relay.write_failed', { err });
+      },
+    );
   }
 
   get connectionCount(): number {
