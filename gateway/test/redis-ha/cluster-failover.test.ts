@@ -77,8 +77,8 @@ describe('a gateway on Redis Cluster through a primary failover', () => {
     expect([...outcomes.keys()].every((o) => o === 'ok' || o === 'E_REGISTRY_UNAVAILABLE'), `${JSON.stringify(Object.fromEntries(outcomes))}\n${errorLines.join('\n')}`).toBe(true);
     // Not instant as with Sentinel: ioredis's Cluster client retries a command whose node connection closed
     // (retryDelayOnFailover 100 ms, up to maxRedirections 16, refreshing the slot map each time), so a call on
-    // a dead primary's slot fails after at most ~1.7 s (measured 0.6-1.7 s) - and may succeed on the promoted one.
-    expect(slowest).toBeLessThan(2500);
+    // a dead primary's slot fails after ~0.6-1.9 s (measured on 2 cores under load) or succeeds on the promoted one.
+    expect(slowest).toBeLessThan(3000);
     // cluster-node-timeout 2 s + the replica's election + the client's slot refresh.
     expect(recoveryMs).toBeLessThan(15_000);
 
