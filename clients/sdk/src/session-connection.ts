@@ -92,6 +92,8 @@ export class SessionConnection extends Emitter<SessionEvents> {
   private receivedSeq = 0;
   private unacked: { seq: number; text: string }[] = [];
   private ackTimer: ReturnType<typeof setTimeout> | null = null;
+  /** The receivedSeq at which we last asked for a replay because of a gap (so we ask once per gap). */
+  private gapRequested = -1;
   private attempt = 0;
   /** We closed our own socket to follow a gateway's `reconnect` notice. */
   private moving = false;
@@ -350,6 +352,15 @@ export class SessionConnection extends Emitter<SessionEvents> {
         const seq = msg.seq as number | undefined;
         if (seq !== undefined) {
           if (seq <= this.receivedSeq) return; // a replay of what we already have
+          if (seq > this.receivedSeq + 1) {
+            // A gap: an earlier line was lost (sent while we were away) and this one overtook its replay.
+            // Drop it and ask for everything after what we have, once per gap, so lines arrive in order.
+            if (this.gapRequested !== this.receivedSeq) {
+              this.gapRequested = this.receivedSeq;
+              this.sendControl({ type: 'ack', seq: this.receivedSeq, sync: true });
+            }
+            return;
+          }
           this.receivedSeq = seq;
           this.scheduleAck();
         }
