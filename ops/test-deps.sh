@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Makes sure the real peers the tests use are installed (run by `npm test` before the suite):
-# redis-server (registry tests), nginx (relay benchmark peer), ffmpeg (codec benchmark peers),
-# and the native codec is built. As root it installs what is missing from Debian's packages;
+# redis-server, redis-sentinel, redis-tools (registry, Sentinel and Cluster tests), nginx (relay benchmark peer),
+# ffmpeg (codec benchmark peers), haproxy (local cluster), prometheus (promtool checks the alert rules),
+# curl; and the native codec is built. As root it installs what is missing from Debian's packages;
 # otherwise it prints the command to run and fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,6 +13,9 @@ command -v redis-benchmark >/dev/null 2>&1 || missing+=(redis-tools)
 command -v redis-sentinel >/dev/null 2>&1 || missing+=(redis-sentinel)
 command -v nginx >/dev/null 2>&1 || missing+=(nginx)
 command -v ffmpeg >/dev/null 2>&1 || missing+=(ffmpeg)
+command -v haproxy >/dev/null 2>&1 || missing+=(haproxy)
+command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
+command -v curl >/dev/null 2>&1 || missing+=(curl)
 
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
@@ -22,10 +26,16 @@ if [ ${#missing[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  # Debian starts some of these as services on install; the tests start their own on loopback ports, so stop
+  # the ones just installed here (never a service that was already on this machine).
+  for service in "${missing[@]}"; do
+    case "$service" in nginx | haproxy | prometheus | redis-server | redis-sentinel)
+      if command -v systemctl >/dev/null 2>&1; then systemctl stop "$service" >/dev/null 2>&1 || true; fi
+      if command -v service >/dev/null 2>&1; then service "$service" stop >/dev/null 2>&1 || true; fi
+      ;;
+    esac
+  done
 fi
-
-# nginx from Debian starts a service on install; the benchmarks start their own on loopback ports.
-if command -v systemctl >/dev/null 2>&1; then systemctl stop nginx >/dev/null 2>&1 || true; fi
 
 # The native codec: cargo is incremental, so this is quick when nothing changed.
 npm run --silent build:native >/dev/null
