@@ -42,6 +42,15 @@ export interface LoadOrCreateCaOptions {
   clock?: Clock;
 }
 
+/** `<dir>/<name>.crt` and `.key` (either may be absent), the folder made private if it is new. */
+async function readPair(dir: string, name: string) {
+  const certFile = join(dir, `${name}.crt`);
+  const keyFile = join(dir, `${name}.key`);
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const [certPem, keyPem] = await Promise.all([readIfExists(certFile), readIfExists(keyFile)]);
+  return { certFile, keyFile, certPem, keyPem };
+}
+
 /**
  * The CA stored in `<dir>/<name>.{crt,key}`, created on first use. Clients pin this CA, so it is reused for
  * its whole life and replaced only once expired. Half a CA (one file without the other) is an operator
@@ -50,10 +59,7 @@ export interface LoadOrCreateCaOptions {
 export async function loadOrCreateCa(options: LoadOrCreateCaOptions): Promise<StoredCa> {
   const log = options.log ?? silentLogger;
   const clock = options.clock ?? systemClock;
-  const certFile = join(options.dir, `${options.name}.crt`);
-  const keyFile = join(options.dir, `${options.name}.key`);
-  await mkdir(options.dir, { recursive: true, mode: 0o700 });
-  const [certPem, keyPem] = await Promise.all([readIfExists(certFile), readIfExists(keyFile)]);
+  const { certFile, keyFile, certPem, keyPem } = await readPair(options.dir, options.name);
 
   if (certPem !== null && keyPem !== null) {
     const cert = parseCertificate(certPem, certFile);
@@ -93,10 +99,7 @@ export interface LoadOrIssueOptions {
 export async function loadOrIssueCertificate(options: LoadOrIssueOptions): Promise<StoredCertificate> {
   const log = options.log ?? silentLogger;
   const clock = options.clock ?? systemClock;
-  const certFile = join(options.dir, `${options.name}.crt`);
-  const keyFile = join(options.dir, `${options.name}.key`);
-  await mkdir(options.dir, { recursive: true, mode: 0o700 });
-  const [certPem, keyPem] = await Promise.all([readIfExists(certFile), readIfExists(keyFile)]);
+  const { certFile, keyFile, certPem, keyPem } = await readPair(options.dir, options.name);
 
   let reason: CertificateProblem | 'missing' = 'missing';
   if (certPem !== null && keyPem !== null) {
