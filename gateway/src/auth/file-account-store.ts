@@ -9,6 +9,13 @@ export interface FileAccountStoreOptions {
   dataDir: string;
   /** How long a writer waits for another writer's lock before giving up (ms). */
   lockTimeoutMs?: number;
+  /**
+   * Reads within this many ms of the last look at the file use the cached accounts without a stat():
+   * a stat per token check was the gateway's largest JavaScript cost under load (docs/benchmarks.md).
+   * Changes by another process (the admin CLI) take effect within this time. Default 0 (every read checks);
+   * the gateway uses 1000.
+   */
+  recheckMs?: number;
 }
 
 interface FileFormat {
@@ -33,7 +40,8 @@ export class FileAccountStore implements AccountStore {
   readonly file: string;
   readonly #dataDir: string;
   readonly #lockTimeoutMs: number;
-  #cache: { signature: string; accounts: TechnicianAccount[] } | null = null;
+  #cache: { signature: string; accounts: TechnicianAccount[]; checkedAt: number } | null = null;
+  readonly #recheckMs: number;
   /** Serialises writes within this process; the lock file does it across processes. */
   #writes: Promise<unknown> = Promise.resolve();
 
@@ -42,6 +50,7 @@ export class FileAccountStore implements AccountStore {
     this.#dataDir = options.dataDir;
     this.file = join(options.dataDir, 'technicians.json');
     this.#lockTimeoutMs = options.lockTimeoutMs ?? 5_000;
+    this.#recheckMs = options.recheckMs ?? 0;
   }
 
   async create(account: TechnicianAccount): Promise<void> {
@@ -87,21 +96,26 @@ export class FileAccountStore implements AccountStore {
   }
 
   /** The accounts as on disk now; the cached array when the file has not changed since the last read. */
-  async #load(): Promise<TechnicianAccount[]> {
+  async #load(fresh = false): Promise<TechnicianAccount[]> {
+    const now = Date.now();
+    if (!fresh && this.#cache && now - this.#cache.checkedAt < this.#recheckMs) return this.#cache.accounts;
     let signature: string;
     try {
       const s = await stat(this.file, { bigint: true });
       signature = `${s.ino}:${s.size}:${s.mtimeNs}`;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
-        this.#cache = { signature: 'absent', accounts: [] };
+        this.#cache = { signature: 'absent', accounts: [], checkedAt: now };
         return this.#cache.accounts;
       }
       throw err;
     }
-    if (this.#cache?.signature === signature) return this.#cache.accounts;
+    if (this.#cache?.signature === signature) {
+      this.#cache.checkedAt = now;
+      return this.#cache.accounts;
+    }
     const accounts = parseAccountsFile(await readFile(this.file, 'utf8'), this.file);
-    this.#cache = { signature, accounts };
+    this.#cache = { signature, accounts, checkedAt: now };
     return accounts;
   }
 
@@ -110,9 +124,11 @@ export class FileAccountStore implements AccountStore {
       await mkdir(this.#dataDir, { recursive: true, mode: 0o700 });
       const release = await this.#lock();
       try {
-        const accounts = (await this.#load()).map((a) => ({ ...a }));
+        // A writer always reads the file as it is now (under the lock), never the throttled cache.
+        const accounts = (await this.#load(true)).map((a) => ({ ...a }));
         const result = change(accounts);
         await this.#write(accounts);
+        this.#cache = null; // our own change is visible to our next read at once
         return result;
       } finally {
         await release();

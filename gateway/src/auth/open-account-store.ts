@@ -16,7 +16,7 @@ export interface RedisConnectOptions {
 }
 
 export type OpenAccountStoreOptions =
-  | { kind: 'file'; dataDir: string }
+  | { kind: 'file'; dataDir: string; /** See FileAccountStoreOptions.recheckMs. */ recheckMs?: number }
   | {
       kind: 'redis';
       /** A client to share (left open by close()), or a URL / connect options for a client the store owns. */
@@ -30,7 +30,7 @@ export type OpenAccountStoreOptions =
  * or Redis (clusters, where every gateway must see the same accounts).
  */
 export async function openAccountStore(options: OpenAccountStoreOptions): Promise<AccountStore> {
-  if (options.kind === 'file') return new FileAccountStore({ dataDir: options.dataDir });
+  if (options.kind === 'file') return new FileAccountStore({ dataDir: options.dataDir, recheckMs: options.recheckMs });
   if (options.kind !== 'redis') throw new Error(`unknown account store kind: ${(options as { kind: unknown }).kind}`);
   const keyPrefix = options.keyPrefix ?? 'rd:';
   if (options.redis instanceof Redis || options.redis instanceof Cluster) return new RedisAccountStore({ redis: options.redis, keyPrefix });
