@@ -21,6 +21,7 @@ import { createAdminApp } from './admin-server.js';
 import { registerHttpApi } from './http-api.js';
 import { remoteAddress, writeReply } from './http-io.js';
 import { listen } from './listen.js';
+import { effectiveMaxConnections, openFileLimit } from './open-file-limit.js';
 
 const version: string = createRequire(import.meta.url)('../../../package.json').version;
 
@@ -141,6 +142,12 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
       },
     );
 
+    const fdLimit = openFileLimit();
+    const connections = effectiveMaxConnections(config.maxConnections, fdLimit);
+    if (connections.capped) {
+      log.warn('gateway.max_connections_capped', { configured: config.maxConnections, openFileLimit: fdLimit, effective: connections.max, fix: 'raise the open-file limit (ulimit -n, LimitNOFILE=)' });
+    }
+
     let draining = false;
     const app = uws.SSLApp({ cert_file_name: tls.certFile, key_file_name: tls.keyFile, ssl_ciphers: gatewayTlsCiphers });
     const wsBehavior = (role: Party['role']): uws.WebSocketBehavior<Party> => ({
@@ -153,7 +160,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
       idleTimeout: SOCKET_IDLE_SECONDS,
       sendPingsAutomatically: true,
       upgrade: (res, req, context) => {
-        const refusal = draining ? 'E_SHUTTING_DOWN' : relay.connectionCount >= config.maxConnections ? 'E_CAPACITY' : null;
+        const refusal = draining ? 'E_SHUTTING_DOWN' : relay.connectionCount >= connections.max ? 'E_CAPACITY' : null;
         if (refusal) {
           metrics.rejected.inc({ code: refusal });
           writeReply(res, { status: 503, body: { error: { code: refusal, message: 'reconnect later or elsewhere' } } });
@@ -223,7 +230,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
         publicUrl: config.publicUrl ?? `https://${hostForUrl(config.publicNames[0] ?? 'localhost')}:${main.port}`,
         linkAddress: `${config.linkAdvertise ?? config.publicNames[0] ?? '127.0.0.1'}:${linkPort}`,
         connections: relay.connectionCount,
-        capacity: config.maxConnections,
+        capacity: connections.max,
         draining,
         startedAt,
         updatedAt: now(),
