@@ -85,6 +85,21 @@ describe('sessions end by expiry, idleness, revocation and shutdown, and say why
     expect(after).toBeInstanceOf(Error);
   });
 
+  it('a gateway at maxConnections refuses the next connection with E_CAPACITY (503) instead of timing it out', async () => {
+    const { t } = await setup({ maxConnections: '2' });
+    const first = rawSocket(t.baseUrl, '/v1/customer', t.gateway.caPem);
+    const second = rawSocket(t.baseUrl, '/v1/customer', t.gateway.caPem);
+    await Promise.all([first.opened, second.opened]);
+    const third = rawSocket(t.baseUrl, '/v1/customer', t.gateway.caPem);
+    const refused = await third.opened.then(
+      () => 'opened',
+      (err: Error) => err.message,
+    );
+    expect(refused).toContain('503');
+    first.ws.close();
+    second.ws.close();
+  });
+
   it('readyz reports the registry and liveness never depends on it', async () => {
     const { t } = await setup();
     const healthz = await fetch(`http://127.0.0.1:${t.gateway.adminPort}/healthz`);
