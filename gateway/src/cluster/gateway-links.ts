@@ -52,6 +52,14 @@ export class GatewayLinks {
     return conn.open(request);
   }
 
+  /** Whether `peer` answers on its link now (an existing connection, or a new one). */
+  isReachable(peer: { id: string; linkAddress: string }): Promise<boolean> {
+    return this.connection(peer).then(
+      () => true,
+      () => false,
+    );
+  }
+
   get connectionCount(): number {
     return this.byPeer.size;
   }

@@ -44,6 +44,7 @@ export interface RelayOptions extends QueueLimits {
 /** What the relay needs of the cluster to reach a session's anchor gateway. */
 export interface ClusterLinks {
   openStream(peer: { id: string; linkAddress: string }, request: OpenRequest): Promise<LinkStream>;
+  isReachable(peer: { id: string; linkAddress: string }): Promise<boolean>;
 }
 
 export interface RelayDeps {
@@ -386,11 +387,13 @@ export class SessionRelay {
     if (gateway && !gateway.draining) throw new GatewayError('E_REDIRECT', undefined, gateway.publicUrl);
   }
 
+  /** Gone: not listed, draining, or (listed until its heartbeat lapses, up to 5 s) not answering on its link. */
   private async anchorIsGone(record: SessionRecord): Promise<boolean> {
     const anchor = record.anchorGateway;
     if (!anchor || anchor === this.options.gatewayId) return false;
     const gateway = await this.deps.registry.getGateway(anchor);
-    return gateway === null || gateway.draining;
+    if (gateway === null || gateway.draining) return true;
+    return this.deps.links ? !(await this.deps.links.isReachable(gateway)) : false;
   }
 
   /** This gateway becomes the anchor of an active session (after a takeover, or a restart under the same id). */

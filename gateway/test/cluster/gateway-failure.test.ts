@@ -94,4 +94,24 @@ describe('real gateway processes on one Redis: a gateway dies or drains mid-sess
     expect(customer.state).toBe('active');
     customer.end();
   });
+
+  it('a customer waiting on a gateway that dies joins again elsewhere with its PIN, and is picked up there', async () => {
+    const a = await cluster.start('gw-wait-a');
+    const b = await cluster.start('gw-wait-b');
+    const tech = cluster.client(b);
+    await tech.login('kim', pw);
+    const s = await tech.createSession();
+    const customer = await cluster.client(a, [b]).joinSession({ pin: s.pin }, 'Patient');
+    const resumed = nextEvent(customer, 'resumed');
+    a.child.kill('SIGKILL');
+    await resumed;
+    expect(customer.state).toBe('waiting');
+    expect((await tech.listWaiting()).map((w) => w.guid)).toContain(s.guid);
+    const technician = await tech.pickUp(s.guid);
+    await customer.waitFor('active');
+    const chat = nextEvent(technician, 'chat');
+    customer.chat('still here');
+    expect((await chat).text).toBe('still here');
+    customer.end();
+  });
 });
