@@ -10,7 +10,7 @@ use crate::decode::Decoder;
 use crate::encode::{Encoder, EncoderOptions};
 use crate::error::{err, CodecError, ErrorCode, Result};
 use crate::format::VERSION;
-use crate::geometry::{Rect, MAX_DIM};
+use crate::geometry::{Geometry, Rect, MAX_DIM};
 use crate::napi::*;
 use std::ffi::CString;
 use std::os::raw::{c_char, c_void};
@@ -287,20 +287,24 @@ unsafe extern "C" fn encoder_encode(env: napi_env, info: napi_callback_info) -> 
     })
 }
 
-unsafe extern "C" fn encoder_width(env: napi_env, info: napi_callback_info) -> napi_value {
+/// `width` and `height` of either class: both carry their frame geometry.
+unsafe fn dimension(env: napi_env, info: napi_callback_info, pick: fn(&Geometry) -> usize) -> napi_value {
     boundary(env, || {
         let c = call_info(env, info)?;
-        let enc = encoder(env, c.this)?;
-        number(env, enc.geo.width as f64)
+        let geo = match instance(env, c.this)? {
+            Instance::Encoder(e) => &e.geo,
+            Instance::Decoder(d) => &d.geo,
+        };
+        number(env, pick(geo) as f64)
     })
 }
 
-unsafe extern "C" fn encoder_height(env: napi_env, info: napi_callback_info) -> napi_value {
-    boundary(env, || {
-        let c = call_info(env, info)?;
-        let enc = encoder(env, c.this)?;
-        number(env, enc.geo.height as f64)
-    })
+unsafe extern "C" fn width(env: napi_env, info: napi_callback_info) -> napi_value {
+    dimension(env, info, |g| g.width)
+}
+
+unsafe extern "C" fn height(env: napi_env, info: napi_callback_info) -> napi_value {
+    dimension(env, info, |g| g.height)
 }
 
 unsafe extern "C" fn decoder_new(env: napi_env, info: napi_callback_info) -> napi_value {
@@ -375,22 +379,6 @@ unsafe extern "C" fn decoder_generation(env: napi_env, info: napi_callback_info)
     })
 }
 
-unsafe extern "C" fn decoder_width(env: napi_env, info: napi_callback_info) -> napi_value {
-    boundary(env, || {
-        let c = call_info(env, info)?;
-        let dec = decoder(env, c.this)?;
-        number(env, dec.geo.width as f64)
-    })
-}
-
-unsafe extern "C" fn decoder_height(env: napi_env, info: napi_callback_info) -> napi_value {
-    boundary(env, || {
-        let c = call_info(env, info)?;
-        let dec = decoder(env, c.this)?;
-        number(env, dec.geo.height as f64)
-    })
-}
-
 type Callback = unsafe extern "C" fn(napi_env, napi_callback_info) -> napi_value;
 
 fn method(name: *const c_char, f: Callback) -> napi_property_descriptor {
@@ -416,7 +404,7 @@ pub unsafe extern "C" fn napi_register_module_v1(env: napi_env, exports: napi_va
             exports,
             cstr!("Encoder"),
             encoder_new,
-            &[method(cstr!("encode"), encoder_encode), getter(cstr!("width"), encoder_width), getter(cstr!("height"), encoder_height)],
+            &[method(cstr!("encode"), encoder_encode), getter(cstr!("width"), width), getter(cstr!("height"), height)],
         )?;
         define(
             env,
@@ -429,8 +417,8 @@ pub unsafe extern "C" fn napi_register_module_v1(env: napi_env, exports: napi_va
                 method(cstr!("keyframe"), decoder_keyframe),
                 method(cstr!("deltaSince"), decoder_delta_since),
                 getter(cstr!("generation"), decoder_generation),
-                getter(cstr!("width"), decoder_width),
-                getter(cstr!("height"), decoder_height),
+                getter(cstr!("width"), width),
+                getter(cstr!("height"), height),
             ],
         )?;
         let v = number(env, VERSION as f64)?;
