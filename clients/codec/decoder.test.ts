@@ -2,20 +2,12 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadFrames } from '../../bench/codec/frames.js';
 import { loadNative } from '../../bench/codec/native.js';
+import { codeOf } from '../../native/test/error-code.js';
 import { checksum } from './checksum.js';
 import { Decoder } from './index.js';
 
 const codec = loadNative();
 const testdata = join(import.meta.dirname, '..', '..', 'native', 'testdata');
-
-function codeOf(f: () => unknown): string | undefined {
-  try {
-    f();
-  } catch (e) {
-    return (e as { code?: string }).code;
-  }
-  return undefined;
-}
 
 describe('TypeScript decoder', () => {
   for (const name of ['term-vim', 'web-cargo', 'desk-drag']) {

@@ -2,21 +2,13 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadFrames } from '../../bench/codec/frames.js';
 import { loadNative } from '../../bench/codec/native.js';
+import { codeOf } from './error-code.js';
 
 const codec = loadNative();
 const clips = ['term-vim', 'web-cargo', 'desk-drag'].map((name) => ({
   name,
   ...loadFrames(join(import.meta.dirname, '..', 'testdata', `${name}-clip.mkv`)),
 }));
-
-function codeOf(f: () => unknown): string | undefined {
-  try {
-    f();
-  } catch (e) {
-    return (e as { code?: string }).code;
-  }
-  return undefined;
-}
 
 describe('native codec on real recordings', { timeout: 120_000 }, () => {
   for (const clip of clips) {
