@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { FileAccountStore } from '../../gateway/src/auth/file-account-store.js';
 import { hashPassword } from '../../gateway/src/auth/password.js';
+import { waitForGatewayStart } from '../../gateway/test/gateway-process.js';
 import type { Credentials, Target } from './targets.js';
 
 export const repoRoot = resolve(import.meta.dirname, '../..');
@@ -109,27 +110,17 @@ export async function startLocalGateway(options: LocalGatewayOptions = {}): Prom
     ...(options.args ?? []),
   ];
   const child = spawnWithFdLimit(args);
-  let err = '';
-  child.stderr!.on('data', (c: Buffer) => void (err = (err + c.toString()).slice(-20_000)));
   child.stdout!.resume();
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
-  const started = await Promise.race([
-    new Promise<RegExpExecArray>((res) => {
-      const check = () => {
-        const m = /on https:\/\/[^:]+:(\d+) \(admin http:\/\/[^:]+:(\d+)\)/.exec(err);
-        if (m) res(m);
-      };
-      child.stderr!.on('data', check);
-    }),
-    exited.then(() => null),
-    new Promise<null>((r) => setTimeout(() => r(null), options.startTimeoutMs ?? 30_000).unref()),
-  ]);
-  if (!started) {
-    child.kill('SIGKILL');
+  let started;
+  try {
+    started = await waitForGatewayStart(child, options.startTimeoutMs ?? 30_000);
+  } catch (e) {
     await rm(dataDir, { recursive: true, force: true });
-    throw new Error(`gateway did not start: ${err.trim()}`);
+    throw e;
   }
-  const port = Number(started[1]);
+  const { start, stderr } = started;
+  const port = start.port;
   const tlsDir = join(dataDir, 'tls');
   const caFile = join(tlsDir, 'ca.crt');
   const ca = await readFile(caFile, 'utf8');
@@ -138,10 +129,10 @@ export async function startLocalGateway(options: LocalGatewayOptions = {}): Prom
     target: { baseUrl: `https://127.0.0.1:${port}`, host: '127.0.0.1', port, ca },
     pid: child.pid!,
     dataDir,
-    adminPort: Number(started[2]),
+    adminPort: start.adminPort,
     technicians,
     tls: { certFile: join(tlsDir, 'gateway.crt'), keyFile: join(tlsDir, 'gateway.key'), caFile },
-    stderr: () => err,
+    stderr,
     async stop() {
       if (stopped) return;
       stopped = true;

@@ -5,6 +5,7 @@
 import { ConfigError, loadConfig } from './config/load-config.js';
 import { createLogger } from './log/logger.js';
 import { startGateway } from './server/gateway.js';
+import { formatStartLines } from './server/start-lines.js';
 
 async function main(): Promise<void> {
   let config;
@@ -26,8 +27,7 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   process.stderr.write(
-    `relaydesk gateway ${config.gatewayId} on https://${config.host}:${gateway.port} (admin http://${config.adminHost}:${gateway.adminPort})\n` +
-      `CA fingerprint (SHA-256), for clients to pin: ${gateway.caFingerprint}\n`,
+    formatStartLines({ gatewayId: config.gatewayId, host: config.host, port: gateway.port, adminHost: config.adminHost, adminPort: gateway.adminPort, caFingerprint: gateway.caFingerprint }),
   );
   let signals = 0;
   const onSignal = (signal: string) => {

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { parseStartLines, type StartInfo } from '../src/server/start-lines.js';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -22,26 +23,42 @@ export async function spawnGateway(args: string[] = [], opts: { dataDir?: string
     cwd: root,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let err = '';
-  child.stderr!.on('data', (c) => (err += c));
   child.stdout!.resume();
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-  const started = await Promise.race([
-    new Promise<RegExpExecArray>((res) => {
-      const check = () => {
-        const m = /on https:\/\/[^:]+:(\d+) \(admin http:\/\/[^:]+:(\d+)\)\nCA fingerprint \(SHA-256\), for clients to pin: ([0-9A-F:]+)/.exec(err);
-        if (m) res(m);
-      };
-      child.stderr!.on('data', check);
-    }),
-    exited.then(() => null),
-    new Promise<null>((r) => setTimeout(() => r(null), 20_000)),
-  ]);
-  if (!started) {
-    child.kill('SIGKILL');
-    throw new Error(`gateway did not start: ${err}`);
-  }
-  return { child, port: Number(started[1]), adminPort: Number(started[2]), fingerprint: started[3]!, dataDir, stderr: () => err, exited };
+  const { start, stderr } = await waitForGatewayStart(child, 20_000);
+  return { child, port: start.port, adminPort: start.adminPort, fingerprint: start.caFingerprint, dataDir, stderr, exited };
+}
+
+/**
+ * Waits until a gateway child process prints its start lines. Rejects, with what it printed, if it exits or
+ * does not start in time (then it is killed). `stderr()` keeps returning the latest 20,000 characters.
+ */
+export function waitForGatewayStart(child: ChildProcess, timeoutMs: number): Promise<{ start: StartInfo; stderr: () => string }> {
+  let err = '';
+  child.stderr!.on('data', (c: Buffer) => void (err = (err + c.toString()).slice(-20_000)));
+  const stderr = () => err;
+  return new Promise((resolve, reject) => {
+    const check = () => {
+      const start = parseStartLines(err);
+      if (!start) return;
+      done();
+      resolve({ start, stderr });
+    };
+    const fail = () => {
+      done();
+      child.kill('SIGKILL');
+      reject(new Error(`gateway did not start: ${err.trim()}`));
+    };
+    const timer = setTimeout(fail, timeoutMs);
+    timer.unref();
+    const done = () => {
+      clearTimeout(timer);
+      child.stderr!.off('data', check);
+      child.off('exit', fail);
+    };
+    child.stderr!.on('data', check);
+    child.once('exit', fail);
+  });
 }
 
 /** Runs the gateway with arguments that should make it refuse to start; returns exit code and stderr. */
