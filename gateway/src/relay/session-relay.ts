@@ -200,6 +200,7 @@ export class SessionRelay {
         live.push(session.guid);
       }
     }
+    this.updateGauges();
     if (now - this.lastTouch >= TOUCH_EVERY_MS && live.length > 0) {
       this.lastTouch = now;
       this.background(this.deps.registry.touchSessions(live, this.options.activeTtlMs));
@@ -267,7 +268,6 @@ export class SessionRelay {
       this.sessions.set(guid, session);
       party.session = session;
       party.phase = 'waiting';
-      this.updateGauges();
       this.send(ws, { v: 1, type: 'state', state: 'waiting', guid, expiresAt: record.expiresAt });
     } catch (err) {
       this.reject(ws, asGatewayError(err), true);
@@ -428,7 +428,6 @@ export class SessionRelay {
       // Resumed before the other party: it will be told when that one is back.
       this.send(ws, { v: 1, type: 'state', state: 'active', guid: session.guid, customerName: session.customerName });
       this.send(ws, { v: 1, type: 'peer', state: 'reconnecting' });
-      this.updateGauges();
       return;
     }
     peer.getUserData().phase = 'paired';
@@ -455,7 +454,6 @@ export class SessionRelay {
       this.send(session.customer!, { v: 1, type: 'resync' });
       this.deps.log.info('session.resumed', { guid: session.guid, role: party.role });
     }
-    this.updateGauges();
   }
 
   /**
@@ -634,7 +632,6 @@ export class SessionRelay {
     if (!session || this.sessions.get(session.guid) !== session || session.party(party.role) !== ws) return;
     if (phaseBefore === 'waiting') {
       this.sessions.delete(session.guid);
-      this.updateGauges();
       this.background(this.deps.lifecycle.transition(session.guid, 'created', { reason: 'customer_disconnected', from: ['waiting'] }));
       return;
     }
@@ -644,7 +641,6 @@ export class SessionRelay {
       session.suspendedSince ??= this.deps.now();
       const other = session.party(party.role === 'customer' ? 'technician' : 'customer');
       if (other) this.send(other, { v: 1, type: 'peer', state: 'reconnecting' });
-      this.updateGauges();
       return;
     }
     this.endSession(session, reason);
@@ -661,7 +657,6 @@ export class SessionRelay {
         if (record?.state === 'active' && record.anchorGateway !== this.options.gatewayId) {
           if (this.sessions.get(session.guid) === session) this.sessions.delete(session.guid);
           for (const ws of [session.customer, session.technician]) if (ws) this.closeParty(ws, errorCodes.E_RECONNECT.close, 'E_RECONNECT');
-          this.updateGauges();
         } else {
           this.endSession(session, 'resume_timeout');
         }
@@ -673,7 +668,6 @@ export class SessionRelay {
 
   private expire(session: LocalSession): void {
     this.sessions.delete(session.guid);
-    this.updateGauges();
     this.background(this.deps.lifecycle.transition(session.guid, 'expired', { reason: 'expired', from: ['waiting'] }));
     if (session.customer) {
       this.send(session.customer, { v: 1, type: 'state', state: 'expired', guid: session.guid, reason: 'expired' });
@@ -688,7 +682,6 @@ export class SessionRelay {
   private endSession(session: LocalSession, reason: CloseReason): void {
     if (this.sessions.get(session.guid) !== session) return;
     this.sessions.delete(session.guid);
-    this.updateGauges();
     this.background(this.deps.lifecycle.transition(session.guid, 'closed', { reason, from: ['waiting', 'active'] }));
     const code = closeCodeFor(reason);
     for (const ws of [session.customer, session.technician]) {
@@ -742,6 +735,7 @@ export class SessionRelay {
     this.outbox.close(ws, code, text);
   }
 
+  /** Once a second from tick(): a walk over all sessions, too costly to repeat on every join and leave. */
   private updateGauges(): void {
     let waiting = 0;
     let active = 0;
