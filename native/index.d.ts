@@ -71,3 +71,119 @@ export declare class Decoder {
 }
 
 export declare const FORMAT_VERSION: number;
+
+// ---- Linux X11 desktop sharing (native/src/x11/, docs/agent.md) ----
+
+/**
+ * Error codes of X11Desktop: E_X11_OPEN (no X server at that display, or access refused), E_X11_EXTENSION
+ * (DAMAGE, XFIXES, XTEST or RANDR missing, or an unsupported depth), E_X11_CLOSED (the connection was lost,
+ * or close() was called), E_X11_WINDOW (no such window, or the shared window is gone), E_X11_MONITOR (no such
+ * monitor), E_X11_KEYSYM (a keysym X does not know, or no keycode free to type it), E_X11_COORDINATES
+ * (pointer outside the shared area, or over a covered part of a shared window), E_X11_ARGUMENT,
+ * E_X11_REQUEST (the X server refused a capture request), E_X11_INTERNAL (a bug; the process keeps running).
+ */
+export type X11ErrorCode =
+  | 'E_X11_OPEN'
+  | 'E_X11_EXTENSION'
+  | 'E_X11_CLOSED'
+  | 'E_X11_WINDOW'
+  | 'E_X11_MONITOR'
+  | 'E_X11_KEYSYM'
+  | 'E_X11_COORDINATES'
+  | 'E_X11_ARGUMENT'
+  | 'E_X11_REQUEST'
+  | 'E_X11_INTERNAL';
+
+/** A rectangle of the root window, in pixels. */
+export interface X11Area {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+export interface X11Monitor extends X11Area {
+  index: number;
+  name: string;
+  primary: boolean;
+}
+
+export interface X11Window extends X11Area {
+  /** The X window id (what `--window` takes, in decimal or 0x hex). */
+  id: number;
+  name: string;
+}
+
+/** What changed since the previous poll(). */
+export interface X11Changes {
+  /** Pixels of the shared area changed: grab() has something to copy. */
+  damaged: boolean;
+  /** The shared area moved, resized, or what covers it changed: the next grab() copies all of it. */
+  moved: boolean;
+  /** The shared window is gone (closed or unmapped); grab() throws E_X11_WINDOW until share() again. */
+  gone: boolean;
+  /** The pointer's shape changed: read cursorShape(). */
+  cursor: boolean;
+  /** Text the customer copied to the clipboard since the last poll, or null. */
+  clipboard: string | null;
+  /** Current size of the shared area (a resized window changes it). */
+  width: number;
+  height: number;
+}
+
+export interface X11CursorShape {
+  serial: number;
+  width: number;
+  height: number;
+  hotX: number;
+  hotY: number;
+  /** BGRA with premultiplied alpha, width*height*4 bytes. */
+  pixels: Buffer;
+}
+
+/**
+ * One X display: what is shared (screen, monitor or window), its pixels through MIT-SHM of the regions
+ * XDamage reports, the pointer (XFixes), and the technician's input (XTest), all synchronous on the JS
+ * thread. Pacing is the caller's: poll() is cheap (no round trip unless X sent events), grab() copies
+ * only what changed into the caller's frame.
+ */
+export declare class X11Desktop {
+  /** `display` like ":1"; the DISPLAY environment variable when omitted. Throws E_X11_OPEN. */
+  constructor(display?: string);
+  /** Size of the shared area now. */
+  readonly width: number;
+  readonly height: number;
+  monitors(): X11Monitor[];
+  /** Viewable top-level windows with a title, topmost first. */
+  windows(): X11Window[];
+  /**
+   * Chooses what to share (default: the whole screen). A window share sends only that window's pixels:
+   * parts another window covers, or off the screen, are filled with a mask colour; it follows the window as
+   * it moves and resizes.
+   */
+  share(target?: { monitor?: number; window?: number }): X11Area;
+  poll(): X11Changes;
+  /**
+   * Copies what changed (all of it when `full`, after a move, and the first time) into `frame`, a BGRA
+   * picture of the shared area (width*height*4 bytes, written in place). Returns how many rectangles it
+   * copied; 0 when nothing changed. Damage not yet grabbed accumulates, merged, never queued.
+   */
+  grab(frame: Uint8Array, full?: boolean): number;
+  /** Pointer position relative to the shared area; `visible` is false outside it or over a covered part. */
+  pointer(): { x: number; y: number; visible: boolean };
+  cursorShape(): X11CursorShape | null;
+  /** Pointer to (x, y) of the shared area. E_X11_COORDINATES outside it. */
+  move(x: number, y: number): void;
+  /** X button 1 (left), 2 (middle), 3 (right), 8/9 (back/forward). */
+  button(button: number, down: boolean): void;
+  /** Wheel notches: dy > 0 scrolls down, dx > 0 right. */
+  wheel(dx: number, dy: number): void;
+  /** A key by keysym (X11 keysymdef.h, or 0x1000000 + Unicode code point). E_X11_KEYSYM when unknown. */
+  key(keysym: number, down: boolean): void;
+  /** Lets go of every key and button the technician holds. */
+  releaseAll(): void;
+  /** Offers text as the customer's clipboard (CLIPBOARD selection), at most 60 KiB. */
+  setClipboard(text: string): void;
+  /** Releases held keys, restores borrowed keycodes, closes the connection. Safe to call twice. */
+  close(): void;
+}

@@ -23,7 +23,7 @@ macro_rules! cstr {
     };
 }
 
-fn ok(status: napi_status) -> Result<()> {
+pub(crate) fn ok(status: napi_status) -> Result<()> {
     if status == NAPI_OK {
         Ok(())
     } else {
@@ -31,19 +31,39 @@ fn ok(status: napi_status) -> Result<()> {
     }
 }
 
-unsafe fn throw(env: napi_env, e: &CodecError) {
+/// An error that crosses into JS as an `Error` with a stable `code` (each native class has its own codes).
+pub(crate) trait Thrown {
+    fn code(&self) -> &'static str;
+    fn message(&self) -> &str;
+    /// What a caught panic becomes.
+    fn internal(message: String) -> Self;
+}
+
+impl Thrown for CodecError {
+    fn code(&self) -> &'static str {
+        self.code.as_str()
+    }
+    fn message(&self) -> &str {
+        &self.message
+    }
+    fn internal(message: String) -> Self {
+        CodecError::new(ErrorCode::Internal, message)
+    }
+}
+
+unsafe fn throw<E: Thrown>(env: napi_env, e: &E) {
     let mut pending = false;
     napi_is_exception_pending(env, &mut pending);
     if pending {
         return;
     }
-    let code = CString::new(e.code.as_str()).unwrap_or_default();
-    let msg = CString::new(e.message.replace('\0', " ")).unwrap_or_default();
+    let code = CString::new(e.code()).unwrap_or_default();
+    let msg = CString::new(e.message().replace('\0', " ")).unwrap_or_default();
     napi_throw_error(env, code.as_ptr(), msg.as_ptr());
 }
 
-/// Runs a callback body; errors become JS exceptions, panics become E_CODEC_INTERNAL.
-unsafe fn boundary(env: napi_env, f: impl FnOnce() -> Result<napi_value>) -> napi_value {
+/// Runs a callback body; errors become JS exceptions, panics become the error type's internal code.
+pub(crate) unsafe fn boundary<E: Thrown>(env: napi_env, f: impl FnOnce() -> std::result::Result<napi_value, E>) -> napi_value {
     match catch_unwind(AssertUnwindSafe(f)) {
         Ok(Ok(v)) => v,
         Ok(Err(e)) => {
@@ -56,20 +76,20 @@ unsafe fn boundary(env: napi_env, f: impl FnOnce() -> Result<napi_value>) -> nap
                 .map(|s| s.to_string())
                 .or_else(|| panic.downcast_ref::<String>().cloned())
                 .unwrap_or_else(|| "unknown panic".into());
-            throw(env, &CodecError::new(ErrorCode::Internal, format!("internal error: {what}")));
+            throw(env, &E::internal(format!("internal error: {what}")));
             null_mut()
         }
     }
 }
 
-struct Call {
-    this: napi_value,
+pub(crate) struct Call {
+    pub this: napi_value,
     args: [napi_value; 3],
     argc: usize,
 }
 
 impl Call {
-    fn arg(&self, i: usize) -> Option<napi_value> {
+    pub fn arg(&self, i: usize) -> Option<napi_value> {
         if i < self.argc.min(3) {
             Some(self.args[i])
         } else {
@@ -78,19 +98,19 @@ impl Call {
     }
 }
 
-unsafe fn call_info(env: napi_env, info: napi_callback_info) -> Result<Call> {
+pub(crate) unsafe fn call_info(env: napi_env, info: napi_callback_info) -> Result<Call> {
     let mut c = Call { this: null_mut(), args: [null_mut(); 3], argc: 3 };
     ok(napi_get_cb_info(env, info, &mut c.argc, c.args.as_mut_ptr(), &mut c.this, null_mut()))?;
     Ok(c)
 }
 
-unsafe fn type_of(env: napi_env, v: napi_value) -> Result<i32> {
+pub(crate) unsafe fn type_of(env: napi_env, v: napi_value) -> Result<i32> {
     let mut t = 0;
     ok(napi_typeof(env, v, &mut t))?;
     Ok(t)
 }
 
-unsafe fn is_nullish(env: napi_env, v: Option<napi_value>) -> Result<bool> {
+pub(crate) unsafe fn is_nullish(env: napi_env, v: Option<napi_value>) -> Result<bool> {
     match v {
         None => Ok(true),
         Some(v) => {
@@ -100,7 +120,7 @@ unsafe fn is_nullish(env: napi_env, v: Option<napi_value>) -> Result<bool> {
     }
 }
 
-unsafe fn integer(env: napi_env, v: Option<napi_value>, name: &str, min: f64, max: f64) -> Result<f64> {
+pub(crate) unsafe fn integer(env: napi_env, v: Option<napi_value>, name: &str, min: f64, max: f64) -> Result<f64> {
     let bad = || CodecError::new(ErrorCode::Argument, format!("{name} must be an integer in {min}..={max}"));
     let v = v.ok_or_else(bad)?;
     if type_of(env, v)? != NAPI_NUMBER {
@@ -114,7 +134,7 @@ unsafe fn integer(env: napi_env, v: Option<napi_value>, name: &str, min: f64, ma
     Ok(d)
 }
 
-unsafe fn boolean(env: napi_env, v: napi_value, name: &str) -> Result<bool> {
+pub(crate) unsafe fn boolean(env: napi_env, v: napi_value, name: &str) -> Result<bool> {
     if type_of(env, v)? != NAPI_BOOLEAN {
         return err(ErrorCode::Argument, format!("{name} must be a boolean"));
     }
@@ -124,13 +144,13 @@ unsafe fn boolean(env: napi_env, v: napi_value, name: &str) -> Result<bool> {
 }
 
 /// Reads `obj[name]` when `obj` is an object; None when the property is undefined.
-unsafe fn option(env: napi_env, obj: napi_value, name: *const c_char) -> Result<Option<napi_value>> {
+pub(crate) unsafe fn option(env: napi_env, obj: napi_value, name: *const c_char) -> Result<Option<napi_value>> {
     let mut v = null_mut();
     ok(napi_get_named_property(env, obj, name, &mut v))?;
     Ok(if type_of(env, v)? == NAPI_UNDEFINED { None } else { Some(v) })
 }
 
-unsafe fn options_object(env: napi_env, v: Option<napi_value>, what: &str) -> Result<Option<napi_value>> {
+pub(crate) unsafe fn options_object(env: napi_env, v: Option<napi_value>, what: &str) -> Result<Option<napi_value>> {
     if is_nullish(env, v)? {
         return Ok(None);
     }
@@ -143,6 +163,11 @@ unsafe fn options_object(env: napi_env, v: Option<napi_value>, what: &str) -> Re
 
 /// Borrows the bytes of a Buffer or Uint8Array argument (valid until the callback returns).
 unsafe fn bytes<'a>(env: napi_env, v: Option<napi_value>, name: &str) -> Result<&'a [u8]> {
+    Ok(bytes_mut(env, v, name)?)
+}
+
+/// Borrows a Buffer or Uint8Array argument for writing (valid until the callback returns; JS cannot run then).
+pub(crate) unsafe fn bytes_mut<'a>(env: napi_env, v: Option<napi_value>, name: &str) -> Result<&'a mut [u8]> {
     let bad = || CodecError::new(ErrorCode::Argument, format!("{name} must be a Buffer or Uint8Array"));
     let v = v.ok_or_else(bad)?;
     let mut is = false;
@@ -165,13 +190,13 @@ unsafe fn bytes<'a>(env: napi_env, v: Option<napi_value>, name: &str) -> Result<
         }
     }
     if len == 0 || data.is_null() {
-        return Ok(&[]);
+        return Ok(&mut []);
     }
-    Ok(std::slice::from_raw_parts(data as *const u8, len))
+    Ok(std::slice::from_raw_parts_mut(data as *mut u8, len))
 }
 
 /// Copies `data` into a new Buffer.
-unsafe fn buffer(env: napi_env, data: &[u8]) -> Result<napi_value> {
+pub(crate) unsafe fn buffer(env: napi_env, data: &[u8]) -> Result<napi_value> {
     let mut out = null_mut();
     let mut ptr: *mut c_void = null_mut();
     ok(napi_create_buffer(env, data.len(), &mut ptr, &mut out))?;
@@ -181,13 +206,13 @@ unsafe fn buffer(env: napi_env, data: &[u8]) -> Result<napi_value> {
     Ok(out)
 }
 
-unsafe fn number(env: napi_env, v: f64) -> Result<napi_value> {
+pub(crate) unsafe fn number(env: napi_env, v: f64) -> Result<napi_value> {
     let mut out = null_mut();
     ok(napi_create_double(env, v, &mut out))?;
     Ok(out)
 }
 
-unsafe fn require_new(env: napi_env, info: napi_callback_info, class: &str) -> Result<()> {
+pub(crate) unsafe fn require_new(env: napi_env, info: napi_callback_info, class: &str) -> Result<()> {
     let mut target = null_mut();
     ok(napi_get_new_target(env, info, &mut target))?;
     if target.is_null() {
@@ -379,17 +404,17 @@ unsafe extern "C" fn decoder_generation(env: napi_env, info: napi_callback_info)
     })
 }
 
-type Callback = unsafe extern "C" fn(napi_env, napi_callback_info) -> napi_value;
+pub(crate) type Callback = unsafe extern "C" fn(napi_env, napi_callback_info) -> napi_value;
 
-fn method(name: *const c_char, f: Callback) -> napi_property_descriptor {
+pub(crate) fn method(name: *const c_char, f: Callback) -> napi_property_descriptor {
     napi_property_descriptor { utf8name: name, name: null_mut(), method: Some(f), getter: None, setter: None, value: null_mut(), attributes: NAPI_DEFAULT, data: null_mut() }
 }
 
-fn getter(name: *const c_char, f: Callback) -> napi_property_descriptor {
+pub(crate) fn getter(name: *const c_char, f: Callback) -> napi_property_descriptor {
     napi_property_descriptor { utf8name: name, name: null_mut(), method: None, getter: Some(f), setter: None, value: null_mut(), attributes: NAPI_ENUMERABLE, data: null_mut() }
 }
 
-unsafe fn define(env: napi_env, exports: napi_value, name: *const c_char, ctor: Callback, props: &[napi_property_descriptor]) -> Result<()> {
+pub(crate) unsafe fn define(env: napi_env, exports: napi_value, name: *const c_char, ctor: Callback, props: &[napi_property_descriptor]) -> Result<()> {
     let mut class = null_mut();
     ok(napi_define_class(env, name, usize::MAX, Some(ctor), null_mut(), props.len(), props.as_ptr(), &mut class))?;
     ok(napi_set_named_property(env, exports, name, class))
@@ -421,8 +446,9 @@ pub unsafe extern "C" fn napi_register_module_v1(env: napi_env, exports: napi_va
                 getter(cstr!("height"), height),
             ],
         )?;
+        crate::x11::binding::define_desktop(env, exports).map_err(|e| CodecError::new(ErrorCode::Internal, e.message))?;
         let v = number(env, VERSION as f64)?;
         ok(napi_set_named_property(env, exports, cstr!("FORMAT_VERSION"), v))?;
-        Ok(exports)
+        Ok::<_, CodecError>(exports)
     })
 }

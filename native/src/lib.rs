@@ -14,3 +14,4 @@ pub mod scroll;
 pub mod napi;
 pub mod rangecoder;
 pub mod tilecode;
+pub mod x11;

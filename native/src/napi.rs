@@ -17,6 +17,7 @@ pub const NAPI_UNDEFINED: i32 = 0;
 pub const NAPI_NULL: i32 = 1;
 pub const NAPI_BOOLEAN: i32 = 2;
 pub const NAPI_NUMBER: i32 = 3;
+pub const NAPI_STRING: i32 = 4;
 pub const NAPI_OBJECT: i32 = 6;
 // napi_typedarray_type
 pub const NAPI_UINT8_ARRAY: i32 = 1;
@@ -24,6 +25,13 @@ pub const NAPI_UINT8_CLAMPED_ARRAY: i32 = 2;
 // napi_property_attributes
 pub const NAPI_DEFAULT: i32 = 0;
 pub const NAPI_ENUMERABLE: i32 = 1 << 1;
+
+/// Marks which native type an object wraps (Node-API 8), so a method called on a foreign object is refused.
+#[repr(C)]
+pub struct napi_type_tag {
+    pub lower: u64,
+    pub upper: u64,
+}
 
 #[repr(C)]
 pub struct napi_property_descriptor {
@@ -56,6 +64,8 @@ extern "C" {
         finalize_hint: *mut c_void,
         result: *mut napi_ref,
     ) -> napi_status;
+    pub fn napi_type_tag_object(env: napi_env, value: napi_value, tag: *const napi_type_tag) -> napi_status;
+    pub fn napi_check_object_type_tag(env: napi_env, value: napi_value, tag: *const napi_type_tag, result: *mut bool) -> napi_status;
     pub fn napi_unwrap(env: napi_env, js_object: napi_value, result: *mut *mut c_void) -> napi_status;
     pub fn napi_get_cb_info(
         env: napi_env,
@@ -84,6 +94,10 @@ extern "C" {
     pub fn napi_set_element(env: napi_env, object: napi_value, index: u32, value: napi_value) -> napi_status;
     pub fn napi_set_named_property(env: napi_env, object: napi_value, utf8name: *const c_char, value: napi_value) -> napi_status;
     pub fn napi_get_named_property(env: napi_env, object: napi_value, utf8name: *const c_char, result: *mut napi_value) -> napi_status;
+    pub fn napi_create_string_utf8(env: napi_env, s: *const c_char, length: usize, result: *mut napi_value) -> napi_status;
+    pub fn napi_get_value_string_utf8(env: napi_env, value: napi_value, buf: *mut c_char, bufsize: usize, result: *mut usize) -> napi_status;
+    pub fn napi_get_boolean(env: napi_env, value: bool, result: *mut napi_value) -> napi_status;
+    pub fn napi_create_int32(env: napi_env, value: i32, result: *mut napi_value) -> napi_status;
     pub fn napi_create_uint32(env: napi_env, value: u32, result: *mut napi_value) -> napi_status;
     pub fn napi_create_double(env: napi_env, value: f64, result: *mut napi_value) -> napi_status;
     pub fn napi_get_value_double(env: napi_env, value: napi_value, result: *mut f64) -> napi_status;

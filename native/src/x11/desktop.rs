@@ -1,0 +1,299 @@
+//! One shared desktop: what is shared (the whole screen, one monitor or one window), its pixels as the damage
+//! reports them, the pointer, and the technician's input, all over one X connection driven from the JS thread.
+//!
+//! Pacing is the caller's: `poll` (cheap, no round trip unless something happened) tells it what changed and
+//! `grab` copies only that into its frame. Damage that arrives while the caller holds frames back (the network
+//! is slow) accumulates here, merged, so the next frame is simply the newest picture: no queue of stale ones.
+use super::capture::{fill, Grabber};
+use super::clipboard::Clipboard;
+use super::cursor::{CursorShape, CursorTracker};
+use super::damage::DamageTracker;
+use super::display::XDisplay;
+use super::error::{fail, Result, X11ErrorCode};
+use super::ffi::*;
+use super::input::Input;
+use super::monitors::{monitors, Monitor};
+use super::region::{coalesce, hidden_parts, Area};
+use super::window::{self, Placement, WindowInfo};
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Target {
+    Screen,
+    Monitor(usize),
+    Window(Window),
+}
+
+/// What `poll` saw since the last call.
+#[derive(Default, Debug)]
+pub struct Changes {
+    /// Pixels of the shared area changed (damage).
+    pub damaged: bool,
+    /// The shared area moved, resized, or what covers it changed: the next grab captures all of it.
+    pub moved: bool,
+    /// The shared window is gone (closed or unmapped).
+    pub gone: bool,
+    /// The pointer's shape changed.
+    pub cursor: bool,
+    /// Text the customer copied.
+    pub clipboard: Option<String>,
+}
+
+/// More damage rectangles than this are merged into their bounding box (see region::coalesce).
+const MAX_PENDING_RECTS: usize = 64;
+/// Events handled per poll at most, so a flood cannot stall the JS thread.
+const MAX_EVENTS_PER_POLL: usize = 4096;
+
+pub struct Desktop {
+    pub d: XDisplay,
+    target: Target,
+    /// The shared area in root coordinates.
+    pub area: Area,
+    /// Parts of the area that must not be sent (covered, off screen), relative to the area.
+    hidden: Vec<Area>,
+    placement: Option<Placement>,
+    pending: Vec<Area>,
+    full_needed: bool,
+    structure_dirty: bool,
+    gone: bool,
+    grabber: Grabber,
+    damage: DamageTracker,
+    cursor: CursorTracker,
+    input: Input,
+    clipboard: Clipboard,
+}
+
+impl Desktop {
+    pub fn open(name: Option<&str>) -> Result<Self> {
+        let d = XDisplay::open(name)?;
+        let (w, h) = d.size();
+        let damage = DamageTracker::new(&d);
+        let cursor = CursorTracker::new(&d);
+        let clipboard = Clipboard::new(&d);
+        window::watch(&d, None);
+        d.flush();
+        Ok(Desktop {
+            target: Target::Screen,
+            area: Area::new(0, 0, w, h),
+            hidden: Vec::new(),
+            placement: None,
+            pending: Vec::new(),
+            full_needed: true,
+            structure_dirty: false,
+            gone: false,
+            grabber: Grabber::new(),
+            damage,
+            cursor,
+            input: Input::new(),
+            clipboard,
+            d,
+        })
+    }
+
+    fn screen(&self) -> Area {
+        let (w, h) = self.d.size();
+        Area::new(0, 0, w, h)
+    }
+
+    pub fn monitors(&self) -> Result<Vec<Monitor>> {
+        self.d.alive()?;
+        Ok(monitors(&self.d))
+    }
+
+    pub fn windows(&self) -> Result<Vec<WindowInfo>> {
+        self.d.alive()?;
+        Ok(window::list(&self.d))
+    }
+
+    /// Chooses what to share. E_X11_MONITOR / E_X11_WINDOW when it does not exist.
+    pub fn share(&mut self, target: Target) -> Result<Area> {
+        self.d.alive()?;
+        match target {
+            Target::Screen => {
+                self.area = self.screen();
+                self.hidden.clear();
+                self.placement = None;
+            }
+            Target::Monitor(i) => {
+                let list = monitors(&self.d);
+                let Some(m) = list.get(i) else {
+                    return fail(X11ErrorCode::Monitor, format!("no monitor {i}: this display has {} (0..{})", list.len(), list.len()));
+                };
+                self.area = m.area;
+                self.hidden = hidden_parts(&m.area, &self.screen(), &[]);
+                self.placement = None;
+            }
+            Target::Window(w) => {
+                let p = window::placement(&self.d, w)?;
+                window::watch(&self.d, Some(w));
+                self.area = p.area;
+                self.hidden = hidden_parts(&p.area, &self.screen(), &p.above);
+                self.placement = Some(p);
+            }
+        }
+        self.target = target;
+        self.gone = false;
+        self.full_needed = true;
+        self.pending.clear();
+        Ok(self.area)
+    }
+
+    pub fn poll(&mut self) -> Result<Changes> {
+        self.d.alive()?;
+        let mut changes = Changes::default();
+        let mut ev = XEvent::zeroed();
+        let mut handled = 0;
+        unsafe {
+            while handled < MAX_EVENTS_PER_POLL && XPending(self.d.dpy) > 0 {
+                XNextEvent(self.d.dpy, &mut ev);
+                handled += 1;
+                if self.damage.is_damage_event(&self.d, &ev) {
+                    self.damage.notified = true;
+                } else if self.cursor.is_cursor_event(&self.d, &ev) {
+                    self.cursor.changed = true;
+                } else if window::is_structure_event(&ev) {
+                    self.structure_dirty = true;
+                } else if ev.kind() == MAPPING_NOTIFY {
+                    self.input.mapping_changed();
+                } else {
+                    self.clipboard.handle(&self.d, &mut ev);
+                }
+            }
+        }
+        self.d.alive()?;
+        if self.structure_dirty {
+            self.structure_dirty = false;
+            if let Target::Window(w) = self.target {
+                match window::placement(&self.d, w) {
+                    Ok(p) => {
+                        if self.placement.as_ref() != Some(&p) {
+                            self.area = p.area;
+                            self.hidden = hidden_parts(&p.area, &self.screen(), &p.above);
+                            self.placement = Some(p);
+                            self.full_needed = true;
+                        }
+                    }
+                    Err(_) => self.gone = true,
+                }
+            }
+        }
+        let mut fresh = Vec::new();
+        self.damage.take(&self.d, &mut fresh);
+        let area = self.area;
+        self.pending.extend(fresh.iter().filter_map(|r| r.intersect(&area)));
+        coalesce(&mut self.pending, MAX_PENDING_RECTS);
+        changes.damaged = !self.pending.is_empty();
+        changes.moved = self.full_needed;
+        changes.gone = self.gone;
+        changes.cursor = self.cursor.changed;
+        changes.clipboard = self.clipboard.incoming.take();
+        Ok(changes)
+    }
+
+    /// Copies what changed (everything when `full`, after a move, or on the first call) into `frame`, the
+    /// caller's BGRA picture of the shared area, and masks what must not be seen. Returns how many
+    /// rectangles it captured (0: nothing changed).
+    pub fn grab(&mut self, frame: &mut [u8], full: bool) -> Result<usize> {
+        self.d.alive()?;
+        let (w, h) = (self.area.w, self.area.h);
+        if frame.len() != (w as usize) * (h as usize) * 4 {
+            return fail(X11ErrorCode::Argument, format!("frame is {} bytes, the shared area is {w}x{h} ({} bytes)", frame.len(), w as usize * h as usize * 4));
+        }
+        if self.gone {
+            return fail(X11ErrorCode::Window, "the shared window is gone");
+        }
+        let rects: Vec<Area> = if full || self.full_needed {
+            self.pending.clear();
+            self.full_needed = false;
+            vec![self.area]
+        } else {
+            std::mem::take(&mut self.pending)
+        };
+        let screen = self.screen();
+        let stride = w as usize * 4;
+        for r in &rects {
+            if let Some(v) = r.intersect(&screen) {
+                let rel = v.relative_to(&self.area);
+                self.grabber.grab(&self.d, v, frame, stride, rel.x as usize, rel.y as usize)?;
+            }
+            let rel = r.relative_to(&self.area);
+            for hidden in &self.hidden {
+                if let Some(m) = hidden.intersect(&rel) {
+                    fill(frame, stride, w, h, m);
+                }
+            }
+        }
+        Ok(rects.len())
+    }
+
+    /// Pointer position relative to the shared area, and whether it is over a visible part of it.
+    pub fn pointer(&self) -> Result<(i32, i32, bool)> {
+        self.d.alive()?;
+        let Some((x, y)) = self.cursor.position(&self.d) else { return Ok((0, 0, false)) };
+        let (rx, ry) = (x - self.area.x, y - self.area.y);
+        let inside = self.area.contains(x, y) && !self.hidden.iter().any(|h| h.contains(rx, ry));
+        Ok((rx, ry, inside))
+    }
+
+    pub fn cursor_shape(&mut self) -> Result<Option<CursorShape>> {
+        self.d.alive()?;
+        Ok(self.cursor.shape(&self.d))
+    }
+
+    /// Moves the pointer to (x, y) of the shared area. Refused outside it and over parts of a shared window
+    /// that another window covers (a click there would land in a window the customer did not share).
+    pub fn motion(&mut self, x: i32, y: i32) -> Result<()> {
+        self.d.alive()?;
+        let (w, h) = (self.area.w, self.area.h);
+        if x < 0 || y < 0 || x >= w || y >= h {
+            return fail(X11ErrorCode::Coordinates, format!("pointer position {x},{y} is outside the shared area (0..{w}, 0..{h})"));
+        }
+        let (ax, ay) = (self.area.x + x, self.area.y + y);
+        if !self.screen().contains(ax, ay) || self.hidden.iter().any(|r| r.contains(x, y)) {
+            return fail(X11ErrorCode::Coordinates, format!("pointer position {x},{y} is on a part of the shared area that is not visible"));
+        }
+        self.input.motion(&self.d, ax, ay);
+        Ok(())
+    }
+
+    pub fn button(&mut self, button: u32, down: bool) -> Result<()> {
+        self.d.alive()?;
+        self.input.button(&self.d, button, down)
+    }
+
+    pub fn wheel(&mut self, dx: i32, dy: i32) -> Result<()> {
+        self.d.alive()?;
+        self.input.wheel(&self.d, dx, dy)
+    }
+
+    pub fn key(&mut self, keysym: u64, down: bool) -> Result<()> {
+        self.d.alive()?;
+        self.input.key(&self.d, keysym as KeySym, down)
+    }
+
+    pub fn release_all(&mut self) -> Result<()> {
+        self.d.alive()?;
+        self.input.release_all(&self.d);
+        Ok(())
+    }
+
+    pub fn set_clipboard(&mut self, text: &str) -> Result<()> {
+        self.d.alive()?;
+        if text.len() > super::clipboard::MAX_CLIPBOARD_BYTES {
+            return fail(X11ErrorCode::Argument, format!("clipboard text is limited to {} bytes", super::clipboard::MAX_CLIPBOARD_BYTES));
+        }
+        self.clipboard.set(&self.d, text);
+        Ok(())
+    }
+}
+
+impl Drop for Desktop {
+    fn drop(&mut self) {
+        self.input.close(&self.d);
+        self.clipboard.close(&self.d);
+        self.damage.close(&self.d);
+        self.grabber.close(&self.d);
+        if self.d.alive().is_ok() {
+            self.d.flush();
+        }
+    }
+}
