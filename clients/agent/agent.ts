@@ -1,12 +1,30 @@
 /**
- * `npm run agent -- --gateway URL --ca FILE --pin PIN --name NAME`: a customer joins a session from a terminal.
- * Prints the session's state, chat and permission requests; each line typed is sent as chat; "/grant view"
- * (or control, files), "/revoke …" and "/end" do what they say. Screen sharing is not part of this CLI yet.
+ * `npm run agent -- --pin PIN [--name NAME] [--gateway URL] [--ca FILE] [--display :N] [--monitor N | --window ID|NAME]
+ * [--allow view,control,files]`: a customer joins a session from a terminal and shares their screen (or one
+ * window). A thin front end over CustomerAgent (customer-agent.ts): it prints prompts and status and turns the
+ * customer's typed commands into calls. Lines that are not commands are sent as chat.
  */
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
-import { RelaydeskClient, nodeTransport, type Power } from '../sdk/src/node.js';
+import type { Power } from '../../protocol/channels.js';
+import { RelaydeskClient, nodeTransport } from '../sdk/src/node.js';
+import { parsePowers, type Answer } from './consent.js';
+import { CustomerAgent, type AgentStatus } from './customer-agent.js';
+import { openDesktop, parseWindowArg, type ShareTarget } from './desktop.js';
+
+const usage = `usage: npm run agent -- --pin PIN [--name NAME] [--gateway URL] [--ca FILE] [--display :N]
+                        [--monitor N | --window ID|NAME] [--allow view,control,files,clipboard,sysinfo]
+       (or --guid GUID instead of --pin)
+While it runs, type:
+  /allow N | /once N | /refuse N   answer request N (allow for this session / this time, ask again next time / refuse)
+  /revoke POWER                    take a power back at once (view, control, files, clipboard, sysinfo)
+  /grant POWER                     give a power without being asked
+  /pause  /resume                  freeze the picture the technician sees / go live again
+  /status                          what is shared, who watches, who has control
+  /end                             end the session (Ctrl-C too)
+  anything else                    chat
+`;
 
 const { values } = parseArgs({
   options: {
@@ -15,37 +33,88 @@ const { values } = parseArgs({
     pin: { type: 'string' },
     guid: { type: 'string' },
     name: { type: 'string', default: 'Customer' },
+    display: { type: 'string' },
+    monitor: { type: 'string' },
+    window: { type: 'string' },
+    allow: { type: 'string', default: '' },
+    help: { type: 'boolean', short: 'h' },
   },
 });
-if (!values.pin === !values.guid) {
-  process.stderr.write('usage: npm run agent -- --pin PIN [--name NAME] [--gateway URL] [--ca FILE]   (or --guid GUID)\n');
-  process.exit(2);
+const say = (line: string) => process.stdout.write(line + '\n');
+const die = (line: string, code: number) => {
+  process.stderr.write(line + '\n');
+  process.exit(code);
+};
+if (values.help) {
+  process.stdout.write(usage);
+  process.exit(0);
 }
+if (!values.pin === !values.guid) die(usage, 2);
+if (values.monitor !== undefined && values.window !== undefined) die('choose --monitor or --window, not both', 2);
+if (values.monitor !== undefined && !/^\d+$/.test(values.monitor)) die('--monitor takes a number (0 is the first monitor)', 2);
+
+let allow: Power[] = [];
+try {
+  allow = parsePowers(values.allow!);
+} catch (err) {
+  die((err as Error).message, 2);
+}
+const target: ShareTarget = values.window !== undefined ? parseWindowArg(values.window) : values.monitor !== undefined ? { kind: 'monitor', index: Number(values.monitor) } : { kind: 'screen' };
+
+let opened: ReturnType<typeof openDesktop>;
+try {
+  opened = openDesktop(values.display, target);
+} catch (err) {
+  const e = err as Error & { code?: string };
+  die(`cannot share: ${e.code ?? ''} ${e.message}`, 1);
+}
+const { desktop, kind, label } = opened!;
 
 const client = new RelaydeskClient(nodeTransport({ baseUrl: values.gateway!, ca: readFileSync(values.ca!) }));
-const say = (line: string) => process.stdout.write(line + '\n');
-const session = await client
-  .joinSession(values.pin ? { pin: values.pin } : { guid: values.guid! }, values.name!)
-  .catch((err: Error & { code?: string }) => {
-    process.stderr.write(`cannot join: ${err.code ?? ''} ${err.message}\n`);
-    process.exit(1);
-  });
-say(`joined; waiting for a technician (session ${session.guid})`);
-session.on('state', (s) => say(`session ${s.state}${s.technician ? ` with ${s.technician}` : ''}${s.reason ? ` (${s.reason})` : ''}`));
-session.on('chat', (c) => say(`${c.from}: ${c.text}`));
-session.on('request', (p) => say(`the technician asks for "${p}": type /grant ${p} to allow it`));
-session.on('grants', (g) => say(`granted now: ${g.length ? g.join(', ') : 'nothing'}`));
-session.on('error', (e) => say(`error: ${e.code} ${e.message}`));
-session.on('close', (c) => {
-  say(`disconnected (${c.code} ${c.reason})`);
-  process.exit(0);
+const session = await client.joinSession(values.pin ? { pin: values.pin } : { guid: values.guid! }, values.name!).catch((err: Error & { code?: string }) => {
+  desktop.close();
+  return die(`cannot join: ${err.code ?? ''} ${err.message}`, 1);
+});
+const agent = new CustomerAgent(session, desktop, { kind, label, allow });
+say(`joined; waiting for a technician (session ${session.guid}). Sharing ${label} once you allow "view".`);
+if (allow.length) say(`allowed up front for this session: ${allow.join(', ')}`);
+
+const describe = (s: AgentStatus) =>
+  `[${s.session}] sharing ${s.sharing.label}: ${s.sharing.state}` +
+  ` | watching: ${s.watchers.length ? s.watchers.join(', ') : 'nobody'}` +
+  ` | control: ${s.controller ?? 'nobody'} | granted: ${s.grants.length ? s.grants.join(', ') : 'nothing'}`;
+let lastStatus = '';
+agent.on('status', (s) => {
+  const line = describe(s);
+  if (line !== lastStatus) say((lastStatus = line));
+});
+agent.on('prompt', (p) => say(`request ${p.id}: ${p.from} asks for "${p.power}". /allow ${p.id} (this session), /once ${p.id} (ask each time), /refuse ${p.id}`));
+agent.on('notice', (n) => say(n));
+agent.on('inputRejected', (r) => say(`technician input refused: ${r.code} ${r.message}`));
+agent.on('ended', (reason) => {
+  say(`session ended (${reason}); nothing is shared any more`);
+  agent.close();
+  setTimeout(() => process.exit(0), 100);
 });
 
-const input = createInterface({ input: process.stdin });
-input.on('line', (line) => {
+const answers: Record<string, Answer> = { '/allow': 'session', '/once': 'once', '/refuse': 'refuse' };
+createInterface({ input: process.stdin }).on('line', (line) => {
   const [cmd, arg] = line.trim().split(/\s+/);
-  if (cmd === '/end') session.end();
-  else if (cmd === '/grant' || cmd === '/revoke') session[cmd === '/grant' ? 'grant' : 'revoke'](arg as Power);
-  else if (line.trim()) session.chat(line);
+  if (!cmd) return;
+  if (cmd in answers) agent.answer(Number(arg), answers[cmd]!);
+  else if (cmd === '/revoke' || cmd === '/grant') {
+    try {
+      const [p] = parsePowers(arg ?? '');
+      if (!p) say(`usage: ${cmd} POWER`);
+      else agent[cmd === '/revoke' ? 'revoke' : 'grant'](p);
+    } catch (err) {
+      say((err as Error).message);
+    }
+  } else if (cmd === '/pause') agent.pause();
+  else if (cmd === '/resume') agent.resume();
+  else if (cmd === '/status') say(describe(agent.status()));
+  else if (cmd === '/end') agent.end();
+  else if (cmd.startsWith('/')) say(usage);
+  else agent.chat(line);
 });
-process.on('SIGINT', () => session.end());
+process.on('SIGINT', () => agent.end());

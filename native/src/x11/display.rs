@@ -19,6 +19,11 @@ unsafe extern "C" fn on_error(_dpy: *mut Display, e: *mut XErrorEvent) -> c_int 
     0
 }
 
+/// Xlib's default prints and exits; ours only lets Xlib go on to the exit handler below.
+unsafe extern "C" fn on_io_error_report(_dpy: *mut Display) -> c_int {
+    0
+}
+
 unsafe extern "C" fn on_io_error(_dpy: *mut Display, data: *mut c_void) {
     // Returning (instead of exiting) leaves the connection unusable; `dead` keeps us from using it.
     (*(data as *const AtomicBool)).store(true, Ordering::Relaxed);
@@ -46,6 +51,7 @@ impl XDisplay {
         };
         unsafe {
             XSetErrorHandler(Some(on_error));
+            XSetIOErrorHandler(Some(on_io_error_report));
             let dpy = XOpenDisplay(cname.as_ref().map_or(std::ptr::null(), |c| c.as_ptr()));
             if dpy.is_null() {
                 return fail(X11ErrorCode::Open, format!("cannot open X display {shown:?} (no X server there, or access refused)"));

@@ -236,6 +236,7 @@ pub struct XRRMonitorInfo {
 }
 
 pub type XErrorHandler = Option<unsafe extern "C" fn(*mut Display, *mut XErrorEvent) -> c_int>;
+pub type XIOErrorHandler = Option<unsafe extern "C" fn(*mut Display) -> c_int>;
 pub type XIOErrorExitHandler = Option<unsafe extern "C" fn(*mut Display, *mut c_void)>;
 
 #[link(name = "X11")]
@@ -253,6 +254,7 @@ extern "C" {
     pub fn XFlush(dpy: *mut Display) -> c_int;
     pub fn XSync(dpy: *mut Display, discard: Bool) -> c_int;
     pub fn XSetErrorHandler(handler: XErrorHandler) -> XErrorHandler;
+    pub fn XSetIOErrorHandler(handler: XIOErrorHandler) -> XIOErrorHandler;
     pub fn XSetIOErrorExitHandler(dpy: *mut Display, handler: XIOErrorExitHandler, data: *mut c_void);
     pub fn XFree(data: *mut c_void) -> c_int;
     pub fn XQueryTree(dpy: *mut Display, w: Window, root: *mut Window, parent: *mut Window, children: *mut *mut Window, n: *mut c_uint) -> Status;

@@ -1,0 +1,213 @@
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { encodeInput, typeText } from '../../protocol/input-events.js';
+import { eventually, sleep } from '../../gateway/test/e2e/events.js';
+import { startTestGateway, type TestGateway } from '../../gateway/test/gateway-harness.js';
+import type { SessionConnection } from '../sdk/src/node.js';
+import { CustomerAgent } from './customer-agent.js';
+import { openDesktop, type ShareTarget } from './desktop.js';
+import { TechnicianView, pixelDifferences } from './test/technician-view.js';
+import { startXServer, type XServer } from './test/x-server.js';
+
+const W = 640;
+const H = 480;
+let x: XServer;
+let gw: TestGateway;
+let password: string;
+const dir = mkdtempSync(join(tmpdir(), 'relaydesk-agent-'));
+
+beforeAll(async () => {
+  [x, gw] = await Promise.all([startXServer(W, H), startTestGateway()]);
+  password = await gw.addTechnician('tess', 'acme');
+  // A real shell in a real terminal, where the technician types. No window manager: what X stacks is what shows.
+  x.client('xterm', ['-T', 'work', '-geometry', '60x15+20+20', '-b', '0', '-e', 'sh'], { LANG: 'C.UTF-8' });
+  expect(await eventually(async () => (await x.xdotool('search', '--name', '^work$').catch(() => '')) !== '', 10_000)).toBe(true);
+});
+afterAll(async () => {
+  await Promise.all([x?.stop(), gw?.stop()]);
+  rmSync(dir, { recursive: true, force: true });
+});
+
+interface Pair {
+  agent: CustomerAgent;
+  tech: SessionConnection;
+  view: TechnicianView;
+  rejected: { code: string }[];
+}
+
+/** A customer agent sharing `target` and a technician who picked the session up, with `powers` allowed. */
+async function pair(target: ShareTarget, powers: ('view' | 'control')[]): Promise<Pair> {
+  const tc = gw.client();
+  await tc.login('tess', password);
+  const s = await tc.createSession();
+  const customer = await gw.client().joinSession({ pin: s.pin }, 'Pat');
+  const { desktop, kind, label } = openDesktop(x.display, target);
+  const agent = new CustomerAgent(customer, desktop, { kind, label });
+  const rejected: { code: string }[] = [];
+  agent.on('inputRejected', (r) => rejected.push(r));
+  // The customer allows every request for the session (the prompt is answered as a customer would).
+  agent.on('prompt', (p) => agent.answer(p.id, 'session'));
+  const tech = await tc.pickUp(s.guid);
+  const view = new TechnicianView(tech);
+  await customer.waitFor('active');
+  for (const p of powers) tech.request(p);
+  expect(await eventually(() => powers.every((p) => agent.consent.has(p)))).toBe(true);
+  return { agent, tech, view, rejected };
+}
+
+/** Waits until no frame has arrived for `quietMs` (the screen settled and everything was sent). */
+async function settled(view: TechnicianView, quietMs = 300): Promise<void> {
+  let count = -1;
+  for (let i = 0; i < 50 && count !== view.frames.length; i++) {
+    count = view.frames.length;
+    await sleep(quietMs);
+  }
+}
+
+const type = (tech: SessionConnection, text: string) => {
+  // Split into messages of a few keys, as a technician's keyboard produces them.
+  const events = typeText(text);
+  for (let i = 0; i < events.length; i += 16) tech.send(0x02, encodeInput(events.slice(i, i + 16)));
+};
+
+async function xtermWindow(): Promise<number> {
+  return Number((await x.xdotool('search', '--name', '^work$')).split('\n')[0]);
+}
+
+describe('customer agent on X11 (Xvfb, xterm, a real gateway, the SDK as technician)', () => {
+  it('the technician decodes the screen pixel-exact, types a shell command, and loses input the moment control is revoked', async () => {
+    const { agent, tech, view, rejected } = await pair({ kind: 'screen' }, ['view', 'control']);
+    await eventually(() => view.frames.length > 0, 5000);
+    expect(view.frames[0]!.keyframe).toBe(true);
+
+    // Typed through the SDK as keysyms: the shell runs it (">" needs Shift on the customer's keymap).
+    const marker = join(dir, 'typed');
+    await x.xdotool('mousemove', '100', '100');
+    type(tech, `touch ${marker}\n`);
+    expect(await eventually(() => existsSync(marker), 10_000)).toBe(true);
+
+    await settled(view);
+    expect(view.problems).toEqual([]);
+    const independent = await x.capture(0, 0, W, H);
+    expect(pixelDifferences(view.picture(), independent)).toEqual([]);
+
+    // Take control back: the agent drops input at once, even input that reaches it without the gateway.
+    agent.revoke('control');
+    type(tech, `touch ${marker}-after\n`);
+    const applied = agent.input.applied;
+    expect(agent.input.handle(encodeInput(typeText('x')))).toBe(0);
+    await sleep(800);
+    expect(existsSync(`${marker}-after`)).toBe(false);
+    expect(agent.input.applied).toBe(applied);
+    expect(rejected.some((r) => r.code === 'E_NOT_GRANTED')).toBe(true);
+    expect(agent.status().controller).toBeNull();
+
+    // A repair answers with the frame last sent: same number, keyframe|repair, same picture.
+    const before = view.picture();
+    const last = agent.stream.lastFrame;
+    agent.stream.resync();
+    expect(await eventually(() => view.frames.at(-1)!.repair)).toBe(true);
+    expect(view.frames.at(-1)).toMatchObject({ frame: last, keyframe: true, repair: true, base: 0 });
+    expect(pixelDifferences(view.picture(), before)).toEqual([]);
+    agent.close();
+    tech.close();
+  });
+
+  it('bad input gets a clear error and the agent keeps running; a display that is not there is refused', async () => {
+    const { agent, tech, rejected } = await pair({ kind: 'screen' }, ['view', 'control']);
+    tech.send(0x02, encodeInput([{ type: 'key', keysym: 0x7ffffff0, down: true }]));
+    tech.send(0x02, encodeInput([{ type: 'move', x: 60000, y: 5 }]));
+    tech.send(0x02, new Uint8Array([0x99, 1, 2]));
+    expect(await eventually(() => rejected.length >= 3)).toBe(true);
+    expect(rejected.map((r) => r.code)).toEqual(['E_X11_KEYSYM', 'E_X11_COORDINATES', 'E_INPUT_MALFORMED']);
+    // Still running: input after the bad ones works.
+    const marker = join(dir, 'after-bad-input');
+    await x.xdotool('mousemove', '100', '100');
+    type(tech, `touch ${marker}\n`);
+    expect(await eventually(() => existsSync(marker), 10_000)).toBe(true);
+    agent.close();
+    tech.close();
+
+    expect(() => openDesktop(':4093', { kind: 'screen' })).toThrow(expect.objectContaining({ code: 'E_X11_OPEN' }));
+    const cli = await promisify(execFile)('npx', ['tsx', 'clients/agent/agent.ts', '--pin', '123456789', '--display', ':4093']).catch((e) => e as { code: number; stderr: string });
+    expect(cli).toMatchObject({ code: 1 });
+    expect((cli as { stderr: string }).stderr).toContain('E_X11_OPEN');
+  });
+
+  it('a window-only share shows no pixel of an overlapping window and follows the window as it moves and resizes', async () => {
+    const win = await xtermWindow();
+    const { agent, tech, view } = await pair({ kind: 'window', id: win }, ['view']);
+    // A magenta window over part of the shared one (started later, so stacked above it).
+    x.client('xterm', ['-T', 'cover', '-geometry', '10x4+200+60', '-b', '0', '-bg', '#ff00ff', '-fg', '#ff00ff', '-cr', '#ff00ff']);
+    expect(await eventually(async () => (await x.xdotool('search', '--name', '^cover$').catch(() => '')) !== '', 10_000)).toBe(true);
+    await settled(view);
+    const magenta = (pic: Buffer) => {
+      for (let i = 0; i < pic.length; i += 4) if (pic[i] === 0xff && pic[i + 1] === 0x00 && pic[i + 2] === 0xff) return true;
+      return false;
+    };
+    expect(magenta(await x.capture(0, 0, W, H))).toBe(true); // it is on screen…
+    expect(magenta(view.picture())).toBe(false); // …but never in the share
+
+    // Move the shared window: the share follows, and what is not covered matches the screen there.
+    await x.xdotool('windowmove', String(win), '300', '250');
+    await settled(view);
+    const geo = agent.stream;
+    expect([view.width, view.height]).toEqual([geo.width, geo.height]);
+    // Where X says the window's inside is now (xwininfo, independent of our code: its corner is outside the border).
+    const info = await promisify(execFile)('xwininfo', ['-id', String(win)], { env: { ...process.env, DISPLAY: x.display } });
+    const field = (name: string) => Number(new RegExp(`${name}:\\s+(-?\\d+)`).exec(info.stdout)![1]);
+    const [left, top] = [field('Absolute upper-left X') + field('Border width'), field('Absolute upper-left Y') + field('Border width')];
+    expect(left).toBeGreaterThanOrEqual(300);
+    const visibleW = Math.min(geo.width, W - left!);
+    const visibleH = Math.min(geo.height, H - top!);
+    const there = await x.capture(left!, top!, visibleW, visibleH);
+    const pic = view.picture();
+    // Compare the on-screen part row by row (the rest of the window is off screen, hence masked).
+    for (let y = 0; y < visibleH; y += 7) {
+      const a = pic.subarray(y * geo.width * 4, (y * geo.width + visibleW) * 4);
+      const b = there.subarray(y * visibleW * 4, (y + 1) * visibleW * 4);
+      expect(pixelDifferences(a, b)).toEqual([]);
+    }
+    expect(magenta(pic)).toBe(false);
+
+    // Resize it: the technician gets a picture of the new size.
+    await x.xdotool('windowmove', String(win), '20', '20');
+    await x.xdotool('windowsize', String(win), '300', '200');
+    expect(await eventually(() => view.width === 300 && view.height === 200, 5000)).toBe(true);
+    expect(view.problems).toEqual([]);
+    agent.close();
+    tech.close();
+  });
+
+  it('pause freezes the picture (not black) and sends nothing; resume goes live; ending stops everything', async () => {
+    const { agent, tech, view } = await pair({ kind: 'screen' }, ['view', 'control']);
+    await settled(view);
+    agent.pause();
+    const frozen = view.picture();
+    const count = view.frames.length;
+    // The customer keeps working while paused.
+    await x.xdotool('type', '--window', String(await xtermWindow()), 'echo paused');
+    await sleep(600);
+    expect(view.frames.length).toBe(count);
+    expect(frozen.some((b, i) => i % 4 !== 3 && b !== 0)).toBe(true);
+    expect(agent.status().sharing.state).toBe('paused');
+
+    agent.resume();
+    await eventually(() => view.frames.length > count, 5000);
+    await settled(view);
+    expect(pixelDifferences(view.picture(), await x.capture(0, 0, W, H))).toEqual([]);
+
+    const closed = tech.closedPromise();
+    const ended = new Promise<string>((r) => agent.on('ended', r));
+    agent.end();
+    expect(await ended).toBe('customer_ended');
+    expect((await closed).code).toBe(1000);
+    expect(agent.consent.list()).toEqual([]);
+    expect(agent.input.handle(encodeInput([{ type: 'move', x: 1, y: 1 }]))).toBe(0);
+    agent.close();
+  });
+});

@@ -1,0 +1,285 @@
+/**
+ * The customer agent's logic, without a terminal: it ties one session (the SDK's SessionConnection) to one
+ * shared desktop. The customer is in charge: every request becomes a prompt unless they already allowed it
+ * for the session; grants are enforced here as well as at the gateway (input only while `control` stands,
+ * frames only while `view` stands, clipboard and system information only under their own powers); any grant
+ * can be taken back at once; sharing pauses and resumes; ending stops every power. The TTY front end
+ * (agent.ts) only renders the events and forwards the customer's answers; tests drive this class directly.
+ */
+import type { Power } from '../../protocol/channels.js';
+import { Emitter } from '../sdk/src/emitter.js';
+import type { SessionConnection, Power as SdkPower } from '../sdk/src/node.js';
+import { Consent, type Answer, type Prompt } from './consent.js';
+import type { Desktop } from './desktop.js';
+import { InputHandler, type InputRejection } from './input-handler.js';
+import { ScreenStream, type ScreenStreamOptions } from './screen-stream.js';
+import { collectSystemInfo, type SystemInfo } from './sysinfo.js';
+
+const INPUT_CHANNEL = 0x02;
+/** One input error report per code per this long: a technician holding a bad key must not flood the session. */
+const REJECTION_REPORT_MS = 1000;
+
+export type AgentSession = Pick<SessionConnection, 'on' | 'grant' | 'revoke' | 'end' | 'chat' | 'sendRaw' | 'sendText' | 'bufferedAmount' | 'guid'>;
+
+export interface AgentStatus {
+  /** What is shared: a whole monitor or screen, or one window, and its current size. */
+  sharing: { kind: 'monitor' | 'window'; label: string; width: number; height: number; state: 'live' | 'paused' | 'off' | 'gone' };
+  /** Technicians connected (they see the screen while `view` stands). */
+  watchers: string[];
+  /** Who may control the customer's machine now, or null. */
+  controller: string | null;
+  grants: Power[];
+  session: 'waiting' | 'active' | 'closed';
+}
+
+export type AgentEvents = {
+  prompt: [Prompt];
+  status: [AgentStatus];
+  /** Something to tell the customer (chat, a grant answered automatically, an error). */
+  notice: [string];
+  inputRejected: [InputRejection];
+  /** The session is over; every power stopped. */
+  ended: [string];
+};
+
+interface Participant {
+  id: string;
+  role: 'customer' | 'technician' | 'system';
+  name: string;
+}
+
+export interface CustomerAgentOptions {
+  kind: 'monitor' | 'window';
+  label: string;
+  allow?: Power[];
+  stream?: ScreenStreamOptions;
+  collectSystemInfo?: () => Promise<SystemInfo>;
+  now?: () => number;
+}
+
+export class CustomerAgent extends Emitter<AgentEvents> {
+  readonly consent: Consent;
+  readonly stream: ScreenStream;
+  readonly input: InputHandler;
+  private session: 'waiting' | 'active' | 'closed' = 'waiting';
+  private technicianName: string | null = null;
+  private participants: Participant[] | null = null;
+  private controllerId: string | null = null;
+  private shareState: 'live' | 'paused' | 'gone' = 'live';
+  private readonly lastReport = new Map<string, number>();
+  private readonly offs: (() => void)[] = [];
+  private readonly now: () => number;
+
+  constructor(
+    private readonly conn: AgentSession,
+    private readonly desktop: Desktop,
+    private readonly options: CustomerAgentOptions,
+  ) {
+    super();
+    this.now = options.now ?? Date.now;
+    this.consent = new Consent(options.allow ?? []);
+    this.stream = new ScreenStream(desktop, conn, options.stream);
+    this.input = new InputHandler(desktop, () => this.consent.has('control') && this.session === 'active', (r) => this.rejected(r));
+    this.offs.push(
+      conn.on('state', (s) => {
+        if (s.technician) this.technicianName = s.technician;
+        if (s.state === 'active') this.activate();
+        else if (s.state === 'closed' || s.state === 'expired') this.finish(s.reason ?? s.state);
+        this.changed();
+      }),
+      conn.on('request', (p) => this.onRequest(p as Power)),
+      conn.on('data', (channel, payload) => this.receive(channel, payload)),
+      conn.on('resync', () => this.consent.has('view') && this.stream.resync()),
+      conn.on('chat', (c) => this.emit('notice', `${c.from === 'technician' ? (this.technicianName ?? 'technician') : 'you'}: ${c.text}`)),
+      conn.on('message', (m) => this.onMessage(m)),
+      conn.on('close', (c) => this.finish(c.reason || `closed (${c.code})`)),
+    );
+    this.stream.on('resized', () => this.announceShare());
+    this.stream.on('gone', () => {
+      this.shareState = 'gone';
+      this.emit('notice', 'the shared window is gone: nothing is shared now');
+      this.announceShare();
+      this.changed();
+    });
+    this.stream.on('failed', (e) => this.emit('notice', `screen capture stopped: ${(e as { code?: string }).code ?? ''} ${e.message}`));
+    this.stream.on('clipboard', (text) => {
+      if (this.consent.has('clipboard') && this.session === 'active') this.control({ type: 'clipboard', text });
+    });
+  }
+
+  /** Input or other binary data, from the gateway or from a direct path (which the gateway never sees). */
+  receive(channel: number, payload: Uint8Array): void {
+    if (channel === INPUT_CHANNEL) this.input.handle(payload);
+  }
+
+  /** The customer's answer to a prompt. */
+  answer(id: number, answer: Answer): void {
+    const power = this.consent.answer(id, answer);
+    if (!power) return;
+    this.granted(power, answer === 'session');
+  }
+
+  /** Takes a power back at once (effective here before the gateway hears of it). */
+  revoke(power: Power): void {
+    if (!this.consent.revoke(power)) return;
+    this.stopPower(power);
+    this.conn.revoke(power as SdkPower);
+    this.changed();
+  }
+
+  /** Grants a power without being asked. */
+  grant(power: Power): void {
+    this.consent.grant(power);
+    this.granted(power, false);
+  }
+
+  pause(): void {
+    if (this.shareState !== 'live') return;
+    this.shareState = 'paused';
+    this.stream.pause();
+    this.announceShare();
+    this.changed();
+  }
+
+  resume(): void {
+    if (this.shareState !== 'paused') return;
+    this.shareState = 'live';
+    this.stream.resume();
+    this.announceShare();
+    this.changed();
+  }
+
+  /** Ends the session for everyone; every power stops now, not when the gateway answers. */
+  end(): void {
+    this.conn.end();
+    this.finish('customer_ended');
+  }
+
+  chat(text: string): void {
+    this.conn.chat(text);
+  }
+
+  status(): AgentStatus {
+    const techs = this.participants?.filter((p) => p.role === 'technician') ?? [];
+    const watchers = this.participants ? techs.map((p) => p.name) : this.session === 'active' && this.technicianName ? [this.technicianName] : [];
+    let controller: string | null = null;
+    if (this.consent.has('control') && this.session === 'active') {
+      controller = this.participants ? (techs.find((p) => p.id === this.controllerId)?.name ?? null) : this.technicianName;
+    }
+    const state = this.shareState === 'gone' ? 'gone' : !this.consent.has('view') || this.session !== 'active' ? 'off' : this.shareState;
+    return {
+      sharing: { kind: this.options.kind, label: this.options.label, width: this.stream.width, height: this.stream.height, state },
+      watchers,
+      controller,
+      grants: this.consent.list(),
+      session: this.session,
+    };
+  }
+
+  private activate(): void {
+    if (this.session === 'active') return;
+    this.session = 'active';
+    // Powers granted up front (--allow) reach the gateway now that a technician is there.
+    for (const p of this.consent.list()) this.granted(p, true, false);
+  }
+
+  private onRequest(power: Power): void {
+    const from = this.technicianName ?? 'the technician';
+    const r = this.consent.request(power, from);
+    if (r.granted) {
+      this.emit('notice', `${from} asked for "${power}": allowed (you allowed it for this session)`);
+      this.granted(power, true);
+    } else {
+      this.emit('prompt', r.prompt);
+    }
+  }
+
+  private granted(power: Power, forSession: boolean, announce = true): void {
+    if (this.session === 'closed') return;
+    if (this.session === 'active') this.conn.grant(power as SdkPower);
+    if (power === 'view' && this.session === 'active') {
+      this.stream.start();
+      this.announceShare();
+    }
+    if (power === 'sysinfo' && this.session === 'active') void this.sendSystemInfo(forSession);
+    if (announce) this.changed();
+  }
+
+  private stopPower(power: Power): void {
+    if (power === 'view') this.stream.stop();
+    if (power === 'control') this.desktop.releaseAll();
+  }
+
+  private async sendSystemInfo(forSession: boolean): Promise<void> {
+    const info = await (this.options.collectSystemInfo ?? collectSystemInfo)();
+    // The customer may have taken it back (or ended) while we collected.
+    if (!this.consent.has('sysinfo') || this.session !== 'active') return;
+    this.control({ type: 'sysinfo', info });
+    if (!forSession && this.consent.used('sysinfo')) {
+      this.conn.revoke('sysinfo' as SdkPower);
+      this.changed();
+    }
+  }
+
+  private onMessage(m: Record<string, unknown>): void {
+    if (m.type === 'participants' && Array.isArray(m.list)) {
+      this.participants = (m.list as Participant[]).filter((p) => p && typeof p.id === 'string');
+      this.controllerId = typeof m.controller === 'string' ? m.controller : null;
+      const tech = this.participants.find((p) => p.role === 'technician');
+      if (tech && !this.technicianName) this.technicianName = tech.name;
+      this.changed();
+    } else if (m.type === 'clipboard' && typeof m.text === 'string') {
+      if (!this.consent.has('clipboard')) return;
+      try {
+        this.desktop.setClipboard(m.text);
+      } catch (err) {
+        this.emit('notice', `clipboard from the technician refused: ${(err as Error).message}`);
+      }
+    }
+  }
+
+  private rejected(r: InputRejection): void {
+    this.emit('inputRejected', r);
+    const last = this.lastReport.get(r.code) ?? -Infinity;
+    if (this.now() - last < REJECTION_REPORT_MS) return;
+    this.lastReport.set(r.code, this.now());
+    // Tell the technician why their input did nothing (a signal: relayed to them as control).
+    this.control({ type: 'signal', data: { type: 'input-rejected', code: r.code, message: r.message } });
+  }
+
+  private announceShare(): void {
+    if (this.session !== 'active' || !this.consent.has('view')) return;
+    if (this.shareState === 'gone') return;
+    this.control({ type: 'share', state: this.shareState, kind: this.options.kind, width: this.stream.width, height: this.stream.height });
+  }
+
+  /** Sends a control message of the session-core protocol additions (a closed socket is not an error here). */
+  private control(msg: Record<string, unknown>): void {
+    try {
+      this.conn.sendText(JSON.stringify({ v: 1, ...msg }));
+    } catch {
+      // reconnecting: the state is re-announced after the resume
+    }
+  }
+
+  private finish(reason: string): void {
+    if (this.session === 'closed') return;
+    this.session = 'closed';
+    this.stream.stop();
+    this.desktop.releaseAll();
+    this.consent.clear();
+    this.changed();
+    this.emit('ended', reason);
+  }
+
+  /** Detaches from the session and closes the desktop (releasing keys, restoring the keymap). */
+  close(): void {
+    this.finish('closed');
+    for (const off of this.offs) off();
+    this.desktop.close();
+  }
+
+  private changed(): void {
+    this.emit('status', this.status());
+  }
+}

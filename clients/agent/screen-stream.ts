@@ -1,0 +1,215 @@
+/**
+ * Screen and cursor to the viewers, paced by damage: a frame is made only when X reports a change, at most
+ * `maxFps` a second, and never while the connection still holds more than `maxBufferedBytes` unsent: then the
+ * damage keeps accumulating (merged) in the desktop and the next frame is the newest picture. There is never
+ * a queue of stale frames.
+ *
+ * Frames carry the screen header (protocol/screen-header.ts): numbered 1, 2, 3…, each delta naming the frame
+ * it builds on. `resync()` answers a repair request with a keyframe of the frame last sent (same number,
+ * flags keyframe|repair), which is the encoder's reference and the content of `frame` between ticks.
+ */
+import { encodeCursor } from '../../protocol/cursor-events.js';
+import { MAX_CURSOR_EDGE } from '../../protocol/cursor-events.js';
+import { encodeScreenFrame } from '../../protocol/screen-header.js';
+import { Emitter } from '../sdk/src/emitter.js';
+import type { Desktop } from './desktop.js';
+import { loadNative, type Encoder } from './native.js';
+
+const CURSOR_CHANNEL = 0x05;
+/** The encoder's packet for a frame identical to its reference (native/index.d.ts): nothing to send. */
+const UNCHANGED_PACKET_BYTES = 20;
+
+export interface FrameSink {
+  readonly bufferedAmount: number;
+  /** A whole binary message, channel byte first. */
+  sendRaw(bytes: Uint8Array): void;
+}
+
+export interface ScreenStreamOptions {
+  maxFps?: number;
+  /** Hold frames back while more than this waits in the socket (default 512 KiB). */
+  maxBufferedBytes?: number;
+  /** How often the desktop is polled for damage (default 4 ms: latency, not CPU; a poll with no events is a few µs). */
+  pollMs?: number;
+  /** Encoder worker threads (default 2). */
+  threads?: number;
+  now?: () => number;
+}
+
+export type StreamEvents = {
+  /** A frame went out (for status and benchmarks): frame number, keyframe, packet bytes, capture+encode ms. */
+  frame: [{ frame: number; keyframe: boolean; repair: boolean; bytes: number; ms: number }];
+  /** The shared area changed size (a window was resized). */
+  resized: [{ width: number; height: number }];
+  /** The shared window is gone: nothing more to send. */
+  gone: [];
+  /** Text the customer copied. */
+  clipboard: [string];
+  /** The desktop failed (connection to X lost): the stream stopped. */
+  failed: [Error];
+};
+
+export class ScreenStream extends Emitter<StreamEvents> {
+  private timer: ReturnType<typeof setInterval> | null = null;
+  private paused = false;
+  private frame: Buffer;
+  private encoder: Encoder;
+  private needKey = true;
+  private frameNo = 0;
+  private lastSentAt = -Infinity;
+  private lastCursor = '';
+  private lastCursorAt = -Infinity;
+  private cursorShapeDue = true;
+  private goneReported = false;
+  private readonly minIntervalMs: number;
+  private readonly maxBuffered: number;
+  private readonly pollMs: number;
+  private readonly threads: number;
+  private readonly now: () => number;
+
+  constructor(
+    private readonly desktop: Desktop,
+    private readonly sink: FrameSink,
+    options: ScreenStreamOptions = {},
+  ) {
+    super();
+    this.minIntervalMs = 1000 / (options.maxFps ?? 60);
+    this.maxBuffered = options.maxBufferedBytes ?? 512 * 1024;
+    this.pollMs = options.pollMs ?? 4;
+    this.threads = options.threads ?? 2;
+    this.now = options.now ?? (() => performance.now());
+    this.frame = Buffer.alloc(desktop.width * desktop.height * 4);
+    this.encoder = new (loadNative().Encoder)(desktop.width, desktop.height, { threads: this.threads });
+  }
+
+  get width(): number {
+    return this.desktop.width;
+  }
+  get height(): number {
+    return this.desktop.height;
+  }
+  get isPaused(): boolean {
+    return this.paused;
+  }
+  get running(): boolean {
+    return this.timer !== null;
+  }
+  /** Number of the last frame sent (0: none yet). */
+  get lastFrame(): number {
+    return this.frameNo;
+  }
+
+  /** Starts sending (with a keyframe: a viewer that was not watching has no picture). */
+  start(): void {
+    if (this.timer) return;
+    this.needKey = true;
+    this.cursorShapeDue = true;
+    this.timer = setInterval(() => this.tick(), this.pollMs);
+  }
+
+  /** Stops sending (view revoked, session over). The desktop stays open. */
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  /** Freezes the picture: viewers keep the last frame; nothing is captured or sent until resume(). */
+  pause(): void {
+    this.paused = true;
+  }
+
+  resume(): void {
+    this.paused = false;
+  }
+
+  /** Answers a repair request: the frame last sent again, as a keyframe with the same number. */
+  resync(): void {
+    if (this.frameNo === 0) {
+      this.needKey = true; // nothing sent yet: the next frame is a keyframe anyway
+      return;
+    }
+    const packet = this.encoder.encode(this.frame, { keyframe: true });
+    this.sink.sendRaw(encodeScreenFrame({ keyframe: true, repair: true, frame: this.frameNo }, packet));
+    this.emit('frame', { frame: this.frameNo, keyframe: true, repair: true, bytes: packet.byteLength, ms: 0 });
+  }
+
+  /** One poll of the desktop; public so tests and benchmarks can drive it without the timer. */
+  tick(): void {
+    let changes;
+    try {
+      changes = this.desktop.poll();
+    } catch (err) {
+      this.stop();
+      this.emit('failed', err as Error);
+      return;
+    }
+    if (changes.clipboard !== null) this.emit('clipboard', changes.clipboard);
+    if (changes.cursor) this.cursorShapeDue = true;
+    if (changes.gone) {
+      if (!this.goneReported) {
+        this.goneReported = true;
+        this.emit('gone');
+      }
+      return;
+    }
+    this.goneReported = false;
+    if (this.paused || !this.timer) return;
+    const t0 = this.now();
+    // The pointer is a round trip to X: look at most once a frame interval.
+    if (t0 - this.lastCursorAt >= this.minIntervalMs) {
+      this.lastCursorAt = t0;
+      this.sendCursor();
+    }
+    if (t0 - this.lastSentAt < this.minIntervalMs) return;
+    // Newest frame wins: while the socket is backed up, leave the damage in the desktop to merge.
+    if (this.sink.bufferedAmount > this.maxBuffered) return;
+    if (changes.width !== this.encoder.width || changes.height !== this.encoder.height) this.resize(changes.width, changes.height);
+    if (!changes.damaged && !changes.moved && !this.needKey) return;
+    const keyframe = this.needKey;
+    let rects: number;
+    try {
+      rects = this.desktop.grab(this.frame, keyframe);
+    } catch (err) {
+      // E_X11_WINDOW: the window went away between poll and grab; the next poll reports it.
+      if ((err as { code?: string }).code === 'E_X11_WINDOW') return;
+      this.stop();
+      this.emit('failed', err as Error);
+      return;
+    }
+    if (rects === 0 && !keyframe) return;
+    const packet = this.encoder.encode(this.frame, { keyframe });
+    if (!keyframe && packet.byteLength === UNCHANGED_PACKET_BYTES) return;
+    this.needKey = false;
+    const frameNo = ++this.frameNo;
+    this.sink.sendRaw(encodeScreenFrame({ keyframe, repair: false, frame: frameNo, base: frameNo - 1 }, packet));
+    this.lastSentAt = this.now();
+    this.emit('frame', { frame: frameNo, keyframe, repair: false, bytes: packet.byteLength, ms: this.lastSentAt - t0 });
+  }
+
+  private resize(width: number, height: number): void {
+    this.frame = Buffer.alloc(width * height * 4);
+    this.encoder = new (loadNative().Encoder)(width, height, { threads: this.threads });
+    this.needKey = true;
+    this.emit('resized', { width, height });
+  }
+
+  private sendCursor(): void {
+    if (this.cursorShapeDue) {
+      this.cursorShapeDue = false;
+      const s = this.desktop.cursorShape();
+      if (s && s.width <= MAX_CURSOR_EDGE && s.height <= MAX_CURSOR_EDGE) this.sendOnCursor(encodeCursor({ type: 'shape', ...s }));
+    }
+    const p = this.desktop.pointer();
+    const key = `${p.x},${p.y},${p.visible}`;
+    if (key === this.lastCursor) return;
+    this.lastCursor = key;
+    this.sendOnCursor(encodeCursor({ type: 'position', ...p }));
+  }
+
+  private sendOnCursor(payload: Uint8Array): void {
+    const framed = new Uint8Array(payload.byteLength + 1);
+    framed[0] = CURSOR_CHANNEL;
+    framed.set(payload, 1);
+    this.sink.sendRaw(framed);
+  }
+}
