@@ -17,6 +17,8 @@ export class TechnicianView {
   /** Header problems seen (a delta on a missing base, a malformed header): must stay empty. */
   problems: string[] = [];
   private applied = 0;
+  /** Called after each decoded frame with the rectangles it changed ([x, y, w, h]). */
+  onFrame: ((rects: [number, number, number, number][]) => void) | null = null;
 
   constructor(conn: SessionConnection) {
     conn.on('data', (channel, payload) => {
@@ -43,9 +45,10 @@ export class TechnicianView {
       if (!h.keyframe) return void this.problems.push(`delta ${h.frame} for a ${width}x${height} picture we do not have`);
       this.decoder = new (loadNative().Decoder)(width, height);
     }
-    this.decoder.decode(packet);
+    const { rects } = this.decoder.decode(packet);
     this.applied = h.frame;
     this.frames.push({ ...h, at: performance.now() });
+    this.onFrame?.(rects);
   }
 
   get width(): number {
