@@ -8,6 +8,7 @@ import { encodeInput, typeText } from '../../protocol/input-events.js';
 import { eventually, sleep } from '../../gateway/test/e2e/events.js';
 import { startTestGateway, type TestGateway } from '../../gateway/test/gateway-harness.js';
 import type { SessionConnection } from '../sdk/src/node.js';
+import type { Answer } from './consent.js';
 import { CustomerAgent } from './customer-agent.js';
 import { openDesktop, type ShareTarget } from './desktop.js';
 import { TechnicianView, pixelDifferences } from './test/technician-view.js';
@@ -33,6 +34,8 @@ afterAll(async () => {
 });
 
 interface Pair {
+  /** How the customer answers prompts (a customer who allows everything for the session, unless changed). */
+  answer: Answer;
   agent: CustomerAgent;
   tech: SessionConnection;
   view: TechnicianView;
@@ -49,14 +52,14 @@ async function pair(target: ShareTarget, powers: ('view' | 'control')[]): Promis
   const agent = new CustomerAgent(customer, desktop, { kind, label });
   const rejected: { code: string }[] = [];
   agent.on('inputRejected', (r) => rejected.push(r));
-  // The customer allows every request for the session (the prompt is answered as a customer would).
-  agent.on('prompt', (p) => agent.answer(p.id, 'session'));
+  const result = { answer: 'session' as Answer, agent } as Pair;
+  agent.on('prompt', (p) => agent.answer(p.id, result.answer));
   const tech = await tc.pickUp(s.guid);
   const view = new TechnicianView(tech);
   await customer.waitFor('active');
   for (const p of powers) tech.request(p);
   expect(await eventually(() => powers.every((p) => agent.consent.has(p)))).toBe(true);
-  return { agent, tech, view, rejected };
+  return Object.assign(result, { tech, view, rejected });
 }
 
 /** Waits until no frame has arrived for `quietMs` (the screen settled and everything was sent). */
@@ -89,6 +92,9 @@ describe('customer agent on X11 (Xvfb, xterm, a real gateway, the SDK as technic
     await x.xdotool('mousemove', '100', '100');
     type(tech, `touch ${marker}\n`);
     expect(await eventually(() => existsSync(marker), 10_000)).toBe(true);
+    // "€" is on no key of the customer's (US) keymap: the agent maps it onto a spare keycode for the keystroke.
+    type(tech, `touch ${marker}-€\n`);
+    expect(await eventually(() => existsSync(`${marker}-€`), 10_000)).toBe(true);
 
     await settled(view);
     expect(view.problems).toEqual([]);
@@ -181,6 +187,57 @@ describe('customer agent on X11 (Xvfb, xterm, a real gateway, the SDK as technic
     expect(view.problems).toEqual([]);
     agent.close();
     tech.close();
+  });
+
+  it('clipboard text goes both ways only under the clipboard grant; system information only after consent', async () => {
+    const p = await pair({ kind: 'screen' }, ['view']);
+    const { agent, tech } = p;
+    const sent: Record<string, unknown>[] = [];
+    const customerConn = (agent as unknown as { conn: SessionConnection }).conn;
+    const sendText = customerConn.sendText.bind(customerConn);
+    // What the agent writes on its socket (the gateway relays these once the session core knows them).
+    customerConn.sendText = (text: string) => {
+      sent.push(JSON.parse(text));
+      sendText(text);
+    };
+    // Another application on the customer's desktop, with its own X connection and clipboard.
+    const other = openDesktop(x.display, { kind: 'screen' }).desktop;
+    const otherClipboard = async () => {
+      for (let i = 0; i < 50; i++) {
+        const c = other.poll().clipboard;
+        if (c !== null) return c;
+        await sleep(20);
+      }
+      return null;
+    };
+    try {
+      agent.receiveControl({ type: 'clipboard', text: 'not granted yet' });
+      other.setClipboard('customer copied this');
+      for (let i = 0; i < 15; i++) (other.poll(), await sleep(20));
+      expect(sent.filter((m) => m.type === 'clipboard')).toEqual([]);
+
+      // Until the session core relays the new powers, the request is handed to the agent as a direct path would.
+      agent.receiveRequest('clipboard');
+      expect(agent.consent.has('clipboard')).toBe(true);
+      agent.receiveControl({ type: 'clipboard', text: 'pasted by the technician ✓' });
+      expect(await otherClipboard()).toBe('pasted by the technician ✓');
+      other.setClipboard('copied by the customer');
+      // The other application answers the agent's request for its text from its own event loop (its poll).
+      expect(await eventually(() => (other.poll(), sent.some((m) => m.type === 'clipboard' && m.text === 'copied by the customer')))).toBe(true);
+
+      // sysinfo, "ask each time": one answer, one message, then it needs asking again.
+      p.answer = 'once';
+      agent.receiveRequest('sysinfo');
+      expect(await eventually(() => sent.some((m) => m.type === 'sysinfo'), 5000)).toBe(true);
+      const info = sent.find((m) => m.type === 'sysinfo')!.info as { os: { platform: string }; processes: { byCpu: unknown[] } };
+      expect(info.os.platform).toBe('linux');
+      expect(info.processes.byCpu.length).toBeGreaterThan(0);
+      expect(agent.consent.has('sysinfo')).toBe(false);
+    } finally {
+      other.close();
+      agent.close();
+      tech.close();
+    }
   });
 
   it('pause freezes the picture (not black) and sends nothing; resume goes live; ending stops everything', async () => {

@@ -87,11 +87,11 @@ export class CustomerAgent extends Emitter<AgentEvents> {
         else if (s.state === 'closed' || s.state === 'expired') this.finish(s.reason ?? s.state);
         this.changed();
       }),
-      conn.on('request', (p) => this.onRequest(p as Power)),
+      conn.on('request', (p) => this.receiveRequest(p as Power)),
       conn.on('data', (channel, payload) => this.receive(channel, payload)),
       conn.on('resync', () => this.consent.has('view') && this.stream.resync()),
       conn.on('chat', (c) => this.emit('notice', `${c.from === 'technician' ? (this.technicianName ?? 'technician') : 'you'}: ${c.text}`)),
-      conn.on('message', (m) => this.onMessage(m)),
+      conn.on('message', (m) => this.receiveControl(m)),
       conn.on('close', (c) => this.finish(c.reason || `closed (${c.code})`)),
     );
     this.stream.on('resized', () => this.announceShare());
@@ -183,7 +183,8 @@ export class CustomerAgent extends Emitter<AgentEvents> {
     for (const p of this.consent.list()) this.granted(p, true, false);
   }
 
-  private onRequest(power: Power): void {
+  /** A technician asks for a power (from the gateway, or a direct path). */
+  receiveRequest(power: Power): void {
     const from = this.technicianName ?? 'the technician';
     const r = this.consent.request(power, from);
     if (r.granted) {
@@ -221,7 +222,8 @@ export class CustomerAgent extends Emitter<AgentEvents> {
     }
   }
 
-  private onMessage(m: Record<string, unknown>): void {
+  /** A control message the SDK does not handle itself (participants, clipboard), from the gateway or a direct path. */
+  receiveControl(m: Record<string, unknown>): void {
     if (m.type === 'participants' && Array.isArray(m.list)) {
       this.participants = (m.list as Participant[]).filter((p) => p && typeof p.id === 'string');
       this.controllerId = typeof m.controller === 'string' ? m.controller : null;
