@@ -1,7 +1,7 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeInput, typeText } from '../../protocol/input-events.js';
@@ -104,18 +104,18 @@ describe('customer agent on X11 (Xvfb, xterm, a real gateway, the SDK as technic
     // Take control back: the agent drops input at once, even input that reaches it without the gateway.
     agent.revoke('control');
     type(tech, `touch ${marker}-after\n`);
-    const applied = agent.input.applied;
-    expect(agent.input.handle(encodeInput(typeText('x')))).toBe(0);
+    const applied = agent.input!.applied;
+    expect(agent.input!.handle(encodeInput(typeText('x')))).toBe(0);
     await sleep(800);
     expect(existsSync(`${marker}-after`)).toBe(false);
-    expect(agent.input.applied).toBe(applied);
+    expect(agent.input!.applied).toBe(applied);
     expect(rejected.some((r) => r.code === 'E_NOT_GRANTED')).toBe(true);
     expect(agent.status().controller).toBeNull();
 
     // A repair answers with the frame last sent: same number, keyframe|repair, same picture.
     const before = view.picture();
-    const last = agent.stream.lastFrame;
-    agent.stream.resync();
+    const last = agent.stream!.lastFrame;
+    agent.stream!.resync();
     expect(await eventually(() => view.frames.at(-1)!.repair)).toBe(true);
     expect(view.frames.at(-1)).toMatchObject({ frame: last, keyframe: true, repair: true, base: 0 });
     expect(pixelDifferences(view.picture(), before)).toEqual([]);
@@ -161,7 +161,7 @@ describe('customer agent on X11 (Xvfb, xterm, a real gateway, the SDK as technic
     // Move the shared window: the share follows, and what is not covered matches the screen there.
     await x.xdotool('windowmove', String(win), '300', '250');
     await settled(view);
-    const geo = agent.stream;
+    const geo = agent.stream!;
     expect([view.width, view.height]).toEqual([geo.width, geo.height]);
     // Where X says the window's inside is now (xwininfo, independent of our code: its corner is outside the border).
     const info = await promisify(execFile)('xwininfo', ['-id', String(win)], { env: { ...process.env, DISPLAY: x.display } });
@@ -240,6 +240,47 @@ describe('customer agent on X11 (Xvfb, xterm, a real gateway, the SDK as technic
     }
   });
 
+  it('the CLI: prompts show who asks and take the answer from the terminal; without a display it still joins to chat', async () => {
+    const tc = gw.client();
+    await tc.login('tess', password);
+    const s = await tc.createSession();
+    const caFile = join(dir, 'ca.crt');
+    writeFileSync(caFile, gw.gateway.caPem!);
+    const cli = spawn('npx', ['tsx', 'clients/agent/agent.ts', '--pin', s.pin, '--name', 'Pat', '--gateway', gw.baseUrl, '--ca', caFile, '--display', x.display], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    cli.stdout.on('data', (b) => (out += b));
+    try {
+      expect(await eventually(() => out.includes('joined; waiting'), 15_000)).toBe(true);
+      const tech = await tc.pickUp(s.guid);
+      const view = new TechnicianView(tech);
+      tech.request('view');
+      expect(await eventually(() => /request 1: Tech tess asks for "view"/.test(out), 5000)).toBe(true);
+      expect(view.frames).toHaveLength(0);
+      cli.stdin.write('/allow 1\n');
+      expect(await eventually(() => view.frames.length > 0, 5000)).toBe(true);
+      expect(out).toMatch(/sharing the whole screen \(640x480\): live \| watching: Tech tess \| control: nobody \| granted: view/);
+      cli.stdin.write('/end\n');
+      expect((await tech.closedPromise()).code).toBe(1000);
+      expect(await eventually(() => cli.exitCode === 0, 5000)).toBe(true);
+    } finally {
+      cli.kill();
+    }
+
+    // No X display at all (DISPLAY unset, none asked for): chat only.
+    const s2 = await tc.createSession();
+    const env = { ...process.env };
+    delete env.DISPLAY;
+    const chatOnly = spawn('npx', ['tsx', 'clients/agent/agent.ts', '--pin', s2.pin, '--gateway', gw.baseUrl, '--ca', caFile], { stdio: ['pipe', 'pipe', 'pipe'], env });
+    let out2 = '';
+    chatOnly.stdout.on('data', (b) => (out2 += b));
+    try {
+      expect(await eventually(() => out2.includes('joined; waiting'), 15_000)).toBe(true);
+      expect(out2).toContain('chat only, nothing can be shared');
+    } finally {
+      chatOnly.kill();
+    }
+  });
+
   it('pause freezes the picture (not black) and sends nothing; resume goes live; ending stops everything', async () => {
     const { agent, tech, view } = await pair({ kind: 'screen' }, ['view', 'control']);
     await settled(view);
@@ -264,7 +305,7 @@ describe('customer agent on X11 (Xvfb, xterm, a real gateway, the SDK as technic
     expect(await ended).toBe('customer_ended');
     expect((await closed).code).toBe(1000);
     expect(agent.consent.list()).toEqual([]);
-    expect(agent.input.handle(encodeInput([{ type: 'move', x: 1, y: 1 }]))).toBe(0);
+    expect(agent.input!.handle(encodeInput([{ type: 'move', x: 1, y: 1 }]))).toBe(0);
     agent.close();
   });
 });

@@ -61,22 +61,28 @@ try {
 }
 const target: ShareTarget = values.window !== undefined ? parseWindowArg(values.window) : values.monitor !== undefined ? { kind: 'monitor', index: Number(values.monitor) } : { kind: 'screen' };
 
-let opened: ReturnType<typeof openDesktop>;
+// What was asked for on the command line must work; without any display at all (a server, an SSH session) the
+// agent still joins to chat and says that it has nothing to share.
+const asked = values.display !== undefined || target.kind !== 'screen';
+let opened: ReturnType<typeof openDesktop> | null = null;
 try {
   opened = openDesktop(values.display, target);
 } catch (err) {
   const e = err as Error & { code?: string };
-  die(`cannot share: ${e.code ?? ''} ${e.message}`, 1);
+  if (asked || e.code !== 'E_X11_OPEN') die(`cannot share: ${e.code ?? ''} ${e.message}`, 1);
+  say(`no X display (${e.message}): chat only, nothing can be shared`);
 }
-const { desktop, kind, label } = opened!;
+const desktop = opened?.desktop ?? null;
+const kind = opened?.kind ?? 'monitor';
+const label = opened?.label ?? 'nothing (no display)';
 
 const client = new RelaydeskClient(nodeTransport({ baseUrl: values.gateway!, ca: readFileSync(values.ca!) }));
 const session = await client.joinSession(values.pin ? { pin: values.pin } : { guid: values.guid! }, values.name!).catch((err: Error & { code?: string }) => {
-  desktop.close();
+  desktop?.close();
   return die(`cannot join: ${err.code ?? ''} ${err.message}`, 1);
 });
 const agent = new CustomerAgent(session, desktop, { kind, label, allow });
-say(`joined; waiting for a technician (session ${session.guid}). Sharing ${label} once you allow "view".`);
+say(`joined; waiting for a technician (session ${session.guid}).${desktop ? ` Sharing ${label} once you allow "view".` : ''}`);
 if (allow.length) say(`allowed up front for this session: ${allow.join(', ')}`);
 
 const describe = (s: AgentStatus) =>

@@ -59,8 +59,9 @@ export interface CustomerAgentOptions {
 
 export class CustomerAgent extends Emitter<AgentEvents> {
   readonly consent: Consent;
-  readonly stream: ScreenStream;
-  readonly input: InputHandler;
+  /** Null when there is no desktop to share (no display): the agent still joins, chats and answers requests. */
+  readonly stream: ScreenStream | null;
+  readonly input: InputHandler | null;
   private session: 'waiting' | 'active' | 'closed' = 'waiting';
   private technicianName: string | null = null;
   private participants: Participant[] | null = null;
@@ -72,14 +73,14 @@ export class CustomerAgent extends Emitter<AgentEvents> {
 
   constructor(
     private readonly conn: AgentSession,
-    private readonly desktop: Desktop,
+    private readonly desktop: Desktop | null,
     private readonly options: CustomerAgentOptions,
   ) {
     super();
     this.now = options.now ?? Date.now;
     this.consent = new Consent(options.allow ?? []);
-    this.stream = new ScreenStream(desktop, conn, options.stream);
-    this.input = new InputHandler(desktop, () => this.consent.has('control') && this.session === 'active', (r) => this.rejected(r));
+    this.stream = desktop ? new ScreenStream(desktop, conn, options.stream) : null;
+    this.input = desktop ? new InputHandler(desktop, () => this.consent.has('control') && this.session === 'active', (r) => this.rejected(r)) : null;
     this.offs.push(
       conn.on('state', (s) => {
         if (s.technician) this.technicianName = s.technician;
@@ -89,27 +90,29 @@ export class CustomerAgent extends Emitter<AgentEvents> {
       }),
       conn.on('request', (p) => this.receiveRequest(p as Power)),
       conn.on('data', (channel, payload) => this.receive(channel, payload)),
-      conn.on('resync', () => this.consent.has('view') && this.stream.resync()),
+      conn.on('resync', () => this.consent.has('view') && this.stream?.resync()),
       conn.on('chat', (c) => this.emit('notice', `${c.from === 'technician' ? (this.technicianName ?? 'technician') : 'you'}: ${c.text}`)),
       conn.on('message', (m) => this.receiveControl(m)),
       conn.on('close', (c) => this.finish(c.reason || `closed (${c.code})`)),
     );
-    this.stream.on('resized', () => this.announceShare());
-    this.stream.on('gone', () => {
+    this.stream?.on('resized', () => this.announceShare());
+    this.stream?.on('gone', () => {
       this.shareState = 'gone';
       this.emit('notice', 'the shared window is gone: nothing is shared now');
       this.announceShare();
       this.changed();
     });
-    this.stream.on('failed', (e) => this.emit('notice', `screen capture stopped: ${(e as { code?: string }).code ?? ''} ${e.message}`));
-    this.stream.on('clipboard', (text) => {
+    this.stream?.on('failed', (e) => this.emit('notice', `screen capture stopped: ${(e as { code?: string }).code ?? ''} ${e.message}`));
+    this.stream?.on('clipboard', (text) => {
       if (this.consent.has('clipboard') && this.session === 'active') this.control({ type: 'clipboard', text });
     });
   }
 
   /** Input or other binary data, from the gateway or from a direct path (which the gateway never sees). */
   receive(channel: number, payload: Uint8Array): void {
-    if (channel === INPUT_CHANNEL) this.input.handle(payload);
+    if (channel !== INPUT_CHANNEL) return;
+    if (this.input) this.input.handle(payload);
+    else this.rejected({ code: 'E_NOTHING_SHARED', message: 'input refused: the customer shares no desktop' });
   }
 
   /** The customer's answer to a prompt. */
@@ -136,7 +139,7 @@ export class CustomerAgent extends Emitter<AgentEvents> {
   pause(): void {
     if (this.shareState !== 'live') return;
     this.shareState = 'paused';
-    this.stream.pause();
+    this.stream?.pause();
     this.announceShare();
     this.changed();
   }
@@ -144,7 +147,7 @@ export class CustomerAgent extends Emitter<AgentEvents> {
   resume(): void {
     if (this.shareState !== 'paused') return;
     this.shareState = 'live';
-    this.stream.resume();
+    this.stream?.resume();
     this.announceShare();
     this.changed();
   }
@@ -166,9 +169,9 @@ export class CustomerAgent extends Emitter<AgentEvents> {
     if (this.consent.has('control') && this.session === 'active') {
       controller = this.participants ? (techs.find((p) => p.id === this.controllerId)?.name ?? null) : this.technicianName;
     }
-    const state = this.shareState === 'gone' ? 'gone' : !this.consent.has('view') || this.session !== 'active' ? 'off' : this.shareState;
+    const state = this.shareState === 'gone' ? 'gone' : !this.stream || !this.consent.has('view') || this.session !== 'active' ? 'off' : this.shareState;
     return {
-      sharing: { kind: this.options.kind, label: this.options.label, width: this.stream.width, height: this.stream.height, state },
+      sharing: { kind: this.options.kind, label: this.options.label, width: this.stream?.width ?? 0, height: this.stream?.height ?? 0, state },
       watchers,
       controller,
       grants: this.consent.list(),
@@ -199,7 +202,7 @@ export class CustomerAgent extends Emitter<AgentEvents> {
     if (this.session === 'closed') return;
     if (this.session === 'active') this.conn.grant(power as SdkPower);
     if (power === 'view' && this.session === 'active') {
-      this.stream.start();
+      this.stream?.start();
       this.announceShare();
     }
     if (power === 'sysinfo' && this.session === 'active') void this.sendSystemInfo(forSession);
@@ -207,8 +210,8 @@ export class CustomerAgent extends Emitter<AgentEvents> {
   }
 
   private stopPower(power: Power): void {
-    if (power === 'view') this.stream.stop();
-    if (power === 'control') this.desktop.releaseAll();
+    if (power === 'view') this.stream?.stop();
+    if (power === 'control') this.desktop?.releaseAll();
   }
 
   private async sendSystemInfo(forSession: boolean): Promise<void> {
@@ -231,7 +234,7 @@ export class CustomerAgent extends Emitter<AgentEvents> {
       if (tech && !this.technicianName) this.technicianName = tech.name;
       this.changed();
     } else if (m.type === 'clipboard' && typeof m.text === 'string') {
-      if (!this.consent.has('clipboard')) return;
+      if (!this.consent.has('clipboard') || !this.desktop) return;
       try {
         this.desktop.setClipboard(m.text);
       } catch (err) {
@@ -250,7 +253,7 @@ export class CustomerAgent extends Emitter<AgentEvents> {
   }
 
   private announceShare(): void {
-    if (this.session !== 'active' || !this.consent.has('view')) return;
+    if (this.session !== 'active' || !this.consent.has('view') || !this.stream) return;
     if (this.shareState === 'gone') return;
     this.control({ type: 'share', state: this.shareState, kind: this.options.kind, width: this.stream.width, height: this.stream.height });
   }
@@ -267,8 +270,8 @@ export class CustomerAgent extends Emitter<AgentEvents> {
   private finish(reason: string): void {
     if (this.session === 'closed') return;
     this.session = 'closed';
-    this.stream.stop();
-    this.desktop.releaseAll();
+    this.stream?.stop();
+    this.desktop?.releaseAll();
     this.consent.clear();
     this.changed();
     this.emit('ended', reason);
@@ -278,7 +281,7 @@ export class CustomerAgent extends Emitter<AgentEvents> {
   close(): void {
     this.finish('closed');
     for (const off of this.offs) off();
-    this.desktop.close();
+    this.desktop?.close();
   }
 
   private changed(): void {
