@@ -84,6 +84,10 @@ interface CpuResult {
   activity: string;
   oursFrames: number;
   oursCpuMs: number;
+  /** Of oursCpuMs: inside grab() (XShmGetImage of the damage, copy) and inside encode(). */
+  oursCaptureCpuMs: number;
+  oursEncodeCpuMs: number;
+  oursBytes: number;
   ffmpegFrames: number;
   ffmpegCpuMs: number;
 }
@@ -94,7 +98,7 @@ async function measureCpu(activity: string, o: Values, dir: string): Promise<Cpu
     const stop = await startActivity(x, activity, o, join(dir, `profile-${activity}`));
     const { desktop } = openDesktop(x.display, { kind: 'screen' });
     let bytes = 0;
-    const stream = new ScreenStream(desktop, { bufferedAmount: 0, sendRaw: (b) => void (bytes += b.byteLength) });
+    const stream = new ScreenStream(desktop, { bufferedAmount: 0, sendRaw: (b) => void (bytes += b.byteLength) }, { measureCpu: true });
     const ffmpeg = spawn('ffmpeg', ['-loglevel', 'error', '-progress', 'pipe:1', '-f', 'x11grab', '-draw_mouse', '0', '-framerate', String(o.ffmpegFps), '-video_size', `${o.width}x${o.height}`, '-i', x.display, '-c:v', 'libx264rgb', '-preset', 'ultrafast', '-qp', '0', '-f', 'null', '-'], { stdio: ['ignore', 'pipe', 'inherit'] });
     let ffFrames = 0;
     ffmpeg.stdout.on('data', (b: Buffer) => {
@@ -106,7 +110,13 @@ async function measureCpu(activity: string, o: Values, dir: string): Promise<Cpu
     stream.start();
     await sleep(2000);
     let frames = 0;
-    stream.on('frame', () => frames++);
+    let captureMs = 0;
+    let encodeMs = 0;
+    stream.on('frame', (f) => {
+      frames++;
+      captureMs += f.cpu?.captureMs ?? 0;
+      encodeMs += f.cpu?.encodeMs ?? 0;
+    });
     const c0 = process.cpuUsage();
     const f0 = cpuMs(ffmpeg.pid!) ?? 0;
     const ff0 = ffFrames;
@@ -119,7 +129,7 @@ async function measureCpu(activity: string, o: Values, dir: string): Promise<Cpu
     ffmpeg.kill('SIGKILL');
     stop();
     desktop.close();
-    return { activity, oursFrames: frames, oursCpuMs: (c.user + c.system) / 1000, ffmpegFrames: ffCount, ffmpegCpuMs: f1 - f0 };
+    return { activity, oursFrames: frames, oursCpuMs: (c.user + c.system) / 1000, oursCaptureCpuMs: captureMs, oursEncodeCpuMs: encodeMs, oursBytes: bytes, ffmpegFrames: ffCount, ffmpegCpuMs: f1 - f0 };
   } finally {
     await x.stop();
   }
@@ -211,15 +221,16 @@ export async function run(argv: string[]): Promise<void> {
     const rows = cpu.map((r) => {
       const ours = r.oursFrames ? r.oursCpuMs / r.oursFrames : NaN;
       const theirs = r.ffmpegCpuMs / r.ffmpegFrames;
-      return { ...r, oursMsPerFrame: round(ours), ffmpegMsPerFrame: round(theirs), ratio: round(ours / theirs, 3), oursFps: round(r.oursFrames / o.seconds, 1), ffmpegFps: round(r.ffmpegFrames / o.seconds, 1) };
+      const per = (ms: number) => (r.oursFrames ? round(ms / r.oursFrames) : NaN);
+      return { ...r, oursMsPerFrame: round(ours), captureMsPerFrame: per(r.oursCaptureCpuMs), encodeMsPerFrame: per(r.oursEncodeCpuMs), ffmpegMsPerFrame: round(theirs), ratio: round(ours / theirs, 3), oursFps: round(r.oursFrames / o.seconds, 1), ffmpegFps: round(r.ffmpegFrames / o.seconds, 1) };
     });
     const change = lat.change.summaryMs();
     const key = lat.key.summaryMs();
     report.figures = { resolution: `${o.width}x${o.height}`, cpu: rows, changeToDecodedMs: change, keyToPixelsMs: key };
     report.tables.push({
       title: `Capture + encode CPU per frame at ${o.width}x${o.height} (same display, same seconds)`,
-      columns: ['activity', 'ours fps', 'ours CPU ms/frame', `ffmpeg x11grab→libx264rgb qp0 fps`, 'ffmpeg CPU ms/frame', 'ratio ours/ffmpeg'],
-      rows: rows.map((r) => [r.activity, r.oursFps, r.oursMsPerFrame, r.ffmpegFps, r.ffmpegMsPerFrame, r.ratio]),
+      columns: ['activity', 'ours fps', 'ours CPU ms/frame', 'of it: capture', 'encode', `ffmpeg x11grab→libx264rgb qp0 fps`, 'ffmpeg CPU ms/frame', 'ratio ours/ffmpeg'],
+      rows: rows.map((r) => [r.activity, r.oursFps, r.oursMsPerFrame, r.captureMsPerFrame, r.encodeMsPerFrame, r.ffmpegFps, r.ffmpegMsPerFrame, r.ratio]),
     });
     report.tables.push({
       title: 'Latency on loopback through a gateway process (ms)',

@@ -10,7 +10,9 @@ import { startTestGateway, type TestGateway } from '../../gateway/test/gateway-h
 import type { SessionConnection } from '../sdk/src/node.js';
 import type { Answer } from './consent.js';
 import { CustomerAgent } from './customer-agent.js';
-import { openDesktop, type ShareTarget } from './desktop.js';
+import { openDesktop, parseWindowArg, type ShareTarget } from './desktop.js';
+import { ScreenStream } from './screen-stream.js';
+import { loadNative } from './native.js';
 import { TechnicianView, pixelDifferences } from './test/technician-view.js';
 import { startXServer, type XServer } from './test/x-server.js';
 
@@ -139,6 +141,12 @@ describe('customer agent on X11 (Xvfb, xterm, a real gateway, the SDK as technic
     tech.close();
 
     expect(() => openDesktop(':4093', { kind: 'screen' })).toThrow(expect.objectContaining({ code: 'E_X11_OPEN' }));
+    expect(() => openDesktop(x.display, { kind: 'monitor', index: 3 })).toThrow(expect.objectContaining({ code: 'E_X11_MONITOR' }));
+    expect(() => openDesktop(x.display, parseWindowArg('no such window'))).toThrow(expect.objectContaining({ code: 'E_X11_WINDOW' }));
+    expect(() => openDesktop(x.display, parseWindowArg('0x7fffff'))).toThrow(expect.objectContaining({ code: 'E_X11_WINDOW' }));
+    const byName = openDesktop(x.display, parseWindowArg('work'));
+    expect(byName.label).toBe('the window "work" only');
+    byName.desktop.close();
     const cli = await promisify(execFile)('npx', ['tsx', 'clients/agent/agent.ts', '--pin', '123456789', '--display', ':4093']).catch((e) => e as { code: number; stderr: string });
     expect(cli).toMatchObject({ code: 1 });
     expect((cli as { stderr: string }).stderr).toContain('E_X11_OPEN');
@@ -281,15 +289,50 @@ describe('customer agent on X11 (Xvfb, xterm, a real gateway, the SDK as technic
     }
   });
 
+  it('under backpressure nothing queues: the frame sent when the connection drains is the newest picture', async () => {
+    const { desktop } = openDesktop(x.display, { kind: 'screen' });
+    // The connection's side of the contract: how much it still holds unsent, and the frames written to it.
+    const sink = { bufferedAmount: 0, sent: [] as Uint8Array[], sendRaw(b: Uint8Array) { if (b[0] === 0x01) this.sent.push(b); } };
+    const stream = new ScreenStream(desktop, sink, { maxBufferedBytes: 1000 });
+    const tech = new (loadNative().Decoder)(W, H);
+    const apply = () => sink.sent.splice(0).forEach((b) => tech.decode(b.subarray(10)));
+    try {
+      stream.start();
+      expect(await eventually(() => sink.sent.length > 0)).toBe(true);
+      await sleep(300);
+      apply();
+      sink.bufferedAmount = 10_000; // the network is slow
+      // Real typing into the xterm (XTest, focus follows the pointer: no window manager).
+      await x.xdotool('mousemove', '100', '100');
+      for (const word of ['one ', 'two ', 'three ']) {
+        await x.xdotool('type', word);
+        await sleep(100);
+      }
+      expect(sink.sent).toHaveLength(0);
+      sink.bufferedAmount = 0;
+      expect(await eventually(() => sink.sent.length > 0)).toBe(true);
+      await sleep(300);
+      expect(sink.sent.length).toBeLessThanOrEqual(2); // the newest picture, not one frame per change held back
+      apply();
+      expect(pixelDifferences(tech.frame(), await x.capture(0, 0, W, H))).toEqual([]);
+    } finally {
+      stream.stop();
+      desktop.close();
+    }
+  });
+
   it('pause freezes the picture (not black) and sends nothing; resume goes live; ending stops everything', async () => {
     const { agent, tech, view } = await pair({ kind: 'screen' }, ['view', 'control']);
     await settled(view);
     agent.pause();
     const frozen = view.picture();
     const count = view.frames.length;
-    // The customer keeps working while paused.
-    await x.xdotool('type', '--window', String(await xtermWindow()), 'echo paused');
+    // The customer keeps working while paused (real typing into the xterm: the screen does change).
+    const screenBefore = await x.capture(0, 0, W, H);
+    await x.xdotool('mousemove', '100', '100');
+    await x.xdotool('type', 'echo paused');
     await sleep(600);
+    expect(pixelDifferences(await x.capture(0, 0, W, H), screenBefore).length).toBeGreaterThan(0);
     expect(view.frames.length).toBe(count);
     expect(frozen.some((b, i) => i % 4 !== 3 && b !== 0)).toBe(true);
     expect(agent.status().sharing.state).toBe('paused');

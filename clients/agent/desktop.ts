@@ -3,29 +3,18 @@
  * agent (pacing, consent, input checks, the wire) stays the same on every platform. X11Desktop (native/src/x11)
  * implements it on Linux; Windows, macOS and Wayland would implement the same methods.
  */
-import type { X11Changes } from './native.js';
-import { loadNative } from './native.js';
+import { loadNative, type X11Changes, type X11Desktop } from './native.js';
 
 export type Changes = X11Changes;
 
-export interface Desktop {
-  readonly width: number;
-  readonly height: number;
-  monitors(): { index: number; name: string; primary: boolean; x: number; y: number; width: number; height: number }[];
-  windows(): { id: number; name: string; x: number; y: number; width: number; height: number }[];
-  share(target?: { monitor?: number; window?: number }): { x: number; y: number; width: number; height: number };
-  poll(): Changes;
-  grab(frame: Uint8Array, full?: boolean): number;
-  pointer(): { x: number; y: number; visible: boolean };
-  cursorShape(): { serial: number; width: number; height: number; hotX: number; hotY: number; pixels: Uint8Array } | null;
-  move(x: number, y: number): void;
-  button(button: number, down: boolean): void;
-  wheel(dx: number, dy: number): void;
-  key(keysym: number, down: boolean): void;
-  releaseAll(): void;
-  setClipboard(text: string): void;
-  close(): void;
-}
+/**
+ * Every method the agent uses, with X11Desktop's signatures (native/index.d.ts documents each); another
+ * platform's native class provides the same ones (docs/agent.md).
+ */
+export type Desktop = Pick<
+  X11Desktop,
+  'width' | 'height' | 'monitors' | 'windows' | 'share' | 'poll' | 'grab' | 'pointer' | 'cursorShape' | 'move' | 'button' | 'wheel' | 'key' | 'releaseAll' | 'setClipboard' | 'close'
+>;
 
 export type ShareTarget = { kind: 'screen' } | { kind: 'monitor'; index: number } | { kind: 'window'; id: number } | { kind: 'window'; name: string };
 

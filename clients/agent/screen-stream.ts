@@ -31,6 +31,8 @@ export interface ScreenStreamOptions {
   maxBufferedBytes?: number;
   /** How often the desktop is polled for damage (default 4 ms: latency, not CPU; a poll with no events is a few µs). */
   pollMs?: number;
+  /** Measure the CPU of capture and of encoding separately for each frame (benchmarks; two cheap syscalls a frame). */
+  measureCpu?: boolean;
   /** Encoder worker threads (default 1: measured 10-30 % less CPU per frame than 2 on real 1080p activity, and the
    *  customer's machine is busy with their own work; see bench/agent). */
   threads?: number;
@@ -39,7 +41,7 @@ export interface ScreenStreamOptions {
 
 export type StreamEvents = {
   /** A frame went out (for status and benchmarks): frame number, keyframe, packet bytes, capture+encode ms. */
-  frame: [{ frame: number; keyframe: boolean; repair: boolean; bytes: number; ms: number }];
+  frame: [{ frame: number; keyframe: boolean; repair: boolean; bytes: number; ms: number; cpu?: { captureMs: number; encodeMs: number } }];
   /** The shared area changed size (a window was resized). */
   resized: [{ width: number; height: number }];
   /** The shared window is gone: nothing more to send. */
@@ -67,6 +69,7 @@ export class ScreenStream extends Emitter<StreamEvents> {
   private readonly pollMs: number;
   private readonly threads: number;
   private readonly now: () => number;
+  private readonly measureCpu: boolean;
 
   constructor(
     private readonly desktop: Desktop,
@@ -79,6 +82,7 @@ export class ScreenStream extends Emitter<StreamEvents> {
     this.pollMs = options.pollMs ?? 4;
     this.threads = options.threads ?? 1;
     this.now = options.now ?? (() => performance.now());
+    this.measureCpu = options.measureCpu ?? false;
     this.frame = Buffer.alloc(desktop.width * desktop.height * 4);
     this.encoder = new (loadNative().Encoder)(desktop.width, desktop.height, { threads: this.threads });
   }
@@ -168,6 +172,7 @@ export class ScreenStream extends Emitter<StreamEvents> {
     if (!changes.damaged && !changes.moved && !this.needKey) return;
     const keyframe = this.needKey;
     let rects: number;
+    const c0 = this.measureCpu ? process.cpuUsage() : null;
     try {
       rects = this.desktop.grab(this.frame, keyframe);
     } catch (err) {
@@ -178,13 +183,15 @@ export class ScreenStream extends Emitter<StreamEvents> {
       return;
     }
     if (rects === 0 && !keyframe) return;
+    const c1 = c0 ? process.cpuUsage() : null;
     const packet = this.encoder.encode(this.frame, { keyframe });
+    const cpu = c0 && c1 ? cpuSplit(c0, c1, process.cpuUsage()) : undefined;
     if (!keyframe && packet.byteLength === UNCHANGED_PACKET_BYTES) return;
     this.needKey = false;
     const frameNo = ++this.frameNo;
     this.sink.sendRaw(encodeScreenFrame({ keyframe, repair: false, frame: frameNo, base: frameNo - 1 }, packet));
     this.lastSentAt = this.now();
-    this.emit('frame', { frame: frameNo, keyframe, repair: false, bytes: packet.byteLength, ms: this.lastSentAt - t0 });
+    this.emit('frame', { frame: frameNo, keyframe, repair: false, bytes: packet.byteLength, ms: this.lastSentAt - t0, cpu });
   }
 
   private resize(width: number, height: number): void {
@@ -213,4 +220,9 @@ export class ScreenStream extends Emitter<StreamEvents> {
     framed.set(payload, 1);
     this.sink.sendRaw(framed);
   }
+}
+
+const cpuMsOf = (u: NodeJS.CpuUsage) => (u.user + u.system) / 1000;
+function cpuSplit(before: NodeJS.CpuUsage, between: NodeJS.CpuUsage, after: NodeJS.CpuUsage): { captureMs: number; encodeMs: number } {
+  return { captureMs: cpuMsOf(between) - cpuMsOf(before), encodeMs: cpuMsOf(after) - cpuMsOf(between) };
 }
