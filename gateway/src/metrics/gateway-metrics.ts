@@ -1,5 +1,5 @@
 import client from 'prom-client';
-import type { DropReason } from '../relay/deliver.js';
+import type { DropReason } from '../relay/drop-reasons.js';
 
 /**
  * All gateway metrics on one prom-client Registry per gateway (not the global one), so several gateways
@@ -57,6 +57,12 @@ export function createGatewayMetrics(gatewayId: string) {
       name: 'relaydesk_dropped_messages_total',
       help: 'Messages not delivered, by reason.',
       labelNames: ['reason'] as const,
+      registers: [registry],
+    }),
+    sessionEvents: new client.Counter({
+      name: 'relaydesk_session_events_total',
+      help: 'Events inside live sessions (participants joining, leaving, away and back; powers; control; anchor moves; endings), by type.',
+      labelNames: ['type'] as const,
       registers: [registry],
     }),
     rejected: new client.Counter({

@@ -124,6 +124,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
         links,
         lifecycle,
         authenticate: (token) => auth.authenticate(token),
+        authenticateTokenId: (tokenId) => auth.authenticateTokenId(tokenId),
         pinGuard: new PinGuard(registry, { perAddress: config.pinGuessesPerAddress, global: config.pinGuessesGlobal }),
         metrics,
         log,
@@ -139,6 +140,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
         clusterMode: config.clusterMode,
         reliableQueueBytes: config.reliableQueueBytes,
         droppableQueueBytes: config.droppableQueueBytes,
+        bulkWindowBytes: config.bulkWindowBytes,
       },
     );
 
@@ -177,6 +179,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
       open: (ws) => relay.onOpen(ws),
       message: (ws, data, isBinary) => relay.onMessage(ws, data, isBinary),
       close: (ws) => relay.onClose(ws),
+      pong: (ws) => relay.onPong(ws),
     });
     app.ws('/v1/customer', wsBehavior('customer'));
     app.ws('/v1/technician', wsBehavior('technician'));

@@ -113,7 +113,7 @@ describe('two gateways on one Redis: a customer on A, a technician on B', () => 
     const peer = nextEvent(customer, 'peer');
     const state = nextEvent(customer, 'state');
     tech.close();
-    expect(await peer).toBe('reconnecting');
+    expect((await peer)[0]).toBe('reconnecting');
     expect(await state).toMatchObject({ state: 'closed', reason: 'resume_timeout' });
     expect(await customer.closedPromise()).toMatchObject({ code: 4410, reason: 'E_PEER_GONE' });
   });
