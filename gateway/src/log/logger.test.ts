@@ -75,6 +75,20 @@ describe('the JSON logger', () => {
     expect(odd!.err).toMatchObject({ code: 'E_INTERNAL', cause: 'a thrown string' });
   });
 
+  it("writes an error's diagnostic fields but not what it was working on (a Redis command's keys, rejected input)", () => {
+    const { log, lines, parsed } = capture();
+    // What ioredis and valibot attach to their errors (DataHandler.js: err.command; ValiError: issues).
+    const reply = Object.assign(new Error('ERR wrong number of arguments'), { command: { name: 'get', args: ['relaydesk:pin:918273645'] } });
+    const invalid = Object.assign(new TypeError('Invalid type'), { issues: [{ input: { type: 'join', pin: '918273645' } }] });
+    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:6390'), { code: 'ECONNREFUSED', errno: -111, syscall: 'connect', address: '127.0.0.1', port: 6390 });
+    log.warn('registry_error', { err: reply, invalid: asGatewayError(invalid), refused });
+    expect(lines.join('\n')).not.toContain('918273645');
+    const [line] = parsed();
+    expect(line!.err).toMatchObject({ type: 'Error', message: 'ERR wrong number of arguments' });
+    expect(line!.invalid.cause).toMatchObject({ type: 'TypeError', message: 'Invalid type' });
+    expect(line!.refused).toMatchObject({ code: 'ECONNREFUSED', errno: -111, syscall: 'connect', address: '127.0.0.1', port: 6390 });
+  });
+
   it('writes stdout asynchronously yet loses no line when the process exits at once', async () => {
     // A child logs 2,000 lines to the default (asynchronous) stdout destination and calls process.exit()
     // in the same tick: without the flush on exit most of them would be lost.

@@ -1,5 +1,6 @@
 import pino from 'pino';
 import { secretFieldPaths } from './secret-fields.js';
+import { serializeError } from './serialize-error.js';
 
 /**
  * Structured logger: one JSON object per line (`level`, `time`, the bindings of `child()`, the fields, then
@@ -38,7 +39,7 @@ export function createLogger(options: LoggerOptions = {}): Logger {
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }), log: errorsAsObjects },
       // Replaces pino's own `err` serializer, which would serialize errorsAsObjects' result a second time.
-      serializers: { err: (value: unknown) => (value instanceof Error ? errorAsObject(value) : value) },
+      serializers: { err: (value: unknown) => (value instanceof Error ? serializeError(value) : value) },
       redact: { paths: secretFieldPaths, censor: '[redacted]' },
     },
     destination,
@@ -61,17 +62,9 @@ function errorsAsObjects(fields: Record<string, unknown>): Record<string, unknow
   let out: Record<string, unknown> | undefined;
   for (const key of Object.keys(fields)) {
     const value = fields[key];
-    if (value instanceof Error) (out ??= { ...fields })[key] = errorAsObject(value);
+    if (value instanceof Error) (out ??= { ...fields })[key] = serializeError(value);
   }
   return out ?? fields;
-}
-
-function errorAsObject(err: Error): Record<string, unknown> {
-  // type (the class), message, stack, own fields such as `code`, and the cause chain of Error causes.
-  const out = pino.stdSerializers.errWithCause(err) as unknown as Record<string, unknown>;
-  // A thrown non-Error (a string, a plain object) is kept as it is; redaction still applies to it.
-  if (out.cause === undefined && err.cause !== undefined) out.cause = err.cause;
-  return out;
 }
 
 /** A logger that drops everything; for tests and tools that print their own output. */
