@@ -9,6 +9,7 @@ export function createGatewayMetrics(gatewayId: string) {
   const registry = new client.Registry();
   registry.setDefaultLabels({ gateway: gatewayId });
   client.collectDefaultMetrics({ register: registry, prefix: 'relaydesk_' });
+  dropMisnamedGauges(registry);
   const m = {
     registry,
     transitions: new client.Counter({
@@ -84,6 +85,19 @@ export function createGatewayMetrics(gatewayId: string) {
     }),
   };
   return m;
+}
+
+/**
+ * prom-client's default metrics include gauges named `…_total` (nodejs_active_handles_total and its
+ * requests/resources siblings), which `promtool check metrics` rejects: "non-counter metrics should not
+ * have _total suffix". Each is the sum of the labelled gauge beside it (`sum(relaydesk_nodejs_active_handles)`
+ * gives the same figure), so they go rather than being renamed.
+ */
+function dropMisnamedGauges(registry: client.Registry): void {
+  for (const metric of registry.getMetricsAsArray()) {
+    const { name } = metric as unknown as { name: string };
+    if (name.endsWith('_total') && !(metric instanceof client.Counter)) registry.removeSingleMetric(name);
+  }
 }
 
 export type GatewayMetrics = ReturnType<typeof createGatewayMetrics>;
