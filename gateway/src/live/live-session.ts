@@ -25,7 +25,7 @@ export const MAX_TECHNICIANS = 16;
 export type LiveChange =
   | { kind: 'add'; role: Role; name: string; technicianId?: string; tokenId?: string; conn: PartySocket | null; address?: string; how: 'join' | 'pickup' | 'attend' | 'adopt'; id?: string; resumeHash?: string }
   | { kind: 'lost'; id: string }
-  | { kind: 'back'; id: string; conn: PartySocket; address?: string }
+  | { kind: 'back'; id: string; conn: PartySocket; address?: string; resumeHash: string }
   | { kind: 'remove'; id: string; reason: CloseReason }
   | { kind: 'request'; by: string; power: Power }
   | { kind: 'grant'; power: Power }
@@ -143,6 +143,8 @@ export class LiveSession {
         const newAddress = p.address !== undefined && change.address !== undefined && p.address !== change.address;
         p.conn = change.conn;
         p.lostAt = null;
+        // Tokens are single use: the one just presented is spent, the next is this hash's.
+        p.resumeHash = change.resumeHash;
         if (change.address !== undefined) p.address = change.address;
         return this.emit({ type: 'participant_back', guid, participant: p, newAddress }, p);
       }
