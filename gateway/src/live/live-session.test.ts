@@ -13,7 +13,7 @@ function session() {
   return { s, events, tick: (ms: number) => (t += ms) };
 }
 
-const add = (s: LiveSession, role: 'customer' | 'technician', how: 'join' | 'pickup' | 'attend', name = role) =>
+const add = (s: LiveSession, role: 'customer' | 'technician', how: 'join' | 'pickup' | 'attend', name: string = role) =>
   s.apply({ kind: 'add', role, name, conn: null, how });
 
 describe('LiveSession.apply, the one way a live session changes', () => {
