@@ -127,11 +127,16 @@ describe('customer agent on X11 (Xvfb, xterm, a real gateway, the SDK as technic
 
   it('bad input gets a clear error and the agent keeps running; a display that is not there is refused', async () => {
     const { agent, tech, rejected } = await pair({ kind: 'screen' }, ['view', 'control']);
+    const signals: Record<string, unknown>[] = [];
+    tech.on('signal', (sig) => sig.data.type === 'input-rejected' && signals.push(sig.data));
     tech.send(0x02, encodeInput([{ type: 'key', keysym: 0x7ffffff0, down: true }]));
     tech.send(0x02, encodeInput([{ type: 'move', x: 60000, y: 5 }]));
     tech.send(0x02, new Uint8Array([0x99, 1, 2]));
     expect(await eventually(() => rejected.length >= 3)).toBe(true);
     expect(rejected.map((r) => r.code)).toEqual(['E_X11_KEYSYM', 'E_X11_COORDINATES', 'E_INPUT_MALFORMED']);
+    // The technician is told why (one signal per code).
+    expect(await eventually(() => signals.length === 3)).toBe(true);
+    expect(signals.map((d) => d.code)).toEqual(['E_X11_KEYSYM', 'E_X11_COORDINATES', 'E_INPUT_MALFORMED']);
     // Still running: input after the bad ones works.
     const marker = join(dir, 'after-bad-input');
     await x.xdotool('mousemove', '100', '100');
@@ -200,15 +205,10 @@ describe('customer agent on X11 (Xvfb, xterm, a real gateway, the SDK as technic
   it('clipboard text goes both ways only under the clipboard grant; system information only after consent', async () => {
     const p = await pair({ kind: 'screen' }, ['view']);
     const { agent, tech } = p;
-    const sent: Record<string, unknown>[] = [];
-    const customerConn = (agent as unknown as { conn: SessionConnection }).conn;
-    const sendText = customerConn.sendText.bind(customerConn);
-    // What the agent writes on its socket (the gateway relays these once the session core knows them).
-    customerConn.sendText = (text: string) => {
-      sent.push(JSON.parse(text));
-      sendText(text);
-    };
-    // Another application on the customer's desktop, with its own X connection and clipboard.
+    const atTech = { clipboard: [] as string[], sysinfo: [] as Record<string, unknown>[] };
+    tech.on('clipboard', (c) => atTech.clipboard.push(c.text));
+    tech.on('sysinfo', (i) => atTech.sysinfo.push(i));
+    // Another application on the customer's desktop, with its own X connection, where the customer copies and pastes.
     const other = openDesktop(x.display, { kind: 'screen' }).desktop;
     const otherClipboard = async () => {
       for (let i = 0; i < 50; i++) {
@@ -219,28 +219,33 @@ describe('customer agent on X11 (Xvfb, xterm, a real gateway, the SDK as technic
       return null;
     };
     try {
+      // Before the grant: the agent itself ignores clipboard text, whichever path it came by.
       agent.receiveControl({ type: 'clipboard', text: 'not granted yet' });
       other.setClipboard('customer copied this');
       for (let i = 0; i < 15; i++) (other.poll(), await sleep(20));
-      expect(sent.filter((m) => m.type === 'clipboard')).toEqual([]);
+      expect(atTech.clipboard).toEqual([]);
 
-      // Until the session core relays the new powers, the request is handed to the agent as a direct path would.
-      agent.receiveRequest('clipboard');
-      expect(agent.consent.has('clipboard')).toBe(true);
-      agent.receiveControl({ type: 'clipboard', text: 'pasted by the technician ✓' });
+      tech.request('clipboard');
+      expect(await eventually(() => agent.consent.has('clipboard'))).toBe(true);
+      await eventually(() => tech.grants.includes('clipboard'));
+      tech.clipboard('pasted by the technician ✓');
       expect(await otherClipboard()).toBe('pasted by the technician ✓');
       other.setClipboard('copied by the customer');
       // The other application answers the agent's request for its text from its own event loop (its poll).
-      expect(await eventually(() => (other.poll(), sent.some((m) => m.type === 'clipboard' && m.text === 'copied by the customer')))).toBe(true);
+      expect(await eventually(() => (other.poll(), atTech.clipboard.includes('copied by the customer')))).toBe(true);
 
-      // sysinfo, "ask each time": one answer, one message, then it needs asking again.
+      // sysinfo, "ask each time": one answer, one report, then it needs asking again.
       p.answer = 'once';
-      agent.receiveRequest('sysinfo');
-      expect(await eventually(() => sent.some((m) => m.type === 'sysinfo'), 5000)).toBe(true);
-      const info = sent.find((m) => m.type === 'sysinfo')!.info as { os: { platform: string }; processes: { byCpu: unknown[] } };
+      tech.request('sysinfo');
+      expect(await eventually(() => atTech.sysinfo.length === 1, 5000)).toBe(true);
+      const info = atTech.sysinfo[0] as { os: { platform: string }; processes: { byCpu: unknown[] } };
       expect(info.os.platform).toBe('linux');
       expect(info.processes.byCpu.length).toBeGreaterThan(0);
       expect(agent.consent.has('sysinfo')).toBe(false);
+      p.answer = 'refuse';
+      tech.request('sysinfo');
+      await sleep(500);
+      expect(atTech.sysinfo).toHaveLength(1);
     } finally {
       other.close();
       agent.close();
@@ -324,7 +329,10 @@ describe('customer agent on X11 (Xvfb, xterm, a real gateway, the SDK as technic
   it('pause freezes the picture (not black) and sends nothing; resume goes live; ending stops everything', async () => {
     const { agent, tech, view } = await pair({ kind: 'screen' }, ['view', 'control']);
     await settled(view);
+    const shares: string[] = [];
+    tech.on('share', (sh) => shares.push(sh.state));
     agent.pause();
+    expect(await eventually(() => shares.at(-1) === 'paused')).toBe(true);
     const frozen = view.picture();
     const count = view.frames.length;
     // The customer keeps working while paused (real typing into the xterm: the screen does change).
@@ -338,6 +346,7 @@ describe('customer agent on X11 (Xvfb, xterm, a real gateway, the SDK as technic
     expect(agent.status().sharing.state).toBe('paused');
 
     agent.resume();
+    expect(await eventually(() => shares.at(-1) === 'live')).toBe(true);
     await eventually(() => view.frames.length > count, 5000);
     await settled(view);
     expect(pixelDifferences(view.picture(), await x.capture(0, 0, W, H))).toEqual([]);

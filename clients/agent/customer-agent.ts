@@ -7,8 +7,9 @@
  * (agent.ts) only renders the events and forwards the customer's answers; tests drive this class directly.
  */
 import type { Power } from '../../protocol/channels.js';
+import { MAX_CLIPBOARD_CHARS, type ParticipantInfo } from '../../protocol/messages.js';
 import { Emitter } from '../sdk/src/emitter.js';
-import type { SessionConnection, Power as SdkPower } from '../sdk/src/node.js';
+import type { SessionConnection } from '../sdk/src/node.js';
 import { Consent, type Answer, type Prompt } from './consent.js';
 import type { Desktop } from './desktop.js';
 import { InputHandler, type InputRejection } from './input-handler.js';
@@ -19,7 +20,10 @@ const INPUT_CHANNEL = 0x02;
 /** One input error report per code per this long: a technician holding a bad key must not flood the session. */
 const REJECTION_REPORT_MS = 1000;
 
-export type AgentSession = Pick<SessionConnection, 'on' | 'grant' | 'revoke' | 'end' | 'chat' | 'sendRaw' | 'sendText' | 'bufferedAmount' | 'guid'>;
+export type AgentSession = Pick<
+  SessionConnection,
+  'on' | 'grant' | 'revoke' | 'end' | 'chat' | 'sendRaw' | 'bufferedAmount' | 'guid' | 'share' | 'clipboard' | 'sysinfo' | 'signal'
+>;
 
 export interface AgentStatus {
   /** What is shared: a whole monitor or screen, or one window, and its current size. */
@@ -42,12 +46,6 @@ export type AgentEvents = {
   ended: [string];
 };
 
-interface Participant {
-  id: string;
-  role: 'customer' | 'technician' | 'system';
-  name: string;
-}
-
 export interface CustomerAgentOptions {
   kind: 'monitor' | 'window';
   label: string;
@@ -64,7 +62,7 @@ export class CustomerAgent extends Emitter<AgentEvents> {
   readonly input: InputHandler | null;
   private session: 'waiting' | 'active' | 'closed' = 'waiting';
   private technicianName: string | null = null;
-  private participants: Participant[] | null = null;
+  private participants: ParticipantInfo[] | null = null;
   private controllerId: string | null = null;
   private shareState: 'live' | 'paused' | 'gone' = 'live';
   private readonly lastReport = new Map<string, number>();
@@ -88,11 +86,12 @@ export class CustomerAgent extends Emitter<AgentEvents> {
         else if (s.state === 'closed' || s.state === 'expired') this.finish(s.reason ?? s.state);
         this.changed();
       }),
-      conn.on('request', (p) => this.receiveRequest(p as Power)),
+      conn.on('request', (p, who) => this.receiveRequest(p, who.name ?? null)),
       conn.on('data', (channel, payload) => this.receive(channel, payload)),
       conn.on('resync', () => this.consent.has('view') && this.stream?.resync()),
       conn.on('chat', (c) => this.emit('notice', `${c.from === 'technician' ? (this.technicianName ?? 'technician') : 'you'}: ${c.text}`)),
-      conn.on('message', (m) => this.receiveControl(m)),
+      conn.on('participants', (e) => this.receiveControl({ type: 'participants', ...e })),
+      conn.on('clipboard', (c) => this.receiveControl({ type: 'clipboard', text: c.text })),
       conn.on('close', (c) => this.finish(c.reason || `closed (${c.code})`)),
     );
     this.stream?.on('resized', () => this.announceShare());
@@ -104,7 +103,9 @@ export class CustomerAgent extends Emitter<AgentEvents> {
     });
     this.stream?.on('failed', (e) => this.emit('notice', `screen capture stopped: ${(e as { code?: string }).code ?? ''} ${e.message}`));
     this.stream?.on('clipboard', (text) => {
-      if (this.consent.has('clipboard') && this.session === 'active') this.control({ type: 'clipboard', text });
+      if (!this.consent.has('clipboard') || this.session !== 'active') return;
+      if (text.length > MAX_CLIPBOARD_CHARS) this.emit('notice', `your clipboard (${text.length} characters) is too long to send; at most ${MAX_CLIPBOARD_CHARS}`);
+      else this.conn.clipboard(text);
     });
   }
 
@@ -126,7 +127,7 @@ export class CustomerAgent extends Emitter<AgentEvents> {
   revoke(power: Power): void {
     if (!this.consent.revoke(power)) return;
     this.stopPower(power);
-    this.conn.revoke(power as SdkPower);
+    this.conn.revoke(power);
     this.changed();
   }
 
@@ -186,9 +187,9 @@ export class CustomerAgent extends Emitter<AgentEvents> {
     for (const p of this.consent.list()) this.granted(p, true, false);
   }
 
-  /** A technician asks for a power (from the gateway, or a direct path). */
-  receiveRequest(power: Power): void {
-    const from = this.technicianName ?? 'the technician';
+  /** A technician asks for a power (from the gateway, or a direct path); `name` is who asks. */
+  receiveRequest(power: Power, name: string | null = null): void {
+    const from = name ?? this.technicianName ?? 'the technician';
     const r = this.consent.request(power, from);
     if (r.granted) {
       this.emit('notice', `${from} asked for "${power}": allowed (you allowed it for this session)`);
@@ -200,7 +201,7 @@ export class CustomerAgent extends Emitter<AgentEvents> {
 
   private granted(power: Power, forSession: boolean, announce = true): void {
     if (this.session === 'closed') return;
-    if (this.session === 'active') this.conn.grant(power as SdkPower);
+    if (this.session === 'active') this.conn.grant(power);
     if (power === 'view' && this.session === 'active') {
       this.stream?.start();
       this.announceShare();
@@ -218,9 +219,9 @@ export class CustomerAgent extends Emitter<AgentEvents> {
     const info = await (this.options.collectSystemInfo ?? collectSystemInfo)();
     // The customer may have taken it back (or ended) while we collected.
     if (!this.consent.has('sysinfo') || this.session !== 'active') return;
-    this.control({ type: 'sysinfo', info });
+    this.conn.sysinfo(info as unknown as Record<string, unknown>);
     if (!forSession && this.consent.used('sysinfo')) {
-      this.conn.revoke('sysinfo' as SdkPower);
+      this.conn.revoke('sysinfo');
       this.changed();
     }
   }
@@ -228,7 +229,7 @@ export class CustomerAgent extends Emitter<AgentEvents> {
   /** A control message the SDK does not handle itself (participants, clipboard), from the gateway or a direct path. */
   receiveControl(m: Record<string, unknown>): void {
     if (m.type === 'participants' && Array.isArray(m.list)) {
-      this.participants = (m.list as Participant[]).filter((p) => p && typeof p.id === 'string');
+      this.participants = (m.list as ParticipantInfo[]).filter((p) => p && typeof p.id === 'string');
       this.controllerId = typeof m.controller === 'string' ? m.controller : null;
       const tech = this.participants.find((p) => p.role === 'technician');
       if (tech && !this.technicianName) this.technicianName = tech.name;
@@ -248,23 +249,14 @@ export class CustomerAgent extends Emitter<AgentEvents> {
     const last = this.lastReport.get(r.code) ?? -Infinity;
     if (this.now() - last < REJECTION_REPORT_MS) return;
     this.lastReport.set(r.code, this.now());
-    // Tell the technician why their input did nothing (a signal: relayed to them as control).
-    this.control({ type: 'signal', data: { type: 'input-rejected', code: r.code, message: r.message } });
+    // Tell the technician why their input did nothing (a signal, to the one holding control).
+    this.conn.signal({ type: 'input-rejected', code: r.code, message: r.message }, this.controllerId ?? undefined);
   }
 
   private announceShare(): void {
     if (this.session !== 'active' || !this.consent.has('view') || !this.stream) return;
     if (this.shareState === 'gone') return;
-    this.control({ type: 'share', state: this.shareState, kind: this.options.kind, width: this.stream.width, height: this.stream.height });
-  }
-
-  /** Sends a control message of the session-core protocol additions (a closed socket is not an error here). */
-  private control(msg: Record<string, unknown>): void {
-    try {
-      this.conn.sendText(JSON.stringify({ v: 1, ...msg }));
-    } catch {
-      // reconnecting: the state is re-announced after the resume
-    }
+    this.conn.share({ state: this.shareState, kind: this.options.kind, width: this.stream.width, height: this.stream.height });
   }
 
   private finish(reason: string): void {

@@ -1,4 +1,5 @@
 import { expect, it } from 'vitest';
+import { MAX_SYSINFO_BYTES } from '../../protocol/messages.js';
 import { collectSystemInfo } from './sysinfo.js';
 
 it('system information covers OS, CPU, memory, disks, network and the busiest processes', async () => {
@@ -17,5 +18,5 @@ it('system information covers OS, CPU, memory, disks, network and the busiest pr
   expect(info.processes.byMemory.length).toBeGreaterThan(0);
   expect(info.processes.byMemory[0]!.rssBytes).toBeGreaterThanOrEqual(info.processes.byMemory.at(-1)!.rssBytes);
   expect(info.processes.byCpu.map((p) => p.pid)).toContain(process.pid);
-  expect(JSON.stringify({ type: 'sysinfo', info }).length).toBeLessThan(64 * 1024); // one control message
+  expect(JSON.stringify(info).length).toBeLessThan(MAX_SYSINFO_BYTES); // what the gateway accepts in one message
 });

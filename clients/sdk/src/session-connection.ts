@@ -54,8 +54,6 @@ export type SessionEvents = {
   resync: [];
   /** (internal) Redirected to the gateway that runs the session during the first handshake. */
   redirect: [];
-  /** A control message of a type this SDK does not handle itself (newer protocol additions reach the app). */
-  message: [Record<string, unknown>];
   /** Final: the session is over for this party, or could not be resumed. */
   close: [{ code: number; reason: string }];
 };
@@ -556,8 +554,6 @@ export class SessionConnection extends Emitter<SessionEvents> {
           this.socket.close(1001, 'moving');
         }
         return;
-      default:
-        this.emit('message', msg);
     }
   }
 }
