@@ -7,14 +7,14 @@
  * (agent.ts) only renders the events and forwards the customer's answers; tests drive this class directly.
  */
 import type { Power } from '../../protocol/channels.js';
-import { MAX_CLIPBOARD_CHARS, type ParticipantInfo } from '../../protocol/messages.js';
+import { MAX_CLIPBOARD_CHARS, MAX_SYSINFO_BYTES, type ParticipantInfo } from '../../protocol/messages.js';
 import { Emitter } from '../sdk/src/emitter.js';
 import type { SessionConnection } from '../sdk/src/node.js';
 import { Consent, type Answer, type Prompt } from './consent.js';
 import type { Desktop } from './desktop.js';
 import { InputHandler, type InputRejection } from './input-handler.js';
 import { ScreenStream, type ScreenStreamOptions } from './screen-stream.js';
-import { collectSystemInfo, type SystemInfo } from './sysinfo.js';
+import { collectSystemInfo, fitSystemInfo, type SystemInfo } from './sysinfo.js';
 
 const INPUT_CHANNEL = 0x02;
 /** One input error report per code per this long: a technician holding a bad key must not flood the session. */
@@ -219,7 +219,7 @@ export class CustomerAgent extends Emitter<AgentEvents> {
     const info = await (this.options.collectSystemInfo ?? collectSystemInfo)();
     // The customer may have taken it back (or ended) while we collected.
     if (!this.consent.has('sysinfo') || this.session !== 'active') return;
-    this.conn.sysinfo(info as unknown as Record<string, unknown>);
+    this.conn.sysinfo(fitSystemInfo(info, MAX_SYSINFO_BYTES) as unknown as Record<string, unknown>);
     if (!forSession && this.consent.used('sysinfo')) {
       this.conn.revoke('sysinfo');
       this.changed();

@@ -132,3 +132,22 @@ export async function collectSystemInfo(sampleMs = 250): Promise<SystemInfo> {
     collectedAt: Date.now(),
   };
 }
+
+/**
+ * Shrinks the report until its JSON fits in `maxBytes` (one control message): fewer processes, interfaces and
+ * disks first; OS, CPU and memory always stay.
+ */
+export function fitSystemInfo(info: SystemInfo, maxBytes: number): SystemInfo {
+  const size = (i: SystemInfo) => Buffer.byteLength(JSON.stringify(i));
+  let out = info;
+  for (const keep of [10, 5, 2, 0]) {
+    if (size(out) <= maxBytes) return out;
+    out = {
+      ...info,
+      disks: info.disks.slice(0, keep * 2),
+      network: info.network.slice(0, keep * 2),
+      processes: { byCpu: info.processes.byCpu.slice(0, keep), byMemory: info.processes.byMemory.slice(0, keep) },
+    };
+  }
+  return out;
+}
