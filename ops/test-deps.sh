@@ -2,7 +2,7 @@
 # Makes sure the real peers the tests use are installed (run by `npm test` before the suite):
 # redis-server, redis-sentinel, redis-tools (registry, Sentinel and Cluster tests), nginx (relay benchmark peer),
 # ffmpeg (codec benchmark peers), haproxy (local cluster), prometheus (promtool checks the alert rules),
-# curl; Xvfb, xterm, xdotool and x11-utils (the customer agent's tests: a real X server and real X clients);
+# curl; Xvfb, xterm, xdotool, x11-utils and x11-xserver-utils (xrandr) (the customer agent's tests: a real X server and real X clients);
 # the X11 development libraries the native crate links (libX11, libXext for MIT-SHM, libXdamage, libXfixes,
 # libXtst, libXrandr); and the native crate is built. As root it installs what is missing from Debian's packages;
 # otherwise it prints the command to run and fails.
@@ -24,6 +24,7 @@ command -v Xvfb >/dev/null 2>&1 || missing+=(xvfb)
 command -v xterm >/dev/null 2>&1 || missing+=(xterm)
 command -v xdotool >/dev/null 2>&1 || missing+=(xdotool)
 command -v xwininfo >/dev/null 2>&1 || missing+=(x11-utils)
+command -v xrandr >/dev/null 2>&1 || missing+=(x11-xserver-utils)
 # The agent's X11 capture links these (native/src/x11/ffi.rs); the -dev packages carry the .so links the linker needs.
 for lib in libx11-dev libxext-dev libxdamage-dev libxfixes-dev libxtst-dev libxrandr-dev; do
   dpkg-query -W -f='${Status}' "$lib" 2>/dev/null | grep -q 'install ok installed' || missing+=("$lib")

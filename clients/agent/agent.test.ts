@@ -202,6 +202,30 @@ describe('customer agent on X11 (Xvfb, xterm, a real gateway, the SDK as technic
     tech.close();
   });
 
+  it('one monitor of several (XRandR): only its part of the screen, pixel-exact', async () => {
+    // Two monitors side by side on the one Xvfb screen, defined as an Xorg setup with two outputs would.
+    const xrandr = (...a: string[]) => promisify(execFile)('xrandr', a, { env: { ...process.env, DISPLAY: x.display } });
+    await xrandr('--setmonitor', 'left', `${W / 2}/100x${H}/100+0+0`, 'none');
+    await xrandr('--setmonitor', 'right', `${W / 2}/100x${H}/100+${W / 2}+0`, 'none');
+    // Something to see on the right monitor (and across the boundary, so a wrong offset shows).
+    x.client('xterm', ['-T', 'right', '-geometry', '30x6+280+100', '-b', '0']);
+    expect(await eventually(async () => (await x.xdotool('search', '--name', '^right$').catch(() => '')) !== '', 10_000)).toBe(true);
+    try {
+      const { agent, tech, view } = await pair({ kind: 'monitor', index: 1 }, ['view']);
+      expect(agent.status().sharing.label).toBe(`monitor 1 "right" (${W / 2}x${H})`);
+      await settled(view);
+      expect([view.width, view.height]).toEqual([W / 2, H]);
+      const right = await x.capture(W / 2, 0, W / 2, H);
+      expect(right.some((b, i) => i % 4 !== 3 && b !== 0)).toBe(true); // not an empty black half
+      expect(pixelDifferences(view.picture(), right)).toEqual([]);
+      agent.close();
+      tech.close();
+    } finally {
+      await xrandr('--delmonitor', 'left').catch(() => {});
+      await xrandr('--delmonitor', 'right').catch(() => {});
+    }
+  });
+
   it('clipboard text goes both ways only under the clipboard grant; system information only after consent', async () => {
     const p = await pair({ kind: 'screen' }, ['view']);
     const { agent, tech } = p;
