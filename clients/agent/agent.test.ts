@@ -21,11 +21,13 @@ const H = 480;
 let x: XServer;
 let gw: TestGateway;
 let password: string;
+let theoPassword: string;
 const dir = mkdtempSync(join(tmpdir(), 'relaydesk-agent-'));
 
 beforeAll(async () => {
   [x, gw] = await Promise.all([startXServer(W, H), startTestGateway()]);
   password = await gw.addTechnician('tess', 'acme');
+  theoPassword = await gw.addTechnician('theo', 'acme');
   // A real shell in a real terminal, where the technician types. No window manager: what X stacks is what shows.
   x.client('xterm', ['-T', 'work', '-geometry', '60x15+20+20', '-b', '0', '-e', 'sh'], { LANG: 'C.UTF-8' });
   expect(await eventually(async () => (await x.xdotool('search', '--name', '^work$').catch(() => '')) !== '', 10_000)).toBe(true);
@@ -200,6 +202,32 @@ describe('customer agent on X11 (Xvfb, xterm, a real gateway, the SDK as technic
     expect(view.problems).toEqual([]);
     agent.close();
     tech.close();
+  });
+
+  it('a second technician who attends gets a repair keyframe at once; the customer sees who watches and who controls', async () => {
+    const { agent, tech, view } = await pair({ kind: 'screen' }, ['view', 'control']);
+    await settled(view);
+    const tc2 = gw.client();
+    await tc2.login('theo', theoPassword);
+    const repairsBefore = view.frames.filter((f) => f.repair).length;
+    const second = await tc2.attend(tech.guid);
+    const view2 = new TechnicianView(second);
+    // The gateway asks the agent for a resync; its answer is the frame last sent, as a repair keyframe.
+    expect(await eventually(() => view2.frames.length > 0, 5000)).toBe(true);
+    expect(view2.frames[0]).toMatchObject({ keyframe: true, repair: true, frame: agent.stream!.lastFrame });
+    expect(pixelDifferences(view2.picture(), view.picture())).toEqual([]);
+    expect(view.frames.filter((f) => f.repair).length).toBeGreaterThanOrEqual(repairsBefore);
+    expect(await eventually(() => agent.status().watchers.length === 2)).toBe(true);
+    expect(agent.status().watchers.sort()).toEqual(['Tech tess', 'Tech theo']);
+    expect(agent.status().controller).toBe('Tech tess');
+    // Control passes to the second technician: the customer's status says so.
+    tech.pass(second.you);
+    expect(await eventually(() => agent.status().controller === 'Tech theo')).toBe(true);
+    expect(view.problems).toEqual([]);
+    expect(view2.problems).toEqual([]);
+    agent.close();
+    tech.close();
+    second.close();
   });
 
   it('one monitor of several (XRandR): only its part of the screen, pixel-exact', async () => {
