@@ -180,7 +180,7 @@ export declare class X11Desktop {
   wheel(dx: number, dy: number): void;
   /** A key by keysym (X11 keysymdef.h, or 0x1000000 + Unicode code point). E_X11_KEYSYM when unknown. */
   key(keysym: number, down: boolean): void;
-  /** Lets go of every key and button the technician holds. */
+  /** Lets go of every key and button the technician holds (nothing to do, and no error, once the display is lost). */
   releaseAll(): void;
   /** Offers text as the customer's clipboard (CLIPBOARD selection), at most 60 KiB. */
   setClipboard(text: string): void;

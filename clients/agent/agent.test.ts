@@ -159,6 +159,32 @@ describe('customer agent on X11 (Xvfb, xterm, a real gateway, the SDK as technic
     expect((cli as { stderr: string }).stderr).toContain('E_X11_OPEN');
   });
 
+  it('the X server going away mid-session stops the picture, not the agent: the session and chat go on', async () => {
+    const x2 = await startXServer(320, 240);
+    const tc = gw.client();
+    await tc.login('tess', password);
+    const s = await tc.createSession();
+    const customer = await gw.client().joinSession({ pin: s.pin }, 'Pat');
+    const { desktop, kind, label } = openDesktop(x2.display, { kind: 'screen' });
+    const agent = new CustomerAgent(customer, desktop, { kind, label, allow: ['view', 'control'] });
+    const notices: string[] = [];
+    agent.on('notice', (n) => notices.push(n));
+    const rejected: string[] = [];
+    agent.on('inputRejected', (r) => rejected.push(r.code));
+    const tech = await tc.pickUp(s.guid);
+    const view = new TechnicianView(tech);
+    expect(await eventually(() => view.frames.length > 0, 5000)).toBe(true);
+    await x2.stop(); // Xlib's default would exit() this whole process here
+    expect(await eventually(() => notices.some((n) => n.includes('E_X11_CLOSED')), 5000)).toBe(true);
+    tech.send(0x02, encodeInput([{ type: 'move', x: 1, y: 1 }]));
+    expect(await eventually(() => rejected.includes('E_X11_CLOSED'))).toBe(true);
+    const chat = new Promise<string>((r) => tech.on('chat', (c) => r(c.text)));
+    agent.chat('still here');
+    expect(await chat).toBe('still here');
+    agent.close();
+    tech.close();
+  });
+
   it('a window-only share shows no pixel of an overlapping window and follows the window as it moves and resizes', async () => {
     const win = await xtermWindow();
     const { agent, tech, view } = await pair({ kind: 'window', id: win }, ['view']);

@@ -140,14 +140,19 @@ export class ScreenStream extends Emitter<StreamEvents> {
 
   /** One poll of the desktop; public so tests and benchmarks can drive it without the timer. */
   tick(): void {
-    let changes;
     try {
-      changes = this.desktop.poll();
+      this.step();
     } catch (err) {
+      // E_X11_WINDOW: the window went away between poll and grab; the next poll reports it as gone.
+      if ((err as { code?: string }).code === 'E_X11_WINDOW') return;
+      // Anything else (the X server went away, E_X11_CLOSED) ends capture, never the agent.
       this.stop();
       this.emit('failed', err as Error);
-      return;
     }
+  }
+
+  private step(): void {
+    const changes = this.desktop.poll();
     if (changes.clipboard !== null) this.emit('clipboard', changes.clipboard);
     if (changes.cursor) this.cursorShapeDue = true;
     if (changes.gone) {
@@ -171,17 +176,8 @@ export class ScreenStream extends Emitter<StreamEvents> {
     if (changes.width !== this.encoder.width || changes.height !== this.encoder.height) this.resize(changes.width, changes.height);
     if (!changes.damaged && !changes.moved && !this.needKey) return;
     const keyframe = this.needKey;
-    let rects: number;
     const c0 = this.measureCpu ? process.cpuUsage() : null;
-    try {
-      rects = this.desktop.grab(this.frame, keyframe);
-    } catch (err) {
-      // E_X11_WINDOW: the window went away between poll and grab; the next poll reports it.
-      if ((err as { code?: string }).code === 'E_X11_WINDOW') return;
-      this.stop();
-      this.emit('failed', err as Error);
-      return;
-    }
+    const rects = this.desktop.grab(this.frame, keyframe);
     if (rects === 0 && !keyframe) return;
     const c1 = c0 ? process.cpuUsage() : null;
     const packet = this.encoder.encode(this.frame, { keyframe });
