@@ -125,7 +125,7 @@ async function measureCpu(activity: string, o: Values, dir: string): Promise<Cpu
     const f1 = cpuMs(ffmpeg.pid!) ?? 0;
     // -progress reports twice a second: count ffmpeg's frames from its own clock instead when it lags.
     const ffCount = Math.max(ffFrames - ff0, 0) || o.seconds * o.ffmpegFps;
-    stream.stop();
+    stream.close();
     ffmpeg.kill('SIGKILL');
     stop();
     desktop.close();

@@ -281,7 +281,8 @@ describe('customer agent on X11 (Xvfb, xterm, a real gateway, the SDK as technic
   });
 
   it('clipboard text goes both ways only under the clipboard grant; system information only after consent', async () => {
-    const p = await pair({ kind: 'screen' }, ['view']);
+    // No `view`: the clipboard is its own power and works without sharing the screen.
+    const p = await pair({ kind: 'screen' }, []);
     const { agent, tech } = p;
     const atTech = { clipboard: [] as string[], sysinfo: [] as Record<string, unknown>[] };
     tech.on('clipboard', (c) => atTech.clipboard.push(c.text));
@@ -399,7 +400,7 @@ describe('customer agent on X11 (Xvfb, xterm, a real gateway, the SDK as technic
       apply();
       expect(pixelDifferences(tech.frame(), await x.capture(0, 0, W, H))).toEqual([]);
     } finally {
-      stream.stop();
+      stream.close();
       desktop.close();
     }
   });

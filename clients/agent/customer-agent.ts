@@ -183,6 +183,8 @@ export class CustomerAgent extends Emitter<AgentEvents> {
   private activate(): void {
     if (this.session === 'active') return;
     this.session = 'active';
+    // Poll the desktop from now on, shared or not: the clipboard and the shared window's fate need its events.
+    this.stream?.run();
     // Powers granted up front (--allow) reach the gateway now that a technician is there.
     for (const p of this.consent.list()) this.granted(p, true, false);
   }
@@ -262,7 +264,7 @@ export class CustomerAgent extends Emitter<AgentEvents> {
   private finish(reason: string): void {
     if (this.session === 'closed') return;
     this.session = 'closed';
-    this.stream?.stop();
+    this.stream?.close();
     this.desktop?.releaseAll();
     this.consent.clear();
     this.changed();

@@ -54,6 +54,7 @@ export type StreamEvents = {
 
 export class ScreenStream extends Emitter<StreamEvents> {
   private timer: ReturnType<typeof setInterval> | null = null;
+  private sending = false;
   private paused = false;
   private frame: Buffer;
   private encoder: Encoder;
@@ -96,24 +97,40 @@ export class ScreenStream extends Emitter<StreamEvents> {
   get isPaused(): boolean {
     return this.paused;
   }
+  /** Frames are being sent (start() until stop()). */
   get running(): boolean {
-    return this.timer !== null;
+    return this.sending;
   }
   /** Number of the last frame sent (0: none yet). */
   get lastFrame(): number {
     return this.frameNo;
   }
 
-  /** Starts sending (with a keyframe: a viewer that was not watching has no picture). */
-  start(): void {
-    if (this.timer) return;
-    this.needKey = true;
-    this.cursorShapeDue = true;
-    this.timer = setInterval(() => this.tick(), this.pollMs);
+  /**
+   * Starts polling the desktop without sending frames: X events are handled (the clipboard works, a shared
+   * window that goes away is noticed) while `view` is not granted. start() calls it too.
+   */
+  run(): void {
+    this.timer ??= setInterval(() => this.tick(), this.pollMs);
   }
 
-  /** Stops sending (view revoked, session over). The desktop stays open. */
+  /** Starts sending (with a keyframe: a viewer that was not watching has no picture). */
+  start(): void {
+    this.run();
+    if (this.sending) return;
+    this.sending = true;
+    this.needKey = true;
+    this.cursorShapeDue = true;
+  }
+
+  /** Stops sending (view revoked); polling goes on until close(). */
   stop(): void {
+    this.sending = false;
+  }
+
+  /** Stops sending and polling (the session is over). The desktop stays open; its owner closes it. */
+  close(): void {
+    this.sending = false;
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
   }
@@ -146,7 +163,7 @@ export class ScreenStream extends Emitter<StreamEvents> {
       // E_X11_WINDOW: the window went away between poll and grab; the next poll reports it as gone.
       if ((err as { code?: string }).code === 'E_X11_WINDOW') return;
       // Anything else (the X server went away, E_X11_CLOSED) ends capture, never the agent.
-      this.stop();
+      this.close();
       this.emit('failed', err as Error);
     }
   }
@@ -163,7 +180,7 @@ export class ScreenStream extends Emitter<StreamEvents> {
       return;
     }
     this.goneReported = false;
-    if (this.paused || !this.timer) return;
+    if (this.paused || !this.sending) return;
     const t0 = this.now();
     // The pointer is a round trip to X: look at most once a frame interval.
     if (t0 - this.lastCursorAt >= this.minIntervalMs) {
