@@ -75,6 +75,20 @@ async function settled(view: TechnicianView, quietMs = 300): Promise<void> {
   }
 }
 
+/**
+ * Differences between what the technician shows and an independent capture of the same area, retried for a
+ * few seconds: on a loaded machine the last frame (or the application's own drawing) may still be on its way.
+ */
+async function differencesFromScreen(picture: () => Buffer, x0 = 0, y0 = 0, w = W, h = H): Promise<number[]> {
+  let diff: number[] = [];
+  for (let i = 0; i < 20; i++) {
+    diff = pixelDifferences(picture(), await x.capture(x0, y0, w, h));
+    if (diff.length === 0) break;
+    await sleep(250);
+  }
+  return diff;
+}
+
 const type = (tech: SessionConnection, text: string) => {
   // Split into messages of a few keys, as a technician's keyboard produces them.
   const events = typeText(text);
@@ -102,8 +116,7 @@ describe('customer agent on X11 (Xvfb, xterm, a real gateway, the SDK as technic
 
     await settled(view);
     expect(view.problems).toEqual([]);
-    const independent = await x.capture(0, 0, W, H);
-    expect(pixelDifferences(view.picture(), independent)).toEqual([]);
+    expect(await differencesFromScreen(() => view.picture())).toEqual([]);
 
     // Take control back: the agent drops input at once, even input that reaches it without the gateway.
     agent.revoke('control');
@@ -271,7 +284,7 @@ describe('customer agent on X11 (Xvfb, xterm, a real gateway, the SDK as technic
       expect([view.width, view.height]).toEqual([W / 2, H]);
       const right = await x.capture(W / 2, 0, W / 2, H);
       expect(right.some((b, i) => i % 4 !== 3 && b !== 0)).toBe(true); // not an empty black half
-      expect(pixelDifferences(view.picture(), right)).toEqual([]);
+      expect(await differencesFromScreen(() => view.picture(), W / 2, 0, W / 2, H)).toEqual([]);
       agent.close();
       tech.close();
     } finally {
@@ -428,7 +441,7 @@ describe('customer agent on X11 (Xvfb, xterm, a real gateway, the SDK as technic
     expect(await eventually(() => shares.at(-1) === 'live')).toBe(true);
     await eventually(() => view.frames.length > count, 5000);
     await settled(view);
-    expect(pixelDifferences(view.picture(), await x.capture(0, 0, W, H))).toEqual([]);
+    expect(await differencesFromScreen(() => view.picture())).toEqual([]);
 
     const closed = tech.closedPromise();
     const ended = new Promise<string>((r) => agent.on('ended', r));
