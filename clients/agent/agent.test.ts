@@ -95,6 +95,13 @@ const type = (tech: SessionConnection, text: string) => {
   for (let i = 0; i < events.length; i += 16) tech.send(0x02, encodeInput(events.slice(i, i + 16)));
 };
 
+/** Where X says a window's inside is (xwininfo, independent of our code; its corner is outside the border). */
+async function insideOrigin(win: number): Promise<[number, number]> {
+  const info = await promisify(execFile)('xwininfo', ['-id', String(win)], { env: { ...process.env, DISPLAY: x.display } });
+  const field = (name: string) => Number(new RegExp(`${name}:\\s+(-?\\d+)`).exec(info.stdout)![1]);
+  return [field('Absolute upper-left X') + field('Border width'), field('Absolute upper-left Y') + field('Border width')];
+}
+
 async function xtermWindow(): Promise<number> {
   return Number((await x.xdotool('search', '--name', '^work$')).split('\n')[0]);
 }
@@ -217,14 +224,11 @@ describe('customer agent on X11 (Xvfb, xterm, a real gateway, the SDK as technic
     await settled(view);
     const geo = agent.stream!;
     expect([view.width, view.height]).toEqual([geo.width, geo.height]);
-    // Where X says the window's inside is now (xwininfo, independent of our code: its corner is outside the border).
-    const info = await promisify(execFile)('xwininfo', ['-id', String(win)], { env: { ...process.env, DISPLAY: x.display } });
-    const field = (name: string) => Number(new RegExp(`${name}:\\s+(-?\\d+)`).exec(info.stdout)![1]);
-    const [left, top] = [field('Absolute upper-left X') + field('Border width'), field('Absolute upper-left Y') + field('Border width')];
+    const [left, top] = await insideOrigin(win);
     expect(left).toBeGreaterThanOrEqual(300);
-    const visibleW = Math.min(geo.width, W - left!);
-    const visibleH = Math.min(geo.height, H - top!);
-    const there = await x.capture(left!, top!, visibleW, visibleH);
+    const visibleW = Math.min(geo.width, W - left);
+    const visibleH = Math.min(geo.height, H - top);
+    const there = await x.capture(left, top, visibleW, visibleH);
     const pic = view.picture();
     // Compare the on-screen part row by row (the rest of the window is off screen, hence masked).
     for (let y = 0; y < visibleH; y += 7) {
@@ -241,6 +245,31 @@ describe('customer agent on X11 (Xvfb, xterm, a real gateway, the SDK as technic
     expect(view.problems).toEqual([]);
     agent.close();
     tech.close();
+  });
+
+  it('pointer, buttons and wheel land where the technician points, in coordinates of the shared window', async () => {
+    // xev prints every pointer event it gets, with window-relative coordinates.
+    const xev = x.client('xev', ['-geometry', '200x150+330+260', '-name', 'probe', '-event', 'mouse', '-event', 'button'], {}, true);
+    let out = '';
+    xev.stdout!.on('data', (b) => (out += b));
+    expect(await eventually(async () => (await x.xdotool('search', '--name', '^probe$').catch(() => '')) !== '', 10_000)).toBe(true);
+    const win = Number((await x.xdotool('search', '--name', '^probe$')).split('\n')[0]);
+    const { agent, tech, rejected } = await pair({ kind: 'window', id: win }, ['view', 'control']);
+    tech.send(0x02, encodeInput([{ type: 'move', x: 10, y: 20 }, { type: 'button', button: 3, down: true }, { type: 'button', button: 3, down: false }, { type: 'wheel', dx: -1, dy: 2 }]));
+    const presses = () => [...out.matchAll(/ButtonPress event[^]*?\((-?\d+),(-?\d+)\)[^]*?button (\d+)/g)].map((m) => `${m[3]}@${m[1]},${m[2]}`);
+    expect(await eventually(() => presses().length >= 4, 5000)).toBe(true);
+    expect(presses()).toEqual(['3@10,20', '5@10,20', '5@10,20', '6@10,20']);
+    expect(out).toMatch(/ButtonRelease event[^]*?button 3/);
+    // Outside the shared window: refused, and the pointer stays where it was.
+    tech.send(0x02, encodeInput([{ type: 'move', x: 250, y: 20 }]));
+    expect(await eventually(() => rejected.some((r) => r.code === 'E_X11_COORDINATES'))).toBe(true);
+    const at = await x.xdotool('getmouselocation', '--shell');
+    const [left, top] = await insideOrigin(win);
+    expect(at).toContain(`X=${left + 10}`);
+    expect(at).toContain(`Y=${top + 20}`);
+    agent.close();
+    tech.close();
+    xev.kill();
   });
 
   it('a second technician who attends gets a repair keyframe at once; the customer sees who watches and who controls', async () => {

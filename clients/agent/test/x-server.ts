@@ -10,8 +10,8 @@ const run = promisify(execFile);
 
 export interface XServer {
   display: string;
-  /** Starts an X client on this display; killed by stop(). */
-  client(cmd: string, args: string[], env?: Record<string, string>): ChildProcess;
+  /** Starts an X client on this display (its stdout piped when `output`); killed by stop(). */
+  client(cmd: string, args: string[], env?: Record<string, string>, output?: boolean): ChildProcess;
   /** BGRA pixels of a root-window rectangle, captured by ffmpeg x11grab without the pointer. */
   capture(x: number, y: number, width: number, height: number): Promise<Buffer>;
   xdotool(...args: string[]): Promise<string>;
@@ -32,8 +32,8 @@ export async function startXServer(width = 640, height = 480): Promise<XServer> 
   const env = (extra: Record<string, string> = {}) => ({ ...process.env, DISPLAY: display, ...extra });
   return {
     display,
-    client(cmd, args, extra) {
-      const c = spawn(cmd, args, { env: env(extra), stdio: 'ignore' });
+    client(cmd, args, extra, output) {
+      const c = spawn(cmd, args, { env: env(extra), stdio: ['ignore', output ? 'pipe' : 'ignore', 'ignore'] });
       children.push(c);
       return c;
     },
