@@ -91,7 +91,7 @@ export function parseClientMessage(data: ArrayBuffer | string): ClientMessage {
       const name = str('name', MAX_NAME_CHARS);
       if ((m.pin === undefined) === (m.guid === undefined)) throw new GatewayError('E_BAD_MESSAGE', 'join needs exactly one of "pin" or "guid"');
       return m.pin !== undefined
-        ? { v: 1, type: 'join', pin: str('pin', 12, /^\d{6,12}$/), name }
+        ? { v: 1, type: 'join', pin: str('pin', 16, /^\d{6,16}$/), name }
         : { v: 1, type: 'join', guid: str('guid', 32, /^[0-9a-f]{32}$/), name };
     }
     case 'pickup':

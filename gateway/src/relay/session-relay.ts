@@ -238,7 +238,7 @@ export class SessionRelay {
     party.phase = 'pending';
     const { lifecycle, registry, pinGuard, now } = this.deps;
     try {
-      await pinGuard.assertAllowed(party.remoteIp);
+      const attempt = await pinGuard.reserve(party.remoteIp);
       const guid = msg.pin !== undefined ? await registry.findGuidByPin(msg.pin) : msg.guid!;
       const record = guid ? await registry.getSession(guid) : null;
       if (record?.state === 'waiting' && (await this.anchorIsGone(record))) {
@@ -248,7 +248,6 @@ export class SessionRelay {
       }
       // Wrong, expired and used PINs get the same answer, so a guesser learns nothing about other sessions.
       if (!guid || !record || record.state !== 'created' || record.expiresAt <= now()) {
-        await pinGuard.recordFailure(party.remoteIp);
         throw new GatewayError('E_PIN_INVALID');
       }
       const result = await lifecycle.transition(guid, 'waiting', {
@@ -259,6 +258,7 @@ export class SessionRelay {
         ttlMs: record.expiresAt - now() + EXPIRY_GRACE_MS,
       });
       if (!result.ok) throw new GatewayError('E_PIN_INVALID'); // another customer won the race for this PIN
+      void attempt.succeeded();
       if (isGone(party)) {
         this.background(lifecycle.transition(guid, 'created', { reason: 'customer_disconnected', from: ['waiting'] }));
         return;
@@ -327,13 +327,13 @@ export class SessionRelay {
     party.phase = 'pending';
     const { registry, pinGuard } = this.deps;
     try {
-      await pinGuard.assertAllowed(party.remoteIp);
+      const attempt = await pinGuard.reserve(party.remoteIp);
       let record = await registry.getSession(msg.guid);
       const expected = party.role === 'customer' ? record?.customerResumeHash : record?.technicianResumeHash;
       if (!record || record.state !== 'active' || !expected || !constantTimeEqual(sha256(msg.token), expected)) {
-        await pinGuard.recordFailure(party.remoteIp);
         throw new GatewayError('E_SESSION_NOT_FOUND');
       }
+      void attempt.succeeded();
       if (party.role === 'technician') {
         party.technicianId = record.technicianId;
         party.technicianName = record.technicianName;

@@ -16,6 +16,7 @@ import type { Registry } from '../registry/registry.js';
 import { SessionRelay } from '../relay/session-relay.js';
 import { newParty, type Party } from '../relay/party.js';
 import { PinGuard } from '../session/pin-guard.js';
+import { LimitCrossings } from '../limits/limit-crossings.js';
 import { SessionLifecycle, type TransitionHook } from '../session/transition.js';
 import { createAdminApp } from './admin-server.js';
 import { registerHttpApi } from './http-api.js';
@@ -68,6 +69,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
     // Runs before registry.close() (cleanups run in reverse), so our own shutdown is not logged as an outage.
     if (stopWatchingRegistry) cleanups.push(stopWatchingRegistry);
 
+    const crossings = new LimitCrossings({ registry, log, now, count: (limit, scope) => metrics.limitCrossings.inc({ limit, scope }) });
     const accounts = await openAccounts(config);
     cleanups.push(() => accounts.close());
     const auth = new AuthService(
@@ -124,7 +126,13 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
         links,
         lifecycle,
         authenticate: (token) => auth.authenticate(token),
-        pinGuard: new PinGuard(registry, { perAddress: config.pinGuessesPerAddress, global: config.pinGuessesGlobal }),
+        pinGuard: new PinGuard({ registry, crossings, log }, {
+          windowMs: config.pinGuessWindowSeconds * 1000,
+          perAddress: config.pinGuessesPerAddress,
+          perPrefix: config.pinGuessesPerPrefix,
+          global: config.pinGuessesGlobal,
+          underAttack: config.pinGuessesUnderAttack,
+        }),
         metrics,
         log,
         now,
