@@ -73,11 +73,13 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
     const accounts = await openAccounts(config);
     cleanups.push(() => accounts.close());
     const auth = new AuthService(
-      { accounts, registry, clock: now, log },
+      { accounts, registry, clock: now, log, crossings },
       {
         tokenTtlMs: config.tokenTtlSeconds * 1000,
         maxFailedLogins: config.maxFailedLogins,
+        maxFailedLoginsPerAccount: config.maxFailedLoginsPerAccount,
         lockoutMs: config.lockoutSeconds * 1000,
+        loginsPerSecond: config.loginsPerSecond,
         loginPerSource: { limit: config.loginAttemptsPerAddress, windowMs: 60_000 },
       },
     );
