@@ -17,6 +17,7 @@ import { SessionRelay } from '../relay/session-relay.js';
 import { newParty, type Party } from '../relay/party.js';
 import { PinGuard } from '../session/pin-guard.js';
 import { LimitCrossings } from '../limits/limit-crossings.js';
+import { SessionCaps } from '../limits/session-caps.js';
 import { SessionLifecycle, type TransitionHook } from '../session/transition.js';
 import { createAdminApp } from './admin-server.js';
 import { registerHttpApi } from './http-api.js';
@@ -93,7 +94,12 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
       log,
     });
 
+    const sessionCaps = new SessionCaps(registry, { perTechnician: config.maxSessionsPerTechnician, perOrg: config.maxSessionsPerOrg }, crossings);
     const hooks: TransitionHook[] = [
+      (e) => {
+        if (e.to !== 'closed' && e.to !== 'expired') return;
+        sessionCaps.release(e.session).catch((err: unknown) => log.debug('session_caps.release_failed', { guid: e.guid, err }));
+      },
       (e) => metrics.transitions.inc({ to: e.to, reason: e.reason }),
       (e) =>
         log.info('session.transition', {
@@ -201,6 +207,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
       },
       registry,
       lifecycle,
+      sessionCaps,
       relay,
       gatewayId: config.gatewayId,
       version,
