@@ -1,5 +1,6 @@
 import { GatewayError } from '../errors/gateway-error.js';
 import type { Power } from './channels.js';
+import { displayTextProblem } from '../text/display-safety.js';
 
 /** Protocol version of the JSON control envelope. Bumped only for incompatible changes (docs/protocol.md). */
 export const PROTOCOL_VERSION = 1;
@@ -89,6 +90,8 @@ export function parseClientMessage(data: ArrayBuffer | string): ClientMessage {
   switch (m.type) {
     case 'join': {
       const name = str('name', MAX_NAME_CHARS);
+      const nameProblem = displayTextProblem(name);
+      if (nameProblem) throw new GatewayError('E_BAD_MESSAGE', `"name" ${nameProblem}`);
       if ((m.pin === undefined) === (m.guid === undefined)) throw new GatewayError('E_BAD_MESSAGE', 'join needs exactly one of "pin" or "guid"');
       return m.pin !== undefined
         ? { v: 1, type: 'join', pin: str('pin', 16, /^\d{6,16}$/), name }
