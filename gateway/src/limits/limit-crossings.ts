@@ -34,7 +34,8 @@ export class LimitCrossings {
 
   /**
    * Reports that `source` crossed `limit` in `scope` (`source` is an address key, a prefix, 'all', or a
-   * hashed account name). Never throws: logging a refusal must not turn it into an error.
+   * hashed account name). `fields` go into the log line (`address`: the address as seen; a `source` field
+   * there replaces the key with something more readable). Never throws: a refusal must not become an error.
    */
   report(limit: LimitName, scope: LimitScope, source: string, windowMs: number, fields: Record<string, unknown> = {}): void {
     const marker = `crossed:${limit}:${scope}:${source}`;

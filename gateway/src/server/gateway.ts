@@ -18,6 +18,8 @@ import { newParty, type Party } from '../relay/party.js';
 import { PinGuard } from '../session/pin-guard.js';
 import { LimitCrossings } from '../limits/limit-crossings.js';
 import { SessionCaps } from '../limits/session-caps.js';
+import { ConnectionCaps, connectionCapLimits, type Refusal } from '../limits/connection-caps.js';
+import { GatewayError } from '../errors/gateway-error.js';
 import { SessionLifecycle, type TransitionHook } from '../session/transition.js';
 import { createAdminApp } from './admin-server.js';
 import { registerHttpApi } from './http-api.js';
@@ -164,6 +166,13 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
       log.warn('gateway.max_connections_capped', { configured: config.maxConnections, openFileLimit: fdLimit, effective: connections.max, fix: 'raise the open-file limit (ulimit -n, LimitNOFILE=)' });
     }
 
+    const connectionCaps = new ConnectionCaps(connectionCapLimits(config, connections.max));
+    const refuseCapped = (res: uws.HttpResponse, refusal: Refusal, address: string) => {
+      const e = new GatewayError('E_TOO_MANY_CONNECTIONS');
+      metrics.rejected.inc({ code: e.code });
+      crossings.report(refusal.limit, refusal.scope, refusal.source, 60_000, { address });
+      writeReply(res, { status: e.httpStatus, body: { error: { code: e.code, message: e.message } } });
+    };
     let draining = false;
     const app = uws.SSLApp({ cert_file_name: tls.certFile, key_file_name: tls.keyFile, ssl_ciphers: gatewayTlsCiphers });
     const wsBehavior = (role: Party['role']): uws.WebSocketBehavior<Party> => ({
@@ -182,17 +191,32 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
           writeReply(res, { status: 503, body: { error: { code: refusal, message: 'reconnect later or elsewhere' } } });
           return;
         }
+        const ip = remoteAddress(res);
+        const capped = connectionCaps.admit(ip);
+        if (capped) {
+          refuseCapped(res, capped, ip);
+          return;
+        }
         res.upgrade(
-          newParty(role, remoteAddress(res), now()),
+          newParty(role, ip, now()),
           req.getHeader('sec-websocket-key'),
           req.getHeader('sec-websocket-protocol'),
           req.getHeader('sec-websocket-extensions'),
           context,
         );
       },
-      open: (ws) => relay.onOpen(ws),
-      message: (ws, data, isBinary) => relay.onMessage(ws, data, isBinary),
-      close: (ws) => relay.onClose(ws),
+      open: (ws) => {
+        connectionCaps.opened(ws);
+        relay.onOpen(ws);
+      },
+      message: (ws, data, isBinary) => {
+        connectionCaps.greeted(ws);
+        relay.onMessage(ws, data, isBinary);
+      },
+      close: (ws) => {
+        connectionCaps.closed(ws);
+        relay.onClose(ws);
+      },
     });
     app.ws('/v1/customer', wsBehavior('customer'));
     app.ws('/v1/technician', wsBehavior('technician'));

@@ -82,7 +82,7 @@ export class PinGuard {
     // A refused attempt was not evaluated, so it is not a failure: every budget stays as it was.
     this.#giveBack(held);
     const who = refused === 'prefix' ? prefix : source;
-    this.#crossings?.report('pin_guesses', refused, who, windowMs, { source: remoteIp });
+    this.#crossings?.report('pin_guesses', refused, who, windowMs, { address: remoteIp });
     throw new GatewayError('E_RATE_LIMITED');
   }
 
