@@ -21,7 +21,7 @@ import { SessionCaps } from '../limits/session-caps.js';
 import { ConnectionCaps, connectionCapLimits, type Refusal } from '../limits/connection-caps.js';
 import { GatewayError } from '../errors/gateway-error.js';
 import { SessionLifecycle, type TransitionHook } from '../session/transition.js';
-import { createAdminApp } from './admin-server.js';
+import { startAdminServer } from './admin-server.js';
 import { registerHttpApi } from './http-api.js';
 import { remoteAddress, writeReply } from './http-io.js';
 import { listen } from './listen.js';
@@ -250,18 +250,18 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
       accepting = false;
     };
     cleanups.push(stopAccepting);
-    const admin = await listen(
-      createAdminApp(metrics, {
+    const admin = await startAdminServer(
+      metrics,
+      {
         ready: () => {
           const checks = { registry: registry.isReady(), accepting: !draining };
           return { ready: checks.registry && checks.accepting, checks };
         },
-      }),
+      },
       config.adminHost,
       config.adminPort,
-      'admin listener',
     );
-    cleanups.push(() => uws.us_listen_socket_close(admin.socket));
+    cleanups.push(() => admin.close());
 
     const startedAt = now();
     const membership = new Membership(
