@@ -94,6 +94,18 @@ describe.each(registries)('login lockout on the %s registry', (_name, open) => {
   });
 });
 
+describe('lockout logs', () => {
+  it('name the username and source, never a password', async () => {
+    const { auth, events } = await setup(async () => new MemoryRegistry(), { maxFailedLogins: 2, maxFailedLoginsPerAccount: 3 });
+    await Promise.all(Array.from({ length: 10 }, (_, i) => codeOf(auth.login('alice', `secret-guess-${i}`, `192.0.2.${i}`))));
+    await codeOf(auth.login('alice', 'right-password', '192.0.2.50'));
+    await new Promise((r) => setTimeout(r, 20));
+    const text = JSON.stringify(events());
+    expect(text).toContain('limit.crossed');
+    expect(text).not.toMatch(/secret-guess|right-password/);
+  });
+});
+
 describe('lockout is not a weapon', () => {
   it('wrong passwords from one address lock only that address out of that username', async () => {
     const { auth } = await setup(async () => new MemoryRegistry(), { maxFailedLogins: 5 });

@@ -69,6 +69,9 @@ describe('PIN guessing on Redis', () => {
     const customers = await Promise.all(sessions.map((s, i) => join(s.pin, `127.40.${i}.1`)));
     const guesses = (await attack).flat();
     expect(customers).toEqual(Array(20).fill('joined'));
+    // The new log lines name sources, never a PIN.
+    const log = t.logLines.join('\n');
+    for (const s of sessions) expect(log).not.toContain(s.pin);
     // The global budget was crossed, so the guessers were cut to their first tries.
     expect(count(guesses, 'E_RATE_LIMITED')).toBeGreaterThan(0);
     expect(count(guesses, 'E_PIN_INVALID')).toBeLessThanOrEqual(40 + 50 * 3);
