@@ -1,4 +1,4 @@
-import { displayTextProblem } from '../text/display-safety.js';
+import { displayTextProblem } from '../../../protocol/display-text.js';
 
 /**
  * Syntax of the names an operator types. Usernames are case-insensitive (stored lower-case) so "Alice" and

@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { GatewayMetrics } from '../metrics/gateway-metrics.js';
+import { hostPort, listenErrorReason } from './listen.js';
 
 export interface AdminChecks {
   /** Ready = registry answers and the gateway is not draining; load balancers route by it. */
@@ -37,8 +38,8 @@ export async function startAdminServer(metrics: GatewayMetrics, checks: AdminChe
     socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
   });
   await new Promise<void>((resolve, reject) => {
-    server.once('error', (err) => reject(new Error(`admin listener: cannot listen on ${host}:${port} (${err.message})`)));
-    server.listen(port, host, () => resolve());
+    server.once('error', (err: NodeJS.ErrnoException) => reject(new Error(`admin listener: cannot listen on ${hostPort(host, port)}: ${listenErrorReason(err, host, port)}`)));
+    server.listen({ port, host, exclusive: true }, () => resolve());
   });
   const address = server.address();
   return {

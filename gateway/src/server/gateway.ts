@@ -136,6 +136,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
         links,
         lifecycle,
         authenticate: (token) => auth.authenticate(token),
+        authenticateTokenId: (tokenId) => auth.authenticateTokenId(tokenId),
         pinGuard: new PinGuard({ registry, crossings, log }, {
           windowMs: config.pinGuessWindowSeconds * 1000,
           perAddress: config.pinGuessesPerAddress,
@@ -157,6 +158,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
         clusterMode: config.clusterMode,
         reliableQueueBytes: config.reliableQueueBytes,
         droppableQueueBytes: config.droppableQueueBytes,
+        bulkWindowBytes: config.bulkWindowBytes,
       },
     );
 
@@ -217,6 +219,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
         connectionCaps.closed(ws);
         relay.onClose(ws);
       },
+      pong: (ws) => relay.onPong(ws),
     });
     app.ws('/v1/customer', wsBehavior('customer'));
     app.ws('/v1/technician', wsBehavior('technician'));

@@ -2,7 +2,8 @@
  * Characters a name shown to someone else must not contain: C0/C1 control characters (ANSI escapes rewrite a
  * terminal, newlines forge log lines) and the bidirectional embedding, override and isolate controls, which
  * reorder how the rest is displayed ("Trojan Source", CVE-2021-42574). Everything else is allowed and escaped
- * by whatever displays it.
+ * by whatever displays it. Shared by the gateway (customer names in `join`, technician display names) and the
+ * clients; no Node APIs.
  */
 const unsafe = /[\p{Cc}\u202A-\u202E\u2066-\u2069]/u;
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { parseClientMessage } from '../protocol/envelope.js';
-import { displayNameProblem } from '../auth/account-names.js';
-import { displayTextProblem } from './display-safety.js';
+import { displayTextProblem } from '../../../protocol/display-text.js';
+import { parseClientMessage } from '../../../protocol/messages.js';
+import { displayNameProblem } from './account-names.js';
 
 const join = (name: string) => JSON.stringify({ v: 1, type: 'join', pin: '12345678901234', name });
 
