@@ -4,6 +4,7 @@
  * a connection flood from one address while real customers join; malformed HTTP requests.
  * Only loopback targets, or targets the user declares its own with --i-own-this-target.
  */
+import { request as httpsRequest } from 'node:https';
 import { connect as netConnect } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import WebSocket from 'ws';
@@ -11,7 +12,7 @@ import { optionSpecs } from '../../gateway/src/config/options.js';
 import { startRedisServer, type RedisServer } from '../../gateway/test/redis-server.js';
 import { common, commonOptions, finish, type CommonValues } from '../lib/common.js';
 import { startLocalGateway, type LocalGateway } from '../lib/gateway-child.js';
-import { round } from '../lib/histogram.js';
+import { Histogram, round } from '../lib/histogram.js';
 import { parseOptions, usage, UsageError, type OptionDef } from '../lib/options.js';
 import { newReport, type BenchReport } from '../lib/report.js';
 import { isLoopback, SourceAddresses } from '../lib/source-addresses.js';
@@ -29,6 +30,8 @@ export const options = {
   'flood-connections': { kind: 'int', default: 1000, min: 0, help: 'WebSocket connections one address opens and holds without a first message' },
   'flood-customers': { kind: 'int', default: 10, min: 0, help: 'real customers joining while the flood holds its connections' },
   'flood-hold-seconds': { kind: 'number', default: 15, min: 0, help: 'how long to hold the flood waiting for the gateway to close it (its hello timeout is 10 s)' },
+  'login-flood-rate': { kind: 'number', default: 100, min: 0, help: 'logins per second from fresh addresses with random usernames (0 = skip)' },
+  'login-flood-seconds': { kind: 'number', default: 6, min: 0.1, help: 'how long the login flood runs' },
   'admin-url': { kind: 'string', help: 'http://host:port of the admin listener, to send it the malformed requests too (default: the started gateway\'s)' },
   'malformed-timeout': { kind: 'number', default: 12, min: 0.1, help: 'seconds to wait for an answer to each malformed request' },
   'pin-window-seconds': { kind: 'number', default: 600, min: 1, help: "the target's pinGuessWindowSeconds, to project a sustained guessing rate" },
@@ -47,6 +50,8 @@ interface Values extends CommonValues {
   floodConnections: number;
   floodCustomers: number;
   floodHoldSeconds: number;
+  loginFloodRate: number;
+  loginFloodSeconds: number;
   adminUrl?: string;
   malformedTimeout: number;
   pinWindowSeconds: number;
@@ -113,9 +118,10 @@ async function attackOne(label: string, target: Target, login: Credentials | und
   try {
     const guessing = await guessPins(target, tech?.client, o);
     const flood = await floodConnections(target, tech?.client, o);
+    const logins = login && o.loginFloodRate > 0 ? await floodLogins(target, login, o) : null;
     const malformed = await sendMalformed(target, adminUrl, o.malformedTimeout);
-    (report.figures.runs as Record<string, unknown>)[label] = { guessing, flood, malformed };
-    addTables(label, guessing, flood, malformed, o, report);
+    (report.figures.runs as Record<string, unknown>)[label] = { guessing, flood, logins, malformed };
+    addTables(label, guessing, flood, logins, malformed, o, report);
   } finally {
     tech?.close();
   }
@@ -304,6 +310,78 @@ async function floodConnections(target: Target, tech: import('../../clients/sdk/
   };
 }
 
+// ---- login flood -----------------------------------------------------------------------------------------
+
+interface LoginFloodResult {
+  attempted: number;
+  byStatus: Record<string, number>;
+  /** The technician logging in again and again from the address it logged in from before the flood. */
+  known: { ok: number; tried: number; latency: ReturnType<Histogram['summaryMs']> };
+  /** The same technician from addresses it never used: shed like the flood when the budget is spent. */
+  fresh: { ok: number; tried: number };
+}
+
+/** POST /v1/auth/login on a fresh TLS connection from `localAddress`: the HTTP status (0 = no answer). */
+function postLogin(target: Target, username: string, password: string, localAddress: string | undefined): Promise<number> {
+  return new Promise((resolve) => {
+    const body = JSON.stringify({ username, password });
+    const req = httpsRequest(
+      { host: target.host, port: target.port, path: '/v1/auth/login', method: 'POST', ca: target.ca, localAddress, agent: false, timeout: 30_000,
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      },
+    );
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => resolve(0));
+    req.end(body);
+  });
+}
+
+/**
+ * Issue 13: 100 logins a second from fresh addresses made real logins take 5.6 s (p50) and turned half into 503.
+ * Here the flood runs while the technician logs in every 200 ms from its usual address, and now and then from a new one.
+ */
+async function floodLogins(target: Target, login: Credentials, o: Values): Promise<LoginFloodResult> {
+  const flooders = addressesPerNetwork(target.host, Math.min(4096, Math.ceil(o.loginFloodRate * o.loginFloodSeconds)), 150);
+  const usual = isLoopback(target.host) ? '127.230.0.2' : undefined;
+  const freshAddresses = addressesPerNetwork(target.host, 64, 231);
+  await postLogin(target, login.username, login.password, usual); // the technician's usual address, known from now on
+  const byStatus: Record<string, number> = {};
+  const latency = new Histogram();
+  let knownOk = 0;
+  let knownTried = 0;
+  let freshOk = 0;
+  let freshTried = 0;
+  const started = performance.now();
+  const end = started + o.loginFloodSeconds * 1000;
+  const flood: Promise<void>[] = [];
+  let sent = 0;
+  const real = (async () => {
+    while (performance.now() < end) {
+      const t0 = performance.now();
+      knownTried++;
+      if ((await postLogin(target, login.username, login.password, usual)) === 200) knownOk++;
+      latency.record((performance.now() - t0) * 1000);
+      freshTried++;
+      if ((await postLogin(target, login.username, login.password, freshAddresses[freshTried % freshAddresses.length])) === 200) freshOk++;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  })();
+  // Open loop: the flood keeps its rate whatever the gateway answers.
+  while (performance.now() < end) {
+    const due = Math.floor(((performance.now() - started) / 1000) * o.loginFloodRate);
+    for (; sent < due; sent++) {
+      const address = flooders[sent % flooders.length];
+      flood.push(postLogin(target, `spray${sent}`, 'Winter2026!', address).then((status) => void (byStatus[String(status)] = (byStatus[String(status)] ?? 0) + 1)));
+    }
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  await Promise.all([real, ...flood]);
+  return { attempted: sent, byStatus, known: { ok: knownOk, tried: knownTried, latency: latency.summaryMs() }, fresh: { ok: freshOk, tried: freshTried } };
+}
+
 // ---- malformed HTTP -------------------------------------------------------------------------------------
 
 const malformedShapes: [string, (path: string) => string][] = [
@@ -365,7 +443,7 @@ function probe(listener: string, shape: string, bytes: string, to: { tls: boolea
 
 // ---- report ---------------------------------------------------------------------------------------------
 
-function addTables(label: string, g: GuessingResult, f: FloodResult, m: MalformedRow[], o: Values, report: BenchReport): void {
+function addTables(label: string, g: GuessingResult, f: FloodResult, l: LoginFloodResult | null, m: MalformedRow[], o: Values, report: BenchReport): void {
   report.tables.push({
     title: `PIN guessing [${label}]: ${g.addresses} addresses (each in its own /24) × ${o.guessesPerAddress} wrong PINs`,
     columns: ['attempts', 'evaluated', 'refused', 'hits', 'other', 'evaluated/address (mean, max)', 'seconds', 'PIN digits', `projected hits/year (${o.attackerAddresses.toLocaleString('en-US')} addresses, ${o.liveSessions.toLocaleString('en-US')} live)`],
@@ -384,6 +462,14 @@ function addTables(label: string, g: GuessingResult, f: FloodResult, m: Malforme
     columns: ['opened', 'refused (429/503)', 'other', 'all closed by the gateway after s'],
     rows: [[f.opened, f.refused, JSON.stringify(f.other), f.closedByGatewayWithinSeconds ?? 'not all']],
   });
+  if (l) {
+    report.tables.push({
+      title: `Login flood [${label}]: ${o.loginFloodRate}/s from fresh addresses for ${o.loginFloodSeconds} s, random usernames`,
+      columns: ['flood logins', '401 (checked)', '503 (shed before hashing)', 'other', 'technician, usual address: ok/tried', 'p50 ms', 'p99 ms', 'technician, new address: ok/tried'],
+      rows: [[l.attempted, l.byStatus['401'] ?? 0, l.byStatus['503'] ?? 0, JSON.stringify(Object.fromEntries(Object.entries(l.byStatus).filter(([k]) => k !== '401' && k !== '503'))),
+        `${l.known.ok}/${l.known.tried}`, l.known.latency.p50Ms, l.known.latency.p99Ms, `${l.fresh.ok}/${l.fresh.tried}`]],
+    });
+  }
   report.tables.push({
     title: `Malformed HTTP [${label}]`,
     columns: ['listener', 'request', 'answer', 'closed after ms'],
@@ -395,6 +481,7 @@ function addTables(label: string, g: GuessingResult, f: FloodResult, m: Malforme
     { goal: `[${label}] < 1 expected PIN hit per year (${o.attackerAddresses} addresses, ${o.liveSessions} live sessions)`, measured: `${g.projectedHitsPerYear ?? '?'} (hits in this run: ${g.hits})`, met: g.projectedHitsPerYear === null ? null : g.projectedHitsPerYear < 1 && g.hits === 0 },
     { goal: `[${label}] ≥ 99% of real customers join during the guessing`, measured: customerShare === null ? 'not run' : `${g.customersJoined}/${g.customersTried}`, met: customerShare === null ? null : customerShare >= 0.99 },
     { goal: `[${label}] one address cannot take the gateway: customers join during the flood`, measured: f.customersTried ? `${f.customersJoined}/${f.customersTried}, flood held ${f.opened}` : 'not run', met: f.customersTried ? f.customersJoined === f.customersTried : null },
+    { goal: `[${label}] a login flood does not keep the technician out (usual address)`, measured: l ? `${l.known.ok}/${l.known.tried}, p50 ${l.known.latency.p50Ms} ms` : 'not run', met: l ? l.known.ok === l.known.tried : null },
     { goal: `[${label}] malformed HTTP answered (400/431/505) and closed at once`, measured: `${answered.length}/${m.length} requests`, met: answered.length === m.length },
   );
   if (g.refused === 0) report.notes.push(`[${label}] no guess was refused: raise --guesses-per-address above the target's pinGuessesPerAddress for a projection of its real budget`);
