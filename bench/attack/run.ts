@@ -358,15 +358,20 @@ async function floodLogins(target: Target, login: Credentials, o: Values): Promi
   const end = started + o.loginFloodSeconds * 1000;
   const flood: Promise<void>[] = [];
   let sent = 0;
-  const real = (async () => {
+  const fromUsual = (async () => {
     while (performance.now() < end) {
       const t0 = performance.now();
       knownTried++;
       if ((await postLogin(target, login.username, login.password, usual)) === 200) knownOk++;
       latency.record((performance.now() - t0) * 1000);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  })();
+  const fromNew = (async () => {
+    while (performance.now() < end) {
       freshTried++;
       if ((await postLogin(target, login.username, login.password, freshAddresses[freshTried % freshAddresses.length])) === 200) freshOk++;
-      await new Promise((r) => setTimeout(r, 200));
+      await new Promise((r) => setTimeout(r, 500));
     }
   })();
   // Open loop: the flood keeps its rate whatever the gateway answers.
@@ -378,7 +383,7 @@ async function floodLogins(target: Target, login: Credentials, o: Values): Promi
     }
     await new Promise((r) => setTimeout(r, 10));
   }
-  await Promise.all([real, ...flood]);
+  await Promise.all([fromUsual, fromNew, ...flood]);
   return { attempted: sent, byStatus, known: { ok: knownOk, tried: knownTried, latency: latency.summaryMs() }, fresh: { ok: freshOk, tried: freshTried } };
 }
 

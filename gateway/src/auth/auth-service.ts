@@ -179,7 +179,8 @@ export class AuthService {
     const hash = account?.passwordHash ?? (await this.#getDummyHash());
     let matches: boolean;
     try {
-      matches = await this.#passwordChecks.run(() => verifyPassword(String(password), hash));
+      // A known source's check goes before the queued ones: a flood from elsewhere does not make it wait.
+      matches = await this.#passwordChecks.run(() => verifyPassword(String(password), hash), reservation.known);
     } catch (err) {
       reservation.cancel();
       throw err;

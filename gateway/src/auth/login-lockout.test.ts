@@ -128,4 +128,17 @@ describe('global login budget', () => {
     // The budget is spent, yet the owner's known address is not shed.
     expect(await codeOf(auth.login('alice', 'right-password', '203.0.113.5'))).toBe('ok');
   });
+
+  it('checks a known address\'s password before the flood already queued', async () => {
+    const { auth } = await setup(async () => new MemoryRegistry(), { maxConcurrentPasswordChecks: 1, maxFailedLoginsPerAccount: 100_000 });
+    await auth.login('alice', 'right-password', '203.0.113.5');
+    const done: string[] = [];
+    const flood = Array.from({ length: 30 }, (_, i) => auth.login(`user${i}`, 'x', `10.4.0.${i + 1}`).catch(() => done.push('flood')));
+    // Let the flood reach the queue of password checks first.
+    await new Promise((r) => setTimeout(r, 5));
+    const known = auth.login('alice', 'right-password', '203.0.113.5').then(() => done.push('known'));
+    await Promise.all([...flood, known]);
+    // At most the checks already running (and those started before it queued) finish first.
+    expect(done.indexOf('known')).toBeLessThan(5);
+  });
 });
