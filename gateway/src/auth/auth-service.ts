@@ -56,7 +56,7 @@ export const defaultAuthOptions = {
   failureWindowMs: 15 * 60_000,
   lockoutMs: 15 * 60_000,
   maxFailedLoginsPerAccount: 50,
-  loginsPerSecond: 20,
+  loginsPerSecond: 10,
   loginPerSource: { limit: 30, windowMs: 60_000 },
   loginGlobal: undefined as RateLimit | undefined,
   scryptParams: defaultScryptParams as ScryptParams,

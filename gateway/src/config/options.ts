@@ -60,7 +60,7 @@ export const optionSpecs = [
   { key: 'maxFailedLoginsPerAccount', type: 'int', default: 50, min: 1, max: 100000, description: 'Failed logins of one username from all addresses within lockoutSeconds; past it only addresses that username logged in from in the last 30 days may try it.' },
   { key: 'lockoutSeconds', type: 'int', default: 900, min: 1, max: 86400, description: 'How long a lockout (of an address from a username, or of new addresses from an attacked username) lasts.' },
   { key: 'loginAttemptsPerAddress', type: 'int', default: 30, min: 1, max: 100000, description: 'Login attempts allowed per source address per minute.' },
-  { key: 'loginsPerSecond', type: 'int', default: 20, min: 1, max: 100000, description: 'Password checks this gateway starts per second for logins from addresses not known to the username; the rest are refused (E_CAPACITY) before any hashing, so a flood cannot queue out real logins.' },
+  { key: 'loginsPerSecond', type: 'int', default: 10, min: 1, max: 100000, description: 'Password checks this gateway starts per second for logins from addresses not known to the username; the rest are refused (E_CAPACITY) before any hashing, so a flood cannot queue out real logins.' },
   { key: 'pinGuessWindowSeconds', type: 'int', default: 600, min: 10, max: 86400, description: 'Window of the pinGuesses* budgets (fixed, starting with the first attempt).' },
   { key: 'pinGuessesPerAddress', type: 'int', default: 20, min: 1, max: 100000, description: 'Wrong PIN/GUID attempts evaluated per source address (IPv4, IPv6 /64) per window.' },
   { key: 'pinGuessesPerPrefix', type: 'int', default: 100, min: 1, max: 1000000, description: 'Wrong PIN/GUID attempts evaluated per network (IPv4 /24, IPv6 /48) per window.' },
