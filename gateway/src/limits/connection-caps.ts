@@ -89,7 +89,10 @@ export class ConnectionCaps {
     this.#pending = null;
   }
 
-  /** Any message from `socket`: the first one ends its unauthenticated phase. One map lookup per message. */
+  /**
+   * Any message from `socket`: the first one ends its unauthenticated phase. Hot path: one Map lookup and a
+   * boolean per message, no allocation.
+   */
   greeted(socket: object): void {
     const counted = this.#sockets.get(socket);
     if (counted === undefined || counted.greeted) return;

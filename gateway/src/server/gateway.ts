@@ -190,6 +190,8 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
         const refusal = draining ? 'E_SHUTTING_DOWN' : relay.connectionCount >= connections.max ? 'E_CAPACITY' : null;
         if (refusal) {
           metrics.rejected.inc({ code: refusal });
+          // A full gateway is a limit crossing too (logged once a minute, not per refused connection).
+          if (refusal === 'E_CAPACITY') crossings.report('connections', 'global', 'all', 60_000, { maxConnections: connections.max });
           writeReply(res, { status: 503, body: { error: { code: refusal, message: 'reconnect later or elsewhere' } } });
           return;
         }

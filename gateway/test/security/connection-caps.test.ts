@@ -87,3 +87,31 @@ describe('connection caps', () => {
     expect(crossed).toContainEqual(expect.objectContaining({ limit: 'connections', scope: 'address', source: '127.60.0.1' }));
   });
 });
+
+describe('a full gateway', () => {
+  it('answers 503 E_CAPACITY past maxConnections and logs the crossing once, not per refusal', async () => {
+    const full = await startTestGateway({ maxConnections: '2' });
+    const sockets: WebSocket[] = [];
+    try {
+      const results: string[] = [];
+      for (let i = 0; i < 5; i++) {
+        results.push(
+          await new Promise<string>((resolve) => {
+            const ws = new WebSocket(full.baseUrl.replace('https:', 'wss:') + '/v1/customer', { ca: full.gateway.caPem, perMessageDeflate: false });
+            sockets.push(ws);
+            ws.on('open', () => resolve('open'));
+            ws.on('unexpected-response', (_req, res) => resolve(String(res.statusCode)));
+            ws.on('error', () => {});
+          }),
+        );
+      }
+      expect(results).toEqual(['open', 'open', '503', '503', '503']);
+      await new Promise((r) => setTimeout(r, 100));
+      const crossed = full.logLines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.event === 'limit.crossed');
+      expect(crossed).toEqual([expect.objectContaining({ limit: 'connections', scope: 'global', source: 'all', maxConnections: 2 })]);
+    } finally {
+      for (const ws of sockets) ws.terminate();
+      await full.stop();
+    }
+  });
+});
