@@ -1,5 +1,5 @@
-// PIN guessing against a real gateway on a real Redis (issue 13): limits hold under concurrency, and real
-// customers still get in while many addresses guess.
+// PIN and password guessing against a real gateway on a real Redis (issue 13): limits hold under
+// concurrency, and real customers still get in while many addresses guess.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { RelaydeskClient } from '../../../clients/sdk/src/node.js';
@@ -9,6 +9,7 @@ import { startTestGateway, type TestGateway } from '../gateway-harness.js';
 let redis: RedisServer;
 let t: TestGateway;
 let tech: RelaydeskClient;
+let victimPassword: string;
 
 beforeAll(async () => {
   redis = await startRedisServer();
@@ -21,8 +22,13 @@ beforeAll(async () => {
     pinGuessesGlobal: '40',
     pinGuessesUnderAttack: '3',
     maxSessionsPerTechnician: '100',
+    loginAttemptsPerAddress: '1000',
+    // The lock, not the login budget, is under test here.
+    loginsPerSecond: '100000',
+    maxFailedLogins: '5',
   });
   const pw = await t.addTechnician('tess', 'acme');
+  victimPassword = await t.addTechnician('vic', 'acme');
   tech = t.client();
   await tech.login('tess', pw);
 });
@@ -81,5 +87,21 @@ describe('PIN guessing on Redis', () => {
     // One line per source and window, not one per refused attempt.
     const sources = crossed.map((l) => `${l.scope}:${l.source}`);
     expect(new Set(sources).size).toBe(sources.length);
+  });
+});
+
+describe('password guessing on Redis', () => {
+  it('150 simultaneous logins on one username: the lock holds and the right password, sent last, stays out', async () => {
+    const attempt = (password: string) =>
+      t.client().login('vic', password).then(
+        () => 'ok',
+        (err: { code?: string }) => err.code ?? String(err),
+      );
+    const codes = await Promise.all([...Array.from({ length: 149 }, (_, i) => attempt(`wrong-${i}`)), attempt(victimPassword)]);
+    expect(codes.at(-1)).toBe('E_ACCOUNT_LOCKED');
+    expect(count(codes, 'E_AUTH_FAILED')).toBeLessThanOrEqual(5);
+    expect(count(codes, 'E_AUTH_FAILED') + count(codes, 'E_ACCOUNT_LOCKED')).toBe(150);
+    // Another address is not locked out of the account.
+    expect(await t.client({ localAddress: '127.0.0.9' }).login('vic', victimPassword).then(() => 'ok')).toBe('ok');
   });
 });
