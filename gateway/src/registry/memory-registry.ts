@@ -250,13 +250,17 @@ export class MemoryRegistry implements Registry {
 
   async takeSlot(key: string, member: string, expiresAt: number, limit: number): Promise<boolean> {
     this.checkOpen();
-    const now = this.clock();
-    this.liveSlots(key, now);
     let members = this.slots.get(key);
+    if (members && !members.has(member) && members.size >= limit) {
+      // Full as far as we know: drop what expired (O(members), only at the cap), then look again.
+      this.liveSlots(key, this.clock());
+      members = this.slots.get(key);
+      if (members && members.size >= limit) return false;
+    }
     if (!members) this.slots.set(key, (members = new Map()));
-    if (!members.has(member) && members.size >= limit) return false;
     members.set(member, expiresAt);
-    this.slotWheel.schedule(key, Math.max(expiresAt, ...members.values()));
+    // The sweep only frees memory (it reschedules the key at its latest member), so any member's expiry will do.
+    this.slotWheel.schedule(key, expiresAt);
     return true;
   }
 
