@@ -478,6 +478,7 @@ describe('customer agent on X11 (Xvfb, xterm, a real gateway, the SDK as technic
     expect(await ended).toBe('customer_ended');
     expect((await closed).code).toBe(1000);
     expect(agent.consent.list()).toEqual([]);
+    expect(agent.status()).toMatchObject({ session: 'closed', watchers: [], controller: null, sharing: { state: 'off' } });
     expect(agent.input!.handle(encodeInput([{ type: 'move', x: 1, y: 1 }]))).toBe(0);
     agent.close();
   });

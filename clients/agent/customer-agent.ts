@@ -165,7 +165,7 @@ export class CustomerAgent extends Emitter<AgentEvents> {
 
   status(): AgentStatus {
     const techs = this.participants?.filter((p) => p.role === 'technician') ?? [];
-    const watchers = this.participants ? techs.map((p) => p.name) : this.session === 'active' && this.technicianName ? [this.technicianName] : [];
+    const watchers = this.session === 'closed' ? [] : this.participants ? techs.map((p) => p.name) : this.session === 'active' && this.technicianName ? [this.technicianName] : [];
     let controller: string | null = null;
     if (this.consent.has('control') && this.session === 'active') {
       controller = this.participants ? (techs.find((p) => p.id === this.controllerId)?.name ?? null) : this.technicianName;
