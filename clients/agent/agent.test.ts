@@ -112,6 +112,13 @@ describe('customer agent on X11 (Xvfb, xterm, a real gateway, the SDK as technic
     await eventually(() => view.frames.length > 0, 5000);
     expect(view.frames[0]!.keyframe).toBe(true);
 
+    // The pointer travels on the cursor channel (never in the frames): its shape, then where it is.
+    tech.send(0x02, encodeInput([{ type: 'move', x: 123, y: 45 }]));
+    expect(await eventually(() => view.cursor.some((c) => c.type === 'position' && c.x === 123 && c.y === 45 && c.visible))).toBe(true);
+    const shape = view.cursor.find((c) => c.type === 'shape');
+    expect(shape).toMatchObject({ type: 'shape' });
+    expect((shape as { width: number }).width).toBeGreaterThan(0);
+
     // Typed through the SDK as keysyms: the shell runs it (">" needs Shift on the customer's keymap).
     const marker = join(dir, 'typed');
     await x.xdotool('mousemove', '100', '100');
