@@ -58,7 +58,9 @@ async function startActivity(x: XServer, name: string, o: Values, profile: strin
     // down and back up, as a customer reading it would.
     const cols = Math.floor(o.width / 6);
     const rows = Math.floor(o.height / 13);
-    x.client('xterm', ['-geometry', `${cols}x${rows}+0+0`, '-b', '0', '-bw', '0', '-e', 'man', 'bash'], { MANWIDTH: String(cols - 2) });
+    // Where man pages are not installed (slim images), a long text in the same pager stands in for it.
+    const page = 'man bash 2>/dev/null || less /usr/share/common-licenses/GPL-3';
+    x.client('xterm', ['-geometry', `${cols}x${rows}+0+0`, '-b', '0', '-bw', '0', '-e', 'sh', '-c', page], { MANWIDTH: String(cols - 2) });
     await sleep(1500);
     return scroll(x, o, 'key --repeat 100 --delay 40 Down', 'key --repeat 100 --delay 40 Up');
   }
