@@ -14,6 +14,8 @@ describe('consent', () => {
 
     const once = c.request('sysinfo', 'Tess') as { prompt: { id: number } };
     expect(c.answer(once.prompt.id, 'once')).toBe('sysinfo');
+    // Asked again while the grant still stands: no new prompt.
+    expect(c.request('sysinfo', 'Tess')).toEqual({ granted: true });
     expect(c.used('sysinfo')).toBe(true);
     expect(c.has('sysinfo')).toBe(false);
     expect(c.request('sysinfo', 'Tess').granted).toBe(false);

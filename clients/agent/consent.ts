@@ -45,7 +45,8 @@ export class Consent {
 
   /** A technician asks: 'granted' when the customer already said yes for the session, else a prompt to show. */
   request(power: Power, from: string): { granted: true } | { granted: false; prompt: Prompt } {
-    if (this.allowForSession.has(power)) {
+    // Already standing (granted "ask each time" and not yet used or taken back), or allowed for the session.
+    if (this.granted.has(power) || this.allowForSession.has(power)) {
       this.granted.add(power);
       return { granted: true };
     }
