@@ -194,7 +194,7 @@ export class CustomerAgent extends Emitter<AgentEvents> {
     const from = name ?? this.technicianName ?? 'the technician';
     const r = this.consent.request(power, from);
     if (r.granted) {
-      this.emit('notice', `${from} asked for "${power}": allowed (you allowed it for this session)`);
+      this.emit('notice', `${from} asked for "${power}": allowed (you already allowed it)`);
       this.granted(power, true);
     } else {
       this.emit('prompt', r.prompt);
