@@ -10,7 +10,7 @@ import type { RelayContext } from './relay-context.js';
 export interface ForwardCounters {
   dropped: Record<DropReason, { inc(n?: number): void }>;
   /** Copies a uWS message buffer for the writes that happen after the handler returns (relay/outbox.ts copy()). */
-  copy(data: ArrayBuffer): Uint8Array;
+  copy(data: Uint8Array): Uint8Array;
 }
 
 /** Reused for every frame (forward never runs inside itself): no recipients array per message. */
@@ -23,9 +23,10 @@ const recipients: Participant[] = [];
  * lives in the outbox's arena, valid until the next flush: a Writer that keeps a frame longer copies it (the
  * link stream does, encodeFrame); the screen module keeps frames, so it gets its own.
  */
-export function forward(ctx: RelayContext, counters: ForwardCounters, ws: PartySocket, party: Party, data: ArrayBuffer): void {
+export function forward(ctx: RelayContext, counters: ForwardCounters, ws: PartySocket, party: Party, data: ArrayBuffer | Uint8Array): void {
   const session = party.session!;
-  const channelId = data.byteLength > 0 ? new Uint8Array(data, 0, 1)[0]! : -1;
+  const bytes = data instanceof Uint8Array ? data : new Uint8Array(data);
+  const channelId = bytes.byteLength > 0 ? bytes[0]! : -1;
   const channel = channelById[channelId];
   if (!channel) {
     counters.dropped.unknown_channel.inc();
@@ -55,7 +56,7 @@ export function forward(ctx: RelayContext, counters: ForwardCounters, ws: PartyS
     counters.dropped.no_peer.inc();
     return;
   }
-  if (channel.class === 'bulk' && !ctx.bulkOf(session).allow(senderId, data.byteLength - 1, recipients)) {
+  if (channel.class === 'bulk' && !ctx.bulkOf(session).allow(senderId, bytes.byteLength - 1, recipients)) {
     recipients.length = 0;
     counters.dropped.flow_control.inc();
     ctx.reject(ws, new GatewayError('E_FLOW_CONTROL', `bulk data beyond the credit given (window ${ctx.options.bulkWindowBytes} bytes); wait for "credit"`), false);
@@ -64,10 +65,10 @@ export function forward(ctx: RelayContext, counters: ForwardCounters, ws: PartyS
   session.lastActivity = ctx.deps.now();
   if (channel.id === channels.screen.id && session.screen) {
     recipients.length = 0;
-    session.screen.onFrame(new Uint8Array(data.slice(0)));
+    session.screen.onFrame(bytes.slice());
     return;
   }
-  const frame = counters.copy(data);
+  const frame = counters.copy(bytes);
   const viewers = channel.class === 'media' ? session.viewers() : null;
   for (let i = 0; i < recipients.length; i++) {
     const r = recipients[i]!;

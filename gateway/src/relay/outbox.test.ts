@@ -82,16 +82,16 @@ describe('Outbox arena', () => {
     const written: number[][] = [];
     const a = fakeSocket();
     a.ws.send = (m) => (written.push([...(m as Uint8Array)]), 1);
-    const first = box.copy(new Uint8Array([1, 2, 3]).buffer);
-    const second = box.copy(new Uint8Array([4, 5]).buffer);
+    const first = box.copy(new Uint8Array([1, 2, 3]));
+    const second = box.copy(new Uint8Array([4, 5]));
     box.deliver(a.ws, first, true, 'bulk', 4);
     box.deliver(a.ws, second, true, 'bulk', 4);
     box.flush();
     expect(written).toEqual([[1, 2, 3], [4, 5]]);
-    const third = box.copy(new Uint8Array([9]).buffer);
+    const third = box.copy(new Uint8Array([9]));
     expect(third.buffer).toBe(first.buffer); // the same memory again, from its start
     expect(third.byteOffset).toBe(first.byteOffset);
-    const big = box.copy(new Uint8Array(300 << 10).buffer);
+    const big = box.copy(new Uint8Array(300 << 10));
     expect(big.buffer).not.toBe(first.buffer); // large frames get their own copy
   });
 

@@ -78,16 +78,16 @@ export class Outbox {
    * flush has run: for frames handed to deliver() only. Saves an ArrayBuffer allocation per relayed frame
    * (and the GC work for it): measured in docs/benchmarks.md.
    */
-  copy(data: ArrayBuffer): Uint8Array {
+  copy(data: Uint8Array): Uint8Array {
     const n = data.byteLength;
-    if (n > ARENA_MAX_FRAME) return new Uint8Array(data.slice(0));
+    if (n > ARENA_MAX_FRAME) return data.slice();
     if (this.arenaUsed + n > ARENA_BYTES) {
       // Full before a flush: the old arena stays alive through the views queued in it; start a new one.
       this.arena = new ArrayBuffer(ARENA_BYTES);
       this.arenaUsed = 0;
     }
     const view = new Uint8Array(this.arena, this.arenaUsed, n);
-    view.set(new Uint8Array(data));
+    view.set(data);
     this.arenaUsed += n;
     return view;
   }

@@ -111,7 +111,8 @@ export class SessionRelay implements RelayContext {
     ws.getUserData().lastSeen = Date.now();
   }
 
-  onMessage(ws: PartySocket, data: ArrayBuffer, isBinary: boolean): void {
+  /** `data`: uWS's message buffer, or a link frame's bytes (a view into the link's read buffer); valid only during the call. */
+  onMessage(ws: PartySocket, data: ArrayBuffer | Uint8Array, isBinary: boolean): void {
     const party = ws.getUserData();
     party.lastSeen = Date.now();
     if (data.byteLength > this.options.maxMessageBytes) {
@@ -132,7 +133,7 @@ export class SessionRelay implements RelayContext {
     }
     let msg: ClientMessage;
     try {
-      msg = parseClientMessage(Buffer.from(data).toString('utf8'));
+      msg = parseClientMessage(utf8(data));
     } catch (err) {
       // Before the handshake a bad first message ends the connection; afterwards it costs only an error frame.
       this.reject(ws, asGatewayError(err), party.phase === 'hello');
@@ -445,8 +446,10 @@ export class SessionRelay implements RelayContext {
     const socket = new RemotePartySocket(stream, party, (s) => this.onClose(s));
     this.onOpen(socket);
     stream.attach({
-      text: (text) => this.onMessage(socket, toArrayBuffer(Buffer.from(text, 'utf8')), false),
-      binary: (bytes) => this.onMessage(socket, toArrayBuffer(bytes), true),
+      text: (text) => this.onMessage(socket, Buffer.from(text, 'utf8'), false),
+      // The frame's bytes as they are: forwarding copies what it keeps (no ArrayBuffer per frame: 8 % of the
+      // anchor's CPU at 1 KiB in the two-gateway relay bench, plus the GC it caused).
+      binary: (bytes) => this.onMessage(socket, bytes, true),
       close: (_code, reason) => {
         if (isCloseReason(reason)) party.leaving = reason;
         socket.remoteClosed();
@@ -469,13 +472,13 @@ export class SessionRelay implements RelayContext {
   }
 
   /** A bridged party's frame: checked and relayed by the anchor; here it only passes, within the link's budget. */
-  private carry(ws: PartySocket, party: Party, data: ArrayBuffer, isBinary: boolean): void {
+  private carry(ws: PartySocket, party: Party, data: ArrayBuffer | Uint8Array, isBinary: boolean): void {
     const stream = party.bridge!;
     if (!isBinary) {
-      stream.sendText(Buffer.from(data).toString('utf8'));
+      stream.sendText(utf8(data));
       return;
     }
-    const bytes = new Uint8Array(data);
+    const bytes = data instanceof Uint8Array ? data : new Uint8Array(data);
     // Traffic to the anchor is bounded like any writer's: media beyond the budget is dropped (counted) here,
     // and the anchor's screen module sees the gap; control and bulk are bounded by the anchor's own rules.
     if (channelClass(bytes[0]) === 'media' && stream.inflight > this.options.droppableQueueBytes) {
@@ -654,9 +657,9 @@ function channelClass(id: number | undefined): DeliveryClass {
   return (id === undefined ? undefined : channelById[id]?.class) ?? 'control';
 }
 
-/** A standalone copy (link frames share one buffer per read; the relay may keep what it gets). */
-function toArrayBuffer(bytes: Buffer): ArrayBuffer {
-  return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+/** A text message's characters (a uWS buffer or a link frame's bytes, read in place). */
+function utf8(data: ArrayBuffer | Uint8Array): string {
+  return (data instanceof Uint8Array ? Buffer.from(data.buffer, data.byteOffset, data.byteLength) : Buffer.from(data)).toString('utf8');
 }
 
 function logEvent(deps: RelayDeps, e: LiveEvent): void {
