@@ -8,12 +8,15 @@ import type { Party, PartySocket } from './party.js';
  * SSLApp; plain TCP is unaffected; gateway/test/e2e/backpressure.test.ts catches a regression). Deferring the
  * write out of A's read path avoids it. One FIFO per socket keeps the order of its frames, relayed data and closes.
  *
- * Writing at once when it looks safe (nothing buffered for B, a small frame) was tried and measured: with
- * direct writes of frames up to 64 KiB whenever B's buffer was empty, two of the three backpressure tests hang
- * (the read stall: the kernel buffer fills during the very write that started empty), and nothing the gateway
- * can see (uWS's buffered amount) tells how full the kernel buffer is. So no write is provably safe, and all
- * are deferred; the deferral itself is one setImmediate per loop iteration, which batches every frame read in
- * that iteration (the cheap part). The costs worth removing were per message, and are gone:
+ * Writing at once when it looks safe was tried (issue 9): a write straight from the handler whenever B had
+ * nothing buffered (ours or uWS's) and the frame was at most 64 KiB makes two of the three tests in
+ * backpressure.test.ts fail (the flood's 32 KiB screen and 16 KiB bulk frames: the kernel buffer fills during
+ * the very write that started empty), and nothing the gateway sees (uWS's buffered amount) tells how full the
+ * kernel buffer is. So no write is provably safe, and all are deferred. Nor would it pay much: unsafe direct
+ * writes of every bulk frame measured 0.65 vs 0.60 × nginx per CPU-second at 64 KiB and 0.20 vs 0.18 at 1 KiB
+ * (same conditions, docs/benchmarks.md). The deferral is one setImmediate per loop iteration, which batches every
+ * frame read in that iteration; what cost was per message, and is gone (together, with the Writer's and
+ * forward's: 1 KiB relay 0.13 → 0.29 × nginx per gateway CPU-second, same generator, same run conditions):
  * - no Map, arrays or closures per flush: each socket's queue lives on its party, reused;
  * - relayed frames are copied into one reused arena instead of an ArrayBuffer each (`copy`);
  * - metrics are counted per flush and tag, not per message (`onSent`).
