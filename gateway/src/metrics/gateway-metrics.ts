@@ -78,9 +78,26 @@ export function createGatewayMetrics(gatewayId: string) {
       labelNames: ['route', 'status'] as const,
       registers: [registry],
     }),
+    limitCrossings: new client.Counter({
+      name: 'relaydesk_limit_crossings_total',
+      help: 'Limit crossings (PIN guesses, logins, lockouts, connections, sessions), counted once per source and window.',
+      labelNames: ['limit', 'scope'] as const,
+      registers: [registry],
+    }),
     registryUp: new client.Gauge({
       name: 'relaydesk_registry_up',
       help: '1 while the session registry answers, else 0.',
+      registers: [registry],
+    }),
+    linkQueuedBytes: new client.Gauge({
+      name: 'relaydesk_link_queued_bytes',
+      help: 'Bytes written to the gateway links and not yet taken by the kernel (bounded by the streams’ windows).',
+      registers: [registry],
+    }),
+    linkBackpressure: new client.Counter({
+      name: 'relaydesk_link_backpressure_total',
+      help: 'Writes to a gateway link that found its socket buffer past the high-water mark, by peer gateway.',
+      labelNames: ['peer'] as const,
       registers: [registry],
     }),
   };

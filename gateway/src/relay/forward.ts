@@ -69,10 +69,9 @@ export function forward(ctx: RelayContext, counters: ForwardCounters, ws: PartyS
     return;
   }
   const frame = counters.copy(bytes);
-  const viewers = channel.class === 'media' ? session.viewers() : null;
+  // Media needs `view` (checked above), so every recipient of a customer's media is a viewer.
   for (let i = 0; i < recipients.length; i++) {
     const r = recipients[i]!;
-    if (viewers && !viewers.includes(r)) continue;
     const outcome = r.conn!.getUserData().writer!.write(frame, true, channel.class, channelId);
     if (outcome === 'dropped') counters.dropped.backpressure.inc();
   }
