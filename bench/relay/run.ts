@@ -15,10 +15,10 @@ import { parseOptions, usage, UsageError, type OptionDef } from '../lib/options.
 import { Progress, RateMeter } from '../lib/progress.js';
 import { newReport, type BenchReport } from '../lib/report.js';
 import { SourceAddresses } from '../lib/source-addresses.js';
-import { clientFor, parseLogins, parseTargets } from '../lib/targets.js';
+import { parseLogins, parseTargets } from '../lib/targets.js';
 import { nginxMissing, startNginx, type NginxProxy } from './nginx.js';
-import { Faults, sessionPipe, SinkServer, tlsPipe, type Pipe } from './pipes.js';
-import { startRelaydeskPipes, type RelaydeskPipes, type Topology } from './topologies.js';
+import { Faults, SinkServer, tlsPipe, type Pipe } from './pipes.js';
+import { pairSessions, startRelaydeskPipes, type RelaydeskPipes, type Topology } from './topologies.js';
 
 const options = {
   ...commonOptions,
@@ -106,20 +106,9 @@ export async function run(argv: string[]): Promise<void> {
       const target = parseTargets(o.target, o.ca)[0]!;
       const logins = parseLogins(o.login);
       if (!logins.length) throw new UsageError('--target needs --login user:password');
-      const tech = clientFor(target, sources.take());
-      cleanup.push(() => tech.close());
-      await tech.client.login(logins[0]!.username, logins[0]!.password);
-      pipes.relaydesk = [];
-      for (let i = 0; i < o.sessions; i++) {
-        const cust = clientFor(target, sources.take());
-        cleanup.push(() => cust.close());
-        const s = await tech.client.createSession();
-        const c = await cust.client.joinSession({ pin: s.pin }, `relay ${i}`);
-        const t = await tech.client.pickUp(s.guid);
-        await c.waitFor('active');
-        connections.push(c, t);
-        pipes.relaydesk.push(sessionPipe(c, t));
-      }
+      const paired = await pairSessions(target, target, logins[0]!, o.sessions, sources, cleanup);
+      pipes.relaydesk = paired.pipes;
+      connections.push(...paired.connections);
     } else {
       const nodeArgs = o.gatewayCpuProf ? ['--cpu-prof', '--cpu-prof-dir', o.gatewayCpuProf] : [];
       for (const topology of topologies) {

@@ -8,7 +8,7 @@ import { loadOrCreateCa } from '../../gateway/src/pki/certificate-files.js';
 import { startRedisServer, type RedisServer } from '../../gateway/test/redis-server.js';
 import { startLocalGateway, type LocalGateway } from '../lib/gateway-child.js';
 import type { SourceAddresses } from '../lib/source-addresses.js';
-import { clientFor, type Credentials } from '../lib/targets.js';
+import { clientFor, type Credentials, type Target } from '../lib/targets.js';
 import { sessionPipe, type Pipe } from './pipes.js';
 
 /** How the relaydesk pipes are routed: one gateway, or customer on gateway A and technician on B (bridged over the link). */
@@ -32,7 +32,7 @@ export interface RelaydeskPipes {
  * on B, the customer joins it on A, so A runs the session and B carries the technician over the gateway link.
  */
 export async function startRelaydeskPipes(topology: Topology, sessions: number, sources: SourceAddresses, nodeArgs: string[]): Promise<RelaydeskPipes> {
-  const cleanup: (() => Promise<void> | void)[] = [];
+  const cleanup: (() => unknown)[] = [];
   const stop = async () => {
     for (const c of cleanup.reverse()) await c();
   };
@@ -59,28 +59,37 @@ export async function startRelaydeskPipes(topology: Topology, sessions: number, 
       cleanup.push(() => technicianSide.stop());
       login = await redisTechnician(redis.url);
     }
-    const tech = clientFor(technicianSide.target, sources.take());
-    cleanup.push(() => tech.close());
-    await tech.client.login(login.username, login.password);
-    const pipes: Pipe[] = [];
-    const connections: SessionConnection[] = [];
-    for (let i = 0; i < sessions; i++) {
-      const cust = clientFor(customerSide.target, sources.take());
-      cleanup.push(() => cust.close());
-      const s = await tech.client.createSession();
-      const c = await cust.client.joinSession({ pin: s.pin }, `relay ${i}`);
-      const t = await tech.client.pickUp(s.guid);
-      await c.waitFor('active');
-      connections.push(c, t);
-      cleanup.push(() => (c.close(), t.close()));
-      pipes.push(sessionPipe(c, t));
-    }
+    const { pipes, connections } = await pairSessions(customerSide.target, technicianSide.target, login, sessions, sources, cleanup);
     const pids = [...new Set([customerSide.pid, technicianSide.pid])];
     return { topology, pipes, pids, first: customerSide, connections, stop };
   } catch (err) {
     await stop();
     throw err;
   }
+}
+
+/**
+ * `sessions` paired sessions, the customer a client of `customerTarget`, the technician (one login) of
+ * `technicianTarget`; what must be closed afterwards goes onto `cleanup`.
+ */
+export async function pairSessions(customerTarget: Target, technicianTarget: Target, login: Credentials, sessions: number, sources: SourceAddresses, cleanup: (() => unknown)[]): Promise<{ pipes: Pipe[]; connections: SessionConnection[] }> {
+  const tech = clientFor(technicianTarget, sources.take());
+  cleanup.push(() => tech.close());
+  await tech.client.login(login.username, login.password);
+  const pipes: Pipe[] = [];
+  const connections: SessionConnection[] = [];
+  for (let i = 0; i < sessions; i++) {
+    const cust = clientFor(customerTarget, sources.take());
+    cleanup.push(() => cust.close());
+    const s = await tech.client.createSession();
+    const c = await cust.client.joinSession({ pin: s.pin }, `relay ${i}`);
+    const t = await tech.client.pickUp(s.guid);
+    await c.waitFor('active');
+    connections.push(c, t);
+    cleanup.push(() => (c.close(), t.close()));
+    pipes.push(sessionPipe(c, t));
+  }
+  return { pipes, connections };
 }
 
 /** A technician account in the cluster's Redis account store (the gateways' own data folders are not shared). */
