@@ -20,7 +20,7 @@ export interface QueueLimits {
  *   waits here is bounded by the credit window, and a receiver that reads is never disconnected.
  */
 export class SocketWriter implements Writer {
-  /** The socket's user data, held here: every getUserData() is a call into uWS's C++ (several per message before). */
+  /** The socket's user data, held here: every getUserData() is a call into uWS's C++ (three per message before; part of 0.13 → 0.29 at 1 KiB, relay/outbox.ts). */
   private readonly party: Party;
 
   constructor(

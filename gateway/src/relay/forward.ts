@@ -13,7 +13,7 @@ export interface ForwardCounters {
   copy(data: Uint8Array): Uint8Array;
 }
 
-/** Reused for every frame (forward never runs inside itself): no recipients array per message. */
+/** Reused for every frame (forward never runs inside itself): no recipients array per message (forward's self time at 1 KiB 19 % → 9 % with the arena copy, docs/benchmarks.md). */
 const recipients: Participant[] = [];
 
 /**
