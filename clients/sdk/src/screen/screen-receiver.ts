@@ -11,7 +11,7 @@ export interface FrameDecoder {
 /**
  * What became of one screen frame:
  * - applied: the picture is now this frame;
- * - repaired: applied, and it ended a wait (a keyframe, or a merged delta on the frame we hold);
+ * - repaired: applied, and it ended a wait (a keyframe, or a merged delta built on the frame we show);
  * - waiting: not applied: a delta whose base is not our frame (or we have no picture): we wait for a repair;
  * - stale: a repair keyframe of a frame we already show (nothing to do);
  * - failed: the packet did not decode (our picture is now unknown: we wait for a repair);
@@ -57,7 +57,9 @@ export class ScreenReceiver<D extends FrameDecoder> {
       const size = summarizePacket(packet);
       if (!size) return this.fail('a keyframe without a codec packet');
       if (!this.decoder || this.decoder.width !== size.width || this.decoder.height !== size.height) this.decoder = this.options.createDecoder(size.width, size.height);
-    } else if (this.waiting || h.base !== this.frame || !this.decoder) {
+    } else if (h.base !== this.frame || this.frame === 0 || !this.decoder) {
+      // The chain rule: a delta only on exactly its base. After a gap our picture is still a true (older)
+      // frame, so a merged delta built on it repairs us as well as a keyframe does.
       if (!this.waiting) this.lose(`frame ${h.frame} builds on frame ${h.base}, the picture shows frame ${this.frame}`);
       return 'waiting';
     }
