@@ -1,3 +1,4 @@
+import type { GatewayConfig } from '../config/load-config.js';
 import { loadNativeCodec, type NativeCodec, type NativeDecoder } from './native-codec.js';
 
 /**
@@ -87,4 +88,9 @@ export class GatewayDecoders {
     }
     return this.codec;
   }
+}
+
+/** The gateway's decoders as its configuration says (--screen-repair, --screen-decoder-min-viewers, --screen-decoder-memory-mb). */
+export function gatewayDecodersFromConfig(c: Pick<GatewayConfig, 'screenRepair' | 'screenDecoderMinViewers' | 'screenDecoderMemoryMb'>): GatewayDecoders {
+  return new GatewayDecoders({ mode: c.screenRepair, minViewers: c.screenDecoderMinViewers, maxBytes: c.screenDecoderMemoryMb * 2 ** 20 });
 }

@@ -44,7 +44,10 @@ export interface ScreenStats {
   dropped: number;
   repairs: Record<RepairKind, number>;
   repairBytes: Record<RepairKind, number>;
-  /** From a viewer waiting with room for a repair to the repair being written: what a repair costs in time. */
+  /**
+   * From a viewer waiting with room for a repair to the repair being written: what a repair costs in time
+   * (the agent's round trip and keyframe, or the gateway decoder making the packet).
+   */
   repairWaitMs: { count: number; total: number; max: number };
   keyframeRequests: number;
   decoder: { active: boolean; synced: boolean; bytes: number };
@@ -244,7 +247,7 @@ export class ScreenRouter {
       if (v.writer.write(bytes, true, 'media') === 'dropped') continue;
       this.s.delivered++;
       this.counters.delivered.inc();
-      this.repaired(v, kind, bytes.byteLength, now);
+      this.repaired(v, kind, bytes.byteLength);
       v.got(this.latest, d.generation, d.epoch);
     }
     if (askAgent && this.request.ask(now)) this.counters.keyframeRequests.inc();
@@ -254,11 +257,12 @@ export class ScreenRouter {
     return v.writer.open && v.writer.queuedBytes <= this.o.mediaBudgetBytes;
   }
 
-  private repaired(v: ScreenViewer, kind: RepairKind, bytes: number, now = this.o.now()): void {
+  private repaired(v: ScreenViewer, kind: RepairKind, bytes: number): void {
     this.s.repairs[kind]++;
     this.s.repairBytes[kind] += bytes;
     this.counters.repairs[kind].inc();
-    const waited = v.readySince < 0 ? 0 : now - v.readySince;
+    // Read the clock now, after the write: a gateway repair's time is the CPU its packet took to make.
+    const waited = v.readySince < 0 ? 0 : this.o.now() - v.readySince;
     const w = this.s.repairWaitMs;
     w.count++;
     w.total += waited;

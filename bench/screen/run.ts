@@ -1,0 +1,405 @@
+/**
+ * `npm run bench -- screen`: screen fan-out. One customer replays a recording (decoded to BGRA by ffmpeg,
+ * encoded live by the native Encoder behind the SDK's ScreenSender, looped) to 1, 4 and 16 viewers over real
+ * TLS WebSockets, for each repair strategy. Viewer 0 is slowed: it stops reading until the gateway drops
+ * frames for it, then reads again. Figures: gateway CPU per delivered frame, repairs sent by kind, the bytes a
+ * repair costs and the time from the viewer reading again to its picture being current, and whether that
+ * picture is pixel-exact at the end. A second table measures each repair way in isolation on the same
+ * recording (bytes, CPU, memory per session).
+ *
+ * The gateway side is bench/screen/fanout-gateway.ts (its own process, so its CPU is measurable): the real
+ * ScreenRouter behind uWS.js, until several technicians can join one session of the real gateway (`attend`).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import WebSocket from 'ws';
+import { ScreenReceiver, type FrameDecoder } from '../../clients/sdk/src/screen/screen-receiver.js';
+import { ScreenSender } from '../../clients/sdk/src/screen/screen-sender.js';
+import { screenRepairModes, type ScreenRepairMode } from '../../gateway/src/screen/gateway-decoders.js';
+import type { ScreenStats } from '../../gateway/src/screen/screen-router.js';
+import { describeInput, readFrames, type FrameInput } from '../codec/frames.js';
+import { loadNative, type NativeCodec } from '../codec/native.js';
+import { commonOptions, finish, type CommonValues } from '../lib/common.js';
+import { cpuMs, repoRoot } from '../lib/gateway-child.js';
+import { round } from '../lib/histogram.js';
+import { parseOptions, usage, UsageError, type OptionDef } from '../lib/options.js';
+import { Progress } from '../lib/progress.js';
+import { newReport, type BenchReport } from '../lib/report.js';
+import { networkNote, runInSlowNamespace, wantsNamespace } from './slow-network.js';
+
+const options = {
+  json: commonOptions.json,
+  report: commonOptions.report,
+  'svg-dir': commonOptions['svg-dir'],
+  quiet: commonOptions.quiet,
+  frames: { kind: 'string', default: 'native/testdata/web-cargo-clip.mkv', help: 'recording the customer replays, looped (a lossless video or a folder of PNGs; e.g. ../shared/corpus/web-cargo.mkv)' },
+  viewers: { kind: 'list', default: ['1', '4', '16'], help: 'viewer counts, one run each (viewer 0 is the slowed one)' },
+  repair: { kind: 'list', default: ['agent', 'gateway'], help: `repair strategies to compare (${screenRepairModes.join(', ')})` },
+  fps: { kind: 'number', default: 15, min: 1, help: 'replay rate, frames per second' },
+  duration: { kind: 'number', default: 12, min: 2, help: 'seconds measured per run' },
+  pauses: { kind: 'int', default: 2, min: 0, help: 'times the slowed viewer stops reading per run' },
+  'budget-bytes': { kind: 'int', default: 64 << 10, min: 16 << 10, help: 'media budget per viewer (small, so a pause drops within seconds despite kernel buffers)' },
+  'min-viewers': { kind: 'int', default: 2, min: 1, help: 'auto strategy: sessions with this many viewers keep a gateway decoder' },
+  'decode-all': { kind: 'flag', help: 'every viewer decodes pixels (default: the slowed one and one other; the rest check the header chain)' },
+  'cost-frames': { kind: 'int', default: 120, min: 2, help: 'frames of the recording for the repair-cost table' },
+  'host-network': { kind: 'flag', help: "stay on the host's loopback instead of a namespace with WAN-sized TCP buffers (root only; see bench/screen/slow-network.ts)" },
+} satisfies Record<string, OptionDef>;
+
+interface Values extends Pick<CommonValues, 'json' | 'report' | 'svgDir' | 'quiet'> {
+  frames: string;
+  viewers: string[];
+  repair: string[];
+  fps: number;
+  duration: number;
+  pauses: number;
+  budgetBytes: number;
+  minViewers: number;
+  decodeAll?: boolean;
+  costFrames: number;
+  hostNetwork?: boolean;
+}
+
+interface RunResult {
+  repair: ScreenRepairMode;
+  viewers: number;
+  framesSent: number;
+  framesIn: number;
+  delivered: number;
+  dropped: number;
+  gatewayCpuMs: number;
+  cpuUsPerDeliveredFrame: number;
+  cpuUsPerFrameIn: number;
+  repairs: ScreenStats['repairs'];
+  repairBytes: ScreenStats['repairBytes'];
+  keyframeRequests: number;
+  /** Gateway side: from a waiting viewer having room to its repair being written (the agent's round trip). */
+  gatewayRepairWaitMs: { mean: number; max: number };
+  /** Viewer side: from reading again to a current picture, per pause. */
+  viewerRepairMs: number[];
+  /** Pauses after which the gateway dropped nothing (kernel buffers took it all). */
+  pausesWithoutDrop: number;
+  agentRepairs: number;
+  agentBytes: number;
+  exact: boolean;
+  chainViolations: number;
+  gatewayRssMiB: number;
+  decoderMiB: number;
+  refusals: string[];
+}
+
+export async function run(argv: string[]): Promise<void> {
+  const parsed = parseOptions('screen', options, argv);
+  if (parsed.help) return void process.stdout.write(usage('screen', options) + '\n');
+  const o = parsed as unknown as Values;
+  const repairs = o.repair.map((r) => {
+    if (!screenRepairModes.includes(r as ScreenRepairMode)) throw new UsageError(`--repair ${r}: one of ${screenRepairModes.join(', ')}`);
+    return r as ScreenRepairMode;
+  });
+  const viewerCounts = o.viewers.map((v) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 1 || n > 256) throw new UsageError(`--viewers ${v}: a whole number from 1 to 256`);
+    return n;
+  });
+  const input = describeInput(o.frames);
+  if (!o.hostNetwork && wantsNamespace()) {
+    const status = runInSlowNamespace([process.execPath, '--import', 'tsx', 'bench/main.ts', 'screen', ...argv]);
+    if (status !== 0) process.exitCode = status;
+    return;
+  }
+  const codec = loadNative();
+  const report = newReport('screen', argv, { ...o });
+  const costs = await repairCosts(codec, input, o);
+  const results: RunResult[] = [];
+  for (const repair of repairs) for (const viewers of viewerCounts) results.push(await fanout(codec, input, repair, viewers, o));
+  summarize(report, input, o, results, costs);
+  finish(report, o as unknown as CommonValues);
+}
+
+/** Starts the gateway side and waits for its port. */
+async function startGateway(repair: ScreenRepairMode, o: Values): Promise<{ child: ChildProcess; port: number; caPem: string; stats(): Promise<GatewayStats> }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/screen/fanout-gateway.ts', '--mode', repair, '--min-viewers', String(o.minViewers), '--budget-bytes', String(o.budgetBytes)], {
+    cwd: repoRoot,
+    stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+  });
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  const listening = await Promise.race([
+    once(child, 'message') as Promise<[{ type: string; port: number; caPem: string }]>,
+    once(child, 'exit').then(() => {
+      throw new Error(`screen bench gateway exited: ${stderr.trim()}`);
+    }),
+    new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`screen bench gateway did not start in 30 s: ${stderr.trim()}`)), 30_000).unref()),
+  ]);
+  const waiting: ((s: GatewayStats) => void)[] = [];
+  child.on('message', (m: GatewayStats & { type: string }) => {
+    if (m.type === 'stats') waiting.shift()?.(m);
+  });
+  return {
+    child,
+    port: listening[0].port,
+    caPem: listening[0].caPem,
+    stats: () =>
+      new Promise<GatewayStats>((resolve) => {
+        waiting.push(resolve);
+        child.send({ type: 'stats' });
+      }),
+  };
+}
+
+interface GatewayStats {
+  stats: ScreenStats;
+  /** Bytes queued in the gateway per viewer id. */
+  queued: Record<string, number>;
+  refusals: string[];
+  decoderBytes: number;
+  rss: number;
+}
+
+/** A viewer that checks the header chain without pixels (most viewers of a large run: the bench's own CPU). */
+class ChainOnly implements FrameDecoder {
+  constructor(
+    readonly width: number,
+    readonly height: number,
+  ) {}
+  decode(): void {}
+}
+
+interface Viewer {
+  ws: WebSocket;
+  receiver: ScreenReceiver<FrameDecoder & { frame?(): Buffer }>;
+  resumedAt: number | undefined;
+  /** The customer's frame number when it resumed: the picture is current once it shows this one or later. */
+  currentAt: number;
+  repairMs: number[];
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function fanout(codec: NativeCodec, input: FrameInput, repair: ScreenRepairMode, viewerCount: number, o: Values): Promise<RunResult> {
+  const gw = await startGateway(repair, o);
+  const url = (path: string) => `wss://127.0.0.1:${gw.port}${path}`;
+  const open = async (path: string) => {
+    const ws = new WebSocket(url(path), { ca: gw.caPem, perMessageDeflate: false });
+    await once(ws, 'open');
+    return ws;
+  };
+  const viewers: Viewer[] = [];
+  const cleanup: (() => void)[] = [() => gw.child.disconnect()];
+  try {
+    for (let i = 0; i < viewerCount; i++) {
+      const decodes = o.decodeAll || i < 2;
+      const v: Viewer = {
+        ws: await open(`/viewer/v${i}`),
+        receiver: new ScreenReceiver({ createDecoder: (w, h) => (decodes ? new codec.Decoder(w, h) : new ChainOnly(w, h)) }),
+        resumedAt: undefined,
+        currentAt: 0,
+        repairMs: [],
+      };
+      v.ws.on('message', (data: Buffer) => {
+        v.receiver.receive(data);
+        // Current again: it shows the frame the customer had sent when it resumed reading, or a later one.
+        if (v.resumedAt !== undefined && v.receiver.frame >= v.currentAt) {
+          v.repairMs.push(performance.now() - v.resumedAt);
+          v.resumedAt = undefined;
+        }
+      });
+      viewers.push(v);
+      cleanup.push(() => v.ws.terminate());
+    }
+    await sleep(200); // the gateway adds viewers on the next turn of its loop
+
+    // The customer: live encoding of the looped recording; resync answered with a repair keyframe.
+    const customer = await open('/customer');
+    cleanup.push(() => customer.terminate());
+    const encoder = new codec.Encoder(input.width, input.height);
+    let lastEncoded: Buffer | undefined;
+    const sender = new ScreenSender<Buffer>({
+      encode: (frame, opt) => ((lastEncoded = frame), encoder.encode(frame, opt)),
+      send: (bytes) => customer.send(bytes, { binary: true }),
+      hasRoom: () => customer.bufferedAmount < 4 << 20,
+    });
+    customer.on('message', (data: Buffer, isBinary: boolean) => {
+      if (!isBinary && JSON.parse(data.toString()).type === 'resync') sender.resync();
+    });
+
+    let stop = false;
+    const progress = new Progress(`screen ${repair} ${viewerCount} viewer${viewerCount > 1 ? 's' : ''}`, () => `frames ${sender.frame}  repairs ${sender.stats.repairs}`, { quiet: o.quiet }).start();
+    const replay = (async () => {
+      const interval = 1000 / o.fps;
+      let next = performance.now();
+      while (!stop) {
+        for await (const frame of readFrames(input)) {
+          if (stop) break;
+          const wait = next - performance.now();
+          if (wait > 0) await sleep(wait);
+          next = Math.max(next + interval, performance.now() - interval);
+          sender.offer(frame);
+          sender.flush();
+        }
+      }
+    })();
+
+    await sleep(1500); // first keyframe out, everyone current
+    const cpu0 = cpuMs(gw.child.pid!)!;
+    const s0 = (await gw.stats()).stats;
+    const sent0 = sender.frame;
+    const t0 = performance.now();
+    const slow = viewers[0]!;
+    let pausesWithoutDrop = 0;
+    for (let k = 0; k < o.pauses; k++) {
+      await sleep(Math.max(0, t0 + ((k + 0.5) * o.duration * 1000) / (o.pauses + 0.5) - performance.now()));
+      const before = (await gw.stats()).stats.dropped;
+      slow.ws.pause();
+      const pausedAt = performance.now();
+      let dropped = false;
+      while (performance.now() - pausedAt < 15_000) {
+        await sleep(100);
+        const st = await gw.stats();
+        if (st.stats.dropped > before) {
+          dropped = true;
+          break;
+        }
+      }
+      if (!dropped) pausesWithoutDrop++;
+      await sleep(300);
+      slow.currentAt = sender.frame;
+      slow.resumedAt = performance.now();
+      slow.ws.resume();
+    }
+    await sleep(Math.max(0, t0 + o.duration * 1000 - performance.now())); // pauses that ran long extend the run
+    const cpu1 = cpuMs(gw.child.pid!)!;
+    const end = await gw.stats();
+    const sent1 = sender.frame;
+    stop = true;
+    await replay;
+    progress.stop();
+    await sleep(1500); // let every viewer drain and be repaired, then compare pictures
+    const final = await gw.stats();
+    const truth = lastEncoded!;
+    const checked = viewers.filter((v) => v.receiver.decoder instanceof codec.Decoder);
+    const exact = checked.every((v) => v.receiver.frame === sender.frame && (v.receiver.decoder as InstanceType<NativeCodec['Decoder']>).frame().equals(truth));
+    const delivered = end.stats.delivered - s0.delivered;
+    const framesIn = end.stats.framesIn - s0.framesIn;
+    const cpu = cpu1 - cpu0;
+    const w = final.stats.repairWaitMs;
+    return {
+      repair,
+      viewers: viewerCount,
+      framesSent: sent1 - sent0,
+      framesIn,
+      delivered,
+      dropped: end.stats.dropped - s0.dropped,
+      gatewayCpuMs: round(cpu, 0),
+      cpuUsPerDeliveredFrame: round((cpu * 1000) / Math.max(1, delivered), 1),
+      cpuUsPerFrameIn: round((cpu * 1000) / Math.max(1, framesIn), 1),
+      repairs: final.stats.repairs,
+      repairBytes: final.stats.repairBytes,
+      keyframeRequests: final.stats.keyframeRequests,
+      gatewayRepairWaitMs: { mean: w.count ? round(w.total / w.count, 1) : 0, max: round(w.max, 1) },
+      viewerRepairMs: slow.repairMs.map((ms) => round(ms, 1)),
+      pausesWithoutDrop,
+      agentRepairs: sender.stats.repairs,
+      agentBytes: sender.stats.bytes,
+      exact,
+      chainViolations: viewers.reduce((n, v) => n + v.receiver.counts.waiting + v.receiver.counts.failed, 0),
+      gatewayRssMiB: round(final.rss / 2 ** 20, 1),
+      decoderMiB: round(final.decoderBytes / 2 ** 20, 1),
+      refusals: final.refusals,
+    };
+  } finally {
+    for (const c of cleanup.reverse()) c();
+    await Promise.race([once(gw.child, 'exit'), sleep(5000)]);
+    if (gw.child.exitCode === null) gw.child.kill('SIGKILL');
+  }
+}
+
+interface RepairCosts {
+  frames: number;
+  decodeMsPerFrame: number;
+  agentKeyframe: { bytes: number; encodeMs: number };
+  gatewayKeyframe: { bytes: number; ms: number };
+  mergedDelta: { lagFrames: number; bytes: number; ms: number; deltasItReplaces: number }[];
+  decoderBytes: number;
+}
+
+/** Each repair way alone, on the first `costFrames` frames of the recording: what a repair costs where. */
+async function repairCosts(codec: NativeCodec, input: FrameInput, o: Values): Promise<RepairCosts> {
+  const encoder = new codec.Encoder(input.width, input.height);
+  const decoder = new codec.Decoder(input.width, input.height);
+  const sizes: number[] = [];
+  let decodeMs = 0;
+  let last: Buffer | undefined;
+  for await (const frame of readFrames(input, o.costFrames)) {
+    const packet = encoder.encode(frame);
+    sizes.push(packet.length);
+    const t = performance.now();
+    decoder.decode(packet);
+    decodeMs += performance.now() - t;
+    last = frame;
+  }
+  const timed = <T>(f: () => T): [T, number] => {
+    const t = performance.now();
+    const r = f();
+    return [r, performance.now() - t];
+  };
+  // Median of a few runs: one-off figures on a shared machine jump around.
+  const median = (f: () => Buffer): [number, number] => {
+    const runs = [0, 1, 2, 3, 4].map(() => timed(f));
+    runs.sort((a, b) => a[1] - b[1]);
+    return [runs[2]![0].length, runs[2]![1]];
+  };
+  const [agentBytes, agentMs] = median(() => encoder.encode(last!, { keyframe: true }));
+  const [keyBytes, keyMs] = median(() => decoder.keyframe());
+  const g = decoder.generation;
+  const lags = [1, Math.round(o.fps), Math.round(5 * o.fps)].filter((l) => l < g);
+  const mergedDelta = lags.map((lag) => {
+    const [bytes, ms] = median(() => decoder.deltaSince(g - lag));
+    return { lagFrames: lag, bytes, ms: round(ms, 2), deltasItReplaces: sizes.slice(-lag).reduce((a, b) => a + b, 0) };
+  });
+  return {
+    frames: sizes.length,
+    decodeMsPerFrame: round(decodeMs / sizes.length, 3),
+    agentKeyframe: { bytes: agentBytes, encodeMs: round(agentMs, 2) },
+    gatewayKeyframe: { bytes: keyBytes, ms: round(keyMs, 2) },
+    mergedDelta,
+    decoderBytes: input.width * input.height * 4,
+  };
+}
+
+const median = (xs: number[]) => (xs.length ? [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]! : NaN);
+const mean = (total: number, n: number) => (n ? Math.round(total / n) : 0);
+
+function summarize(r: BenchReport, input: FrameInput, o: Values, results: RunResult[], costs: RepairCosts): void {
+  r.figures = { input: { label: input.label, width: input.width, height: input.height }, runs: results, costs };
+  r.tables.push({
+    title: `Screen fan-out: ${input.label} ${input.width}x${input.height} at ${o.fps} fps, ${o.duration} s per run, viewer 0 paused until frames drop (${o.pauses}x), media budget ${o.budgetBytes >> 10} KiB`,
+    columns: ['repair', 'viewers', 'frames in', 'delivered', 'dropped', 'gw CPU µs/delivered', 'gw CPU µs/frame in', 'repairs agent kf', 'gw kf', 'merged', 'resync sent', 'avg repair B', 'viewer repair ms (median)', 'gw repair ms (mean)', 'exact', 'gw RSS MiB'],
+    rows: results.map((x) => {
+      const n = x.repairs.agent_keyframe + x.repairs.gateway_keyframe + x.repairs.merged_delta;
+      const bytes = x.repairBytes.agent_keyframe + x.repairBytes.gateway_keyframe + x.repairBytes.merged_delta;
+      return [
+        x.repair, x.viewers, x.framesIn, x.delivered, x.dropped, x.cpuUsPerDeliveredFrame, x.cpuUsPerFrameIn,
+        x.repairs.agent_keyframe, x.repairs.gateway_keyframe, x.repairs.merged_delta, x.keyframeRequests, mean(bytes, n),
+        round(median(x.viewerRepairMs), 1), x.gatewayRepairWaitMs.mean, x.exact && x.chainViolations === 0 ? 'yes' : 'NO', x.gatewayRssMiB,
+      ];
+    }),
+  });
+  r.tables.push({
+    title: `Repair cost per way (${costs.frames} frames of ${input.label}; median of 5)`,
+    columns: ['way', 'bytes', 'CPU ms', 'where the CPU goes', 'replaces (bytes of deltas)'],
+    rows: [
+      ['agent keyframe (resync)', costs.agentKeyframe.bytes, costs.agentKeyframe.encodeMs, "agent; plus a round trip and the customer's uplink", '-'],
+      ['gateway keyframe()', costs.gatewayKeyframe.bytes, costs.gatewayKeyframe.ms, 'gateway', '-'],
+      ...costs.mergedDelta.map((m) => [`merged deltaSince(${m.lagFrames} frame${m.lagFrames > 1 ? 's' : ''} back)`, m.bytes, m.ms, 'gateway', m.deltasItReplaces] as (string | number)[]),
+      ['gateway decoder, every frame', '-', costs.decodeMsPerFrame, `gateway, per frame, and ${round(costs.decoderBytes / 2 ** 20, 1)} MiB of framebuffer per session (gw RSS above: agent vs gateway runs)`, '-'],
+    ],
+  });
+  for (const x of results) {
+    if (x.pausesWithoutDrop) r.notes.push(`${x.repair}/${x.viewers}: ${x.pausesWithoutDrop} pause(s) caused no drop within 15 s (kernel buffers absorbed them)`);
+    if (x.refusals.length) r.notes.push(`${x.repair}/${x.viewers}: gateway refused frames: ${x.refusals.join('; ')}`);
+    if (!x.exact || x.chainViolations) r.notes.push(`${x.repair}/${x.viewers}: a checked viewer's final picture differs or it saw ${x.chainViolations} chain violations`);
+  }
+  r.notes.push('viewer repair ms: from the slowed viewer reading again to its picture being current (its queue drains first); gw repair ms: from the router seeing room for a repair to having written it (agent: the resync round trip and the agent keyframe encode; gateway: the decoder making the merged delta or keyframe, on the gateway thread)');
+  r.notes.push(networkNote());
+  r.notes.push('gateway side: bench/screen/fanout-gateway.ts (ScreenRouter behind uWS.js TLS, its own process) until the real gateway admits several technicians (attend)');
+}
