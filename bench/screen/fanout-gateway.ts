@@ -22,7 +22,7 @@ import { ScreenRouter } from '../../gateway/src/screen/screen-router.js';
 const { values } = parseArgs({
   options: {
     mode: { type: 'string', default: 'agent' },
-    'min-viewers': { type: 'string', default: '2' },
+    'min-viewers': { type: 'string', default: '4' },
     'budget-bytes': { type: 'string', default: String(512 << 10) },
   },
 });

@@ -39,7 +39,7 @@ const options = {
   duration: { kind: 'number', default: 12, min: 2, help: 'seconds measured per run' },
   pauses: { kind: 'int', default: 2, min: 0, help: 'times the slowed viewer stops reading per run' },
   'budget-bytes': { kind: 'int', default: 64 << 10, min: 16 << 10, help: 'media budget per viewer (small, so a pause drops within seconds despite kernel buffers)' },
-  'min-viewers': { kind: 'int', default: 2, min: 1, help: 'auto strategy: sessions with this many viewers keep a gateway decoder' },
+  'min-viewers': { kind: 'int', default: 4, min: 1, help: 'auto strategy: sessions with this many viewers keep a gateway decoder' },
   'decode-all': { kind: 'flag', help: 'every viewer decodes pixels (default: the slowed one and one other; the rest check the header chain)' },
   'cost-frames': { kind: 'int', default: 120, min: 2, help: 'frames of the recording for the repair-cost table' },
   'host-network': { kind: 'flag', help: "stay on the host's loopback instead of a namespace with WAN-sized TCP buffers (root only; see bench/screen/slow-network.ts)" },

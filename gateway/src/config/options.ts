@@ -55,7 +55,7 @@ export const optionSpecs = [
   { key: 'reliableQueueBytes', type: 'int', default: 8 << 20, min: 64 << 10, max: 512 << 20, description: 'Hard cap of reliable data queued for one slow receiver; past it the receiver is disconnected (4429).' },
   { key: 'droppableQueueBytes', type: 'int', default: 512 << 10, min: 16 << 10, max: 64 << 20, description: 'Droppable messages (screen packets) are dropped while a receiver has more than this queued.' },
   { key: 'screenRepair', type: 'enum', default: 'auto', values: ['agent', 'gateway', 'auto'], description: 'How a viewer that lost its picture is repaired: a keyframe asked of the agent, or at once from a gateway-side screen decoder (8 MB per 1080p session); auto = a decoder only in sessions with at least screenDecoderMinViewers viewers (docs/architecture.md, "Screen module").' },
-  { key: 'screenDecoderMinViewers', type: 'int', default: 2, min: 1, max: 1000, description: 'screenRepair=auto: sessions with at least this many viewers keep a gateway-side screen decoder.' },
+  { key: 'screenDecoderMinViewers', type: 'int', default: 4, min: 1, max: 1000, description: 'screenRepair=auto: sessions with at least this many viewers keep a gateway-side screen decoder.' },
   { key: 'screenDecoderMemoryMb', type: 'int', default: 512, min: 0, max: 1 << 20, description: 'Framebuffer memory all gateway-side screen decoders may hold together; sessions past it repair through the agent.' },
   { key: 'tokenTtlSeconds', type: 'int', default: 3600, min: 60, max: 86400, description: 'Lifetime of a technician bearer token.' },
   { key: 'maxFailedLogins', type: 'int', default: 5, min: 1, max: 100, description: 'Failed logins for one username before the account locks.' },
