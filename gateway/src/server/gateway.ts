@@ -113,6 +113,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
         maxFrameBytes: config.maxMessageBytes * 2 + 64 * 1024,
         log,
         onOpen: (stream, request) => relay.attachRemote(stream, request),
+        onBackpressure: (peer) => metrics.linkBackpressure.inc({ peer: peer ?? 'unknown' }),
       });
       cleanups.push(() => links!.close());
       linkPort = await links.listen(config.linkHost, config.linkPort);
@@ -124,6 +125,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
         links,
         lifecycle,
         authenticate: (token) => auth.authenticate(token),
+        authenticateTokenId: (tokenId) => auth.authenticateTokenId(tokenId),
         pinGuard: new PinGuard(registry, { perAddress: config.pinGuessesPerAddress, global: config.pinGuessesGlobal }),
         metrics,
         log,
@@ -139,6 +141,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
         clusterMode: config.clusterMode,
         reliableQueueBytes: config.reliableQueueBytes,
         droppableQueueBytes: config.droppableQueueBytes,
+        bulkWindowBytes: config.bulkWindowBytes,
       },
     );
 
@@ -177,6 +180,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
       open: (ws) => relay.onOpen(ws),
       message: (ws, data, isBinary) => relay.onMessage(ws, data, isBinary),
       close: (ws) => relay.onClose(ws),
+      pong: (ws) => relay.onPong(ws),
     });
     app.ws('/v1/customer', wsBehavior('customer'));
     app.ws('/v1/technician', wsBehavior('technician'));
@@ -199,7 +203,10 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
       now,
     });
 
-    const ticker = setInterval(() => relay.tick(), 1000);
+    const ticker = setInterval(() => {
+      relay.tick();
+      if (links) metrics.linkQueuedBytes.set(links.queuedBytes);
+    }, 1000);
     cleanups.push(() => clearInterval(ticker));
 
     const main = await listen(app, config.host, config.port, 'gateway listener');
