@@ -9,7 +9,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 it('fans a recording out to two viewers, repairs the slowed one both ways, and ends pixel-exact', async () => {
   const json = join(dir, 's.json');
-  await run(['--frames', 'native/testdata/desk-drag-clip.mkv', '--viewers', '2', '--repair', 'agent,gateway', '--duration', '3', '--pauses', '1', '--cost-frames', '4', '--quiet', '--json', json]);
+  await run(['--frames', 'native/testdata/desk-drag-clip.mkv', '--viewers', '2', '--repair', 'agent,gateway', '--duration', '2', '--pauses', '1', '--cost-frames', '3', '--budget-bytes', String(16 << 10), '--quiet', '--json', json]);
   const r = JSON.parse(readFileSync(json, 'utf8'));
   const runs = r.figures.runs as { repair: string; delivered: number; dropped: number; exact: boolean; chainViolations: number; repairs: Record<string, number>; pausesWithoutDrop: number; cpuUsPerDeliveredFrame: number }[];
   expect(runs.map((x) => x.repair)).toEqual(['agent', 'gateway']);

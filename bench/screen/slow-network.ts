@@ -6,7 +6,8 @@
  * real TCP flow control, but a paused viewer fills its queue within seconds, as on a real link. The host's
  * settings are not touched. Needs root (ip netns); without it the run stays on the host loopback.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
 
 export const NETNS_ENV = 'RELAYDESK_SCREEN_BENCH_NETNS';
 
@@ -20,15 +21,17 @@ export function wantsNamespace(): boolean {
   return !process.env[NETNS_ENV] && process.getuid?.() === 0 && spawnSync('ip', ['-V']).status === 0;
 }
 
-/** Runs `argv` inside a new namespace with WAN-like TCP buffers; returns its exit status. The namespace is removed after. */
-export function runInSlowNamespace(argv: string[]): number {
+/** Runs `argv` inside a new namespace with WAN-like TCP buffers; resolves to its exit status. The namespace is removed after. */
+export async function runInSlowNamespace(argv: string[]): Promise<number> {
   const ns = `rd-screen-${process.pid}`;
   run(['ip', 'netns', 'add', ns]);
   try {
     run(['ip', 'netns', 'exec', ns, 'ip', 'link', 'set', 'lo', 'up', 'mtu', '1500']);
     run(['ip', 'netns', 'exec', ns, 'sysctl', '-q', '-w', 'net.ipv4.tcp_wmem=4096 16384 131072', 'net.ipv4.tcp_rmem=4096 65536 131072']);
-    const r = spawnSync('ip', ['netns', 'exec', ns, ...argv], { stdio: 'inherit', env: { ...process.env, [NETNS_ENV]: ns } });
-    return r.status ?? 1;
+    // Not spawnSync: the caller's event loop (a test runner's, for one) must keep running meanwhile.
+    const child = spawn('ip', ['netns', 'exec', ns, ...argv], { stdio: 'inherit', env: { ...process.env, [NETNS_ENV]: ns } });
+    const [code] = (await once(child, 'exit')) as [number | null];
+    return code ?? 1;
   } finally {
     spawnSync('ip', ['netns', 'del', ns]);
   }

@@ -59,7 +59,8 @@ export function forward(ctx: RelayContext, counters: ForwardCounters, ws: PartyS
   session.lastActivity = ctx.deps.now();
   const frame = new Uint8Array(data.slice(0));
   if (channel.id === channels.screen.id && session.screen) {
-    session.screen.onFrame(frame);
+    const verdict = session.screen.onFrame(frame);
+    if (verdict.kind === 'refused') ctx.reject(ws, new GatewayError('E_BAD_MESSAGE', verdict.reason), false);
     return;
   }
   for (const r of recipients) {

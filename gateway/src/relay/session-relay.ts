@@ -1,3 +1,5 @@
+import { bindScreenCounters } from '../screen/screen-counters.js';
+import { sessionScreens } from '../screen/session-screens.js';
 import { channelById, type DeliveryClass } from '../../../protocol/channels.js';
 import type { ServerMessage } from '../../../protocol/messages.js';
 import { encodeServerMessage, parseClientMessage, type ClientMessage } from '../../../protocol/messages.js';
@@ -84,6 +86,16 @@ export class SessionRelay implements RelayContext {
     this.bus.on((e) => logEvent(deps, e));
     this.bus.on(sessionNotices(this.sessions, (ws, msg) => this.send(ws, msg)));
     this.bus.on(sessionCopy(this.sessions, deps.registry, (w) => this.background(w)));
+    this.bus.on(
+      sessionScreens({
+        sessions: this.sessions,
+        resync: (session) => session.customer?.conn && this.send(session.customer.conn, { v: 1, type: 'resync' }),
+        counters: bindScreenCounters(m),
+        decoders: options.screenDecoders,
+        mediaBudgetBytes: options.droppableQueueBytes,
+        now: deps.now,
+      }),
+    );
   }
 
   get connectionCount(): number {

@@ -37,10 +37,18 @@ export const noScreenCounters: ScreenCounters = {
 };
 
 /** Binds the gateway's screen metrics once (at start-up), for every ScreenRouter of that gateway. */
-export function bindScreenCounters(m: Pick<GatewayMetrics, 'screenFrames' | 'screenRepairs' | 'screenKeyframeRequests'>): ScreenCounters {
+export function bindScreenCounters(m: Pick<GatewayMetrics, 'screenFrames' | 'screenRepairs' | 'screenKeyframeRequests' | 'dropped'>): ScreenCounters {
+  const dropped = m.screenFrames.labels('dropped');
+  // A screen frame not sent for backpressure is also one of the gateway's dropped messages (docs/protocol.md).
+  const backpressure = m.dropped.labels('backpressure');
   return {
     delivered: m.screenFrames.labels('delivered'),
-    dropped: m.screenFrames.labels('dropped'),
+    dropped: {
+      inc(n?: number) {
+        dropped.inc(n);
+        backpressure.inc(n);
+      },
+    },
     repairs: { agent_keyframe: m.screenRepairs.labels('agent_keyframe'), gateway_keyframe: m.screenRepairs.labels('gateway_keyframe'), merged_delta: m.screenRepairs.labels('merged_delta') },
     keyframeRequests: m.screenKeyframeRequests,
   };

@@ -92,8 +92,12 @@ export class ScreenRouter {
     this.request = new KeyframeRequest(o.requestKeyframe, o.keyframeTimeoutMs);
   }
 
-  /** A viewer that needs a picture: a late joiner, one just granted `view`, one back on a new connection. */
+  /**
+   * A viewer that needs a picture: a late joiner, one just granted `view`, one back on a new connection.
+   * The same viewer on the same writer again changes nothing.
+   */
   addViewer(id: string, writer: Writer): void {
+    if (this.viewers.get(id)?.writer === writer) return;
     this.viewers.set(id, new ScreenViewer(id, writer));
     this.fitDecoder();
     this.repairWaiting(this.o.now());
@@ -109,6 +113,14 @@ export class ScreenRouter {
     if (!v) return;
     v.forget();
     this.repairWaiting(this.o.now());
+  }
+
+  /**
+   * The customer's connection was lost and is back: frames it had in flight may be gone, so the agent is
+   * asked for a keyframe now rather than at the first gap (a viewer that has the frame ignores the repair).
+   */
+  customerBack(): void {
+    if (this.request.ask(this.o.now())) this.counters.keyframeRequests.inc();
   }
 
   /** Once a second from the session's ticker: repairs viewers whose queue drained while no frame came. */
