@@ -7,12 +7,13 @@ import { run } from './run.js';
 const dir = mkdtempSync(join(tmpdir(), 'bench-screen-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-it('fans a recording out to two viewers, repairs the slowed one both ways, and ends pixel-exact', async () => {
+// One run (a gateway process per run is the slow part); both repair ways through real sockets: gateway/test/e2e/screen-repair.test.ts.
+it('fans a recording out to two viewers through a real gateway, repairs the slowed one, and ends pixel-exact', async () => {
   const json = join(dir, 's.json');
-  await run(['--frames', 'native/testdata/desk-drag-clip.mkv', '--viewers', '2', '--repair', 'agent,gateway', '--duration', '2', '--pauses', '1', '--cost-frames', '3', '--budget-bytes', String(16 << 10), '--quiet', '--json', json]);
+  await run(['--frames', 'native/testdata/desk-drag-clip.mkv', '--viewers', '2', '--repair', 'agent', '--duration', '2', '--pauses', '1', '--cost-frames', '3', '--budget-bytes', String(16 << 10), '--quiet', '--json', json]);
   const r = JSON.parse(readFileSync(json, 'utf8'));
   const runs = r.figures.runs as { repair: string; delivered: number; dropped: number; exact: boolean; chainViolations: number; repairs: Record<string, number>; pausesWithoutDrop: number; cpuUsPerDeliveredFrame: number }[];
-  expect(runs.map((x) => x.repair)).toEqual(['agent', 'gateway']);
+  expect(runs.map((x) => x.repair)).toEqual(['agent']);
   for (const x of runs) {
     expect(x.delivered).toBeGreaterThan(0);
     expect(x.cpuUsPerDeliveredFrame).toBeGreaterThan(0);
@@ -25,7 +26,7 @@ it('fans a recording out to two viewers, repairs the slowed one both ways, and e
     }
   }
   expect(r.figures.costs.agentKeyframe.bytes).toBeGreaterThan(0);
-}, 120_000);
+}, 90_000);
 
 it('refuses an unknown repair strategy with the reason', async () => {
   await expect(run(['--repair', 'magic', '--quiet'])).rejects.toThrow(/--repair magic: one of agent, gateway, auto/);

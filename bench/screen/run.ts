@@ -179,6 +179,7 @@ async function fanout(codec: NativeCodec, input: FrameInput, repair: ScreenRepai
     const cust = clientFor(gw.target);
     cleanup.push(cust.close);
     const customer = await cust.client.joinSession({ pin: created.pin }, 'screen bench');
+    cleanup.push(() => customer.close()); // else it would try to resume when the gateway stops
     const conns = [await clients[0]!.client.pickUp(created.guid)];
     await customer.waitFor('active');
     customer.grant('view');
