@@ -1,13 +1,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadNative } from '../../../../bench/codec/native.js';
 import { encodeScreenFrame } from '../../../../protocol/screen-header.js';
 import { Decoder } from '../../../codec/index.js';
 import { ScreenReceiver } from './screen-receiver.js';
-import { croppedFrames } from './screen-test-frames.test-helper.js';
+import { codec, croppedFrames, H, W } from './screen-test-frames.test-helper.js';
 
-const codec = loadNative();
-const W = 320;
-const H = 200;
 let frames: Buffer[];
 beforeAll(() => {
   frames = croppedFrames(W, H);

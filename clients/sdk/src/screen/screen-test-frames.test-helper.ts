@@ -1,6 +1,12 @@
 /** Real screen content at a small size for the SDK's screen tests: crops of a native/testdata recording. */
 import { join } from 'node:path';
 import { loadFrames } from '../../../../bench/codec/frames.js';
+import { loadNative } from '../../../../bench/codec/native.js';
+
+export const codec = loadNative();
+/** The size of the SDK tests' screen. */
+export const W = 320;
+export const H = 200;
 
 let clip: ReturnType<typeof loadFrames> | undefined;
 
