@@ -79,6 +79,12 @@ export function createGatewayMetrics(gatewayId: string) {
       labelNames: ['route', 'status'] as const,
       registers: [registry],
     }),
+    limitCrossings: new client.Counter({
+      name: 'relaydesk_limit_crossings_total',
+      help: 'Limit crossings (PIN guesses, logins, lockouts, connections, sessions), counted once per source and window.',
+      labelNames: ['limit', 'scope'] as const,
+      registers: [registry],
+    }),
     screenFrames: new client.Counter({
       name: 'relaydesk_screen_frames_total',
       help: 'Screen frames for viewers, by outcome: delivered (repairs included) or dropped (the viewer was past its media budget; it is repaired once it drains).',

@@ -37,6 +37,8 @@ export class GatewayDecoders {
   constructor(
     readonly options: GatewayDecoderOptions,
     private readonly load: () => NativeCodec = loadNativeCodec,
+    /** Told the framebuffer bytes in use after each change (the relaydesk_screen_decoder_bytes gauge). */
+    private readonly onBytes: (bytes: number) => void = () => {},
   ) {
     if (!Number.isInteger(options.minViewers) || options.minViewers < 1) throw new RangeError(`minViewers must be a whole number ≥ 1 (got ${options.minViewers})`);
     if (!(options.maxBytes >= 0)) throw new RangeError(`maxBytes must be ≥ 0 (got ${options.maxBytes})`);
@@ -62,6 +64,7 @@ export class GatewayDecoders {
       return null;
     }
     this.live++;
+    this.onBytes(this.bytes);
     return new codec.Decoder(width, height);
   }
 
@@ -69,6 +72,7 @@ export class GatewayDecoders {
   release(decoder: NativeDecoder): void {
     this.bytes -= decoder.width * decoder.height * 4;
     this.live--;
+    this.onBytes(this.bytes);
   }
 
   get bytesInUse(): number {
@@ -91,6 +95,6 @@ export class GatewayDecoders {
 }
 
 /** The gateway's decoders as its configuration says (--screen-repair, --screen-decoder-min-viewers, --screen-decoder-memory-mb). */
-export function gatewayDecodersFromConfig(c: Pick<GatewayConfig, 'screenRepair' | 'screenDecoderMinViewers' | 'screenDecoderMemoryMb'>): GatewayDecoders {
-  return new GatewayDecoders({ mode: c.screenRepair, minViewers: c.screenDecoderMinViewers, maxBytes: c.screenDecoderMemoryMb * 2 ** 20 });
+export function gatewayDecodersFromConfig(c: Pick<GatewayConfig, 'screenRepair' | 'screenDecoderMinViewers' | 'screenDecoderMemoryMb'>, bytesInUse?: { set(v: number): void }): GatewayDecoders {
+  return new GatewayDecoders({ mode: c.screenRepair, minViewers: c.screenDecoderMinViewers, maxBytes: c.screenDecoderMemoryMb * 2 ** 20 }, loadNativeCodec, (b) => bytesInUse?.set(b));
 }

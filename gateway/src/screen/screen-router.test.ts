@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { encodeScreenFrame } from '../../../protocol/screen-header.js';
 import { GatewayDecoders, type ScreenRepairMode } from './gateway-decoders.js';
+import { loadNativeCodec } from './native-codec.js';
 import type { Count, ScreenCounters } from './screen-counters.js';
 import { ScreenRouter, type ScreenVerdict } from './screen-router.js';
 import { codec, FakeAgent, FakeViewer, loadClip, type Clip } from './screen-test-kit.test-helper.js';
@@ -267,12 +268,14 @@ describe('ScreenRouter: decoder memory', { timeout: 60_000 }, () => {
   });
 
   it('a second session is refused a decoder when the first holds the budget (reserved before allocation)', () => {
-    const decoders = new GatewayDecoders({ mode: 'gateway', minViewers: 1, maxBytes: 1920 * 1080 * 4 });
+    const gauge: number[] = [];
+    const decoders = new GatewayDecoders({ mode: 'gateway', minViewers: 1, maxBytes: 1920 * 1080 * 4 }, loadNativeCodec, (b) => gauge.push(b));
     const one = decoders.acquire(1920, 1080);
     expect(one).toBeInstanceOf(codec.Decoder);
     expect(decoders.acquire(1920, 1080)).toBeNull();
     decoders.release(one!);
     expect(decoders.bytesInUse).toBe(0);
+    expect(gauge, 'the decoder-bytes gauge follows').toEqual([1920 * 1080 * 4, 0]);
     expect(new GatewayDecoders({ mode: 'gateway', minViewers: 1, maxBytes: 1 << 30 }, () => { throw new Error('binary missing'); }).acquire(8, 8)).toBeNull();
   });
 });
