@@ -32,6 +32,12 @@ export class KeyframeRequest {
     return true;
   }
 
+  /** Sends a request now even if one is in flight (it went to a connection that is gone). */
+  resend(now: number): void {
+    this.sentAt = undefined;
+    this.ask(now);
+  }
+
   /** A keyframe arrived: whatever was asked for is answered. */
   answer(now: number): void {
     if (this.sentAt === undefined) return;

@@ -178,6 +178,11 @@ describe('ScreenRouter: a viewer that needs a picture', { timeout: 60_000 }, () 
     s.agent.answer();
     expect(s.router.stats.waiting).toBe(0);
     expect(s.router.stats.repairs.agent_keyframe).toBe(2);
+    // The customer comes back after a lost connection: asked at once, even right after a request.
+    s.router.addViewer('d', new FakeViewer(BUDGET));
+    expect(s.agent.resyncs).toBe(3);
+    s.router.customerBack();
+    expect(s.agent.resyncs).toBe(4);
   });
 });
 

@@ -117,10 +117,12 @@ export class ScreenRouter {
 
   /**
    * The customer's connection was lost and is back: frames it had in flight may be gone, so the agent is
-   * asked for a keyframe now rather than at the first gap (a viewer that has the frame ignores the repair).
+   * asked for a keyframe now rather than at the first gap (a viewer that has the frame ignores the repair),
+   * also if a request is outstanding: that one went to the lost connection.
    */
   customerBack(): void {
-    if (this.request.ask(this.o.now())) this.counters.keyframeRequests.inc();
+    this.request.resend(this.o.now());
+    this.counters.keyframeRequests.inc();
   }
 
   /** Once a second from the session's ticker: repairs viewers whose queue drained while no frame came. */
