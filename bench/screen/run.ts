@@ -196,11 +196,9 @@ async function fanout(codec: NativeCodec, input: FrameInput, repair: ScreenRepai
       };
       conn.on('data', (channel, payload) => {
         if (channel !== channels.screen.id) return;
-        // The SDK hands the payload after the channel byte, as a view of the whole message: widen it back.
-        const frame = new Uint8Array(payload.buffer, payload.byteOffset - 1, payload.byteLength + 1);
-        const h = readScreenHeader(frame);
-        if (h && v.resumedAt !== undefined && (h.repair || (!h.keyframe && h.base !== h.frame - 1))) v.repairBytes.push(frame.byteLength);
-        v.receiver.receive(frame);
+        const h = readScreenHeader(Uint8Array.of(channel, ...payload.subarray(0, 9)));
+        if (h && v.resumedAt !== undefined && (h.repair || (!h.keyframe && h.base !== h.frame - 1))) v.repairBytes.push(payload.byteLength + 1);
+        v.receiver.receiveData(channel, payload);
         // Current again: it shows the frame the customer had sent when it resumed reading, or a later one.
         if (v.resumedAt !== undefined && v.receiver.frame >= v.currentAt) {
           v.repairMs.push(performance.now() - v.resumedAt);

@@ -3,7 +3,7 @@ import type WebSocket from 'ws';
 import { ScreenReceiver } from '../../../clients/sdk/src/screen/screen-receiver.js';
 import { ScreenSender } from '../../../clients/sdk/src/screen/screen-sender.js';
 import { croppedFrames } from '../../../clients/sdk/src/screen/screen-test-frames.test-helper.js';
-import { Channel, type SessionConnection } from '../../../clients/sdk/src/node.js';
+import type { SessionConnection } from '../../../clients/sdk/src/node.js';
 import { loadNativeCodec, type NativeDecoder } from '../../src/screen/native-codec.js';
 import { startTestGateway, type TestGateway } from '../gateway-harness.js';
 import { eventually, nextEvent, sleep } from './events.js';
@@ -64,10 +64,7 @@ for (const repair of ['agent', 'gateway'] as const) {
       let resyncs = 0;
       customer.on('resync', () => (resyncs++, sender.resync()));
       const viewer = new ScreenReceiver<NativeDecoder>({ createDecoder: (w, h) => new codec.Decoder(w, h) });
-      tech.on('data', (channel, payload) => {
-        // The SDK hands the payload after the channel byte, as a view of the whole message: widen it back.
-        if (channel === Channel.screen) viewer.receive(new Uint8Array(payload.buffer, payload.byteOffset - 1, payload.byteLength + 1));
-      });
+      tech.on('data', (channel, payload) => viewer.receiveData(channel, payload));
       const frameAt = (i: number) => clip.frames[i % clip.frames.length]!;
 
       sender.offer(frameAt(0));

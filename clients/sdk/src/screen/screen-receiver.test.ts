@@ -79,6 +79,17 @@ describe('ScreenReceiver', { timeout: 60_000 }, () => {
     expect([r.decoder!.width, r.decoder!.height]).toEqual([96, 64]);
     expect(Buffer.from(r.decoder!.frame().buffer).equals(small)).toBe(true);
     expect(r.receive(Uint8Array.of(0x01, 9))).toBe('malformed');
+    // From SessionConnection's data event: a view past the channel byte, or a standalone payload (copied).
+    const again = encodeScreenFrame({ keyframe: true, repair: false, frame: 9 }, new codec.Encoder(96, 64).encode(small));
+    expect(r.receiveData(0x01, again.subarray(1))).toBe('applied');
+    const delta = encodeScreenFrame({ keyframe: false, repair: false, frame: 10, base: 9 }, (() => {
+      const e = new codec.Encoder(96, 64);
+      e.encode(small);
+      return e.encode(croppedFrames(96, 64)[5]!);
+    })());
+    expect(r.receiveData(0x01, Uint8Array.from(delta.subarray(1)))).toBe('applied');
+    expect(Buffer.from(r.decoder!.frame().buffer).equals(croppedFrames(96, 64)[5]!)).toBe(true);
+    expect(r.receiveData(0x04, again.subarray(1))).toBeNull();
     expect(r.receive(Uint8Array.of(0x02, ...s[3]!.subarray(1)))).toBe('malformed');
   });
 });

@@ -1,4 +1,5 @@
 import { summarizePacket } from '../../../codec/format.js';
+import { channels } from '../../../../protocol/channels.js';
 import { readScreenHeader, screenPacket } from '../../../../protocol/screen-header.js';
 
 /** The part of a codec decoder the receiver drives (clients/codec's Decoder and the native one both fit). */
@@ -48,9 +49,26 @@ export class ScreenReceiver<D extends FrameDecoder> {
     return this.count(this.apply(bytes));
   }
 
+  /**
+   * For SessionConnection's `data` event, which hands the payload after the channel byte: the screen frame
+   * again, without a copy when the payload is a view just past that byte (as the SDK's are). Null for other channels.
+   */
+  receiveData(channel: number, payload: Uint8Array): ReceiveOutcome | null {
+    if (channel !== channels.screen.id) return null;
+    let whole: Uint8Array;
+    if (payload.byteOffset > 0 && new Uint8Array(payload.buffer, payload.byteOffset - 1, 1)[0] === channel) {
+      whole = new Uint8Array(payload.buffer, payload.byteOffset - 1, payload.byteLength + 1);
+    } else {
+      whole = new Uint8Array(payload.byteLength + 1);
+      whole[0] = channel;
+      whole.set(payload, 1);
+    }
+    return this.receive(whole);
+  }
+
   private apply(bytes: Uint8Array): ReceiveOutcome {
     const h = readScreenHeader(bytes);
-    if (!h || bytes[0] !== 0x01) return 'malformed';
+    if (!h || bytes[0] !== channels.screen.id) return 'malformed';
     const packet = screenPacket(bytes);
     if (h.keyframe) {
       if (h.repair && !this.waiting && h.frame <= this.frame) return 'stale';
