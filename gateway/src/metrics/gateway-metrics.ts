@@ -1,5 +1,6 @@
 import client from 'prom-client';
 import type { DropReason } from '../relay/drop-reasons.js';
+import { repairKinds } from '../screen/screen-counters.js';
 
 /**
  * All gateway metrics on one prom-client Registry per gateway (not the global one), so several gateways
@@ -82,6 +83,28 @@ export function createGatewayMetrics(gatewayId: string) {
       name: 'relaydesk_limit_crossings_total',
       help: 'Limit crossings (PIN guesses, logins, lockouts, connections, sessions), counted once per source and window.',
       labelNames: ['limit', 'scope'] as const,
+      registers: [registry],
+    }),
+    screenFrames: new client.Counter({
+      name: 'relaydesk_screen_frames_total',
+      help: 'Screen frames for viewers, by outcome: delivered (repairs included) or dropped (the viewer was past its media budget; it is repaired once it drains).',
+      labelNames: ['outcome'] as const,
+      registers: [registry],
+    }),
+    screenRepairs: new client.Counter({
+      name: 'relaydesk_screen_repairs_total',
+      help: `Viewers given a new picture after losing theirs, by kind: ${repairKinds.join(', ')}.`,
+      labelNames: ['kind'] as const,
+      registers: [registry],
+    }),
+    screenKeyframeRequests: new client.Counter({
+      name: 'relaydesk_screen_keyframe_requests_total',
+      help: 'Keyframe requests (resync) sent to agents, re-sends after a timeout included.',
+      registers: [registry],
+    }),
+    screenDecoderBytes: new client.Gauge({
+      name: 'relaydesk_screen_decoder_bytes',
+      help: 'Framebuffer bytes held by gateway-side screen decoders (bounded by --screen-decoder-memory-mb).',
       registers: [registry],
     }),
     registryUp: new client.Gauge({

@@ -65,7 +65,8 @@ export function forward(ctx: RelayContext, counters: ForwardCounters, ws: PartyS
   session.lastActivity = ctx.deps.now();
   if (channel.id === channels.screen.id && session.screen) {
     recipients.length = 0;
-    session.screen.onFrame(bytes.slice());
+    const verdict = session.screen.onFrame(bytes.slice());
+    if (verdict.kind === 'refused') ctx.reject(ws, new GatewayError('E_BAD_MESSAGE', verdict.reason), false);
     return;
   }
   const frame = counters.copy(bytes);

@@ -1,3 +1,4 @@
+import type { GatewayDecoders } from '../screen/gateway-decoders.js';
 import type { ServerMessage } from '../../../protocol/messages.js';
 import type { LinkStream, OpenRequest } from '../cluster/link-stream.js';
 import type { GatewayError } from '../errors/gateway-error.js';
@@ -39,6 +40,8 @@ export interface RelayOptions extends QueueLimits {
   clusterMode: 'relay' | 'redirect';
   /** Bulk bytes a sender may have unconsumed by its slowest receiver (delivery/bulk-credit.ts). */
   bulkWindowBytes: number;
+  /** Gateway-side screen decoders (screen/gateway-decoders.ts); absent = screen repairs through the agent only. */
+  screenDecoders?: GatewayDecoders;
 }
 
 /** What the relay needs of the cluster to reach a session's anchor gateway. */

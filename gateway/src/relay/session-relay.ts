@@ -1,3 +1,5 @@
+import { bindScreenCounters } from '../screen/screen-counters.js';
+import { sessionScreens } from '../screen/session-screens.js';
 import type { ServerMessage } from '../../../protocol/messages.js';
 import { encodeServerMessage, parseClientMessage, type ClientMessage } from '../../../protocol/messages.js';
 import { acceptRemote, bridge, carry, commandAnchor, commandEveryGateway } from '../cluster/anchor.js';
@@ -90,6 +92,16 @@ export class SessionRelay implements RelayContext {
     this.bus.on((e) => logEvent(deps, e));
     this.bus.on(sessionNotices(this.sessions, (ws, msg) => this.send(ws, msg)));
     this.bus.on(sessionCopy(this.sessions, deps.registry, (w) => this.background(w)));
+    this.bus.on(
+      sessionScreens({
+        sessions: this.sessions,
+        resync: (session) => session.customer?.conn && this.send(session.customer.conn, { v: 1, type: 'resync' }),
+        counters: bindScreenCounters(m),
+        decoders: options.screenDecoders,
+        mediaBudgetBytes: options.droppableQueueBytes,
+        now: deps.now,
+      }),
+    );
   }
 
   get connectionCount(): number {
@@ -366,7 +378,6 @@ export class SessionRelay implements RelayContext {
     const id = party.participantId;
     if (!session || this.sessions.get(session.guid) !== session || !id || session.participants.get(id)?.conn !== ws) return;
     if (this.shuttingDown) return; // the session stays in the registry for another gateway to take over
-    session.screen?.removeViewer(id);
     if (isDisconnect(reason) && this.options.resumeGraceMs > 0 && (session.everPaired || phaseBefore === 'waiting')) {
       session.apply({ kind: 'lost', id });
       return;
@@ -381,7 +392,6 @@ export class SessionRelay implements RelayContext {
   private removeParticipant(session: LiveSession, id: string, reason: CloseReason): void {
     const p = session.participants.get(id);
     if (!p || this.sessions.get(session.guid) !== session) return;
-    session.screen?.removeViewer(id);
     this.bulkOf(session).forget(id);
     session.apply({ kind: 'remove', id, reason });
     if (p.conn && !isGone(p.conn.getUserData())) {
