@@ -1,6 +1,6 @@
 import type { Cluster, Redis } from 'ioredis';
 import { GatewayError } from '../errors/gateway-error.js';
-import type { AccountStore, TechnicianAccount } from './account-store.js';
+import { migrateAccount, type AccountPatch, type AccountStore, type TechnicianAccount } from './account-store.js';
 
 export interface RedisAccountStoreOptions {
   /** A connected client (standalone, Sentinel or Cluster). Not closed by close() unless `ownsClient`. */
@@ -88,7 +88,7 @@ export class RedisAccountStore implements AccountStore {
     return all.map(decode).sort((a, b) => (a.username < b.username ? -1 : a.username > b.username ? 1 : 0));
   }
 
-  async update(id: string, patch: Partial<Omit<TechnicianAccount, 'id' | 'createdAt'>>): Promise<TechnicianAccount> {
+  async update(id: string, patch: AccountPatch): Promise<TechnicianAccount> {
     for (let attempt = 0; attempt < maxCasRetries; attempt++) {
       const raw = await this.#run(() => this.#redis.hget(this.#byId, id));
       if (raw === null) throw new GatewayError('E_BAD_REQUEST', `no account with id ${id}`);
@@ -124,10 +124,13 @@ export class RedisAccountStore implements AccountStore {
 
 function encode(a: TechnicianAccount): string {
   // Fixed field order, so the compare-and-set in updateScript compares like with like.
+  // Absent optional fields stay absent (JSON.stringify drops undefined), so older records keep their bytes.
   const { id, username, orgId, displayName, passwordHash, disabled, tokenEpoch, createdAt } = a;
-  return JSON.stringify({ id, username, orgId, displayName, passwordHash, disabled, tokenEpoch, createdAt });
+  const { role, teamId, totp, recoveryCodes, source, externalId } = a;
+  return JSON.stringify({ id, username, orgId, displayName, passwordHash, disabled, tokenEpoch, createdAt, role, teamId, totp, recoveryCodes, source, externalId });
 }
 
+/** Records written before roles existed read as technicians (migration on read; the stored bytes stay). */
 function decode(raw: string): TechnicianAccount {
-  return JSON.parse(raw) as TechnicianAccount;
+  return migrateAccount(JSON.parse(raw) as TechnicianAccount);
 }
