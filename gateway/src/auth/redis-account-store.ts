@@ -1,5 +1,6 @@
 import type { Cluster, Redis } from 'ioredis';
 import { GatewayError } from '../errors/gateway-error.js';
+import { redisStoreCall } from '../store/redis-store-call.js';
 import { migrateAccount, type AccountPatch, type AccountStore, type TechnicianAccount } from './account-store.js';
 
 export interface RedisAccountStoreOptions {
@@ -111,14 +112,8 @@ export class RedisAccountStore implements AccountStore {
     if (this.#ownsClient) await this.#redis.quit().catch(() => this.#redis.disconnect());
   }
 
-  /** A Redis failure becomes E_REGISTRY_UNAVAILABLE, like the registry's, so clients get 503 and retry. */
-  async #run<T>(op: () => Promise<T>): Promise<T> {
-    try {
-      return await op();
-    } catch (err) {
-      if (err instanceof GatewayError) throw err;
-      throw new GatewayError('E_REGISTRY_UNAVAILABLE', `account store: ${(err as Error).message}`);
-    }
+  #run<T>(op: () => Promise<T>): Promise<T> {
+    return redisStoreCall('account store', op);
   }
 }
 
