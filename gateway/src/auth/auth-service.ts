@@ -5,7 +5,13 @@ import { silentLogger, type Logger } from '../log/logger.js';
 import type { Registry } from '../registry/registry.js';
 import { normalizeUsername } from './account-names.js';
 import type { AccountStore, TechnicianAccount } from './account-store.js';
+import type { AdminEvents } from './admin-events.js';
 import { isWellFormedToken, newBearerToken, tokenIdOf } from './bearer-token.js';
+import { idleExpired, touched } from './inactivity.js';
+import { openLoginPolicy, type LoginPolicy } from './login-policy.js';
+import { roleOf, type Role } from './roles.js';
+import { SecondFactorSteps, type SecondFactorAnswer } from './second-factor.js';
+import type { TotpEnrolmentView } from './totp.js';
 import { defaultScryptParams, hashPassword, verifyPassword, type ScryptParams } from './password.js';
 import { ConcurrencyLimit } from './concurrency-limit.js';
 import { RateLimiter, type RateLimit } from './rate-limiter.js';
@@ -18,6 +24,10 @@ export interface AuthServiceDeps {
   registry: AuthRegistry;
   clock?: Clock;
   log?: Logger;
+  /** Organisation rules: allow-lists, required second factor, inactivity limit. None when absent. */
+  policy?: LoginPolicy;
+  /** Where second-factor enrolments and recovery-code uses are announced (the audit log subscribes). */
+  events?: AdminEvents;
 }
 
 /** Authentication settings; every field optional, defaults in `defaultAuthOptions`. */
@@ -39,6 +49,12 @@ export interface AuthOptions {
   maxConcurrentPasswordChecks?: number;
   /** Logins waiting for a check; beyond this they are refused with E_CAPACITY. */
   maxQueuedPasswordChecks?: number;
+  /** Inactivity logout: a token unused this long dies (ms), unless its organisation sets its own limit. */
+  tokenIdleMs?: number;
+  /** How long the second step of a login may take (ms). */
+  secondFactorTtlMs?: number;
+  /** Issuer shown in authenticator apps (`<issuer> (<orgId>)`). */
+  totpIssuer?: string;
 }
 
 export const defaultAuthOptions = {
@@ -51,6 +67,9 @@ export const defaultAuthOptions = {
   scryptParams: defaultScryptParams as ScryptParams,
   maxConcurrentPasswordChecks: 2,
   maxQueuedPasswordChecks: 200,
+  tokenIdleMs: 30 * 60_000,
+  secondFactorTtlMs: 5 * 60_000,
+  totpIssuer: 'relaydesk',
 } satisfies Required<Omit<AuthOptions, 'loginGlobal'>> & Pick<AuthOptions, 'loginGlobal'>;
 
 type ResolvedAuthOptions = typeof defaultAuthOptions;
@@ -59,7 +78,24 @@ export interface LoginResult {
   /** The bearer token; shown to the client once, never stored or logged. */
   token: string;
   expiresAt: number;
-  technician: { id: string; username: string; displayName: string; orgId: string };
+  technician: { id: string; username: string; displayName: string; orgId: string; role: Role; teamId: string | null };
+  /** Only when this login completed a TOTP enrolment: the fresh recovery codes, shown this once. */
+  recoveryCodes?: string[];
+}
+
+/** The answer to a correct password when a second factor is due (docs/protocol.md, two-step login). */
+export interface SecondFactorChallenge {
+  /** 'totp': send a code or a recovery code; 'totp-enrol': fetch the enrolment first, then send a code. */
+  secondFactor: 'totp' | 'totp-enrol';
+  /** One-time handle of this login attempt for the second step; not a bearer token. */
+  challenge: string;
+  expiresAt: number;
+}
+
+export type LoginOutcome = LoginResult | SecondFactorChallenge;
+
+export function isSecondFactorChallenge(outcome: LoginOutcome): outcome is SecondFactorChallenge {
+  return 'challenge' in outcome;
 }
 
 /** Who a valid bearer token speaks for. */
@@ -69,6 +105,9 @@ export interface Principal {
   username: string;
   /** Shown to the customer on pickup. */
   displayName: string;
+  role: Role;
+  /** Whose team policy applies (policy/org-policy.ts); null: the organisation's. */
+  teamId: string | null;
   /** SHA-256 of the token: safe to log and to use as an audit reference. */
   tokenId: string;
 }
@@ -93,6 +132,8 @@ function resolveOptions(options: AuthOptions): ResolvedAuthOptions {
   positiveInt('lockoutMs', o.lockoutMs, 1_000);
   positiveInt('maxConcurrentPasswordChecks', o.maxConcurrentPasswordChecks, 1);
   positiveInt('maxQueuedPasswordChecks', o.maxQueuedPasswordChecks, 0);
+  positiveInt('tokenIdleMs', o.tokenIdleMs, 60_000);
+  positiveInt('secondFactorTtlMs', o.secondFactorTtlMs, 10_000);
   return o;
 }
 
@@ -113,6 +154,8 @@ export class AuthService {
   readonly #loginLimiter: RateLimiter;
   readonly #passwordChecks: ConcurrencyLimit;
   readonly #dummyHash: Promise<string>;
+  readonly #policy: LoginPolicy;
+  readonly #steps: SecondFactorSteps;
 
   constructor(deps: AuthServiceDeps, options: AuthOptions = {}) {
     if (!deps.accounts || !deps.registry) throw new Error('AuthService: accounts and registry are required');
@@ -121,6 +164,15 @@ export class AuthService {
     this.#registry = deps.registry;
     this.#clock = deps.clock ?? systemClock;
     this.#log = deps.log ?? silentLogger;
+    this.#policy = deps.policy ?? openLoginPolicy;
+    this.#steps = new SecondFactorSteps({
+      accounts: deps.accounts,
+      registry: deps.registry,
+      clock: this.#clock,
+      events: deps.events,
+      ttlMs: this.#options.secondFactorTtlMs,
+      issuer: this.#options.totpIssuer,
+    });
     // Made now, not on first use: otherwise the first unknown-username login would take twice as long.
     this.#dummyHash = hashPassword(randomBytes(18).toString('base64'), this.#options.scryptParams);
     this.#dummyHash.catch(() => {}); // surfaced by the login that awaits it
@@ -135,53 +187,153 @@ export class AuthService {
   }
 
   /**
-   * Checks a username and password. Throws GatewayError E_RATE_LIMITED (too many attempts from this source),
-   * E_ACCOUNT_LOCKED (too many failures for this username, right password or not), E_CAPACITY (too many
-   * logins in flight) or E_AUTH_FAILED.
+   * A password login for callers that cannot do a second step: like loginWithPassword, but an account that
+   * needs a second factor is refused with E_SECOND_FACTOR_REQUIRED.
    */
   async login(username: string, password: string, sourceIp: string): Promise<LoginResult> {
-    await this.#loginLimiter.check(sourceIp);
-    const name = normalizeUsername(String(username).slice(0, maxUsernameInput));
-    // Counter keys use a hash of the name: bounded length whatever an attacker sends.
-    const nameKey = createHash('sha256').update(name).digest('hex').slice(0, 32);
-    const failKey = `login-fail:${nameKey}`;
-    const lockKey = `login-lock:${nameKey}`;
-    const logName = name.slice(0, 64);
+    const outcome = await this.loginWithPassword(username, password, sourceIp);
+    if (isSecondFactorChallenge(outcome)) throw new GatewayError('E_SECOND_FACTOR_REQUIRED');
+    return outcome;
+  }
 
-    if ((await this.#registry.count(lockKey)) > 0) {
-      this.#log.info('login_refused_locked', { username: logName, source: sourceIp });
-      throw new GatewayError('E_ACCOUNT_LOCKED');
-    }
+  /**
+   * Checks a username and password: a token, or a challenge when a second factor is due. Throws GatewayError
+   * E_RATE_LIMITED (too many attempts from this source), E_ACCOUNT_LOCKED (too many failures for this
+   * username, right password or not), E_CAPACITY (too many logins in flight), E_IP_NOT_ALLOWED (right
+   * password, address not on the organisation's allow-list) or E_AUTH_FAILED.
+   */
+  async loginWithPassword(username: string, password: string, sourceIp: string): Promise<LoginOutcome> {
+    const name = await this.admitAttempt(username, sourceIp);
 
     const account = await this.#accounts.getByUsername(name);
     // Unknown user: verify against a dummy hash of the same cost, so the answer takes as long as a real check.
     const hash = account?.passwordHash ?? (await this.#getDummyHash());
     const matches = await this.#passwordChecks.run(() => verifyPassword(String(password), hash));
 
-    if (!account || !matches || account.disabled) {
-      const reason = !account ? 'unknown_user' : !matches ? 'bad_password' : 'disabled';
-      const failures = await this.#registry.hit(failKey, this.#options.failureWindowMs);
-      if (failures >= this.#options.maxFailedLogins) {
-        await this.#registry.hit(lockKey, this.#options.lockoutMs);
-        // A fresh budget of attempts once the lock ends, rather than re-locking on the first miss.
-        await this.#registry.resetCounter(failKey);
-        this.#log.warn('login_locked', { username: logName, source: sourceIp, lockoutMs: this.#options.lockoutMs });
-      }
-      // `reason` goes to the operator's log only; the client sees the same error for all three.
-      this.#log.info('login_failed', { username: logName, source: sourceIp, reason, failures });
-      throw new GatewayError('E_AUTH_FAILED');
+    // A directory account's password lives in the directory (auth/ldap-login.ts), never here.
+    const directory = account !== null && (account.source ?? 'local') !== 'local';
+    if (!account || !matches || account.disabled || directory) {
+      const reason = !account ? 'unknown_user' : !matches ? 'bad_password' : account.disabled ? 'disabled' : 'directory_account';
+      return this.failAttempt(name, sourceIp, reason);
     }
+    return this.#afterFirstFactor(account, sourceIp, 'password', true);
+  }
 
-    await this.#registry.resetCounter(failKey);
+  /**
+   * The start of every login attempt (password, LDAP, second step): the per-source limit, then the lock.
+   * Returns the normalised username.
+   */
+  async admitAttempt(username: string, sourceIp: string): Promise<string> {
+    await this.#loginLimiter.check(sourceIp);
+    const name = normalizeUsername(String(username).slice(0, maxUsernameInput));
+    if ((await this.#registry.count(lockKeys(name).lockKey)) > 0) {
+      this.#log.info('login_refused_locked', { username: name.slice(0, 64), source: sourceIp });
+      throw new GatewayError('E_ACCOUNT_LOCKED');
+    }
+    return name;
+  }
+
+  /** Counts a failed attempt of `name` towards its lock and throws E_AUTH_FAILED (`reason` is for the log only). */
+  async failAttempt(name: string, sourceIp: string, reason: string, message?: string): Promise<never> {
+    const { failKey, lockKey } = lockKeys(name);
+    const logName = name.slice(0, 64);
+    const failures = await this.#registry.hit(failKey, this.#options.failureWindowMs);
+    if (failures >= this.#options.maxFailedLogins) {
+      await this.#registry.hit(lockKey, this.#options.lockoutMs);
+      // A fresh budget of attempts once the lock ends, rather than re-locking on the first miss.
+      await this.#registry.resetCounter(failKey);
+      this.#log.warn('login_locked', { username: logName, source: sourceIp, lockoutMs: this.#options.lockoutMs });
+    }
+    // `reason` goes to the operator's log only; the client sees the same error for all of them.
+    this.#log.info('login_failed', { username: logName, source: sourceIp, reason, failures });
+    throw new GatewayError('E_AUTH_FAILED', message);
+  }
+
+  /**
+   * Finishes a login whose first factor a directory checked (LDAP bind, OpenID Connect): the allow-list,
+   * then a second factor where due. OpenID Connect skips the second factor: the identity provider owns it.
+   */
+  loginVerifiedAccount(account: TechnicianAccount, sourceIp: string, via: 'ldap' | 'oidc'): Promise<LoginOutcome> {
+    return this.#afterFirstFactor(account, sourceIp, via, via !== 'oidc');
+  }
+
+  /**
+   * The second step: a TOTP code (or a recovery code) for the challenge. A wrong code counts towards the lock
+   * like a wrong password. When the step was an enrolment, a right code confirms it and the answer carries
+   * the new recovery codes.
+   */
+  async completeSecondFactor(challenge: string, answer: SecondFactorAnswer, sourceIp: string): Promise<LoginResult> {
+    const pending = await this.#steps.pending(challenge);
+    const name = await this.admitAttempt(pending.account.username, sourceIp);
+    const result = await this.#steps.answer(pending, answer, sourceIp);
+    if (!result.ok) return this.failAttempt(name, sourceIp, result.reason, 'the code is wrong or was already used');
+    const login = await this.#issueToken(result.account, sourceIp, 'second-factor');
+    return result.recoveryCodes ? { ...login, recoveryCodes: result.recoveryCodes } : login;
+  }
+
+  /** For a 'totp-enrol' challenge: the secret, otpauth URI and QR code to scan (a new secret each call). */
+  enrolDuringLogin(challenge: string): Promise<TotpEnrolmentView> {
+    return this.#steps.enrolDuringLogin(challenge);
+  }
+
+  /** Voluntary enrolment by a logged-in technician: start (new secret) ... */
+  startEnrolment(principal: Principal): Promise<TotpEnrolmentView> {
+    return this.#steps.startEnrolment(principal.technicianId);
+  }
+
+  /** ... and confirm with a first code; returns the recovery codes, shown once. */
+  async confirmEnrolment(principal: Principal, code: string, sourceIp: string): Promise<string[]> {
+    const name = await this.admitAttempt(principal.username, sourceIp);
+    const result = await this.#steps.confirmEnrolment(principal.technicianId, code, sourceIp);
+    if (!result.ok) return this.failAttempt(name, sourceIp, result.reason, 'the code is wrong or was already used');
+    return result.recoveryCodes;
+  }
+
+  /**
+   * Throws E_IP_NOT_ALLOWED when `sourceIp` is not on the allow-list of the principal's organisation. The
+   * HTTP API calls it through authenticate(token, ip); the technician WebSocket handshake calls it too.
+   */
+  async checkSource(principal: Pick<Principal, 'orgId' | 'technicianId'>, sourceIp: string): Promise<void> {
+    try {
+      await this.#policy.checkSource(principal.orgId, sourceIp);
+    } catch (err) {
+      this.#log.warn('request_refused_source', { technicianId: principal.technicianId, orgId: principal.orgId, source: sourceIp });
+      throw err;
+    }
+  }
+
+  async #afterFirstFactor(account: TechnicianAccount, sourceIp: string, via: string, secondFactorApplies: boolean): Promise<LoginOutcome> {
+    try {
+      await this.#policy.checkSource(account.orgId, sourceIp);
+    } catch (err) {
+      this.#log.warn('login_refused_source', { technicianId: account.id, orgId: account.orgId, source: sourceIp, via });
+      throw err;
+    }
+    if (secondFactorApplies) {
+      const step = account.totp?.confirmed ? 'totp' : (await this.#policy.requiresSecondFactor(account.orgId)) ? 'totp-enrol' : null;
+      if (step) {
+        // Failures are not reset here: a right password must not buy fresh guesses at the code.
+        const challenge = await this.#steps.open(account, step);
+        this.#log.info('login_second_factor_due', { technicianId: account.id, source: sourceIp, via, step });
+        return challenge;
+      }
+    }
+    return this.#issueToken(account, sourceIp, via);
+  }
+
+  async #issueToken(account: TechnicianAccount, sourceIp: string, via: string): Promise<LoginResult> {
+    await this.#registry.resetCounter(lockKeys(account.username).failKey);
     const token = newBearerToken();
     const tokenId = tokenIdOf(token);
-    const expiresAt = this.#clock() + this.#options.tokenTtlMs;
+    const now = this.#clock();
+    const expiresAt = now + this.#options.tokenTtlMs;
+    const idleMs = (await this.#policy.idleMs(account.orgId)) ?? this.#options.tokenIdleMs;
     await this.#registry.putToken(
       tokenId,
-      { technicianId: account.id, orgId: account.orgId, epoch: account.tokenEpoch, expiresAt },
+      { technicianId: account.id, orgId: account.orgId, epoch: account.tokenEpoch, expiresAt, purpose: 'bearer', idleMs, lastUsedAt: now },
       this.#options.tokenTtlMs,
     );
-    this.#log.info('login_succeeded', { technicianId: account.id, username: account.username, source: sourceIp, ref: tokenId.slice(0, 12) });
+    this.#log.info('login_succeeded', { technicianId: account.id, username: account.username, source: sourceIp, via, ref: tokenId.slice(0, 12) });
     return { token, expiresAt, technician: publicTechnician(account) };
   }
 
@@ -189,19 +341,37 @@ export class AuthService {
    * Resolves a bearer token (the bare token, without "Bearer "). Throws GatewayError('E_TOKEN_INVALID') when
    * it is malformed, unknown, expired, logged out, or its account is gone, disabled, or has a newer epoch.
    */
-  async authenticate(bearerToken: string): Promise<Principal> {
+  async authenticate(bearerToken: string, sourceIp?: string): Promise<Principal> {
     if (typeof bearerToken !== 'string' || !isWellFormedToken(bearerToken)) throw new GatewayError('E_TOKEN_INVALID');
     const tokenId = tokenIdOf(bearerToken);
     const record = await this.#registry.getToken(tokenId);
+    const now = this.#clock();
     // The registry expires tokens by TTL too; the clock check covers skew and fake time.
-    if (!record || record.expiresAt <= this.#clock()) throw new GatewayError('E_TOKEN_INVALID');
+    if (!record || record.expiresAt <= now || (record.purpose ?? 'bearer') !== 'bearer') throw new GatewayError('E_TOKEN_INVALID');
+    if (idleExpired(record, now)) {
+      await this.#registry.deleteToken(tokenId);
+      this.#log.info('token_idle_expired', { technicianId: record.technicianId, ref: tokenId.slice(0, 12) });
+      throw new GatewayError('E_TOKEN_INVALID', 'the bearer token expired after inactivity; log in again');
+    }
     const account = await this.#accounts.getById(record.technicianId);
     if (!account || account.disabled || account.tokenEpoch !== record.epoch || account.orgId !== record.orgId) {
       // Revoked for good: drop it so the next use is a cheap miss.
       await this.#registry.deleteToken(tokenId);
       throw new GatewayError('E_TOKEN_INVALID');
     }
-    return { technicianId: account.id, orgId: account.orgId, username: account.username, displayName: account.displayName, tokenId };
+    const principal: Principal = {
+      technicianId: account.id,
+      orgId: account.orgId,
+      username: account.username,
+      displayName: account.displayName,
+      role: roleOf(account),
+      teamId: account.teamId ?? null,
+      tokenId,
+    };
+    if (sourceIp !== undefined) await this.checkSource(principal, sourceIp);
+    const fresher = touched(record, now);
+    if (fresher) await this.#registry.putToken(tokenId, fresher, Math.max(1, record.expiresAt - now));
+    return principal;
   }
 
   /** Ends the token's validity. Idempotent: an unknown or malformed token is not an error. */
@@ -216,5 +386,11 @@ export class AuthService {
 }
 
 function publicTechnician(a: TechnicianAccount): LoginResult['technician'] {
-  return { id: a.id, username: a.username, displayName: a.displayName, orgId: a.orgId };
+  return { id: a.id, username: a.username, displayName: a.displayName, orgId: a.orgId, role: roleOf(a), teamId: a.teamId ?? null };
+}
+
+/** Counter keys use a hash of the name: bounded length whatever an attacker sends. */
+function lockKeys(name: string): { failKey: string; lockKey: string } {
+  const nameKey = createHash('sha256').update(name).digest('hex').slice(0, 32);
+  return { failKey: `login-fail:${nameKey}`, lockKey: `login-lock:${nameKey}` };
 }

@@ -16,6 +16,9 @@ export const errorCodes = {
   E_TOKEN_INVALID: { http: 401, close: 4401, message: 'the bearer token is missing, expired or revoked' },
   E_FORBIDDEN: { http: 403, close: 4403, message: 'not allowed' },
   E_NOT_GRANTED: { http: 403, close: 4403, message: 'the customer has not granted this power' },
+  E_SECOND_FACTOR_REQUIRED: { http: 401, close: 4401, message: 'this account needs a second factor: log in through POST /v1/auth/login' },
+  E_IP_NOT_ALLOWED: { http: 403, close: 4403, message: "your address is not on your organisation's allow-list" },
+  E_CONFLICT: { http: 409, close: 4409, message: 'that name is taken' },
   // Sessions
   E_PIN_INVALID: { http: 404, close: 4404, message: 'this PIN or session id is not valid (wrong, expired or already used)' },
   E_SESSION_NOT_FOUND: { http: 404, close: 4404, message: 'no such session' },
