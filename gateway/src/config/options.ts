@@ -55,6 +55,7 @@ export const optionSpecs = [
   { key: 'reliableQueueBytes', type: 'int', default: 8 << 20, min: 64 << 10, max: 512 << 20, description: 'Hard cap of reliable data queued for one slow receiver; past it the receiver is disconnected (4429).' },
   { key: 'droppableQueueBytes', type: 'int', default: 512 << 10, min: 16 << 10, max: 64 << 20, description: 'Droppable messages (screen packets) are dropped while a receiver has more than this queued.' },
   { key: 'tokenTtlSeconds', type: 'int', default: 3600, min: 60, max: 86400, description: 'Lifetime of a technician bearer token.' },
+  { key: 'tokenIdleMinutes', type: 'int', default: 30, min: 1, max: 1440, description: 'Inactivity logout: a technician token unused this long dies (an organisation may set its own limit).' },
   { key: 'maxFailedLogins', type: 'int', default: 5, min: 1, max: 100, description: 'Failed logins for one username before the account locks.' },
   { key: 'lockoutSeconds', type: 'int', default: 900, min: 1, max: 86400, description: 'How long a locked account stays locked.' },
   { key: 'pinGuessesPerAddress', type: 'int', default: 20, min: 1, max: 100000, description: 'Wrong PIN/GUID attempts allowed per source address per minute.' },

@@ -1,11 +1,16 @@
 import { createRequire } from 'node:module';
 import uws from 'uWebSockets.js';
-import { openAccounts } from './open-accounts.js';
+import { openAccounts, openOrgs } from './open-accounts.js';
 import { GatewayLinks } from '../cluster/gateway-links.js';
 import { ensureClusterTls } from '../cluster/cluster-tls.js';
 import { Membership } from '../cluster/membership.js';
 import { join } from 'node:path';
+import { AdminService } from '../admin/admin-service.js';
+import { AdminEvents, logAdminEvents } from '../auth/admin-events.js';
 import { AuthService } from '../auth/auth-service.js';
+import { OrgLoginPolicy } from '../auth/login-policy.js';
+import type { PolicySource } from '../policy/org-policy.js';
+import { OrgStorePolicySource } from '../policy/store-policy-source.js';
 import { systemClock, type Clock } from '../clock.js';
 import type { GatewayConfig } from '../config/load-config.js';
 import { createLogger, type Logger } from '../log/logger.js';
@@ -18,7 +23,9 @@ import { newParty, type Party } from '../relay/party.js';
 import { PinGuard } from '../session/pin-guard.js';
 import { SessionLifecycle, type TransitionHook } from '../session/transition.js';
 import { createAdminApp } from './admin-server.js';
+import { registerAdminApi } from './admin-api.js';
 import { registerHttpApi } from './http-api.js';
+import { registerLoginApi } from './login-api.js';
 import { remoteAddress, writeReply } from './http-io.js';
 import { listen } from './listen.js';
 import { effectiveMaxConnections, openFileLimit } from './open-file-limit.js';
@@ -42,6 +49,10 @@ export interface RunningGateway {
   readonly caPem: string | undefined;
   readonly registry: Registry;
   readonly metrics: GatewayMetrics;
+  /** Session policy per organisation and team, for the session core (policy/org-policy.ts). */
+  readonly policies: PolicySource;
+  /** Every administrative change (admin API, CLI in this process, TOTP enrolment); the audit log subscribes. */
+  readonly adminEvents: AdminEvents;
   /** Drain: stop accepting, ask parties to reconnect, wait up to `graceMs`, close the rest. Safe to call twice. */
   stop(graceMs?: number): Promise<void>;
 }
@@ -70,10 +81,16 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
 
     const accounts = await openAccounts(config);
     cleanups.push(() => accounts.close());
+    const orgs = await openOrgs(config);
+    cleanups.push(() => orgs.close());
+    const adminEvents = new AdminEvents(log);
+    logAdminEvents(adminEvents, log);
+    const policies = new OrgStorePolicySource(orgs);
     const auth = new AuthService(
-      { accounts, registry, clock: now, log },
+      { accounts, registry, clock: now, log, policy: new OrgLoginPolicy(orgs), events: adminEvents },
       {
         tokenTtlMs: config.tokenTtlSeconds * 1000,
+        tokenIdleMs: config.tokenIdleMinutes * 60_000,
         maxFailedLogins: config.maxFailedLogins,
         lockoutMs: config.lockoutSeconds * 1000,
         loginPerSource: { limit: config.loginAttemptsPerAddress, windowMs: 60_000 },
@@ -123,7 +140,8 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
         registry,
         links,
         lifecycle,
-        authenticate: (token) => auth.authenticate(token),
+        // With the party's address as second argument, the organisation's allow-list applies too.
+        authenticate: (token: string, sourceIp?: string) => auth.authenticate(token, sourceIp),
         pinGuard: new PinGuard(registry, { perAddress: config.pinGuessesPerAddress, global: config.pinGuessesGlobal }),
         metrics,
         log,
@@ -185,8 +203,8 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
       log,
       maxBodyBytes: MAX_HTTP_BODY_BYTES,
       auth: {
-        login: (u, p, ip) => auth.login(u, p, ip),
-        authenticate: (token) => auth.authenticate(token),
+        loginWithPassword: (u, p, ip) => auth.loginWithPassword(u, p, ip),
+        authenticate: (token, ip) => auth.authenticate(token, ip),
         logout: (token) => auth.logout(token),
       },
       registry,
@@ -197,6 +215,14 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
       sessionTtlMs: config.sessionTtlSeconds * 1000,
       pinDigits: config.pinLength,
       now,
+    });
+
+    const httpDeps = { metrics, log, maxBodyBytes: MAX_HTTP_BODY_BYTES };
+    registerLoginApi(app, { ...httpDeps, auth });
+    registerAdminApi(app, {
+      ...httpDeps,
+      authenticate: (token, ip) => auth.authenticate(token, ip),
+      admin: new AdminService({ accounts, orgs, events: adminEvents, clock: now }),
     });
 
     const ticker = setInterval(() => relay.tick(), 1000);
@@ -263,7 +289,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
         log.info('gateway.stopped', {});
       })());
 
-    return { config, port: main.port, adminPort: admin.port, linkPort, caFingerprint: tls.caFingerprint, caPem: tls.caPem, registry, metrics, stop };
+    return { config, port: main.port, adminPort: admin.port, linkPort, caFingerprint: tls.caFingerprint, caPem: tls.caPem, registry, metrics, policies, adminEvents, stop };
   } catch (err) {
     for (const cleanup of cleanups.reverse()) await cleanup();
     throw err;

@@ -41,7 +41,7 @@ export function remoteAddress(res: HttpResponse): string {
  * Registers one JSON route. Errors thrown by the handler become `{ error: { code, message } }` with the
  * status from errors/gateway-error.ts; a client that hangs up mid-request is never written to.
  */
-export function route(app: TemplatedApp, method: 'get' | 'post' | 'del', pattern: string, name: string, handler: RouteHandler, deps: HttpDeps): void {
+export function route(app: TemplatedApp, method: 'get' | 'post' | 'put' | 'patch' | 'del', pattern: string, name: string, handler: RouteHandler, deps: HttpDeps): void {
   const paramCount = (pattern.match(/\/:/g) ?? []).length;
   app[method](pattern, (res: HttpResponse, req: HttpRequest) => {
     let aborted = false;
@@ -55,7 +55,7 @@ export function route(app: TemplatedApp, method: 'get' | 'post' | 'del', pattern
       query: req.getQuery() ?? '',
       authorization: req.getHeader('authorization'),
       remoteIp: remoteAddress(res),
-      body: method === 'post' ? readJsonBody(res, deps.maxBodyBytes) : Promise.resolve(undefined),
+      body: method === 'post' || method === 'put' || method === 'patch' ? readJsonBody(res, deps.maxBodyBytes) : Promise.resolve(undefined),
     };
     // A body that is never awaited must not become an unhandled rejection.
     ctx.body.catch(() => {});
@@ -127,6 +127,22 @@ export function field(body: unknown, name: string, opts: { max: number; optional
     throw new GatewayError('E_BAD_REQUEST', `"${name}" must be a string of 1 to ${opts.max} characters`);
   }
   return value;
+}
+
+/** The body as a JSON object (an absent body is an empty one); anything else is E_BAD_REQUEST. */
+export function objectBody(body: unknown): Record<string, unknown> {
+  if (body === undefined) return {};
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new GatewayError('E_BAD_REQUEST', 'the request body must be a JSON object');
+  return body as Record<string, unknown>;
+}
+
+/** A path parameter, percent-decoded; a malformed escape is E_BAD_REQUEST rather than a crash. */
+export function pathParam(ctx: RequestContext, i: number): string {
+  try {
+    return decodeURIComponent(ctx.params[i] ?? '');
+  } catch {
+    throw new GatewayError('E_BAD_REQUEST', 'a path segment is not valid percent-encoding');
+  }
 }
 
 export function bearerToken(authorization: string): string {

@@ -1,0 +1,37 @@
+import type { TemplatedApp } from 'uWebSockets.js';
+import type { AuthService } from '../auth/auth-service.js';
+import { GatewayError } from '../errors/gateway-error.js';
+import { bearerToken, field, objectBody, route, type HttpDeps } from './http-io.js';
+
+export type LoginApiAuth = Pick<AuthService, 'authenticate' | 'completeSecondFactor' | 'enrolDuringLogin' | 'startEnrolment' | 'confirmEnrolment'>;
+
+/** The second step of a login and TOTP enrolment (docs/protocol.md, "Two-step login"). */
+export function registerLoginApi(app: TemplatedApp, deps: HttpDeps & { auth: LoginApiAuth }): void {
+  const { auth } = deps;
+
+  route(app, 'post', '/v1/auth/login/second-factor', 'login_second_factor', async (ctx) => {
+    const body = objectBody(await ctx.body);
+    const challenge = field(body, 'challenge', { max: 64 });
+    const code = field(body, 'code', { max: 16, optional: true });
+    const recoveryCode = field(body, 'recoveryCode', { max: 64, optional: true });
+    if ((code === undefined) === (recoveryCode === undefined)) throw new GatewayError('E_BAD_REQUEST', 'send exactly one of "code" and "recoveryCode"');
+    const result = await auth.completeSecondFactor(challenge, code !== undefined ? { code } : { recoveryCode: recoveryCode! }, ctx.remoteIp);
+    return { status: 200, body: result };
+  }, deps);
+
+  route(app, 'post', '/v1/auth/login/enrol', 'login_enrol', async (ctx) => {
+    const challenge = field(objectBody(await ctx.body), 'challenge', { max: 64 });
+    return { status: 200, body: await auth.enrolDuringLogin(challenge) };
+  }, deps);
+
+  route(app, 'post', '/v1/auth/totp/enrol', 'totp_enrol', async (ctx) => {
+    const who = await auth.authenticate(bearerToken(ctx.authorization), ctx.remoteIp);
+    return { status: 200, body: await auth.startEnrolment(who) };
+  }, deps);
+
+  route(app, 'post', '/v1/auth/totp/confirm', 'totp_confirm', async (ctx) => {
+    const who = await auth.authenticate(bearerToken(ctx.authorization), ctx.remoteIp);
+    const code = field(objectBody(await ctx.body), 'code', { max: 16 });
+    return { status: 200, body: { recoveryCodes: await auth.confirmEnrolment(who, code, ctx.remoteIp) } };
+  }, deps);
+}
