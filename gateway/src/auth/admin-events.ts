@@ -7,6 +7,9 @@ export type AdminActor =
   | { kind: 'operator' }
   | { kind: 'account'; technicianId: string; username: string; orgId: string; role: Role; sourceIp: string };
 
+/** Who an event names: an admin actor, or a directory login that made or updated the account (its groups decide). */
+export type EventActor = AdminActor | { kind: 'directory'; provider: 'ldap' | 'oidc'; sourceIp: string };
+
 /** One administrative change. Field values are never secrets (passwords, TOTP secrets, client secrets). */
 export type AdminChange =
   | { type: 'org.updated'; orgId: string; fields: string[] }
@@ -23,7 +26,7 @@ export type AdminChange =
   | { type: 'second_factor.removed'; orgId: string; technicianId: string; username: string }
   | { type: 'second_factor.recovery_code_used'; orgId: string; technicianId: string; username: string; left: number };
 
-export type AdminEvent = AdminChange & { actor: AdminActor; at: number };
+export type AdminEvent = AdminChange & { actor: EventActor; at: number };
 export type AdminEventListener = (event: AdminEvent) => void;
 
 /**
@@ -59,7 +62,12 @@ export class AdminEvents {
 /** The subscriber the gateway and the CLI install: one log line per change (`admin.<type>`). */
 export function logAdminEvents(events: AdminEvents, log: Logger): () => void {
   return events.on(({ type, actor, at, ...fields }) => {
-    const by = actor.kind === 'operator' ? { by: 'operator' } : { by: actor.username, byId: actor.technicianId, byRole: actor.role, source: actor.sourceIp };
+    const by =
+      actor.kind === 'operator'
+        ? { by: 'operator' }
+        : actor.kind === 'directory'
+          ? { by: `directory:${actor.provider}`, source: actor.sourceIp }
+          : { by: actor.username, byId: actor.technicianId, byRole: actor.role, source: actor.sourceIp };
     log.info(`admin.${type}`, { ...fields, ...by, at });
   });
 }

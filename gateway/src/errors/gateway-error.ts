@@ -37,6 +37,7 @@ export const errorCodes = {
   E_REDIRECT: { http: 307, close: 4307, message: 'this session runs on another gateway: connect there (see "url")' },
   E_RECONNECT: { http: 503, close: 4503, message: 'the connection to the session was lost; reconnect to resume it' },
   E_SHUTTING_DOWN: { http: 503, close: 4503, message: 'the gateway is shutting down; reconnect' },
+  E_DIRECTORY_UNAVAILABLE: { http: 503, close: 4503, message: 'the login directory (LDAP / identity provider) does not answer; try again shortly' },
   E_INTERNAL: { http: 500, close: 1011, message: 'internal error' },
 } as const;
 

@@ -28,14 +28,17 @@ export interface GroupMapping {
 export interface LdapSettings {
   /** ldap:// or ldaps:// */
   url: string;
+  /** Upgrade an ldap:// connection with StartTLS (RFC 4513 §3) before any password is sent. */
+  startTls: boolean;
   /** The account that searches for the person (read-only); its password is write-only in the admin API. */
   bindDn: string;
   bindPassword: string;
   /** Where people are, and the filter that finds one; `{username}` is replaced, escaped (RFC 4515). */
   searchBase: string;
   searchFilter: string;
-  /** Attribute holding the person's groups (AD and slapd's memberof overlay: memberOf). */
-  groupAttribute: string;
+  /** Where groups are, and the filter for the person's groups; `{dn}` is the person's DN, escaped. */
+  groupSearchBase: string;
+  groupFilter: string;
   /** Attribute for the display name. */
   nameAttribute: string;
   groups: GroupMapping;

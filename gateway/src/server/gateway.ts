@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { AdminService } from '../admin/admin-service.js';
 import { AdminEvents, logAdminEvents } from '../auth/admin-events.js';
 import { AuthService } from '../auth/auth-service.js';
+import { LdapLogin, parseLdapSettings } from '../auth/ldap-login.js';
 import { OrgLoginPolicy } from '../auth/login-policy.js';
 import type { PolicySource } from '../policy/org-policy.js';
 import { OrgStorePolicySource } from '../policy/store-policy-source.js';
@@ -218,11 +219,11 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
     });
 
     const httpDeps = { metrics, log, maxBodyBytes: MAX_HTTP_BODY_BYTES };
-    registerLoginApi(app, { ...httpDeps, auth });
+    registerLoginApi(app, { ...httpDeps, auth, ldap: new LdapLogin({ auth, accounts, orgs, clock: now, log, events: adminEvents }) });
     registerAdminApi(app, {
       ...httpDeps,
       authenticate: (token, ip) => auth.authenticate(token, ip),
-      admin: new AdminService({ accounts, orgs, events: adminEvents, clock: now }),
+      admin: new AdminService({ accounts, orgs, events: adminEvents, clock: now, identityProviders: { ldap: parseLdapSettings } }),
     });
 
     const ticker = setInterval(() => relay.tick(), 1000);

@@ -1,13 +1,26 @@
 import type { TemplatedApp } from 'uWebSockets.js';
 import type { AuthService } from '../auth/auth-service.js';
+import type { LdapLogin } from '../auth/ldap-login.js';
 import { GatewayError } from '../errors/gateway-error.js';
 import { bearerToken, field, objectBody, route, type HttpDeps } from './http-io.js';
 
 export type LoginApiAuth = Pick<AuthService, 'authenticate' | 'completeSecondFactor' | 'enrolDuringLogin' | 'startEnrolment' | 'confirmEnrolment'>;
 
 /** The second step of a login and TOTP enrolment (docs/protocol.md, "Two-step login"). */
-export function registerLoginApi(app: TemplatedApp, deps: HttpDeps & { auth: LoginApiAuth }): void {
+export interface LoginApiDeps extends HttpDeps {
+  auth: LoginApiAuth;
+  ldap: Pick<LdapLogin, 'login'>;
+}
+
+export function registerLoginApi(app: TemplatedApp, deps: LoginApiDeps): void {
   const { auth } = deps;
+
+  route(app, 'post', '/v1/auth/ldap/login', 'login_ldap', async (ctx) => {
+    const body = objectBody(await ctx.body);
+    const org = field(body, 'org', { max: 63 });
+    const result = await deps.ldap.login(org, field(body, 'username', { max: 256 }), field(body, 'password', { max: 1024 }), ctx.remoteIp);
+    return { status: 200, body: result };
+  }, deps);
 
   route(app, 'post', '/v1/auth/login/second-factor', 'login_second_factor', async (ctx) => {
     const body = objectBody(await ctx.body);

@@ -1,0 +1,138 @@
+import { Client, InvalidCredentialsError } from 'ldapts';
+import * as v from 'valibot';
+import type { Clock } from '../clock.js';
+import { GatewayError } from '../errors/gateway-error.js';
+import type { Logger } from '../log/logger.js';
+import { groupMappingSchema, resolveGroups } from '../org/group-mapping.js';
+import type { LdapSettings, OrgStore } from '../org/organisation.js';
+import type { AccountStore } from './account-store.js';
+import type { AdminEvents } from './admin-events.js';
+import type { AuthService, LoginOutcome } from './auth-service.js';
+import { directoryAccount } from './directory-accounts.js';
+import type { ScryptParams } from './password.js';
+
+const dn = v.pipe(v.string(), v.minLength(1), v.maxLength(1024));
+
+const ldapSettingsSchema = v.strictObject({
+  url: v.pipe(v.string(), v.regex(/^ldaps?:\/\/[^\s/]+\/?$/, 'an ldap:// or ldaps:// URL without a path')),
+  startTls: v.optional(v.boolean(), false),
+  bindDn: dn,
+  bindPassword: v.pipe(v.string(), v.minLength(1), v.maxLength(1024)),
+  searchBase: dn,
+  searchFilter: v.optional(v.pipe(v.string(), v.maxLength(1024), v.check((f) => f.includes('{username}'), 'must contain {username}')), '(uid={username})'),
+  groupSearchBase: dn,
+  groupFilter: v.optional(v.pipe(v.string(), v.maxLength(1024), v.check((f) => f.includes('{dn}'), 'must contain {dn}')), '(|(member={dn})(uniqueMember={dn}))'),
+  nameAttribute: v.optional(v.pipe(v.string(), v.regex(/^[A-Za-z][A-Za-z0-9-]{0,63}$/)), 'cn'),
+  groups: groupMappingSchema,
+  caPem: v.optional(v.pipe(v.string(), v.maxLength(64 * 1024), v.regex(/-----BEGIN CERTIFICATE-----/))),
+});
+
+/** Checks LDAP settings from the admin API; throws E_BAD_REQUEST naming the field. */
+export function parseLdapSettings(input: unknown): LdapSettings {
+  const r = v.safeParse(ldapSettingsSchema, input);
+  if (!r.success) {
+    const issue = r.issues[0]!;
+    throw new GatewayError('E_BAD_REQUEST', `ldap: ${issue.path?.map((p) => String(p.key)).join('.') ?? '(body)'}: ${issue.message}`);
+  }
+  if (r.output.url.startsWith('ldap://') && !r.output.startTls && !/^ldap:\/\/(127\.|\[::1\]|localhost)/.test(r.output.url)) {
+    // Passwords would cross the network in clear.
+    throw new GatewayError('E_BAD_REQUEST', 'ldap: use ldaps:// or startTls for a directory that is not on this machine');
+  }
+  return r.output as LdapSettings;
+}
+
+/** RFC 4515 §3: the characters a value inside a filter must escape. */
+export function escapeFilterValue(value: string): string {
+  return value.replace(/[\\*()\0]/g, (c) => `\\${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+}
+
+export interface LdapLoginDeps {
+  auth: Pick<AuthService, 'admitAttempt' | 'failAttempt' | 'loginVerifiedAccount'>;
+  accounts: AccountStore;
+  orgs: Pick<OrgStore, 'get'>;
+  clock: Clock;
+  log: Logger;
+  events?: AdminEvents;
+  scryptParams?: ScryptParams;
+  /** Per LDAP operation (connect, bind, search), ms. */
+  timeoutMs?: number;
+}
+
+/**
+ * LDAP / Active Directory login for an organisation that set it up: find the person with the service
+ * account, bind as them with the password (the directory checks it), read their groups, map groups to a
+ * role and team (org/group-mapping.ts), then finish like any login (allow-list, second factor, token).
+ * Lockout and rate limits are AuthService's, so a wrong directory password counts like a wrong local one.
+ */
+export class LdapLogin {
+  readonly #d: LdapLoginDeps;
+
+  constructor(deps: LdapLoginDeps) {
+    this.#d = deps;
+  }
+
+  async login(orgId: string, username: string, password: string, sourceIp: string): Promise<LoginOutcome> {
+    const login = String(username).slice(0, 256).normalize('NFC').toLowerCase();
+    const name = await this.#d.auth.admitAttempt(`${login}@${orgId}`, sourceIp);
+    const settings = (await this.#d.orgs.get(orgId))?.ldap;
+    // The same answer as a wrong password: whether an organisation uses LDAP is nobody's business.
+    if (!settings) return this.#d.auth.failAttempt(name, sourceIp, 'ldap_not_configured');
+    // RFC 4513 §5.1.2: a bind with an empty password is an unauthenticated bind, which servers "succeed".
+    if (typeof password !== 'string' || password.length === 0) return this.#d.auth.failAttempt(name, sourceIp, 'empty_password');
+
+    const found = await this.#withClient(settings, async (client) => {
+      await client.bind(settings.bindDn, settings.bindPassword);
+      const filter = settings.searchFilter.replaceAll('{username}', escapeFilterValue(login));
+      const { searchEntries } = await client.search(settings.searchBase, { scope: 'sub', filter, attributes: [settings.nameAttribute], sizeLimit: 2 });
+      return searchEntries.length === 1 ? searchEntries[0]! : null;
+    });
+    const personDn = found?.dn ?? `cn=relaydesk-no-such-person,${settings.searchBase}`;
+    // Unknown people are bound too (a DN that does not exist), so they answer after the same round trips.
+    const bound = await this.#withClient(settings, async (client) => {
+      try {
+        await client.bind(personDn, password);
+        return true;
+      } catch (err) {
+        if (err instanceof InvalidCredentialsError) return false;
+        throw err;
+      }
+    });
+    if (!found || !bound) return this.#d.auth.failAttempt(name, sourceIp, found ? 'bad_password' : 'unknown_user');
+
+    const groups = await this.#withClient(settings, async (client) => {
+      await client.bind(settings.bindDn, settings.bindPassword);
+      const filter = settings.groupFilter.replaceAll('{dn}', escapeFilterValue(found.dn));
+      const { searchEntries } = await client.search(settings.groupSearchBase, { scope: 'sub', filter, attributes: ['cn'], sizeLimit: 500 });
+      return searchEntries.map((e) => e.dn);
+    });
+    const mapped = resolveGroups(settings.groups, groups);
+    if (!mapped) return this.#d.auth.failAttempt(name, sourceIp, 'no_mapped_group');
+
+    const nameValue = found[settings.nameAttribute];
+    const displayName = (Array.isArray(nameValue) ? nameValue[0] : nameValue)?.toString() ?? login;
+    const result = await directoryAccount(
+      this.#d,
+      { orgId, source: 'ldap', login, externalId: found.dn, displayName, role: mapped.role, teamId: mapped.teamId },
+      sourceIp,
+    );
+    if (!result.ok) return this.#d.auth.failAttempt(name, sourceIp, result.reason);
+    return this.#d.auth.loginVerifiedAccount(result.account, sourceIp, 'ldap');
+  }
+
+  /** One connection per step, always unbound; a directory that does not answer is E_DIRECTORY_UNAVAILABLE. */
+  async #withClient<T>(settings: LdapSettings, work: (client: Client) => Promise<T>): Promise<T> {
+    const timeout = this.#d.timeoutMs ?? 5_000;
+    const tlsOptions = settings.caPem ? { ca: settings.caPem } : undefined;
+    const client = new Client({ url: settings.url, timeout, connectTimeout: timeout, tlsOptions });
+    try {
+      if (settings.startTls) await client.startTLS(tlsOptions ?? {});
+      return await work(client);
+    } catch (err) {
+      if (err instanceof GatewayError) throw err;
+      this.#d.log.error('ldap_unavailable', { url: settings.url, err });
+      throw new GatewayError('E_DIRECTORY_UNAVAILABLE');
+    } finally {
+      await client.unbind().catch(() => {});
+    }
+  }
+}
