@@ -54,7 +54,9 @@ export interface OidcSettings {
   clientSecret: string;
   /** The gateway's callback URL as registered at the provider: https://<gateway>/v1/auth/oidc/callback */
   redirectUri: string;
-  /** The ID-token claim with the person's groups (often "groups"). */
+  /** Scopes asked for; must include openid (and whatever makes the provider send the groups claim). */
+  scope: string;
+  /** The ID-token (or userinfo) claim with the person's groups (often "groups"). */
   groupsClaim: string;
   groups: GroupMapping;
 }

@@ -16,6 +16,8 @@ export interface RequestContext {
 export interface Reply {
   status: number;
   body?: unknown;
+  /** Extra response headers (e.g. location for a redirect). */
+  headers?: Record<string, string>;
 }
 
 export type RouteHandler = (ctx: RequestContext) => Promise<Reply>;
@@ -27,7 +29,7 @@ export interface HttpDeps {
 }
 
 const statusText: Record<number, string> = {
-  200: '200 OK', 201: '201 Created', 204: '204 No Content', 400: '400 Bad Request', 401: '401 Unauthorized',
+  200: '200 OK', 201: '201 Created', 204: '204 No Content', 302: '302 Found', 400: '400 Bad Request', 401: '401 Unauthorized',
   403: '403 Forbidden', 404: '404 Not Found', 405: '405 Method Not Allowed', 408: '408 Request Timeout',
   409: '409 Conflict', 410: '410 Gone', 413: '413 Payload Too Large', 423: '423 Locked', 429: '429 Too Many Requests',
   500: '500 Internal Server Error', 503: '503 Service Unavailable',
@@ -77,6 +79,7 @@ export function writeReply(res: HttpResponse, reply: Reply, contentType = 'appli
   res.cork(() => {
     res.writeStatus(statusText[reply.status] ?? String(reply.status));
     res.writeHeader('cache-control', 'no-store');
+    for (const [name, value] of Object.entries(reply.headers ?? {})) res.writeHeader(name, value);
     if (reply.body === undefined) {
       res.end();
       return;

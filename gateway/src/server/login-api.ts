@@ -1,8 +1,9 @@
 import type { TemplatedApp } from 'uWebSockets.js';
 import type { AuthService } from '../auth/auth-service.js';
 import type { LdapLogin } from '../auth/ldap-login.js';
+import type { OidcLogin } from '../auth/oidc-login.js';
 import { GatewayError } from '../errors/gateway-error.js';
-import { bearerToken, field, objectBody, route, type HttpDeps } from './http-io.js';
+import { bearerToken, field, objectBody, pathParam, route, type HttpDeps } from './http-io.js';
 
 export type LoginApiAuth = Pick<AuthService, 'authenticate' | 'completeSecondFactor' | 'enrolDuringLogin' | 'startEnrolment' | 'confirmEnrolment'>;
 
@@ -10,6 +11,7 @@ export type LoginApiAuth = Pick<AuthService, 'authenticate' | 'completeSecondFac
 export interface LoginApiDeps extends HttpDeps {
   auth: LoginApiAuth;
   ldap: Pick<LdapLogin, 'login'>;
+  oidc: Pick<OidcLogin, 'start' | 'callback'>;
 }
 
 export function registerLoginApi(app: TemplatedApp, deps: LoginApiDeps): void {
@@ -20,6 +22,16 @@ export function registerLoginApi(app: TemplatedApp, deps: LoginApiDeps): void {
     const org = field(body, 'org', { max: 63 });
     const result = await deps.ldap.login(org, field(body, 'username', { max: 256 }), field(body, 'password', { max: 1024 }), ctx.remoteIp);
     return { status: 200, body: result };
+  }, deps);
+
+  // A browser is sent here to sign in with its organisation's identity provider, and comes back to the callback.
+  route(app, 'get', '/v1/auth/oidc/:org/start', 'oidc_start', async (ctx) => {
+    const url = await deps.oidc.start(pathParam(ctx, 0), ctx.remoteIp);
+    return { status: 302, headers: { location: url }, body: { url } };
+  }, deps);
+
+  route(app, 'get', '/v1/auth/oidc/callback', 'oidc_callback', async (ctx) => {
+    return { status: 200, body: await deps.oidc.callback(ctx.query, ctx.remoteIp) };
   }, deps);
 
   route(app, 'post', '/v1/auth/login/second-factor', 'login_second_factor', async (ctx) => {
