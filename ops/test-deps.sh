@@ -2,8 +2,8 @@
 # Makes sure the real peers the tests use are installed (run by `npm test` before the suite):
 # redis-server, redis-sentinel, redis-tools (registry, Sentinel and Cluster tests), nginx (relay benchmark peer),
 # ffmpeg (codec benchmark peers), haproxy (local cluster), prometheus (promtool checks the alert rules),
-# curl, slapd (the LDAP login tests start their own OpenLDAP); and the native codec is built. As root it installs what is missing from Debian's packages;
-# otherwise it prints the command to run and fails.
+# curl, slapd (the LDAP login tests start their own OpenLDAP); and the native codec is built. As root it
+# installs what is missing from Debian's packages; otherwise it prints the command to run and fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

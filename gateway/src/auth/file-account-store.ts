@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { GatewayError } from '../errors/gateway-error.js';
-import { JsonFileDocument } from '../store/json-file-document.js';
+import { JsonFileDocument, parseJsonFile } from '../store/json-file-document.js';
 import { migrateAccount, type AccountPatch, type AccountStore, type TechnicianAccount } from './account-store.js';
 import { isRole } from './roles.js';
 
@@ -94,13 +94,7 @@ function copyOut(a: TechnicianAccount): TechnicianAccount {
 
 /** Parses and checks the file; a damaged file is an operator problem, reported loudly with its path. */
 export function parseAccountsFile(text: string, path: string): TechnicianAccount[] {
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch (err) {
-    throw new Error(`${path} is not valid JSON: ${(err as Error).message}`);
-  }
-  const body = data as Partial<FileFormat> | null;
+  const body = parseJsonFile(text, path) as Partial<FileFormat> | null;
   if (!body || body.version !== 1 || !Array.isArray(body.accounts)) throw new Error(`${path}: expected {"version":1,"accounts":[…]}`);
   for (const [i, a] of body.accounts.entries()) {
     const ok =

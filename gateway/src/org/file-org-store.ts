@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { JsonFileDocument } from '../store/json-file-document.js';
+import { JsonFileDocument, parseJsonFile } from '../store/json-file-document.js';
 import { migrateOrganisation, newOrganisation, type Organisation, type OrgStore } from './organisation.js';
 
 interface FileFormat {
@@ -52,13 +52,7 @@ export class FileOrgStore implements OrgStore {
 }
 
 function parseOrganisationsFile(text: string, path: string): FileFormat {
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch (err) {
-    throw new Error(`${path} is not valid JSON: ${(err as Error).message}`);
-  }
-  const body = data as Partial<FileFormat> | null;
+  const body = parseJsonFile(text, path) as Partial<FileFormat> | null;
   if (!body || body.version !== 1 || !Array.isArray(body.organisations)) throw new Error(`${path}: expected {"version":1,"organisations":[…]}`);
   for (const [i, o] of body.organisations.entries()) {
     if (!o || typeof o.id !== 'string' || typeof o.name !== 'string' || !Array.isArray(o.teams) || typeof o.policy !== 'object') {

@@ -1,11 +1,11 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startRedisServer, type RedisServer } from '../../test/redis-server.js';
+import { redisStoreHarness } from '../../test/redis-store-harness.js';
 import { runOrgStoreCases } from './org-store.cases.js';
 import { RedisOrgStore } from './redis-org-store.js';
 
 let server: RedisServer;
-let seq = 0;
 beforeAll(async () => {
   server = await startRedisServer();
 });
@@ -13,22 +13,7 @@ afterAll(async () => {
   await server?.stop();
 });
 
-runOrgStoreCases('redis', async () => {
-  const keyPrefix = `orgtest${++seq}:`;
-  const clients: Redis[] = [];
-  const client = () => {
-    const c = new Redis(server.url);
-    clients.push(c);
-    return c;
-  };
-  return {
-    store: new RedisOrgStore({ redis: client(), keyPrefix }),
-    openAnother: async () => new RedisOrgStore({ redis: client(), keyPrefix }),
-    cleanup: async () => {
-      await Promise.all(clients.map((c) => c.quit().catch(() => {})));
-    },
-  };
-});
+runOrgStoreCases('redis', redisStoreHarness(() => server, 'orgtest', (redis, keyPrefix) => new RedisOrgStore({ redis, keyPrefix })));
 
 it('keeps organisations without a TTL and answers E_REGISTRY_UNAVAILABLE when Redis is gone', async () => {
   const redis = new Redis(server.url, { maxRetriesPerRequest: 0, retryStrategy: () => null });

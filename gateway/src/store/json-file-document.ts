@@ -141,3 +141,12 @@ export class JsonFileDocument<T> {
     }
   }
 }
+
+/** JSON.parse with the operator-readable error both file stores give for a damaged file. */
+export function parseJsonFile(text: string, path: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new Error(`${path} is not valid JSON: ${(err as Error).message}`);
+  }
+}
