@@ -1,6 +1,6 @@
 import type { Server } from 'node:http';
 import Provider from 'oidc-provider';
-import { freePort } from './redis-server.js';
+import { freePort } from './free-port.js';
 
 /**
  * Test harness: a real OpenID Provider (the oidc-provider package, not a mock) on a loopback port, with one

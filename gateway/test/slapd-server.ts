@@ -4,7 +4,8 @@ import { mkdtemp } from 'node:fs/promises';
 import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, startWatchdog } from './redis-server.js';
+import { freePort } from './free-port.js';
+import { startWatchdog } from './redis-server.js';
 
 /**
  * Test harness: Debian's slapd (a real OpenLDAP server, never a mock) on a loopback port, in its own temp

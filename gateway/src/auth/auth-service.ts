@@ -343,7 +343,16 @@ export class AuthService {
    */
   async authenticate(bearerToken: string, sourceIp?: string): Promise<Principal> {
     if (typeof bearerToken !== 'string' || !isWellFormedToken(bearerToken)) throw new GatewayError('E_TOKEN_INVALID');
-    const tokenId = tokenIdOf(bearerToken);
+    return this.authenticateTokenId(tokenIdOf(bearerToken), sourceIp);
+  }
+
+  /**
+   * The same check by token id (its SHA-256), for what a gateway keeps of a technician in a live session: a
+   * resume, and the periodic re-check that ends the participation of a technician whose access ended.
+   * Each check is a use (inactivity logout): a technician in a live session is not idle. With `sourceIp`,
+   * the organisation's allow-list applies too (E_IP_NOT_ALLOWED).
+   */
+  async authenticateTokenId(tokenId: string, sourceIp?: string): Promise<Principal> {
     const record = await this.#registry.getToken(tokenId);
     const now = this.#clock();
     // The registry expires tokens by TTL too; the clock check covers skew and fake time.

@@ -144,6 +144,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
         lifecycle,
         // With the party's address as second argument, the organisation's allow-list applies too.
         authenticate: (token: string, sourceIp?: string) => auth.authenticate(token, sourceIp),
+        authenticateTokenId: (tokenId) => auth.authenticateTokenId(tokenId),
         pinGuard: new PinGuard(registry, { perAddress: config.pinGuessesPerAddress, global: config.pinGuessesGlobal }),
         metrics,
         log,
@@ -159,6 +160,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
         clusterMode: config.clusterMode,
         reliableQueueBytes: config.reliableQueueBytes,
         droppableQueueBytes: config.droppableQueueBytes,
+        bulkWindowBytes: config.bulkWindowBytes,
       },
     );
 
@@ -197,6 +199,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
       open: (ws) => relay.onOpen(ws),
       message: (ws, data, isBinary) => relay.onMessage(ws, data, isBinary),
       close: (ws) => relay.onClose(ws),
+      pong: (ws) => relay.onPong(ws),
     });
     app.ws('/v1/customer', wsBehavior('customer'));
     app.ws('/v1/technician', wsBehavior('technician'));

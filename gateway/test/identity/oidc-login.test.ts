@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestGateway, type TestGateway } from '../gateway-harness.js';
-import { freePort } from '../redis-server.js';
+import { freePort } from '../free-port.js';
 import { browseSignIn, startOidcProvider, type TestProvider } from '../oidc-provider-server.js';
 import { httpJson, identityStores, loginToken } from './identity-fixture.js';
 
