@@ -1,5 +1,6 @@
 import { generate } from 'otplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SecondFactorRequiredError } from '../../../clients/sdk/src/index.js';
 import { startTestGateway, type TestGateway } from '../gateway-harness.js';
 import { httpJson, identityStores, loginToken } from './identity-fixture.js';
 
@@ -44,6 +45,14 @@ describe('two-step login over HTTP', () => {
     const both = await httpJson(t, 'POST', '/v1/auth/login/second-factor', { body: { challenge: next.body.challenge, code: '123456', recoveryCode: 'x' } });
     expect(both).toMatchObject({ status: 400, body: { error: { code: 'E_BAD_REQUEST' } } });
     expect(t.logLines.join('\n')).not.toContain(enrol.body.secret);
+
+    // The SDK: login() says a second step is due, and carries on with the code.
+    const sdk = t.client();
+    const err = await sdk.login('tess', pw.tech!).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(SecondFactorRequiredError);
+    const { challenge } = (err as SecondFactorRequiredError).challenge;
+    await sdk.completeSecondFactor(challenge, { recoveryCode: done.body.recoveryCodes[1] });
+    expect(await sdk.listWaiting()).toEqual([]);
     await httpJson(t, 'PATCH', '/v1/admin/security', { token: admin, body: { requireTotp: false } });
   });
 });
