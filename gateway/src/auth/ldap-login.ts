@@ -80,31 +80,29 @@ export class LdapLogin {
     // RFC 4513 §5.1.2: a bind with an empty password is an unauthenticated bind, which servers "succeed".
     if (typeof password !== 'string' || password.length === 0) return this.#d.auth.failAttempt(name, sourceIp, 'empty_password');
 
-    const found = await this.#withClient(settings, async (client) => {
+    // One connection, rebound as each identity in turn (RFC 4511 §4.2 allows a bind at any time).
+    const outcome = await this.#withClient(settings, async (client) => {
       await client.bind(settings.bindDn, settings.bindPassword);
       const filter = settings.searchFilter.replaceAll('{username}', escapeFilterValue(login));
       const { searchEntries } = await client.search(settings.searchBase, { scope: 'sub', filter, attributes: [settings.nameAttribute], sizeLimit: 2 });
-      return searchEntries.length === 1 ? searchEntries[0]! : null;
-    });
-    const personDn = found?.dn ?? `cn=relaydesk-no-such-person,${settings.searchBase}`;
-    // Unknown people are bound too (a DN that does not exist), so they answer after the same round trips.
-    const bound = await this.#withClient(settings, async (client) => {
+      const found = searchEntries.length === 1 ? searchEntries[0]! : null;
+      // Unknown people are bound too (a DN that does not exist), so they answer after the same round trips.
       try {
-        await client.bind(personDn, password);
-        return true;
+        await client.bind(found?.dn ?? `cn=relaydesk-no-such-person,${settings.searchBase}`, password);
       } catch (err) {
-        if (err instanceof InvalidCredentialsError) return false;
+        if (err instanceof InvalidCredentialsError) return { found, bound: false, groups: [] };
         throw err;
       }
+      if (!found) return { found, bound: false, groups: [] };
+      // Groups are read as the service account: people often may not search the group tree themselves.
+      await client.bind(settings.bindDn, settings.bindPassword);
+      const groupFilter = settings.groupFilter.replaceAll('{dn}', escapeFilterValue(found.dn));
+      const groups = await client.search(settings.groupSearchBase, { scope: 'sub', filter: groupFilter, attributes: ['cn'], sizeLimit: 500 });
+      return { found, bound: true, groups: groups.searchEntries.map((e) => e.dn) };
     });
+    const { found, bound, groups } = outcome;
     if (!found || !bound) return this.#d.auth.failAttempt(name, sourceIp, found ? 'bad_password' : 'unknown_user');
 
-    const groups = await this.#withClient(settings, async (client) => {
-      await client.bind(settings.bindDn, settings.bindPassword);
-      const filter = settings.groupFilter.replaceAll('{dn}', escapeFilterValue(found.dn));
-      const { searchEntries } = await client.search(settings.groupSearchBase, { scope: 'sub', filter, attributes: ['cn'], sizeLimit: 500 });
-      return searchEntries.map((e) => e.dn);
-    });
     const mapped = resolveGroups(settings.groups, groups);
     if (!mapped) return this.#d.auth.failAttempt(name, sourceIp, 'no_mapped_group');
 
@@ -119,7 +117,7 @@ export class LdapLogin {
     return this.#d.auth.loginVerifiedAccount(result.account, sourceIp, 'ldap');
   }
 
-  /** One connection per step, always unbound; a directory that does not answer is E_DIRECTORY_UNAVAILABLE. */
+  /** A connection for one login, always unbound; a directory that does not answer is E_DIRECTORY_UNAVAILABLE. */
   async #withClient<T>(settings: LdapSettings, work: (client: Client) => Promise<T>): Promise<T> {
     const timeout = this.#d.timeoutMs ?? 5_000;
     const tlsOptions = settings.caPem ? { ca: settings.caPem } : undefined;
