@@ -89,7 +89,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
     logAdminEvents(adminEvents, log);
     const policies = new OrgStorePolicySource(orgs);
     const auth = new AuthService(
-      { accounts, registry, clock: now, log, policy: new OrgLoginPolicy(orgs), events: adminEvents },
+      { accounts, registry, clock: now, log, policy: new OrgLoginPolicy(orgs, { cacheMs: 1000, events: adminEvents, clock: now }), events: adminEvents },
       {
         tokenTtlMs: config.tokenTtlSeconds * 1000,
         tokenIdleMs: config.tokenIdleMinutes * 60_000,
