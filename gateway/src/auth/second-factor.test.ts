@@ -88,6 +88,19 @@ describe('TOTP two-factor login', () => {
     await expect(auth.login('alice', 'right-password', ip)).rejects.toMatchObject({ code: 'E_SECOND_FACTOR_REQUIRED' });
   });
 
+  it('lets only one of two concurrent logins use the same code or recovery code', async () => {
+    const { auth, enrolAlice, challengeOf, codeAt } = await setup();
+    const { secret, recoveryCodes } = await enrolAlice();
+    const code = await codeAt(secret);
+    const race = async (answer: { code: string } | { recoveryCode: string }) => {
+      const [a, b] = [challengeOf(await auth.loginWithPassword('alice', 'right-password', ip)), challengeOf(await auth.loginWithPassword('alice', 'right-password', ip))];
+      const results = await Promise.allSettled([auth.completeSecondFactor(a.challenge, answer, ip), auth.completeSecondFactor(b.challenge, answer, ip)]);
+      return results.map((r) => r.status).sort();
+    };
+    expect(await race({ code })).toEqual(['fulfilled', 'rejected']);
+    expect(await race({ recoveryCode: recoveryCodes[0]! })).toEqual(['fulfilled', 'rejected']);
+  });
+
   it('counts wrong codes towards the lockout, and a right password does not reset the count', async () => {
     const { auth, enrolAlice, challengeOf, codeAt } = await setup();
     const { secret } = await enrolAlice();

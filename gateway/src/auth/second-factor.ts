@@ -14,7 +14,7 @@ export type SecondFactorAnswer = { code: string } | { recoveryCode: string };
 
 export interface SecondFactorDeps {
   accounts: AccountStore;
-  registry: Pick<Registry, 'putToken' | 'getToken' | 'deleteToken'>;
+  registry: Pick<Registry, 'putToken' | 'getToken' | 'deleteToken' | 'hit'>;
   clock: Clock;
   events?: AdminEvents;
   ttlMs: number;
@@ -31,6 +31,8 @@ export type StepResult = { ok: true; account: TechnicianAccount; recoveryCodes?:
 
 /** Challenges live in the registry under their own key space, so a challenge can never pass as a bearer token. */
 const challengeKey = (challenge: string) => `2fa:${tokenIdOf(challenge)}`;
+/** A code is valid for at most three 30 s steps (one either side); its claim outlives that. */
+const totpClaimMs = 2 * 60_000;
 const expired = () => new GatewayError('E_AUTH_FAILED', 'this login step is unknown or has expired; log in again');
 
 /**
@@ -77,6 +79,9 @@ export class SecondFactorSteps {
       const hashes = account.recoveryCodes ?? [];
       const i = findRecoveryCode(hashes, answer.recoveryCode);
       if (i < 0) return { ok: false, reason: 'bad_recovery_code' };
+      // Two logins racing with the same code both read it as unused; the first claim wins.
+      if (!(await this.#claimOnce(`2fa-rc:${account.id}:${hashes[i]}`, 10 * 60_000))) return { ok: false, reason: 'recovery_code_reused' };
+      if (!(await this.#claimOnce(`2fa-done:${p.key}`, this.#d.ttlMs))) throw expired();
       const left = hashes.filter((_, j) => j !== i);
       await this.#d.registry.deleteToken(p.key);
       const updated = await this.#d.accounts.update(account.id, { recoveryCodes: left });
@@ -88,6 +93,9 @@ export class SecondFactorSteps {
     if (!account.totp) throw new GatewayError('E_BAD_REQUEST', 'no authenticator enrolled yet: POST /v1/auth/login/enrol first');
     const check = await checkTotp(account.totp, code, this.#d.clock());
     if (!check.ok) return { ok: false, reason: 'bad_totp_code' };
+    // lastStep stops a replay once stored; the claim closes the window before it is (concurrent logins).
+    if (!(await this.#claimOnce(`2fa-step:${account.id}:${check.step}`, totpClaimMs))) return { ok: false, reason: 'totp_code_reused' };
+    if (!(await this.#claimOnce(`2fa-done:${p.key}`, this.#d.ttlMs))) throw expired();
     await this.#d.registry.deleteToken(p.key);
     if (account.totp.confirmed) {
       const updated = await this.#d.accounts.update(account.id, { totp: { ...account.totp, lastStep: check.step } });
@@ -116,6 +124,7 @@ export class SecondFactorSteps {
     if (!account.totp || account.totp.confirmed) throw new GatewayError('E_BAD_REQUEST', 'no enrolment is waiting for confirmation');
     const check = await checkTotp(account.totp, code, this.#d.clock());
     if (!check.ok) return { ok: false, reason: 'bad_totp_code' };
+    if (!(await this.#claimOnce(`2fa-step:${account.id}:${check.step}`, totpClaimMs))) return { ok: false, reason: 'totp_code_reused' };
     const done = await this.#confirm(account, check.step, sourceIp);
     return { ok: true, recoveryCodes: done.recoveryCodes! };
   }
@@ -132,6 +141,11 @@ export class SecondFactorSteps {
     const updated = await this.#d.accounts.update(account.id, { totp: { ...account.totp!, confirmed: true, lastStep: step }, recoveryCodes: hashes });
     this.#emit(account, { type: 'second_factor.enrolled', orgId: account.orgId, technicianId: account.id, username: account.username }, sourceIp);
     return { ok: true, account: updated, recoveryCodes: codes };
+  }
+
+  /** True for the first caller only: an atomic increment in the registry (increment, then check). */
+  async #claimOnce(key: string, ttlMs: number): Promise<boolean> {
+    return (await this.#d.registry.hit(key, ttlMs)) === 1;
   }
 
   /** The technician acts on its own account. */
