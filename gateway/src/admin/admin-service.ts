@@ -37,6 +37,9 @@ export interface PublicAccount {
   recoveryCodesLeft: number;
 }
 
+/** An organisation as the admin API shows it to one actor (see publicOrganisation). */
+export type OrganisationView = Partial<Organisation> & Pick<Organisation, 'id' | 'name' | 'teams' | 'policy' | 'teamPolicies'>;
+
 export interface TechnicianInput {
   username: string;
   displayName?: string;
@@ -77,27 +80,27 @@ export class AdminService {
   // Organisations
 
   /** Names an organisation (making its record). Operator only: no role spans organisations. */
-  async createOrganisation(actor: AdminActor, orgId: string, name: string): Promise<Organisation> {
+  async createOrganisation(actor: AdminActor, orgId: string, name: string): Promise<OrganisationView> {
     if (actor.kind !== 'operator') throw new GatewayError('E_FORBIDDEN', 'organisations are created by the operator');
     const problem = orgIdProblem(orgId);
     if (problem) throw new GatewayError('E_BAD_REQUEST', problem);
     checkName(name, 'name');
     const org = await this.#d.orgs.update(orgId, (o) => void (o.name = name), this.#d.clock());
     this.#emit(actor, { type: 'org.updated', orgId, fields: ['name'] });
-    return publicOrganisation(org);
+    return publicOrganisation(org, actor);
   }
 
-  async getOrganisation(actor: AdminActor, orgId: string): Promise<Organisation> {
+  async getOrganisation(actor: AdminActor, orgId: string): Promise<OrganisationView> {
     this.#require(actor, orgId, 'org.read');
-    return publicOrganisation((await this.#d.orgs.get(orgId)) ?? newOrganisation(orgId, this.#d.clock()));
+    return publicOrganisation((await this.#d.orgs.get(orgId)) ?? newOrganisation(orgId, this.#d.clock()), actor);
   }
 
-  async renameOrganisation(actor: AdminActor, orgId: string, name: string): Promise<Organisation> {
+  async renameOrganisation(actor: AdminActor, orgId: string, name: string): Promise<OrganisationView> {
     this.#require(actor, orgId, 'org.update');
     checkName(name, 'name');
     const org = await this.#d.orgs.update(orgId, (o) => void (o.name = name), this.#d.clock());
     this.#emit(actor, { type: 'org.updated', orgId, fields: ['name'] });
-    return publicOrganisation(org);
+    return publicOrganisation(org, actor);
   }
 
   // Teams
@@ -298,7 +301,7 @@ export class AdminService {
   }
 
   /** Turns LDAP or OpenID Connect login on (settings) or off (null). */
-  async setIdentityProvider(actor: AdminActor, orgId: string, provider: 'ldap' | 'oidc', input: unknown): Promise<Organisation> {
+  async setIdentityProvider(actor: AdminActor, orgId: string, provider: 'ldap' | 'oidc', input: unknown): Promise<OrganisationView> {
     this.#require(actor, orgId, 'identity.update');
     let settings: LdapSettings | OidcSettings | null = null;
     if (input !== null) {
@@ -311,7 +314,7 @@ export class AdminService {
       else o.oidc = settings as OidcSettings | null;
     }, this.#d.clock());
     this.#emit(actor, { type: 'identity_provider.updated', orgId, provider, enabled: settings !== null });
-    return publicOrganisation(org);
+    return publicOrganisation(org, actor);
   }
 
   // Checks
@@ -365,12 +368,19 @@ function checkName(name: unknown, field: string): void {
   if (problem) throw new GatewayError('E_BAD_REQUEST', `"${field}": ${problem}`);
 }
 
-/** Write-only secrets shown as "[set]". */
-function publicOrganisation(org: Organisation): Organisation {
+/**
+ * The organisation as `actor` may see it: login security only for those who may read it, directory settings
+ * only for administrators, and write-only secrets as "[set]" even to them.
+ */
+function publicOrganisation(org: Organisation, actor: AdminActor): OrganisationView {
+  const may = (action: AdminAction) => actor.kind === 'operator' || mayPerform(actor.role, action);
+  const { security, ldap, oidc, ...shared } = org;
   return {
-    ...org,
-    ldap: org.ldap && { ...org.ldap, bindPassword: '[set]' },
-    oidc: org.oidc && { ...org.oidc, clientSecret: '[set]' },
+    ...shared,
+    ...(may('security.read') ? { security } : {}),
+    ...(may('identity.update')
+      ? { ldap: ldap && { ...ldap, bindPassword: '[set]' }, oidc: oidc && { ...oidc, clientSecret: '[set]' } }
+      : {}),
   };
 }
 

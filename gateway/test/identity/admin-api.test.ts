@@ -132,6 +132,17 @@ describe('admin API behaviour', () => {
     expect(typo).toMatchObject({ status: 400, body: { error: { message: expect.stringMatching(/unknown field "disable"/) } } });
   });
 
+  it('shows login security to those who may read it, and directory settings to administrators only', async () => {
+    const tech = (await httpJson(t, 'GET', '/v1/admin/org', { token: tokens.technician })).body;
+    expect(tech).toMatchObject({ id: 'acme', teams: expect.any(Array), policy: expect.any(Object) });
+    expect(tech.security).toBeUndefined();
+    expect(tech.ldap).toBeUndefined();
+    const sup = (await httpJson(t, 'GET', '/v1/admin/org', { token: tokens.supervisor })).body;
+    expect(sup.security).toBeDefined();
+    expect('ldap' in sup).toBe(false);
+    expect('ldap' in (await httpJson(t, 'GET', '/v1/admin/org', { token: tokens.administrator })).body).toBe(true);
+  });
+
   it('shows another organisation nothing: its technicians are "not found"', async () => {
     const otherAdmin = await loginToken(t, 'other-admin', otherPassword);
     const r = await httpJson(t, 'GET', '/v1/admin/technicians/the-technician', { token: otherAdmin });
