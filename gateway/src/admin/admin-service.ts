@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import * as v from 'valibot';
 import type { Clock } from '../clock.js';
+import { checkedInput } from '../errors/checked-input.js';
 import { GatewayError } from '../errors/gateway-error.js';
 import { displayNameProblem, normalizeUsername, orgIdProblem, teamIdProblem, usernameProblem } from '../auth/account-names.js';
 import type { AccountStore, TechnicianAccount } from '../auth/account-store.js';
@@ -282,9 +283,8 @@ export class AdminService {
   /** Changes the fields given (requireTotp, allowList, idleMinutes); the rest stay. */
   async setSecurity(actor: AdminActor, orgId: string, input: unknown): Promise<OrgSecurity> {
     this.#require(actor, orgId, 'security.update');
-    const parsed = v.safeParse(securitySchema, input);
-    if (!parsed.success) throw new GatewayError('E_BAD_REQUEST', `security: ${parsed.issues[0]!.path?.map((p) => String(p.key)).join('.') ?? '(body)'}: ${parsed.issues[0]!.message}`);
-    const allowList = parsed.output.allowList === undefined ? undefined : parseAllowList(parsed.output.allowList);
+    const given = checkedInput(securitySchema, input, 'security');
+    const allowList = given.allowList === undefined ? undefined : parseAllowList(given.allowList);
     if (actor.kind === 'account' && allowList && allowList.length > 0) {
       // Saving a list that excludes the administrator's own address would lock them out at once.
       if (!new IpAllowList(allowList).allows(actor.sourceIp)) {
@@ -292,9 +292,9 @@ export class AdminService {
       }
     }
     const org = await this.#d.orgs.update(orgId, (o) => {
-      if (parsed.output.requireTotp !== undefined) o.security.requireTotp = parsed.output.requireTotp;
+      if (given.requireTotp !== undefined) o.security.requireTotp = given.requireTotp;
       if (allowList !== undefined) o.security.allowList = allowList;
-      if (parsed.output.idleMinutes !== undefined) o.security.idleMinutes = parsed.output.idleMinutes;
+      if (given.idleMinutes !== undefined) o.security.idleMinutes = given.idleMinutes;
     }, this.#d.clock());
     this.#emit(actor, { type: 'security.updated', orgId, ...org.security });
     return org.security;

@@ -1,6 +1,7 @@
 import { Client, InvalidCredentialsError } from 'ldapts';
 import * as v from 'valibot';
 import type { Clock } from '../clock.js';
+import { checkedInput } from '../errors/checked-input.js';
 import { GatewayError } from '../errors/gateway-error.js';
 import type { Logger } from '../log/logger.js';
 import { groupMappingSchema, resolveGroups } from '../org/group-mapping.js';
@@ -29,16 +30,12 @@ const ldapSettingsSchema = v.strictObject({
 
 /** Checks LDAP settings from the admin API; throws E_BAD_REQUEST naming the field. */
 export function parseLdapSettings(input: unknown): LdapSettings {
-  const r = v.safeParse(ldapSettingsSchema, input);
-  if (!r.success) {
-    const issue = r.issues[0]!;
-    throw new GatewayError('E_BAD_REQUEST', `ldap: ${issue.path?.map((p) => String(p.key)).join('.') ?? '(body)'}: ${issue.message}`);
-  }
-  if (r.output.url.startsWith('ldap://') && !r.output.startTls && !/^ldap:\/\/(127\.|\[::1\]|localhost)/.test(r.output.url)) {
+  const settings = checkedInput(ldapSettingsSchema, input, 'ldap');
+  if (settings.url.startsWith('ldap://') && !settings.startTls && !/^ldap:\/\/(127\.|\[::1\]|localhost)/.test(settings.url)) {
     // Passwords would cross the network in clear.
     throw new GatewayError('E_BAD_REQUEST', 'ldap: use ldaps:// or startTls for a directory that is not on this machine');
   }
-  return r.output as LdapSettings;
+  return settings as LdapSettings;
 }
 
 /** RFC 4515 §3: the characters a value inside a filter must escape. */

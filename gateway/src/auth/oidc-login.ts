@@ -1,6 +1,7 @@
 import * as client from 'openid-client';
 import * as v from 'valibot';
 import type { Clock } from '../clock.js';
+import { checkedInput } from '../errors/checked-input.js';
 import { GatewayError } from '../errors/gateway-error.js';
 import type { Logger } from '../log/logger.js';
 import { groupMappingSchema, resolveGroups } from '../org/group-mapping.js';
@@ -30,12 +31,7 @@ const oidcSettingsSchema = v.strictObject({
 
 /** Checks OpenID Connect settings from the admin API; throws E_BAD_REQUEST naming the field. */
 export function parseOidcSettings(input: unknown): OidcSettings {
-  const r = v.safeParse(oidcSettingsSchema, input);
-  if (!r.success) {
-    const issue = r.issues[0]!;
-    throw new GatewayError('E_BAD_REQUEST', `oidc: ${issue.path?.map((p) => String(p.key)).join('.') ?? '(body)'}: ${issue.message}`);
-  }
-  return r.output as OidcSettings;
+  return checkedInput(oidcSettingsSchema, input, 'oidc') as OidcSettings;
 }
 
 export interface OidcLoginDeps {

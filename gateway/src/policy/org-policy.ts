@@ -1,4 +1,5 @@
 import * as v from 'valibot';
+import { checkedInput } from '../errors/checked-input.js';
 import { GatewayError } from '../errors/gateway-error.js';
 
 /** The powers a customer can grant (session-core protocol); a policy says which a technician may ask for. */
@@ -77,13 +78,7 @@ const overridesSchema = v.strictObject({
 
 /** Checks policy input from the admin API or CLI; throws E_BAD_REQUEST naming the first bad field. */
 export function parsePolicyOverrides(input: unknown): PolicyOverrides {
-  const result = v.safeParse(overridesSchema, input);
-  if (!result.success) {
-    const issue = result.issues[0]!;
-    const path = issue.path?.map((p) => String(p.key)).join('.') ?? '(body)';
-    throw new GatewayError('E_BAD_REQUEST', `policy: ${path}: ${issue.message}`);
-  }
-  const o = result.output as PolicyOverrides;
+  const o = checkedInput(overridesSchema, input, 'policy') as PolicyOverrides;
   // Duplicates would make two equal policies look different in the audit log.
   if (o.allowedPowers) o.allowedPowers = [...new Set(o.allowedPowers)];
   if (o.fileTransfer?.directions) o.fileTransfer.directions = [...new Set(o.fileTransfer.directions)];
