@@ -172,6 +172,21 @@ describe('admin roles, organisations and teams', () => {
     expect(JSON.stringify(seen)).not.toMatch(/scrypt|one-time/);
   });
 
+  it('shows and sets policies and login security through the same checks as the API', async () => {
+    const { run, seen } = await setup();
+    await run('create-team', 'acme', 'l1');
+    const set = await run('policy', 'acme', '--team', 'l1', '--set', '{"allowedPowers":["view"],"recording":"always"}');
+    expect(set.code).toBe(exitOk);
+    expect(JSON.parse(set.out)).toMatchObject({ effective: { allowedPowers: ['view'], recording: 'always' }, runningSessions: expect.stringMatching(/from now on/) });
+    expect(JSON.parse((await run('policy', 'acme')).out).effective.allowedPowers).toHaveLength(5);
+    expect(await run('policy', 'acme', '--set', '{"recording":"sometimes"}')).toMatchObject({ code: exitFailed, out: expect.stringMatching(/policy: recording/) });
+    expect((await run('policy', 'acme', '--set', 'not json')).code).toBe(exitUsage);
+    const sec = await run('security', 'acme', '--set', '{"requireTotp":true,"allowList":["192.0.2.0/24"]}');
+    expect(JSON.parse(sec.out)).toEqual({ requireTotp: true, allowList: ['192.0.2.0/24'], idleMinutes: null });
+    expect(await run('security', 'acme', '--set', '{"allowList":["192.0.2.0/33"]}')).toMatchObject({ code: exitFailed, out: expect.stringMatching(/prefix length/) });
+    expect(seen.map((e) => e.type)).toEqual(['team.created', 'policy.updated', 'security.updated']);
+  });
+
   it('refuses a bad role, an unknown team and a duplicate team', async () => {
     const { run } = await setup();
     expect(await run('create', 'alice', '--org', 'acme', '--role', 'root')).toMatchObject({ code: exitUsage, out: expect.stringMatching(/bad role "root"/) });

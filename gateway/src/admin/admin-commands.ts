@@ -38,6 +38,10 @@ commands:
   create-team <orgId> <teamId> [--name "Name"]
                              add a team to an organisation
   reset-2fa <username>       remove a lost second factor (the technician enrols again)
+  policy <orgId> [--team <teamId>] [--set '<json>']
+                             show (or replace) the session policy of an organisation or team
+  security <orgId> [--set '<json>']
+                             show (or change) requireTotp, allowList and idleMinutes
   disable <username>         block logins and end the technician's sessions (revokes tokens)
   enable <username>          allow logins again (old tokens stay revoked)
   reset-password <username>  set a new one-time password and revoke tokens
@@ -191,6 +195,24 @@ const commands: Record<string, Command> = {
     out(`"${username}" is now ${role === 'administrator' ? 'an' : 'a'} ${role}`);
   },
 
+  policy: async (argv, { service, out }) => {
+    const { positional, flags } = parseArgs(argv, ['team', 'set']);
+    if (positional.length !== 1) throw new UsageError('policy needs one <orgId>');
+    const [orgId] = positional as [string];
+    const teamId = flags.get('team') ?? null;
+    const set = flags.get('set');
+    const result = set === undefined ? await service.getPolicy(operator, orgId, teamId) : await service.setPolicy(operator, orgId, teamId, jsonFlag(set));
+    out(JSON.stringify(result, null, 2));
+  },
+
+  security: async (argv, { service, out }) => {
+    const { positional, flags } = parseArgs(argv, ['set']);
+    if (positional.length !== 1) throw new UsageError('security needs one <orgId>');
+    const [orgId] = positional as [string];
+    const set = flags.get('set');
+    out(JSON.stringify(set === undefined ? await service.getSecurity(operator, orgId) : await service.setSecurity(operator, orgId, jsonFlag(set)), null, 2));
+  },
+
   'create-org': async (argv, { service, out }) => {
     const { positional, flags } = parseArgs(argv, ['name']);
     if (positional.length !== 1) throw new UsageError('create-org needs one <orgId>');
@@ -217,6 +239,14 @@ function oneUsername(positional: string[]): string {
   const problem = usernameProblem(username);
   if (problem) throw new UsageError(`bad username "${printable(positional[0]!)}": ${problem}`);
   return username;
+}
+
+function jsonFlag(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new UsageError(`--set takes JSON, e.g. '{"allowedPowers":["view"]}'`);
+  }
 }
 
 function printOneTimePassword(out: AdminDeps['out'], password: string): void {
