@@ -125,6 +125,8 @@ export type ServerMessage =
   | { v: 1; type: 'error'; code: ErrorCode; message: string; url?: string }
   | { v: 1; type: 'reconnect'; reason: string };
 
+export type ServerMessageOf<K extends ServerMessage['type']> = Extract<ServerMessage, { type: K }>;
+
 /** Why a text frame was refused; the gateway turns it into an `error` frame (and a close before the handshake). */
 export class ProtocolError extends Error {
   constructor(

@@ -1,6 +1,6 @@
 import { channelById, channels, type Power } from '../../../protocol/channels.js';
 import { resumableCloseCodes } from '../../../protocol/error-codes.js';
-import type { ParticipantInfo, PublicState, Role } from '../../../protocol/messages.js';
+import type { ParticipantInfo, PublicState, Role, ServerMessageOf } from '../../../protocol/messages.js';
 import { Emitter } from './emitter.js';
 import { RelaydeskError } from './errors.js';
 import type { SocketLike } from './transport.js';
@@ -16,23 +16,10 @@ export type ChannelId = (typeof Channel)[keyof typeof Channel];
 const CREDIT_BATCH_BYTES = 64 * 1024;
 const CREDIT_DELAY_MS = 5;
 
-export interface StateEvent {
-  state: SessionState;
-  guid: string;
-  expiresAt?: number;
-  customerName?: string;
-  technician?: string;
-  reason?: string;
-  resumeToken?: string;
-  /** Our participant id in the session. */
-  you?: string;
-}
-
-export interface ParticipantsEvent {
-  you: string;
-  controller: string | null;
-  list: ParticipantInfo[];
-}
+/** A `state` message from the gateway (protocol/messages.ts), without the envelope fields. */
+export type StateEvent = Omit<ServerMessageOf<'state'>, 'v' | 'type'>;
+/** Who is in the session and who holds control. */
+export type ParticipantsEvent = Omit<ServerMessageOf<'participants'>, 'v' | 'type'>;
 
 export type SessionEvents = {
   state: [StateEvent];

@@ -83,6 +83,17 @@ export function createGatewayMetrics(gatewayId: string) {
       help: '1 while the session registry answers, else 0.',
       registers: [registry],
     }),
+    linkQueuedBytes: new client.Gauge({
+      name: 'relaydesk_link_queued_bytes',
+      help: 'Bytes written to the gateway links and not yet taken by the kernel (bounded by the streams’ windows).',
+      registers: [registry],
+    }),
+    linkBackpressure: new client.Counter({
+      name: 'relaydesk_link_backpressure_total',
+      help: 'Writes to a gateway link that found its socket buffer past the high-water mark, by peer gateway.',
+      labelNames: ['peer'] as const,
+      registers: [registry],
+    }),
   };
   return m;
 }

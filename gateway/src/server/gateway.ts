@@ -132,6 +132,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
         maxFrameBytes: config.maxMessageBytes * 2 + 64 * 1024,
         log,
         onOpen: (stream, request) => relay.attachRemote(stream, request),
+        onBackpressure: (peer) => metrics.linkBackpressure.inc({ peer: peer ?? 'unknown' }),
       });
       cleanups.push(() => links!.close());
       linkPort = await links.listen(config.linkHost, config.linkPort);
@@ -231,7 +232,10 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
       admin: new AdminService({ accounts, orgs, events: adminEvents, clock: now, identityProviders: { ldap: parseLdapSettings, oidc: parseOidcSettings } }),
     });
 
-    const ticker = setInterval(() => relay.tick(), 1000);
+    const ticker = setInterval(() => {
+      relay.tick();
+      if (links) metrics.linkQueuedBytes.set(links.queuedBytes);
+    }, 1000);
     cleanups.push(() => clearInterval(ticker));
 
     const main = await listen(app, config.host, config.port, 'gateway listener');
