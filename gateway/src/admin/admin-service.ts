@@ -4,12 +4,12 @@ import type { Clock } from '../clock.js';
 import { checkedInput } from '../errors/checked-input.js';
 import { GatewayError } from '../errors/gateway-error.js';
 import { displayNameProblem, normalizeUsername, orgIdProblem, teamIdProblem, usernameProblem } from '../auth/account-names.js';
-import type { AccountStore, TechnicianAccount } from '../auth/account-store.js';
+import type { AccountStore, DirectoryProvider, TechnicianAccount } from '../auth/account-store.js';
 import type { AdminActor, AdminChange, AdminEvents } from '../auth/admin-events.js';
 import { IpAllowList, parseAllowList } from '../auth/ip-allow-list.js';
 import { generatePassword, hashPassword, type ScryptParams } from '../auth/password.js';
 import { isRole, mayManageAccount, mayPerform, roleOf, type AdminAction, type Role } from '../auth/roles.js';
-import { newOrganisation, type LdapSettings, type OidcSettings, type Organisation, type OrgSecurity, type OrgStore } from '../org/organisation.js';
+import { newOrganisation, type Organisation, type OrgSecurity, type OrgStore } from '../org/organisation.js';
 import { effectivePolicy, parsePolicyOverrides, type PolicyOverrides, type SessionPolicy } from '../policy/org-policy.js';
 
 export interface AdminServiceDeps {
@@ -20,7 +20,7 @@ export interface AdminServiceDeps {
   /** Cost of new password hashes; the default of auth/password.ts unless a test wants it cheaper. */
   scryptParams?: ScryptParams;
   /** Checks identity-provider settings (auth/ldap-login.ts, auth/oidc-login.ts own their schemas). */
-  identityProviders?: { ldap?: (input: unknown) => LdapSettings; oidc?: (input: unknown) => OidcSettings };
+  identityProviders?: { [P in DirectoryProvider]?: (input: unknown) => NonNullable<Organisation[P]> };
 }
 
 /** An account as the admin API shows it: never a hash, secret or recovery code. */
@@ -300,19 +300,16 @@ export class AdminService {
     return org.security;
   }
 
-  /** Turns LDAP or OpenID Connect login on (settings) or off (null). */
-  async setIdentityProvider(actor: AdminActor, orgId: string, provider: 'ldap' | 'oidc', input: unknown): Promise<OrganisationView> {
+  /** Turns LDAP, OpenID Connect or SAML login on (settings) or off (null). */
+  async setIdentityProvider<P extends DirectoryProvider>(actor: AdminActor, orgId: string, provider: P, input: unknown): Promise<OrganisationView> {
     this.#require(actor, orgId, 'identity.update');
-    let settings: LdapSettings | OidcSettings | null = null;
+    let settings: Organisation[P] | null = null;
     if (input !== null) {
       const parse = this.#d.identityProviders?.[provider];
       if (!parse) throw new GatewayError('E_BAD_REQUEST', `${provider} login is not available on this gateway`);
-      settings = parse(input);
+      settings = parse(input) as Organisation[P];
     }
-    const org = await this.#d.orgs.update(orgId, (o) => {
-      if (provider === 'ldap') o.ldap = settings as LdapSettings | null;
-      else o.oidc = settings as OidcSettings | null;
-    }, this.#d.clock());
+    const org = await this.#d.orgs.update(orgId, (o) => void (o[provider] = settings as Organisation[P]), this.#d.clock());
     this.#emit(actor, { type: 'identity_provider.updated', orgId, provider, enabled: settings !== null });
     return publicOrganisation(org, actor);
   }
@@ -374,12 +371,12 @@ function checkName(name: unknown, field: string): void {
  */
 function publicOrganisation(org: Organisation, actor: AdminActor): OrganisationView {
   const may = (action: AdminAction) => actor.kind === 'operator' || mayPerform(actor.role, action);
-  const { security, ldap, oidc, ...shared } = org;
+  const { security, ldap, oidc, saml, ...shared } = org;
   return {
     ...shared,
     ...(may('security.read') ? { security } : {}),
     ...(may('identity.update')
-      ? { ldap: ldap && { ...ldap, bindPassword: '[set]' }, oidc: oidc && { ...oidc, clientSecret: '[set]' } }
+      ? { ldap: ldap && { ...ldap, bindPassword: '[set]' }, oidc: oidc && { ...oidc, clientSecret: '[set]' }, saml }
       : {}),
   };
 }

@@ -11,7 +11,9 @@ export interface TotpEnrolment {
 }
 
 /** Where the account's identity comes from. Directory accounts are made on first login and cannot use a password. */
-export type AccountSource = 'local' | 'ldap' | 'oidc';
+/** Directories an account can come from (auth/ldap-login.ts, oidc-login.ts, saml-login.ts). */
+export type DirectoryProvider = 'ldap' | 'oidc' | 'saml';
+export type AccountSource = 'local' | DirectoryProvider;
 
 /** A technician account. `passwordHash` is a self-describing scrypt string (see auth/password.ts). */
 export interface TechnicianAccount {

@@ -1,5 +1,6 @@
 import type { Logger } from '../log/logger.js';
 import type { PolicyOverrides } from '../policy/org-policy.js';
+import type { DirectoryProvider } from './account-store.js';
 import type { Role } from './roles.js';
 
 /** Who made a change: the operator (admin CLI, store access) or a logged-in account. */
@@ -8,7 +9,7 @@ export type AdminActor =
   | { kind: 'account'; technicianId: string; username: string; orgId: string; role: Role; sourceIp: string };
 
 /** Who an event names: an admin actor, or a directory login that made or updated the account (its groups decide). */
-export type EventActor = AdminActor | { kind: 'directory'; provider: 'ldap' | 'oidc'; sourceIp: string };
+export type EventActor = AdminActor | { kind: 'directory'; provider: DirectoryProvider; sourceIp: string };
 
 /** One administrative change. Field values are never secrets (passwords, TOTP secrets, client secrets). */
 export type AdminChange =
@@ -21,7 +22,7 @@ export type AdminChange =
   | { type: 'technician.tokens_revoked'; orgId: string; technicianId: string; username: string }
   | { type: 'policy.updated'; orgId: string; teamId: string | null; policy: PolicyOverrides }
   | { type: 'security.updated'; orgId: string; requireTotp: boolean; allowList: string[]; idleMinutes: number | null }
-  | { type: 'identity_provider.updated'; orgId: string; provider: 'ldap' | 'oidc'; enabled: boolean }
+  | { type: 'identity_provider.updated'; orgId: string; provider: DirectoryProvider; enabled: boolean }
   | { type: 'second_factor.enrolled'; orgId: string; technicianId: string; username: string }
   | { type: 'second_factor.removed'; orgId: string; technicianId: string; username: string }
   | { type: 'second_factor.recovery_code_used'; orgId: string; technicianId: string; username: string; left: number };

@@ -4,7 +4,7 @@ import { GatewayError } from '../errors/gateway-error.js';
 import { silentLogger, type Logger } from '../log/logger.js';
 import type { Registry } from '../registry/registry.js';
 import { normalizeUsername } from './account-names.js';
-import type { AccountStore, TechnicianAccount } from './account-store.js';
+import type { AccountStore, DirectoryProvider, TechnicianAccount } from './account-store.js';
 import type { AdminEvents } from './admin-events.js';
 import { isWellFormedToken, newBearerToken, tokenIdOf } from './bearer-token.js';
 import { idleExpired, touched } from './inactivity.js';
@@ -251,10 +251,11 @@ export class AuthService {
 
   /**
    * Finishes a login whose first factor a directory checked (LDAP bind, OpenID Connect): the allow-list,
-   * then a second factor where due. OpenID Connect skips the second factor: the identity provider owns it.
+   * then a second factor where due. Single sign-on (OpenID Connect, SAML) skips the second factor: the
+   * identity provider owns it; LDAP only checked a password, so it gets one like a local login.
    */
-  loginVerifiedAccount(account: TechnicianAccount, sourceIp: string, via: 'ldap' | 'oidc'): Promise<LoginOutcome> {
-    return this.#afterFirstFactor(account, sourceIp, via, via !== 'oidc');
+  loginVerifiedAccount(account: TechnicianAccount, sourceIp: string, via: DirectoryProvider): Promise<LoginOutcome> {
+    return this.#afterFirstFactor(account, sourceIp, via, via === 'ldap');
   }
 
   /**

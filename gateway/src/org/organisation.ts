@@ -61,6 +61,24 @@ export interface OidcSettings {
   groups: GroupMapping;
 }
 
+/** SAML 2.0 single sign-on, Web Browser SSO profile (auth/saml-login.ts). */
+export interface SamlSettings {
+  /** The identity provider's single sign-on URL (HTTP-Redirect binding). */
+  entryPoint: string;
+  /** The identity provider's entity id (the Issuer of its responses). */
+  idpIssuer: string;
+  /** PEM certificate(s) the identity provider signs with. */
+  idpCert: string;
+  /** This gateway's entity id as registered at the provider (the Audience it must name). */
+  spEntityId: string;
+  /** The gateway's assertion consumer URL: https://<gateway>/v1/auth/saml/acs */
+  callbackUrl: string;
+  /** Attribute with the person's groups, and the one with their display name. */
+  groupsAttribute: string;
+  nameAttribute: string;
+  groups: GroupMapping;
+}
+
 /**
  * An organisation's own record. Organisations exist implicitly through their accounts' orgId; the record is
  * made on the first change (name, team, policy…), and until then every setting is its default.
@@ -77,6 +95,7 @@ export interface Organisation {
   security: OrgSecurity;
   ldap: LdapSettings | null;
   oidc: OidcSettings | null;
+  saml: SamlSettings | null;
 }
 
 export function newOrganisation(id: string, now: number): Organisation {
@@ -91,6 +110,7 @@ export function newOrganisation(id: string, now: number): Organisation {
     security: { requireTotp: false, allowList: [], idleMinutes: null },
     ldap: null,
     oidc: null,
+    saml: null,
   };
 }
 

@@ -131,7 +131,7 @@ export function adminRoutes(deps: Pick<AdminApiDeps, 'authenticate' | 'admin'>):
     return ok(await admin.setSecurity(a, a.orgId, (await ctx.body) ?? {}));
   });
 
-  for (const provider of ['ldap', 'oidc'] as const) {
+  for (const provider of ['ldap', 'oidc', 'saml'] as const) {
     on('put', `/v1/admin/identity/${provider}`, `set_${provider}`, async (ctx) => {
       const a = await actorOf(ctx);
       return ok(await admin.setIdentityProvider(a, a.orgId, provider, objectBody(await ctx.body)));

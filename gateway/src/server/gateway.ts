@@ -11,6 +11,7 @@ import { AuthService } from '../auth/auth-service.js';
 import { LdapLogin, parseLdapSettings } from '../auth/ldap-login.js';
 import { OrgLoginPolicy } from '../auth/login-policy.js';
 import { OidcLogin, parseOidcSettings } from '../auth/oidc-login.js';
+import { SamlLogin, parseSamlSettings } from '../auth/saml-login.js';
 import type { PolicySource } from '../policy/org-policy.js';
 import { OrgStorePolicySource } from '../policy/store-policy-source.js';
 import { systemClock, type Clock } from '../clock.js';
@@ -225,11 +226,17 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
 
     const httpDeps = { metrics, log, maxBodyBytes: MAX_HTTP_BODY_BYTES };
     const directoryDeps = { auth, accounts, orgs, clock: now, log, events: adminEvents };
-    registerLoginApi(app, { ...httpDeps, auth, ldap: new LdapLogin(directoryDeps), oidc: new OidcLogin({ ...directoryDeps, registry }) });
+    registerLoginApi(app, {
+      ...httpDeps,
+      auth,
+      ldap: new LdapLogin(directoryDeps),
+      oidc: new OidcLogin({ ...directoryDeps, registry }),
+      saml: new SamlLogin({ ...directoryDeps, registry }),
+    });
     registerAdminApi(app, {
       ...httpDeps,
       authenticate: (token, ip) => auth.authenticate(token, ip),
-      admin: new AdminService({ accounts, orgs, events: adminEvents, clock: now, identityProviders: { ldap: parseLdapSettings, oidc: parseOidcSettings } }),
+      admin: new AdminService({ accounts, orgs, events: adminEvents, clock: now, identityProviders: { ldap: parseLdapSettings, oidc: parseOidcSettings, saml: parseSamlSettings } }),
     });
 
     const ticker = setInterval(() => {

@@ -43,7 +43,19 @@ export function remoteAddress(res: HttpResponse): string {
  * Registers one JSON route. Errors thrown by the handler become `{ error: { code, message } }` with the
  * status from errors/gateway-error.ts; a client that hangs up mid-request is never written to.
  */
-export function route(app: TemplatedApp, method: 'get' | 'post' | 'put' | 'patch' | 'del', pattern: string, name: string, handler: RouteHandler, deps: HttpDeps): void {
+/**
+ * `bodyKind` 'form': the body is application/x-www-form-urlencoded (what an HTML form POSTs, e.g. a SAML
+ * identity provider's response) and arrives as a plain object of its fields.
+ */
+export function route(
+  app: TemplatedApp,
+  method: 'get' | 'post' | 'put' | 'patch' | 'del',
+  pattern: string,
+  name: string,
+  handler: RouteHandler,
+  deps: HttpDeps,
+  bodyKind: 'json' | 'form' = 'json',
+): void {
   const paramCount = (pattern.match(/\/:/g) ?? []).length;
   app[method](pattern, (res: HttpResponse, req: HttpRequest) => {
     let aborted = false;
@@ -57,7 +69,7 @@ export function route(app: TemplatedApp, method: 'get' | 'post' | 'put' | 'patch
       query: req.getQuery() ?? '',
       authorization: req.getHeader('authorization'),
       remoteIp: remoteAddress(res),
-      body: method === 'post' || method === 'put' || method === 'patch' ? readJsonBody(res, deps.maxBodyBytes) : Promise.resolve(undefined),
+      body: method === 'post' || method === 'put' || method === 'patch' ? readBody(res, deps.maxBodyBytes, bodyKind) : Promise.resolve(undefined),
     };
     // A body that is never awaited must not become an unhandled rejection.
     ctx.body.catch(() => {});
@@ -90,7 +102,7 @@ export function writeReply(res: HttpResponse, reply: Reply, contentType = 'appli
 }
 
 /** Reads the whole body, refusing past `maxBytes` (the connection is closed then, so nothing more is read). */
-function readJsonBody(res: HttpResponse, maxBytes: number): Promise<unknown> {
+function readBody(res: HttpResponse, maxBytes: number, kind: 'json' | 'form'): Promise<unknown> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -108,8 +120,10 @@ function readJsonBody(res: HttpResponse, maxBytes: number): Promise<unknown> {
       if (!isLast) return;
       done = true;
       if (size === 0) return resolve(undefined);
+      const text = Buffer.concat(chunks).toString('utf8');
+      if (kind === 'form') return resolve(Object.fromEntries(new URLSearchParams(text)));
       try {
-        resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')));
+        resolve(JSON.parse(text));
       } catch {
         reject(new GatewayError('E_BAD_REQUEST', 'the request body is not valid JSON'));
       }

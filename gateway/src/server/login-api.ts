@@ -2,6 +2,7 @@ import type { TemplatedApp } from 'uWebSockets.js';
 import type { AuthService } from '../auth/auth-service.js';
 import type { LdapLogin } from '../auth/ldap-login.js';
 import type { OidcLogin } from '../auth/oidc-login.js';
+import type { SamlLogin } from '../auth/saml-login.js';
 import { GatewayError } from '../errors/gateway-error.js';
 import { bearerToken, field, objectBody, pathParam, route, type HttpDeps } from './http-io.js';
 
@@ -12,6 +13,7 @@ export interface LoginApiDeps extends HttpDeps {
   auth: LoginApiAuth;
   ldap: Pick<LdapLogin, 'login'>;
   oidc: Pick<OidcLogin, 'start' | 'callback'>;
+  saml: Pick<SamlLogin, 'start' | 'acs'>;
 }
 
 export function registerLoginApi(app: TemplatedApp, deps: LoginApiDeps): void {
@@ -33,6 +35,16 @@ export function registerLoginApi(app: TemplatedApp, deps: LoginApiDeps): void {
   route(app, 'get', '/v1/auth/oidc/callback', 'oidc_callback', async (ctx) => {
     return { status: 200, body: await deps.oidc.callback(ctx.query, ctx.remoteIp) };
   }, deps);
+
+  route(app, 'get', '/v1/auth/saml/:org/start', 'saml_start', async (ctx) => {
+    const url = await deps.saml.start(pathParam(ctx, 0), ctx.remoteIp);
+    return { status: 302, headers: { location: url }, body: { url } };
+  }, deps);
+
+  // The identity provider's HTTP-POST binding: an HTML form, not JSON.
+  route(app, 'post', '/v1/auth/saml/acs', 'saml_acs', async (ctx) => {
+    return { status: 200, body: await deps.saml.acs((await ctx.body ?? {}) as Record<string, string>, ctx.remoteIp) };
+  }, deps, 'form');
 
   route(app, 'post', '/v1/auth/login/second-factor', 'login_second_factor', async (ctx) => {
     const body = objectBody(await ctx.body);

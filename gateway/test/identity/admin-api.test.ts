@@ -57,6 +57,8 @@ const matrix: Record<string, { method: string; path: (r: Role) => string; body?:
   delete_ldap: { method: 'DELETE', path: () => '/v1/admin/identity/ldap', allowed: ['administrator'] },
   set_oidc: { method: 'PUT', path: () => '/v1/admin/identity/oidc', body: () => ({}), allowed: ['administrator'] },
   delete_oidc: { method: 'DELETE', path: () => '/v1/admin/identity/oidc', allowed: ['administrator'] },
+  set_saml: { method: 'PUT', path: () => '/v1/admin/identity/saml', body: () => ({}), allowed: ['administrator'] },
+  delete_saml: { method: 'DELETE', path: () => '/v1/admin/identity/saml', allowed: ['administrator'] },
 };
 
 describe('admin API role checks', () => {

@@ -14,12 +14,11 @@ const pw: Record<string, string> = {};
 beforeAll(async () => {
   redis = await startRedisServer();
   const options = { registry: 'redis', redisUrl: redis.url, redisKeyPrefix: `ident${process.pid}:` };
-  a = await startTestGateway(options);
-  b = await startTestGateway(options);
+  [a, b] = await Promise.all([startTestGateway(options), startTestGateway(options)]);
   stores = await identityStores(a);
   pw.admin = await stores.addAccount('ada', 'acme', 'administrator');
   pw.tech = await stores.addAccount('tess', 'acme', 'technician');
-}, 30_000);
+}, 60_000);
 afterAll(async () => {
   await stores?.close();
   await a?.stop();

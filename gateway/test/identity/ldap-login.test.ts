@@ -62,7 +62,7 @@ beforeAll(async () => {
     },
   });
   if (set.status !== 200) throw new Error(`LDAP setup: ${JSON.stringify(set.body)}`);
-}, 30_000);
+}, 60_000);
 afterAll(async () => {
   await stores?.close();
   await t?.stop();

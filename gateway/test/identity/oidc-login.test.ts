@@ -38,7 +38,7 @@ beforeAll(async () => {
   };
   const set = await httpJson(t, 'PUT', '/v1/admin/identity/oidc', { token: admin, body: settings });
   if (set.status !== 200) throw new Error(`OIDC setup: ${JSON.stringify(set.body)}`);
-}, 30_000);
+}, 60_000);
 afterAll(async () => {
   await stores?.close();
   await t?.stop();

@@ -1,0 +1,151 @@
+import { SAML, ValidateInResponseTo, type CacheProvider, type Profile } from '@node-saml/node-saml';
+import * as v from 'valibot';
+import type { Clock } from '../clock.js';
+import { checkedInput } from '../errors/checked-input.js';
+import { GatewayError } from '../errors/gateway-error.js';
+import type { Logger } from '../log/logger.js';
+import { groupMappingSchema, resolveGroups } from '../org/group-mapping.js';
+import type { OrgStore, SamlSettings } from '../org/organisation.js';
+import type { Registry } from '../registry/registry.js';
+import type { AccountStore } from './account-store.js';
+import type { AdminEvents } from './admin-events.js';
+import type { AuthService, LoginOutcome } from './auth-service.js';
+import { tokenIdOf } from './bearer-token.js';
+import { directoryAccount } from './directory-accounts.js';
+import type { ScryptParams } from './password.js';
+import { RateLimiter } from './rate-limiter.js';
+
+const loopbackHttp = /^http:\/\/(127\.\d+\.\d+\.\d+|\[::1\]|localhost)(:\d+)?(\/|$)/;
+
+const samlSettingsSchema = v.strictObject({
+  entryPoint: v.pipe(v.string(), v.url(), v.maxLength(1024), v.check((u) => u.startsWith('https://') || loopbackHttp.test(u), 'must be https:// (http only on loopback)')),
+  idpIssuer: v.pipe(v.string(), v.minLength(1), v.maxLength(1024)),
+  idpCert: v.pipe(v.string(), v.maxLength(64 * 1024), v.regex(/-----BEGIN CERTIFICATE-----/, 'a PEM certificate')),
+  spEntityId: v.pipe(v.string(), v.minLength(1), v.maxLength(1024)),
+  callbackUrl: v.pipe(v.string(), v.url(), v.check((u) => u.startsWith('https://') && u.endsWith('/v1/auth/saml/acs'), 'must be https://<gateway>/v1/auth/saml/acs')),
+  groupsAttribute: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(256)), 'groups'),
+  nameAttribute: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(256)), 'displayName'),
+  groups: groupMappingSchema,
+});
+
+/** Checks SAML settings from the admin API; throws E_BAD_REQUEST naming the field. */
+export function parseSamlSettings(input: unknown): SamlSettings {
+  return checkedInput(samlSettingsSchema, input, 'saml') as SamlSettings;
+}
+
+export interface SamlLoginDeps {
+  auth: Pick<AuthService, 'admitAttempt' | 'failAttempt' | 'loginVerifiedAccount'>;
+  accounts: AccountStore;
+  orgs: Pick<OrgStore, 'get'>;
+  registry: Pick<Registry, 'putToken' | 'getToken' | 'deleteToken' | 'hit'>;
+  clock: Clock;
+  log: Logger;
+  events?: AdminEvents;
+  scryptParams?: ScryptParams;
+}
+
+/** How long the person may take at the identity provider, and how old an assertion may be. */
+const requestTtlMs = 10 * 60_000;
+
+/**
+ * SAML 2.0 Web Browser SSO (SP-initiated, HTTP-Redirect out, HTTP-POST back) through @node-saml/node-saml:
+ * signed assertions only, audience and destination checked, InResponseTo of a request this cluster made
+ * (kept in the registry), and each assertion ID accepted once. Groups map like OpenID Connect's; the identity
+ * provider owns the second factor.
+ */
+export class SamlLogin {
+  readonly #d: SamlLoginDeps;
+  readonly #starts: RateLimiter;
+
+  constructor(deps: SamlLoginDeps) {
+    this.#d = deps;
+    this.#starts = new RateLimiter({ registry: deps.registry, name: 'saml-start', perSource: { limit: 30, windowMs: 60_000 }, log: deps.log });
+  }
+
+  /** The identity provider's URL to send the browser to (with a signed-in-later RelayState naming the organisation). */
+  async start(orgId: string, sourceIp: string): Promise<string> {
+    await this.#starts.check(sourceIp);
+    const settings = (await this.#d.orgs.get(orgId))?.saml;
+    if (!settings) throw new GatewayError('E_NOT_FOUND', 'SAML sign-in is not set up for this organisation');
+    return this.#saml(orgId, settings).getAuthorizeUrlAsync(orgId, undefined, {});
+  }
+
+  /** The identity provider's POST back (`SAMLResponse`, `RelayState`): validates and logs in. */
+  async acs(form: Record<string, string>, sourceIp: string): Promise<LoginOutcome> {
+    const orgId = typeof form.RelayState === 'string' ? form.RelayState.slice(0, 63) : '';
+    const settings = orgId ? (await this.#d.orgs.get(orgId))?.saml : null;
+    if (!settings || typeof form.SAMLResponse !== 'string') throw new GatewayError('E_AUTH_FAILED', 'this sign-in is unknown or has expired; start again');
+    let profile: Profile | null;
+    try {
+      ({ profile } = await this.#saml(orgId, settings).validatePostResponseAsync({ SAMLResponse: form.SAMLResponse }));
+    } catch (err) {
+      // The reason (bad signature, wrong audience, unknown InResponseTo…) is for the operator's log.
+      this.#d.log.warn('saml_response_refused', { orgId, err });
+      throw new GatewayError('E_AUTH_FAILED', 'the sign-in could not be completed; start again');
+    }
+    if (!profile?.nameID) throw new GatewayError('E_AUTH_FAILED', 'the identity provider named nobody');
+    // Each assertion once (SAML profiles §4.1.4.5), cluster-wide: increment, then check.
+    // node-saml hands back the signed assertion it checked; its ID attribute names it.
+    const assertionId = /<(?:[\w-]+:)?Assertion\b[^>]*\sID="([^"]+)"/.exec(profile.getAssertionXml?.() ?? '')?.[1] ?? '';
+    if (!assertionId || (await this.#d.registry.hit(`saml-assertion:${tokenIdOf(`${settings.idpIssuer}\n${assertionId}`)}`, requestTtlMs)) !== 1) {
+      this.#d.log.warn('saml_assertion_replayed', { orgId });
+      throw new GatewayError('E_AUTH_FAILED', 'this sign-in was already used; start again');
+    }
+    const login = profile.nameID.toLowerCase();
+    const name = await this.#d.auth.admitAttempt(`${login}@${orgId}`, sourceIp);
+    const raw = profile[settings.groupsAttribute];
+    const groups = (Array.isArray(raw) ? raw : raw === undefined ? [] : [raw]).filter((g): g is string => typeof g === 'string');
+    const mapped = resolveGroups(settings.groups, groups);
+    if (!mapped) return this.#d.auth.failAttempt(name, sourceIp, 'no_mapped_group', 'your groups give you no role here');
+    const displayName = typeof profile[settings.nameAttribute] === 'string' ? (profile[settings.nameAttribute] as string) : login;
+    const result = await directoryAccount(
+      this.#d,
+      { orgId, source: 'saml', login, externalId: `${settings.idpIssuer}#${profile.nameID}`, displayName, role: mapped.role, teamId: mapped.teamId },
+      sourceIp,
+    );
+    if (!result.ok) return this.#d.auth.failAttempt(name, sourceIp, result.reason);
+    return this.#d.auth.loginVerifiedAccount(result.account, sourceIp, 'saml');
+  }
+
+  #saml(orgId: string, s: SamlSettings): SAML {
+    return new SAML({
+      entryPoint: s.entryPoint,
+      issuer: s.spEntityId,
+      audience: s.spEntityId,
+      callbackUrl: s.callbackUrl,
+      idpCert: s.idpCert,
+      idpIssuer: s.idpIssuer,
+      // The assertion must be signed; a signed envelope around an unsigned assertion is not enough.
+      wantAssertionsSigned: true,
+      wantAuthnResponseSigned: false,
+      validateInResponseTo: ValidateInResponseTo.always,
+      requestIdExpirationPeriodMs: requestTtlMs,
+      maxAssertionAgeMs: requestTtlMs,
+      acceptedClockSkewMs: 60_000,
+      cacheProvider: this.#requestCache(orgId),
+      signatureAlgorithm: 'sha256',
+    });
+  }
+
+  /** The ids of requests this cluster sent, per organisation, in the registry (any gateway may receive the POST). */
+  #requestCache(orgId: string): CacheProvider {
+    const key = (id: string) => `saml:${tokenIdOf(`${orgId}\n${id}`)}`;
+    const registry = this.#d.registry;
+    const clock = this.#d.clock;
+    return {
+      saveAsync: async (id, value) => {
+        const createdAt = clock();
+        await registry.putToken(key(id), { technicianId: '', orgId, epoch: 0, expiresAt: createdAt + requestTtlMs, purpose: 'sso-state', step: 'saml', nonce: value }, requestTtlMs);
+        return { value, createdAt };
+      },
+      getAsync: async (id) => {
+        const record = await registry.getToken(key(id));
+        return record && record.purpose === 'sso-state' && record.step === 'saml' && record.orgId === orgId ? (record.nonce ?? null) : null;
+      },
+      removeAsync: async (id) => {
+        if (id) await registry.deleteToken(key(id));
+        return id;
+      },
+    };
+  }
+}
