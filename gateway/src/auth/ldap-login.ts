@@ -1,16 +1,11 @@
 import { Client, InvalidCredentialsError } from 'ldapts';
 import * as v from 'valibot';
-import type { Clock } from '../clock.js';
 import { checkedInput } from '../errors/checked-input.js';
 import { GatewayError } from '../errors/gateway-error.js';
-import type { Logger } from '../log/logger.js';
-import { groupMappingSchema, resolveGroups } from '../org/group-mapping.js';
-import type { LdapSettings, OrgStore } from '../org/organisation.js';
-import type { AccountStore } from './account-store.js';
-import type { AdminEvents } from './admin-events.js';
-import type { AuthService, LoginOutcome } from './auth-service.js';
-import { directoryAccount } from './directory-accounts.js';
-import type { ScryptParams } from './password.js';
+import { groupMappingSchema } from '../org/group-mapping.js';
+import type { LdapSettings } from '../org/organisation.js';
+import type { LoginOutcome } from './auth-service.js';
+import { completeDirectoryLogin, type DirectoryLoginDeps } from './directory-accounts.js';
 
 const dn = v.pipe(v.string(), v.minLength(1), v.maxLength(1024));
 
@@ -43,14 +38,7 @@ export function escapeFilterValue(value: string): string {
   return value.replace(/[\\*()\0]/g, (c) => `\\${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }
 
-export interface LdapLoginDeps {
-  auth: Pick<AuthService, 'admitAttempt' | 'failAttempt' | 'loginVerifiedAccount'>;
-  accounts: AccountStore;
-  orgs: Pick<OrgStore, 'get'>;
-  clock: Clock;
-  log: Logger;
-  events?: AdminEvents;
-  scryptParams?: ScryptParams;
+export interface LdapLoginDeps extends DirectoryLoginDeps {
   /** Per LDAP operation (connect, bind, search), ms. */
   timeoutMs?: number;
 }
@@ -100,18 +88,9 @@ export class LdapLogin {
     const { found, bound, groups } = outcome;
     if (!found || !bound) return this.#d.auth.failAttempt(name, sourceIp, found ? 'bad_password' : 'unknown_user');
 
-    const mapped = resolveGroups(settings.groups, groups);
-    if (!mapped) return this.#d.auth.failAttempt(name, sourceIp, 'no_mapped_group');
-
     const nameValue = found[settings.nameAttribute];
     const displayName = (Array.isArray(nameValue) ? nameValue[0] : nameValue)?.toString() ?? login;
-    const result = await directoryAccount(
-      this.#d,
-      { orgId, source: 'ldap', login, externalId: found.dn, displayName, role: mapped.role, teamId: mapped.teamId },
-      sourceIp,
-    );
-    if (!result.ok) return this.#d.auth.failAttempt(name, sourceIp, result.reason);
-    return this.#d.auth.loginVerifiedAccount(result.account, sourceIp, 'ldap');
+    return completeDirectoryLogin(this.#d, name, { orgId, source: 'ldap', login, externalId: found.dn, displayName, groups, mapping: settings.groups }, sourceIp);
   }
 
   /** A connection for one login, always unbound; a directory that does not answer is E_DIRECTORY_UNAVAILABLE. */

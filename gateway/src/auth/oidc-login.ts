@@ -1,23 +1,16 @@
 import * as client from 'openid-client';
 import * as v from 'valibot';
-import type { Clock } from '../clock.js';
 import { checkedInput } from '../errors/checked-input.js';
 import { GatewayError } from '../errors/gateway-error.js';
-import type { Logger } from '../log/logger.js';
-import { groupMappingSchema, resolveGroups } from '../org/group-mapping.js';
-import type { OidcSettings, OrgStore } from '../org/organisation.js';
+import { groupMappingSchema } from '../org/group-mapping.js';
+import type { OidcSettings } from '../org/organisation.js';
 import type { Registry } from '../registry/registry.js';
-import type { AccountStore } from './account-store.js';
-import type { AdminEvents } from './admin-events.js';
-import type { AuthService, LoginOutcome } from './auth-service.js';
+import type { LoginOutcome } from './auth-service.js';
 import { tokenIdOf } from './bearer-token.js';
-import { directoryAccount } from './directory-accounts.js';
-import type { ScryptParams } from './password.js';
+import { completeDirectoryLogin, loopbackHttpUrl, type DirectoryLoginDeps } from './directory-accounts.js';
 import { RateLimiter } from './rate-limiter.js';
 
-/** Plain http only to this machine (a provider on loopback, as in tests); anything else must be https. */
-const loopbackHttp = /^http:\/\/(127\.\d+\.\d+\.\d+|\[::1\]|localhost)(:\d+)?(\/|$)/;
-const httpsOrLoopback = (u: string) => u.startsWith('https://') || loopbackHttp.test(u);
+const httpsOrLoopback = (u: string) => u.startsWith('https://') || loopbackHttpUrl.test(u);
 
 const oidcSettingsSchema = v.strictObject({
   issuer: v.pipe(v.string(), v.url(), v.maxLength(1024), v.check(httpsOrLoopback, 'must be https:// (http only on loopback)')),
@@ -34,15 +27,8 @@ export function parseOidcSettings(input: unknown): OidcSettings {
   return checkedInput(oidcSettingsSchema, input, 'oidc') as OidcSettings;
 }
 
-export interface OidcLoginDeps {
-  auth: Pick<AuthService, 'admitAttempt' | 'failAttempt' | 'loginVerifiedAccount'>;
-  accounts: AccountStore;
-  orgs: Pick<OrgStore, 'get'>;
+export interface OidcLoginDeps extends DirectoryLoginDeps {
   registry: Pick<Registry, 'putToken' | 'getToken' | 'deleteToken' | 'hit'>;
-  clock: Clock;
-  log: Logger;
-  events?: AdminEvents;
-  scryptParams?: ScryptParams;
   /** How long the person may take at the provider (ms). */
   stateTtlMs?: number;
   /** Starts allowed per source address per minute: each start stores a state record. */
@@ -132,15 +118,8 @@ export class OidcLogin {
     const login = String(claims.preferred_username ?? claims.email ?? sub).toLowerCase();
     const name = await this.#d.auth.admitAttempt(`${login}@${orgId}`, sourceIp);
     const groups = (claims[settings.groupsClaim] as unknown[] | undefined)?.filter((g): g is string => typeof g === 'string') ?? [];
-    const mapped = resolveGroups(settings.groups, groups);
-    if (!mapped) return this.#d.auth.failAttempt(name, sourceIp, 'no_mapped_group', 'your groups give you no role here');
-    const result = await directoryAccount(
-      this.#d,
-      { orgId, source: 'oidc', login, externalId: `${settings.issuer}#${sub}`, displayName: String(claims.name ?? login), role: mapped.role, teamId: mapped.teamId },
-      sourceIp,
-    );
-    if (!result.ok) return this.#d.auth.failAttempt(name, sourceIp, result.reason);
-    return this.#d.auth.loginVerifiedAccount(result.account, sourceIp, 'oidc');
+    const externalId = `${settings.issuer}#${sub}`;
+    return completeDirectoryLogin(this.#d, name, { orgId, source: 'oidc', login, externalId, displayName: String(claims.name ?? login), groups, mapping: settings.groups }, sourceIp);
   }
 
   async #config(settings: OidcSettings): Promise<client.Configuration> {

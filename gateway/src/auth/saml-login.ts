@@ -1,24 +1,18 @@
 import { SAML, ValidateInResponseTo, type CacheProvider, type Profile } from '@node-saml/node-saml';
 import * as v from 'valibot';
-import type { Clock } from '../clock.js';
 import { checkedInput } from '../errors/checked-input.js';
 import { GatewayError } from '../errors/gateway-error.js';
-import type { Logger } from '../log/logger.js';
-import { groupMappingSchema, resolveGroups } from '../org/group-mapping.js';
-import type { OrgStore, SamlSettings } from '../org/organisation.js';
+import { groupMappingSchema } from '../org/group-mapping.js';
+import type { SamlSettings } from '../org/organisation.js';
 import type { Registry } from '../registry/registry.js';
-import type { AccountStore } from './account-store.js';
-import type { AdminEvents } from './admin-events.js';
-import type { AuthService, LoginOutcome } from './auth-service.js';
+import type { LoginOutcome } from './auth-service.js';
 import { tokenIdOf } from './bearer-token.js';
-import { directoryAccount } from './directory-accounts.js';
-import type { ScryptParams } from './password.js';
+import { completeDirectoryLogin, loopbackHttpUrl, type DirectoryLoginDeps } from './directory-accounts.js';
 import { RateLimiter } from './rate-limiter.js';
 
-const loopbackHttp = /^http:\/\/(127\.\d+\.\d+\.\d+|\[::1\]|localhost)(:\d+)?(\/|$)/;
 
 const samlSettingsSchema = v.strictObject({
-  entryPoint: v.pipe(v.string(), v.url(), v.maxLength(1024), v.check((u) => u.startsWith('https://') || loopbackHttp.test(u), 'must be https:// (http only on loopback)')),
+  entryPoint: v.pipe(v.string(), v.url(), v.maxLength(1024), v.check((u) => u.startsWith('https://') || loopbackHttpUrl.test(u), 'must be https:// (http only on loopback)')),
   idpIssuer: v.pipe(v.string(), v.minLength(1), v.maxLength(1024)),
   idpCert: v.pipe(v.string(), v.maxLength(64 * 1024), v.regex(/-----BEGIN CERTIFICATE-----/, 'a PEM certificate')),
   spEntityId: v.pipe(v.string(), v.minLength(1), v.maxLength(1024)),
@@ -33,15 +27,8 @@ export function parseSamlSettings(input: unknown): SamlSettings {
   return checkedInput(samlSettingsSchema, input, 'saml') as SamlSettings;
 }
 
-export interface SamlLoginDeps {
-  auth: Pick<AuthService, 'admitAttempt' | 'failAttempt' | 'loginVerifiedAccount'>;
-  accounts: AccountStore;
-  orgs: Pick<OrgStore, 'get'>;
+export interface SamlLoginDeps extends DirectoryLoginDeps {
   registry: Pick<Registry, 'putToken' | 'getToken' | 'deleteToken' | 'hit'>;
-  clock: Clock;
-  log: Logger;
-  events?: AdminEvents;
-  scryptParams?: ScryptParams;
 }
 
 /** How long the person may take at the identity provider, and how old an assertion may be. */
@@ -95,16 +82,9 @@ export class SamlLogin {
     const name = await this.#d.auth.admitAttempt(`${login}@${orgId}`, sourceIp);
     const raw = profile[settings.groupsAttribute];
     const groups = (Array.isArray(raw) ? raw : raw === undefined ? [] : [raw]).filter((g): g is string => typeof g === 'string');
-    const mapped = resolveGroups(settings.groups, groups);
-    if (!mapped) return this.#d.auth.failAttempt(name, sourceIp, 'no_mapped_group', 'your groups give you no role here');
     const displayName = typeof profile[settings.nameAttribute] === 'string' ? (profile[settings.nameAttribute] as string) : login;
-    const result = await directoryAccount(
-      this.#d,
-      { orgId, source: 'saml', login, externalId: `${settings.idpIssuer}#${profile.nameID}`, displayName, role: mapped.role, teamId: mapped.teamId },
-      sourceIp,
-    );
-    if (!result.ok) return this.#d.auth.failAttempt(name, sourceIp, result.reason);
-    return this.#d.auth.loginVerifiedAccount(result.account, sourceIp, 'saml');
+    const externalId = `${settings.idpIssuer}#${profile.nameID}`;
+    return completeDirectoryLogin(this.#d, name, { orgId, source: 'saml', login, externalId, displayName, groups, mapping: settings.groups }, sourceIp);
   }
 
   #saml(orgId: string, s: SamlSettings): SAML {
