@@ -15,15 +15,20 @@ import type { TotpEnrolmentView } from './totp.js';
 import { defaultScryptParams, hashPassword, verifyPassword, type ScryptParams } from './password.js';
 import { ConcurrencyLimit } from './concurrency-limit.js';
 import { RateLimiter, type RateLimit } from './rate-limiter.js';
+import type { LimitCrossings } from '../limits/limit-crossings.js';
+import { LoginBudget } from './login-budget.js';
+import { LoginLockout, type LockoutReservation } from './login-lockout.js';
 
 /** What AuthService needs from the registry (tokens and counters only). */
-export type AuthRegistry = Pick<Registry, 'hit' | 'count' | 'resetCounter' | 'putToken' | 'getToken' | 'deleteToken'>;
+export type AuthRegistry = Pick<Registry, 'hit' | 'unhit' | 'count' | 'resetCounter' | 'putToken' | 'getToken' | 'deleteToken'>;
 
 export interface AuthServiceDeps {
   accounts: AccountStore;
   registry: AuthRegistry;
   clock?: Clock;
   log?: Logger;
+  /** Logs and counts lockouts and login limits once per source and window. */
+  crossings?: LimitCrossings;
   /** Organisation rules: allow-lists, required second factor, inactivity limit. None when absent. */
   policy?: LoginPolicy;
   /** Where second-factor enrolments and recovery-code uses are announced (the audit log subscribes). */
@@ -34,11 +39,15 @@ export interface AuthServiceDeps {
 export interface AuthOptions {
   /** Lifetime of a bearer token (ms). Short, because a token is all an attacker needs. */
   tokenTtlMs?: number;
-  /** Failed logins of one username within `failureWindowMs` that lock it. */
+  /** Failed logins of one username from one source within `failureWindowMs` that lock that source out of it. */
   maxFailedLogins?: number;
   failureWindowMs?: number;
-  /** How long a locked username stays locked (ms). */
+  /** How long a lock lasts (ms); also the window of maxFailedLoginsPerAccount. */
   lockoutMs?: number;
+  /** Failed logins of one username from all sources after which only sources it logged in from may try it. */
+  maxFailedLoginsPerAccount?: number;
+  /** Password checks started per second for logins from sources the username does not know (per gateway). */
+  loginsPerSecond?: number;
   /** Login attempts allowed per source address (IPv4 address / IPv6 /64). */
   loginPerSource?: RateLimit;
   /** Login attempts allowed over all sources; off by default. */
@@ -62,6 +71,8 @@ export const defaultAuthOptions = {
   maxFailedLogins: 5,
   failureWindowMs: 15 * 60_000,
   lockoutMs: 15 * 60_000,
+  maxFailedLoginsPerAccount: 50,
+  loginsPerSecond: 10,
   loginPerSource: { limit: 30, windowMs: 60_000 },
   loginGlobal: undefined as RateLimit | undefined,
   scryptParams: defaultScryptParams as ScryptParams,
@@ -98,6 +109,13 @@ export function isSecondFactorChallenge(outcome: LoginOutcome): outcome is Secon
   return 'challenge' in outcome;
 }
 
+/** One login attempt let past the limits (admitAttempt); its lockout reservation is settled exactly once. */
+export interface LoginAttempt {
+  /** The normalised username. */
+  name: string;
+  reservation: LockoutReservation;
+}
+
 /** Who a valid bearer token speaks for. */
 export interface Principal {
   technicianId: string;
@@ -130,6 +148,8 @@ function resolveOptions(options: AuthOptions): ResolvedAuthOptions {
   positiveInt('maxFailedLogins', o.maxFailedLogins, 1);
   positiveInt('failureWindowMs', o.failureWindowMs, 1_000);
   positiveInt('lockoutMs', o.lockoutMs, 1_000);
+  positiveInt('maxFailedLoginsPerAccount', o.maxFailedLoginsPerAccount, 1);
+  positiveInt('loginsPerSecond', o.loginsPerSecond, 1);
   positiveInt('maxConcurrentPasswordChecks', o.maxConcurrentPasswordChecks, 1);
   positiveInt('maxQueuedPasswordChecks', o.maxQueuedPasswordChecks, 0);
   positiveInt('tokenIdleMs', o.tokenIdleMs, 60_000);
@@ -153,6 +173,9 @@ export class AuthService {
   readonly #options: ResolvedAuthOptions;
   readonly #loginLimiter: RateLimiter;
   readonly #passwordChecks: ConcurrencyLimit;
+  readonly #lockout: LoginLockout;
+  readonly #budget: LoginBudget;
+  readonly #crossings: LimitCrossings | undefined;
   readonly #dummyHash: Promise<string>;
   readonly #policy: LoginPolicy;
   readonly #steps: SecondFactorSteps;
@@ -177,13 +200,17 @@ export class AuthService {
     this.#dummyHash = hashPassword(randomBytes(18).toString('base64'), this.#options.scryptParams);
     this.#dummyHash.catch(() => {}); // surfaced by the login that awaits it
     this.#passwordChecks = new ConcurrencyLimit(this.#options.maxConcurrentPasswordChecks, this.#options.maxQueuedPasswordChecks);
+    this.#crossings = deps.crossings;
     this.#loginLimiter = new RateLimiter({
       registry: deps.registry,
       name: 'login',
       perSource: this.#options.loginPerSource,
       ...(this.#options.loginGlobal ? { global: this.#options.loginGlobal } : {}),
       log: this.#log,
+      ...(deps.crossings ? { onCrossed: (scope, source, windowMs) => deps.crossings!.report('login_attempts', scope, source, windowMs) } : {}),
     });
+    this.#lockout = new LoginLockout(deps.registry, this.#options, deps.crossings);
+    this.#budget = new LoginBudget(this.#options.loginsPerSecond, this.#clock);
   }
 
   /**
@@ -199,63 +226,70 @@ export class AuthService {
   /**
    * Checks a username and password: a token, or a challenge when a second factor is due. Throws GatewayError
    * E_RATE_LIMITED (too many attempts from this source), E_ACCOUNT_LOCKED (too many failures for this
-   * username, right password or not), E_CAPACITY (too many logins in flight), E_IP_NOT_ALLOWED (right
-   * password, address not on the organisation's allow-list) or E_AUTH_FAILED.
+   * username from this source, or from everywhere and this source is new to it; right password or not),
+   * E_CAPACITY (too many logins in flight), E_IP_NOT_ALLOWED (right password, address not on the
+   * organisation's allow-list) or E_AUTH_FAILED.
    */
   async loginWithPassword(username: string, password: string, sourceIp: string): Promise<LoginOutcome> {
-    const name = await this.admitAttempt(username, sourceIp);
-
-    const account = await this.#accounts.getByUsername(name);
+    const attempt = await this.admitAttempt(username, sourceIp, { localPasswordCheck: true });
+    const account = await this.#accounts.getByUsername(attempt.name);
     // Unknown user: verify against a dummy hash of the same cost, so the answer takes as long as a real check.
     const hash = account?.passwordHash ?? (await this.#getDummyHash());
-    const matches = await this.#passwordChecks.run(() => verifyPassword(String(password), hash));
-
+    let matches: boolean;
+    try {
+      // A known source's check goes before the queued ones: a flood from elsewhere does not make it wait.
+      matches = await this.#passwordChecks.run(() => verifyPassword(String(password), hash), attempt.reservation.known);
+    } catch (err) {
+      attempt.reservation.cancel();
+      throw err;
+    }
     // A directory account's password lives in the directory (auth/ldap-login.ts), never here.
     const directory = account !== null && (account.source ?? 'local') !== 'local';
     if (!account || !matches || account.disabled || directory) {
       const reason = !account ? 'unknown_user' : !matches ? 'bad_password' : account.disabled ? 'disabled' : 'directory_account';
-      return this.failAttempt(name, sourceIp, reason);
+      return this.failAttempt(attempt, sourceIp, reason);
     }
-    return this.#afterFirstFactor(account, sourceIp, 'password', true);
+    return this.#afterFirstFactor(account, sourceIp, 'password', true, attempt);
   }
 
   /**
-   * The start of every login attempt (password, LDAP, second step): the per-source limit, then the lock.
-   * Returns the normalised username.
+   * The start of every login attempt (password, LDAP, single sign-on, second step): the per-source limit,
+   * the budget of scrypt checks for sources new to the username (only when this attempt will hash a password
+   * here: `localPasswordCheck`; an LDAP bind costs the directory, not us), then the lockout reservation.
+   * The caller settles it: failAttempt, a finished login, or `reservation.cancel()`.
    */
-  async admitAttempt(username: string, sourceIp: string): Promise<string> {
+  async admitAttempt(username: string, sourceIp: string, how: { localPasswordCheck: boolean }): Promise<LoginAttempt> {
     await this.#loginLimiter.check(sourceIp);
     const name = normalizeUsername(String(username).slice(0, maxUsernameInput));
-    if ((await this.#registry.count(lockKeys(name).lockKey)) > 0) {
-      this.#log.info('login_refused_locked', { username: name.slice(0, 64), source: sourceIp });
-      throw new GatewayError('E_ACCOUNT_LOCKED');
+    // Counter keys use a hash of the name: bounded length whatever an attacker sends.
+    const nameKey = createHash('sha256').update(name).digest('hex').slice(0, 32);
+    const logName = name.slice(0, 64);
+
+    // Shed a flood before any hashing; the username's known sources are never shed.
+    const known = await this.#lockout.isKnown(nameKey, sourceIp);
+    if (how.localPasswordCheck && !known && !this.#budget.take()) {
+      this.#crossings?.report('login_attempts', 'global', 'all', 60_000);
+      throw new GatewayError('E_CAPACITY', 'too many logins at once; try again in a second');
     }
-    return name;
+    const reservation = await this.#lockout.reserve(nameKey, sourceIp, known, { username: logName, source: sourceIp });
+    return { name, reservation };
   }
 
-  /** Counts a failed attempt of `name` towards its lock and throws E_AUTH_FAILED (`reason` is for the log only). */
-  async failAttempt(name: string, sourceIp: string, reason: string, message?: string): Promise<never> {
-    const { failKey, lockKey } = lockKeys(name);
-    const logName = name.slice(0, 64);
-    const failures = await this.#registry.hit(failKey, this.#options.failureWindowMs);
-    if (failures >= this.#options.maxFailedLogins) {
-      await this.#registry.hit(lockKey, this.#options.lockoutMs);
-      // A fresh budget of attempts once the lock ends, rather than re-locking on the first miss.
-      await this.#registry.resetCounter(failKey);
-      this.#log.warn('login_locked', { username: logName, source: sourceIp, lockoutMs: this.#options.lockoutMs });
-    }
+  /** Counts a failed attempt towards the lockout and throws E_AUTH_FAILED (`reason` is for the log only). */
+  async failAttempt(attempt: LoginAttempt, sourceIp: string, reason: string, message?: string): Promise<never> {
+    await attempt.reservation.failed();
     // `reason` goes to the operator's log only; the client sees the same error for all of them.
-    this.#log.info('login_failed', { username: logName, source: sourceIp, reason, failures });
+    this.#log.info('login_failed', { username: attempt.name.slice(0, 64), source: sourceIp, reason });
     throw new GatewayError('E_AUTH_FAILED', message);
   }
 
   /**
-   * Finishes a login whose first factor a directory checked (LDAP bind, OpenID Connect): the allow-list,
+   * Finishes a login whose first factor a directory checked (LDAP bind, OpenID Connect, SAML): the allow-list,
    * then a second factor where due. Single sign-on (OpenID Connect, SAML) skips the second factor: the
    * identity provider owns it; LDAP only checked a password, so it gets one like a local login.
    */
-  loginVerifiedAccount(account: TechnicianAccount, sourceIp: string, via: DirectoryProvider): Promise<LoginOutcome> {
-    return this.#afterFirstFactor(account, sourceIp, via, via === 'ldap');
+  loginVerifiedAccount(account: TechnicianAccount, sourceIp: string, via: DirectoryProvider, attempt: LoginAttempt): Promise<LoginOutcome> {
+    return this.#afterFirstFactor(account, sourceIp, via, via === 'ldap', attempt);
   }
 
   /**
@@ -265,10 +299,10 @@ export class AuthService {
    */
   async completeSecondFactor(challenge: string, answer: SecondFactorAnswer, sourceIp: string): Promise<LoginResult> {
     const pending = await this.#steps.pending(challenge);
-    const name = await this.admitAttempt(pending.account.username, sourceIp);
-    const result = await this.#steps.answer(pending, answer, sourceIp);
-    if (!result.ok) return this.failAttempt(name, sourceIp, result.reason, 'the code is wrong or was already used');
-    const login = await this.#issueToken(result.account, sourceIp, 'second-factor');
+    const attempt = await this.admitAttempt(pending.account.username, sourceIp, { localPasswordCheck: false });
+    const result = await this.#settleOnThrow(attempt, () => this.#steps.answer(pending, answer, sourceIp));
+    if (!result.ok) return this.failAttempt(attempt, sourceIp, result.reason, 'the code is wrong or was already used');
+    const login = await this.#issueToken(result.account, sourceIp, 'second-factor', attempt);
     return result.recoveryCodes ? { ...login, recoveryCodes: result.recoveryCodes } : login;
   }
 
@@ -284,9 +318,10 @@ export class AuthService {
 
   /** ... and confirm with a first code; returns the recovery codes, shown once. */
   async confirmEnrolment(principal: Principal, code: string, sourceIp: string): Promise<string[]> {
-    const name = await this.admitAttempt(principal.username, sourceIp);
-    const result = await this.#steps.confirmEnrolment(principal.technicianId, code, sourceIp);
-    if (!result.ok) return this.failAttempt(name, sourceIp, result.reason, 'the code is wrong or was already used');
+    const attempt = await this.admitAttempt(principal.username, sourceIp, { localPasswordCheck: false });
+    const result = await this.#settleOnThrow(attempt, () => this.#steps.confirmEnrolment(principal.technicianId, code, sourceIp));
+    if (!result.ok) return this.failAttempt(attempt, sourceIp, result.reason, 'the code is wrong or was already used');
+    await attempt.reservation.succeeded();
     return result.recoveryCodes;
   }
 
@@ -303,27 +338,41 @@ export class AuthService {
     }
   }
 
-  async #afterFirstFactor(account: TechnicianAccount, sourceIp: string, via: string, secondFactorApplies: boolean): Promise<LoginOutcome> {
+  /** Runs a step that may throw on bad input (not a guess): then the attempt counts for nothing. */
+  async #settleOnThrow<T>(attempt: LoginAttempt, step: () => Promise<T>): Promise<T> {
+    try {
+      return await step();
+    } catch (err) {
+      attempt.reservation.cancel();
+      throw err;
+    }
+  }
+
+  async #afterFirstFactor(account: TechnicianAccount, sourceIp: string, via: string, secondFactorApplies: boolean, attempt: LoginAttempt): Promise<LoginOutcome> {
     try {
       await this.#policy.checkSource(account.orgId, sourceIp);
     } catch (err) {
+      // A right password from the wrong place is no guess: it neither counts nor makes the source known.
+      attempt.reservation.cancel();
       this.#log.warn('login_refused_source', { technicianId: account.id, orgId: account.orgId, source: sourceIp, via });
       throw err;
     }
     if (secondFactorApplies) {
       const step = account.totp?.confirmed ? 'totp' : (await this.#policy.requiresSecondFactor(account.orgId)) ? 'totp-enrol' : null;
       if (step) {
-        // Failures are not reset here: a right password must not buy fresh guesses at the code.
+        // The right password is neither a failure nor a success yet: earlier failures stay counted (it buys no
+        // fresh guesses at the code), and each code is counted by its own attempt.
+        attempt.reservation.cancel();
         const challenge = await this.#steps.open(account, step);
         this.#log.info('login_second_factor_due', { technicianId: account.id, source: sourceIp, via, step });
         return challenge;
       }
     }
-    return this.#issueToken(account, sourceIp, via);
+    return this.#issueToken(account, sourceIp, via, attempt);
   }
 
-  async #issueToken(account: TechnicianAccount, sourceIp: string, via: string): Promise<LoginResult> {
-    await this.#registry.resetCounter(lockKeys(account.username).failKey);
+  async #issueToken(account: TechnicianAccount, sourceIp: string, via: string, attempt: LoginAttempt): Promise<LoginResult> {
+    await attempt.reservation.succeeded();
     const token = newBearerToken();
     const tokenId = tokenIdOf(token);
     const now = this.#clock();
@@ -397,10 +446,4 @@ export class AuthService {
 
 function publicTechnician(a: TechnicianAccount): LoginResult['technician'] {
   return { id: a.id, username: a.username, displayName: a.displayName, orgId: a.orgId, role: roleOf(a), teamId: a.teamId ?? null };
-}
-
-/** Counter keys use a hash of the name: bounded length whatever an attacker sends. */
-function lockKeys(name: string): { failKey: string; lockKey: string } {
-  const nameKey = createHash('sha256').update(name).digest('hex').slice(0, 32);
-  return { failKey: `login-fail:${nameKey}`, lockKey: `login-lock:${nameKey}` };
 }

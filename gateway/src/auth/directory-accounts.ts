@@ -6,7 +6,7 @@ import type { GroupMapping, OrgStore } from '../org/organisation.js';
 import type { AccountStore, AccountSource, TechnicianAccount } from './account-store.js';
 import { displayNameProblem, normalizeUsername, usernameProblem } from './account-names.js';
 import type { AdminEvents } from './admin-events.js';
-import type { AuthService, LoginOutcome } from './auth-service.js';
+import type { AuthService, LoginAttempt, LoginOutcome } from './auth-service.js';
 import { hashPassword, type ScryptParams } from './password.js';
 import type { Role } from './roles.js';
 
@@ -27,20 +27,20 @@ export const loopbackHttpUrl = /^http:\/\/(127\.\d+\.\d+\.\d+|\[::1\]|localhost)
 /**
  * The end every directory login shares, once the directory vouched for the person: groups to role and team
  * (no mapped group: no login), the local account made or brought in line, then AuthService's allow-list and
- * second factor. `name` is what admitAttempt returned; each refusal counts towards its lock.
+ * second factor. `attempt` is what admitAttempt returned; each refusal counts towards its lock.
  */
 export async function completeDirectoryLogin(
   deps: DirectoryLoginDeps,
-  name: string,
+  attempt: LoginAttempt,
   person: Omit<DirectoryPerson, 'role' | 'teamId'> & { groups: readonly string[]; mapping: GroupMapping },
   sourceIp: string,
 ): Promise<LoginOutcome> {
   const mapped = resolveGroups(person.mapping, person.groups);
-  if (!mapped) return deps.auth.failAttempt(name, sourceIp, 'no_mapped_group', 'your groups give you no role here');
+  if (!mapped) return deps.auth.failAttempt(attempt, sourceIp, 'no_mapped_group', 'your groups give you no role here');
   const { groups: _groups, mapping: _mapping, ...who } = person;
   const result = await directoryAccount(deps, { ...who, role: mapped.role, teamId: mapped.teamId }, sourceIp);
-  if (!result.ok) return deps.auth.failAttempt(name, sourceIp, result.reason);
-  return deps.auth.loginVerifiedAccount(result.account, sourceIp, person.source);
+  if (!result.ok) return deps.auth.failAttempt(attempt, sourceIp, result.reason);
+  return deps.auth.loginVerifiedAccount(result.account, sourceIp, person.source, attempt);
 }
 
 export interface DirectoryPerson {

@@ -4,7 +4,7 @@ import { checkedInput } from '../errors/checked-input.js';
 import { GatewayError } from '../errors/gateway-error.js';
 import { groupMappingSchema } from '../org/group-mapping.js';
 import type { LdapSettings } from '../org/organisation.js';
-import type { LoginOutcome } from './auth-service.js';
+import type { LoginAttempt, LoginOutcome } from './auth-service.js';
 import { completeDirectoryLogin, type DirectoryLoginDeps } from './directory-accounts.js';
 
 const dn = v.pipe(v.string(), v.minLength(1), v.maxLength(1024));
@@ -58,15 +58,15 @@ export class LdapLogin {
 
   async login(orgId: string, username: string, password: string, sourceIp: string): Promise<LoginOutcome> {
     const login = String(username).slice(0, 256).normalize('NFC').toLowerCase();
-    const name = await this.#d.auth.admitAttempt(`${login}@${orgId}`, sourceIp);
+    const attempt = await this.#d.auth.admitAttempt(`${login}@${orgId}`, sourceIp, { localPasswordCheck: false });
     const settings = (await this.#d.orgs.get(orgId))?.ldap;
     // The same answer as a wrong password: whether an organisation uses LDAP is nobody's business.
-    if (!settings) return this.#d.auth.failAttempt(name, sourceIp, 'ldap_not_configured');
+    if (!settings) return this.#d.auth.failAttempt(attempt, sourceIp, 'ldap_not_configured');
     // RFC 4513 §5.1.2: a bind with an empty password is an unauthenticated bind, which servers "succeed".
-    if (typeof password !== 'string' || password.length === 0) return this.#d.auth.failAttempt(name, sourceIp, 'empty_password');
+    if (typeof password !== 'string' || password.length === 0) return this.#d.auth.failAttempt(attempt, sourceIp, 'empty_password');
 
     // One connection, rebound as each identity in turn (RFC 4511 §4.2 allows a bind at any time).
-    const outcome = await this.#withClient(settings, async (client) => {
+    const outcome = await this.#withClient(settings, attempt, async (client) => {
       await client.bind(settings.bindDn, settings.bindPassword);
       const filter = settings.searchFilter.replaceAll('{username}', escapeFilterValue(login));
       const { searchEntries } = await client.search(settings.searchBase, { scope: 'sub', filter, attributes: [settings.nameAttribute], sizeLimit: 2 });
@@ -86,15 +86,18 @@ export class LdapLogin {
       return { found, bound: true, groups: groups.searchEntries.map((e) => e.dn) };
     });
     const { found, bound, groups } = outcome;
-    if (!found || !bound) return this.#d.auth.failAttempt(name, sourceIp, found ? 'bad_password' : 'unknown_user');
+    if (!found || !bound) return this.#d.auth.failAttempt(attempt, sourceIp, found ? 'bad_password' : 'unknown_user');
 
     const nameValue = found[settings.nameAttribute];
     const displayName = (Array.isArray(nameValue) ? nameValue[0] : nameValue)?.toString() ?? login;
-    return completeDirectoryLogin(this.#d, name, { orgId, source: 'ldap', login, externalId: found.dn, displayName, groups, mapping: settings.groups }, sourceIp);
+    return completeDirectoryLogin(this.#d, attempt, { orgId, source: 'ldap', login, externalId: found.dn, displayName, groups, mapping: settings.groups }, sourceIp);
   }
 
-  /** A connection for one login, always unbound; a directory that does not answer is E_DIRECTORY_UNAVAILABLE. */
-  async #withClient<T>(settings: LdapSettings, work: (client: Client) => Promise<T>): Promise<T> {
+  /**
+   * A connection for one login, always unbound. A directory that does not answer is E_DIRECTORY_UNAVAILABLE,
+   * and the attempt counts for nothing (nobody guessed anything).
+   */
+  async #withClient<T>(settings: LdapSettings, attempt: LoginAttempt, work: (client: Client) => Promise<T>): Promise<T> {
     const timeout = this.#d.timeoutMs ?? 5_000;
     const tlsOptions = settings.caPem ? { ca: settings.caPem } : undefined;
     const client = new Client({ url: settings.url, timeout, connectTimeout: timeout, tlsOptions });
@@ -102,6 +105,7 @@ export class LdapLogin {
       if (settings.startTls) await client.startTLS(tlsOptions ?? {});
       return await work(client);
     } catch (err) {
+      attempt.reservation.cancel();
       if (err instanceof GatewayError) throw err;
       this.#d.log.error('ldap_unavailable', { url: settings.url, err });
       throw new GatewayError('E_DIRECTORY_UNAVAILABLE');

@@ -116,10 +116,11 @@ export class OidcLogin {
     }
     const sub = String(claims.sub ?? '');
     const login = String(claims.preferred_username ?? claims.email ?? sub).toLowerCase();
-    const name = await this.#d.auth.admitAttempt(`${login}@${orgId}`, sourceIp);
+    // The provider checked the person; the attempt still meets the per-source limit and the lock.
+    const attempt = await this.#d.auth.admitAttempt(`${login}@${orgId}`, sourceIp, { localPasswordCheck: false });
     const groups = (claims[settings.groupsClaim] as unknown[] | undefined)?.filter((g): g is string => typeof g === 'string') ?? [];
     const externalId = `${settings.issuer}#${sub}`;
-    return completeDirectoryLogin(this.#d, name, { orgId, source: 'oidc', login, externalId, displayName: String(claims.name ?? login), groups, mapping: settings.groups }, sourceIp);
+    return completeDirectoryLogin(this.#d, attempt, { orgId, source: 'oidc', login, externalId, displayName: String(claims.name ?? login), groups, mapping: settings.groups }, sourceIp);
   }
 
   async #config(settings: OidcSettings): Promise<client.Configuration> {

@@ -79,12 +79,13 @@ export class SamlLogin {
       throw new GatewayError('E_AUTH_FAILED', 'this sign-in was already used; start again');
     }
     const login = profile.nameID.toLowerCase();
-    const name = await this.#d.auth.admitAttempt(`${login}@${orgId}`, sourceIp);
+    // The provider checked the person; the attempt still meets the per-source limit and the lock.
+    const attempt = await this.#d.auth.admitAttempt(`${login}@${orgId}`, sourceIp, { localPasswordCheck: false });
     const raw = profile[settings.groupsAttribute];
     const groups = (Array.isArray(raw) ? raw : raw === undefined ? [] : [raw]).filter((g): g is string => typeof g === 'string');
     const displayName = typeof profile[settings.nameAttribute] === 'string' ? (profile[settings.nameAttribute] as string) : login;
     const externalId = `${settings.idpIssuer}#${profile.nameID}`;
-    return completeDirectoryLogin(this.#d, name, { orgId, source: 'saml', login, externalId, displayName, groups, mapping: settings.groups }, sourceIp);
+    return completeDirectoryLogin(this.#d, attempt, { orgId, source: 'saml', login, externalId, displayName, groups, mapping: settings.groups }, sourceIp);
   }
 
   #saml(orgId: string, s: SamlSettings): SAML {
