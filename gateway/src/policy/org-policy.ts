@@ -1,6 +1,5 @@
 import * as v from 'valibot';
 import { checkedInput } from '../errors/checked-input.js';
-import { GatewayError } from '../errors/gateway-error.js';
 
 /** The powers a customer can grant (session-core protocol); a policy says which a technician may ask for. */
 export const sessionPowers = ['view', 'control', 'files', 'clipboard', 'sysinfo'] as const;

@@ -1,7 +1,7 @@
 import { request } from 'node:https';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestGateway, type TestGateway } from '../gateway-harness.js';
-import { startSamlIdp, type TestSamlIdp } from '../saml-idp.js';
+import { startSamlIdp } from '../saml-idp.js';
 import { httpJson, identityStores, loginToken, type JsonReply } from './identity-fixture.js';
 
 let t: TestGateway;
