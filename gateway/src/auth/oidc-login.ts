@@ -7,6 +7,7 @@ import type { OidcSettings } from '../org/organisation.js';
 import type { Registry } from '../registry/registry.js';
 import type { LoginOutcome } from './auth-service.js';
 import { tokenIdOf } from './bearer-token.js';
+import { bindingMatches, bindingSetCookie, newBrowserBinding } from './browser-binding.js';
 import { completeDirectoryLogin, loopbackHttpUrl, type DirectoryLoginDeps } from './directory-accounts.js';
 import { RateLimiter } from './rate-limiter.js';
 
@@ -54,8 +55,8 @@ export class OidcLogin {
     this.#starts = new RateLimiter({ registry: deps.registry, name: 'oidc-start', perSource: { limit: deps.startsPerSourcePerMinute ?? 30, windowMs: 60_000 }, log: deps.log });
   }
 
-  /** The provider's authorisation URL to send the browser to. */
-  async start(orgId: string, sourceIp: string): Promise<string> {
+  /** The provider's authorisation URL to send the browser to, and the Set-Cookie that binds the sign-in to it. */
+  async start(orgId: string, sourceIp: string): Promise<{ url: string; setCookie: string }> {
     await this.#starts.check(sourceIp);
     const settings = (await this.#d.orgs.get(orgId))?.oidc;
     if (!settings) throw new GatewayError('E_NOT_FOUND', 'single sign-on is not set up for this organisation');
@@ -64,9 +65,10 @@ export class OidcLogin {
     const state = client.randomState();
     const nonce = client.randomNonce();
     const ttlMs = this.#d.stateTtlMs ?? 10 * 60_000;
+    const binding = newBrowserBinding();
     await this.#d.registry.putToken(
       stateKey(state),
-      { technicianId: '', orgId, epoch: 0, expiresAt: this.#d.clock() + ttlMs, purpose: 'sso-state', step: 'oidc', verifier, nonce },
+      { technicianId: '', orgId, epoch: 0, expiresAt: this.#d.clock() + ttlMs, purpose: 'sso-state', step: 'oidc', verifier, nonce, binding: binding.hash },
       ttlMs,
     );
     const url = client.buildAuthorizationUrl(config, {
@@ -77,11 +79,14 @@ export class OidcLogin {
       state,
       nonce,
     });
-    return url.href;
+    return { url: url.href, setCookie: bindingSetCookie(binding.value, Math.ceil(ttlMs / 1000)) };
   }
 
-  /** The provider's redirect back (`query` is the raw query string): exchanges the code and logs in. */
-  async callback(query: string, sourceIp: string): Promise<LoginOutcome> {
+  /**
+   * The provider's redirect back (`query` is the raw query string, `cookie` the request's Cookie header):
+   * exchanges the code and logs in, in the browser that started the sign-in only.
+   */
+  async callback(query: string, sourceIp: string, cookie: string): Promise<LoginOutcome> {
     const params = new URLSearchParams(query);
     const state = params.get('state') ?? '';
     const record = state.length > 0 && state.length <= 256 ? await this.#d.registry.getToken(stateKey(state)) : null;
@@ -90,6 +95,10 @@ export class OidcLogin {
     }
     // Single use: a replayed callback finds nothing.
     await this.#d.registry.deleteToken(stateKey(state));
+    if (!bindingMatches(cookie, record.binding)) {
+      this.#d.log.warn('oidc_browser_mismatch', { orgId: record.orgId });
+      throw new GatewayError('E_AUTH_FAILED', 'finish the sign-in in the browser that started it');
+    }
     const orgId = record.orgId;
     const settings = (await this.#d.orgs.get(orgId))?.oidc;
     if (!settings) throw new GatewayError('E_AUTH_FAILED', 'single sign-on is no longer set up for this organisation');

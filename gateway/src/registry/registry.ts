@@ -121,6 +121,8 @@ export interface TokenRecord {
   /** sso-state only: the PKCE code verifier and the nonce (secrets: never logged). */
   verifier?: string;
   nonce?: string;
+  /** sso-state only: SHA-256 of the browser-binding cookie (auth/browser-binding.ts). */
+  binding?: string;
 }
 
 /** A gateway as the cluster sees it; cluster/membership.ts refreshes its own every second. */

@@ -8,6 +8,8 @@ export interface RequestContext {
   params: string[];
   query: string;
   authorization: string;
+  /** The Cookie header ('' when absent): only the single sign-on routes read it (their browser binding). */
+  cookie: string;
   remoteIp: string;
   /** The JSON body (undefined when empty). Rejects with E_BAD_REQUEST / E_MESSAGE_TOO_LARGE. */
   body: Promise<unknown>;
@@ -68,6 +70,7 @@ export function route(
       params,
       query: req.getQuery() ?? '',
       authorization: req.getHeader('authorization'),
+      cookie: req.getHeader('cookie'),
       remoteIp: remoteAddress(res),
       body: method === 'post' || method === 'put' || method === 'patch' ? readBody(res, deps.maxBodyBytes, bodyKind) : Promise.resolve(undefined),
     };

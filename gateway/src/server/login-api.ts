@@ -28,12 +28,12 @@ export function registerLoginApi(app: TemplatedApp, deps: LoginApiDeps): void {
 
   // A browser is sent here to sign in with its organisation's identity provider, and comes back to the callback.
   route(app, 'get', '/v1/auth/oidc/:org/start', 'oidc_start', async (ctx) => {
-    const url = await deps.oidc.start(pathParam(ctx, 0), ctx.remoteIp);
-    return { status: 302, headers: { location: url }, body: { url } };
+    const { url, setCookie } = await deps.oidc.start(pathParam(ctx, 0), ctx.remoteIp);
+    return { status: 302, headers: { location: url, 'set-cookie': setCookie }, body: { url } };
   }, deps);
 
   route(app, 'get', '/v1/auth/oidc/callback', 'oidc_callback', async (ctx) => {
-    return { status: 200, body: await deps.oidc.callback(ctx.query, ctx.remoteIp) };
+    return { status: 200, body: await deps.oidc.callback(ctx.query, ctx.remoteIp, ctx.cookie) };
   }, deps);
 
   route(app, 'get', '/v1/auth/saml/:org/start', 'saml_start', async (ctx) => {

@@ -11,10 +11,12 @@ const fast = { N: 2 ** 10, r: 8, p: 1 };
 export interface JsonReply {
   status: number;
   body: any; // eslint-disable-line @typescript-eslint/no-explicit-any -- test reads arbitrary JSON
+  /** The cookie the reply sets (name=value), if any. */
+  setCookie?: string;
 }
 
 /** One HTTPS request to the test gateway with a JSON body; `from` picks the loopback source address. */
-export function httpJson(t: TestGateway, method: string, path: string, o: { token?: string; body?: unknown; from?: string } = {}): Promise<JsonReply> {
+export function httpJson(t: TestGateway, method: string, path: string, o: { token?: string; body?: unknown; from?: string; cookie?: string } = {}): Promise<JsonReply> {
   const payload = o.body === undefined ? undefined : JSON.stringify(o.body);
   return new Promise((resolve, reject) => {
     const req = request(
@@ -26,6 +28,7 @@ export function httpJson(t: TestGateway, method: string, path: string, o: { toke
         headers: {
           ...(payload ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {}),
           ...(o.token ? { authorization: `Bearer ${o.token}` } : {}),
+          ...(o.cookie ? { cookie: o.cookie } : {}),
         },
         timeout: 10_000,
       },
@@ -34,7 +37,7 @@ export function httpJson(t: TestGateway, method: string, path: string, o: { toke
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('end', () => {
           const text = Buffer.concat(chunks).toString();
-          resolve({ status: res.statusCode ?? 0, body: text ? JSON.parse(text) : undefined });
+          resolve({ status: res.statusCode ?? 0, body: text ? JSON.parse(text) : undefined, setCookie: res.headers['set-cookie']?.[0]?.split(';')[0] });
         });
       },
     );

@@ -48,8 +48,9 @@ afterAll(async () => {
 async function signIn(login: string) {
   const start = await httpJson(t, 'GET', '/v1/auth/oidc/acme/start');
   expect(start.status).toBe(302);
+  expect(start.setCookie).toMatch(/^rd_sso=/);
   const back = await browseSignIn(start.body.url, login, callback);
-  return { start, back, reply: await httpJson(t, 'GET', back.slice(t.baseUrl.length)) };
+  return { start, back, reply: await httpJson(t, 'GET', back.slice(t.baseUrl.length), { cookie: start.setCookie }) };
 }
 
 describe('OpenID Connect sign-in against oidc-provider', () => {
@@ -84,13 +85,24 @@ describe('OpenID Connect sign-in against oidc-provider', () => {
   });
 
   it('refuses a replayed callback and a forged state', async () => {
-    const { back } = await signIn('bob');
-    const replay = await httpJson(t, 'GET', back.slice(t.baseUrl.length));
+    const { back, start: first } = await signIn('bob');
+    const replay = await httpJson(t, 'GET', back.slice(t.baseUrl.length), { cookie: first.setCookie });
     expect(replay).toMatchObject({ status: 401, body: { error: { code: 'E_AUTH_FAILED' } } });
     const start = await httpJson(t, 'GET', '/v1/auth/oidc/acme/start');
     const fresh = await browseSignIn(start.body.url, 'bob', callback);
     const forged = fresh.replace(/state=[^&]+/, 'state=forged');
-    expect((await httpJson(t, 'GET', forged.slice(t.baseUrl.length))).status).toBe(401);
+    expect((await httpJson(t, 'GET', forged.slice(t.baseUrl.length), { cookie: start.setCookie })).status).toBe(401);
+  });
+
+  it('finishes a sign-in only in the browser that started it (login CSRF)', async () => {
+    const mine = await httpJson(t, 'GET', '/v1/auth/oidc/acme/start');
+    // The victim's browser carries its own cookie (or none), not the one of whoever started the sign-in.
+    for (const cookie of [undefined, mine.setCookie]) {
+      const theirs = await httpJson(t, 'GET', '/v1/auth/oidc/acme/start');
+      const back = await browseSignIn(theirs.body.url, 'bob', callback);
+      const r = await httpJson(t, 'GET', back.slice(t.baseUrl.length), { cookie });
+      expect(r).toMatchObject({ status: 401, body: { error: { code: 'E_AUTH_FAILED', message: expect.stringMatching(/browser that started it/) } } });
+    }
   });
 
   it('answers an organisation without single sign-on with E_NOT_FOUND, and an unreachable provider with E_DIRECTORY_UNAVAILABLE', async () => {
