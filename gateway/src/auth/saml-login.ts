@@ -6,7 +6,8 @@ import { groupMappingSchema } from '../org/group-mapping.js';
 import type { SamlSettings } from '../org/organisation.js';
 import type { Registry } from '../registry/registry.js';
 import type { LoginOutcome } from './auth-service.js';
-import { tokenIdOf } from './bearer-token.js';
+import { isWellFormedToken, newBearerToken, tokenIdOf } from './bearer-token.js';
+import { bindingMatches, bindingSetCookie, newBrowserBinding } from './browser-binding.js';
 import { completeDirectoryLogin, loopbackHttpUrl, type DirectoryLoginDeps } from './directory-accounts.js';
 import { RateLimiter } from './rate-limiter.js';
 
@@ -33,6 +34,7 @@ export interface SamlLoginDeps extends DirectoryLoginDeps {
 
 /** How long the person may take at the identity provider, and how old an assertion may be. */
 const requestTtlMs = 10 * 60_000;
+const relayKey = (relay: string) => `saml-relay:${tokenIdOf(relay)}`;
 
 /**
  * SAML 2.0 Web Browser SSO (SP-initiated, HTTP-Redirect out, HTTP-POST back) through @node-saml/node-saml:
@@ -49,19 +51,43 @@ export class SamlLogin {
     this.#starts = new RateLimiter({ registry: deps.registry, name: 'saml-start', perSource: { limit: 30, windowMs: 60_000 }, log: deps.log });
   }
 
-  /** The identity provider's URL to send the browser to (with a signed-in-later RelayState naming the organisation). */
-  async start(orgId: string, sourceIp: string): Promise<string> {
+  /**
+   * The identity provider's URL to send the browser to, and the Set-Cookie that binds the sign-in to that
+   * browser. RelayState is a random handle of a pending record (organisation, binding), not the organisation.
+   */
+  async start(orgId: string, sourceIp: string): Promise<{ url: string; setCookie: string }> {
     await this.#starts.check(sourceIp);
     const settings = (await this.#d.orgs.get(orgId))?.saml;
     if (!settings) throw new GatewayError('E_NOT_FOUND', 'SAML sign-in is not set up for this organisation');
-    return this.#saml(orgId, settings).getAuthorizeUrlAsync(orgId, undefined, {});
+    const relay = newBearerToken();
+    const binding = newBrowserBinding();
+    await this.#d.registry.putToken(
+      relayKey(relay),
+      { technicianId: '', orgId, epoch: 0, expiresAt: this.#d.clock() + requestTtlMs, purpose: 'sso-state', step: 'saml-relay', binding: binding.hash },
+      requestTtlMs,
+    );
+    const url = await this.#saml(orgId, settings).getAuthorizeUrlAsync(relay, undefined, {});
+    return { url, setCookie: bindingSetCookie(binding.value, requestTtlMs / 1000) };
   }
 
-  /** The identity provider's POST back (`SAMLResponse`, `RelayState`): validates and logs in. */
-  async acs(form: Record<string, string>, sourceIp: string): Promise<LoginOutcome> {
-    const orgId = typeof form.RelayState === 'string' ? form.RelayState.slice(0, 63) : '';
-    const settings = orgId ? (await this.#d.orgs.get(orgId))?.saml : null;
-    if (!settings || typeof form.SAMLResponse !== 'string') throw new GatewayError('E_AUTH_FAILED', 'this sign-in is unknown or has expired; start again');
+  /**
+   * The identity provider's POST back (`SAMLResponse`, `RelayState`; `cookie` is the request's Cookie
+   * header): validates and logs in, in the browser that started the sign-in only.
+   */
+  async acs(form: Record<string, string>, sourceIp: string, cookie: string): Promise<LoginOutcome> {
+    const relay = typeof form.RelayState === 'string' && isWellFormedToken(form.RelayState) ? form.RelayState : null;
+    const pending = relay ? await this.#d.registry.getToken(relayKey(relay)) : null;
+    if (!pending || pending.step !== 'saml-relay' || pending.expiresAt <= this.#d.clock() || typeof form.SAMLResponse !== 'string') {
+      throw new GatewayError('E_AUTH_FAILED', 'this sign-in is unknown or has expired; start again');
+    }
+    await this.#d.registry.deleteToken(relayKey(relay!));
+    if (!bindingMatches(cookie, pending.binding)) {
+      this.#d.log.warn('saml_browser_mismatch', { orgId: pending.orgId });
+      throw new GatewayError('E_AUTH_FAILED', 'finish the sign-in in the browser that started it');
+    }
+    const orgId = pending.orgId;
+    const settings = (await this.#d.orgs.get(orgId))?.saml;
+    if (!settings) throw new GatewayError('E_AUTH_FAILED', 'SAML sign-in is no longer set up for this organisation');
     let profile: Profile | null;
     try {
       ({ profile } = await this.#saml(orgId, settings).validatePostResponseAsync({ SAMLResponse: form.SAMLResponse }));

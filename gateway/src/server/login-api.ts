@@ -37,13 +37,13 @@ export function registerLoginApi(app: TemplatedApp, deps: LoginApiDeps): void {
   }, deps);
 
   route(app, 'get', '/v1/auth/saml/:org/start', 'saml_start', async (ctx) => {
-    const url = await deps.saml.start(pathParam(ctx, 0), ctx.remoteIp);
-    return { status: 302, headers: { location: url }, body: { url } };
+    const { url, setCookie } = await deps.saml.start(pathParam(ctx, 0), ctx.remoteIp);
+    return { status: 302, headers: { location: url, 'set-cookie': setCookie }, body: { url } };
   }, deps);
 
   // The identity provider's HTTP-POST binding: an HTML form, not JSON.
   route(app, 'post', '/v1/auth/saml/acs', 'saml_acs', async (ctx) => {
-    return { status: 200, body: await deps.saml.acs((await ctx.body ?? {}) as Record<string, string>, ctx.remoteIp) };
+    return { status: 200, body: await deps.saml.acs(((await ctx.body) ?? {}) as Record<string, string>, ctx.remoteIp, ctx.cookie) };
   }, deps, 'form');
 
   route(app, 'post', '/v1/auth/login/second-factor', 'login_second_factor', async (ctx) => {
