@@ -6,8 +6,7 @@ import { groupMappingSchema } from '../org/group-mapping.js';
 import type { OidcSettings } from '../org/organisation.js';
 import type { Registry } from '../registry/registry.js';
 import type { LoginOutcome } from './auth-service.js';
-import { tokenIdOf } from './bearer-token.js';
-import { bindingMatches, bindingSetCookie, newBrowserBinding } from './browser-binding.js';
+import { putPendingSignIn, takePendingSignIn } from './pending-sign-in.js';
 import { completeDirectoryLogin, loopbackHttpUrl, type DirectoryLoginDeps } from './directory-accounts.js';
 import { RateLimiter } from './rate-limiter.js';
 
@@ -38,7 +37,6 @@ export interface OidcLoginDeps extends DirectoryLoginDeps {
 
 /** Discovery documents are fetched once per this long per provider (ms). */
 const discoveryTtlMs = 10 * 60_000;
-const stateKey = (state: string) => `oidc:${tokenIdOf(state)}`;
 
 /**
  * OpenID Connect single sign-on: authorisation code flow with PKCE (RFC 7636, S256), state and nonce.
@@ -64,13 +62,7 @@ export class OidcLogin {
     const verifier = client.randomPKCECodeVerifier();
     const state = client.randomState();
     const nonce = client.randomNonce();
-    const ttlMs = this.#d.stateTtlMs ?? 10 * 60_000;
-    const binding = newBrowserBinding();
-    await this.#d.registry.putToken(
-      stateKey(state),
-      { technicianId: '', orgId, epoch: 0, expiresAt: this.#d.clock() + ttlMs, purpose: 'sso-state', step: 'oidc', verifier, nonce, binding: binding.hash },
-      ttlMs,
-    );
+    const setCookie = await putPendingSignIn(this.#d, 'oidc', state, orgId, this.#d.stateTtlMs ?? 10 * 60_000, { verifier, nonce });
     const url = client.buildAuthorizationUrl(config, {
       redirect_uri: settings.redirectUri,
       scope: settings.scope,
@@ -79,7 +71,7 @@ export class OidcLogin {
       state,
       nonce,
     });
-    return { url: url.href, setCookie: bindingSetCookie(binding.value, Math.ceil(ttlMs / 1000)) };
+    return { url: url.href, setCookie };
   }
 
   /**
@@ -89,16 +81,7 @@ export class OidcLogin {
   async callback(query: string, sourceIp: string, cookie: string): Promise<LoginOutcome> {
     const params = new URLSearchParams(query);
     const state = params.get('state') ?? '';
-    const record = state.length > 0 && state.length <= 256 ? await this.#d.registry.getToken(stateKey(state)) : null;
-    if (!record || record.purpose !== 'sso-state' || record.expiresAt <= this.#d.clock()) {
-      throw new GatewayError('E_AUTH_FAILED', 'this sign-in is unknown or has expired; start again');
-    }
-    // Single use: a replayed callback finds nothing.
-    await this.#d.registry.deleteToken(stateKey(state));
-    if (!bindingMatches(cookie, record.binding)) {
-      this.#d.log.warn('oidc_browser_mismatch', { orgId: record.orgId });
-      throw new GatewayError('E_AUTH_FAILED', 'finish the sign-in in the browser that started it');
-    }
+    const record = await takePendingSignIn(this.#d, 'oidc', state, cookie);
     const orgId = record.orgId;
     const settings = (await this.#d.orgs.get(orgId))?.oidc;
     if (!settings) throw new GatewayError('E_AUTH_FAILED', 'single sign-on is no longer set up for this organisation');

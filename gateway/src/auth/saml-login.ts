@@ -6,8 +6,8 @@ import { groupMappingSchema } from '../org/group-mapping.js';
 import type { SamlSettings } from '../org/organisation.js';
 import type { Registry } from '../registry/registry.js';
 import type { LoginOutcome } from './auth-service.js';
-import { isWellFormedToken, newBearerToken, tokenIdOf } from './bearer-token.js';
-import { bindingMatches, bindingSetCookie, newBrowserBinding } from './browser-binding.js';
+import { newBearerToken, tokenIdOf } from './bearer-token.js';
+import { putPendingSignIn, takePendingSignIn } from './pending-sign-in.js';
 import { completeDirectoryLogin, loopbackHttpUrl, type DirectoryLoginDeps } from './directory-accounts.js';
 import { RateLimiter } from './rate-limiter.js';
 
@@ -34,7 +34,6 @@ export interface SamlLoginDeps extends DirectoryLoginDeps {
 
 /** How long the person may take at the identity provider, and how old an assertion may be. */
 const requestTtlMs = 10 * 60_000;
-const relayKey = (relay: string) => `saml-relay:${tokenIdOf(relay)}`;
 
 /**
  * SAML 2.0 Web Browser SSO (SP-initiated, HTTP-Redirect out, HTTP-POST back) through @node-saml/node-saml:
@@ -60,14 +59,9 @@ export class SamlLogin {
     const settings = (await this.#d.orgs.get(orgId))?.saml;
     if (!settings) throw new GatewayError('E_NOT_FOUND', 'SAML sign-in is not set up for this organisation');
     const relay = newBearerToken();
-    const binding = newBrowserBinding();
-    await this.#d.registry.putToken(
-      relayKey(relay),
-      { technicianId: '', orgId, epoch: 0, expiresAt: this.#d.clock() + requestTtlMs, purpose: 'sso-state', step: 'saml-relay', binding: binding.hash },
-      requestTtlMs,
-    );
+    const setCookie = await putPendingSignIn(this.#d, 'saml', relay, orgId, requestTtlMs);
     const url = await this.#saml(orgId, settings).getAuthorizeUrlAsync(relay, undefined, {});
-    return { url, setCookie: bindingSetCookie(binding.value, requestTtlMs / 1000) };
+    return { url, setCookie };
   }
 
   /**
@@ -75,16 +69,8 @@ export class SamlLogin {
    * header): validates and logs in, in the browser that started the sign-in only.
    */
   async acs(form: Record<string, string>, sourceIp: string, cookie: string): Promise<LoginOutcome> {
-    const relay = typeof form.RelayState === 'string' && isWellFormedToken(form.RelayState) ? form.RelayState : null;
-    const pending = relay ? await this.#d.registry.getToken(relayKey(relay)) : null;
-    if (!pending || pending.step !== 'saml-relay' || pending.expiresAt <= this.#d.clock() || typeof form.SAMLResponse !== 'string') {
-      throw new GatewayError('E_AUTH_FAILED', 'this sign-in is unknown or has expired; start again');
-    }
-    await this.#d.registry.deleteToken(relayKey(relay!));
-    if (!bindingMatches(cookie, pending.binding)) {
-      this.#d.log.warn('saml_browser_mismatch', { orgId: pending.orgId });
-      throw new GatewayError('E_AUTH_FAILED', 'finish the sign-in in the browser that started it');
-    }
+    const pending = await takePendingSignIn(this.#d, 'saml', typeof form.RelayState === 'string' ? form.RelayState : '', cookie);
+    if (typeof form.SAMLResponse !== 'string') throw new GatewayError('E_AUTH_FAILED', 'the identity provider sent no SAMLResponse');
     const orgId = pending.orgId;
     const settings = (await this.#d.orgs.get(orgId))?.saml;
     if (!settings) throw new GatewayError('E_AUTH_FAILED', 'SAML sign-in is no longer set up for this organisation');

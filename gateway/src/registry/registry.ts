@@ -116,7 +116,7 @@ export interface TokenRecord {
   /** Inactivity logout (auth/inactivity.ts): the token dies idleMs after lastUsedAt. */
   idleMs?: number;
   lastUsedAt?: number;
-  /** second-factor: which step is due ('totp' or 'totp-enrol'); sso-state: which ('oidc', 'saml', 'saml-relay'). */
+  /** second-factor: which step is due ('totp' or 'totp-enrol'); sso-state: which sign-on ('oidc', 'saml'). */
   step?: string;
   /** sso-state only: the PKCE code verifier and the nonce (secrets: never logged). */
   verifier?: string;
