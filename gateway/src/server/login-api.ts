@@ -8,7 +8,6 @@ import { bearerToken, field, objectBody, pathParam, route, type HttpDeps } from 
 
 export type LoginApiAuth = Pick<AuthService, 'authenticate' | 'completeSecondFactor' | 'enrolDuringLogin' | 'startEnrolment' | 'confirmEnrolment'>;
 
-/** The second step of a login and TOTP enrolment (docs/protocol.md, "Two-step login"). */
 export interface LoginApiDeps extends HttpDeps {
   auth: LoginApiAuth;
   ldap: Pick<LdapLogin, 'login'>;
@@ -16,6 +15,10 @@ export interface LoginApiDeps extends HttpDeps {
   saml: Pick<SamlLogin, 'start' | 'acs'>;
 }
 
+/**
+ * Logins beyond the password one (docs/protocol.md): LDAP, OpenID Connect and SAML sign-in, the second step
+ * of a two-step login and TOTP enrolment.
+ */
 export function registerLoginApi(app: TemplatedApp, deps: LoginApiDeps): void {
   const { auth } = deps;
 
