@@ -14,10 +14,11 @@ it('relays the same stream through one gateway, two gateways and nginx, disconne
   if (missing) throw new Error(`the relay benchmark needs nginx with the stream module: ${missing}`);
   const json = join(dir, 'r.json');
   const report = join(dir, 'r.html');
-  await run(['--sizes', '1024,16384', '--sessions', '2', '--duration', '0.3', '--quiet', '--json', json, '--report', report]);
+  await run(['--sizes', '1024', '--sessions', '2', '--duration', '0.3', '--quiet', '--json', json, '--report', report]);
   const r = JSON.parse(readFileSync(json, 'utf8'));
   const phases = r.figures.phases as { system: string; phase: string; sizeBytes: number; messages: number; megabytesPerSecond: number; proxyCpuSecondsPerGigabyte?: number; latency: { p99Ms: number } }[];
-  for (const size of [1024, 16384]) {
+  // One size keeps this test short; the benchmark itself runs 1, 16 and 64 KiB.
+  for (const size of [1024]) {
     for (const [system, phase] of [['relaydesk', 'peak'], ['relaydesk-2gw', 'peak'], ['nginx', 'peak'], ['relaydesk', 'paced'], ['relaydesk-2gw', 'paced'], ['nginx', 'paced'], ['direct', 'paced']]) {
       const p = phases.find((x) => x.system === system && x.phase === phase && x.sizeBytes === size);
       expect(p, `${system} ${phase} ${size}`).toBeDefined();

@@ -96,7 +96,7 @@ export function createGatewayMetrics(gatewayId: string) {
     }),
     linkBackpressure: new client.Counter({
       name: 'relaydesk_link_backpressure_total',
-      help: 'Writes to a gateway link that found its socket buffer past the high-water mark, by peer gateway.',
+      help: 'Times a gateway link’s socket buffer went past its high-water mark (counted once until it drains), by peer gateway.',
       labelNames: ['peer'] as const,
       registers: [registry],
     }),
