@@ -154,28 +154,27 @@ async function measureLatency(o: Values): Promise<{ change: Histogram; key: Hist
     const view = new TechnicianView(tech);
     await customer.waitFor('active');
     await sleep(1500);
-    let waiter: ((rects: [number, number, number, number][]) => boolean) | null = null;
+    // Resolves with the next decoded frame (nothing else changes on this screen between samples).
     let done: (() => void) | null = null;
-    view.onFrame = (rects) => {
-      if (waiter?.(rects)) {
-        waiter = null;
-        done?.();
-      }
+    view.onFrame = () => {
+      const d = done;
+      done = null;
+      d?.();
     };
-    const waitFor = (test: (rects: [number, number, number, number][]) => boolean) => new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('no frame within 5 s')), 5000);
-      waiter = test;
-      done = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-    });
+    const nextFrame = () =>
+      new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error('no frame within 5 s')), 5000);
+        done = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
     // The change: a window moved by another X client (xdotool; its exit means the server has done it). Nothing
     // else changes on this screen, so the next decoded frame is that change.
     const win = (await x.xdotool('search', '--name', '^echo$')).split('\n')[0]!;
     const change = new Histogram();
     for (let i = 0; i < o.samples; i++) {
-      const seen = waitFor(() => true);
+      const seen = nextFrame();
       await x.xdotool('windowmove', win, i % 2 ? '20' : '400', '20');
       const t0 = performance.now();
       await seen;
@@ -189,7 +188,7 @@ async function measureLatency(o: Values): Promise<{ change: Histogram; key: Hist
     const key = new Histogram();
     for (let i = 0; i < o.samples; i++) {
       const keysym = i % 2 ? 0xff08 : 0x61; // "a", then BackSpace: the line never grows
-      const seen = waitFor(() => true);
+      const seen = nextFrame();
       const t0 = performance.now();
       tech.send(0x02, encodeInput([{ type: 'key', keysym, down: true }, { type: 'key', keysym, down: false }]));
       await seen;

@@ -4,20 +4,18 @@
  * damage keeps accumulating (merged) in the desktop and the next frame is the newest picture. There is never
  * a queue of stale frames.
  *
- * Frames carry the screen header (protocol/screen-header.ts): numbered 1, 2, 3…, each delta naming the frame
- * it builds on. `resync()` answers a repair request with a keyframe of the frame last sent (same number,
- * flags keyframe|repair), which is the encoder's reference and the content of `frame` between ticks.
+ * Frames carry the screen header: the SDK's ScreenSender numbers them 1, 2, 3…, each delta naming the frame it
+ * builds on, and answers `resync()` with a keyframe of the frame last sent (same number, flags keyframe|repair),
+ * which is the encoder's reference and the content of `frame` between ticks.
  */
 import { encodeCursor } from '../../protocol/cursor-events.js';
 import { MAX_CURSOR_EDGE } from '../../protocol/cursor-events.js';
-import { encodeScreenFrame } from '../../protocol/screen-header.js';
+import { ScreenSender } from '../sdk/src/screen/screen-sender.js';
 import { Emitter } from '../sdk/src/emitter.js';
 import type { Desktop } from './desktop.js';
 import { loadNative, type Encoder } from './native.js';
 
 const CURSOR_CHANNEL = 0x05;
-/** The encoder's packet for a frame identical to its reference (native/index.d.ts): nothing to send. */
-const UNCHANGED_PACKET_BYTES = 20;
 
 export interface FrameSink {
   readonly bufferedAmount: number;
@@ -59,7 +57,8 @@ export class ScreenStream extends Emitter<StreamEvents> {
   private frame: Buffer;
   private encoder: Encoder;
   private needKey = true;
-  private frameNo = 0;
+  /** Numbering, the screen header and repairs (the SDK's, shared with every agent). */
+  private readonly sender: ScreenSender<Buffer>;
   private lastSentAt = -Infinity;
   private lastCursor = '';
   private lastCursorAt = -Infinity;
@@ -86,6 +85,11 @@ export class ScreenStream extends Emitter<StreamEvents> {
     this.measureCpu = options.measureCpu ?? false;
     this.frame = Buffer.alloc(desktop.width * desktop.height * 4);
     this.encoder = new (loadNative().Encoder)(desktop.width, desktop.height, { threads: this.threads });
+    this.sender = new ScreenSender<Buffer>({
+      encode: (frame, o) => this.encoder.encode(frame, o),
+      send: (bytes) => this.sink.sendRaw(bytes),
+      hasRoom: () => this.sink.bufferedAmount <= this.maxBuffered,
+    });
   }
 
   get width(): number {
@@ -103,7 +107,7 @@ export class ScreenStream extends Emitter<StreamEvents> {
   }
   /** Number of the last frame sent (0: none yet). */
   get lastFrame(): number {
-    return this.frameNo;
+    return this.sender.frame;
   }
 
   /**
@@ -144,15 +148,12 @@ export class ScreenStream extends Emitter<StreamEvents> {
     this.paused = false;
   }
 
-  /** Answers a repair request: the frame last sent again, as a keyframe with the same number. */
+  /**
+   * Answers a repair request: the frame last sent again, as a keyframe with the same number. `frame` is that
+   * frame between ticks (it changes only in a tick that also sends it), which is what ScreenSender keeps.
+   */
   resync(): void {
-    if (this.frameNo === 0) {
-      this.needKey = true; // nothing sent yet: the next frame is a keyframe anyway
-      return;
-    }
-    const packet = this.encoder.encode(this.frame, { keyframe: true });
-    this.sink.sendRaw(encodeScreenFrame({ keyframe: true, repair: true, frame: this.frameNo }, packet));
-    this.emit('frame', { frame: this.frameNo, keyframe: true, repair: true, bytes: packet.byteLength, ms: 0 });
+    this.sender.resync();
   }
 
   /** One poll of the desktop; public so tests and benchmarks can drive it without the timer. */
@@ -190,6 +191,8 @@ export class ScreenStream extends Emitter<StreamEvents> {
     if (t0 - this.lastSentAt < this.minIntervalMs) return;
     // Newest frame wins: while the socket is backed up, leave the damage in the desktop to merge.
     if (this.sink.bufferedAmount > this.maxBuffered) return;
+    // A repair asked for while there was no room goes out first.
+    this.sender.flush();
     if (changes.width !== this.encoder.width || changes.height !== this.encoder.height) this.resize(changes.width, changes.height);
     if (!changes.damaged && !changes.moved && !this.needKey) return;
     const keyframe = this.needKey;
@@ -197,14 +200,14 @@ export class ScreenStream extends Emitter<StreamEvents> {
     const rects = this.desktop.grab(this.frame, keyframe);
     if (rects === 0 && !keyframe) return;
     const c1 = c0 ? process.cpuUsage() : null;
-    const packet = this.encoder.encode(this.frame, { keyframe });
-    const cpu = c0 && c1 ? cpuSplit(c0, c1, process.cpuUsage()) : undefined;
-    if (!keyframe && packet.byteLength === UNCHANGED_PACKET_BYTES) return;
+    if (keyframe) this.sender.requestKeyframe();
     this.needKey = false;
-    const frameNo = ++this.frameNo;
-    this.sink.sendRaw(encodeScreenFrame({ keyframe, repair: false, frame: frameNo, base: frameNo - 1 }, packet));
+    const { bytes, keyframes } = this.sender.stats;
+    // There is room (checked above), so the sender encodes and sends it now: nothing waits, nothing is replaced.
+    this.sender.offer(this.frame);
+    const cpu = c0 && c1 ? cpuSplit(c0, c1, process.cpuUsage()) : undefined;
     this.lastSentAt = this.now();
-    this.emit('frame', { frame: frameNo, keyframe, repair: false, bytes: packet.byteLength, ms: this.lastSentAt - t0, cpu });
+    this.emit('frame', { frame: this.sender.frame, keyframe: this.sender.stats.keyframes > keyframes, repair: false, bytes: this.sender.stats.bytes - bytes, ms: this.lastSentAt - t0, cpu });
   }
 
   private resize(width: number, height: number): void {

@@ -1,67 +1,66 @@
 /**
- * What a technician sees, decoded with the native Decoder: screen frames checked against their header
- * (a delta applies only on top of exactly its base), the cursor messages, and the control messages the
- * agent sent. Used by the agent's tests and benchmarks.
+ * What a technician sees: the SDK's ScreenReceiver (a delta only on exactly its base) over the native Decoder,
+ * plus the frames' headers, the cursor messages, and anything the receiver had to complain about. Used by the
+ * agent's tests and benchmarks.
  */
 import { decodeCursor, type CursorEvent } from '../../../protocol/cursor-events.js';
-import { readScreenHeader, screenPacket, type ScreenHeader } from '../../../protocol/screen-header.js';
+import { ScreenFlag } from '../../../protocol/screen-header.js';
+import { ScreenReceiver } from '../../sdk/src/screen/screen-receiver.js';
 import type { SessionConnection } from '../../sdk/src/node.js';
 import { loadNative } from '../native.js';
 
 type Decoder = InstanceType<ReturnType<typeof loadNative>['Decoder']>;
 
+export interface SeenFrame {
+  keyframe: boolean;
+  repair: boolean;
+  frame: number;
+  base: number;
+  at: number;
+}
+
 export class TechnicianView {
-  decoder: Decoder | null = null;
-  frames: (ScreenHeader & { at: number })[] = [];
+  readonly receiver = new ScreenReceiver<Decoder>({
+    createDecoder: (w, h) => new (loadNative().Decoder)(w, h),
+    onLost: (reason) => this.problems.push(reason),
+  });
+  /** Frames applied to the picture, in order. */
+  frames: SeenFrame[] = [];
   cursor: CursorEvent[] = [];
-  /** Header problems seen (a delta on a missing base, a malformed header): must stay empty. */
+  /** What went wrong (a delta without its base, a packet that failed): must stay empty. */
   problems: string[] = [];
-  private applied = 0;
-  /** Called after each decoded frame with the rectangles it changed ([x, y, w, h]). */
-  onFrame: ((rects: [number, number, number, number][]) => void) | null = null;
+  /** Called after each frame applied to the picture. */
+  onFrame: (() => void) | null = null;
 
   constructor(conn: SessionConnection) {
     conn.on('data', (channel, payload) => {
-      if (channel === 0x01) this.onScreen(payload);
-      else if (channel === 0x05) {
+      if (channel === 0x05) {
         const c = decodeCursor(payload);
         if (c) this.cursor.push(c);
+        return;
       }
+      const outcome = this.receiver.receiveData(channel, payload);
+      if (outcome === 'failed' || outcome === 'malformed') this.problems.push(`a screen frame ${outcome}`);
+      if (outcome !== 'applied' && outcome !== 'repaired') return;
+      // The header after the channel byte: flags u8, frame u32, base u32 (big-endian).
+      const v = new DataView(payload.buffer, payload.byteOffset, 9);
+      const flags = v.getUint8(0);
+      this.frames.push({ keyframe: (flags & ScreenFlag.keyframe) !== 0, repair: (flags & ScreenFlag.repair) !== 0, frame: v.getUint32(1), base: v.getUint32(5), at: performance.now() });
+      this.onFrame?.();
     });
   }
 
-  private onScreen(payload: Uint8Array): void {
-    // The SDK hands us the bytes after the channel byte; the header reader expects the whole message.
-    const whole = new Uint8Array(payload.byteLength + 1);
-    whole[0] = 0x01;
-    whole.set(payload, 1);
-    const h = readScreenHeader(whole);
-    if (!h) return void this.problems.push('malformed screen header');
-    const packet = screenPacket(whole);
-    if (!h.keyframe && h.base !== this.applied) return void this.problems.push(`frame ${h.frame} builds on ${h.base}, we have ${this.applied}`);
-    const width = packet[5]! | (packet[6]! << 8);
-    const height = packet[7]! | (packet[8]! << 8);
-    if (!this.decoder || this.decoder.width !== width || this.decoder.height !== height) {
-      if (!h.keyframe) return void this.problems.push(`delta ${h.frame} for a ${width}x${height} picture we do not have`);
-      this.decoder = new (loadNative().Decoder)(width, height);
-    }
-    const { rects } = this.decoder.decode(packet);
-    this.applied = h.frame;
-    this.frames.push({ ...h, at: performance.now() });
-    this.onFrame?.(rects);
-  }
-
   get width(): number {
-    return this.decoder?.width ?? 0;
+    return this.receiver.decoder?.width ?? 0;
   }
   get height(): number {
-    return this.decoder?.height ?? 0;
+    return this.receiver.decoder?.height ?? 0;
   }
 
   /** The decoded picture (BGRA). */
   picture(): Buffer {
-    if (!this.decoder) throw new Error('no picture yet');
-    return this.decoder.frame();
+    if (!this.receiver.decoder) throw new Error('no picture yet');
+    return this.receiver.decoder.frame();
   }
 }
 
