@@ -62,5 +62,7 @@ export const optionSpecs = [
   { key: 'loginAttemptsPerAddress', type: 'int', default: 30, min: 1, max: 100000, description: 'Login attempts allowed per source address per minute.' },
   { key: 'maxConnections', type: 'int', default: 100000, min: 1, max: 10000000, description: 'WebSocket connections this gateway accepts before answering E_CAPACITY.' },
   { key: 'shutdownGraceSeconds', type: 'int', default: 10, min: 0, max: 600, description: 'On SIGTERM: how long to wait for parties to leave after telling them to reconnect.' },
+  { key: 'stun', type: 'bool', default: true, description: 'Answer STUN Binding requests (RFC 8489) on UDP, so parties learn their public address and try a direct path.' },
+  { key: 'stunPort', type: 'int', default: -1, min: -1, max: 65535, description: 'UDP port of the STUN endpoint: -1 = the same number as port (with port 0: that number if free, else a free one), 0 = a free port.' },
   { key: 'logLevel', type: 'enum', default: 'info', values: ['debug', 'info', 'warn', 'error'], description: 'Lowest level written to the JSON log on stdout.' },
 ] as const satisfies readonly OptionSpec[];

@@ -71,6 +71,12 @@ export function createGatewayMetrics(gatewayId: string) {
       labelNames: ['route', 'status'] as const,
       registers: [registry],
     }),
+    stunRequests: new client.Counter({
+      name: 'relaydesk_stun_requests_total',
+      help: 'Datagrams on the STUN endpoint, by outcome (answered, or why it was dropped).',
+      labelNames: ['outcome'] as const,
+      registers: [registry],
+    }),
     registryUp: new client.Gauge({
       name: 'relaydesk_registry_up',
       help: '1 while the session registry answers, else 0.',

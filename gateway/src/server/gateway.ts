@@ -21,6 +21,7 @@ import { createAdminApp } from './admin-server.js';
 import { registerHttpApi } from './http-api.js';
 import { remoteAddress, writeReply } from './http-io.js';
 import { listen } from './listen.js';
+import { startGatewayStun } from '../paths/gateway-stun.js';
 import { effectiveMaxConnections, openFileLimit } from './open-file-limit.js';
 
 const version: string = createRequire(import.meta.url)('../../../package.json').version;
@@ -37,6 +38,8 @@ export interface RunningGateway {
   readonly adminPort: number;
   /** The gateway-link port (0 when there is no link: a lone gateway on the memory registry). */
   readonly linkPort: number;
+  /** UDP port of the STUN endpoint (0 when stun is off). */
+  readonly stunPort: number;
   /** SHA-256 fingerprint of the CA that issued the gateway certificate (what clients pin). */
   readonly caFingerprint: string;
   readonly caPem: string | undefined;
@@ -209,6 +212,8 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
       accepting = false;
     };
     cleanups.push(stopAccepting);
+    const stun = config.stun ? await startGatewayStun(config, main.port, metrics, log) : undefined;
+    if (stun) cleanups.push(() => stun.close());
     const admin = await listen(
       createAdminApp(metrics, {
         ready: () => {
@@ -246,6 +251,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
       adminPort: admin.port,
       registry: registry.kind,
       caFingerprint: tls.caFingerprint,
+      stunPort: stun?.port ?? 0,
     });
 
     let stopping: Promise<void> | undefined;
@@ -263,7 +269,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
         log.info('gateway.stopped', {});
       })());
 
-    return { config, port: main.port, adminPort: admin.port, linkPort, caFingerprint: tls.caFingerprint, caPem: tls.caPem, registry, metrics, stop };
+    return { config, port: main.port, adminPort: admin.port, linkPort, stunPort: stun?.port ?? 0, caFingerprint: tls.caFingerprint, caPem: tls.caPem, registry, metrics, stop };
   } catch (err) {
     for (const cleanup of cleanups.reverse()) await cleanup();
     throw err;
