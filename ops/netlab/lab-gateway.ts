@@ -1,7 +1,10 @@
+import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { FileAccountStore } from '../../gateway/src/auth/file-account-store.js';
+import { hashPassword } from '../../gateway/src/auth/password.js';
 import { waitForGatewayStart } from '../../gateway/test/gateway-process.js';
 import type { Lab } from './lab.js';
 
@@ -15,7 +18,10 @@ export interface LabGateway {
   /** The gateway's STUN endpoint: the same number as the TLS port, on UDP. */
   stunPort: number;
   caPem: string;
+  caFile: string;
   dataDir: string;
+  /** A technician account made before start (organisation "lab"). */
+  technician: { username: string; password: string };
   stderr(): string;
   stop(): Promise<void>;
 }
@@ -26,11 +32,16 @@ export interface LabGateway {
  */
 export async function startLabGateway(lab: Lab, args: string[] = []): Promise<LabGateway> {
   const dataDir = await mkdtemp(join(tmpdir(), 'relaydesk-netlab-'));
+  const technician = { username: 'labtech', password: `pw-${Math.random().toString(36).slice(2)}` };
+  const accounts = new FileAccountStore({ dataDir });
+  await accounts.create({ id: 't-labtech', username: technician.username, orgId: 'lab', displayName: 'Lab Tech', passwordHash: await hashPassword(technician.password), disabled: false, tokenEpoch: 0, createdAt: Date.now() });
+  await accounts.close();
   const host = lab.gateway.address;
   const child = lab.spawn(lab.gateway.ns, process.execPath, ['--import', 'tsx', 'gateway/src/main.ts', '--host', '0.0.0.0', '--port', '443', '--admin-port', '0', '--data-dir', dataDir, '--public-names', host, ...args], { cwd: repoRoot });
   child.stdout!.resume();
   const { start, stderr } = await waitForGatewayStart(child, 30_000);
-  const caPem = await readFile(join(dataDir, 'tls', 'ca.crt'), 'utf8');
+  const caFile = join(dataDir, 'tls', 'ca.crt');
+  const caPem = await readFile(caFile, 'utf8');
   let stopped: Promise<void> | undefined;
   return {
     baseUrl: `https://${host}:${start.port}`,
@@ -38,7 +49,9 @@ export async function startLabGateway(lab: Lab, args: string[] = []): Promise<La
     port: start.port,
     stunPort: start.port,
     caPem,
+    caFile,
     dataDir,
+    technician,
     stderr,
     stop: () =>
       (stopped ??= (async () => {
@@ -50,6 +63,42 @@ export async function startLabGateway(lab: Lab, args: string[] = []): Promise<La
         await rm(dataDir, { recursive: true, force: true });
       })()),
   };
+}
+
+/** Starts ops/netlab/probe.ts inside a namespace, for probes that talk while they run (lines(): JSON so far). */
+export function spawnProbe(lab: Lab, ns: string, args: string[], env?: NodeJS.ProcessEnv) {
+  const child = lab.spawn(ns, process.execPath, ['--import', 'tsx', join(repoRoot, 'ops/netlab/probe.ts'), ...args], { cwd: repoRoot, env: env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'] });
+  return withJsonLines(child);
+}
+
+/** Collects a child's stdout JSON lines and waits for one that matches (bounded; rejects with its stderr). */
+export function withJsonLines<C extends ChildProcess>(child: C) {
+  const lines: Record<string, unknown>[] = [];
+  let err = '';
+  let buffered = '';
+  child.stdout!.on('data', (c: Buffer) => {
+    buffered += c.toString();
+    for (let i = buffered.indexOf('\n'); i >= 0; i = buffered.indexOf('\n')) {
+      const line = buffered.slice(0, i);
+      buffered = buffered.slice(i + 1);
+      try {
+        lines.push(JSON.parse(line) as Record<string, unknown>);
+      } catch {
+        lines.push({ text: line });
+      }
+    }
+  });
+  child.stderr!.on('data', (c: Buffer) => void (err = (err + c.toString()).slice(-4000)));
+  const waitFor = async (match: (line: Record<string, unknown>) => boolean, timeoutMs = 20_000): Promise<Record<string, unknown>> => {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const hit = lines.find(match);
+      if (hit) return hit;
+      if (child.exitCode !== null || Date.now() > deadline) throw new Error(`probe: no matching line (${child.exitCode === null ? 'timeout' : `exit ${child.exitCode}`}); got ${JSON.stringify(lines)}; stderr ${err}`);
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  };
+  return { child, lines, waitFor, stderr: () => err };
 }
 
 /** Runs ops/netlab/probe.ts inside a namespace and returns its JSON line. */

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildLab, labUnavailableReason, type Lab } from './lab.js';
-import { probe, startLabGateway, type LabGateway } from './lab-gateway.js';
+import { probe, repoRoot, spawnProbe, startLabGateway, withJsonLines, type LabGateway } from './lab-gateway.js';
+import { startSquid } from './squid.js';
 import { listNamespaces } from './namespaces.js';
 
 // One lab for the whole file (building it takes about a second; each probe is a process in a namespace).
@@ -68,5 +69,28 @@ describe.skipIf(unavailable !== null)('NAT lab', () => {
     expect(udpToGateway.tcp).toBe('open'); // TCP still goes through where only UDP is blocked
     expect(['ENETUNREACH', 'EHOSTUNREACH']).toContain(toOutside.tcp);
     expect(gwToOutside.tcp).toBe('ENETUNREACH');
+  });
+
+  it('behind a network that lets only TCP 443 out through squid, the agent reaches the gateway with HTTPS_PROXY', async () => {
+    const prx = lab.party('prx');
+    const credentials = { user: 'pat', password: 'proxy-secret' };
+    const squid = await startSquid({ host: prx.proxy!.host, port: prx.proxy!.port, connectPorts: [443], users: { [credentials.user]: credentials.password }, spawnIn: (cmd, args) => lab.spawn(prx.proxy!.ns, cmd, args) });
+    try {
+      const tech = spawnProbe(lab, lab.gateway.ns, ['technician', gateway.baseUrl, gateway.caFile, gateway.technician.username, gateway.technician.password]);
+      const { pin } = (await tech.waitFor((l) => 'pin' in l)) as { pin: string };
+      const agent = withJsonLines(
+        lab.spawn(prx.ns, process.execPath, ['--import', 'tsx', 'clients/agent/agent.ts', '--gateway', gateway.baseUrl, '--ca', gateway.caFile, '--pin', pin, '--name', 'Pat'], {
+          cwd: repoRoot,
+          env: { ...process.env, HTTPS_PROXY: squid.url(credentials) },
+          stdio: ['pipe', 'pipe', 'pipe'],
+        }),
+      );
+      await agent.waitFor((l) => String(l.text).includes('technician: hello from the technician'));
+      agent.child.stdin!.write('hi from behind the proxy\n');
+      // prx reaches nothing but its proxy (the test above), so this chat went through squid.
+      expect(await tech.waitFor((l) => 'chat' in l)).toEqual({ chat: 'hi from behind the proxy' });
+    } finally {
+      await squid.stop();
+    }
   });
 });
