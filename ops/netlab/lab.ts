@@ -41,7 +41,11 @@ export interface Lab {
   exec(ns: string, cmd: string, args: string[], input?: string): Promise<string>;
   /** Starts a long-running process inside a namespace; close() kills it. */
   spawn(ns: string, cmd: string, args: string[], options?: SpawnOptions): ChildProcess;
-  /** Shapes the outside link of a party's network (netem: delay, loss) — both directions. */
+  /**
+   * Shapes the outside link of a party's network with netem (delay, loss, rate; both directions). Where the
+   * kernel has no netem, loss only (iptables statistic): both directions behind a router, inbound for a party
+   * without NAT (shape both ends then).
+   */
   shape(party: string, netem: { delayMs?: number; lossPercent?: number; rateMbit?: number } | null): Promise<void>;
   /** Kills every process started in the lab and deletes every namespace. Safe to call twice. */
   close(): Promise<void>;
@@ -52,6 +56,18 @@ const NAME = /^[a-z0-9]{1,10}$/;
 const MAX_LANS = 15; // /28 LANs in one /24
 
 let labCounter = 0;
+let netemAvailable: boolean | undefined;
+
+/** Whether this kernel offers sch_netem (tried on a lab namespace's loopback). */
+async function probeNetem(ns: string): Promise<boolean> {
+  try {
+    await runCommand('tc', ['-n', ns, 'qdisc', 'add', 'dev', 'lo', 'root', 'netem', 'delay', '1ms']);
+    await runCommand('tc', ['-n', ns, 'qdisc', 'del', 'dev', 'lo', 'root']);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /** Why the lab cannot run here (not root, no `ip netns`), or null. Tests skip with this message. */
 export function labUnavailableReason(): string | null {
@@ -122,17 +138,35 @@ export async function buildLab(parties: PartySpec[]): Promise<Lab> {
     },
     async shape(name, netem) {
       const p = lab.party(name);
-      // Shape both directions of the outside link: the party side's egress and the segment's port towards it.
-      const targets: [string, string][] = p.edgeNs ? [[p.edgeNs, 'wan']] : [[p.ns, 'eth0']];
-      targets.push([ns('wan'), portName(p, parties)]);
-      for (const [n, dev] of targets) {
-        await runCommand('tc', ['-n', n, 'qdisc', 'del', 'dev', dev, 'root']).catch(() => undefined);
-        if (!netem) continue;
-        const args = ['-n', n, 'qdisc', 'add', 'dev', dev, 'root', 'netem', 'limit', '10000'];
-        if (netem.delayMs) args.push('delay', `${netem.delayMs / 2}ms`); // half each way: the round trip gets delayMs
-        if (netem.lossPercent) args.push('loss', `${netem.lossPercent}%`);
-        if (netem.rateMbit) args.push('rate', `${netem.rateMbit}mbit`);
-        await runCommand('tc', args);
+      if (netemAvailable === undefined) netemAvailable = await probeNetem(ns('wan'));
+      if (netemAvailable) {
+        // Shape both directions of the outside link: the party side's egress and the segment's port towards it.
+        const targets: [string, string][] = p.edgeNs ? [[p.edgeNs, 'wan']] : [[p.ns, 'eth0']];
+        targets.push([ns('wan'), portName(p, parties)]);
+        for (const [n, dev] of targets) {
+          await runCommand('tc', ['-n', n, 'qdisc', 'del', 'dev', dev, 'root']).catch(() => undefined);
+          if (!netem) continue;
+          const args = ['-n', n, 'qdisc', 'add', 'dev', dev, 'root', 'netem', 'limit', '10000'];
+          if (netem.delayMs) args.push('delay', `${netem.delayMs / 2}ms`); // half each way: the round trip gets delayMs
+          if (netem.lossPercent) args.push('loss', `${netem.lossPercent}%`);
+          if (netem.rateMbit) args.push('rate', `${netem.rateMbit}mbit`);
+          await runCommand('tc', args);
+        }
+        return;
+      }
+      // Without sch_netem (some VM kernels lack it) loss is the same random drop done by iptables' statistic
+      // match; delay and rate cannot be emulated, so asking for them is an error rather than a silent no-op.
+      if (netem?.delayMs || netem?.rateMbit) throw new Error('netlab: this kernel has no sch_netem: delay and rate shaping are unavailable (loss works through iptables)');
+      // Dropped where the party's traffic is forwarded (its router) or where it arrives (a party without NAT):
+      // never in a local OUTPUT chain, where a drop would surface to the sender as EPERM instead of a loss.
+      const [where, chains] = p.edgeNs ? [p.edgeNs, ['FORWARD']] : [p.ns, ['INPUT']];
+      await runCommand('ip', ['netns', 'exec', where, 'iptables', '-F', 'NETLAB-LOSS']).catch(() => runCommand('ip', ['netns', 'exec', where, 'iptables', '-N', 'NETLAB-LOSS']));
+      for (const chain of chains) {
+        const jump = [chain, '-j', 'NETLAB-LOSS'];
+        await runCommand('ip', ['netns', 'exec', where, 'iptables', '-C', ...jump]).catch(() => runCommand('ip', ['netns', 'exec', where, 'iptables', '-I', ...jump]));
+      }
+      if (netem?.lossPercent) {
+        await runCommand('ip', ['netns', 'exec', where, 'iptables', '-A', 'NETLAB-LOSS', '-m', 'statistic', '--mode', 'random', '--probability', String(netem.lossPercent / 100), '-j', 'DROP']);
       }
     },
     close,
