@@ -2,8 +2,8 @@ import dgram from 'node:dgram';
 import { randomBytes } from 'node:crypto';
 import { crc32 as zlibCrc32 } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { crc32 } from '../../../clients/sdk/src/paths/crc32.js';
-import { StunAttr, StunType, decodeXorMappedAddress, encodeStun, parseStun } from '../../../clients/sdk/src/paths/stun-message.js';
+import { crc32 } from '../../../protocol/crc32.js';
+import { StunAttr, StunType, decodeXorMappedAddress, encodeStun, parseStun } from '../../../protocol/stun-message.js';
 import { reflexiveAddress, stunBinding } from '../../../clients/sdk/src/paths/stun-client.js';
 import { answerBinding, startStunServer, type StunOutcome, type StunServer } from './stun-server.js';
 

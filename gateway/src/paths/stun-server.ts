@@ -9,7 +9,7 @@ import {
   parseStun,
   type MappedAddress,
   type StunParseError,
-} from '../../../clients/sdk/src/paths/stun-message.js';
+} from '../../../protocol/stun-message.js';
 
 /**
  * The gateway's STUN endpoint (RFC 8489 Binding only): a party learns the address and port its NAT gives it,

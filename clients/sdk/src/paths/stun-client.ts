@@ -1,6 +1,6 @@
 import dgram from 'node:dgram';
 import { randomBytes } from 'node:crypto';
-import { StunAttr, StunType, decodeXorMappedAddress, encodeStun, parseStun, type MappedAddress } from './stun-message.js';
+import { StunAttr, StunType, decodeXorMappedAddress, encodeStun, parseStun, type MappedAddress } from '../../../../protocol/stun-message.js';
 
 export interface StunBindingOptions {
   /** First retransmission timeout; it doubles after each try (RFC 8489 §6.2.1). */

@@ -3,7 +3,7 @@ import { crc32 } from './crc32.js';
 /**
  * STUN messages (RFC 8489), the part relaydesk uses: Binding requests and responses with XOR-MAPPED-ADDRESS
  * and FINGERPRINT. One codec for both sides: the gateway's STUN endpoint and the SDK's client import this
- * file (it is pure TypeScript with no Node or gateway dependency, so the SDK stays browser-safe).
+ * file (no Node APIs, like everything in protocol/).
  */
 export const MAGIC_COOKIE = 0x2112a442;
 const HEADER = 20;

@@ -1,0 +1,170 @@
+import net from 'node:net';
+import tls from 'node:tls';
+import type { DirectPath, SendResult } from './direct-path.js';
+import { Keepalive } from './keepalive.js';
+import { FrameDecoder, PATH_CONTROL_CHANNEL, PathControl, encodeFrame } from './path-framing.js';
+import { matchesFingerprint, type PeerIdentity } from './peer-identity.js';
+
+export interface TcpCandidate {
+  address: string;
+  port: number;
+}
+
+/** Bound on one connection attempt (TCP + TLS) to one candidate. */
+export const TCP_ATTEMPT_MS = 1500;
+/** Past this much unsent data a message is refused ('dropped') instead of queued without bound. */
+const MAX_BUFFERED = 16 << 20;
+
+/**
+ * Direct TCP: both parties listen (any port, all addresses) and both connect to the other's candidates; TLS
+ * 1.3 both ways with the per-session certificates, and a connection counts only when the peer's certificate
+ * has the fingerprint the relay carried. The controlling party (the technician) takes the first connection
+ * that passes and says so on it ("select"); the other side takes the connection that says so. The rest close.
+ */
+export class TcpPathAttempt {
+  private readonly server: tls.Server;
+  private readonly verified: tls.TLSSocket[] = [];
+  private readonly pending = new Set<tls.TLSSocket>();
+  private settled = false;
+  private resolveChosen!: (socket: tls.TLSSocket | null) => void;
+  readonly chosen: Promise<tls.TLSSocket | null> = new Promise((r) => (this.resolveChosen = r));
+  private peerFingerprint: string | undefined;
+  /** Inbound connections that beat the peer's hello (the direct path can be quicker than the relay). */
+  private early: tls.TLSSocket[] = [];
+
+  private constructor(
+    private readonly identity: PeerIdentity,
+    private readonly controlling: boolean,
+  ) {
+    this.server = tls.createServer({ cert: identity.certPem, key: identity.keyPem, requestCert: true, rejectUnauthorized: false, minVersion: 'TLSv1.3' }, (socket) => this.consider(socket));
+    this.server.on('tlsClientError', () => undefined); // a stranger's failed handshake is not our error
+  }
+
+  static async listen(identity: PeerIdentity, controlling: boolean): Promise<TcpPathAttempt> {
+    const attempt = new TcpPathAttempt(identity, controlling);
+    await new Promise<void>((resolve, reject) => {
+      attempt.server.once('error', reject);
+      attempt.server.listen(0, '0.0.0.0', () => resolve());
+    });
+    return attempt;
+  }
+
+  get port(): number {
+    return (this.server.address() as net.AddressInfo).port;
+  }
+
+  /** Starts connecting to the peer's candidates; resolves `chosen` with the path, or null after `timeoutMs`. */
+  connect(peerFingerprint: string, candidates: TcpCandidate[], timeoutMs = TCP_ATTEMPT_MS * 2): void {
+    this.peerFingerprint = peerFingerprint;
+    for (const socket of this.early.splice(0)) this.consider(socket);
+    for (const c of candidates.slice(0, 16)) {
+      const socket = tls.connect({ host: c.address, port: c.port, cert: this.identity.certPem, key: this.identity.keyPem, rejectUnauthorized: false, minVersion: 'TLSv1.3', timeout: TCP_ATTEMPT_MS });
+      socket.once('secureConnect', () => this.consider(socket));
+      socket.once('timeout', () => socket.destroy());
+      socket.once('error', () => socket.destroy());
+      this.pending.add(socket);
+      socket.once('close', () => this.pending.delete(socket));
+    }
+    setTimeout(() => this.finish(null), timeoutMs).unref();
+  }
+
+  private consider(socket: tls.TLSSocket): void {
+    socket.on('error', () => socket.destroy());
+    const fingerprint = this.peerFingerprint;
+    if (!fingerprint && !this.settled && this.early.length < 8) {
+      this.early.push(socket);
+      return;
+    }
+    if (this.settled || !fingerprint || !matchesFingerprint(socket.getPeerX509Certificate()?.raw, fingerprint)) {
+      socket.destroy(); // not our peer: a machine in the middle, a stale attempt, or a stranger
+      return;
+    }
+    this.verified.push(socket);
+    if (this.controlling) {
+      socket.write(encodeFrame(PATH_CONTROL_CHANNEL, Uint8Array.of(PathControl.select)));
+      this.finish(socket);
+      return;
+    }
+    // Controlled side: wait for "select" as the connection's first frame.
+    const onData = (chunk: Buffer) => {
+      socket.off('data', onData);
+      if (chunk.length >= 6 && chunk.readUInt32BE(0) === 2 && chunk[4] === PATH_CONTROL_CHANNEL && chunk[5] === PathControl.select) {
+        if (chunk.length > 6) socket.unshift(chunk.subarray(6));
+        this.finish(socket);
+      } else socket.destroy();
+    };
+    socket.on('data', onData);
+  }
+
+  private finish(socket: tls.TLSSocket | null): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.server.close();
+    for (const s of [...this.pending, ...this.verified, ...this.early.splice(0)]) if (s !== socket) s.destroy();
+    this.resolveChosen(socket);
+  }
+
+  close(): void {
+    this.finish(null);
+  }
+}
+
+/** A chosen TLS connection as a DirectPath. */
+export class TcpPath implements DirectPath {
+  readonly kind = 'tcp' as const;
+  private readonly decoder = new FrameDecoder();
+  private messageHandler: (channel: number, payload: Uint8Array) => void = () => undefined;
+  private closeHandlers: ((reason: string) => void)[] = [];
+  private closed = false;
+  private readonly keepalive: Keepalive;
+
+  constructor(
+    private readonly socket: tls.TLSSocket,
+    readonly description: string,
+  ) {
+    socket.setNoDelay(true);
+    this.keepalive = new Keepalive((bytes) => this.write(PATH_CONTROL_CHANNEL, bytes), () => this.close('keepalive timeout'));
+    socket.on('data', (chunk: Buffer) => {
+      this.keepalive.heard();
+      const bad = this.decoder.push(chunk, (channel, payload) => (channel === PATH_CONTROL_CHANNEL ? this.keepalive.control(payload) : this.messageHandler(channel, payload)));
+      if (bad) this.close(`bad input: ${bad}`);
+    });
+    socket.once('close', () => this.close('connection closed'));
+    socket.on('error', () => undefined);
+    this.keepalive.start();
+  }
+
+  get bufferedAmount(): number {
+    return this.socket.writableLength;
+  }
+
+  get rttMs(): number | undefined {
+    return this.keepalive.rttMs;
+  }
+
+  send(channel: number, payload: Uint8Array): SendResult {
+    if (this.closed || this.socket.writableLength > MAX_BUFFERED) return 'dropped';
+    return this.write(channel, payload) ? 'sent' : 'queued';
+  }
+
+  private write(channel: number, payload: Uint8Array): boolean {
+    if (this.closed) return false;
+    return this.socket.write(encodeFrame(channel, payload));
+  }
+
+  onMessage(handler: (channel: number, payload: Uint8Array) => void): void {
+    this.messageHandler = handler;
+  }
+
+  onClose(handler: (reason: string) => void): void {
+    this.closeHandlers.push(handler);
+  }
+
+  close(reason = 'closed'): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.keepalive.stop();
+    this.socket.destroy();
+    for (const h of this.closeHandlers.splice(0)) h(reason);
+  }
+}
