@@ -1,4 +1,6 @@
 import { createHash, webcrypto, X509Certificate, timingSafeEqual } from 'node:crypto';
+// @peculiar/x509 needs the Reflect metadata polyfill loaded before it (its dependency injection uses it).
+import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
 
 /**

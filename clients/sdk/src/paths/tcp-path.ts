@@ -12,6 +12,8 @@ export interface TcpCandidate {
 
 /** Bound on one connection attempt (TCP + TLS) to one candidate. */
 export const TCP_ATTEMPT_MS = 1500;
+/** Once all our own attempts failed, how long the peer's attempts towards us may still arrive. */
+const INBOUND_GRACE_MS = 300;
 /** Past this much unsent data a message is refused ('dropped') instead of queued without bound. */
 const MAX_BUFFERED = 16 << 20;
 
@@ -54,16 +56,29 @@ export class TcpPathAttempt {
   }
 
   /** Starts connecting to the peer's candidates; resolves `chosen` with the path, or null after `timeoutMs`. */
-  connect(peerFingerprint: string, candidates: TcpCandidate[], timeoutMs = TCP_ATTEMPT_MS * 2): void {
+  connect(peerFingerprint: string, candidates: TcpCandidate[], timeoutMs = TCP_ATTEMPT_MS + INBOUND_GRACE_MS): void {
     this.peerFingerprint = peerFingerprint;
     for (const socket of this.early.splice(0)) this.consider(socket);
+    let outbound = Math.min(candidates.length, 16);
+    // Unreachable candidates usually fail at once (no route, refused): then wait only for the peer's attempts.
+    const oneFailed = () => {
+      if (--outbound === 0) setTimeout(() => this.verified.length === 0 && this.finish(null), INBOUND_GRACE_MS).unref();
+    };
+    if (outbound === 0) setTimeout(() => this.verified.length === 0 && this.finish(null), INBOUND_GRACE_MS).unref();
     for (const c of candidates.slice(0, 16)) {
       const socket = tls.connect({ host: c.address, port: c.port, cert: this.identity.certPem, key: this.identity.keyPem, rejectUnauthorized: false, minVersion: 'TLSv1.3', timeout: TCP_ATTEMPT_MS });
-      socket.once('secureConnect', () => this.consider(socket));
+      let connected = false;
+      socket.once('secureConnect', () => {
+        connected = true;
+        this.consider(socket);
+      });
       socket.once('timeout', () => socket.destroy());
       socket.once('error', () => socket.destroy());
       this.pending.add(socket);
-      socket.once('close', () => this.pending.delete(socket));
+      socket.once('close', () => {
+        this.pending.delete(socket);
+        if (!connected) oneFailed();
+      });
     }
     setTimeout(() => this.finish(null), timeoutMs).unref();
   }

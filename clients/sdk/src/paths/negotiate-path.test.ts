@@ -1,0 +1,107 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestGateway, type TestGateway } from '../../../../gateway/test/gateway-harness.js';
+import { eventually } from '../../../../gateway/test/e2e/events.js';
+import type { SessionConnection } from '../session-connection.js';
+import type { DirectPath } from './direct-path.js';
+import { negotiatePath, type NegotiateOptions } from './negotiate-path.js';
+import { nodeRtc } from './node-rtc.js';
+import { createPeerIdentity } from './peer-identity.js';
+import { dataChannelSignals } from './signal-channel.js';
+import { TcpPathAttempt } from './tcp-path.js';
+
+// Two parties of a real session on a real gateway (loopback); path signals travel over the relay.
+let t: TestGateway;
+let pw: string;
+beforeAll(async () => {
+  t = await startTestGateway();
+  pw = await t.addTechnician('tom', 'acme');
+});
+afterAll(() => t.stop());
+
+async function pairedSession(): Promise<{ customer: SessionConnection; tech: SessionConnection }> {
+  const tc = t.client();
+  await tc.login('tom', pw);
+  const s = await tc.createSession();
+  const customer = await t.client().joinSession({ pin: s.pin }, 'Pat');
+  const tech = await tc.pickUp(s.guid);
+  await customer.waitFor('active');
+  return { customer, tech };
+}
+
+async function negotiateBoth(options: Partial<NegotiateOptions> = {}) {
+  const { customer, tech } = await pairedSession();
+  const stun = { host: '127.0.0.1', port: t.gateway.stunPort };
+  const [c, k] = await Promise.all([
+    negotiatePath({ role: 'customer', signals: dataChannelSignals(customer), stun, rtc: nodeRtc(), hostAddresses: ['127.0.0.1'], ...options }),
+    negotiatePath({ role: 'technician', signals: dataChannelSignals(tech), stun, rtc: nodeRtc(), hostAddresses: ['127.0.0.1'], ...options }),
+  ]);
+  return { customer, tech, c, k };
+}
+
+/** Messages both ways over the two ends of a path, in order and complete. */
+async function exchange(a: DirectPath, b: DirectPath, count = 50): Promise<void> {
+  const atB: string[] = [];
+  const atA: string[] = [];
+  b.onMessage((ch, p) => atB.push(`${ch}:${new TextDecoder().decode(p)}`));
+  a.onMessage((ch, p) => atA.push(`${ch}:${new TextDecoder().decode(p)}`));
+  for (let i = 0; i < count; i++) {
+    a.send(4, new TextEncoder().encode(`a${i}`));
+    b.send(2, new TextEncoder().encode(`b${i}`));
+  }
+  expect(await eventually(() => atA.length === count && atB.length === count, 5000)).toBe(true);
+  expect(atB).toEqual(Array.from({ length: count }, (_, i) => `4:a${i}`));
+  expect(atA).toEqual(Array.from({ length: count }, (_, i) => `2:b${i}`));
+}
+
+describe('direct paths between the parties of a session (loopback)', () => {
+  it('direct TCP first: both ends agree on one TLS connection, messages flow both ways in order', async () => {
+    const { c, k, customer } = await negotiateBoth();
+    expect([c.kind, k.kind]).toEqual(['tcp', 'tcp']);
+    await exchange(c.path!, k.path!);
+    const closed = new Promise<string>((r) => k.path!.onClose(r));
+    const at = Date.now();
+    c.path!.close('test');
+    expect(await closed).toBe('connection closed');
+    expect(Date.now() - at).toBeLessThan(2000);
+    customer.end();
+  });
+
+  it('no TCP candidate: the UDP path (WebRTC, STUN from the gateway) carries the session', async () => {
+    const { c, k, customer } = await negotiateBoth({ hostAddresses: [] });
+    expect([c.kind, k.kind]).toEqual(['udp', 'udp']);
+    expect(c.attempts.map((a) => `${a.kind}:${a.result}`)).toEqual(['tcp:failed', 'udp:connected']);
+    await exchange(c.path!, k.path!);
+    c.path!.close();
+    k.path!.close();
+    customer.end();
+  });
+
+  it('a peer without direct paths (no hello): the session stays on the relay after the bounded wait', async () => {
+    const { customer } = await pairedSession();
+    const r = await negotiatePath({ role: 'customer', signals: dataChannelSignals(customer), hostAddresses: ['127.0.0.1'], helloTimeoutMs: 300 });
+    expect(r.kind).toBe('relay');
+    expect(r.path).toBeNull();
+    customer.end();
+  });
+
+  it('bad path signals are ignored and counted', async () => {
+    const { customer, tech } = await pairedSession();
+    const signals = dataChannelSignals(tech);
+    signals.send({ topic: 'path', step: 'hello', fingerprint: 'nope', tcp: [], udp: true });
+    signals.send({ topic: 'path', step: 'hello', fingerprint: 'a'.repeat(64), tcp: [{ address: '999.1.1.1', port: 1 }], udp: true });
+    signals.send({ topic: 'path', step: 'offer', description: { type: 'answer', sdp: 'x' } });
+    const r = await negotiatePath({ role: 'customer', signals: dataChannelSignals(customer), hostAddresses: ['127.0.0.1'], helloTimeoutMs: 500 });
+    expect(r).toMatchObject({ kind: 'relay', badSignals: 3 });
+    customer.end();
+  });
+
+  it('a TLS peer whose certificate is not the one the relay announced is refused (no path)', async () => {
+    const [real, impostor] = await Promise.all([createPeerIdentity(), createPeerIdentity()]);
+    const listener = await TcpPathAttempt.listen(impostor, false);
+    const dialer = await TcpPathAttempt.listen(await createPeerIdentity(), true);
+    listener.connect('f'.repeat(64), [], 1000);
+    dialer.connect(real.fingerprint, [{ address: '127.0.0.1', port: listener.port }], 1000);
+    expect(await dialer.chosen).toBeNull();
+    expect(await listener.chosen).toBeNull();
+  });
+});

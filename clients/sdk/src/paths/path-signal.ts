@@ -1,0 +1,50 @@
+import type { TcpCandidate } from './tcp-path.js';
+import type { SessionDescription } from './udp-path.js';
+
+/**
+ * What the two parties tell each other about direct paths, inside the session's generic `signal` message
+ * (`{"type":"signal","data":{…}}`, docs/protocol.md "Paths"). The relay is the authenticated channel: the
+ * certificate fingerprint in `hello` and the DTLS fingerprint inside the SDP are trusted because they came
+ * this way, never from the direct path itself.
+ */
+export type PathSignal =
+  | { topic: 'path'; step: 'hello'; fingerprint: string; tcp: TcpCandidate[]; udp: boolean }
+  | { topic: 'path'; step: 'offer'; description: SessionDescription }
+  | { topic: 'path'; step: 'answer'; description: SessionDescription }
+  | { topic: 'path'; step: 'using'; path: 'relay' | 'tcp' | 'udp'; reason?: string };
+
+const MAX_CANDIDATES = 16;
+const MAX_SDP = 12 * 1024; // the signal message is at most 16 KiB
+const ipv4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
+
+/** Strict check of a signal from the peer: anything else is null (ignored and counted by the caller). */
+export function parsePathSignal(data: unknown): PathSignal | null {
+  if (!data || typeof data !== 'object') return null;
+  const d = data as Record<string, unknown>;
+  if (d.topic !== 'path') return null;
+  switch (d.step) {
+    case 'hello': {
+      if (typeof d.fingerprint !== 'string' || !/^[0-9a-f]{64}$/.test(d.fingerprint) || typeof d.udp !== 'boolean') return null;
+      if (!Array.isArray(d.tcp) || d.tcp.length > MAX_CANDIDATES) return null;
+      const tcp: TcpCandidate[] = [];
+      for (const c of d.tcp as unknown[]) {
+        const { address, port } = (c ?? {}) as Record<string, unknown>;
+        const m = typeof address === 'string' ? ipv4.exec(address) : null;
+        if (!m || m.slice(1).some((o) => Number(o) > 255) || !Number.isInteger(port) || (port as number) < 1 || (port as number) > 65535) return null;
+        tcp.push({ address: address as string, port: port as number });
+      }
+      return { topic: 'path', step: 'hello', fingerprint: d.fingerprint, tcp, udp: d.udp };
+    }
+    case 'offer':
+    case 'answer': {
+      const desc = d.description as Record<string, unknown> | undefined;
+      if (!desc || desc.type !== d.step || typeof desc.sdp !== 'string' || desc.sdp.length > MAX_SDP) return null;
+      return d.step === 'offer' ? { topic: 'path', step: 'offer', description: { type: 'offer', sdp: desc.sdp } } : { topic: 'path', step: 'answer', description: { type: 'answer', sdp: desc.sdp } };
+    }
+    case 'using':
+      if (d.path !== 'relay' && d.path !== 'tcp' && d.path !== 'udp') return null;
+      return { topic: 'path', step: 'using', path: d.path, reason: typeof d.reason === 'string' ? d.reason.slice(0, 200) : undefined };
+    default:
+      return null;
+  }
+}
