@@ -103,6 +103,6 @@ export function withJsonLines<C extends ChildProcess>(child: C) {
 
 /** Runs ops/netlab/probe.ts inside a namespace and returns its JSON line. */
 export async function probe<T>(lab: Lab, ns: string, args: string[]): Promise<T> {
-  const out = await lab.exec(ns, process.execPath, ['--import', 'tsx', join(repoRoot, 'ops/netlab/probe.ts'), ...args]);
+  const out = await lab.exec(ns, process.execPath, ['--import', 'tsx', join(repoRoot, 'ops/netlab/probe.ts'), ...args], undefined, 30_000);
   return JSON.parse(out.trim().split('\n').pop()!) as T;
 }

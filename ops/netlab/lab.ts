@@ -38,7 +38,7 @@ export interface Lab {
   readonly parties: ReadonlyMap<string, LabParty>;
   party(name: string): LabParty;
   /** Runs a command inside a namespace (bounded in time) and returns its stdout. */
-  exec(ns: string, cmd: string, args: string[], input?: string): Promise<string>;
+  exec(ns: string, cmd: string, args: string[], input?: string, timeoutMs?: number): Promise<string>;
   /** Starts a long-running process inside a namespace; close() kills it. */
   spawn(ns: string, cmd: string, args: string[], options?: SpawnOptions): ChildProcess;
   /**
@@ -129,7 +129,7 @@ export async function buildLab(parties: PartySpec[]): Promise<Lab> {
       if (!p) throw new Error(`netlab: no party "${name}" in this lab`);
       return p;
     },
-    exec: (n, cmd, args, input) => runCommand('ip', ['netns', 'exec', n, cmd, ...args], input),
+    exec: (n, cmd, args, input, timeoutMs) => runCommand('ip', ['netns', 'exec', n, cmd, ...args], input, timeoutMs),
     spawn(n, cmd, args, options = {}) {
       const child = spawn('ip', ['netns', 'exec', n, cmd, ...args], { stdio: ['ignore', 'pipe', 'pipe'], ...options });
       children.add(child);

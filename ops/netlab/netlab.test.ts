@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildLab, labUnavailableReason, type Lab } from './lab.js';
 import { probe, repoRoot, spawnProbe, startLabGateway, withJsonLines, type LabGateway } from './lab-gateway.js';
+import { runPathPair } from './path-pair.js';
 import { startSquid } from './squid.js';
 import { listNamespaces } from './namespaces.js';
 
@@ -23,6 +24,11 @@ describe.skipIf(unavailable !== null)('NAT lab', () => {
       { name: 'dbl', nat: 'double' },
       { name: 'udp', nat: 'udpBlocked' },
       { name: 'prx', nat: 'proxyOnly' },
+      { name: 'cone2', nat: 'cone' },
+      { name: 'sym2', nat: 'symmetric' },
+      { name: 'home1', nat: 'cone', lan: 'home' },
+      { name: 'home2', nat: 'cone', lan: 'home' },
+      { name: 'mc', nat: 'cone' },
     ]);
     gateway = await startLabGateway(lab);
     const second = lab.spawn(lab.gateway.ns, process.execPath, ['--import', 'tsx', 'ops/netlab/probe.ts', 'serve-stun', String(SECOND_STUN_PORT)]);
@@ -93,4 +99,58 @@ describe.skipIf(unavailable !== null)('NAT lab', () => {
       await squid.stop();
     }
   });
+
+  it('pairs of parties end on the path their networks allow, and the relay keeps working beside it', async () => {
+    // [customer, technician, expected path]: at least one side not behind a symmetric NAT → direct.
+    const pairs: [string, string, string][] = [
+      ['pub', 'cone', 'tcp'], // the reachable side listens, the other connects
+      ['home1', 'home2', 'tcp'], // same LAN: host candidates
+      ['udp', 'pub', 'tcp'], // UDP blocked: TCP still goes direct
+      ['cone', 'cone2', 'udp'], // both behind NAT: UDP hole punch
+      ['sym', 'cone2', 'udp'], // symmetric against an endpoint-independent NAT
+      ['sym', 'sym2', 'relay'], // nothing direct works: stays on the relay
+    ];
+    const results = [];
+    for (const batch of [pairs.slice(0, 3), pairs.slice(3)]) results.push(...(await Promise.all(batch.map(([c, k]) => runPathPair(lab, gateway, c, k)))));
+    expect(results.map((r) => `${r.customer}/${r.technician}: ${r.path} ${r.customerPath}`)).toEqual(pairs.map(([c, k, p]) => `${c}/${k}: ${p} ${p}`));
+    for (const r of results) {
+      expect(r.relayChat).toBe('echo: relay check');
+      if (r.path !== 'relay') expect({ pair: `${r.customer}/${r.technician}`, echoed: r.echoed, inOrder: r.inOrder }).toEqual({ pair: `${r.customer}/${r.technician}`, echoed: 20, inOrder: true });
+    }
+    console.info(results.map((r) => `${r.customer}/${r.technician}: ${r.path} in ${r.ms} ms`).join('\n'));
+  }, 60_000);
+
+  it('a machine in the middle of the direct TCP path sees no plaintext, and tampering kills the path without delivering anything altered', async () => {
+    const router = lab.party('mc').edgeNs!;
+    const routerLan = lab.party('mc').address.replace(/\d+$/, (n) => String(Number(n) - 1));
+    const target = lab.party('pub').address;
+    const run = async (mode: 'observe' | 'tamper', port: number) => {
+      const mitm = spawnProbe(lab, router, ['mitm', mode, '7000', target, String(port)]);
+      await mitm.waitFor((l) => 'listening' in l);
+      const rule = ['-t', 'nat', 'PREROUTING', '-i', 'lan', '-p', 'tcp', '-d', target, '--dport', String(port), '-j', 'DNAT', '--to-destination', `${routerLan}:7000`];
+      await lab.exec(router, 'iptables', [rule[0]!, rule[1]!, '-I', ...rule.slice(2)]);
+      try {
+        const r = await runPathPair(lab, gateway, 'pub', 'mc', { customerTcpPort: port });
+        // The forwarder reports every 200 ms: take a report made after the pair finished.
+        const reportsBefore = mitm.lines.length;
+        await mitm.waitFor(() => mitm.lines.length >= reportsBefore + 2, 5000);
+        const seen = mitm.lines.at(-1) as { sawMarker: boolean; bytes: number };
+        return { r, seen };
+      } finally {
+        await lab.exec(router, 'iptables', [rule[0]!, rule[1]!, '-D', ...rule.slice(2)]);
+        mitm.child.kill('SIGKILL');
+      }
+    };
+    const observed = await run('observe', 7443);
+    expect(observed.r.path).toBe('tcp');
+    expect(observed.seen.bytes).toBeGreaterThan(1000); // the path really ran through it
+    expect(observed.seen.sawMarker).toBe(false);
+    expect([observed.r.echoed, observed.r.inOrder]).toEqual([20, true]);
+    const tampered = await run('tamper', 7444);
+    expect(tampered.r.path).toBe('tcp');
+    expect(tampered.r.pathClosed).not.toBeNull(); // TLS refused the altered record and the path died
+    expect(tampered.r.inOrder).toBe(true); // whatever arrived before that is intact
+    expect(tampered.r.echoed).toBeLessThan(20);
+    expect(tampered.r.relayChat).toBe('echo: relay check');
+  }, 60_000);
 });

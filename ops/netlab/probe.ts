@@ -6,18 +6,33 @@
  *   tcp HOST PORT            whether a TCP connection opens (within 3 s)
  *   technician URL CA USER PASSWORD   logs in, creates a session ({pin}), picks up the customer ({active}),
  *                            says hello and prints the customer's first chat line ({chat}); ends after 30 s at most
+ *   path-tech URL CA USER PASSWORD    as technician: creates a session ({pin}), picks it up, finds a direct path
+ *                            ({path, ms, attempts}: ms from pickup), sends 20 messages over it ({echoed}),
+ *                            then a chat line over the relay ({relayChat}) and ends the session
+ *   path-customer URL CA PIN [TCPPORT]  as customer: joins, finds a path ({path}), echoes what arrives on it
+ *   mitm observe|tamper PORT TARGETHOST TARGETPORT    a TCP forwarder in the middle: observe logs whether a
+ *                            marker went by in clear ({sawMarker}); tamper flips one byte after the handshake
  */
 import net from 'node:net';
 import dgram from 'node:dgram';
-import { stunBinding } from '../../clients/sdk/src/paths/stun-client.js';
 import { readFileSync } from 'node:fs';
-import { startStunServer } from '../../gateway/src/paths/stun-server.js';
-import { RelaydeskClient, nodeTransport } from '../../clients/sdk/src/node.js';
+
+// Each command loads only what it uses: a probe's start-up time is part of every lab test's time.
+const sdk = () => import('../../clients/sdk/src/node.js');
+const paths = async () => ({
+  ...(await import('../../clients/sdk/src/paths/negotiate-path.js')),
+  ...(await import('../../clients/sdk/src/paths/node-rtc.js')),
+  ...(await import('../../clients/sdk/src/paths/signal-channel.js')),
+});
+
+/** What the path probes send over a direct path: a marker a machine in the middle must never see in clear. */
+export const PATH_MARKER = 'relaydesk-direct-path-marker';
 
 const [command, host = '', ports = ''] = process.argv.slice(2);
 const print = (value: unknown) => process.stdout.write(JSON.stringify(value) + '\n');
 
 if (command === 'stun') {
+  const { stunBinding } = await import('../../clients/sdk/src/paths/stun-client.js');
   const socket = dgram.createSocket('udp4');
   await new Promise<void>((r) => socket.bind(0, r));
   const mapped = [];
@@ -27,6 +42,7 @@ if (command === 'stun') {
   print({ localPort: socket.address().port, mapped });
   socket.close();
 } else if (command === 'serve-stun') {
+  const { startStunServer } = await import('../../gateway/src/paths/stun-server.js');
   const server = await startStunServer({ host: '0.0.0.0', port: Number(host) });
   print({ listening: server.port });
 } else if (command === 'tcp') {
@@ -39,6 +55,7 @@ if (command === 'stun') {
   socket.destroy();
   print({ tcp: result });
 } else if (command === 'technician') {
+  const { RelaydeskClient, nodeTransport } = await sdk();
   const [, url, caFile, user, password] = process.argv.slice(2);
   setTimeout(() => process.exit(3), 30_000).unref();
   const tech = new RelaydeskClient(nodeTransport({ baseUrl: url!, ca: readFileSync(caFile!) }));
@@ -54,6 +71,70 @@ if (command === 'stun') {
     setTimeout(() => process.exit(0), 200);
   });
   session.chat('hello from the technician');
+} else if (command === 'path-tech') {
+  const [{ RelaydeskClient, nodeTransport }, { negotiatePath, nodeRtc, dataChannelSignals }] = await Promise.all([sdk(), paths()]);
+  const [, url, caFile, user, password] = process.argv.slice(2);
+  setTimeout(() => process.exit(3), 40_000).unref();
+  const base = new URL(url!);
+  const tech = new RelaydeskClient(nodeTransport({ baseUrl: url!, ca: readFileSync(caFile!) }));
+  await tech.login(user!, password!);
+  const created = await tech.createSession();
+  print({ pin: created.pin });
+  for (let i = 0; i < 300 && !(await tech.listWaiting()).some((w) => w.guid === created.guid); i++) await new Promise((r) => setTimeout(r, 100));
+  const session = await tech.pickUp(created.guid);
+  const picked = performance.now();
+  const result = await negotiatePath({ role: 'technician', signals: dataChannelSignals(session), stun: { host: base.hostname, port: Number(base.port || 443) }, rtc: nodeRtc() });
+  print({ path: result.kind, ms: Math.round(performance.now() - picked), attempts: result.attempts, via: result.path?.description });
+  result.path?.onClose((reason) => print({ pathClosed: reason }));
+  if (result.path) {
+    const echoed: string[] = [];
+    result.path.onMessage((_ch, p) => echoed.push(new TextDecoder().decode(p)));
+    for (let i = 0; i < 20; i++) result.path.send(4, new TextEncoder().encode(`${PATH_MARKER} ${i}`));
+    for (let i = 0; i < 100 && echoed.length < 20; i++) await new Promise((r) => setTimeout(r, 50));
+    print({ echoed: echoed.length, inOrder: echoed.every((e, i) => e === `${PATH_MARKER} ${i}`), rttMs: result.path.rttMs });
+  }
+  // The relay keeps working beside (or instead of) the direct path.
+  const heard = new Promise<string>((r) => session.on('chat', (c) => r(c.text)));
+  session.chat('relay check');
+  print({ relayChat: await heard });
+  result.path?.close();
+  session.end();
+  setTimeout(() => process.exit(0), 200);
+} else if (command === 'path-customer') {
+  const [{ RelaydeskClient, nodeTransport }, { negotiatePath, nodeRtc, dataChannelSignals }] = await Promise.all([sdk(), paths()]);
+  const [, url, caFile, pin, tcpPort] = process.argv.slice(2);
+  setTimeout(() => process.exit(3), 40_000).unref();
+  const base = new URL(url!);
+  const customer = await new RelaydeskClient(nodeTransport({ baseUrl: url!, ca: readFileSync(caFile!) })).joinSession({ pin: pin! }, 'Lab customer');
+  customer.on('chat', (c) => customer.chat(`echo: ${c.text}`));
+  customer.on('close', () => process.exit(0));
+  await customer.waitFor('active');
+  const result = await negotiatePath({ role: 'customer', signals: dataChannelSignals(customer), stun: { host: base.hostname, port: Number(base.port || 443) }, rtc: nodeRtc(), tcpPort: tcpPort ? Number(tcpPort) : undefined });
+  print({ path: result.kind, attempts: result.attempts, via: result.path?.description });
+  result.path?.onMessage((ch, p) => result.path!.send(ch, p));
+} else if (command === 'mitm') {
+  const [, mode, port, targetHost, targetPort] = process.argv.slice(2);
+  let sawMarker = false;
+  let bytes = 0;
+  const server = net.createServer((inbound) => {
+    const outbound = net.connect({ host: targetHost!, port: Number(targetPort) });
+    const relay = (from: net.Socket, to: net.Socket) =>
+      from.on('data', (chunk: Buffer) => {
+        bytes += chunk.length;
+        if (chunk.includes(PATH_MARKER)) sawMarker = true;
+        // Past the TLS handshake (a few KB), flip one bit of one record: TLS must notice, never deliver it.
+        if (mode === 'tamper' && bytes > 4000 && chunk.length > 40) chunk[chunk.length - 20]! ^= 0x01;
+        to.write(chunk);
+      });
+    relay(inbound, outbound);
+    relay(outbound, inbound);
+    inbound.on('error', () => outbound.destroy());
+    outbound.on('error', () => inbound.destroy());
+    inbound.on('close', () => outbound.destroy());
+    outbound.on('close', () => inbound.destroy());
+  });
+  server.listen(Number(port), '0.0.0.0', () => print({ listening: Number(port) }));
+  setInterval(() => print({ sawMarker, bytes }), 200);
 } else {
   process.stderr.write('usage: probe.ts stun HOST PORT[,PORT…] | serve-stun PORT | tcp HOST PORT\n');
   process.exit(2);

@@ -19,6 +19,8 @@ export interface NegotiateOptions {
   /** Bound on waiting for the peer's hello (an older peer never sends one). */
   helloTimeoutMs?: number;
   tcpTimeoutMs?: number;
+  /** TCP port to listen on for the peer (default: any free port); a fixed one suits a firewall rule. */
+  tcpPort?: number;
 }
 
 export interface PathAttemptRecord {
@@ -79,7 +81,7 @@ export async function negotiatePath(options: NegotiateOptions): Promise<Negotiat
   };
 
   const identity = await createPeerIdentity();
-  const tcp = await TcpPathAttempt.listen(identity, controlling);
+  const tcp = await TcpPathAttempt.listen(identity, controlling, options.tcpPort);
   const addresses = options.hostAddresses ?? hostAddresses();
   options.signals.send({ topic: 'path', step: 'hello', fingerprint: identity.fingerprint, tcp: addresses.map((address) => ({ address, port: tcp.port })), udp: !!options.rtc });
   const hello = await next('hello', options.helloTimeoutMs ?? 5000);

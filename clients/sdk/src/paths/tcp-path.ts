@@ -42,11 +42,11 @@ export class TcpPathAttempt {
     this.server.on('tlsClientError', () => undefined); // a stranger's failed handshake is not our error
   }
 
-  static async listen(identity: PeerIdentity, controlling: boolean): Promise<TcpPathAttempt> {
+  static async listen(identity: PeerIdentity, controlling: boolean, port = 0): Promise<TcpPathAttempt> {
     const attempt = new TcpPathAttempt(identity, controlling);
     await new Promise<void>((resolve, reject) => {
       attempt.server.once('error', reject);
-      attempt.server.listen(0, '0.0.0.0', () => resolve());
+      attempt.server.listen(port, '0.0.0.0', () => resolve());
     });
     return attempt;
   }
