@@ -17,6 +17,11 @@ interface DataSession {
   on(event: 'data', handler: (channel: number, payload: Uint8Array) => void): () => void;
 }
 
+/** Whether a data-channel message is an interim signal (the session's numbered traffic must skip it). */
+export function isInterimSignal(channel: number, payload: Uint8Array, dataChannel = 0x04): boolean {
+  return channel === dataChannel && payload.length >= MARKER.length && MARKER.every((b, i) => payload[i] === b);
+}
+
 export function dataChannelSignals(session: DataSession, dataChannel = 0x04): SignalChannel {
   return {
     send(data) {
@@ -28,7 +33,7 @@ export function dataChannelSignals(session: DataSession, dataChannel = 0x04): Si
     },
     onSignal(handler) {
       return session.on('data', (channel, payload) => {
-        if (channel !== dataChannel || payload.length < MARKER.length || MARKER.some((b, i) => payload[i] !== b)) return;
+        if (!isInterimSignal(channel, payload, dataChannel)) return;
         try {
           handler(JSON.parse(new TextDecoder().decode(payload.subarray(MARKER.length))));
         } catch {

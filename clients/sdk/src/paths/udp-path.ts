@@ -38,9 +38,9 @@ export interface RtcPeerConnectionLike {
 
 export type RtcPeerConnectionConstructor = new (config: { iceServers: { urls: string }[] }) => RtcPeerConnectionLike;
 
-/** Bounds: gathering (the STUN answer is one lab round trip; a blocked UDP must not stall us) and connecting. */
+/** Bounds: gathering (the STUN answer is one round trip; a blocked UDP must not stall us) and connecting. */
 const GATHER_MS = 1500;
-export const UDP_CONNECT_MS = 5000;
+export const UDP_CONNECT_MS = 3000;
 const MAX_BUFFERED = 16 << 20;
 
 export interface SessionDescription {
@@ -65,8 +65,11 @@ export class UdpPathAttempt {
     this.pc = new Rtc({ iceServers: stun ? [{ urls: `stun:${stun.host}:${stun.port}` }] : [] });
     this.gathered = new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, GATHER_MS);
+      // Host candidates come at once; the reflexive one from the gateway's STUN is all a hole punch needs
+      // beyond them, so gathering ends there (libwebrtc would go on trying other servers and interfaces).
       this.pc.onicecandidate = (ev) => {
-        if (!ev.candidate) {
+        const text = (ev.candidate as { candidate?: string } | null)?.candidate ?? '';
+        if (!ev.candidate || text.includes(' typ srflx')) {
           clearTimeout(timer);
           resolve();
         }
@@ -77,7 +80,7 @@ export class UdpPathAttempt {
     this.pc.onconnectionstatechange = () => {
       if (this.pc.connectionState === 'failed') this.finish(null);
     };
-    setTimeout(() => this.finish(null), UDP_CONNECT_MS + GATHER_MS * 2).unref?.();
+    void this.gathered.then(() => setTimeout(() => this.finish(null), UDP_CONNECT_MS + GATHER_MS).unref?.());
   }
 
   /** Controlling side: the offer, once candidates are gathered (non-trickle: one signal each way). */
