@@ -8,6 +8,7 @@ const scenarios: Record<string, { summary: string; load: () => Promise<{ run(arg
   api: { summary: 'autocannon on the HTTP API beside a bare uWS.js hello-world (same TLS)', load: () => import('./api/run.js') },
   idle: { summary: 'waiting customers one gateway holds, and its resident memory', load: () => import('./idle/run.js') },
   cluster: { summary: 'pairing on 1, 2, 3 gateways sharing Redis; recovery after a gateway is killed', load: () => import('./cluster/run.js') },
+  paths: { summary: 'NAT matrix: every pair of lab NAT kinds, the path each session ends on, time from pickup to direct', load: () => import('./paths/run.js') },
   transports: { summary: 'UDP transport candidates (werift, wrtc, QUIC) vs TLS over TCP in the NAT lab, with netem loss', load: () => import('./paths/transports.js') },
   codec: { summary: 'screen codec vs ffmpeg lossless encoders on real recordings', load: () => import('./codec/run.js') },
 };

@@ -24,17 +24,20 @@ const natTable = (lines: string[]) => ['*nat', ':PREROUTING ACCEPT [0:0]', ':INP
 /** iptables-restore input for one router of the given kind (`public` has no router). */
 export function routerRules(kind: Exclude<NatKind, 'public'>, r: RouterRules): string {
   const masquerade = `-A POSTROUTING -o ${r.wan} -j MASQUERADE`;
+  // Like a home router's firewall, unsolicited packets to the router itself are dropped without an answer:
+  // an ICMP "port unreachable" (the kernel's default) would make a hole-punching peer give up the pair early.
+  const stealth = (extra: string[] = []) => lines(['*filter', ':INPUT ACCEPT [0:0]', ':FORWARD ACCEPT [0:0]', ':OUTPUT ACCEPT [0:0]', `-A INPUT -i ${r.wan} -m conntrack --ctstate NEW,INVALID -j DROP`, ...extra, 'COMMIT']);
   const endpointIndependentFiltering = r.inboundTo ? [`-A PREROUTING -i ${r.wan} -p udp --dport 1024:65535 -j DNAT --to-destination ${r.inboundTo}`] : [];
   switch (kind) {
     case 'cone':
     case 'double': // each of the two routers of a double NAT is a cone
-      return lines(natTable([masquerade, ...endpointIndependentFiltering]));
+      return lines(natTable([masquerade, ...endpointIndependentFiltering])) + stealth();
     case 'restricted':
-      return lines(natTable([masquerade]));
+      return lines(natTable([masquerade])) + stealth();
     case 'symmetric':
-      return lines(natTable([`-A POSTROUTING -o ${r.wan} -j MASQUERADE --random-fully`]));
+      return lines(natTable([`-A POSTROUTING -o ${r.wan} -j MASQUERADE --random-fully`])) + stealth();
     case 'udpBlocked':
-      return lines([...natTable([masquerade]), '*filter', ':INPUT ACCEPT [0:0]', ':FORWARD ACCEPT [0:0]', ':OUTPUT ACCEPT [0:0]', '-A FORWARD -p udp -j DROP', 'COMMIT']);
+      return lines(natTable([masquerade])) + stealth(['-A FORWARD -p udp -j DROP']);
     case 'proxyOnly':
       // Nothing is forwarded: the LAN reaches only the proxy on the router, and the proxy only TCP 443 outside.
       return lines([

@@ -17,6 +17,10 @@ import net from 'node:net';
 import dgram from 'node:dgram';
 import { readFileSync } from 'node:fs';
 
+// A pending dynamic import() under tsx's off-thread loader does not keep Node's event loop alive (the process
+// would exit 0 mid-import, now and then): this timer does, until a command that ends by itself clears it.
+const holdOpen = setInterval(() => undefined, 1000);
+
 // Each command loads only what it uses: a probe's start-up time is part of every lab test's time.
 const sdk = () => import('../../clients/sdk/src/node.js');
 const paths = async () => ({
@@ -41,6 +45,7 @@ if (command === 'stun') {
   }
   print({ localPort: socket.address().port, mapped });
   socket.close();
+  clearInterval(holdOpen);
 } else if (command === 'serve-stun') {
   const { startStunServer } = await import('../../gateway/src/paths/stun-server.js');
   const server = await startStunServer({ host: '0.0.0.0', port: Number(host) });
@@ -54,6 +59,7 @@ if (command === 'stun') {
   });
   socket.destroy();
   print({ tcp: result });
+  clearInterval(holdOpen);
 } else if (command === 'technician') {
   const { RelaydeskClient, nodeTransport } = await sdk();
   const [, url, caFile, user, password] = process.argv.slice(2);

@@ -77,6 +77,37 @@ export function createGatewayMetrics(gatewayId: string) {
       labelNames: ['outcome'] as const,
       registers: [registry],
     }),
+    pathSessions: new client.Gauge({
+      name: 'relaydesk_path_sessions',
+      help: 'Paired sessions by the path their parties use (relay, tcp, udp), as the technician announced it.',
+      labelNames: ['path'] as const,
+      registers: [registry],
+    }),
+    timeToDirect: new client.Histogram({
+      name: 'relaydesk_time_to_direct_seconds',
+      help: 'From pickup to a direct path being usable, by path.',
+      labelNames: ['path'] as const,
+      buckets: [0.1, 0.25, 0.5, 1, 2, 5, 10],
+      registers: [registry],
+    }),
+    pathMoves: new client.Counter({
+      name: 'relaydesk_path_moves_total',
+      help: 'Sessions moved onto a direct path, by path.',
+      labelNames: ['to'] as const,
+      registers: [registry],
+    }),
+    pathFallbacks: new client.Counter({
+      name: 'relaydesk_path_fallbacks_total',
+      help: 'Sessions back on the relay from a direct path, by path and reason.',
+      labelNames: ['from', 'reason'] as const,
+      registers: [registry],
+    }),
+    pathSignalsDropped: new client.Counter({
+      name: 'relaydesk_path_signals_dropped_total',
+      help: 'Path signals not relayed, by reason (relay_only policy, bad_signal).',
+      labelNames: ['reason'] as const,
+      registers: [registry],
+    }),
     registryUp: new client.Gauge({
       name: 'relaydesk_registry_up',
       help: '1 while the session registry answers, else 0.',

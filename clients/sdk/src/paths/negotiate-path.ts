@@ -1,6 +1,6 @@
 import type { DirectPath, PathKind } from './direct-path.js';
 import { hostAddresses } from './host-candidates.js';
-import { parsePathSignal, type PathSignal } from './path-signal.js';
+import { parsePathSignal, type PathSignal } from '../../../../protocol/path-signal.js';
 import { createPeerIdentity } from './peer-identity.js';
 import type { SignalChannel } from './signal-channel.js';
 import { TcpPath, TcpPathAttempt } from './tcp-path.js';
@@ -76,7 +76,7 @@ export async function negotiatePath(options: NegotiateOptions): Promise<Negotiat
   };
   const done = (path: DirectPath | null): NegotiatedPath => {
     stop();
-    options.signals.send({ topic: 'path', step: 'using', path: path?.kind ?? 'relay' });
+    options.signals.send({ topic: 'path', step: 'using', path: path?.kind ?? 'relay', ms: elapsed(), reason: 'found' });
     return { path, kind: path?.kind ?? 'relay', ms: elapsed(), attempts, badSignals };
   };
 

@@ -1,6 +1,15 @@
 import { Emitter } from '../emitter.js';
 import type { DirectPath, PathKind, SendResult } from './direct-path.js';
+import type { PathChangeReason } from '../../../../protocol/path-signal.js';
 import { isInterimSignal, type SignalChannel } from './signal-channel.js';
+
+/** A path's close reason (free text from the transport) as the closed list the metrics use. */
+function reasonLabel(reason: string): PathChangeReason {
+  if (reason.startsWith('keepalive')) return 'keepalive_timeout';
+  if (reason.startsWith('bad input')) return 'bad_input';
+  if (reason.startsWith('ICE')) return 'ice_failed';
+  return 'closed';
+}
 
 /**
  * Carries a session's binary channels over whichever path is best right now (the relay, or a direct path),
@@ -118,10 +127,12 @@ export class SessionPaths extends Emitter<SessionPathsEvents> {
       this.path = null;
       this.resendUnacked();
       this.emit('path', { kind: 'relay', description: 'gateway relay' });
+      this.signals.send({ topic: 'path', step: 'using', path: 'relay', reason: reasonLabel(reason) });
       this.emit('fallback', { from: path.kind, reason, ms: Math.round(performance.now() - died) });
     });
     previous?.close('moved');
     this.resendUnacked();
+    this.signals.send({ topic: 'path', step: 'using', path: path.kind, reason: 'found' });
     this.emit('path', { kind: path.kind, description: path.description });
   }
 
@@ -131,6 +142,7 @@ export class SessionPaths extends Emitter<SessionPathsEvents> {
     this.path = null;
     path?.close(reason);
     this.resendUnacked();
+    this.signals.send({ topic: 'path', step: 'using', path: 'relay', reason: reason === 'policy' ? 'policy' : 'requested' });
     this.emit('path', { kind: 'relay', description: 'gateway relay' });
   }
 

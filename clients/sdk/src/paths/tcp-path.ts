@@ -1,14 +1,12 @@
 import net from 'node:net';
 import tls from 'node:tls';
+import type { TcpCandidate } from '../../../../protocol/path-signal.js';
 import type { DirectPath, SendResult } from './direct-path.js';
 import { Keepalive } from './keepalive.js';
 import { FrameDecoder, PATH_CONTROL_CHANNEL, PathControl, encodeFrame } from './path-framing.js';
 import { matchesFingerprint, type PeerIdentity } from './peer-identity.js';
 
-export interface TcpCandidate {
-  address: string;
-  port: number;
-}
+export type { TcpCandidate };
 
 /** Bound on one connection attempt (TCP + TLS) to one candidate. */
 export const TCP_ATTEMPT_MS = 1500;

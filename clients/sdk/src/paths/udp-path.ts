@@ -1,3 +1,4 @@
+import type { SessionDescription } from '../../../../protocol/path-signal.js';
 import type { DirectPath, SendResult } from './direct-path.js';
 import { Keepalive } from './keepalive.js';
 import { PATH_CONTROL_CHANNEL } from './path-framing.js';
@@ -43,10 +44,7 @@ const GATHER_MS = 1500;
 export const UDP_CONNECT_MS = 3000;
 const MAX_BUFFERED = 16 << 20;
 
-export interface SessionDescription {
-  type: 'offer' | 'answer';
-  sdp: string;
-}
+export type { SessionDescription };
 
 /** One attempt at the UDP path. The controlling side makes the offer; the other answers it. */
 export class UdpPathAttempt {

@@ -1,17 +1,34 @@
-import type { TcpCandidate } from './tcp-path.js';
-import type { SessionDescription } from './udp-path.js';
+/** Where a party listens for direct TCP. */
+export interface TcpCandidate {
+  address: string;
+  port: number;
+}
+
+/** A WebRTC offer or answer (it carries the DTLS certificate fingerprint). */
+export interface SessionDescription {
+  type: 'offer' | 'answer';
+  sdp: string;
+}
 
 /**
  * What the two parties tell each other about direct paths, inside the session's generic `signal` message
  * (`{"type":"signal","data":{…}}`, docs/protocol.md "Paths"). The relay is the authenticated channel: the
  * certificate fingerprint in `hello` and the DTLS fingerprint inside the SDP are trusted because they came
- * this way, never from the direct path itself.
+ * this way, never from the direct path itself. Shared by the SDK (which sends and reads them) and the gateway
+ * (which drops them under the relayOnly policy and counts the `using` announcements).
  */
 export type PathSignal =
   | { topic: 'path'; step: 'hello'; fingerprint: string; tcp: TcpCandidate[]; udp: boolean }
   | { topic: 'path'; step: 'offer'; description: SessionDescription }
   | { topic: 'path'; step: 'answer'; description: SessionDescription }
-  | { topic: 'path'; step: 'using'; path: 'relay' | 'tcp' | 'udp'; reason?: string };
+  | { topic: 'path'; step: 'using'; path: 'relay' | 'tcp' | 'udp'; ms?: number; reason?: PathChangeReason };
+
+/**
+ * Why a session is on the path it says it uses: also the `reason` label of the gateway's fallback metric,
+ * so it is a closed list. found = negotiation ended here; the rest are ways back to the relay.
+ */
+export const pathChangeReasons = ['found', 'keepalive_timeout', 'closed', 'bad_input', 'ice_failed', 'policy', 'requested'] as const;
+export type PathChangeReason = (typeof pathChangeReasons)[number];
 
 const MAX_CANDIDATES = 16;
 const MAX_SDP = 12 * 1024; // the signal message is at most 16 KiB
@@ -41,9 +58,12 @@ export function parsePathSignal(data: unknown): PathSignal | null {
       if (!desc || desc.type !== d.step || typeof desc.sdp !== 'string' || desc.sdp.length > MAX_SDP) return null;
       return d.step === 'offer' ? { topic: 'path', step: 'offer', description: { type: 'offer', sdp: desc.sdp } } : { topic: 'path', step: 'answer', description: { type: 'answer', sdp: desc.sdp } };
     }
-    case 'using':
+    case 'using': {
       if (d.path !== 'relay' && d.path !== 'tcp' && d.path !== 'udp') return null;
-      return { topic: 'path', step: 'using', path: d.path, reason: typeof d.reason === 'string' ? d.reason.slice(0, 200) : undefined };
+      const ms = Number.isInteger(d.ms) && (d.ms as number) >= 0 && (d.ms as number) < 3_600_000 ? (d.ms as number) : undefined;
+      const reason = (pathChangeReasons as readonly unknown[]).includes(d.reason) ? (d.reason as PathChangeReason) : undefined;
+      return { topic: 'path', step: 'using', path: d.path, ms, reason };
+    }
     default:
       return null;
   }
