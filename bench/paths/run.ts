@@ -7,7 +7,9 @@
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { buildLab, labUnavailableReason, type PartySpec } from '../../ops/netlab/lab.js';
-import { startLabGateway } from '../../ops/netlab/lab-gateway.js';
+import { spawnProbe, startLabGateway, type LabGateway } from '../../ops/netlab/lab-gateway.js';
+import type { Lab } from '../../ops/netlab/lab.js';
+import { cpuMs } from '../lib/gateway-child.js';
 import type { NatKind } from '../../ops/netlab/nat-rules.js';
 import { runPathPair, type PathPairResult } from '../../ops/netlab/path-pair.js';
 
@@ -15,16 +17,20 @@ const kinds: NatKind[] = ['public', 'cone', 'restricted', 'symmetric', 'double',
 const short: Record<string, string> = { public: 'pub', cone: 'cone', restricted: 'rest', symmetric: 'sym', double: 'dbl', udpBlocked: 'udpb' };
 
 export async function run(argv: string[]): Promise<void> {
-  const { values } = parseArgs({ args: argv, options: { reps: { type: 'string', default: '3' }, out: { type: 'string', default: 'docs/paths.md' }, help: { type: 'boolean', default: false } } });
-  if (values.help) return void process.stdout.write('options: --reps 3 (runs per pair)  --out docs/paths.md\n');
+  const { values } = parseArgs({ args: argv, options: { reps: { type: 'string', default: '3' }, mb: { type: 'string', default: '16' }, out: { type: 'string', default: 'docs/paths.md' }, help: { type: 'boolean', default: false } } });
+  if (values.help) return void process.stdout.write('options: --reps 3 (runs per pair)  --mb 16 (bulk per path in the throughput part; 0 skips it)  --out docs/paths.md\n');
   const why = labUnavailableReason();
   if (why) throw new Error(why);
   // Two parties of each kind, so a kind can meet itself.
   const parties: PartySpec[] = kinds.flatMap((k) => [1, 2].map((n) => ({ name: `${short[k]}${n}`, nat: k })));
   const lab = await buildLab(parties);
   const results: PathPairResult[] = [];
+  const perPath: PerPath[] = [];
   try {
     const gateway = await startLabGateway(lab, ['--log-level', 'warn']);
+    if (Number(values.mb) > 0) {
+      for (const [c, k] of [['pub1', 'cone2'], ['cone1', 'dbl2']] as const) perPath.push(...(await measurePaths(lab, gateway, c, k, Number(values.mb))));
+    }
     const pairs: [NatKind, NatKind][] = [];
     for (let i = 0; i < kinds.length; i++) for (let j = i; j < kinds.length; j++) pairs.push([kinds[i]!, kinds[j]!]);
     for (let rep = 0; rep < Number(values.reps); rep++) {
@@ -71,7 +77,58 @@ export async function run(argv: string[]): Promise<void> {
     `Time from pickup to a direct path over ${direct.length} direct runs: p50 ${q(0.5)} ms, p99 ${q(0.99)} ms (target p50 < 1 s).`,
     `Runs that lost or reordered a message on the direct path: ${broken.length} of ${results.length}.`,
     '',
+    ...(perPath.length
+      ? [
+          '## Per path',
+          '',
+          `${values.mb} MB from technician to customer in 16 KiB messages on the data channel, and 50 one-at-a-time round trips`,
+          '(2 bytes), over the relay and over the direct path the same session found. CPU per MB at both ends and at the',
+          'gateway (what a session that goes direct saves it). Same machine, shared with other work: read ratios.',
+          '',
+          '| pair (customer × technician) | path | MB/s | RTT p50 / p99 ms | sender CPU ms/MB | receiver CPU ms/MB | gateway CPU ms/MB |',
+          '|---|---|---|---|---|---|---|',
+          ...perPath.map((p) => `| ${p.pair} | ${p.carrier} | ${p.mbPerSecond.toFixed(1)} | ${p.rttP50.toFixed(2)} / ${p.rttP99.toFixed(2)} | ${p.senderCpuMsPerMb.toFixed(1)} | ${p.receiverCpuMsPerMb.toFixed(1)} | ${p.gatewayCpuMsPerMb.toFixed(1)} |`),
+          '',
+        ]
+      : []),
   ];
   writeFileSync(values.out, lines.join('\n'));
   process.stdout.write(lines.join('\n'));
+}
+
+interface PerPath {
+  pair: string;
+  carrier: string;
+  mbPerSecond: number;
+  rttP50: number;
+  rttP99: number;
+  senderCpuMsPerMb: number;
+  receiverCpuMsPerMb: number;
+  gatewayCpuMsPerMb: number;
+}
+
+/** One session between two lab parties: relay and direct path side by side (probe.ts path-bench). */
+async function measurePaths(lab: Lab, gateway: LabGateway, customer: string, technician: string, mb: number): Promise<PerPath[]> {
+  const tech = spawnProbe(lab, lab.party(technician).ns, ['path-bench', gateway.baseUrl, gateway.caFile, gateway.technician.username, gateway.technician.password, String(mb)]);
+  const out: PerPath[] = [];
+  try {
+    const { pin } = (await tech.waitFor((l) => 'pin' in l, 30_000)) as { pin: string };
+    const cust = spawnProbe(lab, lab.party(customer).ns, ['path-customer', gateway.baseUrl, gateway.caFile, pin]);
+    try {
+      const { path } = (await tech.waitFor((l) => 'path' in l, 30_000)) as { path: string };
+      for (const carrier of path === 'relay' ? ['relay'] : ['relay', path]) {
+        await tech.waitFor((l) => l.phase === carrier, 60_000);
+        const cpuBefore = cpuMs(gateway.pid) ?? 0;
+        const line = (await tech.waitFor((l) => (l.bench as { carrier?: string } | undefined)?.carrier === carrier, 100_000)).bench as Omit<PerPath, 'pair' | 'gatewayCpuMsPerMb'> & { mb: number };
+        const gatewayCpu = (cpuMs(gateway.pid) ?? 0) - cpuBefore;
+        out.push({ ...line, pair: `${customer} × ${technician}`, gatewayCpuMsPerMb: gatewayCpu / line.mb });
+        process.stderr.write(`${customer} × ${technician} ${carrier}: ${line.mbPerSecond.toFixed(1)} MB/s\n`);
+      }
+    } finally {
+      cust.child.kill('SIGKILL');
+    }
+  } finally {
+    tech.child.kill('SIGKILL');
+  }
+  return out;
 }

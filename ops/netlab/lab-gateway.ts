@@ -20,6 +20,8 @@ export interface LabGateway {
   caPem: string;
   caFile: string;
   dataDir: string;
+  /** The gateway process (for CPU figures). */
+  pid: number;
   /** A technician account made before start (organisation "lab"). */
   technician: { username: string; password: string };
   stderr(): string;
@@ -51,6 +53,7 @@ export async function startLabGateway(lab: Lab, args: string[] = []): Promise<La
     caPem,
     caFile,
     dataDir,
+    pid: child.pid!,
     technician,
     stderr,
     stop: () =>

@@ -106,6 +106,63 @@ if (command === 'stun') {
   result.path?.close();
   session.end();
   setTimeout(() => process.exit(0), 200);
+} else if (command === 'path-bench') {
+  const [{ RelaydeskClient, nodeTransport }, { negotiatePath, nodeRtc, dataChannelSignals, isInterimSignal }] = await Promise.all([sdk(), paths()]);
+  const [, url, caFile, user, password, mbArg] = process.argv.slice(2);
+  setTimeout(() => process.exit(3), 110_000).unref();
+  const base = new URL(url!);
+  const tech = new RelaydeskClient(nodeTransport({ baseUrl: url!, ca: readFileSync(caFile!) }));
+  await tech.login(user!, password!);
+  const created = await tech.createSession();
+  print({ pin: created.pin });
+  for (let i = 0; i < 300 && !(await tech.listWaiting()).some((w) => w.guid === created.guid); i++) await new Promise((r) => setTimeout(r, 100));
+  const session = await tech.pickUp(created.guid);
+  const result = await negotiatePath({ role: 'technician', signals: dataChannelSignals(session), stun: { host: base.hostname, port: Number(base.port || 443) }, rtc: nodeRtc() });
+  print({ path: result.kind });
+  type Carrier = { name: string; send(p: Uint8Array): void; buffered(): number; onMessage(cb: (p: Uint8Array) => void): void };
+  let relayHandler: (p: Uint8Array) => void = () => undefined;
+  session.on('data', (ch, p) => ch === 4 && !isInterimSignal(ch, p) && relayHandler(p));
+  const carriers: Carrier[] = [{ name: 'relay', send: (p) => session.send(4, p), buffered: () => session.bufferedAmount, onMessage: (cb) => void (relayHandler = cb) }];
+  if (result.path) {
+    const path = result.path;
+    let pathHandler: (p: Uint8Array) => void = () => undefined;
+    path.onMessage((_ch, p) => pathHandler(p));
+    carriers.push({ name: path.kind, send: (p) => path.send(4, p), buffered: () => path.bufferedAmount, onMessage: (cb) => void (pathHandler = cb) });
+  }
+  const total = Number(mbArg ?? 16) * 1e6;
+  for (const c of carriers) {
+    const waiting: ((p: Uint8Array) => void)[] = [];
+    c.onMessage((p) => waiting.shift()?.(p));
+    const next = () => new Promise<Uint8Array>((r) => waiting.push(r));
+    const rtts: number[] = [];
+    for (let i = 0; i < 50; i++) {
+      const t0 = performance.now();
+      const answer = next();
+      c.send(Uint8Array.of(0x50, i));
+      await answer;
+      rtts.push(performance.now() - t0);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    print({ phase: c.name });
+    const chunk = new Uint8Array(16 * 1024).fill(7);
+    chunk[0] = 0x44;
+    const cpu0 = process.cpuUsage();
+    const t0 = performance.now();
+    for (let sent = 0; sent < total; sent += chunk.length) {
+      for (let spin = 0; c.buffered() > 4 << 20 && spin < 100_000; spin++) await new Promise((r) => setTimeout(r, 1));
+      c.send(chunk);
+    }
+    const report = next();
+    c.send(Uint8Array.of(0x45));
+    const r = JSON.parse(new TextDecoder().decode((await report).subarray(1))) as { bytes: number; cpuMs: number };
+    const seconds = (performance.now() - t0) / 1000;
+    const used = process.cpuUsage(cpu0);
+    rtts.sort((a, b) => a - b);
+    print({ bench: { carrier: c.name, mb: r.bytes / 1e6, mbPerSecond: r.bytes / 1e6 / seconds, senderCpuMsPerMb: (used.user + used.system) / 1000 / (r.bytes / 1e6), receiverCpuMsPerMb: r.cpuMs / (r.bytes / 1e6), rttP50: rtts[25], rttP99: rtts[49] } });
+  }
+  result.path?.close();
+  session.end();
+  setTimeout(() => process.exit(0), 200);
 } else if (command === 'path-customer') {
   const [{ RelaydeskClient, nodeTransport }, { negotiatePath, nodeRtc, dataChannelSignals }] = await Promise.all([sdk(), paths()]);
   const [, url, caFile, pin, tcpPort] = process.argv.slice(2);
@@ -117,7 +174,28 @@ if (command === 'stun') {
   await customer.waitFor('active');
   const result = await negotiatePath({ role: 'customer', signals: dataChannelSignals(customer), stun: { host: base.hostname, port: Number(base.port || 443) }, rtc: nodeRtc(), tcpPort: tcpPort ? Number(tcpPort) : undefined });
   print({ path: result.kind, attempts: result.attempts, via: result.path?.description });
-  result.path?.onMessage((ch, p) => result.path!.send(ch, p));
+  // Bench responder (path-bench): 'D' data is counted, 'E' asks for the count and our CPU; anything else echoes.
+  const responder = (reply: (p: Uint8Array) => void) => {
+    let bytes = 0;
+    let cpu = process.cpuUsage();
+    return (p: Uint8Array) => {
+      if (p[0] === 0x44) {
+        if (bytes === 0) cpu = process.cpuUsage();
+        bytes += p.length;
+      } else if (p[0] === 0x45) {
+        const used = process.cpuUsage(cpu);
+        reply(new TextEncoder().encode('R' + JSON.stringify({ bytes, cpuMs: (used.user + used.system) / 1000 })));
+        bytes = 0;
+      } else reply(p);
+    };
+  };
+  const { isInterimSignal } = await import('../../clients/sdk/src/paths/signal-channel.js');
+  const onRelay = responder((p) => customer.send(4, p));
+  customer.on('data', (ch, p) => ch === 4 && !isInterimSignal(ch, p) && onRelay(p));
+  if (result.path) {
+    const onPath = responder((p) => result.path!.send(4, p));
+    result.path.onMessage((_ch, p) => onPath(p));
+  }
 } else if (command === 'mitm') {
   const [, mode, port, targetHost, targetPort] = process.argv.slice(2);
   let sawMarker = false;

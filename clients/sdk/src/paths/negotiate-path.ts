@@ -90,6 +90,16 @@ export async function negotiatePath(options: NegotiateOptions): Promise<Negotiat
     return done(null);
   }
 
+  // The peer settling on the relay ends our attempts too (its side of a hole punch is gone).
+  let udp: UdpPathAttempt | undefined;
+  let peerSettled = false;
+  void next('using', 30_000).then((using) => {
+    if (using?.path !== 'relay') return;
+    peerSettled = true;
+    tcp.close();
+    udp?.close();
+  });
+
   // 1. Direct TCP.
   const tcpStart = elapsed();
   tcp.connect(hello.fingerprint, hello.tcp, options.tcpTimeoutMs);
@@ -98,12 +108,12 @@ export async function negotiatePath(options: NegotiateOptions): Promise<Negotiat
   if (socket) return done(new TcpPath(socket, `TLS over TCP to ${socket.remoteAddress}:${socket.remotePort}`));
 
   // 2. UDP hole punch (WebRTC), when both sides can.
-  if (!options.rtc || !hello.udp) {
+  if (!options.rtc || !hello.udp || peerSettled) {
     attempts.push({ kind: 'udp', result: 'skipped', ms: 0 });
     return done(null);
   }
   const udpStart = elapsed();
-  const udp = new UdpPathAttempt(options.rtc, options.stun, controlling);
+  udp = new UdpPathAttempt(options.rtc, options.stun, controlling);
   try {
     if (controlling) {
       options.signals.send({ topic: 'path', step: 'offer', description: await udp.offer() });

@@ -2,6 +2,7 @@ import net from 'node:net';
 import tls from 'node:tls';
 import type { TcpCandidate } from '../../../../protocol/path-signal.js';
 import type { DirectPath, SendResult } from './direct-path.js';
+import { EarlyMessages } from './early-messages.js';
 import { Keepalive } from './keepalive.js';
 import { FrameDecoder, PATH_CONTROL_CHANNEL, PathControl, encodeFrame } from './path-framing.js';
 import { matchesFingerprint, type PeerIdentity } from './peer-identity.js';
@@ -126,7 +127,7 @@ export class TcpPathAttempt {
 export class TcpPath implements DirectPath {
   readonly kind = 'tcp' as const;
   private readonly decoder = new FrameDecoder();
-  private messageHandler: (channel: number, payload: Uint8Array) => void = () => undefined;
+  private readonly inbox = new EarlyMessages();
   private closeHandlers: ((reason: string) => void)[] = [];
   private closed = false;
   private readonly keepalive: Keepalive;
@@ -139,7 +140,10 @@ export class TcpPath implements DirectPath {
     this.keepalive = new Keepalive((bytes) => this.write(PATH_CONTROL_CHANNEL, bytes), () => this.close('keepalive timeout'));
     socket.on('data', (chunk: Buffer) => {
       this.keepalive.heard();
-      const bad = this.decoder.push(chunk, (channel, payload) => (channel === PATH_CONTROL_CHANNEL ? this.keepalive.control(payload) : this.messageHandler(channel, payload)));
+      const bad = this.decoder.push(chunk, (channel, payload) => {
+        if (channel === PATH_CONTROL_CHANNEL) this.keepalive.control(payload);
+        else if (!this.inbox.deliver(channel, payload)) this.close('bad input: nobody reads the path');
+      });
       if (bad) this.close(`bad input: ${bad}`);
     });
     socket.once('close', () => this.close('connection closed'));
@@ -166,7 +170,7 @@ export class TcpPath implements DirectPath {
   }
 
   onMessage(handler: (channel: number, payload: Uint8Array) => void): void {
-    this.messageHandler = handler;
+    this.inbox.attach(handler);
   }
 
   onClose(handler: (reason: string) => void): void {

@@ -1,5 +1,6 @@
 import type { SessionDescription } from '../../../../protocol/path-signal.js';
 import type { DirectPath, SendResult } from './direct-path.js';
+import { EarlyMessages } from './early-messages.js';
 import { Keepalive } from './keepalive.js';
 import { PATH_CONTROL_CHANNEL } from './path-framing.js';
 
@@ -129,7 +130,7 @@ export class UdpPathAttempt {
 export class UdpPath implements DirectPath {
   readonly kind = 'udp' as const;
   readonly description = 'WebRTC data channel (ICE/DTLS/SCTP)';
-  private messageHandler: (channel: number, payload: Uint8Array) => void = () => undefined;
+  private readonly inbox = new EarlyMessages();
   private closeHandlers: ((reason: string) => void)[] = [];
   private closed = false;
   private readonly keepalive: Keepalive;
@@ -144,7 +145,7 @@ export class UdpPath implements DirectPath {
       if (!data || data.length < 1) return this.close('bad input: empty message');
       this.keepalive.heard();
       if (data[0] === PATH_CONTROL_CHANNEL) this.keepalive.control(data.subarray(1));
-      else this.messageHandler(data[0]!, data.subarray(1));
+      else if (!this.inbox.deliver(data[0]!, data.subarray(1))) this.close('bad input: nobody reads the path');
     };
     channel.onclose = () => this.close('data channel closed');
     pc.onconnectionstatechange = () => {
@@ -176,7 +177,7 @@ export class UdpPath implements DirectPath {
   }
 
   onMessage(handler: (channel: number, payload: Uint8Array) => void): void {
-    this.messageHandler = handler;
+    this.inbox.attach(handler);
   }
 
   onClose(handler: (reason: string) => void): void {
