@@ -18,7 +18,7 @@ export interface SessionDescription {
  * (which drops them under the relayOnly policy and counts the `using` announcements).
  */
 export type PathSignal =
-  | { topic: 'path'; step: 'hello'; fingerprint: string; tcp: TcpCandidate[]; udp: boolean }
+  | { topic: 'path'; step: 'hello'; fingerprint: string; tcp: TcpCandidate[]; udp: boolean; sim?: TcpCandidate }
   | { topic: 'path'; step: 'offer'; description: SessionDescription }
   | { topic: 'path'; step: 'answer'; description: SessionDescription }
   | { topic: 'path'; step: 'using'; path: 'relay' | 'tcp' | 'udp'; ms?: number; reason?: PathChangeReason };
@@ -34,6 +34,13 @@ const MAX_CANDIDATES = 16;
 const MAX_SDP = 12 * 1024; // the signal message is at most 16 KiB
 const ipv4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
 
+function candidate(c: unknown): TcpCandidate | null {
+  const { address, port } = (c ?? {}) as Record<string, unknown>;
+  const m = typeof address === 'string' ? ipv4.exec(address) : null;
+  if (!m || m.slice(1).some((o) => Number(o) > 255) || !Number.isInteger(port) || (port as number) < 1 || (port as number) > 65535) return null;
+  return { address: address as string, port: port as number };
+}
+
 /** Strict check of a signal from the peer: anything else is null (ignored and counted by the caller). */
 export function parsePathSignal(data: unknown): PathSignal | null {
   if (!data || typeof data !== 'object') return null;
@@ -45,12 +52,18 @@ export function parsePathSignal(data: unknown): PathSignal | null {
       if (!Array.isArray(d.tcp) || d.tcp.length > MAX_CANDIDATES) return null;
       const tcp: TcpCandidate[] = [];
       for (const c of d.tcp as unknown[]) {
-        const { address, port } = (c ?? {}) as Record<string, unknown>;
-        const m = typeof address === 'string' ? ipv4.exec(address) : null;
-        if (!m || m.slice(1).some((o) => Number(o) > 255) || !Number.isInteger(port) || (port as number) < 1 || (port as number) > 65535) return null;
-        tcp.push({ address: address as string, port: port as number });
+        const checked = candidate(c);
+        if (!checked) return null;
+        tcp.push(checked);
       }
-      return { topic: 'path', step: 'hello', fingerprint: d.fingerprint, tcp, udp: d.udp };
+      // sim: public address and port for a TCP simultaneous open (both parties behind NAT).
+      let sim: TcpCandidate | undefined;
+      if (d.sim !== undefined) {
+        const c = candidate(d.sim);
+        if (!c) return null;
+        sim = c;
+      }
+      return { topic: 'path', step: 'hello', fingerprint: d.fingerprint, tcp, udp: d.udp, ...(sim ? { sim } : {}) };
     }
     case 'offer':
     case 'answer': {

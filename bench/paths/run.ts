@@ -29,7 +29,9 @@ export async function run(argv: string[]): Promise<void> {
   try {
     const gateway = await startLabGateway(lab, ['--log-level', 'warn']);
     if (Number(values.mb) > 0) {
-      for (const [c, k] of [['pub1', 'cone2'], ['cone1', 'dbl2']] as const) perPath.push(...(await measurePaths(lab, gateway, c, k, Number(values.mb))));
+      for (const [c, k] of [['pub1', 'cone2'], ['cone1', 'dbl2']] as const) {
+        perPath.push(...(await measurePaths(lab, gateway, c, k, Number(values.mb)).catch((err: Error) => (process.stderr.write(`${c} × ${k}: ${err.message.slice(0, 300)}\n`), []))));
+      }
     }
     const pairs: [NatKind, NatKind][] = [];
     for (let i = 0; i < kinds.length; i++) for (let j = i; j < kinds.length; j++) pairs.push([kinds[i]!, kinds[j]!]);

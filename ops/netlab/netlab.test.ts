@@ -106,12 +106,13 @@ describe.skipIf(unavailable !== null)('NAT lab', () => {
       ['pub', 'cone', 'tcp'], // the reachable side listens, the other connects
       ['home1', 'home2', 'tcp'], // same LAN: host candidates
       ['udp', 'pub', 'tcp'], // UDP blocked: TCP still goes direct
-      ['cone', 'cone2', 'udp'], // both behind NAT: UDP hole punch
-      ['sym', 'cone2', 'udp'], // symmetric against an endpoint-independent NAT
+      ['cone', 'cone2', 'tcp'], // both behind NAT: TCP simultaneous open
+      ['udp', 'dbl', 'tcp'], // UDP blocked behind NAT, against a double NAT: simultaneous open too
+      ['sym', 'cone2', 'udp'], // symmetric against an endpoint-independent NAT: UDP hole punch
       ['sym', 'sym2', 'relay'], // nothing direct works: stays on the relay
     ];
     const results = [];
-    for (const batch of [pairs.slice(0, 3), pairs.slice(3)]) results.push(...(await Promise.all(batch.map(([c, k]) => runPathPair(lab, gateway, c, k)))));
+    for (const batch of [pairs.slice(0, 4), pairs.slice(4)]) results.push(...(await Promise.all(batch.map(([c, k]) => runPathPair(lab, gateway, c, k)))));
     expect(results.map((r) => `${r.customer}/${r.technician}: ${r.path} ${r.customerPath}`)).toEqual(pairs.map(([c, k, p]) => `${c}/${k}: ${p} ${p}`));
     for (const r of results) {
       expect(r.relayChat).toBe('echo: relay check');

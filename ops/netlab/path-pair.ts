@@ -24,13 +24,23 @@ export interface PathPairResult {
  * the customer echoes, then a chat line goes over the relay. Bounded: 45 s.
  */
 export async function runPathPair(lab: Lab, gateway: LabGateway, customer: string, technician: string, options: { customerTcpPort?: number } = {}): Promise<PathPairResult> {
+  try {
+    return await runPair(lab, gateway, customer, technician, options);
+  } catch (err) {
+    throw new Error(`${customer} × ${technician}: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+async function runPair(lab: Lab, gateway: LabGateway, customer: string, technician: string, options: { customerTcpPort?: number }): Promise<PathPairResult> {
   const tech = spawnProbe(lab, lab.party(technician).ns, ['path-tech', gateway.baseUrl, gateway.caFile, gateway.technician.username, gateway.technician.password]);
   try {
     const { pin } = (await tech.waitFor((l) => 'pin' in l, 30_000)) as { pin: string };
     const cust = spawnProbe(lab, lab.party(customer).ns, ['path-customer', gateway.baseUrl, gateway.caFile, pin, ...(options.customerTcpPort ? [String(options.customerTcpPort)] : [])]);
     try {
       const found = (await tech.waitFor((l) => 'path' in l, 30_000)) as { path: PathPairResult['path']; ms: number; attempts: PathPairResult['attempts']; via?: string };
-      const customerLine = (await cust.waitFor((l) => 'path' in l, 15_000)) as { path: string; via?: string };
+      const customerLine = (await cust.waitFor((l) => 'path' in l, 15_000).catch((err: Error) => {
+        throw new Error(`customer: ${err.message}`);
+      })) as { path: string; via?: string };
       const echo = found.path === 'relay' ? null : ((await tech.waitFor((l) => 'echoed' in l, 15_000)) as { echoed: number; inOrder: boolean });
       const relay = (await tech.waitFor((l) => 'relayChat' in l, 15_000)) as { relayChat: string };
       const closed = tech.lines.find((l) => 'pathClosed' in l) as { pathClosed: string } | undefined;

@@ -87,9 +87,10 @@ if (command === 'stun') {
   const created = await tech.createSession();
   print({ pin: created.pin });
   for (let i = 0; i < 300 && !(await tech.listWaiting()).some((w) => w.guid === created.guid); i++) await new Promise((r) => setTimeout(r, 100));
+  const { address: publicAddress } = await tech.call<{ address: string }>('GET', '/v1/address', undefined, false);
   const session = await tech.pickUp(created.guid);
   const picked = performance.now();
-  const result = await negotiatePath({ role: 'technician', signals: dataChannelSignals(session), stun: { host: base.hostname, port: Number(base.port || 443) }, rtc: nodeRtc() });
+  const result = await negotiatePath({ role: 'technician', signals: dataChannelSignals(session), stun: { host: base.hostname, port: Number(base.port || 443) }, rtc: nodeRtc(), publicAddress });
   print({ path: result.kind, ms: Math.round(performance.now() - picked), attempts: result.attempts, via: result.path?.description });
   result.path?.onClose((reason) => print({ pathClosed: reason }));
   if (result.path) {
@@ -116,8 +117,9 @@ if (command === 'stun') {
   const created = await tech.createSession();
   print({ pin: created.pin });
   for (let i = 0; i < 300 && !(await tech.listWaiting()).some((w) => w.guid === created.guid); i++) await new Promise((r) => setTimeout(r, 100));
+  const { address: publicAddress } = await tech.call<{ address: string }>('GET', '/v1/address', undefined, false);
   const session = await tech.pickUp(created.guid);
-  const result = await negotiatePath({ role: 'technician', signals: dataChannelSignals(session), stun: { host: base.hostname, port: Number(base.port || 443) }, rtc: nodeRtc() });
+  const result = await negotiatePath({ role: 'technician', signals: dataChannelSignals(session), stun: { host: base.hostname, port: Number(base.port || 443) }, rtc: nodeRtc(), publicAddress });
   print({ path: result.kind });
   type Carrier = { name: string; send(p: Uint8Array): void; buffered(): number; onMessage(cb: (p: Uint8Array) => void): void };
   let relayHandler: (p: Uint8Array) => void = () => undefined;
@@ -168,13 +170,13 @@ if (command === 'stun') {
   const [, url, caFile, pin, tcpPort] = process.argv.slice(2);
   setTimeout(() => process.exit(3), 40_000).unref();
   const base = new URL(url!);
-  const customer = await new RelaydeskClient(nodeTransport({ baseUrl: url!, ca: readFileSync(caFile!) })).joinSession({ pin: pin! }, 'Lab customer');
+  const client = new RelaydeskClient(nodeTransport({ baseUrl: url!, ca: readFileSync(caFile!) }));
+  const customer = await client.joinSession({ pin: pin! }, 'Lab customer');
+  const { address: publicAddress } = await client.call<{ address: string }>('GET', '/v1/address', undefined, false);
   customer.on('chat', (c) => customer.chat(`echo: ${c.text}`));
   customer.on('close', () => process.exit(0));
   await customer.waitFor('active');
-  const result = await negotiatePath({ role: 'customer', signals: dataChannelSignals(customer), stun: { host: base.hostname, port: Number(base.port || 443) }, rtc: nodeRtc(), tcpPort: tcpPort ? Number(tcpPort) : undefined });
-  print({ path: result.kind, attempts: result.attempts, via: result.path?.description });
-  // Bench responder (path-bench): 'D' data is counted, 'E' asks for the count and our CPU; anything else echoes.
+  // Bench responder (path-bench), on the relay from the start: 'D' data is counted, 'E' asks for the count and our CPU; anything else echoes.
   const responder = (reply: (p: Uint8Array) => void) => {
     let bytes = 0;
     let cpu = process.cpuUsage();
@@ -192,6 +194,8 @@ if (command === 'stun') {
   const { isInterimSignal } = await import('../../clients/sdk/src/paths/signal-channel.js');
   const onRelay = responder((p) => customer.send(4, p));
   customer.on('data', (ch, p) => ch === 4 && !isInterimSignal(ch, p) && onRelay(p));
+  const result = await negotiatePath({ role: 'customer', signals: dataChannelSignals(customer), stun: { host: base.hostname, port: Number(base.port || 443) }, rtc: nodeRtc(), tcpPort: tcpPort ? Number(tcpPort) : undefined, publicAddress });
+  print({ path: result.kind, attempts: result.attempts, via: result.path?.description });
   if (result.path) {
     const onPath = responder((p) => result.path!.send(4, p));
     result.path.onMessage((_ch, p) => onPath(p));

@@ -2,8 +2,10 @@ import type { DirectPath, PathKind } from './direct-path.js';
 import { hostAddresses } from './host-candidates.js';
 import { parsePathSignal, type PathSignal } from '../../../../protocol/path-signal.js';
 import { createPeerIdentity } from './peer-identity.js';
+import { reflexiveAddress } from './stun-client.js';
 import type { SignalChannel } from './signal-channel.js';
 import { TcpPath, TcpPathAttempt } from './tcp-path.js';
+import { SIMULTANEOUS_OPEN_MS, reserveLocalPort } from './tcp-simultaneous-open.js';
 import { UdpPathAttempt, type RtcPeerConnectionConstructor } from './udp-path.js';
 
 export interface NegotiateOptions {
@@ -21,6 +23,11 @@ export interface NegotiateOptions {
   tcpTimeoutMs?: number;
   /** TCP port to listen on for the peer (default: any free port); a fixed one suits a firewall rule. */
   tcpPort?: number;
+  /**
+   * Our public IPv4 address as the gateway sees it (GET /v1/address): with it, a party behind NAT offers a
+   * TCP simultaneous open. Without it, and without a STUN answer, only listening and connecting are tried.
+   */
+  publicAddress?: string;
 }
 
 export interface PathAttemptRecord {
@@ -80,10 +87,16 @@ export async function negotiatePath(options: NegotiateOptions): Promise<Negotiat
     return { path, kind: path?.kind ?? 'relay', ms: elapsed(), attempts, badSignals };
   };
 
-  const identity = await createPeerIdentity();
+  // Does our NAT keep ports? (STUN from a fresh socket: mapped port = local port.) A symmetric NAT does not,
+  // so a simultaneous open could not work and is not offered. No answer at all (UDP blocked): try it anyway.
+  const natCheck = options.stun ? reflexiveAddress(options.stun, { rtoMs: 100, attempts: 3 }).catch(() => null) : Promise.resolve(null);
+  const [identity, mapping] = await Promise.all([createPeerIdentity(), natCheck]);
   const tcp = await TcpPathAttempt.listen(identity, controlling, options.tcpPort);
   const addresses = options.hostAddresses ?? hostAddresses();
-  options.signals.send({ topic: 'path', step: 'hello', fingerprint: identity.fingerprint, tcp: addresses.map((address) => ({ address, port: tcp.port })), udp: !!options.rtc });
+  // Behind NAT (our public address is none of ours): offer a simultaneous open from a port chosen now.
+  const behindNat = !!options.publicAddress && !addresses.includes(options.publicAddress) && (!mapping || mapping.port === mapping.localPort);
+  const sim = behindNat ? { address: options.publicAddress!, port: await reserveLocalPort() } : undefined;
+  options.signals.send({ topic: 'path', step: 'hello', fingerprint: identity.fingerprint, tcp: addresses.map((address) => ({ address, port: tcp.port })), udp: !!options.rtc, ...(sim ? { sim } : {}) });
   const hello = await next('hello', options.helloTimeoutMs ?? 5000);
   if (!hello) {
     tcp.close();
@@ -102,7 +115,7 @@ export async function negotiatePath(options: NegotiateOptions): Promise<Negotiat
 
   // 1. Direct TCP.
   const tcpStart = elapsed();
-  tcp.connect(hello.fingerprint, hello.tcp, options.tcpTimeoutMs);
+  tcp.connect(hello.fingerprint, hello.tcp, options.tcpTimeoutMs ?? (sim && hello.sim ? SIMULTANEOUS_OPEN_MS : undefined), sim && hello.sim ? { localPort: sim.port, peer: hello.sim } : undefined);
   const socket = await tcp.chosen;
   attempts.push({ kind: 'tcp', result: socket ? 'connected' : 'failed', ms: elapsed() - tcpStart });
   if (socket) return done(new TcpPath(socket, `TLS over TCP to ${socket.remoteAddress}:${socket.remotePort}`));

@@ -6,6 +6,7 @@ import { EarlyMessages } from './early-messages.js';
 import { Keepalive } from './keepalive.js';
 import { FrameDecoder, PATH_CONTROL_CHANNEL, PathControl, encodeFrame } from './path-framing.js';
 import { matchesFingerprint, type PeerIdentity } from './peer-identity.js';
+import { simultaneousOpen } from './tcp-simultaneous-open.js';
 
 export type { TcpCandidate };
 
@@ -55,15 +56,22 @@ export class TcpPathAttempt {
   }
 
   /** Starts connecting to the peer's candidates; resolves `chosen` with the path, or null after `timeoutMs`. */
-  connect(peerFingerprint: string, candidates: TcpCandidate[], timeoutMs = TCP_ATTEMPT_MS + INBOUND_GRACE_MS): void {
+  connect(peerFingerprint: string, candidates: TcpCandidate[], timeoutMs = TCP_ATTEMPT_MS + INBOUND_GRACE_MS, simultaneous?: { localPort: number; peer: TcpCandidate }): void {
     this.peerFingerprint = peerFingerprint;
     for (const socket of this.early.splice(0)) this.consider(socket);
-    let outbound = Math.min(candidates.length, 16);
+    let outbound = Math.min(candidates.length, 16) + (simultaneous ? 1 : 0);
     // Unreachable candidates usually fail at once (no route, refused): then wait only for the peer's attempts.
     const oneFailed = () => {
       if (--outbound === 0) setTimeout(() => this.verified.length === 0 && this.finish(null), INBOUND_GRACE_MS).unref();
     };
     if (outbound === 0) setTimeout(() => this.verified.length === 0 && this.finish(null), INBOUND_GRACE_MS).unref();
+    if (simultaneous) {
+      // Both behind NAT: the SYNs cross (tcp-simultaneous-open.ts); the technician is the TLS client.
+      void simultaneousOpen(this.identity, simultaneous.localPort, simultaneous.peer, this.controlling, Math.max(timeoutMs - 100, 500)).then((socket) => {
+        if (socket) this.consider(socket);
+        else oneFailed();
+      });
+    }
     for (const c of candidates.slice(0, 16)) {
       const socket = tls.connect({ host: c.address, port: c.port, cert: this.identity.certPem, key: this.identity.keyPem, rejectUnauthorized: false, minVersion: 'TLSv1.3', timeout: TCP_ATTEMPT_MS });
       let connected = false;
