@@ -29,6 +29,25 @@ const paths = async () => ({
   ...(await import('../../clients/sdk/src/paths/signal-channel.js')),
 });
 
+/**
+ * As technician: logs in, creates a session ({pin}), waits for the customer, picks up and looks for a direct
+ * path (with the public address the gateway sees, for a simultaneous open). `picked`: when pickup finished.
+ */
+async function technicianWithPath(url: string, caFile: string, user: string, password: string) {
+  const [{ RelaydeskClient, nodeTransport }, { negotiatePath, nodeRtc, dataChannelSignals }] = await Promise.all([sdk(), paths()]);
+  const base = new URL(url!);
+  const tech = new RelaydeskClient(nodeTransport({ baseUrl: url!, ca: readFileSync(caFile!) }));
+  await tech.login(user!, password!);
+  const created = await tech.createSession();
+  print({ pin: created.pin });
+  for (let i = 0; i < 300 && !(await tech.listWaiting()).some((w) => w.guid === created.guid); i++) await new Promise((r) => setTimeout(r, 100));
+  const { address: publicAddress } = await tech.call<{ address: string }>('GET', '/v1/address', undefined, false);
+  const session = await tech.pickUp(created.guid);
+  const picked = performance.now();
+  const result = await negotiatePath({ role: 'technician', signals: dataChannelSignals(session), stun: { host: base.hostname, port: Number(base.port || 443) }, rtc: nodeRtc(), publicAddress });
+  return { session, result, picked };
+}
+
 /** What the path probes send over a direct path: a marker a machine in the middle must never see in clear. */
 export const PATH_MARKER = 'relaydesk-direct-path-marker';
 
@@ -78,19 +97,9 @@ if (command === 'stun') {
   });
   session.chat('hello from the technician');
 } else if (command === 'path-tech') {
-  const [{ RelaydeskClient, nodeTransport }, { negotiatePath, nodeRtc, dataChannelSignals }] = await Promise.all([sdk(), paths()]);
   const [, url, caFile, user, password] = process.argv.slice(2);
   setTimeout(() => process.exit(3), 40_000).unref();
-  const base = new URL(url!);
-  const tech = new RelaydeskClient(nodeTransport({ baseUrl: url!, ca: readFileSync(caFile!) }));
-  await tech.login(user!, password!);
-  const created = await tech.createSession();
-  print({ pin: created.pin });
-  for (let i = 0; i < 300 && !(await tech.listWaiting()).some((w) => w.guid === created.guid); i++) await new Promise((r) => setTimeout(r, 100));
-  const { address: publicAddress } = await tech.call<{ address: string }>('GET', '/v1/address', undefined, false);
-  const session = await tech.pickUp(created.guid);
-  const picked = performance.now();
-  const result = await negotiatePath({ role: 'technician', signals: dataChannelSignals(session), stun: { host: base.hostname, port: Number(base.port || 443) }, rtc: nodeRtc(), publicAddress });
+  const { session, result, picked } = await technicianWithPath(url!, caFile!, user!, password!);
   print({ path: result.kind, ms: Math.round(performance.now() - picked), attempts: result.attempts, via: result.path?.description });
   result.path?.onClose((reason) => print({ pathClosed: reason }));
   if (result.path) {
@@ -108,18 +117,10 @@ if (command === 'stun') {
   session.end();
   setTimeout(() => process.exit(0), 200);
 } else if (command === 'path-bench') {
-  const [{ RelaydeskClient, nodeTransport }, { negotiatePath, nodeRtc, dataChannelSignals, isInterimSignal }] = await Promise.all([sdk(), paths()]);
+  const { isInterimSignal } = await paths();
   const [, url, caFile, user, password, mbArg] = process.argv.slice(2);
   setTimeout(() => process.exit(3), 110_000).unref();
-  const base = new URL(url!);
-  const tech = new RelaydeskClient(nodeTransport({ baseUrl: url!, ca: readFileSync(caFile!) }));
-  await tech.login(user!, password!);
-  const created = await tech.createSession();
-  print({ pin: created.pin });
-  for (let i = 0; i < 300 && !(await tech.listWaiting()).some((w) => w.guid === created.guid); i++) await new Promise((r) => setTimeout(r, 100));
-  const { address: publicAddress } = await tech.call<{ address: string }>('GET', '/v1/address', undefined, false);
-  const session = await tech.pickUp(created.guid);
-  const result = await negotiatePath({ role: 'technician', signals: dataChannelSignals(session), stun: { host: base.hostname, port: Number(base.port || 443) }, rtc: nodeRtc(), publicAddress });
+  const { session, result } = await technicianWithPath(url!, caFile!, user!, password!);
   print({ path: result.kind });
   type Carrier = { name: string; send(p: Uint8Array): void; buffered(): number; onMessage(cb: (p: Uint8Array) => void): void };
   let relayHandler: (p: Uint8Array) => void = () => undefined;

@@ -1,6 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { chown, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCommand } from './run-command.js';
@@ -95,14 +94,5 @@ export async function startSquid(options: SquidOptions): Promise<Squid> {
   };
 }
 
-/** A TCP port free on loopback right now (squid cannot be told to pick one itself). */
-export function freeLoopbackPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
+/** A TCP port free right now (squid cannot be told to pick one itself). */
+export { reserveLocalPort as freeLoopbackPort } from '../../clients/sdk/src/paths/tcp-simultaneous-open.js';

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestGateway, type TestGateway } from '../../../../gateway/test/gateway-harness.js';
 import { eventually } from '../../../../gateway/test/e2e/events.js';
-import type { SessionConnection } from '../session-connection.js';
 import type { DirectPath } from './direct-path.js';
 import { negotiatePath, type NegotiateOptions } from './negotiate-path.js';
 import { nodeRtc } from './node-rtc.js';
+import { pairedSession } from './paired-session.test-helper.js';
 import { createPeerIdentity } from './peer-identity.js';
 import { dataChannelSignals } from './signal-channel.js';
 import { TcpPathAttempt } from './tcp-path.js';
@@ -18,18 +18,10 @@ beforeAll(async () => {
 });
 afterAll(() => t.stop());
 
-async function pairedSession(): Promise<{ customer: SessionConnection; tech: SessionConnection }> {
-  const tc = t.client();
-  await tc.login('tom', pw);
-  const s = await tc.createSession();
-  const customer = await t.client().joinSession({ pin: s.pin }, 'Pat');
-  const tech = await tc.pickUp(s.guid);
-  await customer.waitFor('active');
-  return { customer, tech };
-}
+const paired = () => pairedSession(t, { username: 'tom', password: pw });
 
 async function negotiateBoth(options: Partial<NegotiateOptions> = {}) {
-  const { customer, tech } = await pairedSession();
+  const { customer, tech } = await paired();
   const stun = { host: '127.0.0.1', port: t.gateway.stunPort };
   const [c, k] = await Promise.all([
     negotiatePath({ role: 'customer', signals: dataChannelSignals(customer), stun, rtc: nodeRtc(), hostAddresses: ['127.0.0.1'], ...options }),
@@ -76,8 +68,12 @@ describe('direct paths between the parties of a session (loopback)', () => {
     customer.end();
   });
 
+  it('the gateway tells a party its address as seen from there (GET /v1/address), for a simultaneous open', async () => {
+    expect(await t.client().call('GET', '/v1/address', undefined, false)).toEqual({ address: '127.0.0.1' });
+  });
+
   it('a peer without direct paths (no hello): the session stays on the relay after the bounded wait', async () => {
-    const { customer } = await pairedSession();
+    const { customer } = await paired();
     const r = await negotiatePath({ role: 'customer', signals: dataChannelSignals(customer), hostAddresses: ['127.0.0.1'], helloTimeoutMs: 300 });
     expect(r.kind).toBe('relay');
     expect(r.path).toBeNull();
@@ -85,7 +81,7 @@ describe('direct paths between the parties of a session (loopback)', () => {
   });
 
   it('bad path signals are ignored and counted', async () => {
-    const { customer, tech } = await pairedSession();
+    const { customer, tech } = await paired();
     const signals = dataChannelSignals(tech);
     signals.send({ topic: 'path', step: 'hello', fingerprint: 'nope', tcp: [], udp: true });
     signals.send({ topic: 'path', step: 'hello', fingerprint: 'a'.repeat(64), tcp: [{ address: '999.1.1.1', port: 1 }], udp: true });

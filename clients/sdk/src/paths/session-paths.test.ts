@@ -3,6 +3,7 @@ import type tls from 'node:tls';
 import { startTestGateway, type TestGateway } from '../../../../gateway/test/gateway-harness.js';
 import { eventually, sleep } from '../../../../gateway/test/e2e/events.js';
 import { negotiatePath } from './negotiate-path.js';
+import { pairedSession } from './paired-session.test-helper.js';
 import { SessionPaths } from './session-paths.js';
 import { dataChannelSignals } from './signal-channel.js';
 
@@ -17,12 +18,7 @@ afterAll(() => t.stop());
 
 describe('SessionPaths: moving a session between paths', () => {
   it('no reliable message is lost or repeated across a move to a direct path and a fallback to the relay', async () => {
-    const tc = t.client();
-    await tc.login('tom', pw);
-    const s = await tc.createSession();
-    const customer = await t.client().joinSession({ pin: s.pin }, 'Pat');
-    const tech = await tc.pickUp(s.guid);
-    await customer.waitFor('active');
+    const { customer, tech } = await pairedSession(t, { username: 'tom', password: pw });
     // The customer grants control (input, 0x02); file (0x03) stays refused, by the gateway and on the direct path.
     const granted = new Promise((r) => tech.on('grants', r));
     customer.grant('control');
@@ -82,12 +78,7 @@ describe('SessionPaths: moving a session between paths', () => {
   });
 
   it('on a direct path the customer side enforces its grants: an ungranted channel is refused there, later messages still flow', async () => {
-    const tc = t.client();
-    await tc.login('tom', pw);
-    const s = await tc.createSession();
-    const customer = await t.client().joinSession({ pin: s.pin }, 'Pat');
-    const tech = await tc.pickUp(s.guid);
-    await customer.waitFor('active');
+    const { customer, tech } = await pairedSession(t, { username: 'tom', password: pw });
     const [c, k] = await Promise.all([
       negotiatePath({ role: 'customer', signals: dataChannelSignals(customer), hostAddresses: ['127.0.0.1'] }),
       negotiatePath({ role: 'technician', signals: dataChannelSignals(tech), hostAddresses: ['127.0.0.1'] }),

@@ -1,9 +1,8 @@
 import net from 'node:net';
 import tls from 'node:tls';
 import type { TcpCandidate } from '../../../../protocol/path-signal.js';
-import type { DirectPath, SendResult } from './direct-path.js';
-import { EarlyMessages } from './early-messages.js';
-import { Keepalive } from './keepalive.js';
+import type { SendResult } from './direct-path.js';
+import { PathBase } from './path-base.js';
 import { FrameDecoder, PATH_CONTROL_CHANNEL, PathControl, encodeFrame } from './path-framing.js';
 import { matchesFingerprint, type PeerIdentity } from './peer-identity.js';
 import { simultaneousOpen } from './tcp-simultaneous-open.js';
@@ -132,26 +131,18 @@ export class TcpPathAttempt {
 }
 
 /** A chosen TLS connection as a DirectPath. */
-export class TcpPath implements DirectPath {
+export class TcpPath extends PathBase {
   readonly kind = 'tcp' as const;
   private readonly decoder = new FrameDecoder();
-  private readonly inbox = new EarlyMessages();
-  private closeHandlers: ((reason: string) => void)[] = [];
-  private closed = false;
-  private readonly keepalive: Keepalive;
 
   constructor(
     private readonly socket: tls.TLSSocket,
     readonly description: string,
   ) {
+    super();
     socket.setNoDelay(true);
-    this.keepalive = new Keepalive((bytes) => this.write(PATH_CONTROL_CHANNEL, bytes), () => this.close('keepalive timeout'));
     socket.on('data', (chunk: Buffer) => {
-      this.keepalive.heard();
-      const bad = this.decoder.push(chunk, (channel, payload) => {
-        if (channel === PATH_CONTROL_CHANNEL) this.keepalive.control(payload);
-        else if (!this.inbox.deliver(channel, payload)) this.close('bad input: nobody reads the path');
-      });
+      const bad = this.decoder.push(chunk, (channel, payload) => this.received(channel, payload));
       if (bad) this.close(`bad input: ${bad}`);
     });
     socket.once('close', () => this.close('connection closed'));
@@ -163,33 +154,17 @@ export class TcpPath implements DirectPath {
     return this.socket.writableLength;
   }
 
-  get rttMs(): number | undefined {
-    return this.keepalive.rttMs;
-  }
-
   send(channel: number, payload: Uint8Array): SendResult {
     if (this.closed || this.socket.writableLength > MAX_BUFFERED) return 'dropped';
     return this.write(channel, payload) ? 'sent' : 'queued';
   }
 
-  private write(channel: number, payload: Uint8Array): boolean {
+  protected write(channel: number, payload: Uint8Array): boolean {
     if (this.closed) return false;
     return this.socket.write(encodeFrame(channel, payload));
   }
 
-  onMessage(handler: (channel: number, payload: Uint8Array) => void): void {
-    this.inbox.attach(handler);
-  }
-
-  onClose(handler: (reason: string) => void): void {
-    this.closeHandlers.push(handler);
-  }
-
-  close(reason = 'closed'): void {
-    if (this.closed) return;
-    this.closed = true;
-    this.keepalive.stop();
+  protected release(): void {
     this.socket.destroy();
-    for (const h of this.closeHandlers.splice(0)) h(reason);
   }
 }

@@ -1,8 +1,6 @@
 import type { SessionDescription } from '../../../../protocol/path-signal.js';
-import type { DirectPath, SendResult } from './direct-path.js';
-import { EarlyMessages } from './early-messages.js';
-import { Keepalive } from './keepalive.js';
-import { PATH_CONTROL_CHANNEL } from './path-framing.js';
+import type { SendResult } from './direct-path.js';
+import { PathBase } from './path-base.js';
 
 /**
  * The UDP path: a WebRTC data channel (ICE for the hole punch, DTLS for encryption, SCTP for reliable ordered
@@ -127,25 +125,19 @@ export class UdpPathAttempt {
   }
 }
 
-export class UdpPath implements DirectPath {
+export class UdpPath extends PathBase {
   readonly kind = 'udp' as const;
   readonly description = 'WebRTC data channel (ICE/DTLS/SCTP)';
-  private readonly inbox = new EarlyMessages();
-  private closeHandlers: ((reason: string) => void)[] = [];
-  private closed = false;
-  private readonly keepalive: Keepalive;
 
   constructor(
     private readonly pc: RtcPeerConnectionLike,
     private readonly channel: RtcDataChannelLike,
   ) {
-    this.keepalive = new Keepalive((bytes) => this.write(PATH_CONTROL_CHANNEL, bytes), () => this.close('keepalive timeout'));
+    super();
     channel.onmessage = (ev) => {
       const data = ev.data instanceof ArrayBuffer ? new Uint8Array(ev.data) : ev.data instanceof Uint8Array ? ev.data : null;
       if (!data || data.length < 1) return this.close('bad input: empty message');
-      this.keepalive.heard();
-      if (data[0] === PATH_CONTROL_CHANNEL) this.keepalive.control(data.subarray(1));
-      else if (!this.inbox.deliver(data[0]!, data.subarray(1))) this.close('bad input: nobody reads the path');
+      this.received(data[0]!, data.subarray(1));
     };
     channel.onclose = () => this.close('data channel closed');
     pc.onconnectionstatechange = () => {
@@ -158,38 +150,23 @@ export class UdpPath implements DirectPath {
     return this.channel.bufferedAmount;
   }
 
-  get rttMs(): number | undefined {
-    return this.keepalive.rttMs;
-  }
-
   send(channel: number, payload: Uint8Array): SendResult {
     if (this.closed || this.channel.bufferedAmount > MAX_BUFFERED) return 'dropped';
     this.write(channel, payload);
     return this.channel.bufferedAmount > 1 << 20 ? 'queued' : 'sent';
   }
 
-  private write(channel: number, payload: Uint8Array): void {
-    if (this.closed || this.channel.readyState !== 'open') return;
+  protected write(channel: number, payload: Uint8Array): boolean {
+    if (this.closed || this.channel.readyState !== 'open') return false;
     const message = new Uint8Array(payload.length + 1);
     message[0] = channel;
     message.set(payload, 1);
     this.channel.send(message);
+    return true;
   }
 
-  onMessage(handler: (channel: number, payload: Uint8Array) => void): void {
-    this.inbox.attach(handler);
-  }
-
-  onClose(handler: (reason: string) => void): void {
-    this.closeHandlers.push(handler);
-  }
-
-  close(reason = 'closed'): void {
-    if (this.closed) return;
-    this.closed = true;
-    this.keepalive.stop();
+  protected release(): void {
     this.channel.close();
     this.pc.close();
-    for (const h of this.closeHandlers.splice(0)) h(reason);
   }
 }
