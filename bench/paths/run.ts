@@ -112,11 +112,11 @@ interface PerPath {
 
 /** One session between two lab parties: relay and direct path side by side (probe.ts path-bench). */
 async function measurePaths(lab: Lab, gateway: LabGateway, customer: string, technician: string, mb: number): Promise<PerPath[]> {
-  const tech = spawnProbe(lab, lab.party(technician).ns, ['path-bench', gateway.baseUrl, gateway.caFile, gateway.technician.username, gateway.technician.password, String(mb)]);
+  const tech = await spawnProbe(lab, lab.party(technician).ns, ['path-bench', gateway.baseUrl, gateway.caFile, gateway.technician.username, gateway.technician.password, String(mb)]);
   const out: PerPath[] = [];
   try {
     const { pin } = (await tech.waitFor((l) => 'pin' in l, 30_000)) as { pin: string };
-    const cust = spawnProbe(lab, lab.party(customer).ns, ['path-customer', gateway.baseUrl, gateway.caFile, pin]);
+    const cust = await spawnProbe(lab, lab.party(customer).ns, ['path-customer', gateway.baseUrl, gateway.caFile, pin]);
     try {
       const { path } = (await tech.waitFor((l) => 'path' in l, 30_000)) as { path: string };
       for (const carrier of path === 'relay' ? ['relay'] : ['relay', path]) {

@@ -1,4 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
+import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -68,9 +69,45 @@ export async function startLabGateway(lab: Lab, args: string[] = []): Promise<La
   };
 }
 
+/**
+ * The probes, bundled once per test process with esbuild (into ops/netlab/.build, git-ignored): a probe
+ * then starts in about a third of the CPU time tsx needs to load the SDK, and a lab test starts dozens.
+ */
+let bundled: Promise<string> | undefined;
+export function probeBundle(): Promise<string> {
+  return (bundled ??= (async () => {
+    const { build } = await import('esbuild');
+    const dir = join(repoRoot, 'ops/netlab/.build');
+    mkdirSync(dir, { recursive: true });
+    const outfile = join(dir, `probe-${process.pid}.mjs`);
+    // Bundles of runs that are gone (a test worker is ended without its exit handlers running).
+    for (const f of readdirSync(dir, { withFileTypes: true }).filter((e) => /^probe-\d+\.mjs$/.test(e.name))) {
+      const pid = Number(f.name.slice(6, -4));
+      try {
+        process.kill(pid, 0);
+      } catch {
+        rmSync(join(dir, f.name), { force: true });
+      }
+    }
+    await build({
+      entryPoints: [join(repoRoot, 'ops/netlab/probe.ts')],
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node20',
+      outfile,
+      external: ['@roamhq/wrtc'], // a native addon, loaded from node_modules
+      banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
+      logLevel: 'error',
+    });
+    process.once('exit', () => rmSync(outfile, { force: true }));
+    return outfile;
+  })());
+}
+
 /** Starts ops/netlab/probe.ts inside a namespace, for probes that talk while they run (lines(): JSON so far). */
-export function spawnProbe(lab: Lab, ns: string, args: string[], env?: NodeJS.ProcessEnv) {
-  const child = lab.spawn(ns, process.execPath, ['--import', 'tsx', join(repoRoot, 'ops/netlab/probe.ts'), ...args], { cwd: repoRoot, env: env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'] });
+export async function spawnProbe(lab: Lab, ns: string, args: string[], env?: NodeJS.ProcessEnv) {
+  const child = lab.spawn(ns, process.execPath, [await probeBundle(), ...args], { cwd: repoRoot, env: env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'] });
   return withJsonLines(child);
 }
 
@@ -106,6 +143,6 @@ export function withJsonLines<C extends ChildProcess>(child: C) {
 
 /** Runs ops/netlab/probe.ts inside a namespace and returns its JSON line. */
 export async function probe<T>(lab: Lab, ns: string, args: string[]): Promise<T> {
-  const out = await lab.exec(ns, process.execPath, ['--import', 'tsx', join(repoRoot, 'ops/netlab/probe.ts'), ...args], undefined, 30_000);
+  const out = await lab.exec(ns, process.execPath, [await probeBundle(), ...args], undefined, 30_000);
   return JSON.parse(out.trim().split('\n').pop()!) as T;
 }

@@ -3,7 +3,8 @@ import { buildLab, labUnavailableReason, type Lab } from './lab.js';
 import { probe, repoRoot, spawnProbe, startLabGateway, withJsonLines, type LabGateway } from './lab-gateway.js';
 import { runPathPair } from './path-pair.js';
 import { startSquid } from './squid.js';
-import { listNamespaces } from './namespaces.js';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { LAB_PREFIX, listNamespaces, sweepStaleNamespaces } from './namespaces.js';
 
 // One lab for the whole file (building it takes about a second; each probe is a process in a namespace).
 const unavailable = labUnavailableReason();
@@ -31,11 +32,8 @@ describe.skipIf(unavailable !== null)('NAT lab', () => {
       { name: 'mc', nat: 'cone' },
     ]);
     gateway = await startLabGateway(lab);
-    const second = lab.spawn(lab.gateway.ns, process.execPath, ['--import', 'tsx', 'ops/netlab/probe.ts', 'serve-stun', String(SECOND_STUN_PORT)]);
-    await new Promise((resolve, reject) => {
-      second.stdout!.once('data', resolve);
-      second.once('exit', reject);
-    });
+    const second = await spawnProbe(lab, lab.gateway.ns, ['serve-stun', String(SECOND_STUN_PORT)]);
+    await second.waitFor((l) => 'listening' in l);
   }, 45_000);
 
   afterAll(async () => {
@@ -82,7 +80,7 @@ describe.skipIf(unavailable !== null)('NAT lab', () => {
     const credentials = { user: 'pat', password: 'proxy-secret' };
     const squid = await startSquid({ host: prx.proxy!.host, port: prx.proxy!.port, connectPorts: [443], users: { [credentials.user]: credentials.password }, spawnIn: (cmd, args) => lab.spawn(prx.proxy!.ns, cmd, args) });
     try {
-      const tech = spawnProbe(lab, lab.gateway.ns, ['technician', gateway.baseUrl, gateway.caFile, gateway.technician.username, gateway.technician.password]);
+      const tech = await spawnProbe(lab, lab.gateway.ns, ['technician', gateway.baseUrl, gateway.caFile, gateway.technician.username, gateway.technician.password]);
       const { pin } = (await tech.waitFor((l) => 'pin' in l)) as { pin: string };
       const agent = withJsonLines(
         lab.spawn(prx.ns, process.execPath, ['--import', 'tsx', 'clients/agent/agent.ts', '--gateway', gateway.baseUrl, '--ca', gateway.caFile, '--pin', pin, '--name', 'Pat'], {
@@ -103,16 +101,15 @@ describe.skipIf(unavailable !== null)('NAT lab', () => {
   it('pairs of parties end on the path their networks allow, and the relay keeps working beside it', async () => {
     // [customer, technician, expected path]: at least one side not behind a symmetric NAT → direct.
     const pairs: [string, string, string][] = [
-      ['pub', 'cone', 'tcp'], // the reachable side listens, the other connects
       ['home1', 'home2', 'tcp'], // same LAN: host candidates
-      ['udp', 'pub', 'tcp'], // UDP blocked: TCP still goes direct
+      ['udp', 'pub', 'tcp'], // UDP blocked: TCP still goes direct (the reachable side listens, the other connects)
       ['cone', 'cone2', 'tcp'], // both behind NAT: TCP simultaneous open
       ['udp', 'dbl', 'tcp'], // UDP blocked behind NAT, against a double NAT: simultaneous open too
       ['sym', 'cone2', 'udp'], // symmetric against an endpoint-independent NAT: UDP hole punch
       ['sym', 'sym2', 'relay'], // nothing direct works: stays on the relay
     ];
-    const results = [];
-    for (const batch of [pairs.slice(0, 4), pairs.slice(4)]) results.push(...(await Promise.all(batch.map(([c, k]) => runPathPair(lab, gateway, c, k)))));
+    // All at once: most of a pair's time is waiting on the network (the relay pair waits out its bounds).
+    const results = await Promise.all(pairs.map(([c, k]) => runPathPair(lab, gateway, c, k)));
     expect(results.map((r) => `${r.customer}/${r.technician}: ${r.path} ${r.customerPath}`)).toEqual(pairs.map(([c, k, p]) => `${c}/${k}: ${p} ${p}`));
     for (const r of results) {
       expect(r.relayChat).toBe('echo: relay check');
@@ -125,10 +122,10 @@ describe.skipIf(unavailable !== null)('NAT lab', () => {
     const router = lab.party('mc').edgeNs!;
     const routerLan = lab.party('mc').address.replace(/\d+$/, (n) => String(Number(n) - 1));
     const target = lab.party('pub').address;
-    const run = async (mode: 'observe' | 'tamper', port: number) => {
-      const mitm = spawnProbe(lab, router, ['mitm', mode, '7000', target, String(port)]);
+    const run = async (mode: 'observe' | 'tamper', port: number, mitmPort: number) => {
+      const mitm = await spawnProbe(lab, router, ['mitm', mode, String(mitmPort), target, String(port)]);
       await mitm.waitFor((l) => 'listening' in l);
-      const rule = ['-t', 'nat', 'PREROUTING', '-i', 'lan', '-p', 'tcp', '-d', target, '--dport', String(port), '-j', 'DNAT', '--to-destination', `${routerLan}:7000`];
+      const rule = ['-t', 'nat', 'PREROUTING', '-i', 'lan', '-p', 'tcp', '-d', target, '--dport', String(port), '-j', 'DNAT', '--to-destination', `${routerLan}:${mitmPort}`];
       await lab.exec(router, 'iptables', [rule[0]!, rule[1]!, '-I', ...rule.slice(2)]);
       try {
         const r = await runPathPair(lab, gateway, 'pub', 'mc', { customerTcpPort: port });
@@ -142,16 +139,30 @@ describe.skipIf(unavailable !== null)('NAT lab', () => {
         mitm.child.kill('SIGKILL');
       }
     };
-    const observed = await run('observe', 7443);
+    const [observed, tampered] = await Promise.all([run('observe', 7443, 7000), run('tamper', 7444, 7001)]);
     expect(observed.r.path).toBe('tcp');
     expect(observed.seen.bytes).toBeGreaterThan(1000); // the path really ran through it
     expect(observed.seen.sawMarker).toBe(false);
     expect([observed.r.echoed, observed.r.inOrder]).toEqual([20, true]);
-    const tampered = await run('tamper', 7444);
     expect(tampered.r.path).toBe('tcp');
     expect(tampered.r.pathClosed).not.toBeNull(); // TLS refused the altered record and the path died
     expect(tampered.r.inOrder).toBe(true); // whatever arrived before that is intact
     expect(tampered.r.echoed).toBeLessThan(20);
     expect(tampered.r.relayChat).toBe('echo: relay check');
   }, 60_000);
+
+  it("a sweep removes the namespaces of a run that was killed, never a live run's", async () => {
+    const dead = spawnSync('true').pid!; // a pid that has just exited
+    const stale = `${LAB_PREFIX}${dead}-z-left`;
+    const live = `${LAB_PREFIX}${process.pid}-z-mine`;
+    for (const ns of [stale, live]) execFileSync('ip', ['netns', 'add', ns]);
+    try {
+      expect(await sweepStaleNamespaces()).toContain(stale);
+      const left = await listNamespaces();
+      expect(left).not.toContain(stale);
+      expect(left).toContain(live);
+    } finally {
+      for (const ns of [stale, live]) spawnSync('ip', ['netns', 'del', ns]);
+    }
+  });
 });

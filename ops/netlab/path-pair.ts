@@ -32,10 +32,10 @@ export async function runPathPair(lab: Lab, gateway: LabGateway, customer: strin
 }
 
 async function runPair(lab: Lab, gateway: LabGateway, customer: string, technician: string, options: { customerTcpPort?: number }): Promise<PathPairResult> {
-  const tech = spawnProbe(lab, lab.party(technician).ns, ['path-tech', gateway.baseUrl, gateway.caFile, gateway.technician.username, gateway.technician.password]);
+  const tech = await spawnProbe(lab, lab.party(technician).ns, ['path-tech', gateway.baseUrl, gateway.caFile, gateway.technician.username, gateway.technician.password]);
   try {
     const { pin } = (await tech.waitFor((l) => 'pin' in l, 30_000)) as { pin: string };
-    const cust = spawnProbe(lab, lab.party(customer).ns, ['path-customer', gateway.baseUrl, gateway.caFile, pin, ...(options.customerTcpPort ? [String(options.customerTcpPort)] : [])]);
+    const cust = await spawnProbe(lab, lab.party(customer).ns, ['path-customer', gateway.baseUrl, gateway.caFile, pin, ...(options.customerTcpPort ? [String(options.customerTcpPort)] : [])]);
     try {
       const found = (await tech.waitFor((l) => 'path' in l, 30_000)) as { path: PathPairResult['path']; ms: number; attempts: PathPairResult['attempts']; via?: string };
       const customerLine = (await cust.waitFor((l) => 'path' in l, 15_000).catch((err: Error) => {
