@@ -34,7 +34,7 @@ const paths = async () => ({
  * path (with the public address the gateway sees, for a simultaneous open). `picked`: when pickup finished.
  */
 async function technicianWithPath(url: string, caFile: string, user: string, password: string) {
-  const [{ RelaydeskClient, nodeTransport }, { negotiatePath, nodeRtc, dataChannelSignals }] = await Promise.all([sdk(), paths()]);
+  const [{ RelaydeskClient, nodeTransport }, { negotiatePath, nodeRtc, sessionSignals }] = await Promise.all([sdk(), paths()]);
   const base = new URL(url!);
   const tech = new RelaydeskClient(nodeTransport({ baseUrl: url!, ca: readFileSync(caFile!) }));
   await tech.login(user!, password!);
@@ -44,7 +44,7 @@ async function technicianWithPath(url: string, caFile: string, user: string, pas
   const { address: publicAddress } = await tech.call<{ address: string }>('GET', '/v1/address', undefined, false);
   const session = await tech.pickUp(created.guid);
   const picked = performance.now();
-  const result = await negotiatePath({ role: 'technician', signals: dataChannelSignals(session), stun: { host: base.hostname, port: Number(base.port || 443) }, rtc: nodeRtc(), publicAddress });
+  const result = await negotiatePath({ role: 'technician', signals: sessionSignals(session), stun: { host: base.hostname, port: Number(base.port || 443) }, rtc: nodeRtc(), publicAddress });
   return { session, result, picked };
 }
 
@@ -117,15 +117,21 @@ if (command === 'stun') {
   session.end();
   setTimeout(() => process.exit(0), 200);
 } else if (command === 'path-bench') {
-  const { isInterimSignal } = await paths();
   const [, url, caFile, user, password, mbArg] = process.argv.slice(2);
   setTimeout(() => process.exit(3), 110_000).unref();
   const { session, result } = await technicianWithPath(url!, caFile!, user!, password!);
   print({ path: result.kind });
   type Carrier = { name: string; send(p: Uint8Array): void; buffered(): number; onMessage(cb: (p: Uint8Array) => void): void };
   let relayHandler: (p: Uint8Array) => void = () => undefined;
-  session.on('data', (ch, p) => ch === 4 && !isInterimSignal(ch, p) && relayHandler(p));
-  const carriers: Carrier[] = [{ name: 'relay', send: (p) => session.send(4, p), buffered: () => session.bufferedAmount, onMessage: (cb) => void (relayHandler = cb) }];
+  session.on('data', (ch, p) => ch === 4 && relayHandler(p));
+  const toBulk = (p: Uint8Array) => {
+    const framed = new Uint8Array(p.length + 1);
+    framed[0] = 4;
+    framed.set(p, 1);
+    return framed;
+  };
+  // The relay's data channel is a bulk channel: it goes within the gateway's credit (sendBulk).
+  const carriers: Carrier[] = [{ name: 'relay', send: (p) => void session.sendBulk(toBulk(p)), buffered: () => session.bufferedAmount + session.bulkQueued * 16 * 1024, onMessage: (cb) => void (relayHandler = cb) }];
   if (result.path) {
     const path = result.path;
     let pathHandler: (p: Uint8Array) => void = () => undefined;
@@ -167,7 +173,7 @@ if (command === 'stun') {
   session.end();
   setTimeout(() => process.exit(0), 200);
 } else if (command === 'path-customer') {
-  const [{ RelaydeskClient, nodeTransport }, { negotiatePath, nodeRtc, dataChannelSignals }] = await Promise.all([sdk(), paths()]);
+  const [{ RelaydeskClient, nodeTransport }, { negotiatePath, nodeRtc, sessionSignals }] = await Promise.all([sdk(), paths()]);
   const [, url, caFile, pin, tcpPort] = process.argv.slice(2);
   setTimeout(() => process.exit(3), 40_000).unref();
   const base = new URL(url!);
@@ -192,10 +198,9 @@ if (command === 'stun') {
       } else reply(p);
     };
   };
-  const { isInterimSignal } = await import('../../clients/sdk/src/paths/signal-channel.js');
-  const onRelay = responder((p) => customer.send(4, p));
-  customer.on('data', (ch, p) => ch === 4 && !isInterimSignal(ch, p) && onRelay(p));
-  const result = await negotiatePath({ role: 'customer', signals: dataChannelSignals(customer), stun: { host: base.hostname, port: Number(base.port || 443) }, rtc: nodeRtc(), tcpPort: tcpPort ? Number(tcpPort) : undefined, publicAddress });
+  const onRelay = responder((p) => void customer.sendBulk(Uint8Array.from([4, ...p])));
+  customer.on('data', (ch, p) => ch === 4 && onRelay(p));
+  const result = await negotiatePath({ role: 'customer', signals: sessionSignals(customer), stun: { host: base.hostname, port: Number(base.port || 443) }, rtc: nodeRtc(), tcpPort: tcpPort ? Number(tcpPort) : undefined, publicAddress });
   print({ path: result.kind, attempts: result.attempts, via: result.path?.description });
   if (result.path) {
     const onPath = responder((p) => result.path!.send(4, p));

@@ -2,60 +2,72 @@ import { parsePathSignal } from '../../../protocol/path-signal.js';
 import type { GatewayMetrics } from '../metrics/gateway-metrics.js';
 
 /**
- * What the gateway does with a `signal` message about paths, before relaying it (the session core's signal
- * relay calls this): under the organisation policy `relayOnly` every path signal is dropped, so the parties
- * never learn each other's candidates and the session stays on the relay, where recording and content audit
- * see it; otherwise path signals pass, and a party's `using` announcement feeds the path metrics (sessions
- * by path, time to a direct path, moves, fallbacks and why). Other topics pass untouched.
+ * What the gateway does with a `signal` message about paths, before relaying it (relay/control.ts): under
+ * the organisation policy `relayOnly` every path signal is dropped, so the parties never learn each other's
+ * candidates and the session stays on the relay, where recording and content audit see it; otherwise path
+ * signals pass, and a party's `using` announcement becomes its participant's path (everyone in the session
+ * sees it) and feeds the path metrics (time to a direct path, moves, fallbacks and why). Other topics pass.
  */
 export interface PathPolicy {
   relayOnly(orgId: string): boolean;
 }
 
-export type SignalVerdict = 'forward' | 'drop';
+export type Path = 'relay' | 'tcp' | 'udp';
+
+export interface SignalInspection {
+  verdict: 'forward' | 'drop';
+  /** The path the sender now uses, when the signal says so. */
+  using?: Path;
+}
 
 export class PathSignalFilter {
-  /** The path each session's technician last announced, for the sessions-by-path gauge. */
-  private readonly pathOf = new Map<string, 'relay' | 'tcp' | 'udp'>();
+  /** The technician's last announced path per session, so a move or a fallback is counted once. */
+  private readonly technicianPath = new Map<string, Path>();
 
   constructor(
     private readonly policy: PathPolicy,
-    private readonly metrics: Pick<GatewayMetrics, 'pathSessions' | 'timeToDirect' | 'pathMoves' | 'pathFallbacks' | 'pathSignalsDropped'>,
+    private readonly metrics: Pick<GatewayMetrics, 'timeToDirect' | 'pathMoves' | 'pathFallbacks' | 'pathSignalsDropped'>,
   ) {}
 
-  inspect(session: { guid: string; orgId: string }, from: 'customer' | 'technician', data: unknown): SignalVerdict {
-    if ((data as { topic?: unknown } | null)?.topic !== 'path') return 'forward';
+  inspect(session: { guid: string; orgId: string }, from: 'customer' | 'technician', data: unknown): SignalInspection {
+    if ((data as { topic?: unknown } | null)?.topic !== 'path') return { verdict: 'forward' };
     if (this.policy.relayOnly(session.orgId)) {
       this.metrics.pathSignalsDropped.inc({ reason: 'relay_only' });
-      return 'drop';
+      return { verdict: 'drop' };
     }
     const signal = parsePathSignal(data);
     if (!signal) {
       this.metrics.pathSignalsDropped.inc({ reason: 'bad_signal' });
-      return 'drop';
+      return { verdict: 'drop' };
     }
+    if (signal.step !== 'using') return { verdict: 'forward' };
     // Both parties announce; the technician's announcement is the one counted (one per session and move).
-    if (signal.step === 'using' && from === 'technician') {
-      const before = this.pathOf.get(session.guid) ?? 'relay';
+    if (from === 'technician') {
+      const before = this.technicianPath.get(session.guid) ?? 'relay';
       if (signal.path !== before) {
-        this.metrics.pathSessions.dec({ path: before });
-        this.metrics.pathSessions.inc({ path: signal.path });
-        this.pathOf.set(session.guid, signal.path);
         if (signal.path === 'relay') this.metrics.pathFallbacks.inc({ from: before, reason: signal.reason ?? 'closed' });
         else this.metrics.pathMoves.inc({ to: signal.path });
       }
+      if (signal.path === 'relay') this.technicianPath.delete(session.guid);
+      else this.technicianPath.set(session.guid, signal.path);
       if (signal.path !== 'relay' && signal.reason === 'found' && signal.ms !== undefined) this.metrics.timeToDirect.observe({ path: signal.path }, signal.ms / 1000);
     }
-    return 'forward';
+    return { verdict: 'forward', using: signal.path };
   }
 
-  /** A session started (it runs on the relay) or ended (its path no longer counts). */
-  opened(): void {
-    this.metrics.pathSessions.inc({ path: 'relay' });
+  /** A session ended: forget it. */
+  ended(guid: string): void {
+    this.technicianPath.delete(guid);
   }
+}
 
-  closed(guid: string): void {
-    this.metrics.pathSessions.dec({ path: this.pathOf.get(guid) ?? 'relay' });
-    this.pathOf.delete(guid);
+/** Sessions by path, once a second from the live sessions (a session is direct once any participant is). */
+export function countSessionsByPath(sessions: Iterable<{ participants: ReadonlyMap<string, { path: Path }> }>, gauge: GatewayMetrics['pathSessions']): void {
+  const counts: Record<Path, number> = { relay: 0, tcp: 0, udp: 0 };
+  for (const s of sessions) {
+    let path: Path = 'relay';
+    for (const p of s.participants.values()) if (p.path !== 'relay') path = p.path;
+    counts[path]++;
   }
+  for (const [path, n] of Object.entries(counts)) gauge.set({ path }, n);
 }

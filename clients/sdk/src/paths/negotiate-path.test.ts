@@ -2,11 +2,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestGateway, type TestGateway } from '../../../../gateway/test/gateway-harness.js';
 import { eventually } from '../../../../gateway/test/e2e/events.js';
 import type { DirectPath } from './direct-path.js';
+import { parsePathSignal } from '../../../../protocol/path-signal.js';
 import { negotiatePath, type NegotiateOptions } from './negotiate-path.js';
 import { nodeRtc } from './node-rtc.js';
 import { pairedSession } from './paired-session.test-helper.js';
 import { createPeerIdentity } from './peer-identity.js';
-import { dataChannelSignals } from './signal-channel.js';
+import { sessionSignals } from './signal-channel.js';
 import { TcpPathAttempt } from './tcp-path.js';
 
 // Two parties of a real session on a real gateway (loopback); path signals travel over the relay.
@@ -24,8 +25,8 @@ async function negotiateBoth(options: Partial<NegotiateOptions> = {}) {
   const { customer, tech } = await paired();
   const stun = { host: '127.0.0.1', port: t.gateway.stunPort };
   const [c, k] = await Promise.all([
-    negotiatePath({ role: 'customer', signals: dataChannelSignals(customer), stun, rtc: nodeRtc(), hostAddresses: ['127.0.0.1'], ...options }),
-    negotiatePath({ role: 'technician', signals: dataChannelSignals(tech), stun, rtc: nodeRtc(), hostAddresses: ['127.0.0.1'], ...options }),
+    negotiatePath({ role: 'customer', signals: sessionSignals(customer), stun, rtc: nodeRtc(), hostAddresses: ['127.0.0.1'], ...options }),
+    negotiatePath({ role: 'technician', signals: sessionSignals(tech), stun, rtc: nodeRtc(), hostAddresses: ['127.0.0.1'], ...options }),
   ]);
   return { customer, tech, c, k };
 }
@@ -46,9 +47,11 @@ async function exchange(a: DirectPath, b: DirectPath, count = 50): Promise<void>
 }
 
 describe('direct paths between the parties of a session (loopback)', () => {
-  it('direct TCP first: both ends agree on one TLS connection, messages flow both ways in order', async () => {
-    const { c, k, customer } = await negotiateBoth();
+  it('direct TCP first: both ends agree on one TLS connection, messages flow both ways in order; the technician sees the path', async () => {
+    const { c, k, customer, tech } = await negotiateBoth();
     expect([c.kind, k.kind]).toEqual(['tcp', 'tcp']);
+    // The gateway took each party's "using" announcement as its participant's path, and says so to all.
+    expect(await eventually(() => tech.participants.length === 2 && tech.participants.every((p) => p.path === 'tcp'))).toBe(true);
     await exchange(c.path!, k.path!);
     const closed = new Promise<string>((r) => k.path!.onClose(r));
     const at = Date.now();
@@ -74,20 +77,28 @@ describe('direct paths between the parties of a session (loopback)', () => {
 
   it('a peer without direct paths (no hello): the session stays on the relay after the bounded wait', async () => {
     const { customer } = await paired();
-    const r = await negotiatePath({ role: 'customer', signals: dataChannelSignals(customer), hostAddresses: ['127.0.0.1'], helloTimeoutMs: 300 });
+    const r = await negotiatePath({ role: 'customer', signals: sessionSignals(customer), hostAddresses: ['127.0.0.1'], helloTimeoutMs: 300 });
     expect(r.kind).toBe('relay');
     expect(r.path).toBeNull();
     customer.end();
   });
 
-  it('bad path signals are ignored and counted', async () => {
+  it('bad path signals: the gateway drops and counts them, the SDK would ignore them too', async () => {
     const { customer, tech } = await paired();
-    const signals = dataChannelSignals(tech);
-    signals.send({ topic: 'path', step: 'hello', fingerprint: 'nope', tcp: [], udp: true });
-    signals.send({ topic: 'path', step: 'hello', fingerprint: 'a'.repeat(64), tcp: [{ address: '999.1.1.1', port: 1 }], udp: true });
-    signals.send({ topic: 'path', step: 'offer', description: { type: 'answer', sdp: 'x' } });
-    const r = await negotiatePath({ role: 'customer', signals: dataChannelSignals(customer), hostAddresses: ['127.0.0.1'], helloTimeoutMs: 500 });
-    expect(r).toMatchObject({ kind: 'relay', badSignals: 3 });
+    const signals = sessionSignals(tech);
+    const bad = [
+      { topic: 'path', step: 'hello', fingerprint: 'nope', tcp: [], udp: true },
+      { topic: 'path', step: 'hello', fingerprint: 'a'.repeat(64), tcp: [{ address: '999.1.1.1', port: 1 }], udp: true },
+      { topic: 'path', step: 'offer', description: { type: 'answer', sdp: 'x' } },
+    ];
+    for (const b of bad) {
+      signals.send(b);
+      expect(parsePathSignal(b)).toBeNull();
+    }
+    const r = await negotiatePath({ role: 'customer', signals: sessionSignals(customer), hostAddresses: ['127.0.0.1'], helloTimeoutMs: 500 });
+    expect(r).toMatchObject({ kind: 'relay', badSignals: 0 }); // none reached the customer
+    const dropped = await t.gateway.metrics.registry.getSingleMetricAsString('relaydesk_path_signals_dropped_total');
+    expect(dropped).toMatch(/reason="bad_signal"[^\n]* 3/);
     customer.end();
   });
 
@@ -99,5 +110,22 @@ describe('direct paths between the parties of a session (loopback)', () => {
     dialer.connect(real.fingerprint, [{ address: '127.0.0.1', port: listener.port }], 1000);
     expect(await dialer.chosen).toBeNull();
     expect(await listener.chosen).toBeNull();
+  });
+
+  it("relayOnly organisation: the gateway drops every path signal, so the session stays on the relay", async () => {
+    const strict = await startTestGateway({ relayOnlyOrgs: 'acme' });
+    try {
+      const password = await strict.addTechnician('tom', 'acme');
+      const { customer, tech } = await pairedSession(strict, { username: 'tom', password });
+      const [c, k] = await Promise.all([
+        negotiatePath({ role: 'customer', signals: sessionSignals(customer), hostAddresses: ['127.0.0.1'], helloTimeoutMs: 800 }),
+        negotiatePath({ role: 'technician', signals: sessionSignals(tech), hostAddresses: ['127.0.0.1'], helloTimeoutMs: 800 }),
+      ]);
+      expect([c.kind, k.kind]).toEqual(['relay', 'relay']);
+      expect(await strict.gateway.metrics.registry.getSingleMetricAsString('relaydesk_path_signals_dropped_total')).toMatch(/reason="relay_only"/);
+      customer.end();
+    } finally {
+      await strict.stop();
+    }
   });
 });

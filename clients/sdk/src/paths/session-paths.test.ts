@@ -5,7 +5,7 @@ import { eventually, sleep } from '../../../../gateway/test/e2e/events.js';
 import { negotiatePath } from './negotiate-path.js';
 import { pairedSession } from './paired-session.test-helper.js';
 import { SessionPaths } from './session-paths.js';
-import { dataChannelSignals } from './signal-channel.js';
+import { sessionSignals } from './signal-channel.js';
 
 // A real session (loopback gateway) whose two parties move relay → direct TCP → relay while both keep sending.
 let t: TestGateway;
@@ -23,8 +23,8 @@ describe('SessionPaths: moving a session between paths', () => {
     const granted = new Promise((r) => tech.on('grants', r));
     customer.grant('control');
     await granted;
-    const atCustomer = new SessionPaths(customer, dataChannelSignals(customer), { mayReceive: (ch) => ch !== 0x03 });
-    const atTech = new SessionPaths(tech, dataChannelSignals(tech), { maySend: (ch) => ch !== 0x03 });
+    const atCustomer = new SessionPaths(customer, sessionSignals(customer), { mayReceive: (ch) => ch !== 0x03 });
+    const atTech = new SessionPaths(tech, sessionSignals(tech), { maySend: (ch) => ch !== 0x03 });
     const got = { customer: [] as string[], tech: [] as string[] };
     atCustomer.on('message', (ch, p) => got.customer.push(`${ch}:${new TextDecoder().decode(p)}`));
     atTech.on('message', (ch, p) => got.tech.push(`${ch}:${new TextDecoder().decode(p)}`));
@@ -35,8 +35,8 @@ describe('SessionPaths: moving a session between paths', () => {
       fallbackAt = performance.now();
     });
     const negotiation = Promise.all([
-      negotiatePath({ role: 'customer', signals: dataChannelSignals(customer), hostAddresses: ['127.0.0.1'] }),
-      negotiatePath({ role: 'technician', signals: dataChannelSignals(tech), hostAddresses: ['127.0.0.1'] }),
+      negotiatePath({ role: 'customer', signals: sessionSignals(customer), hostAddresses: ['127.0.0.1'] }),
+      negotiatePath({ role: 'technician', signals: sessionSignals(tech), hostAddresses: ['127.0.0.1'] }),
     ]);
     const N = 300;
     let diedAt = 0;
@@ -80,11 +80,11 @@ describe('SessionPaths: moving a session between paths', () => {
   it('on a direct path the customer side enforces its grants: an ungranted channel is refused there, later messages still flow', async () => {
     const { customer, tech } = await pairedSession(t, { username: 'tom', password: pw });
     const [c, k] = await Promise.all([
-      negotiatePath({ role: 'customer', signals: dataChannelSignals(customer), hostAddresses: ['127.0.0.1'] }),
-      negotiatePath({ role: 'technician', signals: dataChannelSignals(tech), hostAddresses: ['127.0.0.1'] }),
+      negotiatePath({ role: 'customer', signals: sessionSignals(customer), hostAddresses: ['127.0.0.1'] }),
+      negotiatePath({ role: 'technician', signals: sessionSignals(tech), hostAddresses: ['127.0.0.1'] }),
     ]);
-    const atCustomer = new SessionPaths(customer, dataChannelSignals(customer), { mayReceive: (ch) => ch === 0x04 });
-    const atTech = new SessionPaths(tech, dataChannelSignals(tech)); // a technician that ignores the grants
+    const atCustomer = new SessionPaths(customer, sessionSignals(customer), { mayReceive: (ch) => ch === 0x04 });
+    const atTech = new SessionPaths(tech, sessionSignals(tech)); // a technician that ignores the grants
     const got: string[] = [];
     atCustomer.on('message', (ch, p) => got.push(`${ch}:${new TextDecoder().decode(p)}`));
     atCustomer.use(c.path!);

@@ -1,7 +1,7 @@
 import { Emitter } from '../emitter.js';
 import type { DirectPath, PathKind, SendResult } from './direct-path.js';
 import type { PathChangeReason } from '../../../../protocol/path-signal.js';
-import { isInterimSignal, type SignalChannel } from './signal-channel.js';
+import type { SignalChannel } from './signal-channel.js';
 
 /** A path's close reason (free text from the transport) as the closed list the metrics use. */
 function reasonLabel(reason: string): PathChangeReason {
@@ -34,8 +34,13 @@ export type SessionPathsEvents = {
 
 export interface RelayCarrier {
   send(channel: number, payload: Uint8Array): void;
+  /** Bulk channels (file, data) go within the gateway's credit (SessionConnection.sendBulk). */
+  sendBulk(framed: Uint8Array): Promise<void>;
   on(event: 'data', handler: (channel: number, payload: Uint8Array) => void): () => void;
 }
+
+/** Bulk channels on the relay: credit flow-controlled end to end by the gateway (protocol/channels.ts). */
+const BULK = new Set([0x03, 0x04]);
 
 /** The reliable channels (protocol/channels.ts: input, file, data). */
 const RELIABLE = new Set([0x02, 0x03, 0x04]);
@@ -86,7 +91,7 @@ export class SessionPaths extends Emitter<SessionPathsEvents> {
     private readonly consent: SessionPathsConsent = {},
   ) {
     super();
-    this.stopRelay = relay.on('data', (channel, payload) => isInterimSignal(channel, payload) || this.receive(channel, payload));
+    this.stopRelay = relay.on('data', (channel, payload) => this.receive(channel, payload));
     // Over the relay, acknowledgements travel as signals (a binary ack channel would be refused there).
     this.stopSignals = signals.onSignal((data) => {
       const d = data as { topic?: unknown; seq?: unknown } | undefined;
@@ -159,7 +164,12 @@ export class SessionPaths extends Emitter<SessionPathsEvents> {
       const r = this.path.send(channel, bytes);
       if (r !== 'dropped') return r;
     }
-    this.relay.send(channel, bytes);
+    if (BULK.has(channel)) {
+      const framed = new Uint8Array(bytes.length + 1);
+      framed[0] = channel;
+      framed.set(bytes, 1);
+      void this.relay.sendBulk(framed);
+    } else this.relay.send(channel, bytes);
     return 'sent';
   }
 

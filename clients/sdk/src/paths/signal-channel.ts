@@ -1,7 +1,7 @@
 /**
- * How path signals travel between the two parties: over the relay, which authenticated both. The session
- * core's generic `signal` control message is the carrier (BRIEF/issue 9); until a session exposes it, the
- * interim carrier below uses the reliable `data` channel (0x04) with a marker, so the path work runs today.
+ * How path signals travel between the two parties: over the relay, which authenticated both, as the
+ * session's generic `signal` control message (docs/protocol.md). The technician's signals go to the customer
+ * by default, the customer's to the technician holding control.
  */
 export interface SignalChannel {
   send(data: object): void;
@@ -9,37 +9,14 @@ export interface SignalChannel {
   onSignal(handler: (data: unknown) => void): () => void;
 }
 
-/** First bytes of an interim signal on the data channel: "RDSG" then JSON. Other data passes untouched. */
-const MARKER = [0x52, 0x44, 0x53, 0x47];
-
-interface DataSession {
-  send(channel: number, payload: Uint8Array): void;
-  on(event: 'data', handler: (channel: number, payload: Uint8Array) => void): () => void;
+interface SignallingSession {
+  signal(data: Record<string, unknown>, to?: string): void;
+  on(event: 'signal', handler: (message: { from: string; data: Record<string, unknown> }) => void): () => void;
 }
 
-/** Whether a data-channel message is an interim signal (the session's numbered traffic must skip it). */
-export function isInterimSignal(channel: number, payload: Uint8Array, dataChannel = 0x04): boolean {
-  return channel === dataChannel && payload.length >= MARKER.length && MARKER.every((b, i) => payload[i] === b);
-}
-
-export function dataChannelSignals(session: DataSession, dataChannel = 0x04): SignalChannel {
+export function sessionSignals(session: SignallingSession, to?: string): SignalChannel {
   return {
-    send(data) {
-      const json = new TextEncoder().encode(JSON.stringify(data));
-      const out = new Uint8Array(MARKER.length + json.length);
-      out.set(MARKER);
-      out.set(json, MARKER.length);
-      session.send(dataChannel, out);
-    },
-    onSignal(handler) {
-      return session.on('data', (channel, payload) => {
-        if (!isInterimSignal(channel, payload, dataChannel)) return;
-        try {
-          handler(JSON.parse(new TextDecoder().decode(payload.subarray(MARKER.length))));
-        } catch {
-          handler(undefined); // unparsable: the caller counts it as a bad signal
-        }
-      });
-    },
+    send: (data) => session.signal(data as Record<string, unknown>, to),
+    onSignal: (handler) => session.on('signal', (m) => (to === undefined || m.from === to) && handler(m.data)),
   };
 }
