@@ -1,29 +1,22 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestGateway, type TestGateway } from '../../../../gateway/test/gateway-harness.js';
+import { describe, expect, it } from 'vitest';
+import { startTestGateway } from '../../../../gateway/test/gateway-harness.js';
 import { eventually } from '../../../../gateway/test/e2e/events.js';
 import type { DirectPath } from './direct-path.js';
 import { parsePathSignal } from '../../../../protocol/path-signal.js';
 import { negotiatePath, type NegotiateOptions } from './negotiate-path.js';
 import { nodeRtc } from './node-rtc.js';
-import { pairedSession } from './paired-session.test-helper.js';
+import { pairedSession, pathsTestGateway } from './paired-session.test-helper.js';
 import { createPeerIdentity } from './peer-identity.js';
 import { sessionSignals } from './signal-channel.js';
 import { TcpPathAttempt } from './tcp-path.js';
 
 // Two parties of a real session on a real gateway (loopback); path signals travel over the relay.
-let t: TestGateway;
-let pw: string;
-beforeAll(async () => {
-  t = await startTestGateway();
-  pw = await t.addTechnician('tom', 'acme');
-});
-afterAll(() => t.stop());
-
-const paired = () => pairedSession(t, { username: 'tom', password: pw });
+const env = pathsTestGateway();
+const paired = () => env.paired();
 
 async function negotiateBoth(options: Partial<NegotiateOptions> = {}) {
   const { customer, tech } = await paired();
-  const stun = { host: '127.0.0.1', port: t.gateway.stunPort };
+  const stun = { host: '127.0.0.1', port: env.t.gateway.stunPort };
   const [c, k] = await Promise.all([
     negotiatePath({ role: 'customer', signals: sessionSignals(customer), stun, rtc: nodeRtc(), hostAddresses: ['127.0.0.1'], ...options }),
     negotiatePath({ role: 'technician', signals: sessionSignals(tech), stun, rtc: nodeRtc(), hostAddresses: ['127.0.0.1'], ...options }),
@@ -72,7 +65,7 @@ describe('direct paths between the parties of a session (loopback)', () => {
   });
 
   it('the gateway tells a party its address as seen from there (GET /v1/address), for a simultaneous open', async () => {
-    expect(await t.client().call('GET', '/v1/address', undefined, false)).toEqual({ address: '127.0.0.1' });
+    expect(await env.t.client().call('GET', '/v1/address', undefined, false)).toEqual({ address: '127.0.0.1' });
   });
 
   it('a peer without direct paths (no hello): the session stays on the relay after the bounded wait', async () => {
@@ -97,7 +90,7 @@ describe('direct paths between the parties of a session (loopback)', () => {
     }
     const r = await negotiatePath({ role: 'customer', signals: sessionSignals(customer), hostAddresses: ['127.0.0.1'], helloTimeoutMs: 500 });
     expect(r).toMatchObject({ kind: 'relay', badSignals: 0 }); // none reached the customer
-    const dropped = await t.gateway.metrics.registry.getSingleMetricAsString('relaydesk_path_signals_dropped_total');
+    const dropped = await env.t.gateway.metrics.registry.getSingleMetricAsString('relaydesk_path_signals_dropped_total');
     expect(dropped).toMatch(/reason="bad_signal"[^\n]* 3/);
     customer.end();
   });

@@ -1,24 +1,17 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type tls from 'node:tls';
-import { startTestGateway, type TestGateway } from '../../../../gateway/test/gateway-harness.js';
 import { eventually, sleep } from '../../../../gateway/test/e2e/events.js';
 import { negotiatePath } from './negotiate-path.js';
-import { pairedSession } from './paired-session.test-helper.js';
+import { pathsTestGateway } from './paired-session.test-helper.js';
 import { SessionPaths } from './session-paths.js';
 import { sessionSignals } from './signal-channel.js';
 
 // A real session (loopback gateway) whose two parties move relay → direct TCP → relay while both keep sending.
-let t: TestGateway;
-let pw: string;
-beforeAll(async () => {
-  t = await startTestGateway();
-  pw = await t.addTechnician('tom', 'acme');
-});
-afterAll(() => t.stop());
+const env = pathsTestGateway();
 
 describe('SessionPaths: moving a session between paths', () => {
   it('no reliable message is lost or repeated across a move to a direct path and a fallback to the relay', async () => {
-    const { customer, tech } = await pairedSession(t, { username: 'tom', password: pw });
+    const { customer, tech } = await env.paired();
     // The customer grants control (input, 0x02); file (0x03) stays refused, by the gateway and on the direct path.
     const granted = new Promise((r) => tech.on('grants', r));
     customer.grant('control');
@@ -78,7 +71,7 @@ describe('SessionPaths: moving a session between paths', () => {
   });
 
   it('on a direct path the customer side enforces its grants: an ungranted channel is refused there, later messages still flow', async () => {
-    const { customer, tech } = await pairedSession(t, { username: 'tom', password: pw });
+    const { customer, tech } = await env.paired();
     const [c, k] = await Promise.all([
       negotiatePath({ role: 'customer', signals: sessionSignals(customer), hostAddresses: ['127.0.0.1'] }),
       negotiatePath({ role: 'technician', signals: sessionSignals(tech), hostAddresses: ['127.0.0.1'] }),
