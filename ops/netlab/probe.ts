@@ -1,6 +1,6 @@
 /**
- * Small programs the lab runs inside its namespaces (`ip netns exec NS node --import tsx ops/netlab/probe.ts …`),
- * each printing one JSON line: the lab's view from a party's side.
+ * Small programs the lab runs inside its namespaces (`ip netns exec NS node <bundle> …`; lab-gateway.ts bundles
+ * this file once per run), each printing JSON lines: the lab's view from a party's side.
  *   stun HOST PORT[,PORT…]   reflexive address towards each STUN port, all from one UDP socket
  *   serve-stun PORT          a second STUN endpoint (telling symmetric from cone mapping needs two destinations)
  *   tcp HOST PORT            whether a TCP connection opens (within 3 s)
@@ -9,6 +9,7 @@
  *   path-tech URL CA USER PASSWORD    as technician: creates a session ({pin}), picks it up, finds a direct path
  *                            ({path, ms, attempts}: ms from pickup), sends 20 messages over it ({echoed}),
  *                            then a chat line over the relay ({relayChat}) and ends the session
+ *   path-bench URL CA USER PASSWORD MB  as technician: relay and direct path side by side ({bench} per path)
  *   path-customer URL CA PIN [TCPPORT]  as customer: joins, finds a path ({path}), echoes what arrives on it
  *   mitm observe|tamper PORT TARGETHOST TARGETPORT    a TCP forwarder in the middle: observe logs whether a
  *                            marker went by in clear ({sawMarker}); tamper flips one byte after the handshake
@@ -17,11 +18,7 @@ import net from 'node:net';
 import dgram from 'node:dgram';
 import { readFileSync } from 'node:fs';
 
-// A pending dynamic import() under tsx's off-thread loader does not keep Node's event loop alive (the process
-// would exit 0 mid-import, now and then): this timer does, until a command that ends by itself clears it.
-const holdOpen = setInterval(() => undefined, 1000);
-
-// Each command loads only what it uses: a probe's start-up time is part of every lab test's time.
+// Each command loads only what it uses (the bundle keeps the imports lazy).
 const sdk = () => import('../../clients/sdk/src/node.js');
 const paths = async () => ({
   ...(await import('../../clients/sdk/src/paths/negotiate-path.js')),
@@ -35,9 +32,9 @@ const paths = async () => ({
  */
 async function technicianWithPath(url: string, caFile: string, user: string, password: string) {
   const [{ RelaydeskClient, nodeTransport }, { negotiatePath, nodeRtc, sessionSignals }] = await Promise.all([sdk(), paths()]);
-  const base = new URL(url!);
-  const tech = new RelaydeskClient(nodeTransport({ baseUrl: url!, ca: readFileSync(caFile!) }));
-  await tech.login(user!, password!);
+  const base = new URL(url);
+  const tech = new RelaydeskClient(nodeTransport({ baseUrl: url, ca: readFileSync(caFile) }));
+  await tech.login(user, password);
   const created = await tech.createSession();
   print({ pin: created.pin });
   for (let i = 0; i < 300 && !(await tech.listWaiting()).some((w) => w.guid === created.guid); i++) await new Promise((r) => setTimeout(r, 100));
@@ -64,7 +61,6 @@ if (command === 'stun') {
   }
   print({ localPort: socket.address().port, mapped });
   socket.close();
-  clearInterval(holdOpen);
 } else if (command === 'serve-stun') {
   const { startStunServer } = await import('../../gateway/src/paths/stun-server.js');
   const server = await startStunServer({ host: '0.0.0.0', port: Number(host) });
@@ -78,7 +74,6 @@ if (command === 'stun') {
   });
   socket.destroy();
   print({ tcp: result });
-  clearInterval(holdOpen);
 } else if (command === 'technician') {
   const { RelaydeskClient, nodeTransport } = await sdk();
   const [, url, caFile, user, password] = process.argv.slice(2);
