@@ -44,7 +44,8 @@ export async function run(argv: string[]): Promise<void> {
         });
         if (r) {
           results.push(r);
-          process.stderr.write(`${a.padEnd(10)} × ${b.padEnd(10)} ${r.path.padEnd(5)} ${r.ms} ms${r.echoed !== null && r.echoed !== 20 ? ` (echoed ${r.echoed}/20)` : ''}\n`);
+          const broken = r.echoed !== null && (r.echoed !== 20 || !r.inOrder) ? ` (echoed ${r.echoed}/20${r.inOrder ? '' : ', out of order'}; via ${r.via.join(' / ')})` : '';
+          process.stderr.write(`${a.padEnd(10)} × ${b.padEnd(10)} ${r.path.padEnd(5)} ${r.ms} ms${broken}\n`);
         }
       }
     }

@@ -109,6 +109,8 @@ export class TcpPathAttempt {
     // Controlled side: wait for "select" as the connection's first frame.
     const onData = (chunk: Buffer) => {
       socket.off('data', onData);
+      // Hold what follows until the TcpPath reads it: a flowing stream without a listener drops its data.
+      socket.pause();
       if (chunk.length >= 6 && chunk.readUInt32BE(0) === 2 && chunk[4] === PATH_CONTROL_CHANNEL && chunk[5] === PathControl.select) {
         if (chunk.length > 6) socket.unshift(chunk.subarray(6));
         this.finish(socket);
@@ -147,6 +149,7 @@ export class TcpPath extends PathBase {
     });
     socket.once('close', () => this.close('connection closed'));
     socket.on('error', () => undefined);
+    socket.resume(); // paused while the attempt read the "select" frame
     this.keepalive.start();
   }
 
