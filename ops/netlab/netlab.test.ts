@@ -151,6 +151,32 @@ describe.skipIf(unavailable !== null)('NAT lab', () => {
     expect(tampered.r.relayChat).toBe('echo: relay check');
   }, 60_000);
 
+  it('a direct path that dies under traffic: the session is back on the relay within about 2 s, no message lost or repeated', async () => {
+    const tech = await spawnProbe(lab, lab.party('cone').ns, ['move-tech', gateway.baseUrl, gateway.caFile, gateway.technician.username, gateway.technician.password]);
+    const { pin } = (await tech.waitFor((l) => 'pin' in l)) as { pin: string };
+    const customer = await spawnProbe(lab, lab.party('pub').ns, ['move-customer', gateway.baseUrl, gateway.caFile, pin]);
+    const router = lab.party('cone').edgeNs!;
+    const pub = lab.party('pub').address;
+    const cut = [['FORWARD', '-d', pub, '-j', 'DROP'], ['FORWARD', '-s', pub, '-j', 'DROP']];
+    try {
+      expect(await tech.waitFor((l) => 'using' in l)).toEqual({ using: 'tcp' });
+      // The direct path goes silent (the relay, through the gateway, is untouched): as when a NAT forgets it.
+      for (const rule of cut) await lab.exec(router, 'iptables', ['-I', ...rule]);
+      const cutAt = Date.now();
+      const { fallback } = (await tech.waitFor((l) => 'fallback' in l, 10_000)) as { fallback: { reason: string } };
+      const fellBackMs = Date.now() - cutAt;
+      expect(fallback.reason).toBe('keepalive timeout');
+      // By design 1.5 s of silence plus at most one 500 ms keep-alive tick; the margin is for a loaded machine.
+      expect(fellBackMs).toBeLessThan(3000);
+      console.info(`direct path cut: back on the relay after ${fellBackMs} ms`);
+      expect(await customer.waitFor((l) => 'received' in l, 20_000)).toMatchObject({ received: 200, inOrder: true });
+    } finally {
+      for (const rule of cut) await lab.exec(router, 'iptables', ['-D', ...rule]).catch(() => undefined);
+      tech.child.kill('SIGKILL');
+      customer.child.kill('SIGKILL');
+    }
+  });
+
   it("a sweep removes the namespaces of a run that was killed, never a live run's", async () => {
     const dead = spawnSync('true').pid!; // a pid that has just exited
     const stale = `${LAB_PREFIX}${dead}-z-left`;

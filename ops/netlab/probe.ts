@@ -167,6 +167,56 @@ if (command === 'stun') {
   result.path?.close();
   session.end();
   setTimeout(() => process.exit(0), 200);
+} else if (command === 'move-tech' || command === 'move-customer') {
+  // A session that moves: SessionPaths on both ends; the technician sends N numbered data messages, 20 ms
+  // apart, over whatever path is current ({using} when moved, {fallback} when back on the relay); the
+  // customer reports what it received ({received, inOrder, duplicatesDropped}) once all N arrived.
+  const [{ RelaydeskClient, nodeTransport }, { negotiatePath, nodeRtc, sessionSignals }, { SessionPaths }] = await Promise.all([sdk(), paths(), import('../../clients/sdk/src/paths/session-paths.js')]);
+  const N = 200;
+  setTimeout(() => process.exit(3), 40_000).unref();
+  let session;
+  let role: 'customer' | 'technician';
+  let publicAddress: string;
+  const base = new URL(process.argv[3]!);
+  if (command === 'move-tech') {
+    role = 'technician';
+    const [, url, caFile, user, password] = process.argv.slice(2);
+    const tech = new RelaydeskClient(nodeTransport({ baseUrl: url!, ca: readFileSync(caFile!) }));
+    await tech.login(user!, password!);
+    const created = await tech.createSession();
+    print({ pin: created.pin });
+    for (let i = 0; i < 300 && !(await tech.listWaiting()).some((w) => w.guid === created.guid); i++) await new Promise((r) => setTimeout(r, 100));
+    publicAddress = (await tech.call<{ address: string }>('GET', '/v1/address', undefined, false)).address;
+    session = await tech.pickUp(created.guid);
+  } else {
+    role = 'customer';
+    const [, url, caFile, pin] = process.argv.slice(2);
+    const client = new RelaydeskClient(nodeTransport({ baseUrl: url!, ca: readFileSync(caFile!) }));
+    session = await client.joinSession({ pin: pin! }, 'Lab customer');
+    publicAddress = (await client.call<{ address: string }>('GET', '/v1/address', undefined, false)).address;
+    await session.waitFor('active');
+  }
+  const layer = new SessionPaths(session, sessionSignals(session));
+  const got: number[] = [];
+  layer.on('message', (_ch, p) => {
+    got.push(new DataView(p.buffer, p.byteOffset, p.byteLength).getUint32(0));
+    if (got.length === N) print({ received: got.length, inOrder: got.every((n, i) => n === i), duplicatesDropped: layer.duplicatesDropped });
+  });
+  layer.on('fallback', (f) => print({ fallback: f }));
+  const negotiated = negotiatePath({ role, signals: sessionSignals(session), stun: { host: base.hostname, port: Number(base.port || 443) }, rtc: nodeRtc(), publicAddress });
+  void negotiated.then((r) => {
+    if (r.path) layer.use(r.path);
+    print({ using: r.kind });
+  });
+  if (role === 'technician') {
+    for (let i = 0; i < N; i++) {
+      const m = new Uint8Array(4);
+      new DataView(m.buffer).setUint32(0, i);
+      layer.send(4, m);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    print({ sent: N });
+  }
 } else if (command === 'path-customer') {
   const [{ RelaydeskClient, nodeTransport }, { negotiatePath, nodeRtc, sessionSignals }] = await Promise.all([sdk(), paths()]);
   const [, url, caFile, pin, tcpPort] = process.argv.slice(2);
