@@ -14,6 +14,8 @@ export interface PathPairResult {
   via: [string, string];
   echoed: number | null;
   inOrder: boolean | null;
+  /** The echoes in arrival order, when they were not in order (for the report). */
+  got?: string[];
   pathClosed: string | null;
   relayChat: string;
 }
@@ -41,7 +43,7 @@ async function runPair(lab: Lab, gateway: LabGateway, customer: string, technici
       const customerLine = (await cust.waitFor((l) => 'path' in l, 15_000).catch((err: Error) => {
         throw new Error(`customer: ${err.message}`);
       })) as { path: string; via?: string };
-      const echo = found.path === 'relay' ? null : ((await tech.waitFor((l) => 'echoed' in l, 15_000)) as { echoed: number; inOrder: boolean });
+      const echo = found.path === 'relay' ? null : ((await tech.waitFor((l) => 'echoed' in l, 15_000)) as { echoed: number; inOrder: boolean; got?: string[] });
       const relay = (await tech.waitFor((l) => 'relayChat' in l, 15_000)) as { relayChat: string };
       const closed = tech.lines.find((l) => 'pathClosed' in l) as { pathClosed: string } | undefined;
       return {
@@ -54,6 +56,7 @@ async function runPair(lab: Lab, gateway: LabGateway, customer: string, technici
         via: [found.via ?? '', customerLine.via ?? ''],
         echoed: echo?.echoed ?? null,
         inOrder: echo?.inOrder ?? null,
+        ...(echo?.got ? { got: echo.got } : {}),
         pathClosed: closed?.pathClosed ?? null,
         relayChat: relay.relayChat,
       };

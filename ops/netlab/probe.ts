@@ -102,7 +102,8 @@ if (command === 'stun') {
     result.path.onMessage((_ch, p) => echoed.push(new TextDecoder().decode(p)));
     for (let i = 0; i < 20; i++) result.path.send(4, new TextEncoder().encode(`${PATH_MARKER} ${i}`));
     for (let i = 0; i < 100 && echoed.length < 20; i++) await new Promise((r) => setTimeout(r, 50));
-    print({ echoed: echoed.length, inOrder: echoed.every((e, i) => e === `${PATH_MARKER} ${i}`), rttMs: result.path.rttMs });
+    const inOrder = echoed.every((e, i) => e === `${PATH_MARKER} ${i}`);
+    print({ echoed: echoed.length, inOrder, rttMs: result.path.rttMs, ...(inOrder ? {} : { got: echoed.map((e) => e.slice(PATH_MARKER.length + 1)) }) });
   }
   // The relay keeps working beside (or instead of) the direct path.
   const heard = new Promise<string>((r) => session.on('chat', (c) => r(c.text)));
