@@ -59,6 +59,7 @@ export const optionSpecs = [
   { key: 'screenDecoderMinViewers', type: 'int', default: 4, min: 1, max: 1000, description: 'screenRepair=auto: sessions with at least this many viewers keep a gateway-side screen decoder.' },
   { key: 'screenDecoderMemoryMb', type: 'int', default: 512, min: 0, max: 1 << 20, description: 'Framebuffer memory all gateway-side screen decoders may hold together; sessions past it repair through the agent.' },
   { key: 'tokenTtlSeconds', type: 'int', default: 3600, min: 60, max: 86400, description: 'Lifetime of a technician bearer token.' },
+  { key: 'tokenIdleMinutes', type: 'int', default: 30, min: 1, max: 1440, description: 'Inactivity logout: a technician token unused this long dies (an organisation may set its own limit).' },
   { key: 'maxFailedLogins', type: 'int', default: 5, min: 1, max: 100, description: 'Failed logins of one username from one source address (IPv4, IPv6 /64) before that address is locked out of that username; other addresses are not.' },
   { key: 'maxFailedLoginsPerAccount', type: 'int', default: 50, min: 1, max: 100000, description: 'Failed logins of one username from all addresses within lockoutSeconds; past it only addresses that username logged in from in the last 30 days may try it.' },
   { key: 'lockoutSeconds', type: 'int', default: 900, min: 1, max: 86400, description: 'How long a lockout (of an address from a username, or of new addresses from an attacked username) lasts.' },
@@ -80,6 +81,5 @@ export const optionSpecs = [
   { key: 'shutdownGraceSeconds', type: 'int', default: 10, min: 0, max: 600, description: 'On SIGTERM: how long to wait for parties to leave after telling them to reconnect.' },
   { key: 'stun', type: 'bool', default: true, description: 'Answer STUN Binding requests (RFC 8489) on UDP, so parties learn their public address and try a direct path.' },
   { key: 'stunPort', type: 'int', default: -1, min: -1, max: 65535, description: 'UDP port of the STUN endpoint: -1 = the same number as port (with port 0: that number if free, else a free one), 0 = a free port.' },
-  { key: 'relayOnlyOrgs', type: 'list', default: [], description: 'Organisations whose sessions never go direct (policy relayOnly): the gateway drops their path signals, so recording and content audit see everything.' },
   { key: 'logLevel', type: 'enum', default: 'info', values: ['debug', 'info', 'warn', 'error'], description: 'Lowest level written to the JSON log on stdout.' },
 ] as const satisfies readonly OptionSpec[];

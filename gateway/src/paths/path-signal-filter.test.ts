@@ -6,26 +6,24 @@ const session = { guid: 'g1', orgId: 'acme' };
 const value = async (m: ReturnType<typeof createGatewayMetrics>, name: string) => (await m.registry.getSingleMetricAsString(name)).split('\n').filter((l) => !l.startsWith('#'));
 
 describe('path signals at the gateway', () => {
-  it('relayOnly organisations: every path signal is dropped (counted); other topics and other organisations pass', async () => {
+  it('relayOnly refusals (made by the policy check before it) are counted; other topics pass untouched', async () => {
     const metrics = createGatewayMetrics('t');
-    const filter = new PathSignalFilter({ relayOnly: (org) => org === 'acme' }, metrics);
-    const hello = { topic: 'path', step: 'hello', fingerprint: 'a'.repeat(64), tcp: [], udp: true };
-    expect(filter.inspect(session, 'technician', hello)).toEqual({ verdict: 'drop' });
-    expect(filter.inspect({ guid: 'g2', orgId: 'other' }, 'technician', hello)).toEqual({ verdict: 'forward' });
+    const filter = new PathSignalFilter(metrics);
+    filter.refusedByPolicy();
     expect(filter.inspect(session, 'technician', { topic: 'annotation', x: 1 })).toEqual({ verdict: 'forward' });
     expect(await value(metrics, 'relaydesk_path_signals_dropped_total')).toEqual(['relaydesk_path_signals_dropped_total{reason="relay_only",gateway="t"} 1']);
   });
 
   it('a malformed path signal is dropped and counted, never relayed', async () => {
     const metrics = createGatewayMetrics('t');
-    const filter = new PathSignalFilter({ relayOnly: () => false }, metrics);
+    const filter = new PathSignalFilter(metrics);
     expect(filter.inspect(session, 'customer', { topic: 'path', step: 'hello', fingerprint: 'x', tcp: 'no', udp: 1 })).toEqual({ verdict: 'drop' });
     expect(await value(metrics, 'relaydesk_path_signals_dropped_total')).toEqual(['relaydesk_path_signals_dropped_total{reason="bad_signal",gateway="t"} 1']);
   });
 
   it("the technician's announcements give time to direct, moves and fallbacks with the reason; the sender's path is returned", async () => {
     const metrics = createGatewayMetrics('t');
-    const filter = new PathSignalFilter({ relayOnly: () => false }, metrics);
+    const filter = new PathSignalFilter(metrics);
     expect(filter.inspect(session, 'customer', { topic: 'path', step: 'using', path: 'tcp', ms: 300, reason: 'found' })).toEqual({ verdict: 'forward', using: 'tcp' });
     filter.inspect(session, 'technician', { topic: 'path', step: 'using', path: 'tcp', ms: 300, reason: 'found' });
     filter.inspect(session, 'technician', { topic: 'path', step: 'using', path: 'relay', reason: 'keepalive_timeout' });

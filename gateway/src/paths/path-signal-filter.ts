@@ -2,16 +2,11 @@ import { parsePathSignal } from '../../../protocol/path-signal.js';
 import type { GatewayMetrics } from '../metrics/gateway-metrics.js';
 
 /**
- * What the gateway does with a `signal` message about paths, before relaying it (relay/control.ts): under
- * the organisation policy `relayOnly` every path signal is dropped, so the parties never learn each other's
- * candidates and the session stays on the relay, where recording and content audit see it; otherwise path
- * signals pass, and a party's `using` announcement becomes its participant's path (everyone in the session
+ * What the gateway does with a `signal` message about paths, before relaying it (relay/control.ts, after the
+ * organisation policy: under `relayOnly` every signal is refused there, and counted here): a malformed path
+ * signal is dropped; a party's `using` announcement becomes its participant's path (everyone in the session
  * sees it) and feeds the path metrics (time to a direct path, moves, fallbacks and why). Other topics pass.
  */
-export interface PathPolicy {
-  relayOnly(orgId: string): boolean;
-}
-
 export type Path = 'relay' | 'tcp' | 'udp';
 
 export interface SignalInspection {
@@ -24,17 +19,15 @@ export class PathSignalFilter {
   /** The technician's last announced path per session, so a move or a fallback is counted once. */
   private readonly technicianPath = new Map<string, Path>();
 
-  constructor(
-    private readonly policy: PathPolicy,
-    private readonly metrics: Pick<GatewayMetrics, 'timeToDirect' | 'pathMoves' | 'pathFallbacks' | 'pathSignalsDropped'>,
-  ) {}
+  constructor(private readonly metrics: Pick<GatewayMetrics, 'timeToDirect' | 'pathMoves' | 'pathFallbacks' | 'pathSignalsDropped'>) {}
 
-  inspect(session: { guid: string; orgId: string }, from: 'customer' | 'technician', data: unknown): SignalInspection {
+  /** A signal refused because the organisation keeps its sessions on the relay. */
+  refusedByPolicy(): void {
+    this.metrics.pathSignalsDropped.inc({ reason: 'relay_only' });
+  }
+
+  inspect(session: { guid: string }, from: 'customer' | 'technician', data: unknown): SignalInspection {
     if ((data as { topic?: unknown } | null)?.topic !== 'path') return { verdict: 'forward' };
-    if (this.policy.relayOnly(session.orgId)) {
-      this.metrics.pathSignalsDropped.inc({ reason: 'relay_only' });
-      return { verdict: 'drop' };
-    }
     const signal = parsePathSignal(data);
     if (!signal) {
       this.metrics.pathSignalsDropped.inc({ reason: 'bad_signal' });

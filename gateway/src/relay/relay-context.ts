@@ -13,6 +13,7 @@ import type { QueueLimits } from '../delivery/socket-writer.js';
 import type { BulkCredit } from '../delivery/bulk-credit.js';
 import type { LiveEventBus } from '../live/live-events.js';
 import type { LiveSession } from '../live/live-session.js';
+import type { PolicySource } from '../policy/org-policy.js';
 import type { ForwardCounters } from './forward.js';
 import type { Party, PartySocket } from './party.js';
 
@@ -24,6 +25,8 @@ export interface TechnicianIdentity {
   displayName?: string;
   /** SHA-256 of the bearer token it came with: the session re-checks it (logout, disable end participation). */
   tokenId: string;
+  /** Whose team policy applies; null: the organisation's. */
+  teamId?: string | null;
 }
 
 export interface RelayOptions extends QueueLimits {
@@ -56,9 +59,12 @@ export interface RelayDeps {
   /** Absent on a lone gateway (memory registry). */
   links?: ClusterLinks;
   lifecycle: SessionLifecycle;
-  authenticate: (bearerToken: string) => Promise<TechnicianIdentity>;
+  /** With the party's address, the organisation's IP allow-list applies too (E_IP_NOT_ALLOWED). */
+  authenticate: (bearerToken: string, sourceIp?: string) => Promise<TechnicianIdentity>;
   /** The same by token id; throws E_TOKEN_INVALID once the token is logged out, expired or its account disabled. */
-  authenticateTokenId: (tokenId: string) => Promise<TechnicianIdentity>;
+  authenticateTokenId: (tokenId: string, sourceIp?: string) => Promise<TechnicianIdentity>;
+  /** The organisation's (and team's) session policy, read once when a session is picked up. */
+  policies: PolicySource;
   pinGuard: PinGuard;
   metrics: GatewayMetrics;
   log: Logger;
@@ -84,6 +90,8 @@ export interface RelayContext {
   readonly shuttingDown: boolean;
   /** Gateway-originated frames (state, errors): small, never refused. */
   send(ws: PartySocket, msg: ServerMessage): void;
+  /** The answer to a handshake: before anything else queued for the connection. */
+  answer(ws: PartySocket, msg: ServerMessage): void;
   /** Control messages between participants: count against the receiver's reliable cap. */
   sendControl(ws: PartySocket, msg: ServerMessage): void;
   reject(ws: PartySocket, err: GatewayError, close: boolean): void;

@@ -28,6 +28,8 @@ export interface NegotiateOptions {
    * TCP simultaneous open. Without it, and without a STUN answer, only listening and connecting are tried.
    */
   publicAddress?: string;
+  /** The organisation keeps sessions on the relay (`session.policy.relayOnly`): nothing is tried. */
+  relayOnly?: boolean;
 }
 
 export interface PathAttemptRecord {
@@ -53,6 +55,7 @@ export interface NegotiatedPath {
  * a UDP hole punch with WebRTC. Every step is bounded; the result says which path won and how long it took.
  */
 export async function negotiatePath(options: NegotiateOptions): Promise<NegotiatedPath> {
+  if (options.relayOnly) return { path: null, kind: 'relay', ms: 0, attempts: [], badSignals: 0 };
   const started = performance.now();
   const controlling = options.role === 'technician';
   const elapsed = () => Math.round(performance.now() - started);
