@@ -15,6 +15,7 @@ import { drive, Timeline, type DriveResult } from '../lib/load-profile.js';
 import { parseOptions, usage, UsageError, type OptionDef } from '../lib/options.js';
 import { Progress, RateMeter } from '../lib/progress.js';
 import { newReport, type BenchReport } from '../lib/report.js';
+import { commandCalls, commandsPer } from '../lib/redis-commandstats.js';
 import { SourceAddresses } from '../lib/source-addresses.js';
 import { clientFor, parseLogins, parseTargets, type Credentials, type Target } from '../lib/targets.js';
 
@@ -54,7 +55,11 @@ export interface PhaseResult extends DriveResult {
   /** Pairings per CPU-second of the gateway process: its capacity per core, whatever limits the load generator. */
   pairingsPerGatewayCpuSecond?: number;
   generatorCpuPercent: number;
+  /** Gateway CPU-ms per pairing (CPU time of the gateway process over the phase / pairings). */
+  gatewayCpuMsPerPairing?: number;
   redisCommandsPerPairing?: number;
+  /** Per command name (INFO commandstats), e.g. { evalsha: 6, get: 2 }. */
+  redisCommandsByName?: Record<string, number>;
   histogram: Histogram;
   timeline: Timeline;
 }
@@ -72,7 +77,7 @@ export async function run(argv: string[]): Promise<void> {
   const record = (label: string, phases: PhaseResult[]) => {
     backends[label] = phases.map(({ histogram, timeline, ...rest }) => ({ ...rest, throughput: timeline.perSecond(), latencyBins: histogram.bins(40) }));
     for (const p of phases) {
-      rows.push([label, p.phase, p.completed, p.failed, round(p.pairingsPerSecond, 0), p.latency.p50Ms, p.latency.p99Ms, p.latency.maxMs, p.gatewayCpuPercent ?? '-', p.pairingsPerGatewayCpuSecond ?? '-', p.redisCommandsPerPairing ?? '-']);
+      rows.push([label, p.phase, p.completed, p.failed, round(p.pairingsPerSecond, 0), p.latency.p50Ms, p.latency.p99Ms, p.latency.maxMs, p.gatewayCpuPercent ?? '-', p.pairingsPerGatewayCpuSecond ?? '-', p.gatewayCpuMsPerPairing ?? '-', p.redisCommandsPerPairing ?? '-']);
     }
   };
 
@@ -97,7 +102,7 @@ export async function run(argv: string[]): Promise<void> {
         if (redis && o.redisBenchmarkRequests > 0) {
           const ceiling = await redisBenchmark(redis.port, o.redisBenchmarkRequests);
           report.figures.redisBenchmark = ceiling;
-          for (const [test, rps] of Object.entries(ceiling)) rows.push(['redis-benchmark', test, o.redisBenchmarkRequests, 0, round(rps, 0), '-', '-', '-', '-', '-', '-']);
+          for (const [test, rps] of Object.entries(ceiling)) rows.push(['redis-benchmark', test, o.redisBenchmarkRequests, 0, round(rps, 0), '-', '-', '-', '-', '-', '-', '-']);
         }
       } finally {
         await gw?.stop();
@@ -108,7 +113,7 @@ export async function run(argv: string[]): Promise<void> {
 
   report.tables.push({
     title: 'Pairing: customer connect → both parties "active"',
-    columns: ['backend', 'phase', 'pairings', 'errors', 'per second', 'p50 ms', 'p99 ms', 'max ms', 'gateway CPU %', 'per gateway CPU-s', 'redis cmds/pairing'],
+    columns: ['backend', 'phase', 'pairings', 'errors', 'per second', 'p50 ms', 'p99 ms', 'max ms', 'gateway CPU %', 'per gateway CPU-s', 'gateway CPU ms/pairing', 'redis cmds/pairing'],
     rows,
   });
   addGoals(report);
@@ -165,7 +170,7 @@ export async function runPhases(label: string, targets: Target[], logins: Creden
       }, { quiet: o.quiet }).start();
       const cpu0 = gatewayPid ? cpuMs(gatewayPid) : undefined;
       const self0 = process.cpuUsage();
-      const cmds0 = redisClient ? await totalCommands(redisClient) : 0;
+      const cmds0 = redisClient ? await commandCalls(redisClient) : {};
       const result = await drive(
         { rate: profile.rate, rampUpSeconds: profile.rampUpSeconds, durationSeconds: profile.durationSeconds, count: o.count, concurrency: o.concurrency },
         pairOnce,
@@ -174,7 +179,8 @@ export async function runPhases(label: string, targets: Target[], logins: Creden
       progress.stop();
       const cpu1 = gatewayPid ? cpuMs(gatewayPid) : undefined;
       const self1 = process.cpuUsage(self0);
-      const cmds1 = redisClient ? await totalCommands(redisClient) : 0;
+      const cmds1 = redisClient ? await commandCalls(redisClient) : {};
+      const perPairing = redisClient && result.completed ? commandsPer(cmds0, cmds1, result.completed) : undefined;
       return {
         phase: name,
         ...result,
@@ -184,8 +190,10 @@ export async function runPhases(label: string, targets: Target[], logins: Creden
         gatewayCpuPercent: cpu0 !== undefined && cpu1 !== undefined ? round((100 * (cpu1 - cpu0)) / result.elapsedMs, 0) : undefined,
         pairingsPerGatewayCpuSecond: cpu0 !== undefined && cpu1 !== undefined && cpu1 > cpu0 ? round(result.completed / ((cpu1 - cpu0) / 1000), 0) : undefined,
         generatorCpuPercent: round((100 * (self1.user + self1.system)) / 1000 / result.elapsedMs, 0),
-        // Minus the INFO call itself; includes the createSession API calls' commands, which a pairing needs.
-        redisCommandsPerPairing: redisClient && result.completed ? round((cmds1 - cmds0 - 1) / result.completed, 1) : undefined,
+        gatewayCpuMsPerPairing: cpu0 !== undefined && cpu1 !== undefined && result.completed ? round((cpu1 - cpu0) / result.completed, 2) : undefined,
+        // Includes the createSession API calls' commands, which a pairing needs; failed pairings' commands too.
+        redisCommandsPerPairing: perPairing?.total,
+        redisCommandsByName: perPairing?.byCommand,
         histogram,
         timeline,
       };
@@ -200,11 +208,6 @@ export async function runPhases(label: string, targets: Target[], logins: Creden
     redisClient?.disconnect();
     for (const c of [...technicians, ...customers]) c.close();
   }
-}
-
-async function totalCommands(redis: Redis): Promise<number> {
-  const info = await redis.info('stats');
-  return Number(/total_commands_processed:(\d+)/.exec(info)?.[1] ?? 0);
 }
 
 /** redis-benchmark against the same server: its own ceiling for plain commands, 50 clients, no pipelining. */
