@@ -2,7 +2,7 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['gateway/**/*.test.ts', 'clients/**/*.test.ts', 'bench/**/*.test.ts', 'native/**/*.test.ts', 'ops/**/*.test.ts'],
+    include: ['protocol/**/*.test.ts', 'gateway/**/*.test.ts', 'clients/**/*.test.ts', 'bench/**/*.test.ts', 'native/**/*.test.ts', 'ops/**/*.test.ts'],
     exclude: ['**/node_modules/**', 'ops/local-cluster/run/**'],
     testTimeout: 30_000,
     hookTimeout: 30_000,
