@@ -24,3 +24,26 @@ export function commandsPer(before: Record<string, number>, after: Record<string
   }
   return { total: units > 0 ? Math.round((total / units) * 10) / 10 : 0, byCommand };
 }
+
+/**
+ * Counts the commands Redis receives while `work` runs, from MONITOR: those clients sent (`sent`; an EVALSHA
+ * is one) apart from those scripts ran inside (`inScripts`), per command name. MONITOR costs Redis time,
+ * so this runs in its own short phase, never beside a rate measurement.
+ */
+export async function monitorCommands(redis: Redis, work: () => Promise<number>): Promise<{ units: number; sent: Record<string, number>; inScripts: Record<string, number> }> {
+  const monitor = await redis.monitor();
+  const sent: Record<string, number> = {};
+  const inScripts: Record<string, number> = {};
+  monitor.on('monitor', (_time: string, args: string[], source: string) => {
+    const name = String(args[0]).toLowerCase();
+    const into = source === 'lua' ? inScripts : sent;
+    into[name] = (into[name] ?? 0) + 1;
+  });
+  try {
+    const units = await work();
+    await new Promise((r) => setTimeout(r, 200)); // let the last MONITOR lines arrive
+    return { units, sent, inScripts };
+  } finally {
+    monitor.disconnect();
+  }
+}

@@ -15,7 +15,7 @@ import { drive, Timeline, type DriveResult } from '../lib/load-profile.js';
 import { parseOptions, usage, UsageError, type OptionDef } from '../lib/options.js';
 import { Progress, RateMeter } from '../lib/progress.js';
 import { newReport, type BenchReport } from '../lib/report.js';
-import { commandCalls, commandsPer } from '../lib/redis-commandstats.js';
+import { commandCalls, commandsPer, monitorCommands } from '../lib/redis-commandstats.js';
 import { SourceAddresses } from '../lib/source-addresses.js';
 import { clientFor, parseLogins, parseTargets, type Credentials, type Target } from '../lib/targets.js';
 
@@ -30,6 +30,7 @@ export const options = {
   count: { kind: 'int', default: 1_000_000, min: 1, help: 'most pairings per phase' },
   concurrency: { kind: 'int', default: 128, min: 1, help: 'most pairings in flight' },
   'gateway-cpu-prof': { kind: 'string', help: 'write a V8 CPU profile of the gateway under test into this folder' },
+  'monitor-pairings': { kind: 'int', default: 20, min: 0, help: 'on Redis: pairings run one by one under MONITOR to count commands sent vs run inside scripts (0 = skip)' },
   'redis-benchmark-requests': { kind: 'int', default: 200_000, min: 0, help: 'requests per redis-benchmark test (0 = skip)' },
 } satisfies Record<string, OptionDef>;
 
@@ -43,6 +44,7 @@ export interface Values extends CommonValues {
   count: number;
   concurrency: number;
   redisBenchmarkRequests: number;
+  monitorPairings: number;
   gatewayCpuProf?: string;
 }
 
@@ -60,6 +62,10 @@ export interface PhaseResult extends DriveResult {
   redisCommandsPerPairing?: number;
   /** Per command name (INFO commandstats), e.g. { evalsha: 6, get: 2 }. */
   redisCommandsByName?: Record<string, number>;
+  /** From the MONITOR phase: commands clients sent per pairing (a script call counts once), and run inside scripts. */
+  redisCommandsSentPerPairing?: number;
+  redisCommandsInScriptsPerPairing?: number;
+  redisCommandsSentByName?: Record<string, number>;
   histogram: Histogram;
   timeline: Timeline;
 }
@@ -77,7 +83,7 @@ export async function run(argv: string[]): Promise<void> {
   const record = (label: string, phases: PhaseResult[]) => {
     backends[label] = phases.map(({ histogram, timeline, ...rest }) => ({ ...rest, throughput: timeline.perSecond(), latencyBins: histogram.bins(40) }));
     for (const p of phases) {
-      rows.push([label, p.phase, p.completed, p.failed, round(p.pairingsPerSecond, 0), p.latency.p50Ms, p.latency.p99Ms, p.latency.maxMs, p.gatewayCpuPercent ?? '-', p.pairingsPerGatewayCpuSecond ?? '-', p.gatewayCpuMsPerPairing ?? '-', p.redisCommandsPerPairing ?? '-']);
+      rows.push([label, p.phase, p.completed, p.failed, round(p.pairingsPerSecond, 0), p.latency.p50Ms, p.latency.p99Ms, p.latency.maxMs, p.gatewayCpuPercent ?? '-', p.pairingsPerGatewayCpuSecond ?? '-', p.gatewayCpuMsPerPairing ?? '-', p.redisCommandsPerPairing ?? '-', p.redisCommandsSentPerPairing ?? '-']);
     }
   };
 
@@ -102,7 +108,7 @@ export async function run(argv: string[]): Promise<void> {
         if (redis && o.redisBenchmarkRequests > 0) {
           const ceiling = await redisBenchmark(redis.port, o.redisBenchmarkRequests);
           report.figures.redisBenchmark = ceiling;
-          for (const [test, rps] of Object.entries(ceiling)) rows.push(['redis-benchmark', test, o.redisBenchmarkRequests, 0, round(rps, 0), '-', '-', '-', '-', '-', '-', '-']);
+          for (const [test, rps] of Object.entries(ceiling)) rows.push(['redis-benchmark', test, o.redisBenchmarkRequests, 0, round(rps, 0), '-', '-', '-', '-', '-', '-', '-', '-']);
         }
       } finally {
         await gw?.stop();
@@ -113,7 +119,7 @@ export async function run(argv: string[]): Promise<void> {
 
   report.tables.push({
     title: 'Pairing: customer connect → both parties "active"',
-    columns: ['backend', 'phase', 'pairings', 'errors', 'per second', 'p50 ms', 'p99 ms', 'max ms', 'gateway CPU %', 'per gateway CPU-s', 'gateway CPU ms/pairing', 'redis cmds/pairing'],
+    columns: ['backend', 'phase', 'pairings', 'errors', 'per second', 'p50 ms', 'p99 ms', 'max ms', 'gateway CPU %', 'per gateway CPU-s', 'gateway CPU ms/pairing', 'redis cmds run/pairing', 'redis cmds sent/pairing'],
     rows,
   });
   addGoals(report);
@@ -135,35 +141,44 @@ export async function runPhases(label: string, targets: Target[], logins: Creden
   let next = 0;
   const redisClient = redis ? new Redis(redis.port, redis.host, { lazyConnect: true }) : undefined;
   await redisClient?.connect();
+  /** One pairing; resolves with ms from the customer's connect to "active". */
+  const pair = async (i: number): Promise<number> => {
+    const tech = technicians[i % technicians.length]!.client;
+    const session = await tech.createSession();
+    const customer = customers[next++ % customers.length]!.client;
+    const t0 = performance.now();
+    let cust: SessionConnection | undefined;
+    let techConn: SessionConnection | undefined;
+    try {
+      cust = await customer.joinSession({ pin: session.pin }, `customer ${i}`);
+      techConn = await tech.pickUp(session.guid);
+      await cust.waitFor('active', 10_000);
+      const ms = performance.now() - t0;
+      techConn.end();
+      return ms;
+    } finally {
+      cust?.close();
+      techConn?.close();
+    }
+  };
   try {
     const phase = async (name: string, profile: { rate: number; durationSeconds: number; rampUpSeconds: number }): Promise<PhaseResult> => {
       const histogram = new Histogram();
       const timeline = new Timeline(250);
       const errors = new ErrorTally();
       const meter = new RateMeter();
-      const pairOnce = async (i: number) => {
-        const tech = technicians[i % technicians.length]!.client;
-        const session = await tech.createSession();
-        const customer = customers[next++ % customers.length]!.client;
-        const t0 = performance.now();
-        let cust: SessionConnection | undefined;
-        let techConn: SessionConnection | undefined;
-        try {
-          cust = await customer.joinSession({ pin: session.pin }, `customer ${i}`);
-          techConn = await tech.pickUp(session.guid);
-          await cust.waitFor('active', 10_000);
-          histogram.record((performance.now() - t0) * 1000);
-          timeline.mark();
-          meter.mark();
-          techConn.end();
-        } catch (err) {
-          timeline.mark(1, true);
-          throw err;
-        } finally {
-          cust?.close();
-          techConn?.close();
-        }
-      };
+      const pairOnce = (i: number) =>
+        pair(i).then(
+          (ms) => {
+            histogram.record(ms * 1000);
+            timeline.mark();
+            meter.mark();
+          },
+          (err: unknown) => {
+            timeline.mark(1, true);
+            throw err;
+          },
+        );
       const progress = new Progress(`pairing[${label}] ${name}`, () => {
         const s = histogram.summaryMs();
         return `rate ${Math.round(meter.perSecond()).toLocaleString('en-US')}/s  done ${s.count.toLocaleString('en-US')}  errors ${errors.total}  p99 ${s.p99Ms} ms`;
@@ -198,12 +213,29 @@ export async function runPhases(label: string, targets: Target[], logins: Creden
         timeline,
       };
     };
-    if (o.rate > 0) return [await phase(`${o.rate}/s`, { rate: o.rate, durationSeconds: o.duration, rampUpSeconds: o.rampUp })];
-    const peak = await phase('peak', { rate: 0, durationSeconds: o.duration, rampUpSeconds: 0 });
-    if (o.halfDuration <= 0 || peak.pairingsPerSecond <= 0) return [peak];
-    const halfRate = Math.max(1, Math.round(peak.pairingsPerSecond / 2));
-    const half = await phase(`half (${halfRate}/s)`, { rate: halfRate, durationSeconds: o.halfDuration, rampUpSeconds: o.rampUp });
-    return [peak, half];
+    const phases: PhaseResult[] = [];
+    if (o.rate > 0) phases.push(await phase(`${o.rate}/s`, { rate: o.rate, durationSeconds: o.duration, rampUpSeconds: o.rampUp }));
+    else {
+      const peak = await phase('peak', { rate: 0, durationSeconds: o.duration, rampUpSeconds: 0 });
+      phases.push(peak);
+      if (o.halfDuration > 0 && peak.pairingsPerSecond > 0) {
+        const halfRate = Math.max(1, Math.round(peak.pairingsPerSecond / 2));
+        phases.push(await phase(`half (${halfRate}/s)`, { rate: halfRate, durationSeconds: o.halfDuration, rampUpSeconds: o.rampUp }));
+      }
+    }
+    if (redisClient && o.monitorPairings > 0 && phases[0]) {
+      // Pairings one at a time under MONITOR: commands clients send (a script call is one) vs run inside scripts.
+      const seen = await monitorCommands(redisClient, async () => {
+        let done = 0;
+        for (let i = 0; i < o.monitorPairings; i++) await pair(i).then(() => done++, () => {});
+        return done;
+      });
+      const sum = (r: Record<string, number>) => Object.values(r).reduce((a, b) => a + b, 0);
+      phases[0].redisCommandsSentPerPairing = round(sum(seen.sent) / Math.max(1, seen.units), 1);
+      phases[0].redisCommandsInScriptsPerPairing = round(sum(seen.inScripts) / Math.max(1, seen.units), 1);
+      phases[0].redisCommandsSentByName = Object.fromEntries(Object.entries(seen.sent).map(([k, v]) => [k, round(v / Math.max(1, seen.units), 2)]));
+    }
+    return phases;
   } finally {
     redisClient?.disconnect();
     for (const c of [...technicians, ...customers]) c.close();

@@ -122,6 +122,11 @@ export class MemoryRegistry implements Registry {
     return this.getEntry(guid, this.clock()) ? guid : null;
   }
 
+  async findSessionByPin(pin: string): Promise<SessionRecord | null> {
+    const guid = await this.findGuidByPin(pin);
+    return guid === null ? null : this.getSession(guid);
+  }
+
   async updateSession(guid: string, when: UpdateCondition, patch: SessionPatch): Promise<UpdateResult> {
     this.checkOpen();
     const ttl = patch.ttlMs === undefined ? undefined : checkTtl(patch.ttlMs, 'ttlMs');
@@ -237,6 +242,10 @@ export class MemoryRegistry implements Registry {
   async count(key: string): Promise<number> {
     this.checkOpen();
     return this.live(this.counters, this.counterWheel, key, this.clock())?.value ?? 0;
+  }
+
+  async counts(keys: readonly string[]): Promise<number[]> {
+    return Promise.all(keys.map((key) => this.count(key)));
   }
 
   async resetCounter(key: string): Promise<void> {

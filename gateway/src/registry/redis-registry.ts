@@ -4,7 +4,7 @@ import { systemClock, type Clock } from '../clock.js';
 import { GatewayError } from '../errors/gateway-error.js';
 import { silentLogger, type Logger } from '../log/logger.js';
 import type { SessionRecord } from '../session/session-record.js';
-import { decodeRecord, encodeFields, encodeValue, pinHeldField } from './record-codec.js';
+import { decodeRecord, encodeFields, encodeValue, pinHeldField, pinUntilField } from './record-codec.js';
 import type { GatewayRecord, ReadyListener, Registry, SessionPatch, TokenRecord, UpdateCondition, UpdateResult } from './registry.js';
 import { checkTtl, maxPinAttempts, oldestFirst, patchEntries } from './registry-rules.js';
 
@@ -29,12 +29,22 @@ export interface RedisRegistryOptions {
   /** Username / password when not in the URL (Sentinel and Cluster have no URL). */
   username?: string;
   password?: string;
+  /** How much longer than its session a PIN key is set to live (default 60 s; see defaultPinMarginMs). */
+  pinMarginMs?: number;
   /** Turns a record's absolute expiresAt into a TTL. Redis keeps time itself after that. */
   clock?: Clock;
   log?: Logger;
 }
 
 type Client = Redis | Cluster;
+
+/**
+ * A PIN key lives this much longer than its session's lifetime when it is set, so the common lifetime
+ * changes (a customer joins: the session lives a few seconds past expiresAt) need no command for it. A PIN
+ * key that outlives its session is harmless: lookups check the session holds it, and claims take it over.
+ * Also covers clock skew between gateways (pinUntilField is in the writer's clock).
+ */
+const defaultPinMarginMs = 60_000;
 
 // Lua scripts. Each touches exactly one key (KEYS[1]), so every one runs unchanged on Redis Cluster;
 // what spans keys (session → PIN → org index) is a follow-up that readers verify and prune.
@@ -46,27 +56,66 @@ redis.call('HSET', KEYS[1], unpack(ARGV, 2))
 redis.call('PEXPIRE', KEYS[1], ARGV[1])
 return 1`,
   /**
-   * Compare-and-set. ARGV: orgId ('' = any), releasePin ('1'/''), ttlMs ('' = keep), n, n states,
-   * then field/value pairs. Returns {status, previous state, PTTL after, HGETALL, PIN held before}.
+   * Compare-and-set. ARGV: orgId ('' = any), releasePin ('1'/''), ttlMs ('' = keep), now (ms), PIN margin
+   * (ms), n, n states,
+   * then field/value pairs. Returns {status, previous state, TTL after (-1 = not asked), the hash after,
+   * PIN held before, PIN key lifetime to set ('' = none needed)}. Three commands inside: HGETALL, HSET,
+   * PEXPIRE or PTTL.
    */
   rdUpdate: `
 local key = KEYS[1]
-if redis.call('EXISTS', key) == 0 then return {'not_found'} end
-local state = redis.call('HGET', key, 'state')
-if ARGV[1] ~= '' and redis.call('HGET', key, 'orgId') ~= ARGV[1] then
-  return {'wrong_org', state, redis.call('PTTL', key), redis.call('HGETALL', key), ''}
-end
-local n = tonumber(ARGV[4])
+-- One read of the whole hash answers every check; the reply is built from it, not read back (the
+-- executed-command count per pairing is what limits Redis: docs/benchmarks.md).
+local flat = redis.call('HGETALL', key)
+if #flat == 0 then return {'not_found'} end
+local h = {}
+for i = 1, #flat, 2 do h[flat[i]] = flat[i + 1] end
+local state = h['state']
+if ARGV[1] ~= '' and h['orgId'] ~= ARGV[1] then return {'wrong_org', state, -1, flat, ''} end
+local n = tonumber(ARGV[6])
 local match = false
-for i = 5, 4 + n do
+for i = 7, 6 + n do
   if ARGV[i] == state then match = true break end
 end
-if not match then return {'wrong_state', state, redis.call('PTTL', key), redis.call('HGETALL', key), ''} end
-if #ARGV > 4 + n then redis.call('HSET', key, unpack(ARGV, 5 + n)) end
-local held = redis.call('HGET', key, '${pinHeldField}')
-if ARGV[2] == '1' then redis.call('HDEL', key, '${pinHeldField}') end
-if ARGV[3] ~= '' then redis.call('PEXPIRE', key, ARGV[3]) end
-return {'ok', state, redis.call('PTTL', key), redis.call('HGETALL', key), held and '1' or ''}`,
+if not match then return {'wrong_state', state, -1, flat, ''} end
+local held = h['${pinHeldField}'] == '1'
+local writes = {}
+for i = 7 + n, #ARGV, 2 do
+  h[ARGV[i]] = ARGV[i + 1]
+  writes[#writes + 1] = ARGV[i]
+  writes[#writes + 1] = ARGV[i + 1]
+end
+if ARGV[2] == '1' and held then
+  -- Cleared rather than deleted, so the release rides on the same HSET.
+  h['${pinHeldField}'] = '0'
+  writes[#writes + 1] = '${pinHeldField}'
+  writes[#writes + 1] = '0'
+end
+-- A held PIN must outlive a lengthened session; it was given a margin, so most changes need nothing.
+local pinTtl = ''
+if held and ARGV[2] ~= '1' and ARGV[3] ~= '' then
+  local want = tonumber(ARGV[4]) + tonumber(ARGV[3])
+  if want > tonumber(h['${pinUntilField}'] or '0') then
+    pinTtl = string.format('%.0f', tonumber(ARGV[3]) + tonumber(ARGV[5]))
+    h['${pinUntilField}'] = string.format('%.0f', want + tonumber(ARGV[5]))
+    writes[#writes + 1] = '${pinUntilField}'
+    writes[#writes + 1] = h['${pinUntilField}']
+  end
+end
+if #writes > 0 then redis.call('HSET', key, unpack(writes)) end
+local pttl = -1
+if ARGV[3] ~= '' then
+  redis.call('PEXPIRE', key, ARGV[3])
+  pttl = tonumber(ARGV[3])
+elseif h['state'] == '${encodeValue('waiting')}' then
+  pttl = redis.call('PTTL', key) -- only a session that becomes waiting needs it (its index's TTL)
+end
+local out = {}
+for f, v in pairs(h) do
+  out[#out + 1] = f
+  out[#out + 1] = v
+end
+return {'ok', state, pttl, out, held and '1' or '', pinTtl}`,
   /** Extend-only TTL of a session; returns {PIN held, pin, state, orgId} or nil when gone. */
   rdTouch: `
 local t = redis.call('PTTL', KEYS[1])
@@ -79,9 +128,10 @@ return redis.call('HMGET', KEYS[1], '${pinHeldField}', 'pin', 'state', 'orgId')`
    */
   rdExpireIf: `
 if ARGV[2] ~= '' and redis.call('GET', KEYS[1]) ~= ARGV[2] then return 0 end
+if ARGV[3] == 'set' then return redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
 local t = redis.call('PTTL', KEYS[1])
 if t == -2 then return 0 end
-if ARGV[3] == 'set' or t < tonumber(ARGV[1]) then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+if t < tonumber(ARGV[1]) then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
 return 1`,
   /** Deletes KEYS[1] only while it still holds ARGV[1]: never frees a PIN someone else took since. */
   rdDelIf: `
@@ -105,7 +155,7 @@ if n == 1 or redis.call('PTTL', KEYS[1]) == -1 then redis.call('PEXPIRE', KEYS[1
 return n`,
 } as const;
 
-type UpdateReply = [status: string, prevState?: string, pttl?: number, hash?: string[], heldBefore?: string];
+type UpdateReply = [status: string, prevState?: string, pttl?: number, hash?: string[], heldBefore?: string, pinTtl?: string];
 interface ScriptCommands {
   rdCreate(key: string, ttlMs: number, ...fields: string[]): Promise<number>;
   rdUpdate(key: string, ...args: (string | number)[]): Promise<UpdateReply>;
@@ -144,17 +194,19 @@ export class RedisRegistry implements Registry {
   private readonly cmd: ScriptCommands;
   private readonly prefix: string;
   private readonly clock: Clock;
+  private readonly pinMarginMs: number;
   private readonly log: Logger;
   private readonly readyListeners = new Set<ReadyListener>();
   private ready = false;
   private closed = false;
   private lastError: string | undefined;
 
-  constructor(client: Client, address: string, options: Pick<RedisRegistryOptions, 'keyPrefix' | 'clock' | 'log'> = {}) {
+  constructor(client: Client, address: string, options: Pick<RedisRegistryOptions, 'keyPrefix' | 'clock' | 'log' | 'pinMarginMs'> = {}) {
     this.client = client;
     this.address = address;
     this.prefix = options.keyPrefix ?? 'rd:';
     this.clock = options.clock ?? systemClock;
+    this.pinMarginMs = options.pinMarginMs ?? defaultPinMarginMs;
     this.log = (options.log ?? silentLogger).child({ component: 'registry', redis: address });
     for (const [name, lua] of Object.entries(scripts)) client.defineCommand(name, { numberOfKeys: 1, lua });
     this.cmd = client as unknown as ScriptCommands;
@@ -177,10 +229,10 @@ export class RedisRegistry implements Registry {
       const ttl = Math.max(1, Math.ceil(record.expiresAt - this.clock()));
       for (let attempt = 0; attempt < maxPinAttempts; attempt++) {
         const pin = nextPin();
-        if (!(await this.claimPin(pin, record.guid, ttl))) continue;
+        if (!(await this.claimPin(pin, record.guid, ttl + this.pinMarginMs))) continue;
         const stored: SessionRecord = { ...record, pin };
         const fields = encodeFields(Object.entries(stored));
-        fields.push(pinHeldField, '1');
+        fields.push(pinHeldField, '1', pinUntilField, String(this.clock() + ttl + this.pinMarginMs));
         if ((await this.cmd.rdCreate(this.sessionKey(record.guid), ttl, ...fields)) === 0) {
           await this.cmd.rdDelIf(this.pinKey(pin), record.guid);
           throw new Error(`session ${record.guid} already exists`);
@@ -199,10 +251,15 @@ export class RedisRegistry implements Registry {
   }
 
   async findGuidByPin(pin: string): Promise<string | null> {
+    return (await this.findSessionByPin(pin))?.guid ?? null;
+  }
+
+  async findSessionByPin(pin: string): Promise<SessionRecord | null> {
     return this.run(async () => {
       const guid = await this.client.get(this.pinKey(pin));
       if (guid === null) return null;
-      if (await this.holdsPin(guid, pin)) return guid;
+      const hash = await this.client.hgetall(this.sessionKey(guid));
+      if (hash[pinHeldField] === '1' && hash.pin === encodeValue(pin)) return decodeRecord(hash);
       // The release after a pickup is a separate step (another slot); if it never ran, finish it here.
       this.bestEffort('prune_pin', this.cmd.rdDelIf(this.pinKey(pin), guid));
       return null;
@@ -216,11 +273,13 @@ export class RedisRegistry implements Registry {
         when.orgId === undefined ? '' : encodeValue(when.orgId),
         patch.releasePin ? '1' : '',
         ttl ?? '',
+        this.clock(),
+        this.pinMarginMs,
         when.states.length,
         ...when.states.map(encodeValue),
         ...encodeFields(patchEntries(patch)),
       ];
-      const [status, prevState, pttl, hash, heldBefore] = await this.cmd.rdUpdate(this.sessionKey(guid), ...args);
+      const [status, prevState, pttl, hash, heldBefore, pinTtl] = await this.cmd.rdUpdate(this.sessionKey(guid), ...args);
       if (status === 'not_found') return { ok: false, reason: 'not_found' };
       const session = decodeRecord(hash ?? []);
       if (!session) return { ok: false, reason: 'not_found' };
@@ -240,7 +299,7 @@ export class RedisRegistry implements Registry {
       }
       if (heldBefore === '1') {
         if (patch.releasePin) this.bestEffort('release_pin', this.cmd.rdDelIf(this.pinKey(session.pin), guid));
-        else if (ttl !== undefined) this.bestEffort('expire_pin', this.cmd.rdExpireIf(this.pinKey(session.pin), ttl, guid, 'set'));
+        else if (pinTtl) this.bestEffort('expire_pin', this.cmd.rdExpireIf(this.pinKey(session.pin), Number(pinTtl), guid, 'set'));
       }
       return { ok: true, session };
     });
@@ -342,6 +401,15 @@ export class RedisRegistry implements Registry {
     return raw === null ? 0 : Number(raw);
   }
 
+  async counts(keys: readonly string[]): Promise<number[]> {
+    if (keys.length === 0) return [];
+    const redisKeys = keys.map((k) => this.counterKey(k));
+    // One MGET where Redis allows a multi-key command: anywhere but a Cluster, or keys of one hash tag.
+    const oneCommand = !(this.client instanceof Cluster) || new Set(redisKeys.map(hashTag)).size === 1;
+    const raws = await this.run(() => (oneCommand ? this.client.mget(...redisKeys) : Promise.all(redisKeys.map((k) => this.client.get(k)))));
+    return raws.map((raw) => (raw === null ? 0 : Number(raw)));
+  }
+
   async resetCounter(key: string): Promise<void> {
     await this.run(() => this.client.del(this.counterKey(key)));
   }
@@ -437,6 +505,7 @@ export class RedisRegistry implements Registry {
   }
 
   private async holdsPin(guid: string, pin: string): Promise<boolean> {
+    // HMGET, not findSessionByPin: called while claiming, it must not prune the PIN it is looking at.
     const [held, storedPin] = await this.client.hmget(this.sessionKey(guid), pinHeldField, 'pin');
     return held === '1' && storedPin === encodeValue(pin);
   }
@@ -539,6 +608,13 @@ function createClient(options: RedisRegistryOptions): { client: Client; address:
     redisOptions: connection,
   };
   return { client: new Cluster(nodes, clusterOptions), address: `cluster ${hostList(nodes)}` };
+}
+
+/** The part of a key Redis Cluster hashes: the first non-empty `{…}`, else the whole key. */
+function hashTag(key: string): string {
+  const open = key.indexOf('{');
+  const close = open < 0 ? -1 : key.indexOf('}', open + 1);
+  return close > open + 1 ? key.slice(open + 1, close) : key;
 }
 
 function hostList(nodes: { host: string; port: number }[]): string {

@@ -82,12 +82,23 @@ export function registryContract(name: string, make: () => Promise<RegistrySubje
         expect(created).toEqual({ ...record, pin: '123456' });
         expect(await registry.getSession(record.guid)).toEqual(created);
         expect(await registry.findGuidByPin('123456')).toBe(record.guid);
+        expect(await registry.findSessionByPin('123456')).toEqual(created);
+      });
+
+      it('finds no session by a PIN it released, or by a PIN whose session is gone', async () => {
+        const picked = await registry.createSession(base({ state: 'waiting' }), () => '222222');
+        await registry.updateSession(picked.guid, { states: ['waiting'] }, { set: { state: 'active' }, releasePin: true });
+        expect(await registry.findSessionByPin('222222')).toBeNull();
+        const short = await registry.createSession(base({ expiresAt: subject.clock() + shortTtl }), () => '222223');
+        await subject.advance(pastShortTtl);
+        expect(await registry.findSessionByPin(short.pin)).toBeNull();
       });
 
       it('answers null for an unknown GUID or PIN', async () => {
         await registry.createSession(base(), () => '123456');
         expect(await registry.getSession(newGuid())).toBeNull();
         expect(await registry.findGuidByPin('654321')).toBeNull();
+        expect(await registry.findSessionByPin('654321')).toBeNull();
       });
 
       it('hands out copies: changing a returned record does not change the stored one', async () => {
@@ -361,6 +372,15 @@ export function registryContract(name: string, make: () => Promise<RegistrySubje
         await subject.advance(shortTtl / 2 + 100);
         expect(await registry.count('rate:x')).toBe(0);
         expect(await registry.hit('rate:x', shortTtl)).toBe(1);
+      });
+
+      it('reads several counts at once, in order, with or without a shared {tag}', async () => {
+        await registry.hit('{g}:a', 60_000);
+        await registry.hit('{g}:a', 60_000);
+        await registry.hit('plain', 60_000);
+        expect(await registry.counts(['{g}:a', '{g}:b'])).toEqual([2, 0]);
+        expect(await registry.counts(['plain', '{g}:a', 'none'])).toEqual([1, 2, 0]);
+        expect(await registry.counts([])).toEqual([]);
       });
 
       it('counts every one of many concurrent hits', async () => {

@@ -22,6 +22,8 @@ export interface Registry {
   getSession(guid: string): Promise<SessionRecord | null>;
   /** The GUID of the live session that holds this PIN, if any. */
   findGuidByPin(pin: string): Promise<string | null>;
+  /** The live session that holds this PIN, if any: findGuidByPin and getSession in one call (fewer round trips). */
+  findSessionByPin(pin: string): Promise<SessionRecord | null>;
 
   /**
    * Atomic compare-and-set. Applies `patch` only when the session exists, its state is one of
@@ -50,6 +52,11 @@ export interface Registry {
   hit(key: string, windowMs: number): Promise<number>;
   /** Current count of `key` (0 when absent or expired). */
   count(key: string): Promise<number>;
+  /**
+   * Current counts of several keys, in order, in one round trip. On Redis, keys that share a `{tag}`
+   * (Redis Cluster hash-tag rule) are read with one command even on a Cluster.
+   */
+  counts(keys: readonly string[]): Promise<number[]>;
   resetCounter(key: string): Promise<void>;
 
   /** Announces (or refreshes) a gateway of the cluster; it vanishes `ttlMs` after its last refresh. */

@@ -239,8 +239,8 @@ export class SessionRelay {
     const { lifecycle, registry, pinGuard, now } = this.deps;
     try {
       await pinGuard.assertAllowed(party.remoteIp);
-      const guid = msg.pin !== undefined ? await registry.findGuidByPin(msg.pin) : msg.guid!;
-      const record = guid ? await registry.getSession(guid) : null;
+      const record = msg.pin !== undefined ? await registry.findSessionByPin(msg.pin) : await registry.getSession(msg.guid!);
+      const guid = record?.guid;
       if (record?.state === 'waiting' && (await this.anchorIsGone(record))) {
         // Its customer waited on a gateway that died: that customer is back (it knows the PIN), here.
         await lifecycle.transition(record.guid, 'created', { reason: 'customer_disconnected', from: ['waiting'] });

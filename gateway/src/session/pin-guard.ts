@@ -16,7 +16,7 @@ export class PinGuard {
   ) {}
 
   async assertAllowed(remoteIp: string): Promise<void> {
-    const [mine, all] = await Promise.all([this.registry.count(addressKey(remoteIp)), this.registry.count(GLOBAL_KEY)]);
+    const [mine = 0, all = 0] = await this.registry.counts([addressKey(remoteIp), GLOBAL_KEY]);
     if (mine >= this.limits.perAddress || all >= this.limits.global) throw new GatewayError('E_RATE_LIMITED');
   }
 
@@ -25,5 +25,7 @@ export class PinGuard {
   }
 }
 
-const GLOBAL_KEY = 'pinfail:all';
-const addressKey = (ip: string) => 'pinfail:src:' + sourceKey(ip);
+// One hash tag for both, so the check above is one MGET even on Redis Cluster (one slot holds every
+// PIN-failure counter; the global one is a single hot key anyway).
+const GLOBAL_KEY = '{pinfail}:all';
+const addressKey = (ip: string) => '{pinfail}:src:' + sourceKey(ip);
