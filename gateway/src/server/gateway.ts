@@ -86,6 +86,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
       certFile: config.tlsCert,
       keyFile: config.tlsKey,
       caFile: config.tlsCa,
+      keyType: config.tlsKeyType,
       log,
     });
 
