@@ -49,7 +49,7 @@ describe('options and targets', () => {
     expect(o.target).toEqual(['https://a:1', 'https://b:2', 'https://c:3']);
     expect(o.rate).toBe(2.5);
     expect(() => parseOptions('x', defs, ['--nope'])).toThrow(UsageError);
-    expect(() => parseOptions('x', defs, ['--rate', '-1'])).toThrow(/at least 0/);
+    expect(() => parseOptions('x', defs, ['--rate=-1'])).toThrow(/at least 0/);
     expect(() => parseTargets(['http://a:1'])).toThrow(/https/);
     expect(parseTargets(['https://gw.example:8443'])[0]).toMatchObject({ host: 'gw.example', port: 8443 });
   });
