@@ -11,6 +11,7 @@ const scenarios: Record<string, { summary: string; load: () => Promise<{ run(arg
   api: { summary: 'autocannon on the HTTP API beside a bare uWS.js hello-world (same TLS)', load: () => import('./api/run.js') },
   idle: { summary: 'waiting customers one gateway holds, and its resident memory', load: () => import('./idle/run.js') },
   cluster: { summary: 'pairing on 1, 2, 3 gateways sharing Redis; recovery after a gateway is killed', load: () => import('./cluster/run.js') },
+  tls: { summary: 'server CPU per TLS handshake: ECDSA vs RSA, full vs resumed, bare uWS.js vs node:tls (the floor under pairing)', load: () => import('./tls/run.js') },
   mix: { summary: 'a realistic session mix (screen replay, chat, data) from worker processes, with --slo pass/fail', load: () => import('./mix/run.js') },
   codec: { summary: 'screen codec vs ffmpeg lossless encoders on real recordings', load: () => import('./codec/run.js') },
 };

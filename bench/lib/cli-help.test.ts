@@ -16,7 +16,7 @@ const commands: [string, string[], RegExp][] = [
   ['gateway', ['gateway/src/main.ts', '--help'], /usage: npm start -- \[options\][\s\S]*--tls-key-type/],
   ['admin', ['gateway/src/admin/cli.ts', '--help'], /usage: relaydesk-admin[\s\S]*--data-dir/],
   ['bench', ['bench/main.ts', '--help'], /usage: npm run bench -- <scenario>[\s\S]*pairing/],
-  ...['pairing', 'relay', 'api', 'idle', 'cluster', 'codec', 'mix'].map((s): [string, string[], RegExp] => [`bench ${s}`, ['bench/main.ts', s, '--help'], /usage/]),
+  ...['pairing', 'relay', 'api', 'idle', 'cluster', 'codec', 'mix', 'tls'].map((s): [string, string[], RegExp] => [`bench ${s}`, ['bench/main.ts', s, '--help'], /usage/]),
 ];
 
 it('every command answers --help with its usage and exit code 0', async () => {
