@@ -5,11 +5,13 @@
  * Beside the Redis figures, redis-benchmark measures the same Redis server's own ceiling in the same run.
  */
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { Redis } from 'ioredis';
 import type { SessionConnection } from '../../clients/sdk/src/node.js';
 import { startRedisServer, type RedisServer } from '../../gateway/test/redis-server.js';
 import { common, commonOptions, ErrorTally, finish, type CommonValues } from '../lib/common.js';
-import { cpuMs, startLocalGateway, type LocalGateway } from '../lib/gateway-child.js';
+import { cpuMs, residentBytes, startLocalGateway, type LocalGateway } from '../lib/gateway-child.js';
 import { Histogram, round } from '../lib/histogram.js';
 import { drive, Timeline, type DriveResult } from '../lib/load-profile.js';
 import { parseOptions, usage, UsageError, type OptionDef } from '../lib/options.js';
@@ -17,6 +19,8 @@ import { Progress, RateMeter } from '../lib/progress.js';
 import { newReport, type BenchReport } from '../lib/report.js';
 import { commandCalls, commandsPer, monitorCommands } from '../lib/redis-commandstats.js';
 import { SourceAddresses } from '../lib/source-addresses.js';
+import { runHandshakes, startTlsServer } from '../tls/handshakes.js';
+import { WaitingCrowd } from './waiting-crowd.js';
 import { clientFor, parseLogins, parseTargets, type Credentials, type Target } from '../lib/targets.js';
 
 export const options = {
@@ -30,6 +34,13 @@ export const options = {
   count: { kind: 'int', default: 1_000_000, min: 1, help: 'most pairings per phase' },
   concurrency: { kind: 'int', default: 128, min: 1, help: 'most pairings in flight' },
   'gateway-cpu-prof': { kind: 'string', help: 'write a V8 CPU profile of the gateway under test into this folder' },
+  waiting: { kind: 'list', default: [], help: 'how cost grows: levels of waiting customers (e.g. 1000,5000,18000) held while an open-loop phase runs at --load-rate' },
+  'load-rate': { kind: 'number', default: 20, min: 0.1, help: 'pairings/s of the phases run beside --waiting customers' },
+  'load-duration': { kind: 'number', default: 5, min: 0.1, help: 'seconds of each phase beside --waiting customers' },
+  active: { kind: 'int', default: 0, min: 0, help: 'on Redis: hold this many paired sessions to measure Redis memory per active session (0 = skip)' },
+  floor: { kind: 'flag', default: true, help: 'beside each local gateway: a bare uWS.js TLS server doing 2 handshakes per pairing of the peak (--floor=false to skip)' },
+  'baseline-dir': { kind: 'string', help: 'also run the gateway of this checkout (e.g. a git worktree of main) in the same run, for before/after' },
+  'gateway-arg': { kind: 'list', default: [], help: 'extra flags for the gateways this bench starts, e.g. --gateway-arg=--tls-key-type=rsa-2048' },
   'monitor-pairings': { kind: 'int', default: 20, min: 0, help: 'on Redis: pairings run one by one under MONITOR to count commands sent vs run inside scripts (0 = skip)' },
   'redis-benchmark-requests': { kind: 'int', default: 200_000, min: 0, help: 'requests per redis-benchmark test (0 = skip)' },
 } satisfies Record<string, OptionDef>;
@@ -45,6 +56,13 @@ export interface Values extends CommonValues {
   concurrency: number;
   redisBenchmarkRequests: number;
   monitorPairings: number;
+  waiting: string[];
+  loadRate: number;
+  loadDuration: number;
+  active: number;
+  floor: boolean;
+  baselineDir?: string;
+  gatewayArg: string[];
   gatewayCpuProf?: string;
 }
 
@@ -66,8 +84,38 @@ export interface PhaseResult extends DriveResult {
   redisCommandsSentPerPairing?: number;
   redisCommandsInScriptsPerPairing?: number;
   redisCommandsSentByName?: Record<string, number>;
+  /** Redis used_memory per paired session held open (--active). */
+  redisBytesPerActiveSession?: number;
+  /** Phases beside a crowd of waiting customers: how many were held, the gateway's RSS, Redis's used memory. */
+  waitingHeld?: number;
+  gatewayRssMiB?: number;
+  redisUsedMemoryBytes?: number;
+  /** Growth over the memory before the crowd, per waiting customer held. */
+  gatewayKiBPerWaiting?: number;
+  redisBytesPerWaiting?: number;
   histogram: Histogram;
   timeline: Timeline;
+}
+
+/** The bare uWS.js TLS server doing the handshakes of the same pairings (2 WebSockets each). */
+export interface Floor {
+  handshakes: number;
+  failed: number;
+  perSecond: number;
+  cpuMsPerPairing?: number;
+  pairingsPerCpuSecond?: number;
+}
+
+async function handshakeFloor(gw: LocalGateway, pairings: number, concurrency: number): Promise<Floor> {
+  const server = await startTlsServer('uws', gw.tls.certFile, gw.tls.keyFile);
+  try {
+    const count = Math.min(2 * pairings, 6000);
+    const r = await runHandshakes(server.port, server.pid, { count, concurrency, ca: readFileSync(gw.tls.caFile, 'utf8'), resume: false, servername: '127.0.0.1' });
+    const cpuMsPerPairing = r.serverCpuUsPerHandshake === undefined ? undefined : round((2 * r.serverCpuUsPerHandshake) / 1000, 2);
+    return { handshakes: r.handshakes, failed: r.failed, perSecond: r.perSecond, cpuMsPerPairing, pairingsPerCpuSecond: cpuMsPerPairing ? round(1000 / cpuMsPerPairing, 0) : undefined };
+  } finally {
+    await server.stop();
+  }
 }
 
 export async function run(argv: string[]): Promise<void> {
@@ -79,6 +127,7 @@ export async function run(argv: string[]): Promise<void> {
   const backends: Record<string, unknown> = {};
   report.figures.backends = backends;
   const rows: (string | number)[][] = [];
+  const floors: Record<string, Floor> = {};
 
   const record = (label: string, phases: PhaseResult[]) => {
     backends[label] = phases.map(({ histogram, timeline, ...rest }) => ({ ...rest, throughput: timeline.perSecond(), latencyBins: histogram.bins(40) }));
@@ -93,35 +142,58 @@ export async function run(argv: string[]): Promise<void> {
     if (!logins.length) throw new UsageError('--target needs --login user:password (a technician of that deployment)');
     record('target', await runPhases('target', targets, logins, o));
   } else {
+    const variants: { suffix: string; cwd?: string }[] = o.baselineDir ? [{ suffix: ' (baseline)', cwd: resolve(o.baselineDir) }, { suffix: '' }] : [{ suffix: '' }];
     for (const registry of o.registry) {
-      let redis: RedisServer | undefined;
-      let gw: LocalGateway | undefined;
-      try {
-        if (registry === 'redis') redis = await startRedisServer();
-        gw = await startLocalGateway({
-          technicians: o.technicians,
-          nodeArgs: o.gatewayCpuProf ? ['--cpu-prof', '--cpu-prof-dir', o.gatewayCpuProf] : [],
-          args: redis ? ['--registry', 'redis', '--redis-url', redis.url, '--account-store', 'file'] : [],
-        });
-        const phases = await runPhases(registry, [gw.target], gw.technicians, o, gw.pid, redis);
-        record(registry, phases);
-        if (redis && o.redisBenchmarkRequests > 0) {
-          const ceiling = await redisBenchmark(redis.port, o.redisBenchmarkRequests);
-          report.figures.redisBenchmark = ceiling;
-          for (const [test, rps] of Object.entries(ceiling)) rows.push(['redis-benchmark', test, o.redisBenchmarkRequests, 0, round(rps, 0), '-', '-', '-', '-', '-', '-', '-', '-']);
+      for (const variant of variants) {
+        let redis: RedisServer | undefined;
+        let gw: LocalGateway | undefined;
+        const label = registry + variant.suffix;
+        try {
+          if (registry === 'redis') redis = await startRedisServer();
+          gw = await startLocalGateway({
+            technicians: o.technicians,
+            cwd: variant.cwd,
+            nodeArgs: o.gatewayCpuProf ? ['--cpu-prof', '--cpu-prof-dir', o.gatewayCpuProf] : [],
+            args: [...(redis ? ['--registry', 'redis', '--redis-url', redis.url, '--account-store', 'file'] : []), ...o.gatewayArg],
+          });
+          const phases = await runPhases(label, [gw.target], gw.technicians, o, gw.pid, redis);
+          record(label, phases);
+          if (o.floor && phases[0]?.completed) {
+            const floor = await handshakeFloor(gw, phases[0].completed, o.concurrency);
+            floors[label] = floor;
+            rows.push([`${label}: uWS TLS floor`, `${floor.handshakes} handshakes`, floor.handshakes / 2, floor.failed, round(floor.perSecond / 2, 0), '-', '-', '-', '-', floor.pairingsPerCpuSecond ?? '-', floor.cpuMsPerPairing ?? '-', '-', '-']);
+          }
+          if (redis && o.redisBenchmarkRequests > 0 && !variant.suffix) {
+            const ceiling = await redisBenchmark(redis.port, o.redisBenchmarkRequests);
+            report.figures.redisBenchmark = ceiling;
+            for (const [test, rps] of Object.entries(ceiling)) rows.push(['redis-benchmark', test, o.redisBenchmarkRequests, 0, round(rps, 0), '-', '-', '-', '-', '-', '-', '-', '-']);
+          }
+        } finally {
+          await gw?.stop();
+          await redis?.stop();
         }
-      } finally {
-        await gw?.stop();
-        await redis?.stop();
       }
     }
   }
+  report.figures.floors = floors;
 
   report.tables.push({
     title: 'Pairing: customer connect → both parties "active"',
     columns: ['backend', 'phase', 'pairings', 'errors', 'per second', 'p50 ms', 'p99 ms', 'max ms', 'gateway CPU %', 'per gateway CPU-s', 'gateway CPU ms/pairing', 'redis cmds run/pairing', 'redis cmds sent/pairing'],
     rows,
   });
+  const growth = Object.entries(backends as Record<string, (Omit<PhaseResult, 'histogram' | 'timeline'>)[]>).flatMap(([label, phases]) =>
+    phases.filter((p) => p.waitingHeld !== undefined).map((p) => [label, p.waitingHeld!, p.completed, p.failed, p.latency.p50Ms, p.latency.p99Ms, p.gatewayCpuMsPerPairing ?? '-', p.gatewayRssMiB ?? '-', p.gatewayKiBPerWaiting ?? '-', p.redisUsedMemoryBytes === undefined ? '-' : round(p.redisUsedMemoryBytes / 2 ** 20, 1), p.redisBytesPerWaiting ?? '-']),
+  );
+  if (growth.length) {
+    report.tables.push({
+      title: `How cost grows: pairing at ${o.loadRate}/s beside waiting customers`,
+      columns: ['backend', 'waiting', 'pairings', 'errors', 'p50 ms', 'p99 ms', 'gateway CPU ms/pairing', 'gateway RSS MiB', 'gateway KiB/waiting', 'Redis used MiB', 'Redis bytes/waiting'],
+      rows: growth,
+    });
+  }
+  const active = Object.entries(backends as Record<string, { redisBytesPerActiveSession?: number }[]>).filter(([, ph]) => ph[0]?.redisBytesPerActiveSession !== undefined);
+  if (active.length) report.tables.push({ title: `Redis memory per active (paired) session, ${o.active} held`, columns: ['backend', 'bytes/session'], rows: active.map(([l, ph]) => [l, ph[0]!.redisBytesPerActiveSession!]) });
   addGoals(report);
   addCharts(report);
   finish(report, o);
@@ -159,6 +231,26 @@ export async function runPhases(label: string, targets: Target[], logins: Creden
     } finally {
       cust?.close();
       techConn?.close();
+    }
+  };
+  /** Holds `n` paired sessions open and returns Redis used_memory per session they added. */
+  const activeSessionMemory = async (redis: Redis, n: number): Promise<number> => {
+    const held: SessionConnection[] = [];
+    const before = await usedMemory(redis);
+    try {
+      for (let i = 0; i < n; i += 16) {
+        await Promise.all(Array.from({ length: Math.min(16, n - i) }, async (_, k) => {
+          const tech = technicians[(i + k) % technicians.length]!.client;
+          const session = await tech.createSession();
+          const cust = await customers[next++ % customers.length]!.client.joinSession({ pin: session.pin }, `active ${i + k}`);
+          held.push(cust, await tech.pickUp(session.guid));
+          await cust.waitFor('active', 10_000);
+        }));
+      }
+      await new Promise((r) => setTimeout(r, 300)); // the resume-token writes follow pairing
+      return round(((await usedMemory(redis)) - before) / n, 0);
+    } finally {
+      for (const c of held) c.close();
     }
   };
   try {
@@ -223,6 +315,28 @@ export async function runPhases(label: string, targets: Target[], logins: Creden
         phases.push(await phase(`half (${halfRate}/s)`, { rate: halfRate, durationSeconds: o.halfDuration, rampUpSeconds: o.rampUp }));
       }
     }
+    if (o.waiting.length) {
+      const crowd = new WaitingCrowd(targets[0]!, logins);
+      // Before the crowd: what each level's memory is compared with.
+      const baseRss = gatewayPid ? (residentBytes(gatewayPid) ?? 0) / 2 ** 20 : undefined;
+      const baseUsed = redisClient ? await usedMemory(redisClient) : undefined;
+      try {
+        for (const level of o.waiting.map(Number).sort((a, b) => a - b)) {
+          if (!Number.isInteger(level) || level < 0) throw new UsageError(`--waiting ${level}: expected whole numbers`);
+          const held = await crowd.growTo(level, 1000, 120);
+          const p = await phase(`${held} waiting, ${o.loadRate}/s`, { rate: o.loadRate, durationSeconds: o.loadDuration, rampUpSeconds: 0 });
+          p.waitingHeld = held;
+          if (gatewayPid) p.gatewayRssMiB = round((residentBytes(gatewayPid) ?? 0) / 2 ** 20, 1);
+          if (redisClient) p.redisUsedMemoryBytes = await usedMemory(redisClient);
+          if (held > 0 && baseRss !== undefined && p.gatewayRssMiB !== undefined) p.gatewayKiBPerWaiting = round(((p.gatewayRssMiB - baseRss) * 1024) / held, 2);
+          if (held > 0 && baseUsed !== undefined && p.redisUsedMemoryBytes !== undefined) p.redisBytesPerWaiting = round((p.redisUsedMemoryBytes - baseUsed) / held, 0);
+          phases.push(p);
+        }
+      } finally {
+        await crowd.stop();
+      }
+    }
+    if (redisClient && o.active > 0) phases[0]!.redisBytesPerActiveSession = await activeSessionMemory(redisClient, o.active);
     if (redisClient && o.monitorPairings > 0 && phases[0]) {
       // Pairings one at a time under MONITOR: commands clients send (a script call is one) vs run inside scripts.
       const seen = await monitorCommands(redisClient, async () => {
@@ -240,6 +354,10 @@ export async function runPhases(label: string, targets: Target[], logins: Creden
     redisClient?.disconnect();
     for (const c of [...technicians, ...customers]) c.close();
   }
+}
+
+async function usedMemory(redis: Redis): Promise<number> {
+  return Number(/used_memory:(\d+)/.exec(await redis.info('memory'))?.[1] ?? 0);
 }
 
 /** redis-benchmark against the same server: its own ceiling for plain commands, 50 clients, no pipelining. */
