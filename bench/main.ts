@@ -14,6 +14,7 @@ const scenarios: Record<string, { summary: string; load: () => Promise<{ run(arg
   tls: { summary: 'server CPU per TLS handshake: ECDSA vs RSA, full vs resumed, bare uWS.js vs node:tls (the floor under pairing)', load: () => import('./tls/run.js') },
   mix: { summary: 'a realistic session mix (screen replay, chat, data) from worker processes, with --slo pass/fail', load: () => import('./mix/run.js') },
   codec: { summary: 'screen codec vs ffmpeg lossless encoders on real recordings', load: () => import('./codec/run.js') },
+  attack: { summary: 'PIN guessing, a connection flood and malformed HTTP against a deployment: what got through', load: () => import('./attack/run.js') },
 };
 
 async function main(): Promise<void> {

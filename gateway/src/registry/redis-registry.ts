@@ -29,7 +29,7 @@ export interface RedisRegistryOptions {
   /** Username / password when not in the URL (Sentinel and Cluster have no URL). */
   username?: string;
   password?: string;
-  /** How much longer than its session a PIN key is set to live (default 60 s; see defaultPinMarginMs). */
+  /** How much longer than its session a PIN key is set to live (default 120 s; see defaultPinMarginMs). */
   pinMarginMs?: number;
   /** Turns a record's absolute expiresAt into a TTL. Redis keeps time itself after that. */
   clock?: Clock;
@@ -40,11 +40,11 @@ type Client = Redis | Cluster;
 
 /**
  * A PIN key lives this much longer than its session's lifetime when it is set, so the common lifetime
- * changes (a customer joins: the session lives a few seconds past expiresAt) need no command for it. A PIN
+ * changes (a customer joins: the session lives 60 s past expiresAt, handshake/join.ts) need no command for it. A PIN
  * key that outlives its session is harmless: lookups check the session holds it, and claims take it over.
  * Also covers clock skew between gateways (pinUntilField is in the writer's clock).
  */
-const defaultPinMarginMs = 60_000;
+const defaultPinMarginMs = 120_000;
 
 // Lua scripts. Each touches exactly one key (KEYS[1]), so every one runs unchanged on Redis Cluster;
 // what spans keys (session → PIN → org index) is a follow-up that readers verify and prune.
@@ -153,6 +153,22 @@ return 1`,
 local n = redis.call('INCR', KEYS[1])
 if n == 1 or redis.call('PTTL', KEYS[1]) == -1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
 return n`,
+  /** Takes back one hit; never below 0, never creates the key (DECR keeps the TTL). */
+  rdUnhit: `
+local n = tonumber(redis.call('GET', KEYS[1]) or '0')
+if n > 0 then return redis.call('DECR', KEYS[1]) end
+return 0`,
+  /**
+   * A slot of a capped set: sorted set member → expiry. ARGV: member, expiresAt, limit, now. Prunes what
+   * expired, refuses a new member when full, and keeps the key alive as long as its longest-lived member.
+   */
+  rdTakeSlot: `
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[4])
+if not redis.call('ZSCORE', KEYS[1], ARGV[1]) and redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[3]) then return 0 end
+redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
+local ttl = math.max(1, tonumber(ARGV[2]) - tonumber(ARGV[4]))
+if redis.call('PTTL', KEYS[1]) < ttl then redis.call('PEXPIRE', KEYS[1], ttl) end
+return 1`,
 } as const;
 
 type UpdateReply = [status: string, prevState?: string, pttl?: number, hash?: string[], heldBefore?: string, pinTtl?: string];
@@ -165,6 +181,8 @@ interface ScriptCommands {
   rdClaim(key: string, value: string, ttlMs: number, expected: string): Promise<number>;
   rdIndexAdd(key: string, score: number, member: string, ttlMs: number): Promise<number>;
   rdHit(key: string, windowMs: number): Promise<number>;
+  rdUnhit(key: string): Promise<number>;
+  rdTakeSlot(key: string, member: string, expiresAt: number, limit: number, now: number): Promise<number>;
 }
 
 // Server replies that mean "Redis cannot serve right now" rather than "our command is wrong". MOVED/ASK: the
@@ -182,6 +200,7 @@ const encodedWaiting = encodeValue('waiting');
  * - `pin:<pin>` string, GUID of the session holding the PIN, same TTL as that session
  * - `w:<orgId>` sorted set of waiting GUIDs by createdAt, TTL ≥ its longest-lived member; may go stale
  * - `t:<tokenId>` string, JSON TokenRecord; `c:<key>` counter
+ * - `slots:<key>` sorted set of members by expiry time (takeSlot), TTL = its longest-lived member
  *
  * Outage: no offline queue and no resending, so while disconnected every call rejects at once with
  * E_REGISTRY_UNAVAILABLE; a call on a connection that went silent fails after commandTimeoutMs.
@@ -396,18 +415,21 @@ export class RedisRegistry implements Registry {
     return this.run(() => this.cmd.rdHit(this.counterKey(key), ttl));
   }
 
+  async unhit(key: string): Promise<void> {
+    await this.run(() => this.cmd.rdUnhit(this.counterKey(key)));
+  }
+
+  async takeSlot(key: string, member: string, expiresAt: number, limit: number): Promise<boolean> {
+    return this.run(async () => (await this.cmd.rdTakeSlot(this.slotKey(key), member, Math.ceil(expiresAt), limit, this.clock())) === 1);
+  }
+
+  async releaseSlot(key: string, member: string): Promise<void> {
+    await this.run(() => this.client.zrem(this.slotKey(key), member));
+  }
+
   async count(key: string): Promise<number> {
     const raw = await this.run(() => this.client.get(this.counterKey(key)));
     return raw === null ? 0 : Number(raw);
-  }
-
-  async counts(keys: readonly string[]): Promise<number[]> {
-    if (keys.length === 0) return [];
-    const redisKeys = keys.map((k) => this.counterKey(k));
-    // One MGET where Redis allows a multi-key command: anywhere but a Cluster, or keys of one hash tag.
-    const oneCommand = !(this.client instanceof Cluster) || new Set(redisKeys.map(hashTag)).size === 1;
-    const raws = await this.run(() => (oneCommand ? this.client.mget(...redisKeys) : Promise.all(redisKeys.map((k) => this.client.get(k)))));
-    return raws.map((raw) => (raw === null ? 0 : Number(raw)));
   }
 
   async resetCounter(key: string): Promise<void> {
@@ -531,6 +553,9 @@ export class RedisRegistry implements Registry {
   private counterKey(key: string): string {
     return `${this.prefix}c:${key}`;
   }
+  private slotKey(key: string): string {
+    return `${this.prefix}slots:${key}`;
+  }
 }
 
 /**
@@ -608,13 +633,6 @@ function createClient(options: RedisRegistryOptions): { client: Client; address:
     redisOptions: connection,
   };
   return { client: new Cluster(nodes, clusterOptions), address: `cluster ${hostList(nodes)}` };
-}
-
-/** The part of a key Redis Cluster hashes: the first non-empty `{…}`, else the whole key. */
-function hashTag(key: string): string {
-  const open = key.indexOf('{');
-  const close = open < 0 ? -1 : key.indexOf('}', open + 1);
-  return close > open + 1 ? key.slice(open + 1, close) : key;
 }
 
 function hostList(nodes: { host: string; port: number }[]): string {
