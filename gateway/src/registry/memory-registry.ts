@@ -2,7 +2,7 @@ import { systemClock, type Clock } from '../clock.js';
 import { GatewayError } from '../errors/gateway-error.js';
 import type { SessionRecord } from '../session/session-record.js';
 import { ExpiryWheel } from './expiry-wheel.js';
-import type { GatewayRecord, ReadyListener, Registry, SessionPatch, TokenRecord, UpdateCondition, UpdateResult } from './registry.js';
+import type { CounterOp, GatewayRecord, ReadyListener, Registry, SessionPatch, TokenRecord, UpdateCondition, UpdateResult } from './registry.js';
 import { checkTtl, maxPinAttempts, oldestFirst, patchEntries } from './registry-rules.js';
 
 export interface MemoryRegistryOptions {
@@ -251,6 +251,18 @@ export class MemoryRegistry implements Registry {
     this.checkOpen();
     const entry = this.live(this.counters, this.counterWheel, key, this.clock());
     if (entry && entry.value > 0) entry.value--;
+  }
+
+  async counterBatch(ops: readonly CounterOp[]): Promise<number[]> {
+    const out: number[] = [];
+    for (const o of ops) {
+      if (o.op === 'hit') out.push(await this.hit(o.key, o.windowMs));
+      else {
+        if (o.op === 'unhit') await this.unhit(o.key);
+        out.push(await this.count(o.key));
+      }
+    }
+    return out;
   }
 
   async takeSlot(key: string, member: string, expiresAt: number, limit: number): Promise<boolean> {

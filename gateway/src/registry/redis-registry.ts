@@ -5,7 +5,7 @@ import { GatewayError } from '../errors/gateway-error.js';
 import { silentLogger, type Logger } from '../log/logger.js';
 import type { SessionRecord } from '../session/session-record.js';
 import { decodeRecord, encodeFields, encodeValue, pinHeldField, pinUntilField } from './record-codec.js';
-import type { GatewayRecord, ReadyListener, Registry, SessionPatch, TokenRecord, UpdateCondition, UpdateResult } from './registry.js';
+import type { CounterOp, GatewayRecord, ReadyListener, Registry, SessionPatch, TokenRecord, UpdateCondition, UpdateResult } from './registry.js';
 import { checkTtl, maxPinAttempts, oldestFirst, patchEntries } from './registry-rules.js';
 
 export interface RedisRegistryOptions {
@@ -148,16 +148,6 @@ return 1`,
 redis.call('ZADD', KEYS[1], ARGV[1], ARGV[2])
 if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[3]) then redis.call('PEXPIRE', KEYS[1], ARGV[3]) end
 return 1`,
-  /** Fixed-window counter: the first hit (or a counter somehow without TTL) starts the window. */
-  rdHit: `
-local n = redis.call('INCR', KEYS[1])
-if n == 1 or redis.call('PTTL', KEYS[1]) == -1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
-return n`,
-  /** Takes back one hit; never below 0, never creates the key (DECR keeps the TTL). */
-  rdUnhit: `
-local n = tonumber(redis.call('GET', KEYS[1]) or '0')
-if n > 0 then return redis.call('DECR', KEYS[1]) end
-return 0`,
   /**
    * A slot of a capped set: sorted set member → expiry. ARGV: member, expiresAt, limit, now. Prunes what
    * expired, refuses a new member when full, and keeps the key alive as long as its longest-lived member.
@@ -180,10 +170,30 @@ interface ScriptCommands {
   rdDelIf(key: string, expected: string): Promise<number>;
   rdClaim(key: string, value: string, ttlMs: number, expected: string): Promise<number>;
   rdIndexAdd(key: string, score: number, member: string, ttlMs: number): Promise<number>;
-  rdHit(key: string, windowMs: number): Promise<number>;
-  rdUnhit(key: string): Promise<number>;
+  rdCounters(numberOfKeys: number, ...keysThenArgs: (string | number)[]): Promise<number[]>;
   rdTakeSlot(key: string, member: string, expiresAt: number, limit: number, now: number): Promise<number>;
 }
+
+/**
+ * Counter operations, one per key: ARGV holds (op, window ms) per key; op 'hit' counts one in a fixed
+ * window that the first hit (or a counter somehow without TTL) starts, 'unhit' takes one back (never below
+ * 0, never creating the key; DECR keeps the TTL), 'count' reads. Returns the count after each.
+ */
+const countersLua = `
+local out = {}
+for i = 1, #KEYS do
+  local op, k = ARGV[2 * i - 1], KEYS[i]
+  if op == 'hit' then
+    local n = redis.call('INCR', k)
+    if n == 1 or redis.call('PTTL', k) == -1 then redis.call('PEXPIRE', k, ARGV[2 * i]) end
+    out[i] = n
+  else
+    local n = tonumber(redis.call('GET', k) or '0')
+    if op == 'unhit' and n > 0 then n = redis.call('DECR', k) end
+    out[i] = n
+  end
+end
+return out`;
 
 // Server replies that mean "Redis cannot serve right now" rather than "our command is wrong". MOVED/ASK: the
 // command did not run; ioredis's Cluster client hands them to the caller when an auto-pipeline mixes them with
@@ -228,6 +238,8 @@ export class RedisRegistry implements Registry {
     this.pinMarginMs = options.pinMarginMs ?? defaultPinMarginMs;
     this.log = (options.log ?? silentLogger).child({ component: 'registry', redis: address });
     for (const [name, lua] of Object.entries(scripts)) client.defineCommand(name, { numberOfKeys: 1, lua });
+    // Any number of keys (the first argument says how many): one call for several counters of one slot.
+    client.defineCommand('rdCounters', { lua: countersLua });
     this.cmd = client as unknown as ScriptCommands;
 
     client.on('ready', () => this.setReady(true));
@@ -411,12 +423,22 @@ export class RedisRegistry implements Registry {
   }
 
   async hit(key: string, windowMs: number): Promise<number> {
-    const ttl = checkTtl(windowMs, 'windowMs');
-    return this.run(() => this.cmd.rdHit(this.counterKey(key), ttl));
+    return (await this.counterBatch([{ op: 'hit', key, windowMs }]))[0]!;
   }
 
   async unhit(key: string): Promise<void> {
-    await this.run(() => this.cmd.rdUnhit(this.counterKey(key)));
+    await this.counterBatch([{ op: 'unhit', key }]);
+  }
+
+  async counterBatch(ops: readonly CounterOp[]): Promise<number[]> {
+    if (ops.length === 0) return [];
+    const args = ops.flatMap((o) => [o.op, o.op === 'hit' ? checkTtl(o.windowMs, 'windowMs') : 0]);
+    const keys = ops.map((o) => this.counterKey(o.key));
+    // One script where Redis allows several keys in it: anywhere but a Cluster, or keys of one hash tag.
+    if (!(this.client instanceof Cluster) || new Set(keys.map(hashTag)).size === 1) {
+      return this.run(() => this.cmd.rdCounters(keys.length, ...keys, ...args));
+    }
+    return this.run(() => Promise.all(keys.map(async (k, i) => (await this.cmd.rdCounters(1, k, args[2 * i]!, args[2 * i + 1]!))[0]!)));
   }
 
   async takeSlot(key: string, member: string, expiresAt: number, limit: number): Promise<boolean> {
@@ -633,6 +655,13 @@ function createClient(options: RedisRegistryOptions): { client: Client; address:
     redisOptions: connection,
   };
   return { client: new Cluster(nodes, clusterOptions), address: `cluster ${hostList(nodes)}` };
+}
+
+/** The part of a key Redis Cluster hashes: the first non-empty `{…}`, else the whole key. */
+function hashTag(key: string): string {
+  const open = key.indexOf('{');
+  const close = open < 0 ? -1 : key.indexOf('}', open + 1);
+  return close > open + 1 ? key.slice(open + 1, close) : key;
 }
 
 function hostList(nodes: { host: string; port: number }[]): string {

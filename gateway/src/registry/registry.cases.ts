@@ -387,6 +387,20 @@ export function registryContract(name: string, make: () => Promise<RegistrySubje
         expect(await registry.hit('pin:never', 60_000)).toBe(1);
       });
 
+      it('runs several counter operations in one call, in order, with or without a shared {tag}', async () => {
+        expect(await registry.counterBatch([
+          { op: 'hit', key: '{g}:a', windowMs: 60_000 },
+          { op: 'hit', key: '{g}:a', windowMs: 60_000 },
+          { op: 'count', key: '{g}:b' },
+          { op: 'hit', key: 'plain', windowMs: shortTtl },
+        ])).toEqual([1, 2, 0, 1]);
+        expect(await registry.counterBatch([{ op: 'unhit', key: '{g}:a' }, { op: 'unhit', key: '{g}:never' }, { op: 'count', key: 'plain' }])).toEqual([1, 0, 1]);
+        expect(await registry.count('{g}:never')).toBe(0);
+        await subject.advance(pastShortTtl);
+        expect(await registry.counterBatch([{ op: 'count', key: 'plain' }, { op: 'count', key: '{g}:a' }])).toEqual([0, 1]);
+        expect(await registry.counterBatch([])).toEqual([]);
+      });
+
       it('counts every one of many concurrent hits', async () => {
         const counts = await Promise.all(Array.from({ length: 40 }, () => registry.hit('burst', 60_000)));
         expect([...counts].sort((a, b) => a - b)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));

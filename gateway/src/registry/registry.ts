@@ -57,6 +57,12 @@ export interface Registry {
   unhit(key: string): Promise<void>;
   /** Current count of `key` (0 when absent or expired). */
   count(key: string): Promise<number>;
+  /**
+   * Several counter operations in one call (one command on Redis when the keys share a `{tag}`, the Redis
+   * Cluster hash-tag rule, or anywhere off a Cluster), each as hit/unhit/count would do it; returns the count
+   * after each, in order. Not atomic across keys.
+   */
+  counterBatch(ops: readonly CounterOp[]): Promise<number[]>;
   resetCounter(key: string): Promise<void>;
 
   /**
@@ -84,6 +90,8 @@ export interface Registry {
   onReadyChange?(listener: ReadyListener): () => void;
   close(): Promise<void>;
 }
+
+export type CounterOp = { op: 'hit'; key: string; windowMs: number } | { op: 'unhit' | 'count'; key: string };
 
 export type ReadyListener = (ready: boolean) => void;
 
