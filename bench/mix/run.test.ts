@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
+import { startLocalGateway } from '../lib/gateway-child.js';
 import { run, SloMissed } from './run.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'bench-mix-'));
@@ -41,4 +42,22 @@ it('fails the run (exit code 3 from bench/main.ts) when a threshold is missed, a
   // frame: no screen sessions, nothing measured, which is a miss too.
   expect((failed as SloMissed).missed.map((s) => s.text)).toEqual(['pairing.p50<0.001ms', 'frame.p99<100ms']);
   expect(JSON.parse(readFileSync(json, 'utf8')).figures.slo).toHaveLength(2);
+}, 120_000);
+
+it('drives a deployment given by --target and reads its CPU per unit of work from --metrics', async () => {
+  const gw = await startLocalGateway({ technicians: 1 });
+  try {
+    const json = join(dir, 'target.json');
+    const { username, password } = gw.technicians[0]!;
+    await run(['--target', gw.target.baseUrl, '--ca', gw.tls.caFile, '--login', `${username}:${password}`, '--metrics', `http://127.0.0.1:${gw.adminPort}/metrics`,
+      '--workers', '1', '--rate', '3', '--ramp-up', '0', '--hold', '1', '--session-seconds', '0.5', '--screen', '0', '--transfer', '0', '--quiet', '--json', json]);
+    const f = JSON.parse(readFileSync(json, 'utf8')).figures;
+    expect(f.counters.sessionsCompleted).toBeGreaterThan(0);
+    expect(f.counters.sessionsFailed).toBe(0);
+    expect(f.gateway.cpuMsPerSession).toBeTypeOf('number');
+    expect(f.gateway.peakRssMiB).toBeGreaterThan(10);
+    await expect(run(['--metrics', 'http://127.0.0.1:1/metrics', '--quiet'])).rejects.toThrow(/--metrics is for --target/);
+  } finally {
+    await gw.stop();
+  }
 }, 120_000);

@@ -19,6 +19,7 @@ import { parseOptions, usage, UsageError, type OptionDef } from '../lib/options.
 import { Progress, RateMeter } from '../lib/progress.js';
 import { newReport } from '../lib/report.js';
 import { judgeSlos, parseSlos, sloExitCode, type SloResult } from '../lib/slo.js';
+import { checkMetricsUrls, sampleProcesses, type ProcessSample } from '../lib/scrape-process.js';
 import { parseLogins, parseTargets, type Credentials, type Target } from '../lib/targets.js';
 import { listenForWorkers, type Link } from './coordinator-link.js';
 import { latencyNames, MixTotals, type MetricsDelta } from './metrics.js';
@@ -44,6 +45,7 @@ export const options = {
   'recording-frames': { kind: 'int', default: 150, min: 1, help: 'most frames of the recording to use (it loops)' },
   registry: { kind: 'string', default: 'memory', help: 'registry of a gateway this bench starts: memory or redis' },
   technicians: { kind: 'int', default: 8, min: 1, help: 'technician accounts of a gateway this bench starts' },
+  metrics: { kind: 'list', default: [], help: 'with --target: Prometheus URL(s) of the gateways (http://gw:9464/metrics), so the report gives their CPU per unit of work' },
   slo: { kind: 'string', help: `thresholds, e.g. 'pairing.p99<250ms,frame.p99<100ms,errors<0.1%' (metrics: ${latencyNames.join(', ')}, errors); exit 3 when one is missed` },
   worker: { kind: 'flag', help: 'be a worker of a coordinator elsewhere (with --coordinator, --coordinator-fingerprint, --token)' },
   coordinator: { kind: 'string', help: 'worker: host:port of the coordinator' },
@@ -70,6 +72,7 @@ interface Values extends CommonValues {
   registry: string;
   technicians: number;
   slo?: string;
+  metrics: string[];
   worker?: boolean;
   coordinator?: string;
   coordinatorFingerprint?: string;
@@ -96,6 +99,8 @@ export async function run(argv: string[]): Promise<void> {
   if (o.registry !== 'memory' && o.registry !== 'redis') throw new UsageError(`--registry ${o.registry}: expected memory or redis`);
   if (o.workers + o.remoteWorkers < 1) throw new UsageError('needs at least one worker (--workers or --remote-workers)');
   const slos = parseSlos(o.slo, latencyNames);
+  checkMetricsUrls(o.metrics);
+  if (o.metrics.length && !o.target.length) throw new UsageError('--metrics is for --target deployments (a gateway this bench starts is measured directly)');
   const report = newReport('mix', argv, { ...o });
 
   let redis: RedisServer | undefined;
@@ -177,7 +182,8 @@ export async function run(argv: string[]): Promise<void> {
     await withTimeout(readyPromise, 120_000, `workers did not all report ready (${readyCount} of ${expected})`);
 
     // The measured window: from every worker ready to every worker done.
-    const gwCpu0 = gw ? cpuMs(gw.pid) : undefined;
+    const remote0: ProcessSample | undefined = o.metrics.length ? await sampleProcesses(o.metrics) : undefined;
+    const gwCpu0 = gw ? cpuMs(gw.pid) : remote0?.cpuMs;
     const t0 = performance.now();
     let peakRss = gw ? (residentBytes(gw.pid) ?? 0) : 0;
     let peakRunning = 0;
@@ -188,6 +194,7 @@ export async function run(argv: string[]): Promise<void> {
     let lastFrames = 0;
     const sampler = setInterval(() => {
       if (gw) peakRss = Math.max(peakRss, residentBytes(gw.pid) ?? 0);
+      else if (o.metrics.length) sampleProcesses(o.metrics).then((r) => (peakRss = Math.max(peakRss, r.rssBytes)), () => {});
       peakRunning = Math.max(peakRunning, totals.runningNow);
       const t = round((performance.now() - t0) / 1000, 1);
       running.push([t, totals.runningNow]);
@@ -207,7 +214,7 @@ export async function run(argv: string[]): Promise<void> {
     clearInterval(sampler);
     progress.stop();
     const elapsedMs = performance.now() - t0;
-    const gwCpu1 = gw ? cpuMs(gw.pid) : undefined;
+    const gwCpu1 = gw ? cpuMs(gw.pid) : o.metrics.length ? (await sampleProcesses(o.metrics)).cpuMs : undefined;
     const gatewayCpuMs = gwCpu0 !== undefined && gwCpu1 !== undefined ? gwCpu1 - gwCpu0 : undefined;
 
     // ---- figures ----
@@ -261,7 +268,8 @@ export async function run(argv: string[]): Promise<void> {
     report.charts.push({ id: 'frame-delay', title: 'Frame delay, customer send → technician receive', kind: 'histogram', xLabel: 'ms (log scale)', yLabel: '% of frames', series: [{ name: 'frame', bins: totals.latencies.frame.bins(40) }] });
     report.charts.push({ id: 'pairing', title: 'Pairing latency', kind: 'histogram', xLabel: 'ms (log scale)', yLabel: '% of sessions', series: [{ name: 'pairing', bins: totals.latencies.pairing.bins(40) }] });
     report.charts.push({ id: 'running', title: 'Sessions running and frames delivered per second', kind: 'line', xLabel: 'seconds', yLabel: 'count', series: [{ name: 'sessions running', points: running }, { name: 'frames/s', points: framesPerSecond }] });
-    if (!gw) report.notes.push('The gateway runs elsewhere: its CPU is not measured by this run (the columns show "-").');
+    if (!gw && !o.metrics.length) report.notes.push('The gateway runs elsewhere and no --metrics URL was given: its CPU is not measured by this run (the columns show "-").');
+    if (!gw && o.metrics.length) report.notes.push(`Gateway CPU and memory from ${o.metrics.join(', ')} (summed over the gateways; CPU counted in 10 ms steps).`);
     finish(report, o);
     const missed = results.filter((r) => !r.met);
     if (missed.length) throw new SloMissed(missed);
