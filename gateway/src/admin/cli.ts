@@ -4,11 +4,12 @@
  */
 import { systemClock } from '../clock.js';
 import { parseArgs } from 'node:util';
-import { ConfigError, gatewayArgOptions, gatewayUsage, loadConfig } from '../config/load-config.js';
+import { ConfigError, gatewayArgOptions, gatewayUsage, loadConfig, normalizeGatewayArgs } from '../config/load-config.js';
 import { openAccounts } from '../server/open-accounts.js';
 import { adminUsage, exitUsage, runAdmin } from './admin-commands.js';
 
-async function main(argv: string[]): Promise<number> {
+async function main(raw: string[]): Promise<number> {
+  const argv = normalizeGatewayArgs(raw);
   // Gateway options come first; the first positional word starts the command. parseArgs knows which
   // options take a value, so `--data-dir ./d create alice` splits after ./d.
   const { tokens } = parseArgs({ args: argv, options: gatewayArgOptions(), strict: false, allowPositionals: true, tokens: true });

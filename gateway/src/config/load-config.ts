@@ -86,13 +86,34 @@ type ArgOptions = Record<string, { type: 'string' | 'boolean'; short?: string }>
 /** node:util parseArgs options for every gateway flag (kebab-case), plus --config and --help. */
 export function gatewayArgOptions(): ArgOptions {
   const options: ArgOptions = { config: { type: 'string' }, help: { type: 'boolean', short: 'h' } };
-  for (const spec of optionSpecs as readonly OptionSpec[]) options[flagName(spec.key).slice(2)] = { type: spec.type === 'bool' ? 'boolean' : 'string' };
+  // Every option takes a value for parseArgs; a bare boolean flag is rewritten to `--flag=true` first (normalizeGatewayArgs).
+  for (const spec of optionSpecs as readonly OptionSpec[]) options[flagName(spec.key).slice(2)] = { type: 'string' };
   return options;
+}
+
+const boolFlags = new Set((optionSpecs as readonly OptionSpec[]).filter((s) => s.type === 'bool').map((s) => flagName(s.key)));
+
+/** `--cap-loopback`, `--cap-loopback true` and `--cap-loopback=false` all work: bare boolean flags get their value. */
+export function normalizeGatewayArgs(argv: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (!boolFlags.has(arg)) {
+      out.push(arg);
+      continue;
+    }
+    const next = argv[i + 1];
+    if (next !== undefined && /^(true|false|1|0)$/.test(next)) {
+      out.push(`${arg}=${next}`);
+      i++;
+    } else out.push(`${arg}=true`);
+  }
+  return out;
 }
 
 /** True when argv asks for --help / -h (main prints gatewayUsage() and exits 0 before any other check). */
 export function helpAsked(argv: readonly string[]): boolean {
-  const { tokens } = parseArgs({ args: [...argv], options: gatewayArgOptions(), strict: false, allowPositionals: true, tokens: true });
+  const { tokens } = parseArgs({ args: normalizeGatewayArgs(argv), options: gatewayArgOptions(), strict: false, allowPositionals: true, tokens: true });
   return tokens.some((t) => t.kind === 'option' && t.name === 'help');
 }
 
@@ -108,7 +129,7 @@ export function gatewayUsage(program = 'npm start --'): string {
 function parseFlags(argv: readonly string[]): Map<string, string> {
   let tokens;
   try {
-    ({ tokens } = parseArgs({ args: [...argv], options: gatewayArgOptions(), strict: true, allowPositionals: true, tokens: true }));
+    ({ tokens } = parseArgs({ args: normalizeGatewayArgs(argv), options: gatewayArgOptions(), strict: true, allowPositionals: true, tokens: true }));
   } catch (err) {
     const e = err as Error & { code?: string };
     const unknown = e.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' ? /'(-[^']+)'/.exec(e.message)?.[1] : undefined;
@@ -118,7 +139,6 @@ function parseFlags(argv: readonly string[]): Map<string, string> {
   const flags = new Map<string, string>();
   for (const t of tokens) {
     if (t.kind === 'positional') throw new ConfigError(`unexpected argument "${t.value}": options look like --port 8443`);
-    // A bare boolean flag is true; string options always carry their value (parseArgs checked that).
     if (t.kind === 'option' && t.name !== 'help') flags.set(`--${t.name}`, t.value ?? 'true');
   }
   return flags;
