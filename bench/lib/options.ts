@@ -27,8 +27,15 @@ const camel = (flag: string) => flag.replace(/-([a-z])/g, (_, c: string) => c.to
 export function parseOptions(scenario: string, defs: Record<string, OptionDef>, argv: string[]): OptionValues & { help?: boolean } {
   const config: Record<string, { type: 'string' | 'boolean'; multiple?: boolean; short?: string }> = { help: { type: 'boolean', short: 'h' } };
   for (const [name, def] of Object.entries(defs)) config[name] = def.kind === 'flag' ? { type: 'boolean' } : { type: 'string', multiple: def.kind === 'list' };
-  // `--flag=false` is accepted as before; parseArgs itself refuses a value on a boolean option.
-  const args = argv.map((a) => (/^--[a-z0-9-]+=(true|false)$/.test(a) && defs[a.slice(2, a.indexOf('='))]?.kind === 'flag' ? (a.endsWith('=true') ? a.slice(0, a.indexOf('=')) : '') : a)).filter((a) => a !== '');
+  // `--flag=true|false` is accepted as before (it turns off a flag whose default is on); parseArgs itself
+  // refuses a value on a boolean option, so those are taken out first.
+  const explicit = new Map<string, boolean>();
+  const args = argv.filter((a) => {
+    const m = /^--([a-z0-9-]+)=(true|false)$/.exec(a);
+    if (!m || defs[m[1]!]?.kind !== 'flag') return true;
+    explicit.set(m[1]!, m[2] === 'true');
+    return false;
+  });
   let values: Record<string, string | boolean | (string | boolean)[] | undefined>;
   try {
     ({ values } = parseArgs({ args, options: config, strict: true, allowPositionals: false }));
@@ -39,7 +46,8 @@ export function parseOptions(scenario: string, defs: Record<string, OptionDef>, 
   for (const [name, def] of Object.entries(defs)) {
     const key = camel(name);
     const given = values[name];
-    if (given === undefined) out[key] = Array.isArray(def.default) ? [...def.default] : def.default;
+    if (explicit.has(name)) out[key] = explicit.get(name);
+    else if (given === undefined) out[key] = Array.isArray(def.default) ? [...def.default] : def.default;
     else if (def.kind === 'flag') out[key] = given === true;
     else if (def.kind === 'list') out[key] = (given as string[]).flatMap((v) => v.split(',')).filter(Boolean); // repeated and comma-separated both add; the default is replaced
     else if (def.kind === 'string') out[key] = given as string;

@@ -40,9 +40,10 @@ type Client = Redis | Cluster;
 
 /**
  * A PIN key lives this much longer than its session's lifetime when it is set, so the common lifetime
- * changes (a customer joins: the session lives 60 s past expiresAt, handshake/join.ts) need no command for it. A PIN
- * key that outlives its session is harmless: lookups check the session holds it, and claims take it over.
- * Also covers clock skew between gateways (pinUntilField is in the writer's clock).
+ * changes (a customer joins: the session lives 60 s past expiresAt, handshake/join.ts) need no command for
+ * it. A PIN key that outlives its session is harmless: lookups check the session holds it, and claims take
+ * it over. Also covers clock skew between gateways (pinUntilField is in the writer's clock). Records written
+ * before this field existed have none, so their first lengthening moves the PIN key as before.
  */
 const defaultPinMarginMs = 120_000;
 
@@ -57,8 +58,7 @@ redis.call('PEXPIRE', KEYS[1], ARGV[1])
 return 1`,
   /**
    * Compare-and-set. ARGV: orgId ('' = any), releasePin ('1'/''), ttlMs ('' = keep), now (ms), PIN margin
-   * (ms), n, n states,
-   * then field/value pairs. Returns {status, previous state, TTL after (-1 = not asked), the hash after,
+   * (ms), n, n states, then field/value pairs. Returns {status, previous state, TTL after (-1 = not asked), the hash after,
    * PIN held before, PIN key lifetime to set ('' = none needed)}. Three commands inside: HGETALL, HSET,
    * PEXPIRE or PTTL.
    */
