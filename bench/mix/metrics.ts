@@ -16,7 +16,8 @@ export const counterNames = [
   'chatAnswered',
   'transferBytes',
   'transfersDone',
-  'late',
+  'framesSkipped',
+  'arrivalsSkipped',
 ] as const;
 export type CounterName = (typeof counterNames)[number];
 

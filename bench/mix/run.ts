@@ -252,8 +252,8 @@ export async function run(argv: string[]): Promise<void> {
     const g = figures.gateway;
     report.tables.push({
       title: `Session mix: ${expected} worker process(es), ${o.rate}/s arriving (ramp ${o.rampUp} s, hold ${o.hold} s), ${o.sessionSeconds} s each; screen ${o.screen}, chat ${o.chat}, transfer ${o.transfer}`,
-      columns: ['sessions', 'failed', 'peak running', 'sessions/s', 'frames/s delivered', 'screen MB/s', 'transfer MB/s', 'gateway CPU %', 'gateway CPU-ms/session', 'gateway CPU-µs/frame', 'gateway CPU-s/GB', 'gateway peak RSS MiB', 'generator CPU % per worker'],
-      rows: [[c.sessionsStarted, c.sessionsFailed, peakRunning, figures.rates.sessionsPerSecond, figures.rates.framesDeliveredPerSecond, figures.rates.screenMBps, figures.rates.transferMBps, g?.cpuPercent ?? '-', g?.cpuMsPerSession ?? '-', g?.cpuUsPerDeliveredFrame ?? '-', g?.cpuSecondsPerGB ?? '-', g?.peakRssMiB ?? '-', figures.generatorCpuPercentPerWorker.join(' / ')]],
+      columns: ['sessions', 'failed', 'arrivals skipped (max-sessions)', 'peak running', 'sessions/s', 'frames/s delivered', 'frames skipped (backlog)', 'screen MB/s', 'transfer MB/s', 'gateway CPU %', 'gateway CPU-ms/session', 'gateway CPU-µs/frame', 'gateway CPU-s/GB', 'gateway peak RSS MiB', 'generator CPU % per worker'],
+      rows: [[c.sessionsStarted, c.sessionsFailed, c.arrivalsSkipped, peakRunning, figures.rates.sessionsPerSecond, figures.rates.framesDeliveredPerSecond, c.framesSkipped, figures.rates.screenMBps, figures.rates.transferMBps, g?.cpuPercent ?? '-', g?.cpuMsPerSession ?? '-', g?.cpuUsPerDeliveredFrame ?? '-', g?.cpuSecondsPerGB ?? '-', g?.peakRssMiB ?? '-', figures.generatorCpuPercentPerWorker.join(' / ')]],
     });
     report.tables.push({
       title: 'What a technician feels (ms)',

@@ -75,7 +75,7 @@ export class ScreenReplayer {
       while (r.loopStart + offsetsMs[r.index]! <= elapsed) {
         if (r.conn.bufferedAmount > SCREEN_BACKLOG_BYTES) {
           r.needKeyframe = true; // a skipped delta breaks the chain: the next frame sent is a keyframe
-          this.metrics.add('late');
+          this.metrics.add('framesSkipped');
         } else {
           const keyframe = r.needKeyframe || r.index === 0;
           const packet = keyframe ? packets[0]! : packets[r.index]!;

@@ -80,7 +80,7 @@ export async function runWorker(coordinator: string, fingerprint: string, token:
       },
       (err) => metrics.error(err),
     );
-    metrics.add('late', result.late);
+    metrics.add('arrivalsSkipped', result.late); // due while --max-sessions were in flight
   } finally {
     clearInterval(timer);
     const cpu = process.cpuUsage(cpu0);
