@@ -148,17 +148,6 @@ return 1`,
 redis.call('ZADD', KEYS[1], ARGV[1], ARGV[2])
 if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[3]) then redis.call('PEXPIRE', KEYS[1], ARGV[3]) end
 return 1`,
-  /**
-   * A slot of a capped set: sorted set member → expiry. ARGV: member, expiresAt, limit, now. Prunes what
-   * expired, refuses a new member when full, and keeps the key alive as long as its longest-lived member.
-   */
-  rdTakeSlot: `
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[4])
-if not redis.call('ZSCORE', KEYS[1], ARGV[1]) and redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[3]) then return 0 end
-redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
-local ttl = math.max(1, tonumber(ARGV[2]) - tonumber(ARGV[4]))
-if redis.call('PTTL', KEYS[1]) < ttl then redis.call('PEXPIRE', KEYS[1], ttl) end
-return 1`,
 } as const;
 
 type UpdateReply = [status: string, prevState?: string, pttl?: number, hash?: string[], heldBefore?: string, pinTtl?: string];
@@ -171,7 +160,8 @@ interface ScriptCommands {
   rdClaim(key: string, value: string, ttlMs: number, expected: string): Promise<number>;
   rdIndexAdd(key: string, score: number, member: string, ttlMs: number): Promise<number>;
   rdCounters(numberOfKeys: number, ...keysThenArgs: (string | number)[]): Promise<number[]>;
-  rdTakeSlot(key: string, member: string, expiresAt: number, limit: number, now: number): Promise<number>;
+  rdTakeSlots(numberOfKeys: number, ...keysThenArgs: (string | number)[]): Promise<number[]>;
+  rdReleaseSlots(numberOfKeys: number, ...keysThenArgs: string[]): Promise<number>;
 }
 
 /**
@@ -194,6 +184,33 @@ for i = 1, #KEYS do
   end
 end
 return out`;
+
+/**
+ * Slots of capped sets, one set per key: sorted set member → expiry. ARGV: member, expiresAt, now, then one
+ * limit per key. Prunes what expired; takes a slot in every set or in none (all or nothing); returns per
+ * key 1 when it had room (or already held the member), 0 when full; keeps each key alive as long as its
+ * longest-lived member.
+ */
+const takeSlotsLua = `
+local member, now = ARGV[1], ARGV[3]
+local room, all = {}, true
+for i = 1, #KEYS do
+  redis.call('ZREMRANGEBYSCORE', KEYS[i], '-inf', now)
+  if not redis.call('ZSCORE', KEYS[i], member) and redis.call('ZCARD', KEYS[i]) >= tonumber(ARGV[3 + i]) then
+    room[i] = 0
+    all = false
+  else
+    room[i] = 1
+  end
+end
+if all then
+  local ttl = math.max(1, tonumber(ARGV[2]) - tonumber(now))
+  for i = 1, #KEYS do
+    redis.call('ZADD', KEYS[i], ARGV[2], member)
+    if redis.call('PTTL', KEYS[i]) < ttl then redis.call('PEXPIRE', KEYS[i], ttl) end
+  end
+end
+return room`;
 
 // Server replies that mean "Redis cannot serve right now" rather than "our command is wrong". MOVED/ASK: the
 // command did not run; ioredis's Cluster client hands them to the caller when an auto-pipeline mixes them with
@@ -240,6 +257,8 @@ export class RedisRegistry implements Registry {
     for (const [name, lua] of Object.entries(scripts)) client.defineCommand(name, { numberOfKeys: 1, lua });
     // Any number of keys (the first argument says how many): one call for several counters of one slot.
     client.defineCommand('rdCounters', { lua: countersLua });
+    client.defineCommand('rdTakeSlots', { lua: takeSlotsLua });
+    client.defineCommand('rdReleaseSlots', { lua: `for i = 1, #KEYS do redis.call('ZREM', KEYS[i], ARGV[1]) end return 1` });
     this.cmd = client as unknown as ScriptCommands;
 
     client.on('ready', () => this.setReady(true));
@@ -434,19 +453,39 @@ export class RedisRegistry implements Registry {
     if (ops.length === 0) return [];
     const args = ops.flatMap((o) => [o.op, o.op === 'hit' ? checkTtl(o.windowMs, 'windowMs') : 0]);
     const keys = ops.map((o) => this.counterKey(o.key));
-    // One script where Redis allows several keys in it: anywhere but a Cluster, or keys of one hash tag.
-    if (!(this.client instanceof Cluster) || new Set(keys.map(hashTag)).size === 1) {
+    if (this.oneCommand(keys)) {
       return this.run(() => this.cmd.rdCounters(keys.length, ...keys, ...args));
     }
     return this.run(() => Promise.all(keys.map(async (k, i) => (await this.cmd.rdCounters(1, k, args[2 * i]!, args[2 * i + 1]!))[0]!)));
   }
 
   async takeSlot(key: string, member: string, expiresAt: number, limit: number): Promise<boolean> {
-    return this.run(async () => (await this.cmd.rdTakeSlot(this.slotKey(key), member, Math.ceil(expiresAt), limit, this.clock())) === 1);
+    return (await this.takeSlots([{ key, limit }], member, expiresAt))[0]!;
+  }
+
+  async takeSlots(sets: readonly { key: string; limit: number }[], member: string, expiresAt: number): Promise<boolean[]> {
+    if (sets.length === 0) return [];
+    const keys = sets.map((x) => this.slotKey(x.key));
+    const args = [member, Math.ceil(expiresAt), this.clock()];
+    if (this.oneCommand(keys)) {
+      const room = await this.run(() => this.cmd.rdTakeSlots(keys.length, ...keys, ...args, ...sets.map((x) => x.limit)));
+      return room.map((r) => r === 1);
+    }
+    // Keys in different slots of a Cluster: one at a time, and what was taken is given back unless all were.
+    const room = await this.run(() => Promise.all(keys.map(async (k, i) => (await this.cmd.rdTakeSlots(1, k, ...args, sets[i]!.limit))[0] === 1)));
+    if (room.includes(false)) await this.run(() => Promise.all(keys.filter((_, i) => room[i]).map((k) => this.client.zrem(k, member))));
+    return room;
   }
 
   async releaseSlot(key: string, member: string): Promise<void> {
-    await this.run(() => this.client.zrem(this.slotKey(key), member));
+    await this.releaseSlots([key], member);
+  }
+
+  async releaseSlots(setKeys: readonly string[], member: string): Promise<void> {
+    if (setKeys.length === 0) return;
+    const keys = setKeys.map((k) => this.slotKey(k));
+    if (this.oneCommand(keys)) await this.run(() => this.cmd.rdReleaseSlots(keys.length, ...keys, member));
+    else await this.run(() => Promise.all(keys.map((k) => this.client.zrem(k, member))));
   }
 
   async count(key: string): Promise<number> {
@@ -552,6 +591,11 @@ export class RedisRegistry implements Registry {
     // HMGET, not findSessionByPin: called while claiming, it must not prune the PIN it is looking at.
     const [held, storedPin] = await this.client.hmget(this.sessionKey(guid), pinHeldField, 'pin');
     return held === '1' && storedPin === encodeValue(pin);
+  }
+
+  /** One command may name all of `keys`: anywhere but a Cluster, or keys of one hash tag. */
+  private oneCommand(keys: readonly string[]): boolean {
+    return !(this.client instanceof Cluster) || new Set(keys.map(hashTag)).size === 1;
   }
 
   private sessionKey(guid: string): string {

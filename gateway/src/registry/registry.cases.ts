@@ -421,6 +421,21 @@ export function registryContract(name: string, make: () => Promise<RegistrySubje
         expect(await registry.takeSlot('tech:a', 'later', until, 7)).toBe(false);
       });
 
+      it('takes slots in several sets all or nothing, and releases them together', async () => {
+        const until = subject.clock() + 60_000;
+        expect(await registry.takeSlots([{ key: '{o}tech', limit: 2 }, { key: '{o}org', limit: 1 }], 'a', until)).toEqual([true, true]);
+        // The org set is full: nothing is taken, not even in the technician set that had room.
+        expect(await registry.takeSlots([{ key: '{o}tech', limit: 2 }, { key: '{o}org', limit: 1 }], 'b', until)).toEqual([true, false]);
+        expect(await registry.takeSlot('{o}tech', 'c', until, 2)).toBe(true);
+        expect(await registry.takeSlot('{o}tech', 'd', until, 2)).toBe(false);
+        await registry.releaseSlots(['{o}tech', '{o}org'], 'a');
+        expect(await registry.takeSlots([{ key: '{o}tech', limit: 2 }, { key: '{o}org', limit: 1 }], 'b', until)).toEqual([true, true]);
+        // Keys without a shared tag work too (one command each on a Cluster).
+        expect(await registry.takeSlots([{ key: 'x:1', limit: 1 }, { key: 'y:1', limit: 1 }], 'm', until)).toEqual([true, true]);
+        expect(await registry.takeSlots([{ key: 'x:1', limit: 1 }, { key: 'y:2', limit: 1 }], 'n', until)).toEqual([false, true]);
+        expect(await registry.takeSlot('y:2', 'o', until, 1)).toBe(true); // n was given back
+      });
+
       it('frees a slot when its member expires', async () => {
         expect(await registry.takeSlot('tech:c', 'old', subject.clock() + shortTtl, 1)).toBe(true);
         expect(await registry.takeSlot('tech:c', 'new', subject.clock() + 60_000, 1)).toBe(false);

@@ -72,7 +72,14 @@ export interface Registry {
    * things (sessions per technician), where a counter could not follow what expires by itself.
    */
   takeSlot(key: string, member: string, expiresAt: number, limit: number): Promise<boolean>;
+  /**
+   * takeSlot over several sets at once, all or nothing: `member` gets a slot in every set or in none. Per set,
+   * true when it had room. One command on Redis when the keys share a `{tag}` (or anywhere off a Cluster).
+   */
+  takeSlots(sets: readonly { key: string; limit: number }[], member: string, expiresAt: number): Promise<boolean[]>;
   releaseSlot(key: string, member: string): Promise<void>;
+  /** releaseSlot over several sets (one command on Redis under the same condition as takeSlots). */
+  releaseSlots(keys: readonly string[], member: string): Promise<void>;
 
   /** Announces (or refreshes) a gateway of the cluster; it vanishes `ttlMs` after its last refresh. */
   putGateway(gateway: GatewayRecord, ttlMs: number): Promise<void>;
