@@ -13,6 +13,7 @@ const scenarios: Record<string, { summary: string; load: () => Promise<{ run(arg
   cluster: { summary: 'pairing on 1, 2, 3 gateways sharing Redis; recovery after a gateway is killed', load: () => import('./cluster/run.js') },
   tls: { summary: 'server CPU per TLS handshake: ECDSA vs RSA, full vs resumed, bare uWS.js vs node:tls (the floor under pairing)', load: () => import('./tls/run.js') },
   mix: { summary: 'a realistic session mix (screen replay, chat, data) from worker processes, with --slo pass/fail', load: () => import('./mix/run.js') },
+  screen: { summary: 'screen fan-out to 1/4/16 viewers with one slowed: gateway CPU per frame, repairs, their bytes and time', load: () => import('./screen/run.js') },
   codec: { summary: 'screen codec vs ffmpeg lossless encoders on real recordings', load: () => import('./codec/run.js') },
   attack: { summary: 'PIN guessing, a connection flood and malformed HTTP against a deployment: what got through', load: () => import('./attack/run.js') },
 };

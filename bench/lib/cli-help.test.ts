@@ -32,6 +32,7 @@ it('every scenario answers --help with its usage and starts nothing', async () =
     mix: () => import('../mix/run.js'),
     tls: () => import('../tls/run.js'),
     attack: () => import('../attack/run.js'),
+    screen: () => import('../screen/run.js'),
   };
   const write = process.stdout.write.bind(process.stdout);
   const log = console.log;

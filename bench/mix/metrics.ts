@@ -17,6 +17,7 @@ export const counterNames = [
   'transferBytes',
   'transfersDone',
   'framesSkipped',
+  'resyncs',
   'arrivalsSkipped',
 ] as const;
 export type CounterName = (typeof counterNames)[number];

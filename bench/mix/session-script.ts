@@ -53,6 +53,13 @@ export class ScreenReplayer {
 
   start(conn: SessionConnection): Replay {
     const r: Replay = { conn, startedAt: performance.now(), index: 0, loopStart: 0, frame: 0, needKeyframe: true, sentAt: new Float64Array(512) };
+    // The gateway asks for a keyframe when a viewer lost the picture. A real agent re-sends its last frame as a
+    // repair; the replay has only the recording's first keyframe, so it sends that as a new frame (a keyframe
+    // builds on nothing, so the picture is right again) and goes on from there.
+    conn.on('resync', () => {
+      r.needKeyframe = true;
+      this.metrics.add('resyncs');
+    });
     this.replays.add(r);
     this.timer ??= setInterval(() => this.tick(), 10);
     return r;

@@ -1,3 +1,4 @@
+import { gatewayDecodersFromConfig } from '../screen/gateway-decoders.js';
 import { createRequire } from 'node:module';
 import uws from 'uWebSockets.js';
 import { openAccounts } from './open-accounts.js';
@@ -152,6 +153,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
       },
       {
         gatewayId: config.gatewayId,
+        screenDecoders: gatewayDecodersFromConfig(config, metrics.screenDecoderBytes),
         maxMessageBytes: config.maxMessageBytes,
         idleTimeoutMs: config.idleTimeoutSeconds * 1000,
         helloTimeoutMs: HELLO_TIMEOUT_MS,
