@@ -60,6 +60,7 @@ export const optionSpecs = [
   { key: 'screenDecoderMinViewers', type: 'int', default: 4, min: 1, max: 1000, description: 'screenRepair=auto: sessions with at least this many viewers keep a gateway-side screen decoder.' },
   { key: 'screenDecoderMemoryMb', type: 'int', default: 512, min: 0, max: 1 << 20, description: 'Framebuffer memory all gateway-side screen decoders may hold together; sessions past it repair through the agent.' },
   { key: 'tokenTtlSeconds', type: 'int', default: 3600, min: 60, max: 86400, description: 'Lifetime of a technician bearer token.' },
+  { key: 'tokenIdleMinutes', type: 'int', default: 30, min: 1, max: 1440, description: 'Inactivity logout: a technician token unused this long dies (an organisation may set its own limit).' },
   { key: 'maxFailedLogins', type: 'int', default: 5, min: 1, max: 100, description: 'Failed logins of one username from one source address (IPv4, IPv6 /64) before that address is locked out of that username; other addresses are not.' },
   { key: 'maxFailedLoginsPerAccount', type: 'int', default: 50, min: 1, max: 100000, description: 'Failed logins of one username from all addresses within lockoutSeconds; past it only addresses that username logged in from in the last 30 days may try it.' },
   { key: 'lockoutSeconds', type: 'int', default: 900, min: 1, max: 86400, description: 'How long a lockout (of an address from a username, or of new addresses from an attacked username) lasts.' },

@@ -38,7 +38,7 @@ export function place(ctx: RelayContext, session: LiveSession, ws: PartySocket, 
   const state: ServerMessage = session.everPaired || session.paired
     ? { v: 1, type: 'state', state: 'active', guid: session.guid, customerName: session.customerName, technician: primary, resumeToken: token.token, you: participantId }
     : { v: 1, type: 'state', state: 'waiting', guid: session.guid, expiresAt: session.expiresAt, resumeToken: token.token, you: participantId };
-  ctx.send(ws, state);
+  ctx.answer(ws, state);
   const bulk = ctx.bulkOf(session);
   if (!session.everPaired && session.paired) {
     session.everPaired = true;

@@ -110,6 +110,17 @@ export class Outbox {
     this.push(ws, ws.getUserData(), { kind: 'close', ws, code, reason });
   }
 
+  /**
+   * A notice that goes before whatever else is queued for the socket: the answer to a handshake, which
+   * the session's subscribers (participants list, screen repair request…) may have written to before it.
+   */
+  noticeFirst(ws: PartySocket, text: string): void {
+    const party = ws.getUserData();
+    this.push(ws, party, { kind: 'notice', ws, text });
+    const entries = party.outq!.entries;
+    entries.unshift(entries.pop()!);
+  }
+
   private push(ws: PartySocket, party: Party, entry: OutboxEntry): void {
     let q = party.outq;
     if (!q) {

@@ -81,6 +81,8 @@ export interface RelayContext {
   readonly shuttingDown: boolean;
   /** Gateway-originated frames (state, errors): small, never refused. */
   send(ws: PartySocket, msg: ServerMessage): void;
+  /** The answer to a handshake: before anything else queued for the connection. */
+  answer(ws: PartySocket, msg: ServerMessage): void;
   /** Control messages between participants: count against the receiver's reliable cap. */
   sendControl(ws: PartySocket, msg: ServerMessage): void;
   reject(ws: PartySocket, err: GatewayError, close: boolean): void;

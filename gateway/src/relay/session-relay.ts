@@ -483,6 +483,10 @@ export class SessionRelay implements RelayContext {
     ws.getUserData().writer?.write(encodeServerMessage(msg), false, 'control', CONTROL_TAG);
   }
 
+  answer(ws: PartySocket, msg: ServerMessage): void {
+    if (ws.getUserData().phase !== 'closed') this.outbox.noticeFirst(ws, encodeServerMessage(msg));
+  }
+
   send(ws: PartySocket, msg: ServerMessage): void {
     if (ws.getUserData().phase !== 'closed') this.outbox.notice(ws, encodeServerMessage(msg));
   }
