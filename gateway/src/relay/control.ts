@@ -1,5 +1,6 @@
 import type { ClientMessage, ServerMessage } from '../../../protocol/messages.js';
 import { GatewayError } from '../errors/gateway-error.js';
+import { grantsAfterTransfer, mayRequestPower, mayUseDirectPath } from '../policy/org-policy.js';
 import type { LiveSession } from '../live/live-session.js';
 import type { Participant } from '../live/participant.js';
 import type { Party, PartySocket } from './party.js';
@@ -37,6 +38,7 @@ export function control(ctx: RelayContext, ws: PartySocket, party: Party, msg: C
       return;
     }
     case 'request': {
+      if (!mayRequestPower(session.policy, msg.power)) return refuse(ctx, ws, 'E_FORBIDDEN', `the organisation's policy does not let technicians ask for "${msg.power}"`);
       const applied = session.apply({ kind: 'request', by: me.id, power: msg.power });
       if (!applied.ok) return refuse(ctx, ws, applied.code, applied.message);
       const customer = session.customer;
@@ -46,6 +48,7 @@ export function control(ctx: RelayContext, ws: PartySocket, party: Party, msg: C
     case 'grant':
     case 'revoke': {
       if (!isCustomer) return refuse(ctx, ws, 'E_FORBIDDEN', 'only the customer grants or revokes powers');
+      if (msg.type === 'grant' && !mayRequestPower(session.policy, msg.power)) return refuse(ctx, ws, 'E_FORBIDDEN', `the organisation's policy does not allow "${msg.power}" in its sessions`);
       if (msg.type === 'revoke') {
         // A revoke takes effect at once; subscribers record it after.
         session.apply({ kind: 'revoke', power: msg.power });
@@ -67,13 +70,20 @@ export function control(ctx: RelayContext, ws: PartySocket, party: Party, msg: C
     }
     case 'pass': {
       const applied = session.apply({ kind: 'pass', by: me.id, to: msg.to });
-      if (!applied.ok) refuse(ctx, ws, applied.code, applied.message);
+      if (!applied.ok) return refuse(ctx, ws, applied.code, applied.message);
+      // Unless the organisation lets grants survive a transfer, the customer decides again for the new technician.
+      if (applied.event) {
+        const keep = new Set(grantsAfterTransfer(session.policy, [...session.grants]));
+        for (const power of [...session.grants]) if (!keep.has(power)) session.apply({ kind: 'revoke', power });
+      }
       return;
     }
     case 'credit':
       ctx.bulkOf(session).consumed(me.id, msg.bytes);
       return;
     case 'signal': {
+      // Signalling exists for direct paths; a relay-only organisation keeps every byte on the gateway.
+      if (!mayUseDirectPath(session.policy)) return refuse(ctx, ws, 'E_FORBIDDEN', "the organisation's policy keeps sessions on the relay (relayOnly)");
       const to = named(session, msg.to) ?? defaultCounterpart(session, me);
       if (!to || to === me) return refuse(ctx, ws, 'E_NO_SUCH_PARTICIPANT', 'a signal needs a participant to go to');
       if (to.conn) ctx.sendControl(to.conn, { v: 1, type: 'signal', from: me.id, data: msg.data });

@@ -161,6 +161,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
         // With the party's address as second argument, the organisation's allow-list applies too.
         authenticate: (token: string, sourceIp?: string) => auth.authenticate(token, sourceIp),
         authenticateTokenId: (tokenId: string, sourceIp?: string) => auth.authenticateTokenId(tokenId, sourceIp),
+        policies,
         pinGuard: new PinGuard({ registry, crossings, log }, {
           windowMs: config.pinGuessWindowSeconds * 1000,
           perAddress: config.pinGuessesPerAddress,
