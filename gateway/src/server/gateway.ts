@@ -114,6 +114,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
       certFile: config.tlsCert,
       keyFile: config.tlsKey,
       caFile: config.tlsCa,
+      keyType: config.tlsKeyType,
       log,
     });
 
