@@ -118,6 +118,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
       certFile: config.tlsCert,
       keyFile: config.tlsKey,
       caFile: config.tlsCa,
+      keyType: config.tlsKeyType,
       log,
     });
 
