@@ -51,8 +51,22 @@ interface DataChannelLike {
   close(): void;
 }
 
+/**
+ * werift and @matrixai/quic are this comparison's peers only, not the project's dependencies: werift needs
+ * Node 22, and npm cannot lock @matrixai/quic's binaries for other platforms, which broke `npm ci`. To re-run
+ * them: `npm install --no-save werift @matrixai/quic`. (A name in a variable keeps tsc from resolving it.)
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- an optional peer without its types installed
+async function optionalPeer(name: string): Promise<any> {
+  try {
+    return await import(name);
+  } catch {
+    throw new Error(`the transports benchmark needs ${name}, which is not installed: npm install --no-save ${name}`);
+  }
+}
+
 async function webrtcPipe(lib: 'werift' | 'wrtc'): Promise<Pipe> {
-  const mod = lib === 'werift' ? await import('werift') : createRequire(import.meta.url)('@roamhq/wrtc');
+  const mod = lib === 'werift' ? await optionalPeer('werift') : createRequire(import.meta.url)('@roamhq/wrtc');
   const pc = new mod.RTCPeerConnection({ iceServers: [] });
   let channel: DataChannelLike;
   const gathered = async () => {
@@ -142,7 +156,7 @@ async function tlsPipe(): Promise<Pipe> {
 }
 
 async function quicPipe(): Promise<Pipe> {
-  const quic = await import('@matrixai/quic');
+  const quic = await optionalPeer('@matrixai/quic');
   const hmacKey = randomBytes(32);
   const ops = {
     randomBytes: async (data: ArrayBuffer) => void new Uint8Array(data).set(randomBytes(data.byteLength)),
