@@ -100,6 +100,8 @@ export interface ParticipantInfo {
   id: string;
   role: Role;
   name: string;
+  /** How its traffic travels: the relay, or a direct path (tcp, udp) it announced (issue 12). */
+  path: 'relay' | 'tcp' | 'udp';
 }
 
 /** Messages the gateway sends. */

@@ -1,19 +1,19 @@
 /**
- * `npm run agent -- --pin PIN [--name NAME] [--gateway URL] [--ca FILE] [--display :N] [--monitor N | --window ID|NAME]
- * [--allow view,control,files]`: a customer joins a session from a terminal and shares their screen (or one
- * window). A thin front end over CustomerAgent (customer-agent.ts): it prints prompts and status and turns the
+ * `npm run agent -- --pin PIN [--name NAME] [--gateway URL] [--ca FILE] [--proxy URL] [--display :N] [--monitor N |
+ * --window ID|NAME] [--allow view,control,files]`: a customer joins a session from a terminal and shares their screen
+ * (or one window). Where only an HTTP proxy leads out, `--proxy http://user:password@proxy:3128` (or HTTPS_PROXY) uses it. A thin front end over CustomerAgent (customer-agent.ts): it prints prompts and status and turns the
  * customer's typed commands into calls. Lines that are not commands are sent as chat.
  */
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import type { Power } from '../../protocol/channels.js';
-import { RelaydeskClient, nodeTransport } from '../sdk/src/node.js';
+import { RelaydeskClient, nodeTransport, proxyFromEnvironment } from '../sdk/src/node.js';
 import { parsePowers, type Answer } from './consent.js';
 import { CustomerAgent, type AgentStatus } from './customer-agent.js';
 import { openDesktop, parseWindowArg, type ShareTarget } from './desktop.js';
 
-const usage = `usage: npm run agent -- --pin PIN [--name NAME] [--gateway URL] [--ca FILE] [--display :N]
+const usage = `usage: npm run agent -- --pin PIN [--name NAME] [--gateway URL] [--ca FILE] [--proxy URL] [--display :N]
                         [--monitor N | --window ID|NAME] [--allow view,control,files,clipboard,sysinfo]
        (or --guid GUID instead of --pin)
 While it runs, type:
@@ -37,6 +37,7 @@ const { values } = parseArgs({
     monitor: { type: 'string' },
     window: { type: 'string' },
     allow: { type: 'string', default: '' },
+    proxy: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   },
 });
@@ -76,7 +77,8 @@ const desktop = opened?.desktop ?? null;
 const kind = opened?.kind ?? 'monitor';
 const label = opened?.label ?? 'nothing (no display)';
 
-const client = new RelaydeskClient(nodeTransport({ baseUrl: values.gateway!, ca: readFileSync(values.ca!) }));
+const proxy = values.proxy ?? proxyFromEnvironment(process.env);
+const client = new RelaydeskClient(nodeTransport({ baseUrl: values.gateway!, ca: readFileSync(values.ca!), proxy }));
 const session = await client.joinSession(values.pin ? { pin: values.pin } : { guid: values.guid! }, values.name!).catch((err: Error & { code?: string }) => {
   desktop?.close();
   return die(`cannot join: ${err.code ?? ''} ${err.message}`, 1);

@@ -1,3 +1,4 @@
+import type { PathSignalFilter } from '../paths/path-signal-filter.js';
 import type { GatewayDecoders } from '../screen/gateway-decoders.js';
 import type { ServerMessage } from '../../../protocol/messages.js';
 import type { LinkStream, OpenRequest } from '../cluster/link-stream.js';
@@ -68,6 +69,8 @@ export interface RelayDeps {
   metrics: GatewayMetrics;
   log: Logger;
   now: () => number;
+  /** Path signals: dropped under relayOnly, `using` announcements counted (gateway/src/paths/). */
+  pathSignals?: PathSignalFilter;
 }
 
 /** A participant placed in a live session by a handshake: who, and how it came. */

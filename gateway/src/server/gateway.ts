@@ -36,6 +36,8 @@ import { registerHttpApi } from './http-api.js';
 import { registerLoginApi } from './login-api.js';
 import { remoteAddress, writeReply } from './http-io.js';
 import { listen } from './listen.js';
+import { startGatewayStun } from '../paths/gateway-stun.js';
+import { PathSignalFilter, countSessionsByPath } from '../paths/path-signal-filter.js';
 import { effectiveMaxConnections, openFileLimit } from './open-file-limit.js';
 
 const version: string = createRequire(import.meta.url)('../../../package.json').version;
@@ -52,6 +54,8 @@ export interface RunningGateway {
   readonly adminPort: number;
   /** The gateway-link port (0 when there is no link: a lone gateway on the memory registry). */
   readonly linkPort: number;
+  /** UDP port of the STUN endpoint (0 when stun is off). */
+  readonly stunPort: number;
   /** SHA-256 fingerprint of the CA that issued the gateway certificate (what clients pin). */
   readonly caFingerprint: string;
   readonly caPem: string | undefined;
@@ -114,6 +118,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
       certFile: config.tlsCert,
       keyFile: config.tlsKey,
       caFile: config.tlsCa,
+      keyType: config.tlsKeyType,
       log,
     });
 
@@ -152,6 +157,8 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
       linkPort = await links.listen(config.linkHost, config.linkPort);
     }
 
+    // Path signals: bad ones dropped, announcements become participants' paths and metrics.
+    const pathSignals = new PathSignalFilter(metrics);
     const relay: SessionRelay = new SessionRelay(
       {
         registry,
@@ -169,6 +176,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
           underAttack: config.pinGuessesUnderAttack,
         }),
         metrics,
+        pathSignals,
         log,
         now,
       },
@@ -270,6 +278,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
       now,
     });
 
+    relay.bus.on((e) => e.type === 'ended' && pathSignals.ended(e.guid));
     const httpDeps = { metrics, log, maxBodyBytes: MAX_HTTP_BODY_BYTES };
     const directoryDeps = { auth, accounts, orgs, clock: now, log, events: adminEvents };
     registerLoginApi(app, {
@@ -287,6 +296,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
 
     const ticker = setInterval(() => {
       relay.tick();
+      countSessionsByPath(relay.sessions.values(), metrics.pathSessions);
       if (links) metrics.linkQueuedBytes.set(links.queuedBytes);
     }, 1000);
     cleanups.push(() => clearInterval(ticker));
@@ -298,6 +308,8 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
       accepting = false;
     };
     cleanups.push(stopAccepting);
+    const stun = config.stun ? await startGatewayStun(config, main.port, metrics, log) : undefined;
+    if (stun) cleanups.push(() => stun.close());
     const admin = await startAdminServer(
       metrics,
       {
@@ -335,6 +347,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
       adminPort: admin.port,
       registry: registry.kind,
       caFingerprint: tls.caFingerprint,
+      stunPort: stun?.port ?? 0,
     });
 
     let stopping: Promise<void> | undefined;
@@ -352,7 +365,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
         log.info('gateway.stopped', {});
       })());
 
-    return { config, port: main.port, adminPort: admin.port, linkPort, caFingerprint: tls.caFingerprint, caPem: tls.caPem, registry, metrics, policies, adminEvents, stop };
+    return { config, port: main.port, adminPort: admin.port, linkPort, stunPort: stun?.port ?? 0, caFingerprint: tls.caFingerprint, caPem: tls.caPem, registry, metrics, policies, adminEvents, stop };
   } catch (err) {
     for (const cleanup of cleanups.reverse()) await cleanup();
     throw err;
