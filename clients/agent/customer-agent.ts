@@ -109,7 +109,10 @@ export class CustomerAgent extends Emitter<AgentEvents> {
     });
   }
 
-  /** Input or other binary data, from the gateway or from a direct path (which the gateway never sees). */
+  /**
+   * Input or other binary data, from the gateway or from a direct path (which the gateway never sees): feed the
+   * SDK path layer's `message` events (sequence number removed) here when the session uses SessionPaths.
+   */
   receive(channel: number, payload: Uint8Array): void {
     if (channel !== INPUT_CHANNEL) return;
     if (this.input) this.input.handle(payload);
