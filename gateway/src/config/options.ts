@@ -62,5 +62,6 @@ export const optionSpecs = [
   { key: 'loginAttemptsPerAddress', type: 'int', default: 30, min: 1, max: 100000, description: 'Login attempts allowed per source address per minute.' },
   { key: 'maxConnections', type: 'int', default: 100000, min: 1, max: 10000000, description: 'WebSocket connections this gateway accepts before answering E_CAPACITY.' },
   { key: 'shutdownGraceSeconds', type: 'int', default: 10, min: 0, max: 600, description: 'On SIGTERM: how long to wait for parties to leave after telling them to reconnect.' },
+  { key: 'consoleDir', type: 'string', default: undefined, description: 'Folder of a prebuilt web console bundle (clients/console/build.ts --out DIR) served at / and /join (default: clients/console/dist, built at start-up when missing or older than its sources).' },
   { key: 'logLevel', type: 'enum', default: 'info', values: ['debug', 'info', 'warn', 'error'], description: 'Lowest level written to the JSON log on stdout.' },
 ] as const satisfies readonly OptionSpec[];

@@ -21,6 +21,9 @@ import { createAdminApp } from './admin-server.js';
 import { registerHttpApi } from './http-api.js';
 import { remoteAddress, writeReply } from './http-io.js';
 import { listen } from './listen.js';
+import { loadConsoleBundle, registerConsole } from './console-assets.js';
+import { QueueFeeds } from '../queue/queue-feeds.js';
+import { QueueSockets, type QueueSocketData } from '../queue/queue-socket.js';
 import { effectiveMaxConnections, openFileLimit } from './open-file-limit.js';
 
 const version: string = createRequire(import.meta.url)('../../../package.json').version;
@@ -30,6 +33,12 @@ const MAX_HTTP_BODY_BYTES = 64 * 1024;
 const HELLO_TIMEOUT_MS = 10_000;
 /** uWS closes a socket silent this long (it pings first), so dead peers are found without our help. */
 const SOCKET_IDLE_SECONDS = 60;
+/** With Redis, how often each organisation's live queue is re-read, to show other gateways' changes. */
+const QUEUE_POLL_MS = 1000;
+/** The queue a console is sent: the oldest customers; `total` counts the rest. */
+const QUEUE_MAX_ENTRIES = 500;
+/** A queue subscriber's token is checked again this often (logout or a disabled account ends it). */
+const QUEUE_TOKEN_RECHECK_MS = 30_000;
 
 export interface RunningGateway {
   readonly config: GatewayConfig;
@@ -100,6 +109,10 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
           technicianId: e.session.technicianId ?? e.session.createdBy,
         }),
     ];
+    // One live-queue feed per organisation; with Redis it also polls, to see other gateways' transitions.
+    const queueFeeds = new QueueFeeds({ registry, log, now }, { pollMs: registry.kind === 'redis' ? QUEUE_POLL_MS : 0, maxEntries: QUEUE_MAX_ENTRIES });
+    cleanups.push(() => queueFeeds.close());
+    hooks.push(queueFeeds.onTransition);
     const lifecycle = new SessionLifecycle(registry, hooks, now);
 
     // Gateways that share a registry reach each other's customers over the gateway link (mutual TLS).
@@ -148,7 +161,17 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
       log.warn('gateway.max_connections_capped', { configured: config.maxConnections, openFileLimit: fdLimit, effective: connections.max, fix: 'raise the open-file limit (ulimit -n, LimitNOFILE=)' });
     }
 
+    const queueSockets = new QueueSockets(
+      { feeds: queueFeeds, authenticate: (token) => auth.authenticate(token), metrics, log, now },
+      { helloTimeoutMs: HELLO_TIMEOUT_MS, recheckMs: QUEUE_TOKEN_RECHECK_MS, maxBufferedBytes: 4 << 20 },
+    );
+
     let draining = false;
+    const refusal = () => (draining ? 'E_SHUTTING_DOWN' : relay.connectionCount + queueSockets.connectionCount >= connections.max ? 'E_CAPACITY' : null);
+    const refuseUpgrade = (res: uws.HttpResponse, code: 'E_SHUTTING_DOWN' | 'E_CAPACITY') => {
+      metrics.rejected.inc({ code });
+      writeReply(res, { status: 503, body: { error: { code, message: 'reconnect later or elsewhere' } } });
+    };
     const app = uws.SSLApp({ cert_file_name: tls.certFile, key_file_name: tls.keyFile, ssl_ciphers: gatewayTlsCiphers });
     const wsBehavior = (role: Party['role']): uws.WebSocketBehavior<Party> => ({
       // Twice our limit: up to there the relay refuses with a clear E_MESSAGE_TOO_LARGE close (4413);
@@ -160,12 +183,8 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
       idleTimeout: SOCKET_IDLE_SECONDS,
       sendPingsAutomatically: true,
       upgrade: (res, req, context) => {
-        const refusal = draining ? 'E_SHUTTING_DOWN' : relay.connectionCount >= connections.max ? 'E_CAPACITY' : null;
-        if (refusal) {
-          metrics.rejected.inc({ code: refusal });
-          writeReply(res, { status: 503, body: { error: { code: refusal, message: 'reconnect later or elsewhere' } } });
-          return;
-        }
+        const refused = refusal();
+        if (refused) return refuseUpgrade(res, refused);
         res.upgrade(
           newParty(role, remoteAddress(res), now()),
           req.getHeader('sec-websocket-key'),
@@ -180,6 +199,14 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
     });
     app.ws('/v1/customer', wsBehavior('customer'));
     app.ws('/v1/technician', wsBehavior('technician'));
+    app.ws<QueueSocketData>('/v1/queue', queueSockets.behavior((res, req, context) => {
+      const refused = refusal();
+      if (refused) return refuseUpgrade(res, refused);
+      const data: QueueSocketData = { watcher: { connectedAt: now(), phase: 'hello', recheckAt: 0 } };
+      res.upgrade(data, req.getHeader('sec-websocket-key'), req.getHeader('sec-websocket-protocol'), req.getHeader('sec-websocket-extensions'), context);
+    }));
+    const consoleBundle = await loadConsoleBundle(config.consoleDir, log);
+    if (consoleBundle) registerConsole(app, consoleBundle, (route, status) => metrics.httpRequests.inc({ route, status: String(status) }));
     registerHttpApi(app, {
       metrics,
       log,
@@ -199,7 +226,11 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
       now,
     });
 
-    const ticker = setInterval(() => relay.tick(), 1000);
+    const ticker = setInterval(() => {
+      relay.tick();
+      queueFeeds.tick();
+      queueSockets.tick();
+    }, 1000);
     cleanups.push(() => clearInterval(ticker));
 
     const main = await listen(app, config.host, config.port, 'gateway listener');
@@ -256,6 +287,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
         log.info('gateway.draining', { connections: relay.connectionCount, graceMs });
         stopAccepting();
         relay.announceShutdown();
+        queueSockets.closeAll();
         const deadline = Date.now() + graceMs;
         while (relay.connectionCount > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
         relay.closeAll();

@@ -1,0 +1,48 @@
+/**
+ * The technician console's entry point (served at `/`): login screen or desk. The login (token, expiry,
+ * technician) lives in sessionStorage: it survives a reload of this tab and nothing else.
+ */
+import { RelaydeskClient, browserTransport, type LoginResult } from '../../../sdk/src/browser.js';
+import { replace } from '../shared/dom.js';
+import { describeError } from '../shared/messages.js';
+import { Desk } from './desk.js';
+import { loginView } from './login-view.js';
+
+const STORAGE_KEY = 'relaydesk.login';
+const root = document.getElementById('app')!;
+const client = new RelaydeskClient(browserTransport(location.origin));
+
+function showLogin(message?: string): void {
+  sessionStorage.removeItem(STORAGE_KEY);
+  document.title = 'relaydesk: log in';
+  replace(
+    root,
+    loginView(async (username, password) => {
+      try {
+        const login = await client.login(username, password);
+        sessionStorage.setItem(STORAGE_KEY, JSON.stringify(login));
+        showDesk(login);
+      } catch (err) {
+        throw new Error(describeError(err).text);
+      }
+    }, message),
+  );
+}
+
+function showDesk(login: LoginResult): void {
+  client.useToken(login.token);
+  document.title = 'relaydesk console';
+  const desk = new Desk({ client, login, onLoggedOut: (message) => showLogin(message) });
+  replace(root, desk.element);
+  (window as unknown as { relaydeskDesk: Desk }).relaydeskDesk = desk;
+}
+
+const stored = sessionStorage.getItem(STORAGE_KEY);
+let login: LoginResult | null = null;
+try {
+  login = stored ? (JSON.parse(stored) as LoginResult) : null;
+} catch {
+  login = null;
+}
+if (login && login.expiresAt > Date.now()) showDesk(login);
+else showLogin(login ? describeError({ code: 'E_TOKEN_INVALID' }).text : undefined);

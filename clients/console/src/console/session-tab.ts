@@ -1,0 +1,317 @@
+/**
+ * One picked-up session in its tab: who is in it, what the customer granted, chat, the screen, control,
+ * and ending it. Built on the SDK's SessionConnection; every name shown is inserted as text.
+ */
+import type { SessionConnection } from '../../../sdk/src/browser.js';
+import { powers, type Power } from '../../../../protocol/channels.js';
+import { channels } from '../../../../protocol/channels.js';
+import { h, replace } from '../shared/dom.js';
+import { describeError, endingSentence } from '../shared/messages.js';
+import { specialCombos } from './keysyms.js';
+import { ScreenView } from './screen-view.js';
+
+export const powerLabels: Record<Power, string> = {
+  view: 'See the screen',
+  control: 'Control mouse and keyboard',
+  files: 'Send and receive files',
+  clipboard: 'Share the clipboard',
+  sysinfo: 'Read system information',
+};
+
+interface Participant {
+  id: string;
+  role: 'customer' | 'technician' | 'system';
+  name: string;
+}
+
+export interface SessionTabOptions {
+  conn: SessionConnection;
+  guid: string;
+  customerName: string;
+  me: { displayName: string };
+  /** The session ended (the tab stays, read-only, until the technician closes it). */
+  onEnded(tab: SessionTab): void;
+  onCloseTab(tab: SessionTab): void;
+  /** Anything that happened in the session: the desk counts it as activity. */
+  onActivity(): void;
+}
+
+export class SessionTab {
+  readonly element: HTMLElement;
+  readonly guid: string;
+  ended = false;
+  readonly screen: ScreenView;
+  private readonly conn: SessionConnection;
+  private granted = new Set<Power>();
+  private requested = new Set<Power>();
+  private participants: Participant[];
+  private you: string | null = null;
+  private controller: string | null = null;
+  private controlWanted = true;
+  private readonly chatLog: HTMLOListElement;
+  private readonly powerList: HTMLUListElement;
+  private readonly peopleList: HTMLUListElement;
+  private readonly notice: HTMLElement;
+  private readonly controlToggle: HTMLButtonElement;
+  private readonly modeToggle: HTMLButtonElement;
+  private readonly sysinfo: HTMLElement;
+  private readonly chatInput: HTMLInputElement;
+  private readonly endButton: HTMLButtonElement;
+  private lastControl: Record<string, unknown> | null = null;
+
+  constructor(private readonly o: SessionTabOptions) {
+    this.conn = o.conn;
+    this.guid = o.guid;
+    this.participants = [
+      { id: 'customer', role: 'customer', name: o.customerName },
+      { id: 'me', role: 'technician', name: o.me.displayName },
+    ];
+    this.you = 'me';
+    this.screen = new ScreenView({
+      input: (payload) => this.conn.send(channels.input.id, payload),
+      trouble: (text) => this.say(text),
+    });
+    this.chatLog = h('ol', { class: 'chat-log', attrs: { role: 'log', 'aria-live': 'polite', 'aria-label': 'Chat' } });
+    this.powerList = h('ul', { class: 'powers', attrs: { 'aria-label': 'Powers' } });
+    this.peopleList = h('ul', { class: 'people', attrs: { 'aria-label': 'In this session' } });
+    this.notice = h('p', { class: 'notice', attrs: { role: 'alert' } });
+    this.sysinfo = h('dl', { class: 'sysinfo' });
+    this.chatInput = h('input', { attrs: { type: 'text', maxlength: 4000, 'aria-label': 'Message to the customer', autocomplete: 'off' } });
+    this.controlToggle = h('button', { class: 'toggle', attrs: { type: 'button', 'aria-pressed': 'false', disabled: true }, on: { click: () => this.toggleControl() } }, 'Control: off');
+    this.modeToggle = h('button', { attrs: { type: 'button' }, on: { click: () => this.toggleMode() } }, 'Show actual size (1:1)');
+    this.endButton = h('button', { class: 'danger', attrs: { type: 'button' }, on: { click: () => this.end() } }, 'End session');
+
+    const pasteText = h('textarea', { attrs: { rows: 3, 'aria-label': 'Text to type on the customer’s machine' } });
+    const keysMenu = h(
+      'details',
+      { class: 'menu' },
+      h('summary', {}, 'Special keys'),
+      h('ul', {}, ...specialCombos.map((c) => h('li', {}, h('button', { attrs: { type: 'button' }, on: { click: () => this.screen.sendCombo(c.keys) } }, `Send ${c.label}`)))),
+    );
+    const pasteMenu = h(
+      'details',
+      { class: 'menu' },
+      h('summary', {}, 'Paste text'),
+      h(
+        'form',
+        { class: 'paste', on: { submit: (ev) => (ev.preventDefault(), this.screen.sendText(pasteText.value), (pasteText.value = '')) } },
+        pasteText,
+        h('button', { attrs: { type: 'submit' } }, 'Type it on the customer’s machine'),
+      ),
+    );
+    const toolbar = h('div', { class: 'screen-toolbar', attrs: { role: 'toolbar', 'aria-label': 'Screen' } }, this.modeToggle, this.controlToggle, keysMenu, pasteMenu);
+    const chatForm = h(
+      'form',
+      { class: 'chat-form', on: { submit: (ev) => (ev.preventDefault(), this.sendChat()) } },
+      this.chatInput,
+      h('button', { attrs: { type: 'submit' } }, 'Send'),
+    );
+    this.element = h(
+      'section',
+      { class: 'session', attrs: { 'aria-label': `Session with ${o.customerName}` }, data: { guid: o.guid } },
+      h('div', { class: 'session-main' }, toolbar, this.screen.element),
+      h(
+        'aside',
+        { class: 'session-side' },
+        this.notice,
+        h('h3', {}, 'In this session'),
+        this.peopleList,
+        h('h3', {}, 'Powers'),
+        this.powerList,
+        h('h3', {}, 'Chat'),
+        this.chatLog,
+        chatForm,
+        h('h3', {}, 'System information'),
+        this.sysinfo,
+        this.endButton,
+      ),
+    );
+    this.bind();
+    this.renderPowers();
+    this.renderPeople();
+    replace(this.sysinfo, h('p', { class: 'muted' }, 'Ask for "Read system information" to see it here.'));
+  }
+
+  get title(): string {
+    return this.o.customerName;
+  }
+
+  /** The session ends for everyone. */
+  end(): void {
+    if (this.ended) return this.o.onCloseTab(this);
+    this.conn.end();
+  }
+
+  dispose(): void {
+    this.screen.dispose();
+    if (!this.ended) this.conn.close();
+  }
+
+  private bind(): void {
+    const c = this.conn;
+    c.on('control', (msg) => {
+      this.lastControl = msg;
+      this.o.onActivity();
+      switch (msg.type) {
+        case 'participants':
+          this.onParticipants(msg);
+          return;
+        case 'share':
+          this.screen.setShare(msg.state === 'live' ? 'live' : msg.state === 'paused' ? 'paused' : 'stopped');
+          return;
+        case 'sysinfo':
+          this.showSysinfo(msg.info);
+          return;
+      }
+    });
+    c.on('chat', (m) => {
+      const name = typeof this.lastControl?.name === 'string' ? this.lastControl.name : m.from === 'customer' ? this.o.customerName : 'Technician';
+      this.addChat(name, m.text, m.at);
+    });
+    c.on('grants', (list) => {
+      this.granted = new Set(list as Power[]);
+      for (const p of this.granted) this.requested.delete(p);
+      this.renderPowers();
+      this.updateControl();
+      if (!this.granted.has('view')) this.screen.setShare('stopped');
+    });
+    c.on('data', (channel, payload) => {
+      if (channel === channels.screen.id) {
+        // The SDK hands a view one byte into the message's own buffer: pass the whole buffer to the worker.
+        this.screen.frame(payload.buffer as ArrayBuffer, payload.byteOffset - 1, performance.timeOrigin + performance.now());
+      } else if (channel === channels.cursor.id) {
+        this.screen.cursorMessage(payload);
+      }
+    });
+    c.on('error', (e) => this.say(describeError(e).text));
+    c.on('peer', (state) => this.say(state === 'reconnecting' ? 'The customer’s connection dropped; waiting for it to come back…' : 'The customer is back.'));
+    c.on('reconnecting', () => this.say('Connection lost; reconnecting…'));
+    c.on('resumed', () => this.say('Reconnected.'));
+    c.on('state', (e) => {
+      if (e.state === 'closed' || e.state === 'expired') this.finish(endingSentence(e.reason));
+    });
+    c.on('close', (info) => this.finish(info.reason && info.reason !== 'E_CLOSED' ? endingSentence(info.reason) : 'The session has ended.'));
+  }
+
+  private finish(text: string): void {
+    if (this.ended) return;
+    this.ended = true;
+    // Control goes at once: no input is sent after the end, whatever is still queued in the page.
+    this.granted.clear();
+    this.updateControl();
+    this.screen.setShare('stopped');
+    this.say(text);
+    this.element.classList.add('ended');
+    for (const el of this.element.querySelectorAll<HTMLButtonElement | HTMLInputElement | HTMLTextAreaElement>('button, input, textarea')) el.disabled = true;
+    this.endButton.disabled = false;
+    this.endButton.textContent = 'Close tab';
+    this.renderPowers();
+    this.o.onEnded(this);
+  }
+
+  private say(text: string): void {
+    this.notice.textContent = text;
+  }
+
+  private sendChat(): void {
+    const text = this.chatInput.value.trim();
+    if (!text || this.ended) return;
+    this.conn.chat(text);
+    this.addChat(`${this.o.me.displayName} (you)`, text, Date.now());
+    this.chatInput.value = '';
+  }
+
+  private addChat(name: string, text: string, at: number): void {
+    const time = new Date(at).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+    this.chatLog.append(h('li', {}, h('span', { class: 'chat-name' }, name), h('span', { class: 'chat-time' }, time), h('span', { class: 'chat-text' }, text)));
+    this.chatLog.scrollTop = this.chatLog.scrollHeight;
+  }
+
+  private onParticipants(msg: Record<string, unknown>): void {
+    const list = Array.isArray(msg.list) ? msg.list : [];
+    this.participants = list
+      .filter((p): p is Participant => typeof p?.id === 'string' && typeof p?.name === 'string')
+      .map((p) => ({ id: p.id, role: p.role, name: p.name }));
+    this.you = typeof msg.you === 'string' ? msg.you : null;
+    this.controller = typeof msg.controller === 'string' ? msg.controller : null;
+    this.renderPeople();
+    this.updateControl();
+  }
+
+  /** Whether this technician holds control: the participants message says so (before it exists: the only one). */
+  private get isController(): boolean {
+    return this.controller === null ? this.you === 'me' : this.controller === this.you;
+  }
+
+  private renderPeople(): void {
+    replace(
+      this.peopleList,
+      ...this.participants.map((p) =>
+        h(
+          'li',
+          { data: { role: p.role } },
+          h('span', { class: 'person-name' }, p.name),
+          h('span', { class: 'person-role' }, p.id === this.you ? ' (you)' : p.role === 'customer' ? ' (customer)' : p.role === 'system' ? ' (system)' : ' (technician)'),
+          p.id === this.controller ? h('span', { class: 'badge' }, 'in control') : null,
+        ),
+      ),
+    );
+  }
+
+  private renderPowers(): void {
+    replace(
+      this.powerList,
+      ...powers.map((p) => {
+        const granted = this.granted.has(p);
+        const asked = this.requested.has(p);
+        return h(
+          'li',
+          { class: granted ? 'granted' : 'not-granted', data: { power: p } },
+          h('span', { class: 'power-state', attrs: { 'aria-hidden': 'true' } }, granted ? '✔' : '✖'),
+          h('span', { class: 'power-name' }, powerLabels[p]),
+          h('span', { class: 'power-status' }, granted ? 'granted' : asked ? 'asked…' : 'not granted'),
+          h(
+            'button',
+            {
+              attrs: { type: 'button', disabled: granted || this.ended, 'aria-label': `Ask the customer: ${powerLabels[p]}` },
+              on: {
+                click: () => {
+                  this.conn.request(p as never);
+                  this.requested.add(p);
+                  this.renderPowers();
+                },
+              },
+            },
+            asked ? 'Ask again' : 'Ask',
+          ),
+        );
+      }),
+    );
+  }
+
+  private updateControl(): void {
+    const may = !this.ended && this.granted.has('control') && this.isController;
+    this.controlToggle.disabled = !may;
+    const on = may && this.controlWanted;
+    this.controlToggle.setAttribute('aria-pressed', String(on));
+    this.controlToggle.textContent = on ? 'Control: on' : may ? 'Control: off' : 'Control: not granted';
+    this.screen.setControl(on);
+  }
+
+  private toggleControl(): void {
+    this.controlWanted = !this.controlWanted;
+    this.updateControl();
+    if (this.controlWanted) this.screen.viewport.focus();
+  }
+
+  private toggleMode(): void {
+    const next = this.screen.currentMode === 'fit' ? 'actual' : 'fit';
+    this.screen.setMode(next);
+    this.modeToggle.textContent = next === 'fit' ? 'Show actual size (1:1)' : 'Fit to window';
+  }
+
+  private showSysinfo(info: unknown): void {
+    if (!info || typeof info !== 'object') return;
+    replace(this.sysinfo, ...Object.entries(info as Record<string, unknown>).flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, typeof v === 'string' ? v : JSON.stringify(v))]));
+  }
+}
