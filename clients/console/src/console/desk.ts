@@ -99,6 +99,11 @@ export class Desk {
     this.inactivity = new InactivityTimer(INACTIVITY_MS, () => this.tabs.some((t) => t.session && !t.session.ended), () => this.logout(describeError({ code: 'E_INACTIVE' }).text));
   }
 
+  /** The screen of the session `guid` (tests and benchmarks read the canvas through it). */
+  screenOf(guid: string) {
+    return this.tabs.find((t) => t.session?.guid === guid)?.session?.screen;
+  }
+
   /** Logs out: open sessions end, the token is revoked (when it still works), back to the login screen. */
   async logout(message?: string, revoke = true): Promise<void> {
     if (this.closed) return;

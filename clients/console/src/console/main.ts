@@ -34,8 +34,26 @@ function showDesk(login: LoginResult): void {
   document.title = 'relaydesk console';
   const desk = new Desk({ client, login, onLoggedOut: (message) => showLogin(message) });
   replace(root, desk.element);
-  (window as unknown as { relaydeskDesk: Desk }).relaydeskDesk = desk;
+  probe.desk = desk;
 }
+
+/**
+ * For tests and benchmarks (bench/console): what the canvas of a session shows, and the worker's timings.
+ * It reads only what the page itself shows; it is no way into anything.
+ */
+const probe: { desk: Desk | null; snapshot(guid: string): Promise<{ width: number; height: number; sha256: string } | null>; stats(guid: string, reset?: boolean): Promise<unknown> } = {
+  desk: null,
+  async snapshot(guid) {
+    const shot = await probe.desk?.screenOf(guid)?.snapshot();
+    if (!shot?.rgba) return null;
+    const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', shot.rgba));
+    return { width: shot.width, height: shot.height, sha256: [...digest].map((b) => b.toString(16).padStart(2, '0')).join('') };
+  },
+  async stats(guid, reset) {
+    return (await probe.desk?.screenOf(guid)?.stats(reset)) ?? null;
+  },
+};
+(globalThis as unknown as { relaydeskProbe: typeof probe }).relaydeskProbe = probe;
 
 const stored = sessionStorage.getItem(STORAGE_KEY);
 let login: LoginResult | null = null;

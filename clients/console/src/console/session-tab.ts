@@ -82,19 +82,19 @@ export class SessionTab {
     this.endButton = h('button', { class: 'danger', attrs: { type: 'button' }, on: { click: () => this.end() } }, 'End session');
 
     const pasteText = h('textarea', { attrs: { rows: 3, 'aria-label': 'Text to type on the customer’s machine' } });
-    const keysMenu = h(
+    const keysMenu: HTMLDetailsElement = h(
       'details',
       { class: 'menu' },
       h('summary', {}, 'Special keys'),
-      h('ul', {}, ...specialCombos.map((c) => h('li', {}, h('button', { attrs: { type: 'button' }, on: { click: () => this.screen.sendCombo(c.keys) } }, `Send ${c.label}`)))),
+      h('ul', {}, ...specialCombos.map((c) => h('li', {}, h('button', { attrs: { type: 'button' }, on: { click: () => (this.screen.sendCombo(c.keys), (keysMenu.open = false), this.screen.viewport.focus()) } }, `Send ${c.label}`)))),
     );
-    const pasteMenu = h(
+    const pasteMenu: HTMLDetailsElement = h(
       'details',
       { class: 'menu' },
       h('summary', {}, 'Paste text'),
       h(
         'form',
-        { class: 'paste', on: { submit: (ev) => (ev.preventDefault(), this.screen.sendText(pasteText.value), (pasteText.value = '')) } },
+        { class: 'paste', on: { submit: (ev) => (ev.preventDefault(), this.screen.sendText(pasteText.value), (pasteText.value = ''), (pasteMenu.open = false), this.screen.viewport.focus()) } },
         pasteText,
         h('button', { attrs: { type: 'submit' } }, 'Type it on the customer’s machine'),
       ),
@@ -129,6 +129,7 @@ export class SessionTab {
     this.bind();
     this.renderPowers();
     this.renderPeople();
+    this.updateControl();
     replace(this.sysinfo, h('p', { class: 'muted' }, 'Ask for "Read system information" to see it here.'));
   }
 

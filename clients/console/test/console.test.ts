@@ -1,0 +1,223 @@
+/**
+ * The technician console in a real Chromium against a real gateway. The customer is the SDK replaying a
+ * real recording (native/testdata) through the native encoder, framed as the agent frames it
+ * (protocol/screen-header.ts). One browser for the file; one page, reused.
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadFrames } from '../../../bench/codec/frames.js';
+import { loadNative } from '../../../bench/codec/native.js';
+import { manualClock, startTestGateway, type TestGateway } from '../../../gateway/test/gateway-harness.js';
+import { channels } from '../../../protocol/channels.js';
+import { encodeScreenFrame } from '../../../protocol/screen-header.js';
+import type { SessionConnection } from '../../sdk/src/node.js';
+import { decodeInput, type InputEvent } from '../src/console/input-encoder.js';
+import { launchChromium } from './chromium.js';
+
+const clock = manualClock();
+let t: TestGateway;
+let browser: Awaited<ReturnType<typeof launchChromium>>;
+let page: Page;
+let alicePw: string;
+let bobPw: string;
+const pageErrors: string[] = [];
+
+beforeAll(async () => {
+  t = await startTestGateway({}, { now: clock });
+  alicePw = await t.addTechnician('alice', 'acme');
+  bobPw = await t.addTechnician('bob', 'acme');
+  browser = await launchChromium(readFileSync(join(t.dataDir, 'tls', 'gateway.crt'), 'utf8'));
+  page = await browser.context.newPage();
+  page.on('pageerror', (e) => pageErrors.push(String(e)));
+  await page.goto(`${t.baseUrl}/`);
+}, 60_000);
+afterAll(async () => {
+  await browser?.close();
+  await t?.stop();
+});
+
+async function logIn(username: string, password: string): Promise<void> {
+  await page.fill('#login-username', username);
+  await page.fill('#login-password', password);
+  await page.click('form.login button[type=submit]');
+}
+
+/** A customer waiting on a PIN the console handed out, named `name`. */
+async function inviteAndJoin(name: string): Promise<{ pin: string; link: string; customer: SessionConnection }> {
+  const before = await page.locator('.invitation').count();
+  await page.getByRole('button', { name: 'New session' }).click();
+  await page.locator('.invitation').nth(before).waitFor();
+  const invitation = page.locator('.invitation').first();
+  const pin = (await invitation.locator('.pin').textContent())!.replace(/\s/g, '');
+  const link = (await invitation.locator('a.link').textContent())!;
+  const customer = await t.client().joinSession({ pin }, name);
+  return { pin, link, customer };
+}
+
+function inputs(customer: SessionConnection): InputEvent[] {
+  const seen: InputEvent[] = [];
+  customer.on('data', (channel, payload) => {
+    if (channel === channels.input.id) seen.push(decodeInput(payload)!);
+  });
+  return seen;
+}
+
+async function until(check: () => boolean, what: string, ms = 5000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+describe('technician console', () => {
+  it('says so clearly when the password is wrong', async () => {
+    await logIn('alice', 'not-the-password');
+    await expect.poll(() => page.locator('#login-error').textContent()).toBe('Wrong username or password.');
+  });
+
+  it('serves the page under a strict Content-Security-Policy and runs without a single violation', async () => {
+    const csp = await page.evaluate(async () => (await fetch('/')).headers.get('content-security-policy'));
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).not.toContain('unsafe-inline');
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('logs in, shows a new customer live, picks up, chats, gets view and control, shows the exact screen and sends keys', async () => {
+    await logIn('alice', alicePw);
+    await page.locator('.desk').waitFor();
+
+    // A name that would be markup if it were ever inserted as HTML.
+    const name = 'Carol <img src=x id=pwned>';
+    const { pin, link, customer } = await inviteAndJoin(name);
+    expect(link).toBe(`${t.baseUrl}/join#${pin}`);
+    // No reload: the queue is pushed.
+    const row = page.locator('tr', { has: page.locator('td.customer-name', { hasText: name }) });
+    await row.waitFor();
+    expect(await page.locator('#pwned').count()).toBe(0);
+
+    await row.getByRole('button', { name: `Pick up ${name}` }).click();
+    await customer.waitFor('active');
+    const session = page.locator('section.session');
+    await session.waitFor();
+    await expect.poll(() => row.count()).toBe(0);
+
+    // Chat both ways.
+    const got: string[] = [];
+    customer.on('chat', (m) => got.push(m.text));
+    await session.getByLabel('Message to the customer').fill('Hello, this is Alice.');
+    await session.getByLabel('Message to the customer').press('Enter');
+    await until(() => got.includes('Hello, this is Alice.'), 'the technician’s chat at the customer');
+    customer.chat('Hi Alice, my screen is frozen.');
+    await session.locator('.chat-log li', { hasText: 'Hi Alice, my screen is frozen.' }).waitFor();
+
+    // Ask for view; the customer grants it; the console says so.
+    const requests: string[] = [];
+    customer.on('request', (p) => {
+      requests.push(p);
+      customer.grant(p);
+    });
+    await session.getByRole('button', { name: 'Ask the customer: See the screen' }).click();
+    await session.locator('li[data-power=view].granted').waitFor();
+    expect(await session.locator('li[data-power=control].granted').count()).toBe(0);
+
+    // The screen: six frames of a real terminal recording, keyframe then deltas.
+    const clip = loadFrames(join(import.meta.dirname, '../../../native/testdata/term-vim-clip.mkv'), 6);
+    const encoder = new (loadNative().Encoder)(clip.width, clip.height);
+    clip.frames.forEach((f, i) => customer.sendRaw(encodeScreenFrame({ keyframe: i === 0, repair: false, frame: i + 1 }, encoder.encode(f))));
+    const viewport = session.locator('.screen-viewport');
+    await expect.poll(() => viewport.getAttribute('data-frame')).toBe('6');
+    const guid = (await session.getAttribute('data-guid'))!;
+    const shot = await page.evaluate((g) => (globalThis as any).relaydeskProbe.snapshot(g), guid);
+    expect(shot).toEqual({ width: clip.width, height: clip.height, sha256: rgbaSha256(clip.frames.at(-1)!) });
+
+    // Control: asked, granted, on; keys arrive as X keysyms, pressed and released.
+    const received = inputs(customer);
+    await session.getByRole('button', { name: 'Ask the customer: Control mouse and keyboard' }).click();
+    await expect.poll(() => session.getByRole('button', { name: /^Control:/ }).getAttribute('aria-pressed')).toBe('true');
+    await viewport.focus();
+    await page.keyboard.press('a');
+    await page.keyboard.press('Shift+KeyB');
+    await until(() => received.length >= 6, 'six key events');
+    expect(received.slice(0, 6)).toEqual([
+      { kind: 'key', keysym: 0x61, down: true },
+      { kind: 'key', keysym: 0x61, down: false },
+      { kind: 'key', keysym: 0xffe1, down: true },
+      { kind: 'key', keysym: 0x42, down: true },
+      { kind: 'key', keysym: 0x42, down: false },
+      { kind: 'key', keysym: 0xffe1, down: false },
+    ]);
+    // Keys the browser would take come from the menu.
+    received.length = 0;
+    await session.getByText('Special keys').click();
+    await session.getByRole('button', { name: 'Send Ctrl+Alt+Del' }).click();
+    await until(() => received.length >= 6, 'Ctrl+Alt+Del');
+    expect(received.map((e) => (e.kind === 'key' ? `${e.keysym.toString(16)}${e.down ? '↓' : '↑'}` : e.kind))).toEqual(['ffe3↓', 'ffe9↓', 'ffff↓', 'ffff↑', 'ffe9↑', 'ffe3↑']);
+    // A click lands on the remote pixel under the pointer (the canvas is scaled to fit).
+    received.length = 0;
+    const box = (await session.locator('canvas.screen-canvas').boundingBox())!;
+    await page.mouse.click(box.x + box.width / 2, box.y + box.height / 4);
+    await until(() => received.filter((e) => e.kind === 'button').length >= 2, 'a click');
+    const down = received.find((e) => e.kind === 'button' && e.down) as Extract<InputEvent, { kind: 'button' }>;
+    expect(down.button).toBe(1);
+    expect(Math.abs(down.x - clip.width / 2)).toBeLessThanOrEqual(2);
+    expect(Math.abs(down.y - clip.height / 4)).toBeLessThanOrEqual(2);
+
+    // The customer ends the session: control is gone at once, and the console says why.
+    customer.end();
+    await session.locator('.notice', { hasText: 'The customer ended the session.' }).waitFor();
+    expect(await session.getByRole('button', { name: /^Control:/ }).getAttribute('aria-pressed')).toBe('false');
+    expect(await session.getByRole('button', { name: /^Control:/ }).isDisabled()).toBe(true);
+    expect(await page.getByRole('tab', { name: `${name} (ended)` }).count()).toBe(1);
+    expect(requests).toEqual(['view', 'control']);
+    await session.getByRole('button', { name: 'Close tab' }).click();
+    await expect.poll(() => page.locator('section.session').count()).toBe(0);
+  });
+
+  it('says clearly that another technician was faster', async () => {
+    // Hold back queue updates, as when two technicians click at the same moment.
+    let frozen = false;
+    await page.routeWebSocket(/\/v1\/queue$/, (ws) => {
+      const server = ws.connectToServer();
+      ws.onMessage((m) => server.send(m));
+      server.onMessage((m) => !frozen && ws.send(m));
+    });
+    await page.reload();
+    await page.locator('.queue-status', { hasText: 'Live' }).waitFor();
+    const { customer } = await inviteAndJoin('Dora');
+    const row = page.locator('tr', { has: page.locator('td.customer-name', { hasText: 'Dora' }) });
+    await row.waitFor();
+    frozen = true;
+    const bob = t.client();
+    await bob.login('bob', bobPw);
+    const guid = (await row.getAttribute('data-guid'))!;
+    const bobs = await bob.pickUp(guid);
+    await row.getByRole('button', { name: 'Pick up Dora' }).click();
+    await page.locator('.queue .alert', { hasText: 'Dora: Another technician has already picked up this customer.' }).waitFor();
+    bobs.end();
+    await customer.closedPromise();
+    frozen = false;
+  });
+
+  it('logs out when the token expires, and says why', async () => {
+    clock.advance(3601_000); // past tokenTtlSeconds (3600): the gateway's next token check refuses it
+    await page.locator('#login-error', { hasText: 'Your login has expired' }).waitFor({ timeout: 10_000 });
+    expect(await page.locator('.desk').count()).toBe(0);
+    expect(pageErrors).toEqual([]);
+  });
+});
+
+/** The canvas shows a BGRA frame as RGBA, opaque. */
+function rgbaSha256(bgra: Buffer): string {
+  const rgba = Buffer.allocUnsafe(bgra.length);
+  for (let i = 0; i < bgra.length; i += 4) {
+    rgba[i] = bgra[i + 2]!;
+    rgba[i + 1] = bgra[i + 1]!;
+    rgba[i + 2] = bgra[i]!;
+    rgba[i + 3] = 255;
+  }
+  return createHash('sha256').update(rgba).digest('hex');
+}
