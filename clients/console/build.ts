@@ -52,9 +52,9 @@ export async function buildConsole(outDir = defaultConsoleOutDir): Promise<Conso
   const tmp = `${outDir}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
   await mkdir(join(tmp, 'assets'), { recursive: true });
   try {
-    // The worker first: the pages need its hashed file name.
+    // The workers first: the pages need their hashed file names.
     const worker = await build({
-      entryPoints: { 'screen-worker': join(here, 'src/console/screen-worker.ts') },
+      entryPoints: { 'screen-worker': join(here, 'src/console/screen-worker.ts'), 'share-worker': join(here, 'src/join/share-worker.ts') },
       outdir: join(tmp, 'assets'),
       entryNames: '[name]-[hash]',
       bundle: true,
@@ -64,7 +64,9 @@ export async function buildConsole(outDir = defaultConsoleOutDir): Promise<Conso
       metafile: true,
       logLevel: 'silent',
     });
-    const workerFile = outputsOf(worker.metafile, tmp)[0]!;
+    const workerFiles = outputsOf(worker.metafile, tmp);
+    const workerFile = workerFiles.find((f) => f.startsWith('assets/screen-worker-'))!;
+    const shareWorkerFile = workerFiles.find((f) => f.startsWith('assets/share-worker-'))!;
     const pages = await build({
       entryPoints: {
         console: join(here, 'src/console/main.ts'),
@@ -79,7 +81,7 @@ export async function buildConsole(outDir = defaultConsoleOutDir): Promise<Conso
       target: TARGET,
       metafile: true,
       logLevel: 'silent',
-      define: { __SCREEN_WORKER_URL__: JSON.stringify('/' + workerFile) },
+      define: { __SCREEN_WORKER_URL__: JSON.stringify('/' + workerFile), __SHARE_WORKER_URL__: JSON.stringify('/' + shareWorkerFile) },
     });
     const out = outputsOf(pages.metafile, tmp);
     const find = (prefix: string, ext: string) => {
@@ -90,7 +92,7 @@ export async function buildConsole(outDir = defaultConsoleOutDir): Promise<Conso
     const css = find('console-style', '.css');
     await writeFile(join(tmp, 'index.html'), page('relaydesk console', find('console', '.js'), css));
     await writeFile(join(tmp, 'join.html'), page('relaydesk: get help', find('join', '.js'), css));
-    const files = ['index.html', 'join.html', workerFile, ...out].sort();
+    const files = ['index.html', 'join.html', ...workerFiles, ...out].sort();
     let consoleBytes = 0;
     for (const f of [workerFile, find('console', '.js').slice(1), css.slice(1)]) consoleBytes += (await stat(join(tmp, f))).size;
     const manifest: ConsoleManifest = { builtAt: Date.now(), files, consoleBytes };

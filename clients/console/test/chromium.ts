@@ -6,7 +6,11 @@ import { chromium, type BrowserContext } from 'playwright-core';
 
 /** Debian's chromium, never a downloaded browser (see /work/shared/ENVIRONMENT.md for the flags). */
 export const CHROMIUM = '/usr/bin/chromium';
-const FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+const FLAGS = [
+  '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run',
+  // Screen capture without a person at the picker: a page that asks with preferCurrentTab gets its own tab.
+  '--auto-accept-this-tab-capture',
+];
 
 /** base64 SHA-256 of a certificate's SubjectPublicKeyInfo: what Chromium's SPKI pin list takes. */
 export function spkiPin(certPem: string): string {

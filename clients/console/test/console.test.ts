@@ -210,6 +210,76 @@ describe('technician console', () => {
   });
 });
 
+describe('customer browser page', () => {
+  it('joins by link, chats, shares the screen with the TypeScript encoder (exact at the technician), and says control is not possible', async () => {
+    const tech = t.client();
+    await tech.login('bob', bobPw);
+    const created = await tech.createSession();
+    const customerPage = await browser.context.newPage();
+    customerPage.on('pageerror', (e) => pageErrors.push(String(e)));
+    // No one clicks through the browser's screen picker in a test: the page is shared as "this tab".
+    await customerPage.addInitScript(() => {
+      const md = navigator.mediaDevices;
+      const original = md.getDisplayMedia.bind(md);
+      md.getDisplayMedia = (c?: DisplayMediaStreamOptions) => original({ ...c, preferCurrentTab: true } as DisplayMediaStreamOptions);
+    });
+    await customerPage.goto(`${t.baseUrl}/join#${created.pin}`);
+    expect(await customerPage.locator('#join-pin').inputValue()).toBe(created.pin);
+    await customerPage.fill('#join-name', 'Erin');
+    await customerPage.getByRole('button', { name: 'Connect' }).click();
+    await customerPage.getByText('Waiting for a technician…').waitFor();
+    const conn = await tech.pickUp(created.guid);
+    await customerPage.getByText('Connected with Tech bob.').waitFor();
+
+    const got: string[] = [];
+    conn.on('chat', (m) => got.push(m.text));
+    conn.chat('Hello Erin');
+    await customerPage.locator('.chat-log li', { hasText: 'Hello Erin' }).waitFor();
+    await customerPage.getByLabel('Message to the technician').fill('Hi Bob');
+    await customerPage.getByLabel('Message to the technician').press('Enter');
+    await until(() => got.includes('Hi Bob'), 'the customer’s chat');
+
+    // View: the customer allows, picks what to share, and the technician decodes every frame.
+    const native = loadNative();
+    let decoder: InstanceType<typeof native.Decoder> | null = null;
+    let frames = 0;
+    let firstFlags = -1;
+    conn.on('data', (channel, payload) => {
+      if (channel !== channels.screen.id) return;
+      const packet = payload.subarray(9);
+      if (firstFlags < 0) firstFlags = payload[0]!;
+      const w = packet[5]! | (packet[6]! << 8);
+      const h = packet[7]! | (packet[8]! << 8);
+      if (!decoder || decoder.width !== w || decoder.height !== h) decoder = new native.Decoder(w, h);
+      decoder.decode(packet);
+      frames = new DataView(payload.buffer, payload.byteOffset + 1, 4).getUint32(0);
+    });
+    conn.request('view');
+    await customerPage.getByRole('button', { name: 'Allow and choose what to share' }).click();
+    await until(() => conn.grants.includes('view'), 'the view grant', 10_000);
+    await until(() => frames >= 3, 'three screen frames', 15_000);
+    await customerPage.getByRole('button', { name: 'Pause sharing' }).click();
+    const sent = async () => (await customerPage.evaluate(() => (globalThis as any).relaydeskJoinProbe.share.frameNo)) as number;
+    await expect.poll(async () => (await sent()) === frames, { timeout: 5000 }).toBe(true);
+    const last = await customerPage.evaluate(() => (globalThis as any).relaydeskJoinProbe.share.lastFrameHash());
+    expect(firstFlags & 1).toBe(1);
+    expect(last.width).toBe(decoder!.width);
+    expect(createHash('sha256').update(decoder!.frame()).digest('hex')).toBe(last.sha256);
+
+    // Control: the page explains, and nothing is granted.
+    conn.request('control');
+    await customerPage.locator('.consent', { hasText: 'Remote control is not possible from a browser page' }).waitFor();
+    await customerPage.getByRole('button', { name: 'OK' }).click();
+    expect(conn.grants).toEqual(['view']);
+
+    await customerPage.getByRole('button', { name: 'End session' }).click();
+    expect((await conn.closedPromise()).code).toBe(1000);
+    await customerPage.getByText('You ended the session.').waitFor();
+    await customerPage.close();
+    expect(pageErrors).toEqual([]);
+  });
+});
+
 /** The canvas shows a BGRA frame as RGBA, opaque. */
 function rgbaSha256(bgra: Buffer): string {
   const rgba = Buffer.allocUnsafe(bgra.length);
