@@ -8,6 +8,7 @@ const scenarios: Record<string, { summary: string; load: () => Promise<{ run(arg
   api: { summary: 'autocannon on the HTTP API beside a bare uWS.js hello-world (same TLS)', load: () => import('./api/run.js') },
   idle: { summary: 'waiting customers one gateway holds, and its resident memory', load: () => import('./idle/run.js') },
   cluster: { summary: 'pairing on 1, 2, 3 gateways sharing Redis; recovery after a gateway is killed', load: () => import('./cluster/run.js') },
+  console: { summary: 'web console in Chromium: decode p50/p99 at 1080p, arrival→paint, bundle size, browser encoder vs native', load: () => import('./console/run.js') },
   codec: { summary: 'screen codec vs ffmpeg lossless encoders on real recordings', load: () => import('./codec/run.js') },
 };
 

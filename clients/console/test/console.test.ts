@@ -14,8 +14,10 @@ import { manualClock, startTestGateway, type TestGateway } from '../../../gatewa
 import { channels } from '../../../protocol/channels.js';
 import { encodeScreenFrame } from '../../../protocol/screen-header.js';
 import type { SessionConnection } from '../../sdk/src/node.js';
-import { decodeInput, type InputEvent } from '../src/console/input-encoder.js';
+import { decodeInput, type InputEvent } from '../../../protocol/input-events.js';
+import { canvasSha256 } from './canvas-hash.js';
 import { launchChromium } from './chromium.js';
+import { logIn as logInAs, pickUp } from './console-driver.js';
 
 const clock = manualClock();
 let t: TestGateway;
@@ -39,11 +41,7 @@ afterAll(async () => {
   await t?.stop();
 });
 
-async function logIn(username: string, password: string): Promise<void> {
-  await page.fill('#login-username', username);
-  await page.fill('#login-password', password);
-  await page.click('form.login button[type=submit]');
-}
+const logIn = (username: string, password: string) => logInAs(page, username, password);
 
 /** A customer waiting on a PIN the console handed out, named `name`. */
 async function inviteAndJoin(name: string): Promise<{ pin: string; link: string; customer: SessionConnection }> {
@@ -60,7 +58,7 @@ async function inviteAndJoin(name: string): Promise<{ pin: string; link: string;
 function inputs(customer: SessionConnection): InputEvent[] {
   const seen: InputEvent[] = [];
   customer.on('data', (channel, payload) => {
-    if (channel === channels.input.id) seen.push(decodeInput(payload)!);
+    if (channel === channels.input.id) seen.push(...decodeInput(payload));
   });
   return seen;
 }
@@ -99,10 +97,8 @@ describe('technician console', () => {
     await row.waitFor();
     expect(await page.locator('#pwned').count()).toBe(0);
 
-    await row.getByRole('button', { name: `Pick up ${name}` }).click();
+    const { session, guid } = await pickUp(page, name);
     await customer.waitFor('active');
-    const session = page.locator('section.session');
-    await session.waitFor();
     await expect.poll(() => row.count()).toBe(0);
 
     // Chat both ways.
@@ -130,9 +126,8 @@ describe('technician console', () => {
     clip.frames.forEach((f, i) => customer.sendRaw(encodeScreenFrame({ keyframe: i === 0, repair: false, frame: i + 1 }, encoder.encode(f))));
     const viewport = session.locator('.screen-viewport');
     await expect.poll(() => viewport.getAttribute('data-frame')).toBe('6');
-    const guid = (await session.getAttribute('data-guid'))!;
     const shot = await page.evaluate((g) => (globalThis as any).relaydeskProbe.snapshot(g), guid);
-    expect(shot).toEqual({ width: clip.width, height: clip.height, sha256: rgbaSha256(clip.frames.at(-1)!) });
+    expect(shot).toEqual({ width: clip.width, height: clip.height, sha256: canvasSha256(clip.frames.at(-1)!) });
 
     // Control: asked, granted, on; keys arrive as X keysyms, pressed and released.
     const received = inputs(customer);
@@ -143,28 +138,37 @@ describe('technician console', () => {
     await page.keyboard.press('Shift+KeyB');
     await until(() => received.length >= 6, 'six key events');
     expect(received.slice(0, 6)).toEqual([
-      { kind: 'key', keysym: 0x61, down: true },
-      { kind: 'key', keysym: 0x61, down: false },
-      { kind: 'key', keysym: 0xffe1, down: true },
-      { kind: 'key', keysym: 0x42, down: true },
-      { kind: 'key', keysym: 0x42, down: false },
-      { kind: 'key', keysym: 0xffe1, down: false },
+      { type: 'key', keysym: 0x61, down: true },
+      { type: 'key', keysym: 0x61, down: false },
+      { type: 'key', keysym: 0xffe1, down: true },
+      { type: 'key', keysym: 0x42, down: true },
+      { type: 'key', keysym: 0x42, down: false },
+      { type: 'key', keysym: 0xffe1, down: false },
     ]);
     // Keys the browser would take come from the menu.
     received.length = 0;
     await session.getByText('Special keys').click();
     await session.getByRole('button', { name: 'Send Ctrl+Alt+Del' }).click();
     await until(() => received.length >= 6, 'Ctrl+Alt+Del');
-    expect(received.map((e) => (e.kind === 'key' ? `${e.keysym.toString(16)}${e.down ? '↓' : '↑'}` : e.kind))).toEqual(['ffe3↓', 'ffe9↓', 'ffff↓', 'ffff↑', 'ffe9↑', 'ffe3↑']);
+    expect(received.map((e) => (e.type === 'key' ? `${e.keysym.toString(16)}${e.down ? '↓' : '↑'}` : e.type))).toEqual(['ffe3↓', 'ffe9↓', 'ffff↓', 'ffff↑', 'ffe9↑', 'ffe3↑']);
     // A click lands on the remote pixel under the pointer (the canvas is scaled to fit).
     received.length = 0;
     const box = (await session.locator('canvas.screen-canvas').boundingBox())!;
     await page.mouse.click(box.x + box.width / 2, box.y + box.height / 4);
-    await until(() => received.filter((e) => e.kind === 'button').length >= 2, 'a click');
-    const down = received.find((e) => e.kind === 'button' && e.down) as Extract<InputEvent, { kind: 'button' }>;
-    expect(down.button).toBe(1);
-    expect(Math.abs(down.x - clip.width / 2)).toBeLessThanOrEqual(2);
-    expect(Math.abs(down.y - clip.height / 4)).toBeLessThanOrEqual(2);
+    await until(() => received.filter((e) => e.type === 'button').length >= 2, 'a click');
+    const at = received.findIndex((e) => e.type === 'button' && e.down);
+    expect(received[at]).toEqual({ type: 'button', button: 1, down: true });
+    const move = received[at - 1] as Extract<InputEvent, { type: 'move' }>;
+    expect(move.type).toBe('move');
+    expect(Math.abs(move.x - clip.width / 2)).toBeLessThanOrEqual(2);
+    expect(Math.abs(move.y - clip.height / 4)).toBeLessThanOrEqual(2);
+    // A paste is typed as key presses.
+    received.length = 0;
+    await session.getByText('Paste text').click();
+    await session.getByLabel('Text to type on the customer’s machine').fill('ls\n');
+    await session.getByRole('button', { name: 'Type it on the customer’s machine' }).click();
+    await until(() => received.length >= 6, 'the pasted text');
+    expect(received.filter((e) => e.type === 'key' && e.down).map((e) => (e as { keysym: number }).keysym)).toEqual([0x6c, 0x73, 0xff0d]);
 
     // The customer ends the session: control is gone at once, and the console says why.
     customer.end();
@@ -279,15 +283,3 @@ describe('customer browser page', () => {
     expect(pageErrors).toEqual([]);
   });
 });
-
-/** The canvas shows a BGRA frame as RGBA, opaque. */
-function rgbaSha256(bgra: Buffer): string {
-  const rgba = Buffer.allocUnsafe(bgra.length);
-  for (let i = 0; i < bgra.length; i += 4) {
-    rgba[i] = bgra[i + 2]!;
-    rgba[i + 1] = bgra[i + 1]!;
-    rgba[i + 2] = bgra[i]!;
-    rgba[i + 3] = 255;
-  }
-  return createHash('sha256').update(rgba).digest('hex');
-}

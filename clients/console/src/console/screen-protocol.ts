@@ -15,4 +15,4 @@ export type FromWorker =
   | { type: 'lost'; frame: number; base: number; have: number }
   | { type: 'error'; code: string; message: string }
   | { type: 'snapshot'; id: number; width: number; height: number; rgba: ArrayBuffer | null }
-  | { type: 'stats'; id: number; decodeMs: number[]; arrivalToPaintMs: number[]; frames: number; lost: number };
+  | { type: 'stats'; id: number; decodeMs: number[]; paintMs: number[]; arrivalToPaintMs: number[]; frames: number; lost: number };

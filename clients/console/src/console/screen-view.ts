@@ -1,15 +1,18 @@
 /**
  * The remote screen in a session tab: a canvas painted by the screen worker (OffscreenCanvas), the remote
  * cursor drawn over it, fit-to-window or 1:1 with scrolling, and, while control is granted, mouse, wheel
- * and keyboard sent as input events (input-encoder.ts).
+ * and keyboard sent as input events (protocol/input-events.ts).
  */
+import { decodeCursor } from '../../../../protocol/cursor-events.js';
+import { MAX_INPUT_EVENTS, encodeInput, typeText, type InputEvent } from '../../../../protocol/input-events.js';
 import { h } from '../shared/dom.js';
-import { decodeCursor } from './cursor-message.js';
-import { encodeInput, type InputEvent } from './input-encoder.js';
 import { keysymOf } from './keysyms.js';
 import type { FromWorker, ToWorker } from './screen-protocol.js';
 
 declare const __SCREEN_WORKER_URL__: string;
+
+/** Longest paste typed at once (as key presses; the paste menu says so). */
+const MAX_PASTE_CHARS = 16_000;
 
 export interface ScreenViewEvents {
   /** An input event's payload for the input channel. */
@@ -22,7 +25,7 @@ export class ScreenView {
   readonly element: HTMLElement;
   readonly viewport: HTMLElement;
   private readonly canvas: HTMLCanvasElement;
-  private readonly cursor: HTMLElement;
+  private readonly cursor: HTMLCanvasElement;
   private readonly status: HTMLElement;
   private readonly worker: Worker;
   private width = 0;
@@ -35,11 +38,14 @@ export class ScreenView {
   private pending = new Map<number, (msg: FromWorker) => void>();
   private nextId = 1;
   private cursorState = { x: 0, y: 0, visible: false };
+  private hotspot = { x: 0, y: 0 };
+  private cursorSerial = -1;
   private readonly resizeObserver: ResizeObserver;
 
   constructor(private readonly events: ScreenViewEvents) {
     this.canvas = h('canvas', { class: 'screen-canvas', attrs: { 'aria-label': 'Customer screen' } });
-    this.cursor = h('div', { class: 'remote-cursor', attrs: { 'aria-hidden': 'true', hidden: true } });
+    // The pointer is not in the frames (protocol/cursor-events.ts): drawn here, in its own shape when known.
+    this.cursor = h('canvas', { class: 'remote-cursor arrow', attrs: { 'aria-hidden': 'true', hidden: true, width: 1, height: 1 } });
     this.status = h('p', { class: 'screen-status', attrs: { role: 'status' } }, 'No screen shared yet. Ask the customer for "view".');
     this.viewport = h(
       'div',
@@ -67,7 +73,27 @@ export class ScreenView {
   cursorMessage(payload: Uint8Array): void {
     const c = decodeCursor(payload);
     if (!c) return;
-    this.cursorState = c;
+    if (c.type === 'position') {
+      this.cursorState = c;
+    } else if (c.serial !== this.cursorSerial && c.width > 0 && c.height > 0) {
+      this.cursorSerial = c.serial;
+      this.hotspot = { x: c.hotX, y: c.hotY };
+      this.cursor.width = c.width;
+      this.cursor.height = c.height;
+      // BGRA with premultiplied alpha (XFixes) → RGBA straight alpha (ImageData).
+      const img = new ImageData(c.width, c.height);
+      const d = img.data;
+      for (let i = 0; i < d.length; i += 4) {
+        const a = c.pixels[i + 3]!;
+        const k = a === 0 ? 0 : 255 / a;
+        d[i] = Math.min(255, Math.round(c.pixels[i + 2]! * k));
+        d[i + 1] = Math.min(255, Math.round(c.pixels[i + 1]! * k));
+        d[i + 2] = Math.min(255, Math.round(c.pixels[i]! * k));
+        d[i + 3] = a;
+      }
+      this.cursor.getContext('2d')?.putImageData(img, 0, 0);
+      this.cursor.classList.remove('arrow');
+    }
     this.placeCursor();
   }
 
@@ -102,12 +128,14 @@ export class ScreenView {
   /** Sends a key combination pressed and released in order (the special-keys menu). */
   sendCombo(keys: number[]): void {
     if (!this.controlling) return;
-    for (const k of keys) this.send({ kind: 'key', keysym: k, down: true });
-    for (const k of [...keys].reverse()) this.send({ kind: 'key', keysym: k, down: false });
+    this.send(...keys.map((keysym): InputEvent => ({ type: 'key', keysym, down: true })), ...[...keys].reverse().map((keysym): InputEvent => ({ type: 'key', keysym, down: false })));
   }
 
+  /** Types `text` on the customer's machine as key presses (their keymap decides the keys), in bounded messages. */
   sendText(text: string): void {
-    if (this.controlling && text) this.send({ kind: 'text', text });
+    if (!this.controlling || !text) return;
+    const events = typeText(text.slice(0, MAX_PASTE_CHARS));
+    for (let i = 0; i < events.length; i += MAX_INPUT_EVENTS) this.events.input(encodeInput(events.slice(i, i + MAX_INPUT_EVENTS)));
   }
 
   /** The canvas pixels (RGBA) as painted: for tests and the benchmark. */
@@ -189,7 +217,11 @@ export class ScreenView {
     this.cursor.hidden = !c.visible || !this.width;
     if (this.cursor.hidden) return;
     const scale = this.canvas.getBoundingClientRect().width / this.width || 1;
-    this.cursor.style.transform = `translate(${c.x * scale}px, ${c.y * scale}px)`;
+    if (this.cursorSerial >= 0) {
+      this.cursor.style.width = `${this.cursor.width * scale}px`;
+      this.cursor.style.height = `${this.cursor.height * scale}px`;
+    }
+    this.cursor.style.transform = `translate(${(c.x - this.hotspot.x) * scale}px, ${(c.y - this.hotspot.y) * scale}px)`;
   }
 
   /** Client coordinates → remote screen pixels. */
@@ -200,32 +232,33 @@ export class ScreenView {
     return { x: Math.max(0, Math.min(this.width - 1, x)), y: Math.max(0, Math.min(this.height - 1, y)) };
   }
 
-  private send(e: InputEvent): void {
-    this.events.input(encodeInput(e));
+  /** Several events go in one message when they belong together (a move and the click at its end). */
+  private send(...events: InputEvent[]): void {
+    this.events.input(encodeInput(events));
   }
 
   private bindInput(): void {
     const c = this.canvas;
-    // X numbers buttons 1 left, 2 middle, 3 right; the DOM 0, 1, 2.
-    const xButton = (b: number) => (b === 1 ? 2 : b === 2 ? 3 : 1);
+    // X numbers buttons 1 left, 2 middle, 3 right, 8 back, 9 forward; the DOM 0, 1, 2, 3, 4.
+    const xButton = (b: number) => [1, 2, 3, 8, 9][b] ?? 1;
     c.addEventListener('pointermove', (ev) => {
       if (!this.controlling || !this.width) return;
       // At most one move per animation frame's worth of time: the input channel is reliable, not a firehose.
       if (ev.timeStamp - this.lastMove < 16) return;
       this.lastMove = ev.timeStamp;
-      this.send({ kind: 'move', ...this.toRemote(ev) });
+      this.send({ type: 'move', ...this.toRemote(ev) });
     });
     c.addEventListener('pointerdown', (ev) => {
       this.viewport.focus();
       if (!this.controlling || !this.width) return;
       ev.preventDefault();
       c.setPointerCapture(ev.pointerId);
-      this.send({ kind: 'button', button: xButton(ev.button), down: true, ...this.toRemote(ev) });
+      this.send({ type: 'move', ...this.toRemote(ev) }, { type: 'button', button: xButton(ev.button), down: true });
     });
     c.addEventListener('pointerup', (ev) => {
       if (!this.controlling || !this.width) return;
       ev.preventDefault();
-      this.send({ kind: 'button', button: xButton(ev.button), down: false, ...this.toRemote(ev) });
+      this.send({ type: 'move', ...this.toRemote(ev) }, { type: 'button', button: xButton(ev.button), down: false });
     });
     c.addEventListener('contextmenu', (ev) => this.controlling && ev.preventDefault());
     c.addEventListener(
@@ -237,7 +270,7 @@ export class ScreenView {
         const unit = ev.deltaMode === 1 ? 1 / 3 : ev.deltaMode === 2 ? 1 : 1 / 100;
         const dy = ev.deltaY === 0 ? 0 : Math.sign(ev.deltaY) * Math.max(1, Math.round(Math.abs(ev.deltaY) * unit));
         const dx = ev.deltaX === 0 ? 0 : Math.sign(ev.deltaX) * Math.max(1, Math.round(Math.abs(ev.deltaX) * unit));
-        if (dx || dy) this.send({ kind: 'wheel', dx, dy });
+        if (dx || dy) this.send({ type: 'wheel', dx, dy });
       },
       { passive: false },
     );
@@ -255,21 +288,21 @@ export class ScreenView {
       if (keysym === null) return;
       // The same keysym goes out on release, even if a modifier changed in between (Shift+a, release Shift, release a).
       if (!ev.repeat) this.pressed.set(ev.code, keysym);
-      this.send({ kind: 'key', keysym, down: true });
+      this.send({ type: 'key', keysym, down: true });
     });
     this.viewport.addEventListener('keyup', (ev) => {
       if (!this.controlling) return;
       ev.preventDefault();
       const keysym = this.pressed.get(ev.code) ?? keysymOf(ev.key, ev.code);
       this.pressed.delete(ev.code);
-      if (keysym !== null) this.send({ kind: 'key', keysym, down: false });
+      if (keysym !== null) this.send({ type: 'key', keysym, down: false });
     });
     // Keys held when focus leaves would stay down on the customer's machine.
     this.viewport.addEventListener('blur', () => this.releaseAll());
   }
 
   private releaseAll(): void {
-    if (this.controlling) for (const keysym of this.pressed.values()) this.send({ kind: 'key', keysym, down: false });
+    if (this.controlling && this.pressed.size > 0) this.send({ type: 'releaseAll' });
     this.pressed.clear();
   }
 }

@@ -23,6 +23,7 @@ let rgba: Uint32Array | null = null;
 let have = 0;
 // Measurements for bench/console (bounded: the newest 10,000 of each).
 const decodeMs: number[] = [];
+const paintMs: number[] = [];
 const arrivalToPaintMs: number[] = [];
 let frames = 0;
 let lost = 0;
@@ -53,9 +54,10 @@ scope.onmessage = (ev) => {
       return post({ type: 'snapshot', id: msg.id, width: canvas.width, height: canvas.height, rgba: data }, [data]);
     }
     case 'stats':
-      post({ type: 'stats', id: msg.id, decodeMs: [...decodeMs], arrivalToPaintMs: [...arrivalToPaintMs], frames, lost });
+      post({ type: 'stats', id: msg.id, decodeMs: [...decodeMs], paintMs: [...paintMs], arrivalToPaintMs: [...arrivalToPaintMs], frames, lost });
       if (msg.reset) {
         decodeMs.length = 0;
+        paintMs.length = 0;
         arrivalToPaintMs.length = 0;
         frames = 0;
         lost = 0;
@@ -88,9 +90,11 @@ function onFrame(bytes: Uint8Array, arrivedAt: number): void {
     return post({ type: 'error', code: e.code ?? 'E_CODEC_CORRUPT', message: e.message ?? String(err) });
   }
   have = header.frame;
+  const decoded = performance.now();
   paint(rects);
   const done = performance.now();
-  sample(decodeMs, done - started);
+  sample(decodeMs, decoded - started);
+  sample(paintMs, done - decoded);
   sample(arrivalToPaintMs, performance.timeOrigin + done - arrivedAt);
   frames++;
   post({ type: 'painted', frame: header.frame });
