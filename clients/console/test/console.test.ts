@@ -170,6 +170,11 @@ describe('technician console', () => {
     await until(() => received.length >= 6, 'the pasted text');
     expect(received.filter((e) => e.type === 'key' && e.down).map((e) => (e as { keysym: number }).keysym)).toEqual([0x6c, 0x73, 0xff0d]);
 
+    // Readable at 200% zoom: the same window at half the CSS pixels reflows without sideways scrolling.
+    await page.setViewportSize({ width: 640, height: 400 });
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(640);
+    await page.setViewportSize({ width: 1280, height: 800 });
+
     // The customer ends the session: control is gone at once, and the console says why.
     customer.end();
     await session.locator('.notice', { hasText: 'The customer ended the session.' }).waitFor();
