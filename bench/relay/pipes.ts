@@ -60,7 +60,8 @@ export function sessionPipe(customer: SessionConnection, technician: SessionConn
         const framed = new Uint8Array(size + 1);
         framed[0] = Channel.data;
         new DataView(framed.buffer).setFloat64(1, at, true);
-        conn.sendRaw(framed);
+        // Within the credit the receiver gives (bulk flow control); queued in the SDK while there is none.
+        void conn.sendBulk(framed);
       },
       onMessage: () => {},
       close: () => conn.close(),

@@ -13,6 +13,8 @@ export interface GatewayProcess {
   fingerprint: string;
   dataDir: string;
   stderr: () => string;
+  /** What it wrote to stdout (its JSON log), the latest 200,000 characters. */
+  stdout: () => string;
   exited: Promise<number | null>;
 }
 
@@ -23,10 +25,11 @@ export async function spawnGateway(args: string[] = [], opts: { dataDir?: string
     cwd: root,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  child.stdout!.resume();
+  let out = '';
+  child.stdout!.on('data', (c: Buffer) => void (out = (out + c.toString()).slice(-200_000)));
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
   const { start, stderr } = await waitForGatewayStart(child, 20_000);
-  return { child, port: start.port, adminPort: start.adminPort, fingerprint: start.caFingerprint, dataDir, stderr, exited };
+  return { child, port: start.port, adminPort: start.adminPort, fingerprint: start.caFingerprint, dataDir, stderr, stdout: () => out, exited };
 }
 
 /**

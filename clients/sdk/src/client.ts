@@ -109,6 +109,13 @@ export class RelaydeskClient {
     return conn.handshake({ type: 'pickup', token: this.token, guid }, this.handshakeTimeoutMs);
   }
 
+  /** Technician: joins an active session of its organisation as a viewer (the customer is told who joined). */
+  attend(guid: string): Promise<SessionConnection> {
+    if (!this.token) return Promise.reject(new RelaydeskError('E_TOKEN_INVALID', 'log in first'));
+    const conn = new SessionConnection((attempt, url) => this.transport.connect('/v1/technician', attempt, url), this.reconnect);
+    return conn.handshake({ type: 'attend', token: this.token, guid }, this.handshakeTimeoutMs);
+  }
+
   /** One API call; an error answer becomes a RelaydeskError with the gateway's code and the HTTP status. */
   async call<T = unknown>(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown, withToken = true): Promise<T> {
     const res = await this.transport.request(method, path, body, withToken ? (this.token ?? undefined) : undefined);

@@ -1,33 +1,41 @@
+import { channelById, channels, type Power } from '../../../protocol/channels.js';
+import { resumableCloseCodes } from '../../../protocol/error-codes.js';
+import type { ParticipantInfo, PublicState, Role, ServerMessageOf } from '../../../protocol/messages.js';
 import { Emitter } from './emitter.js';
 import { RelaydeskError } from './errors.js';
 import type { SocketLike } from './transport.js';
 
-export type Power = 'view' | 'control' | 'files';
-export type SessionState = 'waiting' | 'active' | 'closed' | 'expired';
-export type Role = 'customer' | 'technician';
+export type { Power, Role, ParticipantInfo };
+export type SessionState = PublicState;
 
-/**
- * Binary channels (first byte of a binary message); see docs/protocol.md. Mirrors
- * gateway/src/protocol/channels.ts on purpose: the SDK runs in browsers and depends on no gateway code.
- */
-export const Channel = { screen: 0x01, input: 0x02, file: 0x03, data: 0x04 } as const;
+/** Binary channels (first byte of a binary message), from the one protocol definition (protocol/channels.ts). */
+export const Channel = Object.fromEntries(Object.values(channels).map((c) => [c.name, c.id])) as { [K in keyof typeof channels]: (typeof channels)[K]['id'] };
 export type ChannelId = (typeof Channel)[keyof typeof Channel];
 
-export interface StateEvent {
-  state: SessionState;
-  guid: string;
-  expiresAt?: number;
-  customerName?: string;
-  technician?: string;
-  reason?: string;
-  resumeToken?: string;
-}
+/** Bulk credit is returned to the gateway once this much was consumed (or after CREDIT_DELAY_MS). */
+const CREDIT_BATCH_BYTES = 64 * 1024;
+const CREDIT_DELAY_MS = 5;
+
+/** A `state` message from the gateway (protocol/messages.ts), without the envelope fields. */
+export type StateEvent = Omit<ServerMessageOf<'state'>, 'v' | 'type'>;
+/** Who is in the session and who holds control. */
+export type ParticipantsEvent = Omit<ServerMessageOf<'participants'>, 'v' | 'type'>;
 
 export type SessionEvents = {
   state: [StateEvent];
-  chat: [{ from: Role; text: string; at: number }];
-  /** The technician asks the customer for a power (customer side). */
-  request: [Power];
+  chat: [{ from: Role; fromId?: string; name?: string; text: string; at: number }];
+  /** A technician asks the customer for a power (customer side): the power, and who asks. */
+  request: [Power, { from?: string; name?: string }];
+  /** Who is in the session and who holds control (sent on every change). */
+  participants: [ParticipantsEvent];
+  /** Bulk credit arrived: queued bulk frames are being sent (see sendBulk). */
+  drain: [];
+  /** A participant's signalling message (paths). */
+  signal: [{ from: string; data: Record<string, unknown> }];
+  /** (technicians) The customer's share state: live or paused, whole monitor or one window. */
+  share: [{ state: 'live' | 'paused'; kind?: 'monitor' | 'window'; width?: number; height?: number }];
+  clipboard: [{ text: string; from: string }];
+  sysinfo: [Record<string, unknown>];
   /** The powers currently granted (both sides). */
   grants: [Power[]];
   /** An error frame: the gateway refused one message; the connection may go on. */
@@ -40,8 +48,8 @@ export type SessionEvents = {
   reconnecting: [];
   /** Resumed: the session goes on; chat missed either way is replayed. */
   resumed: [];
-  /** The other party lost its connection, or is back. */
-  peer: ['reconnecting' | 'back'];
+  /** Another participant (`id`; absent: the other side) lost its connection, or is back (`newAddress`: from elsewhere). */
+  peer: ['reconnecting' | 'back', { id?: string; newAddress?: boolean }];
   /** (customer) Send a keyframe: the viewer lost its picture when the session moved. */
   resync: [];
   /** (internal) Redirected to the gateway that runs the session during the first handshake. */
@@ -64,8 +72,7 @@ export interface ReconnectOptions {
 
 export const defaultReconnect: ReconnectOptions = { enabled: true, giveUpAfterMs: 30_000, baseDelayMs: 100, maxDelayMs: 2000 };
 
-/** Close codes after which the session may go on: gateway gone or draining, link lost. The rest are final. */
-const resumableCloseCodes = new Set([1001, 1005, 1006, 1011, 1012, 1013, 4503]);
+const resumable = new Set(resumableCloseCodes);
 const ACK_DELAY_MS = 100;
 
 /**
@@ -73,14 +80,20 @@ const ACK_DELAY_MS = 100;
  * the gateway has answered the join/pickup with a state, rejects with the gateway's error otherwise.
  *
  * After a lost connection it resumes by itself (any gateway of the cluster, jittered backoff, the resume token
- * it got at pairing). Chat is numbered end to end: each side acknowledges what it received and keeps what it
- * sent until acknowledged, replaying it after a resume, and drops what it already has, so nothing is lost or
- * shown twice even when a gateway dies.
+ * the gateway handed it last: tokens are single use). Chat is numbered end to end: each participant
+ * acknowledges what it received from each sender and keeps what it sent until every other participant
+ * acknowledged it, replaying it after a resume, and drops what it already has, so nothing is lost or shown
+ * twice even when a gateway dies. Bulk data (file, data channels) is sent within the credit the gateway gives
+ * (`sendBulk`), and received bulk data is credited back as it is consumed.
  */
 export class SessionConnection extends Emitter<SessionEvents> {
   state: SessionState | 'connecting' = 'connecting';
   guid = '';
   grants: Power[] = [];
+  /** Our participant id, and everyone in the session (from the gateway's `participants` messages). */
+  you = '';
+  participants: ParticipantInfo[] = [];
+  controller: string | null = null;
   /** The current socket (replaced on every reconnect). */
   socket: SocketLike;
   private resumeToken: string | null = null;
@@ -91,11 +104,20 @@ export class SessionConnection extends Emitter<SessionEvents> {
   private reconnectingSince: number | null = null;
   // End-to-end chat reliability (see the class comment).
   private sentSeq = 0;
-  private receivedSeq = 0;
+  /** Per sender (participant id): the last of its chat lines we have. */
+  private readonly receivedSeq = new Map<string, number>();
+  /** Per other participant: the last of our lines it acknowledged. */
+  private readonly ackedBy = new Map<string, number>();
   private unacked: { seq: number; text: string }[] = [];
   private ackTimer: ReturnType<typeof setTimeout> | null = null;
-  /** The receivedSeq at which we last asked for a replay because of a gap (so we ask once per gap). */
-  private gapRequested = -1;
+  private readonly ackDue = new Set<string>();
+  /** Per sender: the receivedSeq at which we last asked for a replay because of a gap (so we ask once per gap). */
+  private readonly gapRequested = new Map<string, number>();
+  // Bulk flow control (see the class comment).
+  private bulkCredit = 0;
+  private readonly bulkQueue: { frame: Uint8Array; done: () => void }[] = [];
+  private creditOwed = 0;
+  private creditTimer: ReturnType<typeof setTimeout> | null = null;
   private attempt = 0;
   /** We closed our own socket to follow a gateway's `reconnect` notice. */
   private moving = false;
@@ -197,6 +219,30 @@ export class SessionConnection extends Emitter<SessionEvents> {
   request(power: Power): void {
     this.sendControl({ type: 'request', power });
   }
+  /** (technician holding control, or the customer) Gives control to another technician of the session. */
+  pass(to: string): void {
+    this.sendControl({ type: 'pass', to });
+  }
+  /** (technician) Leaves the session; it goes on while another technician is there. */
+  leave(): void {
+    this.userClosed = true;
+    this.sendControl({ type: 'leave' });
+  }
+  /** Signalling for one participant (default: for a technician the customer, for the customer the controller). */
+  signal(data: Record<string, unknown>, to?: string): void {
+    this.sendControl({ type: 'signal', data, to });
+  }
+  /** (customer) Tells the technicians what is shared and whether it is paused. */
+  share(state: { state: 'live' | 'paused'; kind?: 'monitor' | 'window'; width?: number; height?: number }): void {
+    this.sendControl({ type: 'share', ...state });
+  }
+  clipboard(text: string): void {
+    this.sendControl({ type: 'clipboard', text });
+  }
+  /** (customer) System information for the technicians, after the customer granted `sysinfo`. */
+  sysinfo(info: Record<string, unknown>): void {
+    this.sendControl({ type: 'sysinfo', info });
+  }
   /** Ends the session for both parties. */
   end(): void {
     this.sendControl({ type: 'end' });
@@ -213,9 +259,52 @@ export class SessionConnection extends Emitter<SessionEvents> {
     this.sendRaw(framed);
   }
 
-  /** Sends a buffer whose first byte is already the channel id. Dropped while reconnecting. */
+  /** Sends a buffer whose first byte is already the channel id. Dropped while reconnecting. Not for bulk channels: see sendBulk. */
   sendRaw(framed: Uint8Array): void {
     if (this.socket.readyState === 1) this.socket.send(framed);
+  }
+
+  /**
+   * Sends a bulk frame (first byte: the file or data channel) within the gateway's credit: at once when there
+   * is credit, else queued until the receivers have consumed enough. Resolves when it was handed to the socket.
+   * A frame larger than the whole credit window is refused by the gateway; keep frames well below it (64 KiB).
+   */
+  sendBulk(framed: Uint8Array): Promise<void> {
+    return new Promise((resolve) => {
+      this.bulkQueue.push({ frame: framed, done: resolve });
+      this.pumpBulk();
+    });
+  }
+
+  /** Bulk frames waiting for credit. */
+  get bulkQueued(): number {
+    return this.bulkQueue.length;
+  }
+
+  private pumpBulk(): void {
+    while (this.bulkQueue.length > 0 && this.socket.readyState === 1) {
+      const next = this.bulkQueue[0]!;
+      const size = next.frame.byteLength - 1;
+      if (size > this.bulkCredit) return;
+      this.bulkCredit -= size;
+      this.bulkQueue.shift();
+      this.socket.send(next.frame);
+      next.done();
+    }
+  }
+
+  /** Returns credit for consumed bulk data to the gateway, batched. */
+  private credit(bytes: number): void {
+    this.creditOwed += bytes;
+    if (this.creditOwed >= CREDIT_BATCH_BYTES) this.flushCredit();
+    else this.creditTimer ??= setTimeout(() => this.flushCredit(), CREDIT_DELAY_MS);
+  }
+
+  private flushCredit(): void {
+    if (this.creditTimer) clearTimeout(this.creditTimer);
+    this.creditTimer = null;
+    if (this.creditOwed > 0) this.sendControl({ type: 'credit', bytes: this.creditOwed });
+    this.creditOwed = 0;
   }
 
   /** Sends any text frame as is (tests use it to send malformed control messages). */
@@ -251,15 +340,19 @@ export class SessionConnection extends Emitter<SessionEvents> {
       this.redirectTo = null;
       this.socket = this.bind(this.open(this.attempt, url));
       if (this.state === 'connecting') this.emit('redirect');
-      else this.sendWhenOpen(this.socket, { v: 1, ...(this.state === 'active' ? { type: 'resume', guid: this.guid, token: this.resumeToken } : this.rejoin!) });
+      else this.sendWhenOpen(this.socket, { v: 1, ...this.comeBack() });
       return;
     }
-    const resumable =
+    const canResume =
       !this.userClosed &&
       this.reconnect.enabled &&
-      (resumableCloseCodes.has(code) || this.moving) &&
-      ((this.state === 'active' && this.resumeToken !== null) || (this.state === 'waiting' && this.rejoin !== null));
-    if (!resumable) return this.finish(code, reason);
+      (resumable.has(code) || this.moving) &&
+      (this.state === 'active' || this.state === 'waiting') &&
+      (this.resumeToken !== null || this.rejoin !== null);
+    // Whatever was in flight on the lost connection is gone; the gateway gives fresh credit on the next one.
+    this.bulkCredit = 0;
+    this.creditOwed = 0;
+    if (!canResume) return this.finish(code, reason);
     const now = Date.now();
     if (this.reconnectingSince === null) {
       this.reconnectingSince = now;
@@ -275,10 +368,14 @@ export class SessionConnection extends Emitter<SessionEvents> {
     const delay = Math.min(maxDelayMs, baseDelayMs * 2 ** Math.min(attempt - 1, 10)) * (0.5 + Math.random() / 2);
     setTimeout(() => {
       if (this.userClosed) return;
-      const hello = this.state === 'active' ? { type: 'resume', guid: this.guid, token: this.resumeToken } : this.rejoin!;
       this.socket = this.bind(this.open(attempt));
-      this.sendWhenOpen(this.socket, { v: 1, ...hello });
+      this.sendWhenOpen(this.socket, { v: 1, ...this.comeBack() });
     }, delay);
+  }
+
+  /** The first message on a new connection: our resume token (single use: the gateway gives us the next), else the original join. */
+  private comeBack(): object {
+    return this.resumeToken !== null ? { type: 'resume', guid: this.guid, token: this.resumeToken } : this.rejoin!;
   }
 
   private resumed(): void {
@@ -295,6 +392,7 @@ export class SessionConnection extends Emitter<SessionEvents> {
     this.final = { code, reason };
     if (this.state !== 'expired') this.state = 'closed';
     if (this.ackTimer) clearTimeout(this.ackTimer);
+    if (this.creditTimer) clearTimeout(this.creditTimer);
     this.emit('close', this.final);
   }
 
@@ -315,22 +413,42 @@ export class SessionConnection extends Emitter<SessionEvents> {
    * acknowledged at once, before anything new can overtake it (it drops what it already has), and tell it
    * what we have, so it can do the same.
    */
-  private pathRestored(): void {
+  private pathRestored(peer?: string): void {
     for (const m of this.unacked) this.sendControl({ type: 'chat', text: m.text, seq: m.seq });
-    this.sendControl({ type: 'ack', seq: this.receivedSeq, sync: true });
+    const peers = peer ? [peer] : this.others();
+    for (const id of peers) this.sendControl({ type: 'ack', seq: this.receivedSeq.get(id) ?? 0, sync: true, to: id });
+    if (peers.length === 0) this.sendControl({ type: 'ack', seq: 0, sync: true });
   }
 
-  private scheduleAck(): void {
+  /** The other participants' ids, as the gateway last listed them. */
+  private others(): string[] {
+    return this.participants.filter((p) => p.id !== this.you).map((p) => p.id);
+  }
+
+  private scheduleAck(sender: string): void {
+    this.ackDue.add(sender);
     this.ackTimer ??= setTimeout(() => {
       this.ackTimer = null;
-      this.sendControl({ type: 'ack', seq: this.receivedSeq });
+      for (const id of this.ackDue) this.sendControl({ type: 'ack', seq: this.receivedSeq.get(id) ?? 0, to: id });
+      this.ackDue.clear();
     }, ACK_DELAY_MS);
+  }
+
+  /** Our lines every other participant has acknowledged are no longer kept. */
+  private dropAcknowledged(): void {
+    const others = this.others();
+    if (others.length === 0) return;
+    const upTo = Math.min(...others.map((id) => this.ackedBy.get(id) ?? 0));
+    this.unacked = this.unacked.filter((m) => m.seq > upTo);
   }
 
   private onMessage(data: unknown): void {
     if (typeof data !== 'string') {
       const bytes = new Uint8Array(data as ArrayBuffer);
-      if (bytes.byteLength > 0) this.emit('data', bytes[0]!, bytes.subarray(1));
+      if (bytes.byteLength === 0) return;
+      this.emit('data', bytes[0]!, bytes.subarray(1));
+      // Consumed once the listeners returned: give the credit back so the sender may go on.
+      if (channelById[bytes[0]!]?.class === 'bulk') this.credit(bytes.byteLength - 1);
       return;
     }
     let msg: Record<string, unknown>;
@@ -345,6 +463,7 @@ export class SessionConnection extends Emitter<SessionEvents> {
         const e = msg as unknown as StateEvent;
         const wasReconnecting = this.reconnectingSince !== null;
         if (e.resumeToken) this.resumeToken = e.resumeToken;
+        if (e.you) this.you = e.you;
         this.state = e.state;
         this.guid = e.guid;
         if (wasReconnecting && (e.state === 'active' || e.state === 'waiting')) this.resumed();
@@ -353,38 +472,71 @@ export class SessionConnection extends Emitter<SessionEvents> {
       }
       case 'chat': {
         const seq = msg.seq as number | undefined;
+        const sender = typeof msg.fromId === 'string' ? msg.fromId : String(msg.from);
         if (seq !== undefined) {
-          if (seq <= this.receivedSeq) return; // a replay of what we already have
-          if (seq > this.receivedSeq + 1) {
+          const have = this.receivedSeq.get(sender) ?? 0;
+          if (seq <= have) return; // a replay of what we already have
+          if (seq > have + 1) {
             // A gap: an earlier line was lost (sent while we were away) and this one overtook its replay.
             // Drop it and ask for everything after what we have, once per gap, so lines arrive in order.
-            if (this.gapRequested !== this.receivedSeq) {
-              this.gapRequested = this.receivedSeq;
-              this.sendControl({ type: 'ack', seq: this.receivedSeq, sync: true });
+            if (this.gapRequested.get(sender) !== have) {
+              this.gapRequested.set(sender, have);
+              this.sendControl({ type: 'ack', seq: have, sync: true, to: typeof msg.fromId === 'string' ? sender : undefined });
             }
             return;
           }
-          this.receivedSeq = seq;
-          this.scheduleAck();
+          this.receivedSeq.set(sender, seq);
+          this.scheduleAck(sender);
         }
-        this.emit('chat', { from: msg.from as Role, text: String(msg.text), at: Number(msg.at) });
+        this.emit('chat', { from: msg.from as Role, fromId: msg.fromId as string | undefined, name: msg.name as string | undefined, text: String(msg.text), at: Number(msg.at) });
         return;
       }
       case 'ack': {
+        const from = typeof msg.from === 'string' ? msg.from : '';
         const seq = Number(msg.seq);
-        this.unacked = this.unacked.filter((m) => m.seq > seq);
-        if (msg.sync) for (const m of this.unacked) this.sendControl({ type: 'chat', text: m.text, seq: m.seq });
+        this.ackedBy.set(from, Math.max(this.ackedBy.get(from) ?? 0, seq));
+        if (msg.sync) for (const m of this.unacked) if (m.seq > seq) this.sendControl({ type: 'chat', text: m.text, seq: m.seq });
+        if (this.participants.length > 0) this.dropAcknowledged();
+        else this.unacked = this.unacked.filter((m) => m.seq > seq);
         return;
       }
-      case 'peer':
-        if (msg.state === 'back') this.pathRestored();
-        this.emit('peer', msg.state as 'reconnecting' | 'back');
+      case 'participants': {
+        const e = msg as unknown as ParticipantsEvent;
+        this.you = e.you;
+        this.participants = e.list;
+        this.controller = e.controller;
+        this.dropAcknowledged();
+        this.emit('participants', e);
         return;
+      }
+      case 'credit':
+        this.bulkCredit += Number(msg.bytes) || 0;
+        this.pumpBulk();
+        this.emit('drain');
+        return;
+      case 'signal':
+        this.emit('signal', { from: String(msg.from), data: msg.data as Record<string, unknown> });
+        return;
+      case 'share':
+        this.emit('share', msg as unknown as SessionEvents['share'][0]);
+        return;
+      case 'clipboard':
+        this.emit('clipboard', { text: String(msg.text), from: String(msg.from) });
+        return;
+      case 'sysinfo':
+        this.emit('sysinfo', msg.info as Record<string, unknown>);
+        return;
+      case 'peer': {
+        const id = typeof msg.id === 'string' ? msg.id : undefined;
+        if (msg.state === 'back') this.pathRestored(id);
+        this.emit('peer', msg.state as 'reconnecting' | 'back', { id, newAddress: msg.newAddress === true });
+        return;
+      }
       case 'resync':
         this.emit('resync');
         return;
       case 'request':
-        this.emit('request', msg.power as Power);
+        this.emit('request', msg.power as Power, { from: msg.from as string | undefined, name: msg.name as string | undefined });
         return;
       case 'grants':
         this.grants = msg.powers as Power[];

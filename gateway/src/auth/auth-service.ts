@@ -191,7 +191,14 @@ export class AuthService {
    */
   async authenticate(bearerToken: string): Promise<Principal> {
     if (typeof bearerToken !== 'string' || !isWellFormedToken(bearerToken)) throw new GatewayError('E_TOKEN_INVALID');
-    const tokenId = tokenIdOf(bearerToken);
+    return this.authenticateTokenId(tokenIdOf(bearerToken));
+  }
+
+  /**
+   * The same check by token id (its SHA-256), for what a gateway keeps of a technician in a live session: a
+   * resume, and the periodic re-check that ends the participation of a technician whose access ended.
+   */
+  async authenticateTokenId(tokenId: string): Promise<Principal> {
     const record = await this.#registry.getToken(tokenId);
     // The registry expires tokens by TTL too; the clock check covers skew and fake time.
     if (!record || record.expiresAt <= this.#clock()) throw new GatewayError('E_TOKEN_INVALID');

@@ -20,6 +20,8 @@ export interface GatewayLinksOptions {
   log: Logger;
   /** A peer gateway attaches a remote party to one of our sessions; throw a GatewayError to refuse. */
   onOpen(stream: LinkStream, request: OpenRequest): Promise<void>;
+  /** A link's socket buffer passed its high-water mark. */
+  onBackpressure?(peerId: string | null): void;
 }
 
 /**
@@ -62,6 +64,13 @@ export class GatewayLinks {
 
   get connectionCount(): number {
     return this.byPeer.size;
+  }
+
+  /** Bytes waiting in every link's socket (for the relaydesk_link_queued_bytes gauge). */
+  get queuedBytes(): number {
+    let sum = 0;
+    for (const conn of this.all) sum += conn.queuedBytes;
+    return sum;
   }
 
   async close(): Promise<void> {
@@ -125,6 +134,7 @@ export class GatewayLinks {
       maxFrameBytes: this.options.maxFrameBytes,
       log: this.options.log,
       onOpen: this.options.onOpen,
+      onBackpressure: (conn: LinkConnection) => this.options.onBackpressure?.(conn.peerId),
       onHello: (conn: LinkConnection) => {
         if (!this.byPeer.has(conn.peerId!)) this.byPeer.set(conn.peerId!, conn);
         this.options.log.info('link.up', { peer: conn.peerId });

@@ -11,6 +11,8 @@ export interface ConnectionHooks {
   /** An OPEN from the peer: attach the stream to a session, or throw a GatewayError to refuse. */
   onOpen(stream: LinkStream, request: OpenRequest): Promise<void>;
   onHello(conn: LinkConnection): void;
+  /** The TLS socket's buffer passed its high-water mark (socket.write returned false): counted. */
+  onBackpressure(conn: LinkConnection): void;
   onClosed(conn: LinkConnection): void;
 }
 
@@ -67,8 +69,19 @@ export class LinkConnection {
     });
   }
 
+  /**
+   * What waits in this connection's socket is bounded by the streams' windows (each stream's unacknowledged
+   * bytes count as its party's queue at the anchor; a bridging gateway drops media and closes a party past its
+   * budget before writing here), so a full socket buffer is counted, not a reason to refuse a frame.
+   */
   write(frame: Buffer): void {
-    if (!this.closed) this.socket.write(frame);
+    if (this.closed) return;
+    if (!this.socket.write(frame)) this.hooks.onBackpressure(this);
+  }
+
+  /** Bytes written to this link and not yet taken by the kernel. */
+  get queuedBytes(): number {
+    return this.socket.writableLength;
   }
 
   forget(streamId: number): void {

@@ -1,14 +1,25 @@
 import { FRAME_HEADER_BYTES, FrameType, encodeClose, encodeFrame } from './link-frames.js';
 
-/** What a gateway asks the session's anchor gateway when it opens a stream for one of its parties. */
+/**
+ * What a gateway asks the session's anchor gateway when it opens a stream: to carry one of its parties
+ * (a technician picking up or attending, a participant resuming), or to run a command there (revoke, end,
+ * a technician's access ended) and close the stream.
+ */
 export interface OpenRequest {
   guid: string;
   orgId: string;
   role: 'customer' | 'technician';
-  /** false: a technician's first pickup; true: a party resuming after a lost connection. */
-  resume: boolean;
+  mode: 'pickup' | 'attend' | 'resume' | 'command';
+  /** resume: the participant (its token was checked against the registry by the asking gateway). */
+  participantId?: string;
   technicianId?: string;
   technicianName?: string;
+  /** SHA-256 of the technician's bearer token (pickup, attend), re-checked by the anchor while it is in the session. */
+  tokenId?: string;
+  /** The party's source address, so the anchor can tell the others when a resume comes from elsewhere. */
+  address?: string;
+  /** mode command: what to do. */
+  command?: { kind: 'end'; reason: 'revoked' } | { kind: 'end_technician'; technicianId: string } | { kind: 'end_token'; tokenId: string };
 }
 
 export interface StreamHandlers {

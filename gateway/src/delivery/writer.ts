@@ -17,9 +17,10 @@ export interface Writer {
   /**
    * `control` and `bulk` are never dropped while the receiver is there (bulk is bounded by credit flow
    * control upstream, control is small); past the receiver's hard cap the writer disconnects it.
-   * `media` is dropped once the receiver has more than its media budget queued.
+   * `media` is dropped once the receiver has more than its media budget queued. `tag`: the channel id, for
+   * per-channel metrics (negative for control messages).
    */
-  write(data: Uint8Array | string, isBinary: boolean, cls: DeliveryClass): WriteOutcome;
+  write(data: Uint8Array | string, isBinary: boolean, cls: DeliveryClass, tag?: number): WriteOutcome;
   /** Bytes accepted for this receiver and not yet on the wire (ours and the socket's). */
   readonly queuedBytes: number;
   /** False once the receiver is gone; writes then return 'dropped'. */

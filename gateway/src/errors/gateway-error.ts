@@ -1,50 +1,24 @@
-/**
- * Every failure a client can see has one stable code. The code decides the HTTP status and the
- * WebSocket close code in exactly one place (`errorCodes` below), so the two never disagree.
- */
-export const errorCodes = {
-  // Input
-  E_BAD_REQUEST: { http: 400, close: 4400, message: 'the request is malformed' },
-  E_NOT_FOUND: { http: 404, close: 4404, message: 'no such endpoint' },
-  E_BAD_MESSAGE: { http: 400, close: 4400, message: 'the message is malformed' },
-  E_UNKNOWN_TYPE: { http: 400, close: 4400, message: 'unknown message type' },
-  E_MESSAGE_TOO_LARGE: { http: 413, close: 4413, message: 'the message is too large' },
-  E_UNSUPPORTED_VERSION: { http: 400, close: 4426, message: 'unsupported protocol version' },
-  // Authentication and authorisation
-  E_AUTH_FAILED: { http: 401, close: 4401, message: 'wrong username or password' },
-  E_ACCOUNT_LOCKED: { http: 423, close: 4401, message: 'too many failed logins; try again later' },
-  E_TOKEN_INVALID: { http: 401, close: 4401, message: 'the bearer token is missing, expired or revoked' },
-  E_FORBIDDEN: { http: 403, close: 4403, message: 'not allowed' },
-  E_NOT_GRANTED: { http: 403, close: 4403, message: 'the customer has not granted this power' },
-  // Sessions
-  E_PIN_INVALID: { http: 404, close: 4404, message: 'this PIN or session id is not valid (wrong, expired or already used)' },
-  E_SESSION_NOT_FOUND: { http: 404, close: 4404, message: 'no such session' },
-  E_SESSION_EXPIRED: { http: 410, close: 4410, message: 'the session has expired' },
-  E_SESSION_TAKEN: { http: 409, close: 4409, message: 'another technician has already picked up this session' },
-  E_SESSION_NOT_WAITING: { http: 409, close: 4409, message: 'the session is not waiting for a technician' },
-  E_SESSION_CLOSED: { http: 410, close: 4410, message: 'the session has ended' },
-  E_IDLE_TIMEOUT: { http: 408, close: 4408, message: 'the session was idle too long' },
-  E_PEER_GONE: { http: 410, close: 4410, message: 'the other party has left' },
-  E_SLOW_CONSUMER: { http: 503, close: 4429, message: 'too much reliable data queued for a slow receiver' },
-  // Limits
-  E_RATE_LIMITED: { http: 429, close: 4429, message: 'too many attempts; slow down' },
-  E_CAPACITY: { http: 503, close: 4503, message: 'the gateway is at capacity' },
-  // Infrastructure
-  E_REGISTRY_UNAVAILABLE: { http: 503, close: 4503, message: 'the session registry is unavailable; try again shortly' },
-  E_REDIRECT: { http: 307, close: 4307, message: 'this session runs on another gateway: connect there (see "url")' },
-  E_RECONNECT: { http: 503, close: 4503, message: 'the connection to the session was lost; reconnect to resume it' },
-  E_SHUTTING_DOWN: { http: 503, close: 4503, message: 'the gateway is shutting down; reconnect' },
-  E_INTERNAL: { http: 500, close: 1011, message: 'internal error' },
-} as const;
+import { errorCodes, type ErrorCode } from '../../../protocol/error-codes.js';
+import { ProtocolError } from '../../../protocol/messages.js';
 
-export type ErrorCode = keyof typeof errorCodes;
+/** The table itself is shared with the clients (protocol/error-codes.ts): one definition for every side. */
+export { errorCodes, type ErrorCode };
+
+export interface GatewayErrorOptions {
+  /** For E_REDIRECT: where to go. */
+  url?: string;
+  /** What went wrong underneath: logged (message, stack), never shown to a client. */
+  cause?: unknown;
+}
 
 export class GatewayError extends Error {
   readonly code: ErrorCode;
   /** For E_REDIRECT: where to go. */
   readonly url?: string;
-  constructor(code: ErrorCode, message?: string, url?: string) {
-    super(message ?? errorCodes[code].message);
+  /** The third argument is the options, or (for E_REDIRECT) the url alone. */
+  constructor(code: ErrorCode, message?: string, options?: string | GatewayErrorOptions) {
+    const { url, cause } = typeof options === 'string' ? { url: options, cause: undefined } : (options ?? {});
+    super(message ?? errorCodes[code].message, cause === undefined ? undefined : { cause });
     this.name = 'GatewayError';
     this.code = code;
     if (url) this.url = url;
@@ -57,7 +31,13 @@ export class GatewayError extends Error {
   }
 }
 
-/** Unknown throwables become E_INTERNAL so internals never leak to a client. */
+/**
+ * Unknown throwables become E_INTERNAL so internals never leak to a client; the original stays as `cause`,
+ * so the log line of the internal error says what actually failed and where.
+ */
 export function asGatewayError(err: unknown): GatewayError {
-  return err instanceof GatewayError ? err : new GatewayError('E_INTERNAL');
+  if (err instanceof GatewayError) return err;
+  // Malformed client input found by the shared protocol definition: the client is told exactly what.
+  if (err instanceof ProtocolError) return new GatewayError(err.code, err.message);
+  return new GatewayError('E_INTERNAL', undefined, { cause: err });
 }

@@ -1,11 +1,14 @@
+import pino from 'pino';
+import { secretFieldPaths } from './secret-fields.js';
+import { serializeError } from './serialize-error.js';
+
 /**
- * Structured logger: one JSON object per line. Secrets never reach the output: any field whose name
- * looks like a secret is replaced by "[redacted]" here, so a careless call site cannot leak one.
+ * Structured logger: one JSON object per line (`level`, `time`, the bindings of `child()`, the fields, then
+ * `event`), written by pino. Secrets never reach the output: the fields named in secret-fields.ts are
+ * replaced by "[redacted]" wherever they appear (up to two levels deep), so a careless call site cannot
+ * leak one. Errors in fields are written with their class, message, stack, code and cause.
  */
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
-const levelRank: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
-
-const secretField = /pass(word)?|secret|token|pin|authorization|cookie|private|key$/i;
 
 export interface Logger {
   debug(event: string, fields?: Record<string, unknown>): void;
@@ -17,37 +20,52 @@ export interface Logger {
 
 export interface LoggerOptions {
   level?: LogLevel;
+  /** Receives each line (without its newline) synchronously; for tests. Default: stdout, asynchronously. */
   write?: (line: string) => void;
   base?: Record<string, unknown>;
 }
 
-export function redact(fields: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(fields)) {
-    if (secretField.test(k)) out[k] = '[redacted]';
-    else if (v instanceof Error) out[k] = { name: v.name, message: v.message, code: (v as { code?: unknown }).code };
-    else if (v && typeof v === 'object' && !Array.isArray(v)) out[k] = redact(v as Record<string, unknown>);
-    else out[k] = v;
-  }
-  return out;
+export function createLogger(options: LoggerOptions = {}): Logger {
+  const write = options.write;
+  // stdout is written asynchronously (sonic-boom), so a slow log reader never stalls the event loop. pino
+  // registers a process 'exit' hook for such a destination that flushes it synchronously, so the lines of
+  // a process.exit() after SIGTERM still reach stdout (gateway/test/e2e/process.test.ts checks it).
+  const destination = write ? { write: (chunk: string) => write(chunk.slice(0, -1)) } : pino.destination({ dest: 1, sync: false });
+  const root = pino(
+    {
+      level: options.level ?? 'info',
+      base: options.base ?? null,
+      messageKey: 'event',
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: { level: (label) => ({ level: label }), log: errorsAsObjects },
+      // Replaces pino's own `err` serializer, which would serialize errorsAsObjects' result a second time.
+      serializers: { err: (value: unknown) => (value instanceof Error ? serializeError(value) : value) },
+      redact: { paths: secretFieldPaths, censor: '[redacted]' },
+    },
+    destination,
+  );
+  return wrap(root);
 }
 
-export function createLogger(options: LoggerOptions = {}): Logger {
-  const min = levelRank[options.level ?? 'info'];
-  const write = options.write ?? ((line: string) => process.stdout.write(line + '\n'));
-  const base = options.base ?? {};
-  const emit = (level: LogLevel, event: string, fields?: Record<string, unknown>) => {
-    if (levelRank[level] < min) return;
-    write(JSON.stringify({ time: new Date().toISOString(), level, event, ...redact({ ...base, ...fields }) }));
-  };
+function wrap(p: pino.Logger): Logger {
   return {
-    debug: (e, f) => emit('debug', e, f),
-    info: (e, f) => emit('info', e, f),
-    warn: (e, f) => emit('warn', e, f),
-    error: (e, f) => emit('error', e, f),
-    child: (fields) => createLogger({ ...options, base: { ...base, ...fields } }),
+    debug: (event, fields) => (fields ? p.debug(fields, event) : p.debug(event)),
+    info: (event, fields) => (fields ? p.info(fields, event) : p.info(event)),
+    warn: (event, fields) => (fields ? p.warn(fields, event) : p.warn(event)),
+    error: (event, fields) => (fields ? p.error(fields, event) : p.error(event)),
+    child: (fields) => wrap(p.child(fields)),
   };
+}
+
+/** Any field holding an Error (not only `err`) is written as an object: JSON.stringify would give `{}`. */
+function errorsAsObjects(fields: Record<string, unknown>): Record<string, unknown> {
+  let out: Record<string, unknown> | undefined;
+  for (const key of Object.keys(fields)) {
+    const value = fields[key];
+    if (value instanceof Error) (out ??= { ...fields })[key] = serializeError(value);
+  }
+  return out ?? fields;
 }
 
 /** A logger that drops everything; for tests and tools that print their own output. */
-export const silentLogger: Logger = createLogger({ write: () => {} });
+export const silentLogger: Logger = wrap(pino({ level: 'silent' }, { write: () => {} }));

@@ -1,5 +1,5 @@
 import client from 'prom-client';
-import type { DropReason } from '../relay/deliver.js';
+import type { DropReason } from '../relay/drop-reasons.js';
 
 /**
  * All gateway metrics on one prom-client Registry per gateway (not the global one), so several gateways
@@ -9,6 +9,7 @@ export function createGatewayMetrics(gatewayId: string) {
   const registry = new client.Registry();
   registry.setDefaultLabels({ gateway: gatewayId });
   client.collectDefaultMetrics({ register: registry, prefix: 'relaydesk_' });
+  dropMisnamedGauges(registry);
   const m = {
     registry,
     transitions: new client.Counter({
@@ -59,6 +60,12 @@ export function createGatewayMetrics(gatewayId: string) {
       labelNames: ['reason'] as const,
       registers: [registry],
     }),
+    sessionEvents: new client.Counter({
+      name: 'relaydesk_session_events_total',
+      help: 'Events inside live sessions (participants joining, leaving, away and back; powers; control; anchor moves; endings), by type.',
+      labelNames: ['type'] as const,
+      registers: [registry],
+    }),
     rejected: new client.Counter({
       name: 'relaydesk_rejected_total',
       help: 'Requests and messages refused with an error, by error code.',
@@ -76,8 +83,32 @@ export function createGatewayMetrics(gatewayId: string) {
       help: '1 while the session registry answers, else 0.',
       registers: [registry],
     }),
+    linkQueuedBytes: new client.Gauge({
+      name: 'relaydesk_link_queued_bytes',
+      help: 'Bytes written to the gateway links and not yet taken by the kernel (bounded by the streams’ windows).',
+      registers: [registry],
+    }),
+    linkBackpressure: new client.Counter({
+      name: 'relaydesk_link_backpressure_total',
+      help: 'Writes to a gateway link that found its socket buffer past the high-water mark, by peer gateway.',
+      labelNames: ['peer'] as const,
+      registers: [registry],
+    }),
   };
   return m;
+}
+
+/**
+ * prom-client's default metrics include gauges named `…_total` (nodejs_active_handles_total and its
+ * requests/resources siblings), which `promtool check metrics` rejects: "non-counter metrics should not
+ * have _total suffix". Each is the sum of the labelled gauge beside it (`sum(relaydesk_nodejs_active_handles)`
+ * gives the same figure), so they go rather than being renamed.
+ */
+function dropMisnamedGauges(registry: client.Registry): void {
+  for (const metric of registry.getMetricsAsArray()) {
+    const { name } = metric as unknown as { name: string };
+    if (name.endsWith('_total') && !(metric instanceof client.Counter)) registry.removeSingleMetric(name);
+  }
 }
 
 export type GatewayMetrics = ReturnType<typeof createGatewayMetrics>;

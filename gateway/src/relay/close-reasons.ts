@@ -17,6 +17,8 @@ const closeErrorFor: Record<CloseReason, ErrorCode | null> = {
   technician_left: 'E_PEER_GONE',
   slow_consumer: 'E_PEER_GONE',
   resume_timeout: 'E_PEER_GONE',
+  left: null,
+  access_revoked: 'E_TOKEN_INVALID',
 };
 
 export function closeCodeFor(reason: CloseReason): { code: number; text: string } {

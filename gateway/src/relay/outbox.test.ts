@@ -25,36 +25,35 @@ function fakeSocket() {
   return { ws, log, party };
 }
 
-const limits = { reliableQueueBytes: 1 << 20, droppableQueueBytes: 1 << 16 };
-
 describe('Outbox', () => {
   it('writes in order, corks runs to one socket, and skips a socket once it is closed', () => {
     const outcomes: string[] = [];
     const errors: unknown[] = [];
-    const box = new Outbox(limits, (_e, o) => outcomes.push(o), (e) => errors.push(e));
+    const box = new Outbox((_e, o) => outcomes.push(o), (e) => errors.push(e));
     const a = fakeSocket();
     const b = fakeSocket();
     box.notice(a.ws, 'state');
-    box.deliver(a.ws, new Uint8Array(3), true, 'reliable', 4);
-    box.deliver(b.ws, 'chat', false, 'reliable', -1);
+    box.deliver(a.ws, new Uint8Array(3), true, 'control', 4);
+    box.deliver(b.ws, 'chat', false, 'control', -1);
     box.close(a.ws, 1000, 'bye');
-    box.deliver(a.ws, new Uint8Array(1), true, 'droppable', 1); // after the close: never written
+    box.deliver(a.ws, new Uint8Array(1), true, 'media', 1); // after the close: never written
     box.flush();
     expect(a.log).toEqual(['cork', 'state', 'bin:3', 'end:1000']); // one corked run per socket, in its order
     expect(b.log).toEqual(['chat']);
     expect(outcomes).toEqual(['sent', 'gone', 'sent']); // a's writes (the last one after its close), then b's
     expect(errors).toEqual([]);
+    expect([a.party.pendingBytes, b.party.pendingBytes]).toEqual([0, 0]); // every queued byte accounted for
   });
 
   it('never corks a socket that closed before the flush, and a throwing write only costs that socket', () => {
     const errors: unknown[] = [];
     const outcomes: string[] = [];
-    const box = new Outbox(limits, (_e, o) => outcomes.push(o), (e) => errors.push(e));
+    const box = new Outbox((_e, o) => outcomes.push(o), (e) => errors.push(e));
     const gone = fakeSocket();
     const fine = fakeSocket();
-    box.deliver(gone.ws, 'x', false, 'reliable', -1);
-    box.deliver(gone.ws, 'y', false, 'reliable', -1);
-    box.deliver(fine.ws, 'z', false, 'reliable', -1);
+    box.deliver(gone.ws, 'x', false, 'control', -1);
+    box.deliver(gone.ws, 'y', false, 'control', -1);
+    box.deliver(fine.ws, 'z', false, 'control', -1);
     gone.ws.end(1006, ''); // closed under the queue, as when the peer hangs up first
     expect(() => box.flush()).not.toThrow();
     expect(outcomes).toEqual(['gone', 'gone', 'sent']);

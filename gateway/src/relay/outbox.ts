@@ -1,5 +1,4 @@
-import type { DeliveryClass } from '../protocol/channels.js';
-import { deliver, type DeliveryOutcome, type QueueLimits } from './deliver.js';
+import type { DeliveryClass } from '../../../protocol/channels.js';
 import type { PartySocket } from './party.js';
 
 /**
@@ -8,16 +7,22 @@ import type { PartySocket } from './party.js';
  * write to B from inside socket A's message handler, uWS stops reading A for good (reproduced with a bare
  * SSLApp; plain TCP is unaffected; gateway/test/e2e/backpressure.test.ts catches a regression). Deferring the
  * write out of A's read path avoids it. One FIFO keeps the order of frames, relayed data and closes.
+ *
+ * Whether a write is accepted is decided when it is queued (delivery/socket-writer.ts), from the bytes this
+ * outbox holds for the socket (`party.pendingBytes`) plus the socket's own buffer.
  */
 export type OutboxEntry =
-  /** Relayed data or control frames, subject to the slow-receiver rules of deliver(). */
-  | { kind: 'deliver'; ws: PartySocket; data: Uint8Array | string; isBinary: boolean; cls: DeliveryClass; tag: number }
-  /** Frames the gateway originates (state, errors): small and rare, so never refused by the queue caps. */
+  /** Relayed data or control frames, accepted by a Writer. `tag`: channel id for metrics, or < 0. */
+  | { kind: 'deliver'; ws: PartySocket; data: Uint8Array | string; isBinary: boolean; cls: DeliveryClass; tag: number; size: number }
+  /** Frames the gateway originates (state, errors): small and rare, so never refused. */
   | { kind: 'notice'; ws: PartySocket; text: string }
   | { kind: 'close'; ws: PartySocket; code: number; reason: string };
 
-/** 'gone': the receiver closed before the write. */
-export type DeliveryListener = (entry: Extract<OutboxEntry, { kind: 'deliver' }>, outcome: DeliveryOutcome | 'gone') => void;
+/** 'sent': handed to the socket; 'overflow': the socket refused it (past uWS's maxBackpressure); 'gone': closed first. */
+export type DeliveryListener = (entry: Extract<OutboxEntry, { kind: 'deliver' }>, outcome: 'sent' | 'overflow' | 'gone') => void;
+
+/** uWS send() result for a message refused past maxBackpressure (0 = queued, 1 = written). */
+const SEND_DROPPED = 2;
 
 export class Outbox {
   private queue: OutboxEntry[] = [];
@@ -25,7 +30,6 @@ export class Outbox {
   private readonly flushBound = () => this.flush();
 
   constructor(
-    private readonly limits: QueueLimits,
     private readonly onDelivery: DeliveryListener,
     /** A write that threw (a bug, e.g. a socket used after close): reported, and the other sockets go on. */
     private readonly onError: (err: unknown) => void,
@@ -33,7 +37,9 @@ export class Outbox {
 
   /** `data` must not be a uWS message buffer (uWS frees it when the handler returns): copy those first. */
   deliver(ws: PartySocket, data: Uint8Array | string, isBinary: boolean, cls: DeliveryClass, tag: number): void {
-    this.push({ kind: 'deliver', ws, data, isBinary, cls, tag });
+    const size = typeof data === 'string' ? data.length : data.byteLength;
+    ws.getUserData().pendingBytes += size;
+    this.push({ kind: 'deliver', ws, data, isBinary, cls, tag, size });
   }
 
   notice(ws: PartySocket, text: string): void {
@@ -72,17 +78,17 @@ export class Outbox {
     for (const [ws, entries] of bySocket) {
       try {
         // cork() on a closed uWS socket throws (and would take the process down from setImmediate).
-        if (ws.cork && entries.length > 1 && ws.getUserData().phase !== 'closed') ws.cork(() => this.run(entries, 0, entries.length));
-        else this.run(entries, 0, entries.length);
+        if (ws.cork && entries.length > 1 && ws.getUserData().phase !== 'closed') ws.cork(() => this.run(entries));
+        else this.run(entries);
       } catch (err) {
         this.onError(err);
       }
     }
   }
 
-  private run(batch: OutboxEntry[], from: number, to: number): void {
-    for (let i = from; i < to; i++) {
-      const entry = batch[i]!;
+  private run(batch: OutboxEntry[]): void {
+    for (const entry of batch) {
+      if (entry.kind === 'deliver') entry.ws.getUserData().pendingBytes -= entry.size;
       // A socket is unusable after its close event; onClose marks its party closed.
       if (entry.ws.getUserData().phase === 'closed') {
         if (entry.kind === 'deliver') this.onDelivery(entry, 'gone');
@@ -90,7 +96,7 @@ export class Outbox {
       }
       switch (entry.kind) {
         case 'deliver':
-          this.onDelivery(entry, deliver(entry.ws, entry.data, entry.isBinary, entry.cls, this.limits));
+          this.onDelivery(entry, entry.ws.send(entry.data, entry.isBinary) === SEND_DROPPED ? 'overflow' : 'sent');
           break;
         case 'notice':
           entry.ws.send(entry.text, false);

@@ -1,38 +1,48 @@
-import type { Role } from '../protocol/envelope.js';
+import type { Role } from '../../../protocol/messages.js';
 import type { LinkStream } from '../cluster/link-stream.js';
+import type { Writer } from '../delivery/writer.js';
+import type { LiveSession } from '../live/live-session.js';
 import type { CloseReason } from '../session/session-record.js';
-import type { LocalSession } from './local-session.js';
 
 /**
  * Per-connection state, stored as the uWS socket's user data. Owned by SessionRelay's handlers, which run
  * on the one event loop; `phase` guards against work that resumes after an await on a socket now closed.
  */
 export interface Party {
-  role: Role;
+  /** The endpoint it came in on; a participant's role in a session is the same. */
+  role: Exclude<Role, 'system'>;
   remoteIp: string;
   connectedAt: number;
   /**
-   * hello: connected, first message not yet handled; pending: a join/pickup is awaiting the registry;
-   * waiting: customer waits for a technician; paired: relaying; closing: a close is queued in the outbox
-   * (its messages are ignored); closed: the socket is gone; bridged: a technician here whose customer is on
-   * another gateway: its frames pass through `bridge` and that gateway runs the session.
+   * hello: connected, first message not yet handled; pending: a handshake is awaiting the registry;
+   * waiting: customer waits for a technician; paired: in a live session; closing: a close is queued in the
+   * outbox (its messages are ignored); closed: the socket is gone; bridged: its session runs on another
+   * gateway: its frames pass through `bridge` and that gateway runs the session.
    */
   phase: 'hello' | 'pending' | 'waiting' | 'paired' | 'bridged' | 'closing' | 'closed';
-  /** For a bridged technician: the stream to the customer's gateway. */
+  /** For a bridged party: the stream to the session's anchor gateway. */
   bridge?: LinkStream;
   /** True for a party on another gateway (cluster/remote-party-socket.ts): not a connection of ours. */
   remote?: boolean;
   /** Why the party is leaving, when the other gateway said so (e.g. slow_consumer). */
   leaving?: CloseReason;
-  session: LocalSession | null;
+  session: LiveSession | null;
+  /** Its place in `session`. */
+  participantId?: string;
   /** Technician identity once its token checked out. */
   technicianId?: string;
   technicianName?: string;
+  /** Last time anything (a message, a pong) arrived on this connection (Date.now()). */
+  lastSeen: number;
+  /** Bytes queued in the outbox for this socket and not yet handed to it (delivery/socket-writer.ts). */
+  pendingBytes: number;
+  /** How the session core writes to it (set when the socket opens). */
+  writer?: Writer;
 }
 
 /**
  * What the relay needs of a party's connection: the subset of uWS's WebSocket it uses. A uWS socket is one;
- * a party on another gateway, reached over the gateway link (cluster/link-socket.ts), is another.
+ * a party on another gateway, reached over the gateway link (cluster/remote-party-socket.ts), is another.
  */
 export interface PartySocket {
   getUserData(): Party;
@@ -42,8 +52,15 @@ export interface PartySocket {
   end(code?: number, reason?: string): void;
   /** uWS: run `cb` with writes batched into one TLS record / syscall. Absent for remote parties. */
   cork?(cb: () => void): unknown;
+  /** uWS: a WebSocket ping (its pong updates `lastSeen`). Absent for remote parties. */
+  ping?(): unknown;
 }
 
-export function newParty(role: Role, remoteIp: string, now: number): Party {
-  return { role, remoteIp, connectedAt: now, phase: 'hello', session: null };
+export function newParty(role: Party['role'], remoteIp: string, now: number): Party {
+  return { role, remoteIp, connectedAt: now, phase: 'hello', session: null, pendingBytes: 0, lastSeen: Date.now() };
+}
+
+/** Closed, or a close is queued. A function so tsc does not narrow `phase` away across an await. */
+export function isGone(party: Party): boolean {
+  return party.phase === 'closed' || party.phase === 'closing';
 }

@@ -1,112 +1,89 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { performance } from 'node:perf_hooks';
-import { constantTimeEqual } from '../auth/constant-time.js';
+import { channelById, type DeliveryClass } from '../../../protocol/channels.js';
+import type { ServerMessage } from '../../../protocol/messages.js';
+import { encodeServerMessage, parseClientMessage, type ClientMessage } from '../../../protocol/messages.js';
+import { adopt, commandAnchor, commandEveryGateway } from '../cluster/anchor.js';
 import type { LinkStream, OpenRequest } from '../cluster/link-stream.js';
 import { RemotePartySocket } from '../cluster/remote-party-socket.js';
+import { BulkCredit } from '../delivery/bulk-credit.js';
+import { SocketWriter } from '../delivery/socket-writer.js';
 import { GatewayError, asGatewayError, errorCodes } from '../errors/gateway-error.js';
-import type { Logger } from '../log/logger.js';
-import type { GatewayMetrics } from '../metrics/gateway-metrics.js';
-import { channelById } from '../protocol/channels.js';
-import { encodeServerMessage, parseClientMessage, type ClientMessage, type Role, type ServerMessage } from '../protocol/envelope.js';
-import type { GatewayRecord, Registry } from '../registry/registry.js';
-import type { PinGuard } from '../session/pin-guard.js';
+import { join } from '../handshake/join.js';
+import { pickup } from '../handshake/pickup.js';
+import { resume } from '../handshake/resume.js';
+import { LiveEventBus, liveEventTypes, type LiveEvent } from '../live/live-events.js';
+import { LiveSession } from '../live/live-session.js';
+import type { Participant } from '../live/participant.js';
+import { newResumeToken } from '../live/resume-token.js';
+import { sessionCopy } from '../live/session-copy.js';
+import { sessionNotices } from '../live/session-notices.js';
+import type { GatewayRecord } from '../registry/registry.js';
 import type { CloseReason, SessionRecord } from '../session/session-record.js';
-import type { SessionLifecycle } from '../session/transition.js';
 import { closeCodeFor, isCloseReason, isDisconnect } from './close-reasons.js';
-import type { DeliveryOutcome, DropReason, QueueLimits } from './deliver.js';
-import { LocalSession } from './local-session.js';
+import { control } from './control.js';
+import { dropReasons, type DropReason } from './drop-reasons.js';
+import { forward, type ForwardCounters } from './forward.js';
 import { Outbox, type OutboxEntry } from './outbox.js';
-import type { Party, PartySocket } from './party.js';
+import { isGone, type Party, type PartySocket } from './party.js';
+import type { Placement, RelayContext, RelayDeps, RelayOptions } from './relay-context.js';
 
-/** What a technician's bearer token resolves to. */
-export interface TechnicianIdentity {
-  technicianId: string;
-  orgId: string;
-  username: string;
-  displayName?: string;
-}
-
-export interface RelayOptions extends QueueLimits {
-  gatewayId: string;
-  /** Larger messages close the sender with E_MESSAGE_TOO_LARGE (uWS itself drops the connection at twice this). */
-  maxMessageBytes: number;
-  idleTimeoutMs: number;
-  /** A connection that has not sent its join/pickup/resume within this time is closed. */
-  helloTimeoutMs: number;
-  /** Active sessions' registry records are kept alive for this long past the last refresh. */
-  activeTtlMs: number;
-  /** How long a paired session waits for a party that lost its connection to resume. */
-  resumeGraceMs: number;
-  /** Reach a session on another gateway by relaying over the link, or by sending the client there. */
-  clusterMode: 'relay' | 'redirect';
-}
-
-/** What the relay needs of the cluster to reach a session's anchor gateway. */
-export interface ClusterLinks {
-  openStream(peer: { id: string; linkAddress: string }, request: OpenRequest): Promise<LinkStream>;
-  isReachable(peer: { id: string; linkAddress: string }): Promise<boolean>;
-}
-
-export interface RelayDeps {
-  registry: Registry;
-  /** Absent on a lone gateway (memory registry). */
-  links?: ClusterLinks;
-  lifecycle: SessionLifecycle;
-  authenticate: (bearerToken: string) => Promise<TechnicianIdentity>;
-  pinGuard: PinGuard;
-  metrics: GatewayMetrics;
-  log: Logger;
-  now: () => number;
-}
+export type { TechnicianIdentity, RelayOptions, RelayDeps, ClusterLinks } from './relay-context.js';
 
 const TOUCH_EVERY_MS = 30_000;
-const EXPIRY_GRACE_MS = 60_000;
+/** How often technicians' tokens are checked again while they are in a session (one registry read each). */
+const TOKEN_RECHECK_MS = 5_000;
 /** Outbox tags that are not a binary channel of ours: not counted per channel. */
 const CONTROL_TAG = -1;
 /** Frames carried for a bridged party: counted by the gateway that runs the session. */
 const BRIDGED_TAG = -2;
-/** How long a resumed party waits for another gateway to finish taking a session over. */
-const TAKEOVER_WAIT_MS = [100, 250, 500, 1000];
 
 /**
- * Pairs customers and technicians and relays between them. A session is run by one gateway, its anchor
- * (`anchorGateway` in the registry): parties connected elsewhere reach it over the gateway link, and when
- * the anchor dies or drains, the first gateway a party resumes on takes the session over.
+ * The connections of this gateway and the live sessions it runs. It dispatches each connection's frames
+ * (handshakes in handshake/, forwarding in forward.ts, control messages in control.ts), carries parties whose
+ * session runs elsewhere (bridge), and ends sessions. A session is run by one gateway, its anchor
+ * (`anchorGateway` in the registry; cluster/anchor.ts).
  *
  * Handlers run on the one event loop; after every await they re-check the party's phase, because the socket
  * may have closed meanwhile (uWS sockets must not be used after their close event).
  */
-export class SessionRelay {
+export class SessionRelay implements RelayContext {
   /** Sessions this gateway runs, by GUID. */
-  private readonly sessions = new Map<string, LocalSession>();
+  readonly sessions = new Map<string, LiveSession>();
+  readonly bus: LiveEventBus;
+  shuttingDown = false;
   /** Connections that have not yet sent their first message (for the hello timeout). */
   private readonly greeting = new Set<PartySocket>();
   private readonly sockets = new Set<PartySocket>();
+  private readonly bulk = new WeakMap<LiveSession, BulkCredit>();
   private lastTouch = 0;
-  private shuttingDown = false;
+  private lastTokenCheck = 0;
   private readonly outbox: Outbox;
   // Pre-bound metric children: prom-client label lookups are too slow for every relayed message.
-  private readonly relayedMessages;
-  private readonly relayedBytes;
-  private readonly droppedBy: Record<DropReason, { inc(n?: number): void }>;
+  private readonly relayedMessages: ({ inc(n?: number): void } | undefined)[];
+  private readonly relayedBytes: ({ inc(n?: number): void } | undefined)[];
+  private readonly counters: ForwardCounters;
 
   constructor(
-    private readonly deps: RelayDeps,
-    private readonly options: RelayOptions,
+    readonly deps: RelayDeps,
+    readonly options: RelayOptions,
   ) {
     const m = deps.metrics;
-    this.relayedMessages = channelById.map((c) => (c ? m.relayedMessages.labels(c.name) : undefined));
-    this.relayedBytes = channelById.map((c) => (c ? m.relayedBytes.labels(c.name) : undefined));
-    const reasons: DropReason[] = ['backpressure', 'not_granted', 'wrong_direction', 'no_peer', 'unknown_channel', 'slow_consumer'];
-    this.droppedBy = Object.fromEntries(reasons.map((r) => [r, m.dropped.labels(r)])) as Record<DropReason, { inc(n?: number): void }>;
+    const channelNames = ['', 'screen', 'input', 'file', 'data', 'cursor'];
+    this.relayedMessages = channelNames.map((c) => (c ? m.relayedMessages.labels(c) : undefined));
+    this.relayedBytes = channelNames.map((c) => (c ? m.relayedBytes.labels(c) : undefined));
+    this.counters = { dropped: Object.fromEntries(dropReasons.map((r) => [r, m.dropped.labels(r)])) as Record<DropReason, { inc(n?: number): void }> };
     this.outbox = new Outbox(
-      options,
       (entry, outcome) => this.delivered(entry, outcome),
       (err) => {
         deps.metrics.rejected.inc({ code: 'E_INTERNAL' });
         deps.log.error('relay.write_failed', { err });
       },
     );
+    this.bus = new LiveEventBus((err, event) => deps.log.error('session.subscriber_failed', { err, event: event.type, guid: event.guid }));
+    const eventCounters = Object.fromEntries(liveEventTypes.map((t) => [t, m.sessionEvents.labels(t)]));
+    this.bus.on((e) => eventCounters[e.type]!.inc());
+    this.bus.on((e) => logEvent(deps, e));
+    this.bus.on(sessionNotices(this.sessions, (ws, msg) => this.send(ws, msg)));
+    this.bus.on(sessionCopy(this.sessions, deps.registry, (w) => this.background(w)));
   }
 
   get connectionCount(): number {
@@ -114,25 +91,31 @@ export class SessionRelay {
   }
 
   onOpen(ws: PartySocket): void {
+    const party = ws.getUserData();
+    party.writer = new SocketWriter(ws, this.outbox, this.options, (slow) => this.slowConsumer(slow));
     this.sockets.add(ws);
+    if (party.remote) return;
     this.greeting.add(ws);
-    this.deps.metrics.connections.inc({ role: ws.getUserData().role });
+    this.deps.metrics.connections.inc({ role: party.role });
+  }
+
+  onPong(ws: PartySocket): void {
+    ws.getUserData().lastSeen = Date.now();
   }
 
   onMessage(ws: PartySocket, data: ArrayBuffer, isBinary: boolean): void {
     const party = ws.getUserData();
+    party.lastSeen = Date.now();
     if (data.byteLength > this.options.maxMessageBytes) {
       this.reject(ws, new GatewayError('E_MESSAGE_TOO_LARGE', `messages are limited to ${this.options.maxMessageBytes} bytes`), true);
       return;
     }
     if (party.phase === 'paired' && isBinary) {
-      this.relayBinary(ws, party, data);
+      forward(this, this.counters, ws, party, data);
       return;
     }
     if (party.phase === 'bridged') {
-      // The anchor gateway checks and relays; this one only carries (encodeFrame copies the bytes).
-      if (isBinary) party.bridge!.sendBinary(new Uint8Array(data));
-      else party.bridge!.sendText(Buffer.from(data).toString('utf8'));
+      this.carry(ws, party, data, isBinary);
       return;
     }
     if (isBinary) {
@@ -141,7 +124,7 @@ export class SessionRelay {
     }
     let msg: ClientMessage;
     try {
-      msg = parseClientMessage(data);
+      msg = parseClientMessage(Buffer.from(data).toString('utf8'));
     } catch (err) {
       // Before the handshake a bad first message ends the connection; afterwards it costs only an error frame.
       this.reject(ws, asGatewayError(err), party.phase === 'hello');
@@ -150,17 +133,16 @@ export class SessionRelay {
     switch (party.phase) {
       case 'hello':
         this.greeting.delete(ws);
-        if (msg.type === 'resume') void this.resume(ws, party, msg);
-        else if (party.role === 'customer' && msg.type === 'join') void this.join(ws, party, msg);
-        else if (party.role === 'technician' && msg.type === 'pickup') void this.pickup(ws, party, msg);
-        else this.reject(ws, new GatewayError('E_BAD_MESSAGE', `the first message of a ${party.role} must be "${party.role === 'customer' ? 'join' : 'pickup'}" or "resume"`), true);
-        return;
+        return this.hello(ws, party, msg);
       case 'pending':
         this.reject(ws, new GatewayError('E_BAD_MESSAGE', 'wait for the "state" message before sending more'), false);
         return;
       case 'waiting':
+        if (msg.type === 'end') this.endSession(party.session!, 'customer_ended');
+        else this.reject(ws, new GatewayError('E_BAD_MESSAGE', 'no technician has joined yet'), false);
+        return;
       case 'paired':
-        this.control(ws, party, msg);
+        control(this, ws, party, msg);
         return;
       case 'closing':
       case 'closed':
@@ -178,7 +160,7 @@ export class SessionRelay {
     this.partyLeft(party, ws, phase, party.leaving ?? leftReason(party.role));
   }
 
-  /** Called once a second: expiry, idle and resume timeouts, hello timeout, registry refresh. */
+  /** Called once a second: expiry, idle and resume timeouts, hello timeout, screen repairs, registry refresh. */
   tick(): void {
     const now = this.deps.now();
     for (const ws of this.greeting) {
@@ -188,31 +170,101 @@ export class SessionRelay {
       }
     }
     const live: string[] = [];
-    for (const session of this.sessions.values()) {
-      if (session.suspendedSince !== null) {
-        if (now - session.suspendedSince > this.options.resumeGraceMs) this.giveUpOn(session);
-        else live.push(session.guid);
-      } else if (!session.paired) {
+    let waiting = 0;
+    let active = 0;
+    let suspended = 0;
+    for (const session of [...this.sessions.values()]) {
+      const away = session.suspendedSince;
+      if (!session.everPaired) {
+        const customer = session.customer;
         if (session.expiresAt <= now) this.expire(session);
-      } else if (now - session.lastActivity > this.options.idleTimeoutMs) {
-        this.endSession(session, 'idle_timeout');
-      } else {
-        live.push(session.guid);
+        else if (customer && customer.conn === null && now - (customer.lostAt ?? now) > this.options.resumeGraceMs) this.endSession(session, 'customer_left');
+        else waiting++;
+        continue;
       }
+      if (away !== null) {
+        if (now - away > this.options.resumeGraceMs) this.giveUpOn(session);
+        else (suspended++, live.push(session.guid));
+        continue;
+      }
+      if (now - session.lastActivity > this.options.idleTimeoutMs) {
+        this.endSession(session, 'idle_timeout');
+        continue;
+      }
+      // A technician away too long (while others go on) loses its place; the session continues.
+      for (const p of session.technicians()) {
+        if (p.conn === null && p.lostAt !== null && now - p.lostAt > this.options.resumeGraceMs) this.removeParticipant(session, p.id, 'resume_timeout');
+      }
+      session.screen?.tick(now);
+      active++;
+      live.push(session.guid);
     }
-    this.updateGauges();
+    this.deps.metrics.liveSessions.set({ state: 'waiting' }, waiting);
+    this.deps.metrics.liveSessions.set({ state: 'active' }, active);
+    this.deps.metrics.liveSessions.set({ state: 'suspended' }, suspended);
+    if (now - this.lastTokenCheck >= TOKEN_RECHECK_MS) {
+      this.lastTokenCheck = now;
+      this.recheckTokens();
+    }
     if (now - this.lastTouch >= TOUCH_EVERY_MS && live.length > 0) {
       this.lastTouch = now;
       this.background(this.deps.registry.touchSessions(live, this.options.activeTtlMs));
     }
   }
 
-  /** Ends a session at an operator's or technician's request (HTTP DELETE). False if it does not run here. */
-  revoke(guid: string): boolean {
-    const session = this.sessions.get(guid);
-    if (!session) return false;
-    this.endSession(session, 'revoked');
-    return true;
+  /**
+   * Ends a session at an operator's or technician's request (HTTP DELETE), wherever it runs: here, or at its
+   * anchor over the gateway link. False if no gateway runs it (the registry change alone then covers it).
+   */
+  async revoke(record: SessionRecord): Promise<boolean> {
+    const session = this.sessions.get(record.guid);
+    if (session) {
+      this.endSession(session, 'revoked');
+      return true;
+    }
+    return commandAnchor(this, record, { kind: 'end', reason: 'revoked' });
+  }
+
+  /** A technician's access ended (disabled, password reset, tokens revoked): it leaves every session, on every gateway. */
+  async endTechnician(technicianId: string, everywhere = true): Promise<void> {
+    this.endParticipation((p) => p.technicianId === technicianId);
+    if (everywhere) await commandEveryGateway(this, { kind: 'end_technician', technicianId });
+  }
+
+  /** A bearer token was logged out: the sessions its technician joined with it end for that technician, everywhere. */
+  async endToken(tokenId: string, everywhere = true): Promise<void> {
+    this.endParticipation((p) => p.tokenId === tokenId);
+    if (everywhere) await commandEveryGateway(this, { kind: 'end_token', tokenId });
+  }
+
+  /**
+   * Removes matching technicians from the sessions this gateway runs (connected here, over a link, or away:
+   * their resume token stops working with them). Their connection is closed with E_TOKEN_INVALID.
+   */
+  private endParticipation(matches: (p: Participant) => boolean): void {
+    for (const session of [...this.sessions.values()]) {
+      for (const p of session.technicians()) if (matches(p)) this.removeParticipant(session, p.id, 'access_revoked');
+    }
+  }
+
+  /**
+   * Every TOKEN_RECHECK_MS: technicians in our sessions whose token no longer checks out (logged out elsewhere,
+   * expired, account disabled or its tokens revoked by the admin CLI, another process) lose their place.
+   */
+  private recheckTokens(): void {
+    for (const session of this.sessions.values()) {
+      for (const p of session.technicians()) {
+        if (!p.tokenId) continue;
+        const tokenId = p.tokenId;
+        this.deps.authenticateTokenId(tokenId).then(
+          () => {},
+          (err: unknown) => {
+            // Only a definite "no": a registry outage must not throw technicians out.
+            if (asGatewayError(err).code === 'E_TOKEN_INVALID') this.endParticipation((q) => q.tokenId === tokenId);
+          },
+        );
+      }
+    }
   }
 
   /** SIGTERM, first step: ask every party to reconnect (to another gateway, or to this one when it is back). */
@@ -222,8 +274,8 @@ export class SessionRelay {
   }
 
   /**
-   * SIGTERM, last step: close what is still connected. Paired sessions stay active in the registry, so their
-   * parties resume on another gateway, which takes them over (this one is marked draining).
+   * SIGTERM, last step: close what is still connected. Live sessions stay in the registry, so their
+   * participants resume on another gateway, which takes them over (this one is marked draining).
    */
   closeAll(): void {
     this.shuttingDown = true;
@@ -232,227 +284,94 @@ export class SessionRelay {
     this.outbox.flush();
   }
 
-  // ---- handshake -------------------------------------------------------------------------------------
+  // ---- handshakes ------------------------------------------------------------------------------------
 
-  private async join(ws: PartySocket, party: Party, msg: Extract<ClientMessage, { type: 'join' }>): Promise<void> {
-    party.phase = 'pending';
-    const { lifecycle, registry, pinGuard, now } = this.deps;
-    try {
-      await pinGuard.assertAllowed(party.remoteIp);
-      const guid = msg.pin !== undefined ? await registry.findGuidByPin(msg.pin) : msg.guid!;
-      const record = guid ? await registry.getSession(guid) : null;
-      if (record?.state === 'waiting' && (await this.anchorIsGone(record))) {
-        // Its customer waited on a gateway that died: that customer is back (it knows the PIN), here.
-        await lifecycle.transition(record.guid, 'created', { reason: 'customer_disconnected', from: ['waiting'] });
-        record.state = 'created';
-      }
-      // Wrong, expired and used PINs get the same answer, so a guesser learns nothing about other sessions.
-      if (!guid || !record || record.state !== 'created' || record.expiresAt <= now()) {
-        await pinGuard.recordFailure(party.remoteIp);
-        throw new GatewayError('E_PIN_INVALID');
-      }
-      const result = await lifecycle.transition(guid, 'waiting', {
-        reason: 'customer_joined',
-        from: ['created'],
-        set: { customerName: msg.name, anchorGateway: this.options.gatewayId },
-        // Outlive expiresAt a little, so the gateway can still record the expiry (metric, log) itself.
-        ttlMs: record.expiresAt - now() + EXPIRY_GRACE_MS,
-      });
-      if (!result.ok) throw new GatewayError('E_PIN_INVALID'); // another customer won the race for this PIN
-      if (isGone(party)) {
-        this.background(lifecycle.transition(guid, 'created', { reason: 'customer_disconnected', from: ['waiting'] }));
-        return;
-      }
-      const session = new LocalSession(guid, record.orgId, msg.name, record.expiresAt, now());
-      session.customer = ws;
-      this.sessions.set(guid, session);
-      party.session = session;
-      party.phase = 'waiting';
-      this.send(ws, { v: 1, type: 'state', state: 'waiting', guid, expiresAt: record.expiresAt });
-    } catch (err) {
-      this.reject(ws, asGatewayError(err), true);
+  private hello(ws: PartySocket, party: Party, msg: ClientMessage): void {
+    if (msg.type === 'resume') void resume(this, ws, party, msg);
+    else if (party.role === 'customer' && msg.type === 'join') void join(this, ws, party, msg);
+    else if (party.role === 'technician' && (msg.type === 'pickup' || msg.type === 'attend')) void pickup(this, ws, party, msg);
+    else {
+      const allowed = party.role === 'customer' ? '"join" or "resume"' : '"pickup", "attend" or "resume"';
+      this.reject(ws, new GatewayError('E_BAD_MESSAGE', `the first message of a ${party.role} must be ${allowed}`), true);
     }
   }
 
-  private async pickup(ws: PartySocket, party: Party, msg: Extract<ClientMessage, { type: 'pickup' }>): Promise<void> {
-    party.phase = 'pending';
-    const started = performance.now();
-    const { lifecycle, metrics } = this.deps;
-    try {
-      const who = await this.deps.authenticate(msg.token);
-      party.technicianId = who.technicianId;
-      party.technicianName = who.displayName || who.username;
-      if (this.options.clusterMode === 'redirect') await this.redirectIfElsewhere(await this.deps.registry.getSession(msg.guid));
-      const result = await lifecycle.transition(msg.guid, 'active', {
-        reason: 'picked_up',
-        from: ['waiting'],
-        orgId: who.orgId,
-        set: { technicianId: who.technicianId, technicianName: party.technicianName },
-      });
-      if (!result.ok) {
-        // Another organisation's session is "not found": its existence is not ours to reveal.
-        if (result.reason !== 'wrong_state') throw new GatewayError('E_SESSION_NOT_FOUND');
-        const state = result.session.state;
-        throw new GatewayError(state === 'active' ? 'E_SESSION_TAKEN' : state === 'created' ? 'E_SESSION_NOT_WAITING' : 'E_SESSION_CLOSED');
-      }
-      const session = this.sessions.get(msg.guid);
-      const anchor = result.session.anchorGateway;
-      if (!session?.customer && anchor && anchor !== this.options.gatewayId && this.deps.links) {
-        const peer = await this.deps.registry.getGateway(anchor);
-        if (!peer) throw new GatewayError('E_PEER_GONE'); // the customer's gateway is gone, and the customer with it
-        await this.bridge(ws, party, peer, { guid: msg.guid, orgId: result.session.orgId, role: 'technician', resume: false, technicianId: who.technicianId, technicianName: party.technicianName });
-      } else if (!session?.customer) {
-        throw new GatewayError('E_PEER_GONE'); // the customer left between listing and pickup
-      } else if (isGone(party)) {
-        this.endSession(session, 'technician_left');
-        return;
-      } else {
-        this.attach(session, ws, party);
-      }
-      metrics.pickupSeconds.observe((performance.now() - started) / 1000);
-    } catch (err) {
-      const e = asGatewayError(err);
-      if (e.code === 'E_PEER_GONE') {
-        this.background(lifecycle.transition(msg.guid, 'closed', { reason: 'customer_left', from: ['active'] }));
-      }
-      this.reject(ws, e, true);
-    }
-  }
-
-  /**
-   * A party comes back to an active session, on any gateway, with the resume token it got at pairing. The
-   * session continues where its anchor is; if the anchor is gone or draining, this gateway takes it over.
-   */
-  private async resume(ws: PartySocket, party: Party, msg: Extract<ClientMessage, { type: 'resume' }>): Promise<void> {
-    party.phase = 'pending';
-    const { registry, pinGuard } = this.deps;
-    try {
-      await pinGuard.assertAllowed(party.remoteIp);
-      let record = await registry.getSession(msg.guid);
-      const expected = party.role === 'customer' ? record?.customerResumeHash : record?.technicianResumeHash;
-      if (!record || record.state !== 'active' || !expected || !constantTimeEqual(sha256(msg.token), expected)) {
-        await pinGuard.recordFailure(party.remoteIp);
-        throw new GatewayError('E_SESSION_NOT_FOUND');
-      }
-      if (party.role === 'technician') {
-        party.technicianId = record.technicianId;
-        party.technicianName = record.technicianName;
-      }
-      const request: OpenRequest = { guid: record.guid, orgId: record.orgId, role: party.role, resume: true, technicianId: party.technicianId, technicianName: party.technicianName };
-      for (const waitMs of [0, ...TAKEOVER_WAIT_MS]) {
-        if (waitMs) {
-          await sleep(waitMs);
-          record = await registry.getSession(msg.guid);
-          if (!record || record.state !== 'active') throw new GatewayError('E_SESSION_CLOSED');
-        }
-        if (isGone(party)) return;
-        const anchor = record.anchorGateway;
-        if (anchor === this.options.gatewayId) {
-          this.attach(this.sessions.get(record.guid) ?? this.adopt(record), ws, party);
-          return;
-        }
-        const peer = anchor && this.deps.links ? await registry.getGateway(anchor) : null;
-        if (peer && !peer.draining && this.options.clusterMode === 'redirect') throw new GatewayError('E_REDIRECT', undefined, peer.publicUrl);
-        if (peer && !peer.draining) {
-          try {
-            await this.bridge(ws, party, peer, request);
-            return;
-          } catch (err) {
-            if (asGatewayError(err).code !== 'E_PEER_GONE') throw err;
-            // The anchor cannot be reached (it died since its last heartbeat): take over below.
-          }
-        }
-        // One gateway takes a session over from a given anchor: the first to count this key.
-        if ((await registry.hit(`takeover:${record.guid}:${anchor ?? ''}`, 60_000)) === 1) {
-          const taken = await registry.updateSession(record.guid, { states: ['active'] }, { set: { anchorGateway: this.options.gatewayId, updatedAt: this.deps.now() }, ttlMs: this.options.activeTtlMs });
-          if (!taken.ok) throw new GatewayError('E_SESSION_CLOSED');
-          this.deps.log.info('session.taken_over', { guid: record.guid, from: anchor });
-          if (isGone(party)) return;
-          this.attach(this.sessions.get(record.guid) ?? this.adopt(taken.session), ws, party);
-          return;
-        }
-        // Another gateway is taking it over: read the record again for the new anchor.
-      }
-      throw new GatewayError('E_RECONNECT');
-    } catch (err) {
-      this.reject(ws, asGatewayError(err), true);
-    }
-  }
-
-  /** Redirect mode: a session whose anchor is another live gateway is reached there, not through us. */
-  private async redirectIfElsewhere(record: SessionRecord | null): Promise<void> {
-    const anchor = record?.anchorGateway;
-    if (!anchor || anchor === this.options.gatewayId) return;
-    const gateway = await this.deps.registry.getGateway(anchor);
-    if (gateway && !gateway.draining) throw new GatewayError('E_REDIRECT', undefined, gateway.publicUrl);
-  }
-
-  /** Gone: not listed, draining, or (listed until its heartbeat lapses, up to 5 s) not answering on its link. */
-  private async anchorIsGone(record: SessionRecord): Promise<boolean> {
-    const anchor = record.anchorGateway;
-    if (!anchor || anchor === this.options.gatewayId) return false;
-    const gateway = await this.deps.registry.getGateway(anchor);
-    if (gateway === null || gateway.draining) return true;
-    return this.deps.links ? !(await this.deps.links.isReachable(gateway)) : false;
-  }
-
-  /** This gateway becomes the anchor of an active session (after a takeover, or a restart under the same id). */
-  private adopt(record: SessionRecord): LocalSession {
-    const session = new LocalSession(record.guid, record.orgId, record.customerName ?? '', record.expiresAt, this.deps.now());
-    for (const power of record.grants ?? []) session.grants.add(power);
-    session.everPaired = true;
-    session.suspendedSince = this.deps.now();
+  openSession(record: SessionRecord): LiveSession {
+    const session = new LiveSession(record.guid, record.orgId, record.customerName ?? '', record.expiresAt, this.deps.now(), this.bus, this.deps.now);
     this.sessions.set(record.guid, session);
     return session;
   }
 
+  bulkOf(session: LiveSession): BulkCredit {
+    let credit = this.bulk.get(session);
+    if (!credit) {
+      credit = new BulkCredit(this.options.bulkWindowBytes, (senderId, bytes) => {
+        const conn = session.participants.get(senderId)?.conn;
+        if (conn) this.sendControl(conn, { v: 1, type: 'credit', bytes });
+      });
+      this.bulk.set(session, credit);
+    }
+    return credit;
+  }
+
   /**
-   * Puts a party (local, or remote over a link) into its place in a session this gateway runs. When both
-   * are there: first pairing (tokens, metrics), or a re-pairing after a disconnect (each side told, the
-   * customer asked for a keyframe).
+   * Puts a connection (local, or remote over a link) into its place in a session this gateway runs: a new
+   * participant (pickup, attend) or one resuming. Every placement hands the participant a fresh resume token.
+   * When the session first has both a customer and a technician, it is paired: everyone is told "active".
    */
-  private attach(session: LocalSession, ws: PartySocket, party: Party): void {
+  place(session: LiveSession, ws: PartySocket, party: Party, placement: Placement): void {
     const { now } = this.deps;
-    const stale = session.party(party.role);
-    if (stale && stale !== ws) {
-      // A connection of the same party that has not noticed it is dead yet: the new one replaces it.
-      stale.getUserData().session = null;
-      this.closeParty(stale, errorCodes.E_RECONNECT.close, 'E_RECONNECT');
-    }
-    session.setParty(party.role, ws);
-    party.session = session;
-    party.phase = 'paired';
-    session.lastActivity = now();
-    const peer = session.peerOf(ws);
-    if (!peer) {
-      // Resumed before the other party: it will be told when that one is back.
-      this.send(ws, { v: 1, type: 'state', state: 'active', guid: session.guid, customerName: session.customerName });
-      this.send(ws, { v: 1, type: 'peer', state: 'reconnecting' });
-      return;
-    }
-    peer.getUserData().phase = 'paired';
-    const technician = session.technician!.getUserData().technicianName;
-    const active = (resumeToken?: string): ServerMessage => ({ v: 1, type: 'state', state: 'active', guid: session.guid, customerName: session.customerName, technician, resumeToken });
-    if (!session.everPaired) {
-      session.everPaired = true;
-      const tokens = { customer: newToken(), technician: newToken() };
-      this.background(
-        this.deps.registry.updateSession(session.guid, { states: ['active'] }, { set: { customerResumeHash: sha256(tokens.customer), technicianResumeHash: sha256(tokens.technician) } }),
-      );
-      this.send(session.customer!, active(tokens.customer));
-      this.send(session.technician!, active(tokens.technician));
-      this.deps.metrics.pairingSeconds.observe((now() - session.joinedAt) / 1000);
+    const token = newResumeToken();
+    let participantId: string;
+    if (placement.how === 'resume') {
+      participantId = placement.participantId;
+      const participant = session.participants.get(participantId);
+      if (!participant) return this.reject(ws, new GatewayError('E_SESSION_NOT_FOUND'), true);
+      const stale = participant.conn;
+      if (stale && stale !== ws) {
+        // The connection this resume replaces (it did not answer, or is carried by another gateway).
+        stale.getUserData().session = null;
+        this.closeParty(stale, errorCodes.E_REPLACED.close, 'E_REPLACED');
+      }
+      participant.resumeHash = token.hash;
+      session.apply({ kind: 'back', id: participantId, conn: ws, address: party.remoteIp });
     } else {
-      session.suspendedSince = null;
-      this.send(ws, active());
-      this.send(peer, { v: 1, type: 'peer', state: 'back' });
-      this.send(ws, { v: 1, type: 'peer', state: 'back' });
-      const grants: ServerMessage = { v: 1, type: 'grants', powers: [...session.grants] };
-      this.send(session.customer!, grants);
-      this.send(session.technician!, grants);
-      // The viewer's picture did not survive the move: ask the customer's agent for a keyframe.
-      this.send(session.customer!, { v: 1, type: 'resync' });
-      this.deps.log.info('session.resumed', { guid: session.guid, role: party.role });
+      const added = session.apply({ kind: 'add', role: party.role, name: placement.name, technicianId: placement.technicianId, tokenId: placement.tokenId, conn: ws, address: party.remoteIp, how: placement.how, resumeHash: token.hash });
+      if (!added.ok) return this.reject(ws, new GatewayError(added.code, added.message), true);
+      participantId = added.participant!.id;
+    }
+    party.session = session;
+    party.participantId = participantId;
+    party.phase = session.everPaired || session.paired ? 'paired' : 'waiting';
+    session.lastActivity = now();
+    const primary = session.technicians()[0]?.name;
+    const state: ServerMessage = session.everPaired || session.paired
+      ? { v: 1, type: 'state', state: 'active', guid: session.guid, customerName: session.customerName, technician: primary, resumeToken: token.token, you: participantId }
+      : { v: 1, type: 'state', state: 'waiting', guid: session.guid, expiresAt: session.expiresAt, resumeToken: token.token, you: participantId };
+    this.send(ws, state);
+    const bulk = this.bulkOf(session);
+    if (!session.everPaired && session.paired) {
+      session.everPaired = true;
+      for (const p of session.participants.values()) {
+        if (!p.conn || p.conn === ws) continue;
+        p.conn.getUserData().phase = 'paired';
+        this.send(p.conn, { v: 1, type: 'state', state: 'active', guid: session.guid, customerName: session.customerName, technician: primary, you: p.id });
+        bulk.startSender(p.id);
+      }
+      this.deps.metrics.pairingSeconds.observe((now() - session.joinedAt) / 1000);
+    }
+    this.send(ws, { v: 1, type: 'grants', powers: [...session.grants] });
+    if (session.everPaired) bulk.startSender(participantId);
+    bulk.restartReceiver(participantId);
+    if (placement.how === 'resume' && session.everPaired) {
+      if (!session.paired) this.send(ws, { v: 1, type: 'peer', state: 'reconnecting' });
+      else this.send(ws, { v: 1, type: 'peer', state: 'back' });
+    }
+    if (placement.how === 'resume' || placement.how === 'attend') {
+      // This viewer has no picture (it joined late, or lost it while away): the customer's agent sends a keyframe.
+      if (party.role === 'technician' && session.screen) session.screen.addViewer(participantId, party.writer!);
+      const customer = session.customer;
+      if (!session.screen && customer?.conn && session.everPaired) this.send(customer.conn, { v: 1, type: 'resync' });
     }
   }
 
@@ -460,7 +379,7 @@ export class SessionRelay {
    * A party here, its session run by `peer`: open a stream there and carry the party's frames both ways;
    * the anchor runs the session (grants, channels, timeouts). Rejects with E_PEER_GONE if it cannot.
    */
-  private async bridge(ws: PartySocket, party: Party, peer: GatewayRecord, request: OpenRequest): Promise<void> {
+  async bridge(ws: PartySocket, party: Party, peer: GatewayRecord, request: OpenRequest): Promise<void> {
     const stream = await this.deps.links!.openStream(peer, request);
     if (isGone(party)) {
       stream.close(closeCodeFor(leftReason(party.role)).code, leftReason(party.role));
@@ -468,9 +387,12 @@ export class SessionRelay {
     }
     party.phase = 'bridged';
     party.bridge = stream;
+    const writer = party.writer!;
     stream.attach({
-      text: (text) => this.outbox.deliver(ws, text, false, 'reliable', CONTROL_TAG),
-      binary: (bytes) => this.outbox.deliver(ws, bytes, true, channelById[bytes[0]!]?.class ?? 'reliable', BRIDGED_TAG),
+      // Frames from the anchor to our party go through the party's writer like any other: media beyond the
+      // party's budget is dropped here (the anchor's screen module then repairs it), control past the cap closes it.
+      text: (text) => writer.write(text, false, 'control', CONTROL_TAG),
+      binary: (bytes) => writer.write(bytes, true, channelClass(bytes[0]), BRIDGED_TAG),
       close: (code, reason) => {
         party.bridge = undefined;
         this.closeParty(ws, code, reason);
@@ -479,30 +401,41 @@ export class SessionRelay {
   }
 
   /**
-   * Anchor side of a bridge: a party on another gateway (a technician picking up, or either party resuming)
-   * joins a session this gateway runs. Throws E_PEER_GONE when it cannot.
+   * Anchor side of a bridge: a party on another gateway (a technician picking up or attending, or a
+   * participant resuming) joins a session this gateway runs, or a command arrives. Throws E_PEER_GONE when
+   * it cannot.
    */
   async attachRemote(stream: LinkStream, request: OpenRequest): Promise<void> {
+    if (request.mode === 'command') return this.runCommand(request);
     let session = this.sessions.get(request.guid);
-    if (!session && request.resume) {
+    if (!session && request.mode === 'resume') {
       // Restarted under the same gateway id: the registry still names us the anchor.
       const record = await this.deps.registry.getSession(request.guid);
-      if (record?.state === 'active' && record.anchorGateway === this.options.gatewayId) session = this.adopt(record);
+      if ((record?.state === 'active' || record?.state === 'waiting') && record.anchorGateway === this.options.gatewayId) session = adopt(this, record);
     }
-    const valid = session && session.orgId === request.orgId && (request.resume || (session.customer && !session.technician && !session.everPaired));
+    const valid =
+      session &&
+      session.orgId === request.orgId &&
+      (request.mode === 'resume'
+        ? request.participantId !== undefined && session.participants.has(request.participantId)
+        : request.mode === 'pickup'
+          ? session.customer?.conn != null && session.technicians().length === 0
+          : session.everPaired);
     if (!session || !valid || this.shuttingDown) throw new GatewayError('E_PEER_GONE');
     const party: Party = {
       role: request.role,
-      remoteIp: 'gateway-link',
+      remoteIp: request.address ?? 'gateway-link',
       connectedAt: this.deps.now(),
       phase: 'paired',
       session: null,
       technicianId: request.technicianId,
       technicianName: request.technicianName,
       remote: true,
+      pendingBytes: 0,
+      lastSeen: Date.now(),
     };
     const socket = new RemotePartySocket(stream, party, (s) => this.onClose(s));
-    this.sockets.add(socket);
+    this.onOpen(socket);
     stream.attach({
       text: (text) => this.onMessage(socket, toArrayBuffer(Buffer.from(text, 'utf8')), false),
       binary: (bytes) => this.onMessage(socket, toArrayBuffer(bytes), true),
@@ -511,180 +444,135 @@ export class SessionRelay {
         socket.remoteClosed();
       },
     });
-    this.attach(session, socket, party);
+    this.place(session, socket, party, request.mode === 'resume' ? { how: 'resume', participantId: request.participantId! } : { how: request.mode, name: request.technicianName ?? 'technician', technicianId: request.technicianId, tokenId: request.tokenId });
   }
 
-  // ---- paired traffic ----------------------------------------------------------------------------------
-
-  /** Hot path: one lookup for the channel, checks, one queued send. The bytes are relayed untouched. */
-  private relayBinary(ws: PartySocket, party: Party, data: ArrayBuffer): void {
-    const session = party.session!;
-    const channelId = data.byteLength > 0 ? new Uint8Array(data, 0, 1)[0]! : -1;
-    const channel = channelById[channelId];
-    if (!channel) {
-      this.droppedBy.unknown_channel.inc();
-      this.reject(ws, new GatewayError('E_BAD_MESSAGE', `unknown channel ${channelId} (first byte of a binary message)`), false);
-      return;
+  private async runCommand(request: OpenRequest): Promise<void> {
+    const command = request.command;
+    if (command?.kind === 'end') {
+      const session = this.sessions.get(request.guid);
+      if (session && session.orgId === request.orgId) this.endSession(session, command.reason);
+    } else if (command?.kind === 'end_technician') {
+      await this.endTechnician(command.technicianId, false);
+    } else if (command?.kind === 'end_token') {
+      this.endToken(command.tokenId, false);
     }
-    if (channel.from !== 'both' && channel.from !== party.role) {
-      this.droppedBy.wrong_direction.inc();
-      this.reject(ws, new GatewayError('E_FORBIDDEN', `a ${party.role} may not send on the ${channel.name} channel`), false);
-      return;
-    }
-    if (channel.needs && !session.grants.has(channel.needs)) {
-      this.droppedBy.not_granted.inc();
-      // Screen packets sent before a grant are dropped quietly (an agent may start early); anything else is told.
-      if (channel.class === 'reliable') this.reject(ws, new GatewayError('E_NOT_GRANTED', `the customer has not granted "${channel.needs}"`), false);
-      return;
-    }
-    const peer = session.peerOf(ws);
-    if (!peer) {
-      this.droppedBy.no_peer.inc();
-      return;
-    }
-    session.lastActivity = this.deps.now();
-    // Copy: uWS frees `data` when this handler returns, and the write happens later (relay/outbox.ts).
-    this.outbox.deliver(peer, new Uint8Array(data.slice(0)), true, channel.class, channelId);
+    // Refused on purpose: the stream only carried the command (the asking side closes it at once).
   }
 
-  /** The outcome of a queued write (outbox flush): metrics, and the slow-receiver rule. */
-  private delivered(entry: Extract<OutboxEntry, { kind: 'deliver' }>, outcome: DeliveryOutcome | 'gone'): void {
-    switch (outcome) {
-      case 'sent':
-        if (entry.tag >= 0) {
-          this.relayedMessages[entry.tag]!.inc();
-          this.relayedBytes[entry.tag]!.inc(typeof entry.data === 'string' ? entry.data.length : entry.data.byteLength);
-        }
-        return;
-      case 'dropped':
-        this.droppedBy.backpressure.inc();
-        return;
-      case 'gone':
-        this.droppedBy.no_peer.inc();
-        return;
-      case 'overflow':
-        this.slowConsumer(entry.ws);
-        return;
+  /** A bridged party's frame: checked and relayed by the anchor; here it only passes, within the link's budget. */
+  private carry(ws: PartySocket, party: Party, data: ArrayBuffer, isBinary: boolean): void {
+    const stream = party.bridge!;
+    if (!isBinary) {
+      stream.sendText(Buffer.from(data).toString('utf8'));
+      return;
     }
-  }
-
-  private control(ws: PartySocket, party: Party, msg: ClientMessage): void {
-    const session = party.session!;
-    const peer = session.peerOf(ws);
-    switch (msg.type) {
-      case 'end':
-        this.endSession(session, party.role === 'customer' ? 'customer_ended' : 'technician_ended');
-        return;
-      case 'chat':
-      case 'ack':
-        if (!peer) {
-          // While the other party reconnects, its SDK replays what it missed from its own buffer (sync ack).
-          if (session.everPaired) this.droppedBy.no_peer.inc();
-          else this.reject(ws, new GatewayError('E_BAD_MESSAGE', 'no technician has joined yet'), false);
-          return;
-        }
-        // Acks are the SDK's bookkeeping, not someone using the session: they do not reset the idle timer.
-        if (msg.type === 'chat') session.lastActivity = this.deps.now();
-        this.sendReliable(peer, msg.type === 'chat' ? { v: 1, type: 'chat', from: party.role, text: msg.text, at: this.deps.now(), seq: msg.seq } : { v: 1, type: 'ack', seq: msg.seq, sync: msg.sync || undefined });
-        return;
-      case 'request':
-        if (party.role !== 'technician') return this.reject(ws, new GatewayError('E_FORBIDDEN', 'only the technician requests powers'), false);
-        if (peer) this.sendReliable(peer, { v: 1, type: 'request', power: msg.power });
-        return;
-      case 'grant':
-      case 'revoke': {
-        if (party.role !== 'customer') return this.reject(ws, new GatewayError('E_FORBIDDEN', 'only the customer grants or revokes powers'), false);
-        if (msg.type === 'grant') session.grants.add(msg.power);
-        else session.grants.delete(msg.power);
-        this.deps.log.info('session.grants', { guid: session.guid, change: msg.type, power: msg.power });
-        const powers = [...session.grants];
-        // Kept in the registry so consent survives a move to another gateway.
-        this.background(this.deps.registry.updateSession(session.guid, { states: ['active'] }, { set: { grants: powers } }));
-        const grants: ServerMessage = { v: 1, type: 'grants', powers };
-        this.send(ws, grants);
-        if (peer) this.sendReliable(peer, grants);
-        return;
-      }
-      case 'join':
-      case 'pickup':
-      case 'resume':
-        this.reject(ws, new GatewayError('E_BAD_MESSAGE', `already ${party.phase}`), false);
-        return;
+    const bytes = new Uint8Array(data);
+    // Traffic to the anchor is bounded like any writer's: media beyond the budget is dropped (counted) here,
+    // and the anchor's screen module sees the gap; control and bulk are bounded by the anchor's own rules.
+    if (channelClass(bytes[0]) === 'media' && stream.inflight > this.options.droppableQueueBytes) {
+      this.counters.dropped.backpressure.inc();
+      return;
     }
+    if (stream.inflight > this.options.reliableQueueBytes + this.options.bulkWindowBytes) {
+      this.slowConsumer(ws);
+      return;
+    }
+    stream.sendBinary(bytes); // encodeFrame copies the bytes
   }
 
   // ---- endings ------------------------------------------------------------------------------------------
 
   /**
-   * What a party's departure means, whether it hung up or the gateway closed it: a waiting customer's
-   * session goes back to "created" (its PIN stays valid, so it can connect again); a paired session whose
-   * party lost its connection is suspended for resumeGraceMs (the other party is told); anything else ends
-   * the session. Runs once per party: it detaches the party first.
+   * What a party's departure means, whether it hung up or the gateway closed it: a participant that lost its
+   * connection is away for resumeGraceMs (the others are told); a technician that left on purpose (or broke the
+   * protocol) loses its place, and the session goes on while a technician remains; a customer that left ends it.
+   * Runs once per party: it detaches the party first.
    */
   private partyLeft(party: Party, ws: PartySocket, phaseBefore: Party['phase'], reason: CloseReason): void {
     if (party.bridge) {
-      // Tell the anchor why, so its side of the session suspends or ends for the same reason.
+      // Tell the anchor why, so its side of the session treats the departure the same way.
       party.bridge.close(closeCodeFor(reason).code, reason);
       party.bridge = undefined;
     }
     const session = party.session;
     party.session = null;
-    if (!session || this.sessions.get(session.guid) !== session || session.party(party.role) !== ws) return;
-    if (phaseBefore === 'waiting') {
-      this.sessions.delete(session.guid);
-      this.background(this.deps.lifecycle.transition(session.guid, 'created', { reason: 'customer_disconnected', from: ['waiting'] }));
+    const id = party.participantId;
+    if (!session || this.sessions.get(session.guid) !== session || !id || session.participants.get(id)?.conn !== ws) return;
+    if (this.shuttingDown) return; // the session stays in the registry for another gateway to take over
+    session.screen?.removeViewer(id);
+    if (isDisconnect(reason) && this.options.resumeGraceMs > 0 && (session.everPaired || phaseBefore === 'waiting')) {
+      session.apply({ kind: 'lost', id });
       return;
     }
-    if (this.shuttingDown) return; // the session stays active in the registry for another gateway to take over
-    if (session.everPaired && isDisconnect(reason) && this.options.resumeGraceMs > 0) {
-      session.setParty(party.role, null);
-      session.suspendedSince ??= this.deps.now();
-      const other = session.party(party.role === 'customer' ? 'technician' : 'customer');
-      if (other) this.send(other, { v: 1, type: 'peer', state: 'reconnecting' });
+    if (party.role === 'technician' && session.everPaired && session.technicians().length > 1) {
+      this.removeParticipant(session, id, reason);
       return;
     }
     this.endSession(session, reason);
   }
 
+  private removeParticipant(session: LiveSession, id: string, reason: CloseReason): void {
+    const p = session.participants.get(id);
+    if (!p || this.sessions.get(session.guid) !== session) return;
+    session.screen?.removeViewer(id);
+    this.bulkOf(session).forget(id);
+    session.apply({ kind: 'remove', id, reason });
+    if (p.conn && !isGone(p.conn.getUserData())) {
+      p.conn.getUserData().session = null;
+      const code = closeCodeFor(reason);
+      this.closeParty(p.conn, code.code, code.text, reason);
+    }
+    if (session.technicians().length === 0 && session.everPaired) this.endSession(session, reason);
+  }
+
   /**
-   * A suspended session whose party did not come back. If another gateway has taken it over meanwhile
-   * (the party resumed there), it is no longer ours to end: just forget it here.
+   * A suspended session whose participant did not come back. If another gateway has taken it over meanwhile
+   * (the participant resumed there), it is no longer ours to end: just forget it here.
    */
-  private giveUpOn(session: LocalSession): void {
-    session.suspendedSince = Number.POSITIVE_INFINITY; // not again at the next tick while we look
+  private giveUpOn(session: LiveSession): void {
+    if (this.sessions.get(session.guid) !== session) return;
+    this.sessions.delete(session.guid); // not again at the next tick while we look
     this.deps.registry.getSession(session.guid).then(
       (record) => {
         if (record?.state === 'active' && record.anchorGateway !== this.options.gatewayId) {
-          if (this.sessions.get(session.guid) === session) this.sessions.delete(session.guid);
-          for (const ws of [session.customer, session.technician]) if (ws) this.closeParty(ws, errorCodes.E_RECONNECT.close, 'E_RECONNECT');
+          for (const p of session.participants.values()) if (p.conn) this.closeParty(p.conn, errorCodes.E_RECONNECT.close, 'E_RECONNECT');
         } else {
+          this.sessions.set(session.guid, session);
           this.endSession(session, 'resume_timeout');
         }
       },
       // Registry down: end it locally (the record expires by its TTL), rather than keep waiting forever.
-      () => this.endSession(session, 'resume_timeout'),
+      () => {
+        this.sessions.set(session.guid, session);
+        this.endSession(session, 'resume_timeout');
+      },
     );
   }
 
-  private expire(session: LocalSession): void {
+  private expire(session: LiveSession): void {
     this.sessions.delete(session.guid);
+    session.apply({ kind: 'end', reason: 'expired' });
     this.background(this.deps.lifecycle.transition(session.guid, 'expired', { reason: 'expired', from: ['waiting'] }));
-    if (session.customer) {
-      this.send(session.customer, { v: 1, type: 'state', state: 'expired', guid: session.guid, reason: 'expired' });
-      this.closeParty(session.customer, errorCodes.E_SESSION_EXPIRED.close, 'E_SESSION_EXPIRED');
+    const customer = session.customer?.conn;
+    if (customer) {
+      this.send(customer, { v: 1, type: 'state', state: 'expired', guid: session.guid, reason: 'expired' });
+      this.closeParty(customer, errorCodes.E_SESSION_EXPIRED.close, 'E_SESSION_EXPIRED');
     }
   }
 
   /**
-   * Ends a session for everyone: records the transition, tells each remaining party why, and closes it.
-   * Whoever caused it (the party that left) is already gone; the other gets a close code that says what happened.
+   * Ends a session for everyone: records the transition, tells each remaining participant why, and closes it.
+   * Whoever caused it (the party that left) is already gone; the others get a close code that says what happened.
    */
-  private endSession(session: LocalSession, reason: CloseReason): void {
+  endSession(session: LiveSession, reason: CloseReason): void {
     if (this.sessions.get(session.guid) !== session) return;
     this.sessions.delete(session.guid);
+    session.apply({ kind: 'end', reason });
     this.background(this.deps.lifecycle.transition(session.guid, 'closed', { reason, from: ['waiting', 'active'] }));
     const code = closeCodeFor(reason);
-    for (const ws of [session.customer, session.technician]) {
+    for (const p of session.participants.values()) {
+      const ws = p.conn;
       if (!ws || isGone(ws.getUserData())) continue;
       this.send(ws, { v: 1, type: 'state', state: 'closed', guid: session.guid, reason });
       this.closeParty(ws, code.code, code.text, reason);
@@ -693,26 +581,43 @@ export class SessionRelay {
 
   private slowConsumer(slow: PartySocket): void {
     const party = slow.getUserData();
-    this.droppedBy.slow_consumer.inc();
-    this.deps.log.warn('relay.slow_consumer', { guid: party.session?.guid, role: party.role, queuedBytes: slow.getBufferedAmount() });
+    if (isGone(party)) return;
+    this.counters.dropped.slow_consumer.inc();
+    this.deps.log.warn('relay.slow_consumer', { guid: party.session?.guid, role: party.role, participant: party.participantId, queuedBytes: party.writer?.queuedBytes });
     // Only a close code for the slow side (its queue is full, so a state frame would not get through);
-    // the other side is told "slow_consumer" by endSession via partyLeft.
+    // the others are told through partyLeft.
     this.closeParty(slow, errorCodes.E_SLOW_CONSUMER.close, 'E_SLOW_CONSUMER', 'slow_consumer');
   }
 
   // ---- sending ------------------------------------------------------------------------------------------
 
-  /** Control messages between the parties (chat, grants): reliable, so they count against the receiver's cap. */
-  private sendReliable(ws: PartySocket, msg: ServerMessage): void {
-    this.outbox.deliver(ws, encodeServerMessage(msg), false, 'reliable', CONTROL_TAG);
+  /** The outcome of a queued write (outbox flush): metrics, and uWS's own hard limit. */
+  private delivered(entry: Extract<OutboxEntry, { kind: 'deliver' }>, outcome: 'sent' | 'overflow' | 'gone'): void {
+    switch (outcome) {
+      case 'sent':
+        if (entry.tag >= 0) {
+          this.relayedMessages[entry.tag]?.inc();
+          this.relayedBytes[entry.tag]?.inc(entry.size);
+        }
+        return;
+      case 'gone':
+        this.counters.dropped.no_peer.inc();
+        return;
+      case 'overflow':
+        this.slowConsumer(entry.ws);
+        return;
+    }
   }
 
-  /** Gateway-originated frames (state, errors): small, and lose nothing by bypassing the queue caps. */
-  private send(ws: PartySocket, msg: ServerMessage): void {
+  sendControl(ws: PartySocket, msg: ServerMessage): void {
+    ws.getUserData().writer?.write(encodeServerMessage(msg), false, 'control', CONTROL_TAG);
+  }
+
+  send(ws: PartySocket, msg: ServerMessage): void {
     if (ws.getUserData().phase !== 'closed') this.outbox.notice(ws, encodeServerMessage(msg));
   }
 
-  private reject(ws: PartySocket, err: GatewayError, close: boolean): void {
+  reject(ws: PartySocket, err: GatewayError, close: boolean): void {
     this.deps.metrics.rejected.inc({ code: err.code });
     if (err.code === 'E_INTERNAL') this.deps.log.error('relay.internal_error', { err });
     const party = ws.getUserData();
@@ -720,13 +625,13 @@ export class SessionRelay {
     this.send(ws, { v: 1, type: 'error', code: err.code, message: err.message, url: err.url });
     if (close) {
       if (party.phase === 'pending') party.phase = 'hello'; // nothing was joined; let onClose do plain bookkeeping
-      // A party closed for breaking the protocol may not resume: its session ends.
+      // A party closed for breaking the protocol may not resume: its place (or session) ends.
       this.closeParty(ws, err.closeCode, err.code, 'protocol_error');
     }
   }
 
   /** Queues a close; the party's session feels it now (partyLeft), not when the close is written. */
-  private closeParty(ws: PartySocket, code: number, text: string, reason?: CloseReason): void {
+  closeParty(ws: PartySocket, code: number, text: string, reason?: CloseReason): void {
     const party = ws.getUserData();
     if (isGone(party)) return;
     const phase = party.phase;
@@ -735,38 +640,24 @@ export class SessionRelay {
     this.outbox.close(ws, code, text);
   }
 
-  /** Once a second from tick(): a walk over all sessions, too costly to repeat on every join and leave. */
-  private updateGauges(): void {
-    let waiting = 0;
-    let active = 0;
-    let suspended = 0;
-    for (const s of this.sessions.values()) {
-      if (s.suspendedSince !== null) suspended++;
-      else if (s.paired) active++;
-      else waiting++;
-    }
-    this.deps.metrics.liveSessions.set({ state: 'waiting' }, waiting);
-    this.deps.metrics.liveSessions.set({ state: 'active' }, active);
-    this.deps.metrics.liveSessions.set({ state: 'suspended' }, suspended);
-  }
-
-  /** Registry writes that nobody awaits: failures are logged (e.g. Redis down), relaying goes on. */
-  private background(work: Promise<unknown>): void {
+  background(work: Promise<unknown>): void {
     work.catch((err) => this.deps.log.warn('registry.background_write_failed', { err }));
   }
 }
 
-const leftReason = (role: Role): CloseReason => (role === 'customer' ? 'customer_left' : 'technician_left');
-const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
-const newToken = () => randomBytes(16).toString('hex');
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const leftReason = (role: Party['role']): CloseReason => (role === 'customer' ? 'customer_left' : 'technician_left');
+
+/** Delivery class of a binary frame by its channel byte (unknown channels: control, so they are never dropped here). */
+function channelClass(id: number | undefined): DeliveryClass {
+  return (id === undefined ? undefined : channelById[id]?.class) ?? 'control';
+}
 
 /** A standalone copy (link frames share one buffer per read; the relay may keep what it gets). */
 function toArrayBuffer(bytes: Buffer): ArrayBuffer {
   return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
 }
 
-/** Closed, or a close is queued. A function so tsc does not narrow `phase` away across an await. */
-function isGone(party: Party): boolean {
-  return party.phase === 'closed' || party.phase === 'closing';
+function logEvent(deps: RelayDeps, e: LiveEvent): void {
+  const { participant, by, ...rest } = e as LiveEvent & { participant?: { id: string; role: string }; by?: { id: string } };
+  deps.log.info(`session.${e.type}`, { ...rest, participant: participant?.id, role: participant?.role, by: by?.id });
 }

@@ -126,6 +126,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
         maxFrameBytes: config.maxMessageBytes * 2 + 64 * 1024,
         log,
         onOpen: (stream, request) => relay.attachRemote(stream, request),
+        onBackpressure: (peer) => metrics.linkBackpressure.inc({ peer: peer ?? 'unknown' }),
       });
       cleanups.push(() => links!.close());
       linkPort = await links.listen(config.linkHost, config.linkPort);
@@ -137,6 +138,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
         links,
         lifecycle,
         authenticate: (token) => auth.authenticate(token),
+        authenticateTokenId: (tokenId) => auth.authenticateTokenId(tokenId),
         pinGuard: new PinGuard(registry, { perAddress: config.pinGuessesPerAddress, global: config.pinGuessesGlobal }),
         metrics,
         log,
@@ -152,6 +154,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
         clusterMode: config.clusterMode,
         reliableQueueBytes: config.reliableQueueBytes,
         droppableQueueBytes: config.droppableQueueBytes,
+        bulkWindowBytes: config.bulkWindowBytes,
       },
     );
 
@@ -196,6 +199,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
       open: (ws) => relay.onOpen(ws),
       message: (ws, data, isBinary) => relay.onMessage(ws, data, isBinary),
       close: (ws) => relay.onClose(ws),
+      pong: (ws) => relay.onPong(ws),
     });
     app.ws('/v1/customer', wsBehavior('customer'));
     app.ws('/v1/technician', wsBehavior('technician'));
@@ -230,6 +234,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
       relay.tick();
       queueFeeds.tick();
       queueSockets.tick();
+      if (links) metrics.linkQueuedBytes.set(links.queuedBytes);
     }, 1000);
     cleanups.push(() => clearInterval(ticker));
 

@@ -2,9 +2,10 @@ import type { TemplatedApp } from 'uWebSockets.js';
 import type { AuthService } from '../auth/auth-service.js';
 import { GatewayError } from '../errors/gateway-error.js';
 import { byLoad } from '../cluster/membership.js';
-import { PROTOCOL_VERSION } from '../protocol/envelope.js';
+import { PROTOCOL_VERSION } from '../../../protocol/messages.js';
 import type { Registry } from '../registry/registry.js';
 import type { SessionRelay, TechnicianIdentity } from '../relay/session-relay.js';
+import { tokenIdOf } from '../auth/bearer-token.js';
 import type { SessionRecord } from '../session/session-record.js';
 import type { SessionLifecycle } from '../session/transition.js';
 import { bearerToken, field, route, writeReply, type HttpDeps, type RequestContext } from './http-io.js';
@@ -46,7 +47,10 @@ export function registerHttpApi(app: TemplatedApp, deps: ApiDeps): void {
   }, deps);
 
   route(app, 'post', '/v1/auth/logout', 'logout', async (ctx) => {
-    await deps.auth.logout(bearerToken(ctx.authorization));
+    const token = bearerToken(ctx.authorization);
+    await deps.auth.logout(token);
+    // Logging out ends what the token was used for: the technician leaves those sessions, on every gateway.
+    await deps.relay.endToken(tokenIdOf(token));
     return { status: 204 };
   }, deps);
 
@@ -85,8 +89,9 @@ export function registerHttpApi(app: TemplatedApp, deps: ApiDeps): void {
 
   route(app, 'del', '/v1/sessions/:guid', 'revoke_session', async (ctx) => {
     const { session } = await ownSession(ctx);
-    // Parties connected here are told and disconnected; the registry change covers everyone else.
-    if (!deps.relay.revoke(session.guid)) {
+    // The anchor (here, or reached over the link) tells its participants and disconnects them; with no live
+    // anchor the registry change alone ends it.
+    if (!(await deps.relay.revoke(session))) {
       const result = await deps.lifecycle.transition(session.guid, 'closed', { reason: 'revoked', from: ['created', 'waiting', 'active'] });
       if (!result.ok && result.reason !== 'not_found' && result.session.state !== 'closed' && result.session.state !== 'expired') {
         throw new GatewayError('E_SESSION_CLOSED');

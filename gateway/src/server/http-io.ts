@@ -62,7 +62,7 @@ export function route(app: TemplatedApp, method: 'get' | 'post' | 'del', pattern
     handler(ctx)
       .catch((err: unknown): Reply => {
         const e = asGatewayError(err);
-        if (e.code === 'E_INTERNAL') deps.log.error('http.internal_error', { route: name, err });
+        if (e.code === 'E_INTERNAL') deps.log.error('http.internal_error', { route: name, err: e }); // e.cause: what was thrown
         deps.metrics.rejected.inc({ code: e.code });
         return { status: e.httpStatus, body: { error: { code: e.code, message: e.message } } };
       })

@@ -1,11 +1,43 @@
+import net from 'node:net';
 import uws from 'uWebSockets.js';
 
-/** Listens and resolves with the socket and the port actually bound (port 0 picks a free one). */
+/**
+ * uWS opens listening sockets with SO_REUSEPORT unless told otherwise, so a second gateway on a taken port
+ * would listen too and silently share its connections. LIBUS_LISTEN_EXCLUSIVE_PORT (1 in uWS's
+ * `ListenOptions`, not exported at run time) makes that bind fail instead.
+ */
+const LIBUS_LISTEN_EXCLUSIVE_PORT = 1;
+
+/** `listen(host, port, options, cb)`: in uWS.js, missing from its type declarations (they have it without host). */
+type ListenWithOptions = (host: string, port: number, options: number, cb: (socket: uws.us_listen_socket | false) => void) => uws.TemplatedApp;
+
+/**
+ * Listens, as the only socket on that port, and resolves with the socket and the port actually bound
+ * (port 0 picks a free one). Rejects with a message naming the address and why it failed.
+ */
 export function listen(app: uws.TemplatedApp, host: string, port: number, what: string): Promise<{ socket: uws.us_listen_socket; port: number }> {
   return new Promise((resolve, reject) => {
-    app.listen(host, port, (socket) => {
-      if (!socket) reject(new Error(`${what}: cannot listen on ${host}:${port} (address in use, or not an address of this machine?)`));
-      else resolve({ socket, port: uws.us_socket_local_port(socket) });
+    (app.listen as unknown as ListenWithOptions).call(app, host, port, LIBUS_LISTEN_EXCLUSIVE_PORT, (socket) => {
+      if (socket) resolve({ socket, port: uws.us_socket_local_port(socket) });
+      else void whyCannotListen(host, port).then((why) => reject(new Error(`${what}: cannot listen on ${hostPort(host, port)}: ${why}`)));
     });
   });
+}
+
+/** uWS says only "no"; a bind of our own on the same address gets the operating system's reason. */
+function whyCannotListen(host: string, port: number): Promise<string> {
+  return new Promise((resolve) => {
+    const probe = net.createServer();
+    probe.once('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EADDRINUSE') resolve(`port ${port} is already in use (another gateway or program listens there)`);
+      else if (err.code === 'EADDRNOTAVAIL') resolve(`${host} is not an address of this machine`);
+      else if (err.code === 'EACCES') resolve(`permission denied (ports below 1024 need root or CAP_NET_BIND_SERVICE)`);
+      else resolve(err.message);
+    });
+    probe.listen({ host, port, exclusive: true }, () => probe.close(() => resolve('refused by uWebSockets.js (the address was free again when checked)')));
+  });
+}
+
+function hostPort(host: string, port: number): string {
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
 }

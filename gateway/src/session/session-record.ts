@@ -1,4 +1,5 @@
-import type { Power } from '../protocol/channels.js';
+import type { Power } from '../../../protocol/channels.js';
+import type { ParticipantRecord } from '../live/participant.js';
 
 /** The states of a session; `transition()` in session/transition.ts is the only place that changes them. */
 export type SessionState = 'created' | 'waiting' | 'active' | 'closed' | 'expired';
@@ -15,7 +16,11 @@ export type CloseReason =
   | 'gateway_shutdown'
   | 'protocol_error'
   /** A party disconnected and did not resume within resumeGraceSeconds. */
-  | 'resume_timeout';
+  | 'resume_timeout'
+  /** A technician left on purpose ("leave"); the session goes on while another technician remains. */
+  | 'left'
+  /** A technician's access ended (logout, disabled, password reset, tokens revoked). */
+  | 'access_revoked';
 
 /** What the registry stores for one session. Plain JSON-safe data: it crosses Redis and gateway links. */
 export interface SessionRecord {
@@ -40,9 +45,13 @@ export interface SessionRecord {
   anchorGateway?: string;
   /** Powers the customer has granted; kept here so they survive a move to another gateway. */
   grants?: Power[];
-  /** SHA-256 of each party's resume token (issued at pairing); the tokens themselves are never stored. */
-  customerResumeHash?: string;
-  technicianResumeHash?: string;
+  /**
+   * Who is in the session, with the SHA-256 of each one's current resume token (the tokens themselves are
+   * never stored), so a gateway that takes the session over knows everyone. Written by the anchor.
+   */
+  participants?: ParticipantRecord[];
+  /** The participant id of the technician holding control. */
+  controller?: string | null;
   /** Technician's display name, for a gateway that takes the session over. */
   technicianName?: string;
   closeReason?: CloseReason;

@@ -113,7 +113,7 @@ describe('two gateways on one Redis: a customer on A, a technician on B', () => 
     const peer = nextEvent(customer, 'peer');
     const state = nextEvent(customer, 'state');
     tech.close();
-    expect(await peer).toBe('reconnecting');
+    expect((await peer)[0]).toBe('reconnecting');
     expect(await state).toMatchObject({ state: 'closed', reason: 'resume_timeout' });
     expect(await customer.closedPromise()).toMatchObject({ code: 4410, reason: 'E_PEER_GONE' });
   });
@@ -152,6 +152,67 @@ describe('two gateways on one Redis: a customer on A, a technician on B', () => 
     expect(slow.customer.state).toBe('active');
     slow.customer.end();
     fast.customer.end();
+  });
+
+  it('bulk data at full speed across the link, both ways at once, loses nothing and disconnects nobody who reads', async () => {
+    const { customer, tech } = await crossPair();
+    const chunk = 16 * 1024;
+    const total = 12 << 20;
+    const pump = (from: SessionConnection) =>
+      (async () => {
+        for (let i = 0; i < total / chunk; i++) {
+          const frame = new Uint8Array(chunk + 1);
+          frame[0] = Channel.data;
+          new DataView(frame.buffer).setUint32(1, i);
+          await from.sendBulk(frame);
+        }
+      })();
+    const counter = (to: SessionConnection) => {
+      const got = { frames: 0, inOrder: true };
+      to.on('data', (channel, payload) => {
+        if (channel !== Channel.data) return;
+        if (new DataView(payload.buffer, payload.byteOffset, 4).getUint32(0) !== got.frames) got.inOrder = false;
+        got.frames++;
+      });
+      return got;
+    };
+    const atTech = counter(tech);
+    const atCustomer = counter(customer);
+    await Promise.all([pump(customer), pump(tech)]);
+    expect(await eventually(() => atTech.frames === total / chunk && atCustomer.frames === total / chunk, 20_000)).toBe(true);
+    expect([atTech.inOrder, atCustomer.inOrder]).toEqual([true, true]);
+    expect([customer.state, tech.state]).toEqual(['active', 'active']);
+    for (const g of [a, b]) {
+      const metrics = await (await fetch(`http://127.0.0.1:${g.gateway.adminPort}/metrics`)).text();
+      expect(metrics).not.toMatch(/relaydesk_dropped_messages_total\{reason="(slow_consumer|flow_control)"[^}]*\} [1-9]/);
+    }
+    customer.end();
+  });
+
+  it('a revoke sent to the gateway that does not run the session stops it within a second', async () => {
+    const { s, customer, tech, techB } = await crossPair();
+    const state = nextEvent(customer, 'state');
+    const started = Date.now();
+    await techB.revokeSession(s.guid); // B's API; the session runs on A
+    expect(await state).toMatchObject({ state: 'closed', reason: 'revoked' });
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(await tech.closedPromise()).toMatchObject({ code: 1000 });
+  });
+
+  it('logging out on one gateway ends the technician’s part in a session that runs on another', async () => {
+    const onA = await technicianOn(a, 'cody');
+    const s = await onA.createSession();
+    const customer = await a.client().joinSession({ pin: s.pin }, 'Lou');
+    const tech = await onA.pickUp(s.guid); // everything on A
+    await customer.waitFor('active');
+    const sameTokenOnB = b.client();
+    sameTokenOnB.useToken(onA.bearerToken!);
+    const state = nextEvent(customer, 'state');
+    const started = Date.now();
+    await sameTokenOnB.logout();
+    expect(await tech.closedPromise()).toMatchObject({ code: 4401, reason: 'E_TOKEN_INVALID' });
+    expect(await state).toMatchObject({ state: 'closed', reason: 'access_revoked' });
+    expect(Date.now() - started).toBeLessThan(1000);
   });
 
   it('when the customer’s gateway goes away, the technician on B is told its peer is gone', async () => {

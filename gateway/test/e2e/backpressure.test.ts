@@ -58,15 +58,65 @@ describe('a slow receiver never makes the gateway buffer without bound', () => {
     customer.end();
   });
 
-  it('reliable data past the cap disconnects the slow side with 4429 and tells the other side', async () => {
+  it('control messages past the cap disconnect a receiver that does not read (4429) and tell the other side', async () => {
     const { customer, tech } = await paired();
     stall(tech);
     const state = nextEvent(customer, 'state');
     let ended = false;
     customer.on('state', () => (ended = true));
-    await flood(customer, Channel.data, 32 * 1024, 64 << 20, () => ended);
+    const line = 'x'.repeat(4000);
+    for (let i = 0; i < 20_000 && !ended; i++) {
+      customer.chat(line);
+      while (customer.bufferedAmount > 1 << 20) await sleep(2);
+      if (i % 50 === 0) await sleep(1);
+    }
     expect(await state).toMatchObject({ state: 'closed', reason: 'slow_consumer' });
     expect(await customer.closedPromise()).toMatchObject({ code: 4410, reason: 'E_PEER_GONE' });
     expect(await metric('relaydesk_dropped_messages_total{reason="slow_consumer"')).toBeGreaterThan(0);
+  });
+
+  it('bulk data to a receiver that stops reading holds the sender back instead: nobody is disconnected, nothing is lost', async () => {
+    const { customer, tech } = await paired();
+    const chunk = 16 * 1024;
+    const total = 24 << 20; // far more than the window and every socket buffer on the way
+    let received = 0;
+    let inOrder = true;
+    tech.on('data', (channel, payload) => {
+      if (channel !== Channel.data) return;
+      const view = new DataView(payload.buffer, payload.byteOffset, payload.byteLength);
+      if (view.getUint32(0) !== received / chunk) inOrder = false;
+      received += payload.byteLength;
+    });
+    const slowBefore = await metric('relaydesk_dropped_messages_total{reason="slow_consumer"');
+    stall(tech);
+    let handed = 0;
+    const sending = (async () => {
+      for (let offset = 0; offset < total; offset += chunk) {
+        const frame = new Uint8Array(chunk + 1);
+        frame[0] = Channel.data;
+        new DataView(frame.buffer).setUint32(1, offset / chunk);
+        await customer.sendBulk(frame);
+        handed += chunk;
+      }
+    })();
+    // The sender stops at its credit (a window plus what the stalled reader's socket buffers took), far short of the total.
+    let last = -1;
+    expect(await eventually(async () => {
+      const now = handed;
+      const still = now === last && now > 0;
+      last = now;
+      await sleep(300);
+      return still;
+    }, 15_000)).toBe(true);
+    expect(handed).toBeLessThan(total / 2);
+    expect(await metric('relaydesk_dropped_messages_total{reason="slow_consumer"')).toBe(slowBefore);
+    expect(customer.state).toBe('active');
+    expect(tech.state).toBe('active');
+    ((tech as unknown as { socket: WebSocket & { _socket: { resume(): void } } }).socket._socket).resume();
+    await sending;
+    expect(await eventually(() => received === total, 20_000)).toBe(true);
+    expect(inOrder).toBe(true);
+    expect(handed).toBe(total);
+    customer.end();
   });
 });

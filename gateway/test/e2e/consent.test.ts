@@ -36,7 +36,7 @@ describe('powers are off until the customer grants them, enforced at the gateway
     // The technician asks; the customer sees the request and grants view and control (not files).
     const asked = nextEvent(customer, 'request');
     tech.request('control');
-    expect(await asked).toBe('control');
+    expect(await asked).toEqual(['control', { from: 't1', name: expect.any(String) }]); // who asks is shown
     const grantsAtTech = collect(tech, 'grants');
     customer.grant('view');
     customer.grant('control');

@@ -28,3 +28,8 @@ export async function eventually(check: () => boolean | Promise<boolean>, timeou
   }
   return check();
 }
+
+/** Kills a connection's TCP socket under the SDK, as a network failure would (no close frame): the SDK resumes. */
+export function cutConnection(conn: SessionConnection): void {
+  (conn.socket as unknown as { _socket: { destroy(): void } })._socket.destroy();
+}

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Channel, RelaydeskError, type SessionConnection } from '../../../clients/sdk/src/node.js';
 import { startTestGateway, type TestGateway } from '../gateway-harness.js';
-import { eventually, nextEvent } from './events.js';
+import { cutConnection, nextEvent } from './events.js';
 
 let t: TestGateway;
 let alicePw: string;
@@ -130,22 +130,26 @@ describe('pairing end to end (memory registry, real TLS)', () => {
     const peer = nextEvent(tech, 'peer');
     const state = nextEvent(tech, 'state');
     customer.close(); // gone for good: close() never resumes
-    expect(await peer).toBe('reconnecting');
+    expect((await peer)[0]).toBe('reconnecting');
     expect(await state).toMatchObject({ state: 'closed', reason: 'resume_timeout' });
     expect(await tech.closedPromise()).toMatchObject({ code: 4410, reason: 'E_PEER_GONE' });
   });
 
-  it('a customer who disconnects before pickup can come back with the same PIN', async () => {
+  it('a customer who loses its connection before pickup comes back with its resume token; its PIN lets nobody else in', async () => {
     const alice = await technician('alice', alicePw);
     const s = await alice.createSession();
     const first = await t.client().joinSession({ pin: s.pin }, 'Hank');
-    first.close();
+    const resumed = nextEvent(first, 'resumed');
+    cutConnection(first);
+    const thief = await t.client().joinSession({ pin: s.pin }, 'Mallory').catch((e: RelaydeskError) => e);
+    expect((thief as RelaydeskError).code).toBe('E_PIN_INVALID');
+    await resumed;
+    expect(first.state).toBe('waiting');
+    expect((await alice.listWaiting()).map((w) => w.guid)).toContain(s.guid);
+    const tech = await alice.pickUp(s.guid);
+    await first.waitFor('active');
+    tech.end();
     await first.closedPromise();
-    // The gateway puts the session back to "created" asynchronously; poll briefly.
-    expect(await eventually(async () => (await alice.getSession(s.guid)).state === 'created')).toBe(true);
-    const again = await t.client().joinSession({ pin: s.pin }, 'Hank');
-    expect(again.state).toBe('waiting');
-    again.close();
   });
 
   it('the technician can revoke a waiting session; the customer is told', async () => {

@@ -1,10 +1,13 @@
 import { createHash, X509Certificate } from 'node:crypto';
 import { readFile, rm } from 'node:fs/promises';
+import net from 'node:net';
 import { join } from 'node:path';
 import tls from 'node:tls';
 import { describe, expect, it } from 'vitest';
 import { RelaydeskClient, nodeTransport } from '../../../clients/sdk/src/node.js';
 import { runGatewayExpectingExit, spawnGateway } from '../gateway-process.js';
+import { freePort } from '../free-port.js';
+import { startRedisServer } from '../redis-server.js';
 import { nextEvent } from './events.js';
 
 describe('the gateway process (as `npm start` runs it)', () => {
@@ -36,6 +39,10 @@ describe('the gateway process (as `npm start` runs it)', () => {
       gw.child.kill('SIGTERM');
       expect(await gw.exited).toBe(0);
       expect(Date.now() - started).toBeLessThan(8000);
+      // The log is written asynchronously; the lines of the last moments still reach stdout before the exit.
+      const events = gw.stdout().trimEnd().split('\n').map((l) => JSON.parse(l).event);
+      expect(events).toContain('gateway.started');
+      expect(events.slice(-3)).toEqual(['gateway.signal', 'gateway.draining', 'gateway.stopped']);
     } finally {
       gw.child.kill('SIGKILL');
       await rm(gw.dataDir, { recursive: true, force: true });
@@ -75,6 +82,41 @@ describe('the gateway process (as `npm start` runs it)', () => {
     const unknown = await runGatewayExpectingExit(['--prot', '80']);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain('unknown option --prot');
+  });
+
+  it('refuses to share a port: a second gateway on a taken gateway, admin or link port exits 1 naming it', async () => {
+    // Fixed ports: uWS's SO_REUSEPORT sharing (what this guards against) never happens on a port-0 bind.
+    const [port, adminPort] = [await freePort(), await freePort()];
+    const first = await spawnGateway(['--port', String(port), '--admin-port', String(adminPort)]);
+    const redis = await startRedisServer();
+    const taken = net.createServer();
+    try {
+      await new Promise<void>((r) => taken.listen(0, '127.0.0.1', r));
+      const linkPort = (taken.address() as net.AddressInfo).port;
+      // The first gateway's data folder: its TLS material is reused, so the others start without key generation.
+      const base = ['--host', '127.0.0.1', '--admin-host', '127.0.0.1', '--data-dir', first.dataDir];
+      const [onGatewayPort, onAdminPort, onLinkPort] = await Promise.all([
+        runGatewayExpectingExit([...base, '--port', String(first.port), '--admin-port', '0']),
+        runGatewayExpectingExit([...base, '--port', '0', '--admin-port', String(first.adminPort)]),
+        runGatewayExpectingExit([...base, '--port', '0', '--admin-port', '0', '--registry', 'redis', '--redis-url', redis.url, '--link-host', '127.0.0.1', '--link-port', String(linkPort)]),
+      ]);
+      expect(onGatewayPort.code).toBe(1);
+      expect(onGatewayPort.stderr).toContain(`gateway listener: cannot listen on 127.0.0.1:${first.port}: port ${first.port} is already in use`);
+      expect(onAdminPort.code).toBe(1);
+      expect(onAdminPort.stderr).toContain(`admin listener: cannot listen on 127.0.0.1:${first.adminPort}: port ${first.adminPort} is already in use`);
+      expect(onLinkPort.code).toBe(1);
+      expect(onLinkPort.stderr).toContain(`gateway link listener: cannot listen on 127.0.0.1:${linkPort}`);
+      expect(onLinkPort.stderr).toContain('EADDRINUSE');
+      // The first gateway still has its ports to itself and answers.
+      const caPem = await readFile(join(first.dataDir, 'tls', 'ca.crt'), 'utf8');
+      const info = await new RelaydeskClient(nodeTransport({ baseUrl: `https://127.0.0.1:${first.port}`, ca: caPem })).call<{ name: string }>('GET', '/v1/info');
+      expect(info.name).toBe('relaydesk');
+    } finally {
+      first.child.kill('SIGKILL');
+      taken.close();
+      await redis.stop();
+      await rm(first.dataDir, { recursive: true, force: true });
+    }
   });
 
   it('exits non-zero with a clear message when Redis is unreachable at start-up', async () => {

@@ -50,14 +50,14 @@ describe('live queue on the memory registry', () => {
 
     const paired = await tech.pickUp(s1.guid);
     expect(await eventually(() => a.names()?.join() === 'Dave')).toBe(true);
-    dave.close();
+    dave.end(); // a waiting customer who only lost its connection stays in the queue for resumeGraceSeconds
     expect(await eventually(() => a.names()?.join() === '' && b.names()?.join() === '')).toBe(true);
     expect(a.snapshots().some((s) => s.sessions.some((e) => e.customerName === 'Eve'))).toBe(false);
     // Unchanged queues are not re-sent: one snapshot per change (empty, Carol, Carol+Dave, Dave, empty).
     expect(a.snapshots().length).toBe(5);
     paired.end();
     await carol.closedPromise();
-    eve.close();
+    eve.end();
     a.ws.close();
     b.ws.close();
   });
@@ -129,7 +129,7 @@ describe('live queue across a cluster (Redis)', () => {
     const s = await tech.createSession();
     const customer = await b.client().joinSession({ pin: s.pin }, 'Faye');
     expect(await eventually(() => w.names()?.join() === 'Faye', 5000)).toBe(true);
-    customer.close();
+    customer.end();
     expect(await eventually(() => w.names()?.length === 0, 5000)).toBe(true);
     w.ws.close();
   });

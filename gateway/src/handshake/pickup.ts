@@ -1,0 +1,69 @@
+import type { ClientMessageOf } from '../../../protocol/messages.js';
+import { performance } from 'node:perf_hooks';
+import { redirectIfElsewhere } from '../cluster/anchor.js';
+import { GatewayError, asGatewayError } from '../errors/gateway-error.js';
+import { isGone, type Party, type PartySocket } from '../relay/party.js';
+import type { RelayContext, TechnicianIdentity } from '../relay/relay-context.js';
+
+/**
+ * A technician claims a waiting session (`pickup`, atomic: of many racers one wins) or joins an active one
+ * of its organisation as a viewer (`attend`). The session runs where its anchor is: here, or over the link.
+ */
+export async function pickup(ctx: RelayContext, ws: PartySocket, party: Party, msg: ClientMessageOf<'pickup'> | ClientMessageOf<'attend'>): Promise<void> {
+  party.phase = 'pending';
+  const started = performance.now();
+  const { lifecycle, registry, metrics } = ctx.deps;
+  const how = msg.type === 'pickup' ? 'pickup' : 'attend';
+  try {
+    const who = await ctx.deps.authenticate(msg.token);
+    party.technicianId = who.technicianId;
+    party.technicianName = who.displayName || who.username;
+    let record;
+    if (how === 'pickup') {
+      // Redirect only within the organisation: another organisation's session is "not found", never "elsewhere".
+      if (ctx.options.clusterMode === 'redirect') await redirectIfElsewhere(ctx, await registry.getSession(msg.guid), who.orgId);
+      const result = await lifecycle.transition(msg.guid, 'active', {
+        reason: 'picked_up',
+        from: ['waiting'],
+        orgId: who.orgId,
+        set: { technicianId: who.technicianId, technicianName: party.technicianName },
+      });
+      if (!result.ok) {
+        if (result.reason !== 'wrong_state') throw new GatewayError('E_SESSION_NOT_FOUND');
+        const state = result.session.state;
+        throw new GatewayError(state === 'active' ? 'E_SESSION_TAKEN' : state === 'created' ? 'E_SESSION_NOT_WAITING' : 'E_SESSION_CLOSED');
+      }
+      record = result.session;
+    } else {
+      record = await registry.getSession(msg.guid);
+      if (!record || record.orgId !== who.orgId) throw new GatewayError('E_SESSION_NOT_FOUND');
+      if (record.state !== 'active') throw new GatewayError(record.state === 'closed' || record.state === 'expired' ? 'E_SESSION_CLOSED' : 'E_SESSION_NOT_ACTIVE');
+      if (ctx.options.clusterMode === 'redirect') await redirectIfElsewhere(ctx, record, who.orgId);
+    }
+    const session = ctx.sessions.get(msg.guid);
+    const anchor = record.anchorGateway;
+    if (!session && anchor && anchor !== ctx.options.gatewayId && ctx.deps.links) {
+      const peer = await registry.getGateway(anchor);
+      if (!peer) throw new GatewayError('E_PEER_GONE'); // the customer's gateway is gone, and the customer with it
+      await ctx.bridge(ws, party, peer, request(record.guid, record.orgId, how, who, party));
+    } else if (!session || (how === 'pickup' && !session.customer?.conn)) {
+      throw new GatewayError('E_PEER_GONE'); // the customer left between listing and pickup
+    } else if (isGone(party)) {
+      if (how === 'pickup') ctx.endSession(session, 'technician_left');
+      return;
+    } else {
+      ctx.place(session, ws, party, { how, name: party.technicianName, technicianId: who.technicianId, tokenId: who.tokenId });
+    }
+    if (how === 'pickup') metrics.pickupSeconds.observe((performance.now() - started) / 1000);
+  } catch (err) {
+    const e = asGatewayError(err);
+    if (e.code === 'E_PEER_GONE' && how === 'pickup') {
+      ctx.background(lifecycle.transition(msg.guid, 'closed', { reason: 'customer_left', from: ['active'] }));
+    }
+    ctx.reject(ws, e, true);
+  }
+}
+
+function request(guid: string, orgId: string, mode: 'pickup' | 'attend', who: TechnicianIdentity, party: Party) {
+  return { guid, orgId, role: 'technician' as const, mode, technicianId: who.technicianId, technicianName: party.technicianName, tokenId: who.tokenId, address: party.remoteIp };
+}

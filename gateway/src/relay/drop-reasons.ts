@@ -1,0 +1,12 @@
+/** Why a message was not delivered. Also the `reason` label of relaydesk_dropped_messages_total. */
+export type DropReason =
+  | 'backpressure'
+  | 'not_granted'
+  | 'not_controller'
+  | 'wrong_direction'
+  | 'no_peer'
+  | 'unknown_channel'
+  | 'slow_consumer'
+  | 'flow_control';
+
+export const dropReasons: readonly DropReason[] = ['backpressure', 'not_granted', 'not_controller', 'wrong_direction', 'no_peer', 'unknown_channel', 'slow_consumer', 'flow_control'];

@@ -1,0 +1,80 @@
+import { channelById, channels } from '../../../protocol/channels.js';
+import { GatewayError } from '../errors/gateway-error.js';
+import type { LiveSession } from '../live/live-session.js';
+import type { Participant } from '../live/participant.js';
+import type { DropReason } from './drop-reasons.js';
+import type { Party, PartySocket } from './party.js';
+import type { RelayContext } from './relay-context.js';
+
+/** What forwarding needs beyond the relay context: pre-bound counters (label lookups are too slow per message). */
+export interface ForwardCounters {
+  dropped: Record<DropReason, { inc(n?: number): void }>;
+}
+
+/**
+ * Hot path: one binary frame from a participant. One lookup for the channel, the direction and grant checks,
+ * then the frame goes to its recipients by class. The bytes are relayed untouched; one copy is shared by every
+ * recipient (uWS frees `data` when the handler returns, and the writes happen later, relay/outbox.ts).
+ */
+export function forward(ctx: RelayContext, counters: ForwardCounters, ws: PartySocket, party: Party, data: ArrayBuffer): void {
+  const session = party.session!;
+  const channelId = data.byteLength > 0 ? new Uint8Array(data, 0, 1)[0]! : -1;
+  const channel = channelById[channelId];
+  if (!channel) {
+    counters.dropped.unknown_channel.inc();
+    ctx.reject(ws, new GatewayError('E_BAD_MESSAGE', `unknown channel ${channelId} (first byte of a binary message)`), false);
+    return;
+  }
+  const senderId = party.participantId!;
+  const mayFrom = channel.from === 'any' || (channel.from === 'customer' ? party.role === 'customer' : party.role === 'technician');
+  if (!mayFrom) {
+    counters.dropped.wrong_direction.inc();
+    ctx.reject(ws, new GatewayError('E_FORBIDDEN', `a ${party.role} may not send on the ${channel.name} channel`), false);
+    return;
+  }
+  if (channel.needs && !session.grants.has(channel.needs)) {
+    counters.dropped.not_granted.inc();
+    // Media sent before a grant is dropped quietly (an agent may start early); anything else is told.
+    if (channel.class !== 'media') ctx.reject(ws, new GatewayError('E_NOT_GRANTED', `the customer has not granted "${channel.needs}"`), false);
+    return;
+  }
+  if (channel.from === 'controller' && senderId !== session.controller) {
+    counters.dropped.not_controller.inc();
+    ctx.reject(ws, new GatewayError('E_NOT_CONTROLLER', `only the technician holding control sends on the ${channel.name} channel`), false);
+    return;
+  }
+  const recipients = recipientsOf(session, party.role);
+  if (recipients.length === 0) {
+    counters.dropped.no_peer.inc();
+    return;
+  }
+  if (channel.class === 'bulk') {
+    const ids = recipients.map((r) => r.id);
+    if (!ctx.bulkOf(session).allow(senderId, data.byteLength - 1, ids)) {
+      counters.dropped.flow_control.inc();
+      ctx.reject(ws, new GatewayError('E_FLOW_CONTROL', `bulk data beyond the credit given (window ${ctx.options.bulkWindowBytes} bytes); wait for "credit"`), false);
+      return;
+    }
+  }
+  session.lastActivity = ctx.deps.now();
+  const frame = new Uint8Array(data.slice(0));
+  if (channel.id === channels.screen.id && session.screen) {
+    session.screen.onFrame(frame);
+    return;
+  }
+  for (const r of recipients) {
+    if (channel.class === 'media' && !session.viewers().includes(r)) continue;
+    const outcome = r.conn!.getUserData().writer!.write(frame, true, channel.class, channelId);
+    if (outcome === 'dropped') counters.dropped.backpressure.inc();
+  }
+}
+
+/** A technician's frames go to the customer; the customer's to every connected technician (and system participant). */
+function recipientsOf(session: LiveSession, from: Party['role']): Participant[] {
+  const out: Participant[] = [];
+  for (const p of session.participants.values()) {
+    if (p.conn === null) continue;
+    if (from === 'technician' ? p.role === 'customer' : p.role !== 'customer') out.push(p);
+  }
+  return out;
+}

@@ -1,0 +1,168 @@
+import * as v from 'valibot';
+import { powers, type Power } from './channels.js';
+import type { ErrorCode } from './error-codes.js';
+
+/**
+ * The JSON control envelope, the one definition for the gateway and every client (docs/protocol.md).
+ * Client messages are checked at run time with valibot schemas; server messages are typed here and built
+ * only by the gateway. No Node APIs: the browser SDK imports this file.
+ */
+
+/** Bumped only for incompatible changes. Additions (types, fields, channels) keep it. */
+export const PROTOCOL_VERSION = 1;
+/** Largest JSON control message, independent of the binary limit: control traffic is small. */
+export const MAX_CONTROL_BYTES = 64 * 1024;
+export const MAX_CHAT_CHARS = 4000;
+export const MAX_NAME_CHARS = 80;
+export const MAX_CLIPBOARD_CHARS = 60_000;
+/** Signalling payloads (path candidates, key fingerprints) and system information. */
+export const MAX_SIGNAL_BYTES = 16 * 1024;
+export const MAX_SYSINFO_BYTES = 48 * 1024;
+
+export type Role = 'customer' | 'technician' | 'system';
+export type PublicState = 'waiting' | 'active' | 'closed' | 'expired';
+
+const guid = v.pipe(v.string(), v.regex(/^[0-9a-f]{32}$/, 'must be 32 lowercase hex digits'));
+const resumeToken = v.pipe(v.string(), v.regex(/^[0-9a-f]{32}$/, 'must be 32 lowercase hex digits'));
+const bearer = v.pipe(v.string(), v.minLength(1), v.maxLength(256));
+const text = (max: number) => v.pipe(v.string(), v.minLength(1), v.maxLength(max, `must be at most ${max} characters`));
+const count = v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(Number.MAX_SAFE_INTEGER));
+const power = v.picklist(powers, `must be one of ${powers.join(', ')}`);
+const participantId = v.pipe(v.string(), v.regex(/^[a-z][0-9]{1,6}$/, 'must be a participant id such as "t2"'));
+/** A small JSON object whose encoded size is bounded (free-form payloads the gateway relays). */
+const boundedObject = (maxBytes: number) =>
+  v.pipe(
+    v.record(v.string(), v.unknown()),
+    v.check((o) => JSON.stringify(o).length <= maxBytes, `must encode to at most ${maxBytes} bytes`),
+  );
+const dimension = v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(16384));
+
+const hello = {
+  join: v.object({
+    type: v.literal('join'),
+    pin: v.optional(v.pipe(v.string(), v.regex(/^\d{6,12}$/, 'must be 6 to 12 digits'))),
+    guid: v.optional(guid),
+    name: text(MAX_NAME_CHARS),
+  }),
+  pickup: v.object({ type: v.literal('pickup'), token: bearer, guid }),
+  /** A further technician of the session's organisation joins an active session as a viewer. */
+  attend: v.object({ type: v.literal('attend'), token: bearer, guid }),
+  resume: v.object({ type: v.literal('resume'), guid, token: resumeToken }),
+};
+
+const inSession = {
+  chat: v.object({ type: v.literal('chat'), text: text(MAX_CHAT_CHARS), seq: v.optional(count) }),
+  /** Acknowledges `to`'s chat up to `seq`; `sync` asks `to` to replay what follows. */
+  ack: v.object({ type: v.literal('ack'), seq: count, sync: v.optional(v.boolean()), to: v.optional(participantId) }),
+  request: v.object({ type: v.literal('request'), power }),
+  grant: v.object({ type: v.literal('grant'), power }),
+  revoke: v.object({ type: v.literal('revoke'), power }),
+  /** The technician holding control (or the customer) gives it to another technician. */
+  pass: v.object({ type: v.literal('pass'), to: participantId }),
+  /** A technician leaves; the session goes on while a technician remains. */
+  leave: v.object({ type: v.literal('leave') }),
+  end: v.object({ type: v.literal('end') }),
+  /** Bulk flow control: the receiver has consumed `bytes` more bulk bytes (the gateway knows whose). */
+  credit: v.object({ type: v.literal('credit'), bytes: count }),
+  /** Opaque signalling (path candidates, key fingerprints) for one participant. */
+  signal: v.object({ type: v.literal('signal'), to: v.optional(participantId), data: boundedObject(MAX_SIGNAL_BYTES) }),
+  share: v.object({
+    type: v.literal('share'),
+    state: v.picklist(['live', 'paused']),
+    kind: v.optional(v.picklist(['monitor', 'window'])),
+    width: v.optional(dimension),
+    height: v.optional(dimension),
+  }),
+  clipboard: v.object({ type: v.literal('clipboard'), text: text(MAX_CLIPBOARD_CHARS) }),
+  sysinfo: v.object({ type: v.literal('sysinfo'), info: boundedObject(MAX_SYSINFO_BYTES) }),
+};
+
+const schemas = { ...hello, ...inSession };
+export type ClientMessageType = keyof typeof schemas;
+export type ClientMessage = { [K in ClientMessageType]: v.InferOutput<(typeof schemas)[K]> & { v: 1 } }[ClientMessageType];
+export type ClientMessageOf<K extends ClientMessageType> = Extract<ClientMessage, { type: K }>;
+export const helloTypes: readonly ClientMessageType[] = Object.keys(hello) as ClientMessageType[];
+
+/** A participant as everyone in the session sees it. */
+export interface ParticipantInfo {
+  id: string;
+  role: Role;
+  name: string;
+}
+
+/** Messages the gateway sends. */
+export type ServerMessage =
+  | {
+      v: 1;
+      type: 'state';
+      state: PublicState;
+      guid: string;
+      expiresAt?: number;
+      customerName?: string;
+      technician?: string;
+      reason?: string;
+      /** To each participant its own, on pairing and on every resume: what it presents to resume next time. */
+      resumeToken?: string;
+      /** This participant's id in the session. */
+      you?: string;
+    }
+  | { v: 1; type: 'chat'; from: Role; fromId: string; name: string; text: string; at: number; seq?: number }
+  | { v: 1; type: 'ack'; seq: number; sync?: boolean; from: string }
+  /** Who is in the session now, and who holds control. Sent to everyone on every change. */
+  | { v: 1; type: 'participants'; you: string; controller: string | null; list: ParticipantInfo[] }
+  /** The other party (or, with `id`, that participant) lost its connection and may resume, or is back. */
+  | { v: 1; type: 'peer'; state: 'reconnecting' | 'back'; id?: string; newAddress?: boolean }
+  /** To the customer's agent: send a repair keyframe, a viewer lost its picture. */
+  | { v: 1; type: 'resync' }
+  | { v: 1; type: 'request'; power: Power; from: string; name: string }
+  | { v: 1; type: 'grants'; powers: Power[] }
+  /** To a bulk sender: it may send `bytes` more bulk bytes (on top of what it was given before on this connection). */
+  | { v: 1; type: 'credit'; bytes: number }
+  | { v: 1; type: 'signal'; from: string; data: Record<string, unknown> }
+  | { v: 1; type: 'share'; state: 'live' | 'paused'; kind?: 'monitor' | 'window'; width?: number; height?: number }
+  | { v: 1; type: 'clipboard'; text: string; from: string }
+  | { v: 1; type: 'sysinfo'; info: Record<string, unknown> }
+  | { v: 1; type: 'error'; code: ErrorCode; message: string; url?: string }
+  | { v: 1; type: 'reconnect'; reason: string };
+
+export type ServerMessageOf<K extends ServerMessage['type']> = Extract<ServerMessage, { type: K }>;
+
+/** Why a text frame was refused; the gateway turns it into an `error` frame (and a close before the handshake). */
+export class ProtocolError extends Error {
+  constructor(
+    readonly code: 'E_BAD_MESSAGE' | 'E_UNKNOWN_TYPE' | 'E_UNSUPPORTED_VERSION' | 'E_MESSAGE_TOO_LARGE',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ProtocolError';
+  }
+}
+
+/** Parses and validates one text frame from a client. Throws ProtocolError; the result is typed and stripped of unknown fields. */
+export function parseClientMessage(raw: string): ClientMessage {
+  if (raw.length > MAX_CONTROL_BYTES) throw new ProtocolError('E_MESSAGE_TOO_LARGE', `control messages are limited to ${MAX_CONTROL_BYTES} bytes`);
+  let msg: unknown;
+  try {
+    msg = JSON.parse(raw);
+  } catch {
+    throw new ProtocolError('E_BAD_MESSAGE', 'control message is not valid JSON');
+  }
+  if (!msg || typeof msg !== 'object' || Array.isArray(msg)) throw new ProtocolError('E_BAD_MESSAGE', 'control message must be a JSON object');
+  const m = msg as Record<string, unknown>;
+  if (m.v !== PROTOCOL_VERSION) throw new ProtocolError('E_UNSUPPORTED_VERSION', `protocol version ${JSON.stringify(m.v)} is not supported; this gateway speaks v${PROTOCOL_VERSION}`);
+  const type = m.type;
+  if (typeof type !== 'string' || !Object.hasOwn(schemas, type)) throw new ProtocolError('E_UNKNOWN_TYPE', `unknown message type ${JSON.stringify(type)}`);
+  const result = v.safeParse(schemas[type as ClientMessageType], m);
+  if (!result.success) {
+    const issue = result.issues[0];
+    const field = issue.path?.map((p) => String(p.key)).join('.') ?? 'message';
+    throw new ProtocolError('E_BAD_MESSAGE', `${type}: "${field}" ${issue.message}`);
+  }
+  const out = { v: 1, ...result.output } as ClientMessage;
+  if (out.type === 'join' && (out.pin === undefined) === (out.guid === undefined)) throw new ProtocolError('E_BAD_MESSAGE', 'join needs exactly one of "pin" or "guid"');
+  return out;
+}
+
+export function encodeServerMessage(msg: ServerMessage): string {
+  return JSON.stringify(msg);
+}
