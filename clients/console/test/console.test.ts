@@ -12,6 +12,7 @@ import { loadFrames } from '../../../bench/codec/frames.js';
 import { loadNative } from '../../../bench/codec/native.js';
 import { manualClock, startTestGateway, type TestGateway } from '../../../gateway/test/gateway-harness.js';
 import { channels } from '../../../protocol/channels.js';
+import { encodeCursor } from '../../../protocol/cursor-events.js';
 import { encodeScreenFrame } from '../../../protocol/screen-header.js';
 import type { SessionConnection } from '../../sdk/src/node.js';
 import { decodeInput, type InputEvent } from '../../../protocol/input-events.js';
@@ -84,7 +85,7 @@ describe('technician console', () => {
     expect(pageErrors).toEqual([]);
   });
 
-  it('logs in, shows a new customer live, picks up, chats, gets view and control, shows the exact screen and sends keys', async () => {
+  it('logs in, shows a new customer live, picks up, chats, gets view and control, shows the exact screen and cursor, sends keys, hands control to a colleague and back', async () => {
     await logIn('alice', alicePw);
     await page.locator('.desk').waitFor();
 
@@ -169,6 +170,35 @@ describe('technician console', () => {
     await session.getByRole('button', { name: 'Type it on the customer’s machine' }).click();
     await until(() => received.length >= 6, 'the pasted text');
     expect(received.filter((e) => e.type === 'key' && e.down).map((e) => (e as { keysym: number }).keysym)).toEqual([0x6c, 0x73, 0xff0d]);
+
+    // The remote cursor is drawn where the customer's pointer is; a paused share shows as paused.
+    customer.send(channels.cursor.id, encodeCursor({ type: 'position', x: clip.width / 2, y: clip.height / 2, visible: true }));
+    await expect.poll(() => session.locator('.remote-cursor').isVisible()).toBe(true);
+    const cursorBox = (await session.locator('.remote-cursor').boundingBox())!;
+    const canvasBox = (await session.locator('canvas.screen-canvas').boundingBox())!;
+    expect(Math.abs(cursorBox.x - (canvasBox.x + canvasBox.width / 2))).toBeLessThanOrEqual(2);
+    customer.share({ state: 'paused', kind: 'monitor', width: clip.width, height: clip.height });
+    await session.locator('.screen-viewport.paused').waitFor();
+    await session.getByText('The customer paused the screen share.').waitFor();
+    customer.share({ state: 'live', kind: 'monitor', width: clip.width, height: clip.height });
+    await expect.poll(() => session.locator('.screen-viewport.paused').count()).toBe(0);
+
+    // A colleague joins: the console shows who is in the session, and control can be handed over and back.
+    const bob = t.client();
+    await bob.login('bob', bobPw);
+    const bobConn = await bob.attend(guid);
+    await session.locator('.people li', { hasText: 'Tech bob' }).waitFor();
+    await session.getByRole('button', { name: 'Give control to Tech bob' }).click();
+    await expect.poll(() => session.getByRole('button', { name: /^Control:/ }).textContent()).toBe('Control: with Tech bob');
+    received.length = 0;
+    await viewport.focus();
+    await page.keyboard.press('x');
+    const aliceId = (await session.locator('.people li', { hasText: '(you)' }).getAttribute('data-id'))!;
+    bobConn.pass(aliceId);
+    await expect.poll(() => session.getByRole('button', { name: /^Control:/ }).getAttribute('aria-pressed')).toBe('true');
+    expect(received).toEqual([]); // nothing went out while Bob held control
+    bobConn.leave();
+    await expect.poll(() => session.locator('.people li', { hasText: 'Tech bob' }).count()).toBe(0);
 
     // Readable at 200% zoom: the same window at half the CSS pixels reflows without sideways scrolling.
     await page.setViewportSize({ width: 640, height: 400 });

@@ -56,8 +56,6 @@ export type SessionEvents = {
   redirect: [];
   /** Final: the session is over for this party, or could not be resumed. */
   close: [{ code: number; reason: string }];
-  /** Every control message as received, before the events above (for fields and types this SDK does not model). */
-  control: [Record<string, unknown>];
 };
 
 export interface ReconnectOptions {
@@ -457,7 +455,6 @@ export class SessionConnection extends Emitter<SessionEvents> {
     } catch {
       return; // the gateway only sends JSON text; ignore anything else rather than crash a client
     }
-    this.emit('control', msg);
     switch (msg.type) {
       case 'state': {
         const e = msg as unknown as StateEvent;

@@ -2,7 +2,7 @@
  * The logged-in console: the live queue, invitations (PIN and link), and one tab per picked-up session
  * (WAI-ARIA tabs: arrow keys move between tabs, Tab moves into the panel).
  */
-import type { CreatedSession, LoginResult, RelaydeskClient } from '../../../sdk/src/browser.js';
+import type { CreatedSession, LoginResult, RelaydeskClient, SessionConnection } from '../../../sdk/src/browser.js';
 import { formatWait, h, replace } from '../shared/dom.js';
 import { describeError } from '../shared/messages.js';
 import { InactivityTimer } from './inactivity.js';
@@ -42,6 +42,8 @@ export class Desk {
   private readonly clock: ReturnType<typeof setInterval>;
   private readonly expiry: ReturnType<typeof setTimeout>;
   private closed = false;
+  private tabSeq = 0;
+  private readonly onHash: () => void;
 
   constructor(private readonly o: DeskOptions) {
     const who = o.login.technician;
@@ -96,6 +98,15 @@ export class Desk {
     });
     this.clock = setInterval(() => this.tickWaiting(), 1000);
     this.expiry = setTimeout(() => this.logout(describeError({ code: 'E_TOKEN_INVALID' }).text, false), Math.max(0, o.login.expiresAt - Date.now()));
+    // A colleague's invitation: `/#attend=<guid>` opens that session here as a viewer.
+    this.onHash = () => {
+      const m = /^#attend=([0-9a-f]{32})$/.exec(location.hash);
+      if (!m) return;
+      history.replaceState(null, '', location.pathname);
+      void this.attend(m[1]!);
+    };
+    window.addEventListener('hashchange', this.onHash);
+    queueMicrotask(this.onHash);
     this.inactivity = new InactivityTimer(INACTIVITY_MS, () => this.tabs.some((t) => t.session && !t.session.ended), () => this.logout(describeError({ code: 'E_INACTIVE' }).text));
   }
 
@@ -110,6 +121,7 @@ export class Desk {
     this.closed = true;
     this.queue.stop();
     this.inactivity.stop();
+    window.removeEventListener('hashchange', this.onHash);
     clearInterval(this.clock);
     clearTimeout(this.expiry);
     for (const t of this.tabs) {
@@ -178,23 +190,41 @@ export class Desk {
     this.queueAlert.textContent = '';
     button.disabled = true;
     try {
-      const conn = await this.o.client.pickUp(guid);
-      const session = new SessionTab({
-        conn,
-        guid,
-        customerName,
-        me: { displayName: this.o.login.technician.displayName },
-        onEnded: (t) => this.markEnded(t),
-        onCloseTab: (t) => this.closeTab(t),
-        onActivity: () => this.inactivity.touch(),
-      });
-      const tab = this.addTab(`s-${guid}`, customerName, session.element);
-      tab.session = session;
-      this.select(tab);
+      this.openSession(await this.o.client.pickUp(guid), guid, customerName, true);
     } catch (err) {
       button.disabled = false;
       this.onApiError(err, customerName);
     }
+  }
+
+  /** Joins a colleague's active session as a viewer. */
+  private async attend(guid: string): Promise<void> {
+    const open = this.tabs.find((t) => t.session?.guid === guid && !t.session.ended);
+    if (open) return this.select(open);
+    this.queueAlert.textContent = '';
+    try {
+      const info = await this.o.client.getSession(guid);
+      this.openSession(await this.o.client.attend(guid), guid, info.customerName ?? 'Customer', false);
+    } catch (err) {
+      this.select(this.queueTab);
+      this.onApiError(err, 'Invitation');
+    }
+  }
+
+  private openSession(conn: SessionConnection, guid: string, customerName: string, picked: boolean): void {
+    const session = new SessionTab({
+      conn,
+      guid,
+      customerName,
+      picked,
+      me: { displayName: this.o.login.technician.displayName },
+      onEnded: (t) => this.markEnded(t),
+      onCloseTab: (t) => this.closeTab(t),
+      onActivity: () => this.inactivity.touch(),
+    });
+    const tab = this.addTab(`s${++this.tabSeq}-${guid}`, customerName, session.element);
+    tab.session = session;
+    this.select(tab);
   }
 
   private onApiError(err: unknown, customerName?: string): void {

@@ -2,7 +2,7 @@
  * One picked-up session in its tab: who is in it, what the customer granted, chat, the screen, control,
  * and ending it. Built on the SDK's SessionConnection; every name shown is inserted as text.
  */
-import type { SessionConnection } from '../../../sdk/src/browser.js';
+import type { ParticipantsEvent, SessionConnection } from '../../../sdk/src/browser.js';
 import { powers, type Power } from '../../../../protocol/channels.js';
 import { channels } from '../../../../protocol/channels.js';
 import { h, replace } from '../shared/dom.js';
@@ -29,6 +29,8 @@ export interface SessionTabOptions {
   guid: string;
   customerName: string;
   me: { displayName: string };
+  /** True for the technician who picked the session up (holds control first); false for one who attends. */
+  picked: boolean;
   /** The session ended (the tab stays, read-only, until the technician closes it). */
   onEnded(tab: SessionTab): void;
   onCloseTab(tab: SessionTab): void;
@@ -57,7 +59,8 @@ export class SessionTab {
   private readonly sysinfo: HTMLElement;
   private readonly chatInput: HTMLInputElement;
   private readonly endButton: HTMLButtonElement;
-  private lastControl: Record<string, unknown> | null = null;
+  private readonly leaveButton: HTMLButtonElement;
+  private readonly invite: HTMLElement;
 
   constructor(private readonly o: SessionTabOptions) {
     this.conn = o.conn;
@@ -80,6 +83,15 @@ export class SessionTab {
     this.controlToggle = h('button', { class: 'toggle', attrs: { type: 'button', 'aria-pressed': 'false', disabled: true }, on: { click: () => this.toggleControl() } }, 'Control: off');
     this.modeToggle = h('button', { attrs: { type: 'button' }, on: { click: () => this.toggleMode() } }, 'Show actual size (1:1)');
     this.endButton = h('button', { class: 'danger', attrs: { type: 'button' }, on: { click: () => this.end() } }, 'End session');
+    this.leaveButton = h('button', { attrs: { type: 'button' }, on: { click: () => this.leave() } }, 'Leave (the session goes on)');
+    const inviteLink = `${location.origin}/#attend=${o.guid}`;
+    const inviteCopy = h('button', { attrs: { type: 'button' }, on: { click: () => navigator.clipboard?.writeText(inviteLink).then(() => (inviteCopy.textContent = 'Copied'), () => (inviteCopy.textContent = 'Copy failed: select the link')) } }, 'Copy link');
+    this.invite = h(
+      'details',
+      { class: 'menu invite-colleague' },
+      h('summary', {}, 'Invite a colleague'),
+      h('form', {}, h('p', {}, 'A colleague of your organisation opens this link in the console to watch with you:'), h('a', { class: 'link', attrs: { href: inviteLink } }, inviteLink), inviteCopy),
+    );
 
     const pasteText = h('textarea', { attrs: { rows: 3, 'aria-label': 'Text to type on the customer’s machine' } });
     const keysMenu: HTMLDetailsElement = h(
@@ -123,7 +135,7 @@ export class SessionTab {
         chatForm,
         h('h3', {}, 'System information'),
         this.sysinfo,
-        this.endButton,
+        h('div', { class: 'session-actions' }, this.invite, this.leaveButton, this.endButton),
       ),
     );
     this.bind();
@@ -143,6 +155,13 @@ export class SessionTab {
     this.conn.end();
   }
 
+  /** This technician leaves; the customer and the other technicians go on. */
+  leave(): void {
+    if (this.ended) return;
+    this.conn.leave();
+    this.finish('You left the session.');
+  }
+
   dispose(): void {
     this.screen.dispose();
     if (!this.ended) this.conn.close();
@@ -150,23 +169,15 @@ export class SessionTab {
 
   private bind(): void {
     const c = this.conn;
-    c.on('control', (msg) => {
-      this.lastControl = msg;
+    c.on('participants', (e) => {
       this.o.onActivity();
-      switch (msg.type) {
-        case 'participants':
-          this.onParticipants(msg);
-          return;
-        case 'share':
-          this.screen.setShare(msg.state === 'live' ? 'live' : msg.state === 'paused' ? 'paused' : 'stopped');
-          return;
-        case 'sysinfo':
-          this.showSysinfo(msg.info);
-          return;
-      }
+      this.onParticipants(e);
     });
+    c.on('share', (e) => this.screen.setShare(e.state === 'live' ? 'live' : 'paused'));
+    c.on('sysinfo', (info) => this.showSysinfo(info));
     c.on('chat', (m) => {
-      const name = typeof this.lastControl?.name === 'string' ? this.lastControl.name : m.from === 'customer' ? this.o.customerName : 'Technician';
+      this.o.onActivity();
+      const name = m.name ?? (m.from === 'customer' ? this.o.customerName : 'Technician');
       this.addChat(name, m.text, m.at);
     });
     c.on('grants', (list) => {
@@ -206,6 +217,8 @@ export class SessionTab {
     for (const el of this.element.querySelectorAll<HTMLButtonElement | HTMLInputElement | HTMLTextAreaElement>('button, input, textarea')) el.disabled = true;
     this.endButton.disabled = false;
     this.endButton.textContent = 'Close tab';
+    this.leaveButton.hidden = true;
+    this.invite.hidden = true;
     this.renderPowers();
     this.o.onEnded(this);
   }
@@ -228,20 +241,17 @@ export class SessionTab {
     this.chatLog.scrollTop = this.chatLog.scrollHeight;
   }
 
-  private onParticipants(msg: Record<string, unknown>): void {
-    const list = Array.isArray(msg.list) ? msg.list : [];
-    this.participants = list
-      .filter((p): p is Participant => typeof p?.id === 'string' && typeof p?.name === 'string')
-      .map((p) => ({ id: p.id, role: p.role, name: p.name }));
-    this.you = typeof msg.you === 'string' ? msg.you : null;
-    this.controller = typeof msg.controller === 'string' ? msg.controller : null;
+  private onParticipants(e: ParticipantsEvent): void {
+    this.participants = e.list.map((p) => ({ id: p.id, role: p.role, name: p.name }));
+    this.you = e.you;
+    this.controller = e.controller;
     this.renderPeople();
     this.updateControl();
   }
 
-  /** Whether this technician holds control: the participants message says so (before it exists: the only one). */
+  /** Whether this technician holds control (the participants message says; until the first one: the one who picked up). */
   private get isController(): boolean {
-    return this.controller === null ? this.you === 'me' : this.controller === this.you;
+    return this.you === 'me' ? this.o.picked : this.controller === this.you;
   }
 
   private renderPeople(): void {
@@ -250,10 +260,14 @@ export class SessionTab {
       ...this.participants.map((p) =>
         h(
           'li',
-          { data: { role: p.role } },
+          { data: { role: p.role, id: p.id } },
           h('span', { class: 'person-name' }, p.name),
           h('span', { class: 'person-role' }, p.id === this.you ? ' (you)' : p.role === 'customer' ? ' (customer)' : p.role === 'system' ? ' (system)' : ' (technician)'),
           p.id === this.controller ? h('span', { class: 'badge' }, 'in control') : null,
+          // The controller may hand control to a colleague in the session (the customer's grant stays).
+          p.role === 'technician' && p.id !== this.you && this.controller === this.you && !this.ended
+            ? h('button', { class: 'small', attrs: { type: 'button' }, on: { click: () => this.conn.pass(p.id) } }, `Give control to ${p.name}`)
+            : null,
         ),
       ),
     );
@@ -277,7 +291,7 @@ export class SessionTab {
               attrs: { type: 'button', disabled: granted || this.ended, 'aria-label': `Ask the customer: ${powerLabels[p]}` },
               on: {
                 click: () => {
-                  this.conn.request(p as never);
+                  this.conn.request(p);
                   this.requested.add(p);
                   this.renderPowers();
                 },
@@ -295,7 +309,8 @@ export class SessionTab {
     this.controlToggle.disabled = !may;
     const on = may && this.controlWanted;
     this.controlToggle.setAttribute('aria-pressed', String(on));
-    this.controlToggle.textContent = on ? 'Control: on' : may ? 'Control: off' : 'Control: not granted';
+    const holder = this.controller && this.controller !== this.you ? this.participants.find((p) => p.id === this.controller) : undefined;
+    this.controlToggle.textContent = on ? 'Control: on' : may ? 'Control: off' : holder ? `Control: with ${holder.name}` : 'Control: not granted';
     this.screen.setControl(on);
   }
 

@@ -79,9 +79,10 @@ function sessionView(conn: SessionConnection, myName: string): void {
     log.scrollTop = log.scrollHeight;
   };
 
-  const sendShare = (state: 'live' | 'paused' | 'stopped', info: { kind: string; width: number; height: number }) => {
+  const sendShare = (state: 'live' | 'paused' | 'stopped', info: { kind: 'monitor' | 'window'; width: number; height: number }) => {
     if (ended) return;
-    conn.sendText(JSON.stringify({ v: 1, type: 'share', state: state === 'stopped' ? 'paused' : state, kind: info.kind, width: info.width, height: info.height }));
+    // A stopped share is a paused one without the grant: the technician keeps the last picture, marked paused.
+    conn.share({ state: state === 'stopped' ? 'paused' : state, kind: info.kind, width: info.width, height: info.height });
     if (state === 'stopped') {
       conn.revoke('view');
       shareBox.hidden = true;
@@ -120,13 +121,13 @@ function sessionView(conn: SessionConnection, myName: string): void {
     probe.share = s;
   };
 
-  const ask = (power: Power) => {
+  const ask = (power: Power, who: string) => {
     consents.querySelector(`[data-power="${power}"]`)?.remove();
     const card: HTMLElement = h('section', { class: 'consent', data: { power }, attrs: { 'aria-labelledby': `consent-${power}` } });
     const close = () => card.remove();
     if (power === 'view') {
       card.append(
-        h('h2', { id: `consent-${power}` }, `${technician} asks to ${asks[power]}.`),
+        h('h2', { id: `consent-${power}` }, `${who} asks to ${asks[power]}.`),
         h('div', { class: 'actions' },
           h('button', { attrs: { type: 'button' }, on: { click: () => (close(), void startShare()) } }, 'Allow and choose what to share'),
           h('button', { class: 'danger', attrs: { type: 'button' }, on: { click: close } }, 'Do not allow'),
@@ -134,7 +135,7 @@ function sessionView(conn: SessionConnection, myName: string): void {
       );
     } else {
       card.append(
-        h('h2', { id: `consent-${power}` }, `${technician} asks to ${asks[power]}.`),
+        h('h2', { id: `consent-${power}` }, `${who} asks to ${asks[power]}.`),
         h('p', {}, power === 'control' ? NOT_IN_BROWSER : 'This is not possible from a browser page; install the relaydesk agent for it.'),
         h('div', { class: 'actions' }, h('button', { attrs: { type: 'button' }, on: { click: close } }, 'OK')),
       );
@@ -153,13 +154,10 @@ function sessionView(conn: SessionConnection, myName: string): void {
       finish(e.reason === 'customer_ended' ? 'You ended the session.' : endingSentence(e.reason));
     }
   });
-  conn.on('chat', (m) => addChat(m.from === 'technician' ? technician : myName, m.text, m.at));
-  conn.on('request', (p) => ask(p as Power));
+  conn.on('chat', (m) => addChat(m.name ?? (m.from === 'technician' ? technician : myName), m.text, m.at));
+  conn.on('request', (p, by) => ask(p, by.name ?? technician));
   conn.on('resync', () => share?.resync());
-  conn.on('error', (e) => {
-    // Until the gateway knows the share message, it answers it with E_UNKNOWN_TYPE: nothing for the customer.
-    if (e.code !== 'E_UNKNOWN_TYPE') notice.textContent = describeError(e).text;
-  });
+  conn.on('error', (e) => (notice.textContent = describeError(e).text));
   conn.on('close', () => finish('The session has ended.'));
 
   const finish = (text: string) => {
