@@ -2,7 +2,8 @@
 # Makes sure the real peers the tests use are installed (run by `npm test` before the suite):
 # redis-server, redis-sentinel, redis-tools (registry, Sentinel and Cluster tests), nginx (relay benchmark peer),
 # ffmpeg (codec benchmark peers), haproxy (local cluster), prometheus (promtool checks the alert rules),
-# curl; and the native codec is built. As root it installs what is missing from Debian's packages;
+# curl, chromium (the web console's browser tests, driven by playwright-core; never a downloaded browser);
+# and the native codec and the web console bundle are built. As root it installs what is missing from Debian's packages;
 # otherwise it prints the command to run and fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,6 +19,7 @@ command -v ffmpeg >/dev/null 2>&1 || missing+=(ffmpeg)
 command -v haproxy >/dev/null 2>&1 || missing+=(haproxy)
 command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
 command -v curl >/dev/null 2>&1 || missing+=(curl)
+[ -x /usr/bin/chromium ] || missing+=(chromium)
 
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
@@ -41,3 +43,5 @@ fi
 
 # The native codec: cargo is incremental, so this is quick when nothing changed.
 npm run --silent build:native >/dev/null
+# The console bundle (also built on npm ci): rebuilt here so the browser tests never run an older one.
+npm run --silent build:console >/dev/null

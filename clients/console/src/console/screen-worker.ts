@@ -112,21 +112,49 @@ function resize(width: number, height: number): void {
   post({ type: 'size', width, height });
 }
 
-/** BGRA (decoder) → RGBA (canvas) for the changed rectangles only, then one putImageData per rectangle. */
+/** Height of the bands paint() merges rectangles into: the codec's tile height. */
+const BAND = 64;
+/** Per band: the changed area's left, right, top and bottom (reused, no allocation per frame). */
+let bands = new Int32Array(0);
+
+/**
+ * BGRA (decoder) → RGBA (canvas) for what changed, then putImageData. A large update reports hundreds of
+ * tile rectangles; one putImageData each costs more than the pixels, so rectangles are merged per 64-pixel band
+ * into the band's changed span (at most ceil(height/64) calls per frame).
+ */
 function paint(rects: [number, number, number, number][]): void {
   if (!ctx || !decoder || !image || !rgba) return;
   const src = new Uint32Array(decoder.frame().buffer, decoder.frame().byteOffset, decoder.width * decoder.height);
   const W = decoder.width;
+  const nBands = Math.ceil(decoder.height / BAND);
+  if (bands.length !== nBands * 4) bands = new Int32Array(nBands * 4);
+  for (let b = 0; b < nBands; b++) {
+    bands[b * 4] = W;
+    bands[b * 4 + 1] = -1;
+    bands[b * 4 + 2] = decoder.height;
+    bands[b * 4 + 3] = -1;
+  }
   for (const [x, y, w, h] of rects) {
-    for (let row = y; row < y + h; row++) {
-      let i = row * W + x;
-      const end = i + w;
+    for (let b = Math.floor(y / BAND); b * BAND < y + h; b++) {
+      const o = b * 4;
+      bands[o] = Math.min(bands[o]!, x);
+      bands[o + 1] = Math.max(bands[o + 1]!, x + w);
+      bands[o + 2] = Math.min(bands[o + 2]!, Math.max(y, b * BAND));
+      bands[o + 3] = Math.max(bands[o + 3]!, Math.min(y + h, (b + 1) * BAND));
+    }
+  }
+  for (let b = 0; b < nBands; b++) {
+    const x0 = bands[b * 4]!, x1 = bands[b * 4 + 1]!, y0 = bands[b * 4 + 2]!, y1 = bands[b * 4 + 3]!;
+    if (x1 < 0) continue;
+    for (let row = y0; row < y1; row++) {
+      let i = row * W + x0;
+      const end = row * W + x1;
       for (; i < end; i++) {
         const p = src[i]!;
         // Screens have no alpha: force it opaque so the canvas shows (and reads back) exactly these colours.
         rgba[i] = ((p >>> 16) & 0xff) | (p & 0xff00) | ((p & 0xff) << 16) | 0xff000000;
       }
     }
-    ctx.putImageData(image, 0, 0, x, y, w, h);
+    ctx.putImageData(image, 0, 0, x0, y0, x1 - x0, y1 - y0);
   }
 }
