@@ -11,20 +11,14 @@
  */
 import { checksum } from './checksum.js';
 import { CodecError } from './errors.js';
-import { FLAG_INTRA, FLAG_KEYFRAME, HEADER_LEN, MAGIC, TILE, VERSION, geometry, type Geometry } from './format.js';
+import { FLAG_INTRA, FLAG_KEYFRAME, HEADER_LEN, MAGIC, TILE, VERSION, geometry, type Geometry, type TileEntry } from './format.js';
 import { CACHE_BITS, KIND_CACHE, KIND_L, KIND_LIT, KIND_M, KIND_O, KIND_U, Model, cacheSlot, matchSlot } from './model.js';
 import { RangeEncoder } from './rangecoder-encoder.js';
 
 const MAX_DIM = 16384;
 
-interface CodedTile {
-  index: number;
-  x: number;
-  y: number;
-  w: number;
-  h: number;
-  solid: number | undefined;
-}
+/** A tile as the packet lists it (format.ts): its changed rectangle, solid colour or coded. */
+type CodedTile = TileEntry;
 
 export class Encoder {
   readonly width: number;

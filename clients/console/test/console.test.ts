@@ -318,3 +318,19 @@ describe('customer browser page', () => {
     expect(pageErrors).toEqual([]);
   });
 });
+
+describe('inactivity', () => {
+  it('logs out after 15 minutes without use while no session is open, and says why', async () => {
+    // Playwright's clock is the whole context's: this test runs last, so no other page lives under it.
+    const idle = await browser.context.newPage();
+    await idle.clock.install();
+    await idle.goto(`${t.baseUrl}/`);
+    await logInAs(idle, 'bob', bobPw);
+    await idle.locator('.desk').waitFor();
+    await idle.clock.fastForward('14:00');
+    expect(await idle.locator('.desk').count()).toBe(1);
+    await idle.clock.fastForward('01:05');
+    await idle.locator('#login-error', { hasText: 'You were logged out after a period of inactivity.' }).waitFor();
+    await idle.close();
+  });
+});

@@ -1,15 +1,7 @@
+import type { QueueEntry } from '../../../protocol/queue-messages.js';
 import type { Logger } from '../log/logger.js';
 import type { Registry } from '../registry/registry.js';
 import type { TransitionEvent } from '../session/transition.js';
-
-/** One waiting customer as the console shows it (docs/protocol.md, "Live queue"). */
-export interface QueueEntry {
-  guid: string;
-  customerName: string;
-  waitingSince: number;
-  expiresAt: number;
-  createdBy: string;
-}
 
 /** A console subscribed to its organisation's queue. `send` gets the JSON text of one `queue` message. */
 export interface QueueSubscriber {

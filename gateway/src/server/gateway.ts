@@ -23,6 +23,7 @@ import { remoteAddress, writeReply } from './http-io.js';
 import { listen } from './listen.js';
 import { loadConsoleBundle, registerConsole } from './console-assets.js';
 import { QueueFeeds } from '../queue/queue-feeds.js';
+import { QUEUE_MAX_ENTRIES } from '../../../protocol/queue-messages.js';
 import { QueueSockets, type QueueSocketData } from '../queue/queue-socket.js';
 import { effectiveMaxConnections, openFileLimit } from './open-file-limit.js';
 
@@ -35,8 +36,6 @@ const HELLO_TIMEOUT_MS = 10_000;
 const SOCKET_IDLE_SECONDS = 60;
 /** With Redis, how often each organisation's live queue is re-read, to show other gateways' changes. */
 const QUEUE_POLL_MS = 1000;
-/** The queue a console is sent: the oldest customers; `total` counts the rest. */
-const QUEUE_MAX_ENTRIES = 500;
 /** A queue subscriber's token is checked again this often (logout or a disabled account ends it). */
 const QUEUE_TOKEN_RECHECK_MS = 30_000;
 

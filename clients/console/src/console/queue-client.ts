@@ -2,13 +2,9 @@
  * The live queue (`wss://…/v1/queue`, docs/protocol.md): the organisation's waiting customers, pushed by
  * the gateway. Reconnects by itself after a lost connection (jittered backoff); a refused token is final.
  */
-export interface QueueEntry {
-  guid: string;
-  customerName: string;
-  waitingSince: number;
-  expiresAt: number;
-  createdBy: string;
-}
+import type { QueueEntry, QueueSnapshotMessage, QueueSubscribe } from '../../../../protocol/queue-messages.js';
+
+export type { QueueEntry };
 
 export interface QueueSnapshot {
   /** The gateway's clock when it sent this (ms): waiting times are computed against it, not ours. */
@@ -54,7 +50,7 @@ export class QueueClient {
     const ws = new WebSocket(url);
     this.socket = ws;
     let refusal: { code: string; message: string } | null = null;
-    ws.onopen = () => ws.send(JSON.stringify({ v: 1, type: 'subscribe', token: this.token }));
+    ws.onopen = () => ws.send(JSON.stringify({ v: 1, type: 'subscribe', token: this.token } satisfies QueueSubscribe));
     ws.onmessage = (ev) => {
       let msg: Record<string, unknown>;
       try {
@@ -66,8 +62,8 @@ export class QueueClient {
         if (this.attempt > 0 || !this.seenOnline) this.events.online(true);
         this.seenOnline = true;
         this.attempt = 0;
-        const at = Number(msg.at);
-        this.events.snapshot({ at, total: Number(msg.total), sessions: (msg.sessions as QueueEntry[]) ?? [], skewMs: Date.now() - at });
+        const q = msg as unknown as QueueSnapshotMessage;
+        this.events.snapshot({ at: q.at, total: q.total, sessions: q.sessions ?? [], skewMs: Date.now() - q.at });
       } else if (msg.type === 'error') {
         refusal = { code: String(msg.code), message: String(msg.message) };
       }
