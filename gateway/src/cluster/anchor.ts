@@ -1,12 +1,18 @@
+import { channelById, type DeliveryClass } from '../../../protocol/channels.js';
 import { GatewayError } from '../errors/gateway-error.js';
 import type { LiveSession } from '../live/live-session.js';
+import { closeCodeFor, isCloseReason } from '../relay/close-reasons.js';
+import { isGone, type Party, type PartySocket } from '../relay/party.js';
 import type { RelayContext } from '../relay/relay-context.js';
+import type { GatewayRecord } from '../registry/registry.js';
 import type { SessionRecord } from '../session/session-record.js';
-import type { OpenRequest } from './link-stream.js';
+import type { LinkStream, OpenRequest } from './link-stream.js';
+import { RemotePartySocket } from './remote-party-socket.js';
 
 /**
- * The cluster's side of a session: which gateway runs it (its anchor), taking it over when that one is gone,
- * and reaching it from elsewhere with a command. Parties are carried to the anchor by SessionRelay.bridge.
+ * The cluster's side of a session: which gateway runs it (its anchor), taking it over when that one is gone
+ * (the takeover lease), carrying a party to it from another gateway (bridging), and reaching it from
+ * elsewhere with a command.
  */
 
 /** Redirect mode: a session whose anchor is another live gateway is reached there, not through us. */
@@ -85,4 +91,121 @@ export async function commandEveryGateway(ctx: RelayContext, command: NonNullabl
         ),
       ),
   );
+}
+
+/** Outbox tag of frames carried for a bridged party: counted by the gateway that runs the session. */
+const BRIDGED_TAG = -2;
+const CONTROL_TAG = -1;
+
+/**
+ * A party here, its session run by `peer`: open a stream there and carry the party's frames both ways; the
+ * anchor runs the session (grants, channels, timeouts). Rejects with E_PEER_GONE if it cannot.
+ */
+export async function bridge(ctx: RelayContext, ws: PartySocket, party: Party, peer: GatewayRecord, request: OpenRequest): Promise<void> {
+  const stream = await ctx.deps.links!.openStream(peer, request);
+  const left = party.role === 'customer' ? 'customer_left' : 'technician_left';
+  if (isGone(party)) {
+    stream.close(closeCodeFor(left).code, left);
+    return;
+  }
+  party.phase = 'bridged';
+  party.bridge = stream;
+  const writer = party.writer!;
+  stream.attach({
+    // Frames from the anchor to our party go through the party's writer like any other: media beyond the
+    // party's budget is dropped here (the anchor's screen module then repairs it), control past the cap closes it.
+    text: (text) => writer.write(text, false, 'control', CONTROL_TAG),
+    binary: (bytes) => writer.write(bytes, true, classOf(bytes[0]), BRIDGED_TAG),
+    close: (code, reason) => {
+      party.bridge = undefined;
+      ctx.closeParty(ws, code, reason);
+    },
+  });
+}
+
+/**
+ * A bridged party's frame: checked and relayed by the anchor; here it only passes, within the same budgets as
+ * any writer's, so what this gateway sends the anchor is bounded: media beyond the budget is dropped (counted;
+ * the anchor's screen module sees the gap), and a party that sends past what the anchor takes is closed.
+ */
+export function carry(ctx: RelayContext, ws: PartySocket, party: Party, data: ArrayBuffer, isBinary: boolean): void {
+  const stream = party.bridge!;
+  if (!isBinary) {
+    stream.sendText(Buffer.from(data).toString('utf8'));
+    return;
+  }
+  const bytes = new Uint8Array(data);
+  if (classOf(bytes[0]) === 'media' && stream.inflight > ctx.options.droppableQueueBytes) {
+    ctx.counters.dropped.backpressure.inc();
+    return;
+  }
+  if (stream.inflight > ctx.options.reliableQueueBytes + ctx.options.bulkWindowBytes) {
+    ctx.slowConsumer(ws);
+    return;
+  }
+  stream.sendBinary(bytes); // encodeFrame copies the bytes
+}
+
+/**
+ * Anchor side of a bridge: a party on another gateway (a technician picking up or attending, or a participant
+ * resuming) joins a session this gateway runs; or another gateway sends a command. Throws E_PEER_GONE when
+ * the party cannot join.
+ */
+export async function acceptRemote(ctx: RelayContext, stream: LinkStream, request: OpenRequest): Promise<void> {
+  if (request.mode === 'command') return ctx.runCommand(request);
+  let session = ctx.sessions.get(request.guid);
+  if (!session && request.mode === 'resume') {
+    // Restarted under the same gateway id: the registry still names us the anchor.
+    const record = await ctx.deps.registry.getSession(request.guid);
+    if ((record?.state === 'active' || record?.state === 'waiting') && record.anchorGateway === ctx.options.gatewayId) session = adopt(ctx, record);
+  }
+  const valid =
+    session &&
+    session.orgId === request.orgId &&
+    (request.mode === 'resume'
+      ? request.participantId !== undefined && session.participants.has(request.participantId)
+      : request.mode === 'pickup'
+        ? session.customer?.conn != null && session.technicians().length === 0
+        : session.everPaired);
+  if (!session || !valid || ctx.shuttingDown) throw new GatewayError('E_PEER_GONE');
+  const party: Party = {
+    role: request.role,
+    remoteIp: request.address ?? 'gateway-link',
+    connectedAt: ctx.deps.now(),
+    phase: 'paired',
+    session: null,
+    technicianId: request.technicianId,
+    technicianName: request.technicianName,
+    remote: true,
+    pendingBytes: 0,
+    lastSeen: Date.now(),
+  };
+  const socket = new RemotePartySocket(stream, party, (s) => ctx.onClose(s));
+  ctx.onOpen(socket);
+  stream.attach({
+    text: (text) => ctx.onMessage(socket, toArrayBuffer(Buffer.from(text, 'utf8')), false),
+    binary: (bytes) => ctx.onMessage(socket, toArrayBuffer(bytes), true),
+    close: (_code, reason) => {
+      if (isCloseReason(reason)) party.leaving = reason;
+      socket.remoteClosed();
+    },
+  });
+  ctx.place(
+    session,
+    socket,
+    party,
+    request.mode === 'resume'
+      ? { how: 'resume', participantId: request.participantId! }
+      : { how: request.mode, name: request.technicianName ?? 'technician', technicianId: request.technicianId, tokenId: request.tokenId },
+  );
+}
+
+/** Delivery class of a binary frame by its channel byte (unknown channels: control, so they are never dropped here). */
+function classOf(id: number | undefined): DeliveryClass {
+  return (id === undefined ? undefined : channelById[id]?.class) ?? 'control';
+}
+
+/** A standalone copy (link frames share one buffer per read; the relay may keep what it gets). */
+function toArrayBuffer(bytes: Buffer): ArrayBuffer {
+  return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
 }

@@ -1,6 +1,6 @@
 import type { Power } from '../../../protocol/channels.js';
 import type { CloseReason } from '../session/session-record.js';
-import type { Participant } from './participant.js';
+import type { Participant, Path } from './participant.js';
 
 /** What can happen inside a live session. Every change of a LiveSession is one of these (live-session.ts). */
 export type LiveEvent =
@@ -13,7 +13,7 @@ export type LiveEvent =
   | { type: 'power_revoked'; guid: string; power: Power }
   | { type: 'control_passed'; guid: string; from: string | null; to: string | null }
   | { type: 'anchor_moved'; guid: string; from: string | null; to: string }
-  | { type: 'path_changed'; guid: string; participant: Participant; path: 'relay' | 'tcp' | 'udp' }
+  | { type: 'path_changed'; guid: string; participant: Participant; path: Path }
   | { type: 'ended'; guid: string; reason: CloseReason };
 
 export type LiveEventType = LiveEvent['type'];

@@ -5,7 +5,7 @@ import type { Writer } from '../delivery/writer.js';
 import type { PartySocket } from '../relay/party.js';
 import type { CloseReason } from '../session/session-record.js';
 import type { LiveEvent, LiveEventBus } from './live-events.js';
-import { participantIdPrefix, type Participant } from './participant.js';
+import { participantIdPrefix, type Participant, type Path } from './participant.js';
 
 /**
  * The screen module of a session (gateway/src/screen/): fans the customer's screen frames out to the viewers
@@ -25,13 +25,14 @@ export const MAX_TECHNICIANS = 16;
 export type LiveChange =
   | { kind: 'add'; role: Role; name: string; technicianId?: string; tokenId?: string; conn: PartySocket | null; address?: string; how: 'join' | 'pickup' | 'attend' | 'adopt'; id?: string; resumeHash?: string }
   | { kind: 'lost'; id: string }
-  | { kind: 'back'; id: string; conn: PartySocket; address?: string }
+  | { kind: 'back'; id: string; conn: PartySocket; address?: string; resumeHash: string }
   | { kind: 'remove'; id: string; reason: CloseReason }
   | { kind: 'request'; by: string; power: Power }
   | { kind: 'grant'; power: Power }
   | { kind: 'revoke'; power: Power }
   | { kind: 'pass'; by: string; to: string }
   | { kind: 'anchor'; from: string | null; to: string }
+  | { kind: 'path'; id: string; path: Path }
   | { kind: 'end'; reason: CloseReason };
 
 export type ApplyResult = { ok: true; event: LiveEvent | null; participant?: Participant } | { ok: false; code: ErrorCode; message: string };
@@ -124,6 +125,7 @@ export class LiveSession {
           address: change.address,
           resumeHash: change.resumeHash,
           since: this.now(),
+          path: 'relay',
         };
         this.participants.set(id, participant);
         // The technician who picks the session up holds control first; those who attend watch.
@@ -143,6 +145,8 @@ export class LiveSession {
         const newAddress = p.address !== undefined && change.address !== undefined && p.address !== change.address;
         p.conn = change.conn;
         p.lostAt = null;
+        // Tokens are single use: the one just presented is spent, the next is this hash's.
+        p.resumeHash = change.resumeHash;
         if (change.address !== undefined) p.address = change.address;
         return this.emit({ type: 'participant_back', guid, participant: p, newAddress }, p);
       }
@@ -178,6 +182,13 @@ export class LiveSession {
       }
       case 'anchor':
         return this.emit({ type: 'anchor_moved', guid, from: change.from, to: change.to });
+      case 'path': {
+        const p = this.participants.get(change.id);
+        if (!p) return refuse('E_NO_SUCH_PARTICIPANT', `no participant ${change.id}`);
+        if (p.path === change.path) return { ok: true, event: null };
+        p.path = change.path;
+        return this.emit({ type: 'path_changed', guid, participant: p, path: change.path }, p);
+      }
       case 'end':
         this.ended = true;
         return this.emit({ type: 'ended', guid, reason: change.reason });

@@ -24,7 +24,11 @@ export interface Participant {
   /** Source address of its current connection, to tell the others when a resume comes from elsewhere. */
   address?: string;
   readonly since: number;
+  /** How its traffic travels now: through the gateway, or on a direct path to the other side. */
+  path: Path;
 }
+
+export type Path = 'relay' | 'tcp' | 'udp';
 
 /** What the registry keeps of a participant, so another gateway can take the session over. */
 export interface ParticipantRecord {

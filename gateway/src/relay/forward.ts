@@ -62,8 +62,8 @@ export function forward(ctx: RelayContext, counters: ForwardCounters, ws: PartyS
     session.screen.onFrame(frame);
     return;
   }
+  // Media needs `view` (checked above), so every recipient of a customer's media is a viewer.
   for (const r of recipients) {
-    if (channel.class === 'media' && !session.viewers().includes(r)) continue;
     const outcome = r.conn!.getUserData().writer!.write(frame, true, channel.class, channelId);
     if (outcome === 'dropped') counters.dropped.backpressure.inc();
   }

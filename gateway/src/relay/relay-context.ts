@@ -11,6 +11,7 @@ import type { QueueLimits } from '../delivery/socket-writer.js';
 import type { BulkCredit } from '../delivery/bulk-credit.js';
 import type { LiveEventBus } from '../live/live-events.js';
 import type { LiveSession } from '../live/live-session.js';
+import type { ForwardCounters } from './forward.js';
 import type { Party, PartySocket } from './party.js';
 
 /** What a technician's bearer token resolves to. */
@@ -91,4 +92,14 @@ export interface RelayContext {
   bridge(ws: PartySocket, party: Party, peer: GatewayRecord, request: OpenRequest): Promise<void>;
   /** Registry writes nobody awaits: failures are logged, relaying goes on. */
   background(work: Promise<unknown>): void;
+  /** Pre-bound counters of the hot paths. */
+  readonly counters: ForwardCounters;
+  /** Closes a receiver that does not read (E_SLOW_CONSUMER). */
+  slowConsumer(ws: PartySocket): void;
+  // The connection events, for connections that are not uWS sockets (a party on another gateway).
+  onOpen(ws: PartySocket): void;
+  onMessage(ws: PartySocket, data: ArrayBuffer, isBinary: boolean): void;
+  onClose(ws: PartySocket): void;
+  /** A command another gateway sent to this one (cluster/anchor.ts). */
+  runCommand(request: OpenRequest): Promise<void>;
 }

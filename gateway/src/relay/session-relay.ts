@@ -1,14 +1,13 @@
-import { channelById, type DeliveryClass } from '../../../protocol/channels.js';
 import type { ServerMessage } from '../../../protocol/messages.js';
 import { encodeServerMessage, parseClientMessage, type ClientMessage } from '../../../protocol/messages.js';
-import { adopt, commandAnchor, commandEveryGateway } from '../cluster/anchor.js';
+import { acceptRemote, bridge, carry, commandAnchor, commandEveryGateway } from '../cluster/anchor.js';
 import type { LinkStream, OpenRequest } from '../cluster/link-stream.js';
-import { RemotePartySocket } from '../cluster/remote-party-socket.js';
 import { BulkCredit } from '../delivery/bulk-credit.js';
 import { SocketWriter } from '../delivery/socket-writer.js';
 import { GatewayError, asGatewayError, errorCodes } from '../errors/gateway-error.js';
 import { join } from '../handshake/join.js';
 import { pickup } from '../handshake/pickup.js';
+import { place } from '../handshake/place.js';
 import { resume } from '../handshake/resume.js';
 import { LiveEventBus, liveEventTypes, type LiveEvent } from '../live/live-events.js';
 import { LiveSession } from '../live/live-session.js';
@@ -18,7 +17,7 @@ import { sessionCopy } from '../live/session-copy.js';
 import { sessionNotices } from '../live/session-notices.js';
 import type { GatewayRecord } from '../registry/registry.js';
 import type { CloseReason, SessionRecord } from '../session/session-record.js';
-import { closeCodeFor, isCloseReason, isDisconnect } from './close-reasons.js';
+import { closeCodeFor, isDisconnect } from './close-reasons.js';
 import { control } from './control.js';
 import { dropReasons, type DropReason } from './drop-reasons.js';
 import { forward, type ForwardCounters } from './forward.js';
@@ -33,8 +32,6 @@ const TOUCH_EVERY_MS = 30_000;
 const TOKEN_RECHECK_MS = 5_000;
 /** Outbox tags that are not a binary channel of ours: not counted per channel. */
 const CONTROL_TAG = -1;
-/** Frames carried for a bridged party: counted by the gateway that runs the session. */
-const BRIDGED_TAG = -2;
 
 /**
  * The connections of this gateway and the live sessions it runs. It dispatches each connection's frames
@@ -60,7 +57,7 @@ export class SessionRelay implements RelayContext {
   // Pre-bound metric children: prom-client label lookups are too slow for every relayed message.
   private readonly relayedMessages: ({ inc(n?: number): void } | undefined)[];
   private readonly relayedBytes: ({ inc(n?: number): void } | undefined)[];
-  private readonly counters: ForwardCounters;
+  readonly counters: ForwardCounters;
 
   constructor(
     readonly deps: RelayDeps,
@@ -115,7 +112,7 @@ export class SessionRelay implements RelayContext {
       return;
     }
     if (party.phase === 'bridged') {
-      this.carry(ws, party, data, isBinary);
+      carry(this, ws, party, data, isBinary);
       return;
     }
     if (isBinary) {
@@ -314,140 +311,21 @@ export class SessionRelay implements RelayContext {
     return credit;
   }
 
-  /**
-   * Puts a connection (local, or remote over a link) into its place in a session this gateway runs: a new
-   * participant (pickup, attend) or one resuming. Every placement hands the participant a fresh resume token.
-   * When the session first has both a customer and a technician, it is paired: everyone is told "active".
-   */
   place(session: LiveSession, ws: PartySocket, party: Party, placement: Placement): void {
-    const { now } = this.deps;
-    const token = newResumeToken();
-    let participantId: string;
-    if (placement.how === 'resume') {
-      participantId = placement.participantId;
-      const participant = session.participants.get(participantId);
-      if (!participant) return this.reject(ws, new GatewayError('E_SESSION_NOT_FOUND'), true);
-      const stale = participant.conn;
-      if (stale && stale !== ws) {
-        // The connection this resume replaces (it did not answer, or is carried by another gateway).
-        stale.getUserData().session = null;
-        this.closeParty(stale, errorCodes.E_REPLACED.close, 'E_REPLACED');
-      }
-      participant.resumeHash = token.hash;
-      session.apply({ kind: 'back', id: participantId, conn: ws, address: party.remoteIp });
-    } else {
-      const added = session.apply({ kind: 'add', role: party.role, name: placement.name, technicianId: placement.technicianId, tokenId: placement.tokenId, conn: ws, address: party.remoteIp, how: placement.how, resumeHash: token.hash });
-      if (!added.ok) return this.reject(ws, new GatewayError(added.code, added.message), true);
-      participantId = added.participant!.id;
-    }
-    party.session = session;
-    party.participantId = participantId;
-    party.phase = session.everPaired || session.paired ? 'paired' : 'waiting';
-    session.lastActivity = now();
-    const primary = session.technicians()[0]?.name;
-    const state: ServerMessage = session.everPaired || session.paired
-      ? { v: 1, type: 'state', state: 'active', guid: session.guid, customerName: session.customerName, technician: primary, resumeToken: token.token, you: participantId }
-      : { v: 1, type: 'state', state: 'waiting', guid: session.guid, expiresAt: session.expiresAt, resumeToken: token.token, you: participantId };
-    this.send(ws, state);
-    const bulk = this.bulkOf(session);
-    if (!session.everPaired && session.paired) {
-      session.everPaired = true;
-      for (const p of session.participants.values()) {
-        if (!p.conn || p.conn === ws) continue;
-        p.conn.getUserData().phase = 'paired';
-        this.send(p.conn, { v: 1, type: 'state', state: 'active', guid: session.guid, customerName: session.customerName, technician: primary, you: p.id });
-        bulk.startSender(p.id);
-      }
-      this.deps.metrics.pairingSeconds.observe((now() - session.joinedAt) / 1000);
-    }
-    this.send(ws, { v: 1, type: 'grants', powers: [...session.grants] });
-    if (session.everPaired) bulk.startSender(participantId);
-    bulk.restartReceiver(participantId);
-    if (placement.how === 'resume' && session.everPaired) {
-      if (!session.paired) this.send(ws, { v: 1, type: 'peer', state: 'reconnecting' });
-      else this.send(ws, { v: 1, type: 'peer', state: 'back' });
-    }
-    if (placement.how === 'resume' || placement.how === 'attend') {
-      // This viewer has no picture (it joined late, or lost it while away): the customer's agent sends a keyframe.
-      if (party.role === 'technician' && session.screen) session.screen.addViewer(participantId, party.writer!);
-      const customer = session.customer;
-      if (!session.screen && customer?.conn && session.everPaired) this.send(customer.conn, { v: 1, type: 'resync' });
-    }
+    place(this, session, ws, party, placement);
   }
 
-  /**
-   * A party here, its session run by `peer`: open a stream there and carry the party's frames both ways;
-   * the anchor runs the session (grants, channels, timeouts). Rejects with E_PEER_GONE if it cannot.
-   */
-  async bridge(ws: PartySocket, party: Party, peer: GatewayRecord, request: OpenRequest): Promise<void> {
-    const stream = await this.deps.links!.openStream(peer, request);
-    if (isGone(party)) {
-      stream.close(closeCodeFor(leftReason(party.role)).code, leftReason(party.role));
-      return;
-    }
-    party.phase = 'bridged';
-    party.bridge = stream;
-    const writer = party.writer!;
-    stream.attach({
-      // Frames from the anchor to our party go through the party's writer like any other: media beyond the
-      // party's budget is dropped here (the anchor's screen module then repairs it), control past the cap closes it.
-      text: (text) => writer.write(text, false, 'control', CONTROL_TAG),
-      binary: (bytes) => writer.write(bytes, true, channelClass(bytes[0]), BRIDGED_TAG),
-      close: (code, reason) => {
-        party.bridge = undefined;
-        this.closeParty(ws, code, reason);
-      },
-    });
+  bridge(ws: PartySocket, party: Party, peer: GatewayRecord, request: OpenRequest): Promise<void> {
+    return bridge(this, ws, party, peer, request);
   }
 
-  /**
-   * Anchor side of a bridge: a party on another gateway (a technician picking up or attending, or a
-   * participant resuming) joins a session this gateway runs, or a command arrives. Throws E_PEER_GONE when
-   * it cannot.
-   */
-  async attachRemote(stream: LinkStream, request: OpenRequest): Promise<void> {
-    if (request.mode === 'command') return this.runCommand(request);
-    let session = this.sessions.get(request.guid);
-    if (!session && request.mode === 'resume') {
-      // Restarted under the same gateway id: the registry still names us the anchor.
-      const record = await this.deps.registry.getSession(request.guid);
-      if ((record?.state === 'active' || record?.state === 'waiting') && record.anchorGateway === this.options.gatewayId) session = adopt(this, record);
-    }
-    const valid =
-      session &&
-      session.orgId === request.orgId &&
-      (request.mode === 'resume'
-        ? request.participantId !== undefined && session.participants.has(request.participantId)
-        : request.mode === 'pickup'
-          ? session.customer?.conn != null && session.technicians().length === 0
-          : session.everPaired);
-    if (!session || !valid || this.shuttingDown) throw new GatewayError('E_PEER_GONE');
-    const party: Party = {
-      role: request.role,
-      remoteIp: request.address ?? 'gateway-link',
-      connectedAt: this.deps.now(),
-      phase: 'paired',
-      session: null,
-      technicianId: request.technicianId,
-      technicianName: request.technicianName,
-      remote: true,
-      pendingBytes: 0,
-      lastSeen: Date.now(),
-    };
-    const socket = new RemotePartySocket(stream, party, (s) => this.onClose(s));
-    this.onOpen(socket);
-    stream.attach({
-      text: (text) => this.onMessage(socket, toArrayBuffer(Buffer.from(text, 'utf8')), false),
-      binary: (bytes) => this.onMessage(socket, toArrayBuffer(bytes), true),
-      close: (_code, reason) => {
-        if (isCloseReason(reason)) party.leaving = reason;
-        socket.remoteClosed();
-      },
-    });
-    this.place(session, socket, party, request.mode === 'resume' ? { how: 'resume', participantId: request.participantId! } : { how: request.mode, name: request.technicianName ?? 'technician', technicianId: request.technicianId, tokenId: request.tokenId });
+  /** Anchor side of a bridge, or a command from another gateway (cluster/anchor.ts). */
+  attachRemote(stream: LinkStream, request: OpenRequest): Promise<void> {
+    return acceptRemote(this, stream, request);
   }
 
-  private async runCommand(request: OpenRequest): Promise<void> {
+  /** A command from another gateway, run here because this gateway is the anchor (or may hold the technician). */
+  async runCommand(request: OpenRequest): Promise<void> {
     const command = request.command;
     if (command?.kind === 'end') {
       const session = this.sessions.get(request.guid);
@@ -455,30 +333,8 @@ export class SessionRelay implements RelayContext {
     } else if (command?.kind === 'end_technician') {
       await this.endTechnician(command.technicianId, false);
     } else if (command?.kind === 'end_token') {
-      this.endToken(command.tokenId, false);
+      await this.endToken(command.tokenId, false);
     }
-    // Refused on purpose: the stream only carried the command (the asking side closes it at once).
-  }
-
-  /** A bridged party's frame: checked and relayed by the anchor; here it only passes, within the link's budget. */
-  private carry(ws: PartySocket, party: Party, data: ArrayBuffer, isBinary: boolean): void {
-    const stream = party.bridge!;
-    if (!isBinary) {
-      stream.sendText(Buffer.from(data).toString('utf8'));
-      return;
-    }
-    const bytes = new Uint8Array(data);
-    // Traffic to the anchor is bounded like any writer's: media beyond the budget is dropped (counted) here,
-    // and the anchor's screen module sees the gap; control and bulk are bounded by the anchor's own rules.
-    if (channelClass(bytes[0]) === 'media' && stream.inflight > this.options.droppableQueueBytes) {
-      this.counters.dropped.backpressure.inc();
-      return;
-    }
-    if (stream.inflight > this.options.reliableQueueBytes + this.options.bulkWindowBytes) {
-      this.slowConsumer(ws);
-      return;
-    }
-    stream.sendBinary(bytes); // encodeFrame copies the bytes
   }
 
   // ---- endings ------------------------------------------------------------------------------------------
@@ -579,7 +435,7 @@ export class SessionRelay implements RelayContext {
     }
   }
 
-  private slowConsumer(slow: PartySocket): void {
+  slowConsumer(slow: PartySocket): void {
     const party = slow.getUserData();
     if (isGone(party)) return;
     this.counters.dropped.slow_consumer.inc();
@@ -646,16 +502,6 @@ export class SessionRelay implements RelayContext {
 }
 
 const leftReason = (role: Party['role']): CloseReason => (role === 'customer' ? 'customer_left' : 'technician_left');
-
-/** Delivery class of a binary frame by its channel byte (unknown channels: control, so they are never dropped here). */
-function channelClass(id: number | undefined): DeliveryClass {
-  return (id === undefined ? undefined : channelById[id]?.class) ?? 'control';
-}
-
-/** A standalone copy (link frames share one buffer per read; the relay may keep what it gets). */
-function toArrayBuffer(bytes: Buffer): ArrayBuffer {
-  return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
-}
 
 function logEvent(deps: RelayDeps, e: LiveEvent): void {
   const { participant, by, ...rest } = e as LiveEvent & { participant?: { id: string; role: string }; by?: { id: string } };
