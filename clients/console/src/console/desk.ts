@@ -115,7 +115,10 @@ export class Desk {
     return this.tabs.find((t) => t.session?.guid === guid)?.session?.screen;
   }
 
-  /** Logs out: open sessions end, the token is revoked (when it still works), back to the login screen. */
+  /**
+   * Logs out: this technician leaves its open sessions (a colleague still there carries on; the gateway ends a
+   * session left without a technician), the token is revoked (when it still works), back to the login screen.
+   */
   async logout(message?: string, revoke = true): Promise<void> {
     if (this.closed) return;
     this.closed = true;
@@ -125,7 +128,7 @@ export class Desk {
     clearInterval(this.clock);
     clearTimeout(this.expiry);
     for (const t of this.tabs) {
-      if (t.session && !t.session.ended) t.session.end();
+      t.session?.leave();
       t.session?.dispose();
     }
     if (revoke) await this.o.client.logout().catch(() => {});

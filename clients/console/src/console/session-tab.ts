@@ -164,7 +164,7 @@ export class SessionTab {
 
   dispose(): void {
     this.screen.dispose();
-    if (!this.ended) this.conn.close();
+    this.conn.close();
   }
 
   private bind(): void {
