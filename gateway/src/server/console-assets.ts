@@ -68,13 +68,23 @@ export async function loadConsoleBundle(dir: string | undefined, log: Logger): P
       log.error('console.build_failed', { err, fix: 'npm ci (installs esbuild), then npx tsx clients/console/build.ts' });
     }
   }
-  let manifest: { files: string[] };
-  try {
-    manifest = JSON.parse(await readFile(manifestPath, 'utf8'));
-  } catch {
-    log.warn('console.missing', { dir: outDir, fix: 'npx tsx clients/console/build.ts' });
-    return null;
+  // Another gateway of this checkout may be swapping in a fresh build (build.ts renames it into place): read again.
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return { assets: await readBundle(outDir), dir: outDir };
+    } catch (err) {
+      if (attempt < 3 && dir === undefined && builder) {
+        await new Promise((r) => setTimeout(r, 200));
+        continue;
+      }
+      log.warn('console.missing', { dir: outDir, err, fix: 'npx tsx clients/console/build.ts' });
+      return null;
+    }
   }
+}
+
+async function readBundle(outDir: string): Promise<Map<string, Asset>> {
+  const manifest = JSON.parse(await readFile(join(outDir, 'manifest.json'), 'utf8')) as { files: string[] };
   const assets = new Map<string, Asset>();
   for (const file of manifest.files) {
     const body = await readFile(join(outDir, file));
@@ -90,7 +100,7 @@ export async function loadConsoleBundle(dir: string | undefined, log: Logger): P
     else if (file === 'join.html') assets.set('/join', asset);
     else assets.set('/' + file, asset);
   }
-  return { assets, dir: outDir };
+  return assets;
 }
 
 /** Registers `/`, `/join` and `/assets/*`. Call before the API's catch-all 404. */
