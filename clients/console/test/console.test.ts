@@ -73,8 +73,12 @@ async function until(check: () => boolean, what: string, ms = 5000): Promise<voi
 }
 
 describe('technician console', () => {
-  it('says so clearly when the password is wrong', async () => {
-    await logIn('alice', 'not-the-password');
+  it('says so clearly when the password is wrong (logging in with the keyboard alone)', async () => {
+    // The username field has focus on arrival; Tab moves on, Enter submits.
+    await page.keyboard.type('alice');
+    await page.keyboard.press('Tab');
+    await page.keyboard.type('not-the-password');
+    await page.keyboard.press('Enter');
     await expect.poll(() => page.locator('#login-error').textContent()).toBe('Wrong username or password.');
   });
 
@@ -85,7 +89,7 @@ describe('technician console', () => {
     expect(pageErrors).toEqual([]);
   });
 
-  it('logs in, shows a new customer live, picks up, chats, gets view and control, shows the exact screen and cursor, sends keys, hands control to a colleague and back', async () => {
+  it('logs in, shows a new customer live, picks up, chats, gets view and control, shows the exact screen and cursor, sends keys, reads sysinfo, shares the clipboard, hands control to a colleague and back', async () => {
     await logIn('alice', alicePw);
     await page.locator('.desk').waitFor();
 
@@ -200,6 +204,22 @@ describe('technician console', () => {
     bobConn.leave();
     await expect.poll(() => session.locator('.people li', { hasText: 'Tech bob' }).count()).toBe(0);
 
+    // System information and the clipboard, once granted, both ways.
+    await session.getByRole('button', { name: 'Ask the customer: Read system information' }).click();
+    await session.locator('li[data-power=sysinfo].granted').waitFor();
+    customer.sysinfo({ os: 'Debian GNU/Linux 12', hostname: 'carol-laptop' });
+    await session.locator('.sysinfo dd', { hasText: 'carol-laptop' }).waitFor();
+    await session.getByRole('button', { name: 'Ask the customer: Share the clipboard' }).click();
+    await session.locator('li[data-power=clipboard].granted').waitFor();
+    const clip1: string[] = [];
+    customer.on('clipboard', (e) => clip1.push(e.text));
+    customer.clipboard('error: disk full');
+    await session.getByLabel('The customer’s clipboard').filter({ hasText: 'error: disk full' }).waitFor();
+    await session.getByText('Paste text').click();
+    await session.getByLabel('Text to type on the customer’s machine').fill('df -h');
+    await session.getByRole('button', { name: 'Put it on the customer’s clipboard' }).click();
+    await until(() => clip1.includes('df -h'), 'the clipboard at the customer');
+
     // Readable at 200% zoom: the same window at half the CSS pixels reflows without sideways scrolling.
     await page.setViewportSize({ width: 640, height: 400 });
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(640);
@@ -211,7 +231,7 @@ describe('technician console', () => {
     expect(await session.getByRole('button', { name: /^Control:/ }).getAttribute('aria-pressed')).toBe('false');
     expect(await session.getByRole('button', { name: /^Control:/ }).isDisabled()).toBe(true);
     expect(await page.getByRole('tab', { name: `${name} (ended)` }).count()).toBe(1);
-    expect(requests).toEqual(['view', 'control']);
+    expect(requests).toEqual(['view', 'control', 'sysinfo', 'clipboard']);
     await session.getByRole('button', { name: 'Close tab' }).click();
     await expect.poll(() => page.locator('section.session').count()).toBe(0);
   });

@@ -57,6 +57,8 @@ export class SessionTab {
   private readonly controlToggle: HTMLButtonElement;
   private readonly modeToggle: HTMLButtonElement;
   private readonly sysinfo: HTMLElement;
+  private readonly clipboardBox: HTMLElement;
+  private readonly clipboardSend: HTMLButtonElement;
   private readonly chatInput: HTMLInputElement;
   private readonly endButton: HTMLButtonElement;
   private readonly leaveButton: HTMLButtonElement;
@@ -79,6 +81,7 @@ export class SessionTab {
     this.peopleList = h('ul', { class: 'people', attrs: { 'aria-label': 'In this session' } });
     this.notice = h('p', { class: 'notice', attrs: { role: 'alert' } });
     this.sysinfo = h('dl', { class: 'sysinfo' });
+    this.clipboardBox = h('pre', { class: 'clipboard', attrs: { 'aria-label': 'The customer’s clipboard', 'aria-live': 'polite' } });
     this.chatInput = h('input', { attrs: { type: 'text', maxlength: 4000, 'aria-label': 'Message to the customer', autocomplete: 'off' } });
     this.controlToggle = h('button', { class: 'toggle', attrs: { type: 'button', 'aria-pressed': 'false', disabled: true }, on: { click: () => this.toggleControl() } }, 'Control: off');
     this.modeToggle = h('button', { attrs: { type: 'button' }, on: { click: () => this.toggleMode() } }, 'Show actual size (1:1)');
@@ -94,6 +97,12 @@ export class SessionTab {
     );
 
     const pasteText = h('textarea', { attrs: { rows: 3, 'aria-label': 'Text to type on the customer’s machine' } });
+    // With the clipboard granted, a text can go onto the customer's clipboard instead of being typed.
+    this.clipboardSend = h(
+      'button',
+      { attrs: { type: 'button', disabled: true }, on: { click: () => (this.conn.clipboard(pasteText.value), (pasteText.value = ''), (pasteMenu.open = false)) } },
+      'Put it on the customer’s clipboard',
+    );
     const keysMenu: HTMLDetailsElement = h(
       'details',
       { class: 'menu' },
@@ -109,6 +118,7 @@ export class SessionTab {
         { class: 'paste', on: { submit: (ev) => (ev.preventDefault(), this.screen.sendText(pasteText.value), (pasteText.value = ''), (pasteMenu.open = false), this.screen.viewport.focus()) } },
         pasteText,
         h('button', { attrs: { type: 'submit' } }, 'Type it on the customer’s machine'),
+        this.clipboardSend,
       ),
     );
     const toolbar = h('div', { class: 'screen-toolbar', attrs: { role: 'toolbar', 'aria-label': 'Screen' } }, this.modeToggle, this.controlToggle, keysMenu, pasteMenu);
@@ -133,6 +143,8 @@ export class SessionTab {
         h('h3', {}, 'Chat'),
         this.chatLog,
         chatForm,
+        h('h3', {}, 'Customer’s clipboard'),
+        this.clipboardBox,
         h('h3', {}, 'System information'),
         this.sysinfo,
         h('div', { class: 'session-actions' }, this.invite, this.leaveButton, this.endButton),
@@ -143,6 +155,7 @@ export class SessionTab {
     this.renderPeople();
     this.updateControl();
     replace(this.sysinfo, h('p', { class: 'muted' }, 'Ask for "Read system information" to see it here.'));
+    this.clipboardBox.textContent = 'Ask for "Share the clipboard" to see it here.';
   }
 
   get title(): string {
@@ -175,6 +188,7 @@ export class SessionTab {
     });
     c.on('share', (e) => this.screen.setShare(e.state === 'live' ? 'live' : 'paused'));
     c.on('sysinfo', (info) => this.showSysinfo(info));
+    c.on('clipboard', (e) => (this.clipboardBox.textContent = e.text));
     c.on('chat', (m) => {
       this.o.onActivity();
       const name = m.name ?? (m.from === 'customer' ? this.o.customerName : 'Technician');
@@ -185,6 +199,7 @@ export class SessionTab {
       for (const p of this.granted) this.requested.delete(p);
       this.renderPowers();
       this.updateControl();
+      this.clipboardSend.disabled = !this.granted.has('clipboard');
       if (!this.granted.has('view')) this.screen.setShare('stopped');
     });
     c.on('data', (channel, payload) => {
