@@ -131,6 +131,8 @@ describe('technician console', () => {
     clip.frames.forEach((f, i) => customer.sendRaw(encodeScreenFrame({ keyframe: i === 0, repair: false, frame: i + 1 }, encoder.encode(f))));
     const viewport = session.locator('.screen-viewport');
     await expect.poll(() => viewport.getAttribute('data-frame')).toBe('6');
+    expect(await session.locator('.screen-viewport.paused').count()).toBe(0);
+    await session.getByText(`Screen ${clip.width} × ${clip.height}, fitted to the window.`).waitFor();
     const shot = await page.evaluate((g) => (globalThis as any).relaydeskProbe.snapshot(g), guid);
     expect(shot).toEqual({ width: clip.width, height: clip.height, sha256: canvasSha256(clip.frames.at(-1)!) });
 

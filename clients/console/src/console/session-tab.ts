@@ -195,12 +195,15 @@ export class SessionTab {
       this.addChat(name, m.text, m.at);
     });
     c.on('grants', (list) => {
+      const hadView = this.granted.has('view');
       this.granted = new Set(list as Power[]);
       for (const p of this.granted) this.requested.delete(p);
       this.renderPowers();
       this.updateControl();
       this.clipboardSend.disabled = !this.granted.has('clipboard');
-      if (!this.granted.has('view')) this.screen.setShare('stopped');
+      // The grant decides whether a picture may come at all; `share` messages say live or paused within it.
+      if (hadView && !this.granted.has('view')) this.screen.setShare('stopped');
+      if (!hadView && this.granted.has('view')) this.screen.setShare('live');
     });
     c.on('data', (channel, payload) => {
       if (channel === channels.screen.id) {
