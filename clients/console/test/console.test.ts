@@ -133,6 +133,12 @@ describe('technician console', () => {
     await expect.poll(() => viewport.getAttribute('data-frame')).toBe('6');
     expect(await session.locator('.screen-viewport.paused').count()).toBe(0);
     await session.getByText(`Screen ${clip.width} × ${clip.height}, fitted to the window.`).waitFor();
+    // 1:1 shows every pixel and scrolls; back to fitted.
+    await session.getByRole('button', { name: 'Show actual size (1:1)' }).click();
+    expect((await session.locator('canvas.screen-canvas').boundingBox())!.width).toBe(clip.width);
+    expect(await viewport.evaluate((el) => el.scrollWidth > el.clientWidth)).toBe(true);
+    await session.getByRole('button', { name: 'Fit to window' }).click();
+    expect((await session.locator('canvas.screen-canvas').boundingBox())!.width).toBeLessThan(clip.width);
     const shot = await page.evaluate((g) => (globalThis as any).relaydeskProbe.snapshot(g), guid);
     expect(shot).toEqual({ width: clip.width, height: clip.height, sha256: canvasSha256(clip.frames.at(-1)!) });
 
