@@ -35,6 +35,8 @@ export const errorCodes = {
   // Limits
   E_RATE_LIMITED: { http: 429, close: 4429, message: 'too many attempts; slow down' },
   E_CAPACITY: { http: 503, close: 4503, message: 'the gateway is at capacity' },
+  E_SESSION_LIMIT: { http: 429, close: 4429, message: 'too many open sessions for this technician or organisation; end some first' },
+  E_TOO_MANY_CONNECTIONS: { http: 429, close: 4429, message: 'too many connections from this address or network' },
   // Infrastructure
   E_REGISTRY_UNAVAILABLE: { http: 503, close: 4503, message: 'the session registry is unavailable; try again shortly' },
   E_REDIRECT: { http: 307, close: 4307, message: 'this session runs on another gateway: connect there (see "url")' },

@@ -1,6 +1,7 @@
 import * as v from 'valibot';
 import { powers, type Power } from './channels.js';
 import type { ErrorCode } from './error-codes.js';
+import { displayTextProblem } from './display-text.js';
 
 /**
  * The JSON control envelope, the one definition for the gateway and every client (docs/protocol.md).
@@ -40,9 +41,9 @@ const dimension = v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(1638
 const hello = {
   join: v.object({
     type: v.literal('join'),
-    pin: v.optional(v.pipe(v.string(), v.regex(/^\d{6,12}$/, 'must be 6 to 12 digits'))),
+    pin: v.optional(v.pipe(v.string(), v.regex(/^\d{6,16}$/, 'must be 6 to 16 digits'))),
     guid: v.optional(guid),
-    name: text(MAX_NAME_CHARS),
+    name: v.pipe(text(MAX_NAME_CHARS), v.check((n) => displayTextProblem(n) === null, 'must not contain control characters')),
   }),
   pickup: v.object({ type: v.literal('pickup'), token: bearer, guid }),
   /** A further technician of the session's organisation joins an active session as a viewer. */

@@ -105,6 +105,8 @@ export async function startLocalGateway(options: LocalGatewayOptions = {}): Prom
     '--host', '127.0.0.1', '--port', '0', '--admin-port', '0', '--data-dir', dataDir, '--log-level', 'warn',
     '--login-attempts-per-address', '100000', '--pin-guesses-per-address', '100000', '--pin-guesses-global', '10000000',
     '--max-failed-logins', '100', '--shutdown-grace-seconds', '0',
+    '--pin-guesses-per-prefix', '1000000', '--logins-per-second', '100000', '--max-failed-logins-per-account', '100000',
+    '--max-sessions-per-technician', '1000000', '--max-sessions-per-org', '10000000',
     // A Redis-backed gateway also opens the gateway-link listener: a free loopback port, never the default 8444.
     '--link-host', '127.0.0.1', '--link-port', '0', '--link-advertise', '127.0.0.1',
     ...(options.args ?? []),

@@ -10,15 +10,18 @@ export class SourceAddresses {
   private next = 0;
   readonly list: readonly (string | undefined)[];
 
-  /** `count` addresses 127.<offset>.x.y starting at 127.<offset>.0.2, or [undefined] when not loopback. */
-  constructor(targetHost: string, count = 64, offset = 1) {
+  /**
+   * `count` addresses 127.<offset>.x.y starting at 127.<offset>.0.2, or [undefined] when not loopback.
+   * `stride` 256 puts each address in its own /24 (127.<offset>.<i>.2, at most 256), as an attacker's would be.
+   */
+  constructor(targetHost: string, count = 64, offset = 1, stride = 1) {
     if (!isLoopback(targetHost) || count <= 0) {
       this.list = [undefined];
       return;
     }
     const out: string[] = [];
     for (let i = 0; i < count; i++) {
-      const n = i + 2; // skip .0.0 and .0.1 of the /16
+      const n = i * stride + 2; // skip .0.0 and .0.1 of the /16
       out.push(`127.${offset & 0xff}.${(n >> 8) & 0xff}.${n & 0xff}`);
     }
     this.list = out;

@@ -1,3 +1,5 @@
+import { displayTextProblem } from '../../../protocol/display-text.js';
+
 /**
  * Syntax of the names an operator types. Usernames are case-insensitive (stored lower-case) so "Alice" and
  * "alice" cannot become two accounts; login normalises the same way.
@@ -24,8 +26,8 @@ export function orgIdProblem(orgId: string): string | null {
 }
 
 export function displayNameProblem(name: string): string | null {
-  // Control characters would let a display name rewrite the admin's terminal or forge log lines.
-  if (name.length < 1 || name.length > maxDisplayName || /\p{Cc}/u.test(name)) {
+  // Control characters would let a display name rewrite the admin's terminal, forge log lines or reorder text.
+  if (name.length < 1 || name.length > maxDisplayName || displayTextProblem(name) !== null) {
     return `a display name is 1-${maxDisplayName} printable characters`;
   }
   return null;

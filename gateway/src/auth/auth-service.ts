@@ -9,26 +9,35 @@ import { isWellFormedToken, newBearerToken, tokenIdOf } from './bearer-token.js'
 import { defaultScryptParams, hashPassword, verifyPassword, type ScryptParams } from './password.js';
 import { ConcurrencyLimit } from './concurrency-limit.js';
 import { RateLimiter, type RateLimit } from './rate-limiter.js';
+import type { LimitCrossings } from '../limits/limit-crossings.js';
+import { LoginBudget } from './login-budget.js';
+import { LoginLockout } from './login-lockout.js';
 
 /** What AuthService needs from the registry (tokens and counters only). */
-export type AuthRegistry = Pick<Registry, 'hit' | 'count' | 'resetCounter' | 'putToken' | 'getToken' | 'deleteToken'>;
+export type AuthRegistry = Pick<Registry, 'hit' | 'unhit' | 'count' | 'resetCounter' | 'putToken' | 'getToken' | 'deleteToken'>;
 
 export interface AuthServiceDeps {
   accounts: AccountStore;
   registry: AuthRegistry;
   clock?: Clock;
   log?: Logger;
+  /** Logs and counts lockouts and login limits once per source and window. */
+  crossings?: LimitCrossings;
 }
 
 /** Authentication settings; every field optional, defaults in `defaultAuthOptions`. */
 export interface AuthOptions {
   /** Lifetime of a bearer token (ms). Short, because a token is all an attacker needs. */
   tokenTtlMs?: number;
-  /** Failed logins of one username within `failureWindowMs` that lock it. */
+  /** Failed logins of one username from one source within `failureWindowMs` that lock that source out of it. */
   maxFailedLogins?: number;
   failureWindowMs?: number;
-  /** How long a locked username stays locked (ms). */
+  /** How long a lock lasts (ms); also the window of maxFailedLoginsPerAccount. */
   lockoutMs?: number;
+  /** Failed logins of one username from all sources after which only sources it logged in from may try it. */
+  maxFailedLoginsPerAccount?: number;
+  /** Password checks started per second for logins from sources the username does not know (per gateway). */
+  loginsPerSecond?: number;
   /** Login attempts allowed per source address (IPv4 address / IPv6 /64). */
   loginPerSource?: RateLimit;
   /** Login attempts allowed over all sources; off by default. */
@@ -46,6 +55,8 @@ export const defaultAuthOptions = {
   maxFailedLogins: 5,
   failureWindowMs: 15 * 60_000,
   lockoutMs: 15 * 60_000,
+  maxFailedLoginsPerAccount: 50,
+  loginsPerSecond: 10,
   loginPerSource: { limit: 30, windowMs: 60_000 },
   loginGlobal: undefined as RateLimit | undefined,
   scryptParams: defaultScryptParams as ScryptParams,
@@ -91,6 +102,8 @@ function resolveOptions(options: AuthOptions): ResolvedAuthOptions {
   positiveInt('maxFailedLogins', o.maxFailedLogins, 1);
   positiveInt('failureWindowMs', o.failureWindowMs, 1_000);
   positiveInt('lockoutMs', o.lockoutMs, 1_000);
+  positiveInt('maxFailedLoginsPerAccount', o.maxFailedLoginsPerAccount, 1);
+  positiveInt('loginsPerSecond', o.loginsPerSecond, 1);
   positiveInt('maxConcurrentPasswordChecks', o.maxConcurrentPasswordChecks, 1);
   positiveInt('maxQueuedPasswordChecks', o.maxQueuedPasswordChecks, 0);
   return o;
@@ -112,6 +125,9 @@ export class AuthService {
   readonly #options: ResolvedAuthOptions;
   readonly #loginLimiter: RateLimiter;
   readonly #passwordChecks: ConcurrencyLimit;
+  readonly #lockout: LoginLockout;
+  readonly #budget: LoginBudget;
+  readonly #crossings: LimitCrossings | undefined;
   readonly #dummyHash: Promise<string>;
 
   constructor(deps: AuthServiceDeps, options: AuthOptions = {}) {
@@ -125,54 +141,60 @@ export class AuthService {
     this.#dummyHash = hashPassword(randomBytes(18).toString('base64'), this.#options.scryptParams);
     this.#dummyHash.catch(() => {}); // surfaced by the login that awaits it
     this.#passwordChecks = new ConcurrencyLimit(this.#options.maxConcurrentPasswordChecks, this.#options.maxQueuedPasswordChecks);
+    this.#crossings = deps.crossings;
     this.#loginLimiter = new RateLimiter({
       registry: deps.registry,
       name: 'login',
       perSource: this.#options.loginPerSource,
       ...(this.#options.loginGlobal ? { global: this.#options.loginGlobal } : {}),
       log: this.#log,
+      ...(deps.crossings ? { onCrossed: (scope, source, windowMs) => deps.crossings!.report('login_attempts', scope, source, windowMs) } : {}),
     });
+    this.#lockout = new LoginLockout(deps.registry, this.#options, deps.crossings);
+    this.#budget = new LoginBudget(this.#options.loginsPerSecond, this.#clock);
   }
 
   /**
    * Checks a username and password. Throws GatewayError E_RATE_LIMITED (too many attempts from this source),
-   * E_ACCOUNT_LOCKED (too many failures for this username, right password or not), E_CAPACITY (too many
-   * logins in flight) or E_AUTH_FAILED.
+   * E_ACCOUNT_LOCKED (too many failures for this username from this source, or from everywhere and this source
+   * is new to it; right password or not), E_CAPACITY (too many logins in flight) or E_AUTH_FAILED.
    */
   async login(username: string, password: string, sourceIp: string): Promise<LoginResult> {
     await this.#loginLimiter.check(sourceIp);
     const name = normalizeUsername(String(username).slice(0, maxUsernameInput));
     // Counter keys use a hash of the name: bounded length whatever an attacker sends.
     const nameKey = createHash('sha256').update(name).digest('hex').slice(0, 32);
-    const failKey = `login-fail:${nameKey}`;
-    const lockKey = `login-lock:${nameKey}`;
     const logName = name.slice(0, 64);
 
-    if ((await this.#registry.count(lockKey)) > 0) {
-      this.#log.info('login_refused_locked', { username: logName, source: sourceIp });
-      throw new GatewayError('E_ACCOUNT_LOCKED');
+    // Shed a flood before any hashing; the username's known sources are never shed.
+    const known = await this.#lockout.isKnown(nameKey, sourceIp);
+    if (!known && !this.#budget.take()) {
+      this.#crossings?.report('login_attempts', 'global', 'all', 60_000);
+      throw new GatewayError('E_CAPACITY', 'too many logins at once; try again in a second');
     }
+    const reservation = await this.#lockout.reserve(nameKey, sourceIp, known, { username: logName, source: sourceIp });
 
     const account = await this.#accounts.getByUsername(name);
     // Unknown user: verify against a dummy hash of the same cost, so the answer takes as long as a real check.
     const hash = account?.passwordHash ?? (await this.#getDummyHash());
-    const matches = await this.#passwordChecks.run(() => verifyPassword(String(password), hash));
+    let matches: boolean;
+    try {
+      // A known source's check goes before the queued ones: a flood from elsewhere does not make it wait.
+      matches = await this.#passwordChecks.run(() => verifyPassword(String(password), hash), reservation.known);
+    } catch (err) {
+      reservation.cancel();
+      throw err;
+    }
 
     if (!account || !matches || account.disabled) {
       const reason = !account ? 'unknown_user' : !matches ? 'bad_password' : 'disabled';
-      const failures = await this.#registry.hit(failKey, this.#options.failureWindowMs);
-      if (failures >= this.#options.maxFailedLogins) {
-        await this.#registry.hit(lockKey, this.#options.lockoutMs);
-        // A fresh budget of attempts once the lock ends, rather than re-locking on the first miss.
-        await this.#registry.resetCounter(failKey);
-        this.#log.warn('login_locked', { username: logName, source: sourceIp, lockoutMs: this.#options.lockoutMs });
-      }
+      await reservation.failed();
       // `reason` goes to the operator's log only; the client sees the same error for all three.
-      this.#log.info('login_failed', { username: logName, source: sourceIp, reason, failures });
+      this.#log.info('login_failed', { username: logName, source: sourceIp, reason });
       throw new GatewayError('E_AUTH_FAILED');
     }
 
-    await this.#registry.resetCounter(failKey);
+    await reservation.succeeded();
     const token = newBearerToken();
     const tokenId = tokenIdOf(token);
     const expiresAt = this.#clock() + this.#options.tokenTtlMs;

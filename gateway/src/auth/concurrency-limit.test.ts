@@ -43,6 +43,21 @@ describe('ConcurrencyLimit', () => {
     await Promise.all([a, b]);
   });
 
+  it('starts urgent tasks before queued ones (in their own order), even past a full queue', async () => {
+    const limit = new ConcurrencyLimit(1, 2);
+    const gate = deferred();
+    const order: string[] = [];
+    const task = (name: string) => async () => void order.push(name);
+    const first = limit.run(() => gate.promise);
+    const queued = [limit.run(task('flood1')), limit.run(task('flood2'))];
+    await expect(limit.run(task('flood3'))).rejects.toMatchObject({ code: 'E_CAPACITY' });
+    const urgent = [limit.run(task('known1'), true), limit.run(task('known2'), true)];
+    gate.resolve();
+    await Promise.all([first, ...queued, ...urgent]);
+    expect(order).toEqual(['known1', 'known2', 'flood1', 'flood2']);
+    expect([limit.running, limit.queued]).toEqual([0, 0]);
+  });
+
   it('frees the slot when a task fails', async () => {
     const limit = new ConcurrencyLimit(1, 0);
     await expect(limit.run(() => Promise.reject(new Error('boom')))).rejects.toThrow('boom');

@@ -10,6 +10,8 @@ export class ConcurrencyLimit {
   readonly #maxQueued: number;
   #running = 0;
   readonly #queue: (() => void)[] = [];
+  /** How many of the queue's first entries are urgent (they keep their own order). */
+  #urgent = 0;
 
   constructor(max: number, maxQueued: number) {
     if (!Number.isInteger(max) || max < 1) throw new Error(`ConcurrencyLimit: max must be a positive integer, got ${max}`);
@@ -26,10 +28,14 @@ export class ConcurrencyLimit {
     return this.#queue.length;
   }
 
-  async run<T>(task: () => Promise<T>): Promise<T> {
+  /**
+   * Runs `task` when a slot is free. An `urgent` task waits at the head of the queue, before the others (a
+   * technician logging in from a known address goes before a flood from unknown ones), and is never refused.
+   */
+  async run<T>(task: () => Promise<T>, urgent = false): Promise<T> {
     if (this.#running >= this.#max) {
-      if (this.#queue.length >= this.#maxQueued) throw new GatewayError('E_CAPACITY');
-      await new Promise<void>((resolve) => this.#queue.push(resolve));
+      if (!urgent && this.#queue.length >= this.#maxQueued) throw new GatewayError('E_CAPACITY');
+      await new Promise<void>((resolve) => (urgent ? this.#queue.splice(this.#urgent++, 0, resolve) : this.#queue.push(resolve)));
       // The finishing task handed its slot over to us (#running was not decremented).
     } else {
       this.#running++;
@@ -38,6 +44,8 @@ export class ConcurrencyLimit {
       return await task();
     } finally {
       const next = this.#queue.shift();
+      // Urgent entries are the queue's head, so the one leaving is urgent while any are counted.
+      if (next && this.#urgent > 0) this.#urgent--;
       if (next) next();
       else this.#running--;
     }

@@ -19,6 +19,8 @@ export interface RateLimiterOptions {
   /** Limit over all sources together: caps a distributed guessing attack (e.g. on the PIN space). */
   global?: RateLimit;
   log?: Logger;
+  /** Called once per source and window when a limit is crossed (instead of the log line). */
+  onCrossed?: (scope: 'address' | 'global', source: string, windowMs: number) => void;
 }
 
 function validateLimit(name: string, which: string, l: RateLimit | undefined): void {
@@ -36,6 +38,7 @@ export class RateLimiter {
   readonly #perSource: RateLimit | undefined;
   readonly #global: RateLimit | undefined;
   readonly #log: Logger;
+  readonly #onCrossed: RateLimiterOptions['onCrossed'];
 
   constructor(options: RateLimiterOptions) {
     if (!/^[a-z][a-z0-9-]*$/.test(options.name)) throw new Error(`rate limiter name must be lowercase letters, digits, '-': ${options.name}`);
@@ -47,6 +50,7 @@ export class RateLimiter {
     this.#perSource = options.perSource;
     this.#global = options.global;
     this.#log = options.log ?? silentLogger;
+    this.#onCrossed = options.onCrossed;
   }
 
   /**
@@ -59,16 +63,21 @@ export class RateLimiter {
       const n = await this.#registry.hit(`rl:${this.#name}:src:${source}`, this.#perSource.windowMs);
       if (n > this.#perSource.limit) {
         // Log the crossing only: one line per abusive source per window, not one per refused attempt.
-        if (n === this.#perSource.limit + 1) this.#log.warn('rate_limited', { limiter: this.#name, scope: 'source', source });
+        if (n === this.#perSource.limit + 1) this.#crossed('address', source, this.#perSource.windowMs);
         throw new GatewayError('E_RATE_LIMITED');
       }
     }
     if (this.#global) {
       const n = await this.#registry.hit(`rl:${this.#name}:all`, this.#global.windowMs);
       if (n > this.#global.limit) {
-        if (n === this.#global.limit + 1) this.#log.warn('rate_limited', { limiter: this.#name, scope: 'global' });
+        if (n === this.#global.limit + 1) this.#crossed('global', 'all', this.#global.windowMs);
         throw new GatewayError('E_RATE_LIMITED');
       }
     }
+  }
+
+  #crossed(scope: 'address' | 'global', source: string, windowMs: number): void {
+    if (this.#onCrossed) this.#onCrossed(scope, source, windowMs);
+    else this.#log.warn('rate_limited', { limiter: this.#name, scope, source });
   }
 }

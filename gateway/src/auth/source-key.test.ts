@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { sourceKey } from './source-key.js';
+import { sourceAndPrefix, sourceKey } from './source-key.js';
 
 describe('sourceKey', () => {
   it('keeps IPv4 addresses as they are', () => {
@@ -20,5 +20,11 @@ describe('sourceKey', () => {
 
   it('bounds anything else instead of trusting it', () => {
     expect(sourceKey('x'.repeat(500))).toHaveLength('other:'.length + 64);
+  });
+
+  it('names the /24 or /48 around a source, for budgets per network', () => {
+    expect(sourceAndPrefix('192.0.2.7')).toEqual({ source: '192.0.2.7', prefix: '192.0.2.0/24' });
+    expect(sourceAndPrefix('::ffff:198.51.100.9')).toEqual({ source: '198.51.100.9', prefix: '198.51.100.0/24' });
+    expect(sourceAndPrefix('2001:db8:7:2::1')).toEqual({ source: '2001:db8:7:2::/64', prefix: '2001:db8:7::/48' });
   });
 });

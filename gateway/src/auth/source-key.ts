@@ -6,17 +6,31 @@ import { isIPv4, isIPv6 } from 'node:net';
  * IPv4-mapped IPv6 (`::ffff:192.0.2.1`, what a dual-stack socket reports) counts as the IPv4 address.
  */
 export function sourceKey(address: string): string {
+  return sourceAndPrefix(address).source;
+}
+
+/**
+ * The source (as sourceKey) and the network around it that one party usually holds whole: the IPv4 /24,
+ * the IPv6 /48 (a site's allocation, RFC 6177). Budgets per prefix stop an attacker who rents a block.
+ */
+export function sourceAndPrefix(address: string): { source: string; prefix: string } {
   const ip = address.startsWith('[') && address.endsWith(']') ? address.slice(1, -1) : address;
-  if (isIPv4(ip)) return ip;
-  if (!isIPv6(ip)) return `other:${ip.slice(0, 64)}`;
+  if (isIPv4(ip)) return { source: ip, prefix: ipv4Prefix(ip.split('.').map(Number)) };
+  if (!isIPv6(ip)) {
+    const other = `other:${ip.slice(0, 64)}`;
+    return { source: other, prefix: other };
+  }
   const groups = expandIPv6(ip.split('%')[0]!);
   if (groups.slice(0, 5).every((g) => g === 0) && groups[5] === 0xffff) {
-    return `${groups[6]! >> 8}.${groups[6]! & 255}.${groups[7]! >> 8}.${groups[7]! & 255}`;
+    const octets = [groups[6]! >> 8, groups[6]! & 255, groups[7]! >> 8, groups[7]! & 255];
+    return { source: octets.join('.'), prefix: ipv4Prefix(octets) };
   }
-  return `${groups
-    .slice(0, 4)
-    .map((g) => g.toString(16))
-    .join(':')}::/64`;
+  const hex = groups.map((g) => g.toString(16));
+  return { source: `${hex.slice(0, 4).join(':')}::/64`, prefix: `${hex.slice(0, 3).join(':')}::/48` };
+}
+
+function ipv4Prefix(octets: number[]): string {
+  return `${octets[0]}.${octets[1]}.${octets[2]}.0/24`;
 }
 
 function expandIPv6(ip: string): number[] {

@@ -13,7 +13,7 @@ const configFile = (values: object) => {
 describe('loadConfig', () => {
   it('gives the embedded defaults with no input', () => {
     const c = loadConfig();
-    expect([c.port, c.adminPort, c.adminHost, c.registry, c.pinLength, c.sessionTtlSeconds]).toEqual([8443, 9464, '127.0.0.1', 'memory', 9, 3600]);
+    expect([c.port, c.adminPort, c.adminHost, c.registry, c.pinLength, c.sessionTtlSeconds]).toEqual([8443, 9464, '127.0.0.1', 'memory', 14, 3600]);
     expect(c.gatewayId).toMatch(/^gw-[0-9a-f]{8}$/);
   });
 
@@ -30,7 +30,7 @@ describe('loadConfig', () => {
     [['--port', '80.5'], /--port/],
     [['--registry', 'etcd'], /registry must be one of memory, redis/],
     [['--prot', '1'], /unknown option --prot/],
-    [['--pin-length', '4'], /pinLength must be a whole number from 6 to 12/],
+    [['--pin-length', '4'], /pinLength must be a whole number from 6 to 16/],
     [['--registry', 'redis'], /needs exactly one of redisUrl, redisSentinels or redisClusterNodes/],
     [['--redis-url', 'redis://x:6379'], /registry=memory/],
     [['--tls-cert', 'a.pem'], /tlsCert and tlsKey go together/],

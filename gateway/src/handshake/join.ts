@@ -16,12 +16,11 @@ export async function join(ctx: RelayContext, ws: PartySocket, party: Party, msg
   party.phase = 'pending';
   const { lifecycle, registry, pinGuard, now } = ctx.deps;
   try {
-    await pinGuard.assertAllowed(party.remoteIp);
+    const attempt = await pinGuard.reserve(party.remoteIp);
     const guid = msg.pin !== undefined ? await registry.findGuidByPin(msg.pin) : msg.guid!;
     const record = guid ? await registry.getSession(guid) : null;
     // Wrong, expired and used PINs get the same answer, so a guesser learns nothing about other sessions.
     if (!guid || !record || record.state !== 'created' || record.expiresAt <= now()) {
-      await pinGuard.recordFailure(party.remoteIp);
       throw new GatewayError('E_PIN_INVALID');
     }
     const resume = newResumeToken();
@@ -33,6 +32,7 @@ export async function join(ctx: RelayContext, ws: PartySocket, party: Party, msg
       ttlMs: record.expiresAt - now() + EXPIRY_GRACE_MS,
     });
     if (!result.ok) throw new GatewayError('E_PIN_INVALID'); // another customer won the race for this PIN
+    void attempt.succeeded();
     if (isGone(party)) {
       ctx.background(lifecycle.transition(guid, 'closed', { reason: 'customer_left', from: ['waiting'] }));
       return;

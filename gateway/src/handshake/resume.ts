@@ -23,7 +23,7 @@ export async function resume(ctx: RelayContext, ws: PartySocket, party: Party, m
   party.phase = 'pending';
   const { registry, pinGuard } = ctx.deps;
   try {
-    await pinGuard.assertAllowed(party.remoteIp);
+    const attempt = await pinGuard.reserve(party.remoteIp);
     let record = await registry.getSession(msg.guid);
     const hash = hashResumeToken(msg.token);
     const local = ctx.sessions.get(msg.guid);
@@ -31,9 +31,9 @@ export async function resume(ctx: RelayContext, ws: PartySocket, party: Party, m
     const known: ParticipantRecord[] = local ? [...local.participants.values()] : (record?.participants ?? []);
     const participant = known.find((p) => p.role === party.role && p.resumeHash !== undefined && constantTimeEqual(hash, p.resumeHash));
     if (!record || (record.state !== 'active' && record.state !== 'waiting') || !participant) {
-      await pinGuard.recordFailure(party.remoteIp);
       throw new GatewayError('E_SESSION_NOT_FOUND');
     }
+    void attempt.succeeded();
     if (participant.role === 'technician') {
       // A technician whose access ended (logout, disabled) cannot come back with its resume token either.
       if (participant.tokenId) await ctx.deps.authenticateTokenId(participant.tokenId);

@@ -78,6 +78,12 @@ export function createGatewayMetrics(gatewayId: string) {
       labelNames: ['route', 'status'] as const,
       registers: [registry],
     }),
+    limitCrossings: new client.Counter({
+      name: 'relaydesk_limit_crossings_total',
+      help: 'Limit crossings (PIN guesses, logins, lockouts, connections, sessions), counted once per source and window.',
+      labelNames: ['limit', 'scope'] as const,
+      registers: [registry],
+    }),
     registryUp: new client.Gauge({
       name: 'relaydesk_registry_up',
       help: '1 while the session registry answers, else 0.',

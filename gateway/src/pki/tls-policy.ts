@@ -15,13 +15,19 @@ export const tls13Ciphersuites = ['TLS_AES_128_GCM_SHA256', 'TLS_AES_256_GCM_SHA
 
 /**
  * For uWebSockets.js `SSLApp({ cert_file_name, key_file_name, ssl_ciphers: gatewayTlsCiphers })`.
- * `ssl_ciphers` goes to OpenSSL's SSL_CTX_set_cipher_list, which governs TLS ≤ 1.2 only, so the list holds
- * TLS 1.2 names; TLS 1.3 keeps OpenSSL's (AEAD-only) defaults. uWS has no minimum-version option: uSockets
- * itself sets TLS 1.2 as the minimum; this list has no cipher usable below 1.2 in any case.
+ * `ssl_ciphers` goes to BoringSSL's SSL_CTX_set_cipher_list (uWS.js 20.30 links BoringSSL), which governs
+ * TLS ≤ 1.2 only; TLS 1.3 keeps BoringSSL's suites (all AEAD). uSockets sets TLS 1.2 as the minimum itself.
+ *
+ * Server cipher order: uWS 20.30 has no option for SSL_OP_CIPHER_SERVER_PREFERENCE, so with several TLS 1.2
+ * ciphers the client picks (testssl.sh: "Has server cipher order? no"). The list therefore offers exactly one
+ * TLS 1.2 cipher per key type, AES-128-GCM with ECDHE (RFC 7525 §4.2's mandatory one, in every TLS 1.2 AEAD
+ * client): the server decides, and testssl.sh reports "yes (OK) -- only for < TLS 1.3" (docs/security.md).
+ * TLS 1.3 clients still get AES-256-GCM or ChaCha20-Poly1305 if they prefer them; BoringSSL's TLS 1.3 suite
+ * choice follows the client, and all three suites are AEAD.
  * `ssl_prefer_low_memory_usage: true` (SSL_MODE_RELEASE_BUFFERS) saves ~34 KiB per idle connection at some
  * CPU cost; worth it with many idle agents.
  */
-export const gatewayTlsCiphers = tls12Ciphers;
+export const gatewayTlsCiphers = ['ECDHE-ECDSA-AES128-GCM-SHA256', 'ECDHE-RSA-AES128-GCM-SHA256'].join(':');
 
 /** The same policy for node:tls / node:https servers and clients (gateway links, tests, the SDK). */
 export const nodeTlsPolicy = {

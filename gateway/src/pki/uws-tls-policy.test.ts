@@ -57,7 +57,19 @@ describe('uWS SSLApp with gatewayTlsCiphers', () => {
 
   it('speaks TLS 1.3, and TLS 1.2 with an ECDHE AEAD cipher', async () => {
     expect(await handshake({})).toEqual({ error: null, protocol: 'TLSv1.3' });
-    expect(await handshake({ maxVersion: 'TLSv1.2', ciphers: 'ECDHE-RSA-AES256-GCM-SHA384' })).toEqual({ error: null, protocol: 'TLSv1.2' });
+    expect(await handshake({ maxVersion: 'TLSv1.2', ciphers: 'ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES128-GCM-SHA256' })).toEqual({ error: null, protocol: 'TLSv1.2' });
+  });
+
+  it('decides the TLS 1.2 cipher itself: a client preferring ChaCha20 or AES-256 still gets AES-128-GCM', async () => {
+    const preferOthers = 'ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256';
+    const cipher = await new Promise<string>((resolve, reject) => {
+      const socket = connect({ host: '127.0.0.1', port, ca: ca.certPem, servername: 'localhost', maxVersion: 'TLSv1.2', ciphers: preferOthers }, () => {
+        resolve(socket.getCipher().name);
+        socket.end();
+      });
+      socket.on('error', reject);
+    });
+    expect(cipher).toMatch(/^ECDHE-(ECDSA|RSA)-AES128-GCM-SHA256$/);
   });
 
   it('refuses TLS 1.1 (uSockets sets the minimum itself; uWS has no option for it)', async () => {

@@ -2,6 +2,7 @@ import type uws from 'uWebSockets.js';
 import { GatewayError, asGatewayError, type ErrorCode } from '../errors/gateway-error.js';
 import type { Logger } from '../log/logger.js';
 import type { GatewayMetrics } from '../metrics/gateway-metrics.js';
+import type { ConnectionCaps } from '../limits/connection-caps.js';
 import type { QueueFeeds } from './queue-feeds.js';
 
 /** What one `/v1/queue` connection holds (the uWS user data). Owned by the handlers below, one event loop. */
@@ -26,6 +27,8 @@ export interface QueueSocketData {
 export interface QueueSocketDeps {
   feeds: QueueFeeds;
   authenticate: (token: string) => Promise<{ orgId: string }>;
+  /** The per-address connection caps (limits/connection-caps.ts): queue sockets count like the others. */
+  caps: Pick<ConnectionCaps, 'opened' | 'greeted' | 'closed'>;
   metrics: GatewayMetrics;
   log: Logger;
   now: () => number;
@@ -68,11 +71,16 @@ export class QueueSockets {
       maxBackpressure: this.options.maxBufferedBytes * 2,
       upgrade,
       open: (ws) => {
+        this.deps.caps.opened(ws);
         this.open.add(ws);
         this.deps.metrics.connections.inc({ role: 'queue' });
       },
-      message: (ws, data, isBinary) => this.onMessage(ws, isBinary ? null : Buffer.from(data).toString('utf8')),
+      message: (ws, data, isBinary) => {
+        this.deps.caps.greeted(ws);
+        this.onMessage(ws, isBinary ? null : Buffer.from(data).toString('utf8'));
+      },
       close: (ws) => {
+        this.deps.caps.closed(ws);
         const w = ws.getUserData().watcher;
         w.phase = 'closed';
         w.unsubscribe?.();

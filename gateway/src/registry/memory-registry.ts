@@ -41,9 +41,12 @@ export class MemoryRegistry implements Registry {
   private readonly tokens = new Map<string, Expiring<TokenRecord>>();
   private readonly counters = new Map<string, Expiring<number>>();
   private readonly gateways = new Map<string, Expiring<GatewayRecord>>();
+  /** key → member → expiry (takeSlot); the wheel frees a key once its last member may have expired. */
+  private readonly slots = new Map<string, Map<string, number>>();
   private readonly sessionWheel: ExpiryWheel<string>;
   private readonly tokenWheel: ExpiryWheel<string>;
   private readonly counterWheel: ExpiryWheel<string>;
+  private readonly slotWheel: ExpiryWheel<string>;
   private ticker: NodeJS.Timeout | undefined;
   private closed = false;
   private readonly readyListeners = new Set<ReadyListener>();
@@ -55,6 +58,7 @@ export class MemoryRegistry implements Registry {
     this.sessionWheel = new ExpiryWheel(sweepMs, now);
     this.tokenWheel = new ExpiryWheel(sweepMs, now);
     this.counterWheel = new ExpiryWheel(sweepMs, now);
+    this.slotWheel = new ExpiryWheel(sweepMs, now);
     this.ticker = setInterval(() => this.sweep(), sweepMs);
     // The ticker only frees memory; it must not keep a finished process alive.
     this.ticker.unref();
@@ -86,6 +90,10 @@ export class MemoryRegistry implements Registry {
     this.counterWheel.sweep(now, (key) => {
       const entry = this.live(this.counters, this.counterWheel, key, now);
       if (entry) this.counterWheel.schedule(key, entry.deadline);
+    });
+    this.slotWheel.sweep(now, (key) => {
+      const latest = this.liveSlots(key, now);
+      if (latest !== undefined) this.slotWheel.schedule(key, latest);
     });
   }
 
@@ -234,6 +242,35 @@ export class MemoryRegistry implements Registry {
     return 1;
   }
 
+  async unhit(key: string): Promise<void> {
+    this.checkOpen();
+    const entry = this.live(this.counters, this.counterWheel, key, this.clock());
+    if (entry && entry.value > 0) entry.value--;
+  }
+
+  async takeSlot(key: string, member: string, expiresAt: number, limit: number): Promise<boolean> {
+    this.checkOpen();
+    let members = this.slots.get(key);
+    if (members && !members.has(member) && members.size >= limit) {
+      // Full as far as we know: drop what expired (O(members), only at the cap), then look again.
+      this.liveSlots(key, this.clock());
+      members = this.slots.get(key);
+      if (members && members.size >= limit) return false;
+    }
+    if (!members) this.slots.set(key, (members = new Map()));
+    members.set(member, expiresAt);
+    // The sweep only frees memory (it reschedules the key at its latest member), so any member's expiry will do.
+    this.slotWheel.schedule(key, expiresAt);
+    return true;
+  }
+
+  async releaseSlot(key: string, member: string): Promise<void> {
+    this.checkOpen();
+    const members = this.slots.get(key);
+    members?.delete(member);
+    if (members?.size === 0) this.slots.delete(key);
+  }
+
   async count(key: string): Promise<number> {
     this.checkOpen();
     return this.live(this.counters, this.counterWheel, key, this.clock())?.value ?? 0;
@@ -290,6 +327,19 @@ export class MemoryRegistry implements Registry {
     map.delete(key);
     wheel.cancel(key);
     return undefined;
+  }
+
+  /** Drops the expired members of a slot key (and the key when empty); the latest expiry left, if any. */
+  private liveSlots(key: string, now: number): number | undefined {
+    const members = this.slots.get(key);
+    if (!members) return undefined;
+    let latest: number | undefined;
+    for (const [member, expiresAt] of members) {
+      if (expiresAt <= now) members.delete(member);
+      else latest = Math.max(latest ?? expiresAt, expiresAt);
+    }
+    if (members.size === 0) this.slots.delete(key);
+    return latest;
   }
 
   private releasePin(entry: SessionEntry): void {

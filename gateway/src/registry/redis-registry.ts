@@ -103,6 +103,22 @@ return 1`,
 local n = redis.call('INCR', KEYS[1])
 if n == 1 or redis.call('PTTL', KEYS[1]) == -1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
 return n`,
+  /** Takes back one hit; never below 0, never creates the key (DECR keeps the TTL). */
+  rdUnhit: `
+local n = tonumber(redis.call('GET', KEYS[1]) or '0')
+if n > 0 then return redis.call('DECR', KEYS[1]) end
+return 0`,
+  /**
+   * A slot of a capped set: sorted set member → expiry. ARGV: member, expiresAt, limit, now. Prunes what
+   * expired, refuses a new member when full, and keeps the key alive as long as its longest-lived member.
+   */
+  rdTakeSlot: `
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[4])
+if not redis.call('ZSCORE', KEYS[1], ARGV[1]) and redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[3]) then return 0 end
+redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
+local ttl = math.max(1, tonumber(ARGV[2]) - tonumber(ARGV[4]))
+if redis.call('PTTL', KEYS[1]) < ttl then redis.call('PEXPIRE', KEYS[1], ttl) end
+return 1`,
 } as const;
 
 type UpdateReply = [status: string, prevState?: string, pttl?: number, hash?: string[], heldBefore?: string];
@@ -115,6 +131,8 @@ interface ScriptCommands {
   rdClaim(key: string, value: string, ttlMs: number, expected: string): Promise<number>;
   rdIndexAdd(key: string, score: number, member: string, ttlMs: number): Promise<number>;
   rdHit(key: string, windowMs: number): Promise<number>;
+  rdUnhit(key: string): Promise<number>;
+  rdTakeSlot(key: string, member: string, expiresAt: number, limit: number, now: number): Promise<number>;
 }
 
 // Server replies that mean "Redis cannot serve right now" rather than "our command is wrong". MOVED/ASK: the
@@ -132,6 +150,7 @@ const encodedWaiting = encodeValue('waiting');
  * - `pin:<pin>` string, GUID of the session holding the PIN, same TTL as that session
  * - `w:<orgId>` sorted set of waiting GUIDs by createdAt, TTL ≥ its longest-lived member; may go stale
  * - `t:<tokenId>` string, JSON TokenRecord; `c:<key>` counter
+ * - `slots:<key>` sorted set of members by expiry time (takeSlot), TTL = its longest-lived member
  *
  * Outage: no offline queue and no resending, so while disconnected every call rejects at once with
  * E_REGISTRY_UNAVAILABLE; a call on a connection that went silent fails after commandTimeoutMs.
@@ -337,6 +356,18 @@ export class RedisRegistry implements Registry {
     return this.run(() => this.cmd.rdHit(this.counterKey(key), ttl));
   }
 
+  async unhit(key: string): Promise<void> {
+    await this.run(() => this.cmd.rdUnhit(this.counterKey(key)));
+  }
+
+  async takeSlot(key: string, member: string, expiresAt: number, limit: number): Promise<boolean> {
+    return this.run(async () => (await this.cmd.rdTakeSlot(this.slotKey(key), member, Math.ceil(expiresAt), limit, this.clock())) === 1);
+  }
+
+  async releaseSlot(key: string, member: string): Promise<void> {
+    await this.run(() => this.client.zrem(this.slotKey(key), member));
+  }
+
   async count(key: string): Promise<number> {
     const raw = await this.run(() => this.client.get(this.counterKey(key)));
     return raw === null ? 0 : Number(raw);
@@ -461,6 +492,9 @@ export class RedisRegistry implements Registry {
   }
   private counterKey(key: string): string {
     return `${this.prefix}c:${key}`;
+  }
+  private slotKey(key: string): string {
+    return `${this.prefix}slots:${key}`;
   }
 }
 

@@ -363,9 +363,44 @@ export function registryContract(name: string, make: () => Promise<RegistrySubje
         expect(await registry.hit('rate:x', shortTtl)).toBe(1);
       });
 
+      it('takes back a hit, never below zero and never creating a counter', async () => {
+        expect(await registry.hit('pin:a', 60_000)).toBe(1);
+        expect(await registry.hit('pin:a', 60_000)).toBe(2);
+        await registry.unhit('pin:a');
+        expect(await registry.count('pin:a')).toBe(1);
+        await registry.unhit('pin:a');
+        await registry.unhit('pin:a');
+        expect(await registry.count('pin:a')).toBe(0);
+        await registry.unhit('pin:never');
+        expect(await registry.count('pin:never')).toBe(0);
+        expect(await registry.hit('pin:never', 60_000)).toBe(1);
+      });
+
       it('counts every one of many concurrent hits', async () => {
         const counts = await Promise.all(Array.from({ length: 40 }, () => registry.hit('burst', 60_000)));
         expect([...counts].sort((a, b) => a - b)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
+      });
+    });
+
+    describe('slots', () => {
+      it('holds at most `limit` members, however many ask at once', async () => {
+        const until = subject.clock() + 60_000;
+        const taken = await Promise.all(Array.from({ length: 60 }, (_, i) => registry.takeSlot('tech:a', `s${i}`, until, 7)));
+        expect(taken.filter(Boolean)).toHaveLength(7);
+        // A member already holding a slot keeps it; another key is another budget.
+        const holder = `s${taken.indexOf(true)}`;
+        expect(await registry.takeSlot('tech:a', holder, until, 7)).toBe(true);
+        expect(await registry.takeSlot('tech:b', 'x', until, 7)).toBe(true);
+        await registry.releaseSlot('tech:a', holder);
+        expect(await registry.takeSlot('tech:a', 'late', until, 7)).toBe(true);
+        expect(await registry.takeSlot('tech:a', 'later', until, 7)).toBe(false);
+      });
+
+      it('frees a slot when its member expires', async () => {
+        expect(await registry.takeSlot('tech:c', 'old', subject.clock() + shortTtl, 1)).toBe(true);
+        expect(await registry.takeSlot('tech:c', 'new', subject.clock() + 60_000, 1)).toBe(false);
+        await subject.advance(pastShortTtl);
+        expect(await registry.takeSlot('tech:c', 'new', subject.clock() + 60_000, 1)).toBe(true);
       });
     });
 

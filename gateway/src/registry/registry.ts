@@ -48,9 +48,23 @@ export interface Registry {
    * Returns the count including this hit. Used for rate limits and login lockout.
    */
   hit(key: string, windowMs: number): Promise<number>;
+  /**
+   * Takes back one hit of `key`: a reserved attempt that in the end does not count (a right PIN, a refused
+   * attempt). Never goes below 0, never creates the counter, keeps its window.
+   */
+  unhit(key: string): Promise<void>;
   /** Current count of `key` (0 when absent or expired). */
   count(key: string): Promise<number>;
   resetCounter(key: string): Promise<void>;
+
+  /**
+   * Holds one of at most `limit` slots under `key` for `member` until `expiresAt` (ms, the registry's clock)
+   * or releaseSlot. Atomic: of any number of concurrent callers at most `limit` members hold a slot at once;
+   * false when full. Taking a slot `member` already holds succeeds and moves its expiry. Used for caps on live
+   * things (sessions per technician), where a counter could not follow what expires by itself.
+   */
+  takeSlot(key: string, member: string, expiresAt: number, limit: number): Promise<boolean>;
+  releaseSlot(key: string, member: string): Promise<void>;
 
   /** Announces (or refreshes) a gateway of the cluster; it vanishes `ttlMs` after its last refresh. */
   putGateway(gateway: GatewayRecord, ttlMs: number): Promise<void>;

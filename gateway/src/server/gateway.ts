@@ -16,8 +16,12 @@ import type { Registry } from '../registry/registry.js';
 import { SessionRelay } from '../relay/session-relay.js';
 import { newParty, type Party } from '../relay/party.js';
 import { PinGuard } from '../session/pin-guard.js';
+import { LimitCrossings } from '../limits/limit-crossings.js';
+import { SessionCaps } from '../limits/session-caps.js';
+import { ConnectionCaps, connectionCapLimits, type Refusal } from '../limits/connection-caps.js';
+import { GatewayError } from '../errors/gateway-error.js';
 import { SessionLifecycle, type TransitionHook } from '../session/transition.js';
-import { createAdminApp } from './admin-server.js';
+import { startAdminServer } from './admin-server.js';
 import { registerHttpApi } from './http-api.js';
 import { remoteAddress, writeReply } from './http-io.js';
 import { listen } from './listen.js';
@@ -76,14 +80,17 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
     // Runs before registry.close() (cleanups run in reverse), so our own shutdown is not logged as an outage.
     if (stopWatchingRegistry) cleanups.push(stopWatchingRegistry);
 
+    const crossings = new LimitCrossings({ registry, log, now, count: (limit, scope) => metrics.limitCrossings.inc({ limit, scope }) });
     const accounts = await openAccounts(config);
     cleanups.push(() => accounts.close());
     const auth = new AuthService(
-      { accounts, registry, clock: now, log },
+      { accounts, registry, clock: now, log, crossings },
       {
         tokenTtlMs: config.tokenTtlSeconds * 1000,
         maxFailedLogins: config.maxFailedLogins,
+        maxFailedLoginsPerAccount: config.maxFailedLoginsPerAccount,
         lockoutMs: config.lockoutSeconds * 1000,
+        loginsPerSecond: config.loginsPerSecond,
         loginPerSource: { limit: config.loginAttemptsPerAddress, windowMs: 60_000 },
       },
     );
@@ -97,7 +104,12 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
       log,
     });
 
+    const sessionCaps = new SessionCaps(registry, { perTechnician: config.maxSessionsPerTechnician, perOrg: config.maxSessionsPerOrg }, crossings);
     const hooks: TransitionHook[] = [
+      (e) => {
+        if (e.to !== 'closed' && e.to !== 'expired') return;
+        sessionCaps.release(e.session).catch((err: unknown) => log.debug('session_caps.release_failed', { guid: e.guid, err }));
+      },
       (e) => metrics.transitions.inc({ to: e.to, reason: e.reason }),
       (e) =>
         log.info('session.transition', {
@@ -138,7 +150,13 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
         lifecycle,
         authenticate: (token) => auth.authenticate(token),
         authenticateTokenId: (tokenId) => auth.authenticateTokenId(tokenId),
-        pinGuard: new PinGuard(registry, { perAddress: config.pinGuessesPerAddress, global: config.pinGuessesGlobal }),
+        pinGuard: new PinGuard({ registry, crossings, log }, {
+          windowMs: config.pinGuessWindowSeconds * 1000,
+          perAddress: config.pinGuessesPerAddress,
+          perPrefix: config.pinGuessesPerPrefix,
+          global: config.pinGuessesGlobal,
+          underAttack: config.pinGuessesUnderAttack,
+        }),
         metrics,
         log,
         now,
@@ -163,16 +181,35 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
       log.warn('gateway.max_connections_capped', { configured: config.maxConnections, openFileLimit: fdLimit, effective: connections.max, fix: 'raise the open-file limit (ulimit -n, LimitNOFILE=)' });
     }
 
+    const connectionCaps = new ConnectionCaps(connectionCapLimits(config, connections.max));
+    const refuseCapped = (res: uws.HttpResponse, refusal: Refusal, address: string) => {
+      const e = new GatewayError('E_TOO_MANY_CONNECTIONS');
+      metrics.rejected.inc({ code: e.code });
+      crossings.report(refusal.limit, refusal.scope, refusal.source, 60_000, { address });
+      writeReply(res, { status: e.httpStatus, body: { error: { code: e.code, message: e.message } } });
+    };
     const queueSockets = new QueueSockets(
-      { feeds: queueFeeds, authenticate: (token) => auth.authenticate(token), metrics, log, now },
+      { feeds: queueFeeds, authenticate: (token) => auth.authenticate(token), caps: connectionCaps, metrics, log, now },
       { helloTimeoutMs: HELLO_TIMEOUT_MS, recheckMs: QUEUE_TOKEN_RECHECK_MS, maxBufferedBytes: 4 << 20 },
     );
-
     let draining = false;
-    const refusal = () => (draining ? 'E_SHUTTING_DOWN' : relay.connectionCount + queueSockets.connectionCount >= connections.max ? 'E_CAPACITY' : null);
-    const refuseUpgrade = (res: uws.HttpResponse, code: 'E_SHUTTING_DOWN' | 'E_CAPACITY') => {
-      metrics.rejected.inc({ code });
-      writeReply(res, { status: 503, body: { error: { code, message: 'reconnect later or elsewhere' } } });
+    /** Admits a WebSocket upgrade (drain, capacity, per-address caps): its address, or null once refused. */
+    const admitUpgrade = (res: uws.HttpResponse): string | null => {
+      const refusal = draining ? 'E_SHUTTING_DOWN' : relay.connectionCount + queueSockets.connectionCount >= connections.max ? 'E_CAPACITY' : null;
+      if (refusal) {
+        metrics.rejected.inc({ code: refusal });
+        // A full gateway is a limit crossing too (logged once a minute, not per refused connection).
+        if (refusal === 'E_CAPACITY') crossings.report('connections', 'global', 'all', 60_000, { maxConnections: connections.max });
+        writeReply(res, { status: 503, body: { error: { code: refusal, message: 'reconnect later or elsewhere' } } });
+        return null;
+      }
+      const ip = remoteAddress(res);
+      const capped = connectionCaps.admit(ip);
+      if (capped) {
+        refuseCapped(res, capped, ip);
+        return null;
+      }
+      return ip;
     };
     const app = uws.SSLApp({ cert_file_name: tls.certFile, key_file_name: tls.keyFile, ssl_ciphers: gatewayTlsCiphers });
     const wsBehavior = (role: Party['role']): uws.WebSocketBehavior<Party> => ({
@@ -185,26 +222,34 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
       idleTimeout: SOCKET_IDLE_SECONDS,
       sendPingsAutomatically: true,
       upgrade: (res, req, context) => {
-        const refused = refusal();
-        if (refused) return refuseUpgrade(res, refused);
+        const ip = admitUpgrade(res);
+        if (ip === null) return;
         res.upgrade(
-          newParty(role, remoteAddress(res), now()),
+          newParty(role, ip, now()),
           req.getHeader('sec-websocket-key'),
           req.getHeader('sec-websocket-protocol'),
           req.getHeader('sec-websocket-extensions'),
           context,
         );
       },
-      open: (ws) => relay.onOpen(ws),
-      message: (ws, data, isBinary) => relay.onMessage(ws, data, isBinary),
-      close: (ws) => relay.onClose(ws),
+      open: (ws) => {
+        connectionCaps.opened(ws);
+        relay.onOpen(ws);
+      },
+      message: (ws, data, isBinary) => {
+        connectionCaps.greeted(ws);
+        relay.onMessage(ws, data, isBinary);
+      },
+      close: (ws) => {
+        connectionCaps.closed(ws);
+        relay.onClose(ws);
+      },
       pong: (ws) => relay.onPong(ws),
     });
     app.ws('/v1/customer', wsBehavior('customer'));
     app.ws('/v1/technician', wsBehavior('technician'));
     app.ws<QueueSocketData>('/v1/queue', queueSockets.behavior((res, req, context) => {
-      const refused = refusal();
-      if (refused) return refuseUpgrade(res, refused);
+      if (admitUpgrade(res) === null) return;
       const data: QueueSocketData = { watcher: { connectedAt: now(), phase: 'hello', recheckAt: 0 } };
       res.upgrade(data, req.getHeader('sec-websocket-key'), req.getHeader('sec-websocket-protocol'), req.getHeader('sec-websocket-extensions'), context);
     }));
@@ -221,6 +266,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
       },
       registry,
       lifecycle,
+      sessionCaps,
       relay,
       gatewayId: config.gatewayId,
       version,
@@ -244,18 +290,18 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
       accepting = false;
     };
     cleanups.push(stopAccepting);
-    const admin = await listen(
-      createAdminApp(metrics, {
+    const admin = await startAdminServer(
+      metrics,
+      {
         ready: () => {
           const checks = { registry: registry.isReady(), accepting: !draining };
           return { ready: checks.registry && checks.accepting, checks };
         },
-      }),
+      },
       config.adminHost,
       config.adminPort,
-      'admin listener',
     );
-    cleanups.push(() => uws.us_listen_socket_close(admin.socket));
+    cleanups.push(() => admin.close());
 
     const startedAt = now();
     const membership = new Membership(

@@ -8,6 +8,8 @@ import type { SessionRelay, TechnicianIdentity } from '../relay/session-relay.js
 import { tokenIdOf } from '../auth/bearer-token.js';
 import type { SessionRecord } from '../session/session-record.js';
 import type { SessionLifecycle } from '../session/transition.js';
+import { newSessionGuid } from '../session/identifiers.js';
+import type { SessionCaps } from '../limits/session-caps.js';
 import { bearerToken, field, route, writeReply, type HttpDeps, type RequestContext } from './http-io.js';
 
 /** The part of the auth service the API needs. */
@@ -17,6 +19,8 @@ export interface ApiDeps extends HttpDeps {
   auth: ApiAuth;
   registry: Registry;
   lifecycle: SessionLifecycle;
+  /** Reserved before a session is created (reserve, then create). */
+  sessionCaps: Pick<SessionCaps, 'reserve' | 'release'>;
   relay: SessionRelay;
   gatewayId: string;
   version: string;
@@ -62,11 +66,12 @@ export function registerHttpApi(app: TemplatedApp, deps: ApiDeps): void {
     if (ttlSeconds !== undefined && (!Number.isInteger(ttlSeconds) || (ttlSeconds as number) < 60 || (ttlSeconds as number) > maxSeconds)) {
       throw new GatewayError('E_BAD_REQUEST', `"ttlSeconds" must be a whole number from 60 to ${maxSeconds}`);
     }
-    const session = await deps.lifecycle.create({
-      orgId: who.orgId,
-      technicianId: who.technicianId,
-      ttlMs: ttlSeconds === undefined ? deps.sessionTtlMs : (ttlSeconds as number) * 1000,
-      pinDigits: deps.pinDigits,
+    const ttlMs = ttlSeconds === undefined ? deps.sessionTtlMs : (ttlSeconds as number) * 1000;
+    const capped = { guid: newSessionGuid(), orgId: who.orgId, createdBy: who.technicianId, expiresAt: deps.now() + ttlMs };
+    await deps.sessionCaps.reserve(capped);
+    const session = await deps.lifecycle.create({ orgId: who.orgId, technicianId: who.technicianId, ttlMs, pinDigits: deps.pinDigits, guid: capped.guid }).catch(async (err: unknown) => {
+      await deps.sessionCaps.release(capped).catch(() => {});
+      throw err;
     });
     return { status: 201, body: { guid: session.guid, pin: session.pin, state: session.state, expiresAt: session.expiresAt } };
   }, deps);

@@ -28,16 +28,19 @@ export function listen(app: uws.TemplatedApp, host: string, port: number, what: 
 function whyCannotListen(host: string, port: number): Promise<string> {
   return new Promise((resolve) => {
     const probe = net.createServer();
-    probe.once('error', (err: NodeJS.ErrnoException) => {
-      if (err.code === 'EADDRINUSE') resolve(`port ${port} is already in use (another gateway or program listens there)`);
-      else if (err.code === 'EADDRNOTAVAIL') resolve(`${host} is not an address of this machine`);
-      else if (err.code === 'EACCES') resolve(`permission denied (ports below 1024 need root or CAP_NET_BIND_SERVICE)`);
-      else resolve(err.message);
-    });
+    probe.once('error', (err: NodeJS.ErrnoException) => resolve(listenErrorReason(err, host, port)));
     probe.listen({ host, port, exclusive: true }, () => probe.close(() => resolve('refused by uWebSockets.js (the address was free again when checked)')));
   });
 }
 
-function hostPort(host: string, port: number): string {
+/** The operating system's reason a bind failed, in words (also for node:http listeners). */
+export function listenErrorReason(err: NodeJS.ErrnoException, host: string, port: number): string {
+  if (err.code === 'EADDRINUSE') return `port ${port} is already in use (another gateway or program listens there)`;
+  if (err.code === 'EADDRNOTAVAIL') return `${host} is not an address of this machine`;
+  if (err.code === 'EACCES') return `permission denied (ports below 1024 need root or CAP_NET_BIND_SERVICE)`;
+  return err.message;
+}
+
+export function hostPort(host: string, port: number): string {
   return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
 }

@@ -1,29 +1,98 @@
 import { GatewayError } from '../errors/gateway-error.js';
+import { silentLogger, type Logger } from '../log/logger.js';
+import type { LimitCrossings, LimitScope } from '../limits/limit-crossings.js';
 import type { Registry } from '../registry/registry.js';
-import { sourceKey } from '../auth/source-key.js';
+import { sourceAndPrefix } from '../auth/source-key.js';
 
-const WINDOW_MS = 60_000;
-
-/**
- * Rate limit on guessing PINs and session ids: wrong attempts are counted per source address and across
- * the whole deployment (the counters live in the registry, so with Redis the global limit is cluster-wide).
- * Only failures count, so customers who type their PIN right are never slowed by others' mistakes.
- */
-export class PinGuard {
-  constructor(
-    private readonly registry: Registry,
-    private readonly limits: { perAddress: number; global: number },
-  ) {}
-
-  async assertAllowed(remoteIp: string): Promise<void> {
-    const [mine, all] = await Promise.all([this.registry.count(addressKey(remoteIp)), this.registry.count(GLOBAL_KEY)]);
-    if (mine >= this.limits.perAddress || all >= this.limits.global) throw new GatewayError('E_RATE_LIMITED');
-  }
-
-  async recordFailure(remoteIp: string): Promise<void> {
-    await Promise.all([this.registry.hit(addressKey(remoteIp), WINDOW_MS), this.registry.hit(GLOBAL_KEY, WINDOW_MS)]);
-  }
+/** Budgets of wrong PIN / session-id attempts, all within one fixed window (docs/security.md has the arithmetic). */
+export interface PinGuardLimits {
+  windowMs: number;
+  /** Per source address (IPv4 address, IPv6 /64). */
+  perAddress: number;
+  /** Per network (IPv4 /24, IPv6 /48): an attacker with a block of addresses gets one budget, not hundreds. */
+  perPrefix: number;
+  /** Over the whole deployment, counting only addresses that never joined: past it the deployment is "under attack". */
+  global: number;
+  /** Per address while under attack, for addresses that never joined. Their first tries are still evaluated,
+   * so a customer with the right PIN gets in; a guesser is cut to this many per window per address. */
+  underAttack: number;
 }
 
-const GLOBAL_KEY = 'pinfail:all';
-const addressKey = (ip: string) => 'pinfail:src:' + sourceKey(ip);
+/** One reserved attempt. It counts as a failure unless `succeeded()` is called. */
+export interface PinAttempt {
+  /** The PIN (or token) was right: gives the reservation back and remembers the address as proven. Never throws. */
+  succeeded(): Promise<void>;
+}
+
+/** An address that joined with a right PIN stays proven this long: its failures do not count globally. */
+const PROVEN_MS = 24 * 60 * 60_000;
+
+export interface PinGuardDeps {
+  registry: Pick<Registry, 'hit' | 'unhit' | 'count'>;
+  crossings?: LimitCrossings;
+  log?: Logger;
+}
+
+/**
+ * Rate limit on guessing PINs, session ids and resume tokens. Every attempt is reserved (counted) before the
+ * PIN is looked at and given back when it was right, so the counters hold evaluated failures plus attempts
+ * in flight: however many arrive at once, at most `limit` wrong ones per budget are evaluated (issue 13).
+ * The counters live in the registry, so with Redis every budget is cluster-wide.
+ */
+export class PinGuard {
+  readonly #registry: PinGuardDeps['registry'];
+  readonly #limits: PinGuardLimits;
+  readonly #crossings: LimitCrossings | undefined;
+  readonly #log: Logger;
+
+  constructor(deps: PinGuardDeps, limits: PinGuardLimits) {
+    for (const [name, value] of Object.entries(limits)) {
+      if (!Number.isInteger(value) || value < 1) throw new Error(`PinGuard: ${name} must be a positive integer, got ${value}`);
+    }
+    this.#registry = deps.registry;
+    this.#limits = limits;
+    this.#crossings = deps.crossings;
+    this.#log = deps.log ?? silentLogger;
+  }
+
+  /** Reserves one attempt from `remoteIp`; throws GatewayError('E_RATE_LIMITED') when a budget is spent. */
+  async reserve(remoteIp: string): Promise<PinAttempt> {
+    const { windowMs, perAddress, perPrefix, global, underAttack } = this.#limits;
+    const { source, prefix } = sourceAndPrefix(remoteIp);
+    const keys = { source: `pinfail:src:${source}`, prefix: `pinfail:net:${prefix}`, global: 'pinfail:all', proven: `pinok:${source}` };
+    // One round trip: auto-pipelined on Redis. Each hit is atomic on its own key (no cross-slot script).
+    const [nSource, nPrefix, nGlobal, provenCount] = await Promise.all([
+      this.#registry.hit(keys.source, windowMs),
+      this.#registry.hit(keys.prefix, windowMs),
+      this.#registry.hit(keys.global, windowMs),
+      this.#registry.count(keys.proven),
+    ]);
+    const proven = provenCount > 0;
+    const held = proven ? [keys.source, keys.prefix] : [keys.source, keys.prefix, keys.global];
+    if (proven) this.#giveBack([keys.global]);
+
+    const attacked = !proven && nGlobal > global;
+    if (attacked) this.#crossings?.report('pin_guesses', 'global', 'all', windowMs, { failures: nGlobal - 1 });
+    let refused: LimitScope | null = null;
+    if (nSource > perAddress) refused = 'address';
+    else if (nPrefix > perPrefix) refused = 'prefix';
+    else if (attacked && nSource > underAttack) refused = 'global';
+    if (refused === null) return { succeeded: () => this.#succeeded(held, keys.proven) };
+
+    // A refused attempt was not evaluated, so it is not a failure: every budget stays as it was.
+    this.#giveBack(held);
+    const who = refused === 'prefix' ? prefix : source;
+    this.#crossings?.report('pin_guesses', refused, who, windowMs, { address: remoteIp });
+    throw new GatewayError('E_RATE_LIMITED');
+  }
+
+  async #succeeded(held: string[], provenKey: string): Promise<void> {
+    await Promise.all([...held.map((k) => this.#registry.unhit(k)), this.#registry.hit(provenKey, PROVEN_MS)]).catch((err: unknown) =>
+      this.#log.debug('pin_guard.give_back_failed', { err }),
+    );
+  }
+
+  #giveBack(keys: string[]): void {
+    for (const k of keys) this.#registry.unhit(k).catch((err: unknown) => this.#log.debug('pin_guard.give_back_failed', { err }));
+  }
+}

@@ -48,10 +48,10 @@ export class SessionLifecycle {
   ) {}
 
   /** A technician opens a session: fresh GUID, a PIN no live session holds, an expiry. */
-  async create(req: { orgId: string; technicianId: string; ttlMs: number; pinDigits: number }): Promise<SessionRecord> {
+  async create(req: { orgId: string; technicianId: string; ttlMs: number; pinDigits: number; guid?: string }): Promise<SessionRecord> {
     const now = this.now();
     const session = await this.registry.createSession(
-      { guid: newSessionGuid(), orgId: req.orgId, createdBy: req.technicianId, state: 'created', createdAt: now, updatedAt: now, expiresAt: now + req.ttlMs },
+      { guid: req.guid ?? newSessionGuid(), orgId: req.orgId, createdBy: req.technicianId, state: 'created', createdAt: now, updatedAt: now, expiresAt: now + req.ttlMs },
       () => newPin(req.pinDigits),
     );
     const event: TransitionEvent = { guid: session.guid, to: 'created', reason: 'created', session };

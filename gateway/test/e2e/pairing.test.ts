@@ -27,7 +27,7 @@ describe('pairing end to end (memory registry, real TLS)', () => {
     const alice = await technician('alice', alicePw);
     const created = await alice.createSession();
     expect(created.guid).toMatch(/^[0-9a-f]{32}$/);
-    expect(created.pin).toMatch(/^\d{9}$/);
+    expect(created.pin).toMatch(/^\d{14}$/);
     expect(created.expiresAt).toBeGreaterThan(Date.now() + 3500_000);
 
     const customer = await t.client().joinSession({ pin: created.pin }, 'Carol Customer');

@@ -72,7 +72,7 @@ describe('the gateway on a real Redis registry', () => {
     // Redis restarted empty (no persistence): tokens are gone, so log in again; then everything works.
     await tech.login('rita', pw);
     const after = await tech.createSession();
-    expect(after.pin).toMatch(/^\d{9}$/);
+    expect(after.pin).toMatch(/^\d{14}$/);
     customer.end();
   });
 });

@@ -1,0 +1,60 @@
+import { GatewayError } from '../errors/gateway-error.js';
+import type { Registry } from '../registry/registry.js';
+import type { LimitCrossings } from './limit-crossings.js';
+
+export interface SessionCapLimits {
+  perTechnician: number;
+  perOrg: number;
+}
+
+/** What a created session is counted under. */
+export interface CappedSession {
+  guid: string;
+  orgId: string;
+  createdBy: string;
+  expiresAt: number;
+}
+
+/**
+ * Caps on open sessions per technician and per organisation (issue 13: one technician created 5,000 sessions
+ * in a second, each a live PIN for an hour, which raises a guesser's odds). A slot is taken atomically in the
+ * registry before the session exists (reserve, then create) and freed when the session closes or expires; it
+ * lapses by itself at the session's expiresAt, so a gateway that dies leaves nothing held for long.
+ */
+export class SessionCaps {
+  readonly #registry: Pick<Registry, 'takeSlot' | 'releaseSlot'>;
+  readonly #limits: SessionCapLimits;
+  readonly #crossings: LimitCrossings | undefined;
+
+  constructor(registry: Pick<Registry, 'takeSlot' | 'releaseSlot'>, limits: SessionCapLimits, crossings?: LimitCrossings) {
+    for (const [name, value] of Object.entries(limits)) {
+      if (!Number.isInteger(value) || value < 1) throw new Error(`SessionCaps: ${name} must be a positive integer, got ${value}`);
+    }
+    this.#registry = registry;
+    this.#limits = limits;
+    this.#crossings = crossings;
+  }
+
+  /** Holds a slot for a session about to be created; throws GatewayError('E_SESSION_LIMIT') when a cap is reached. */
+  async reserve(s: CappedSession): Promise<void> {
+    const [mine, org] = await Promise.all([
+      this.#registry.takeSlot(technicianKey(s.createdBy), s.guid, s.expiresAt, this.#limits.perTechnician),
+      this.#registry.takeSlot(orgKey(s.orgId), s.guid, s.expiresAt, this.#limits.perOrg),
+    ]);
+    if (mine && org) return;
+    await this.release(s);
+    if (!mine) this.#crossings?.report('live_sessions', 'technician', s.createdBy, CROSSING_LOG_MS, { orgId: s.orgId });
+    else this.#crossings?.report('live_sessions', 'organisation', s.orgId, CROSSING_LOG_MS);
+    throw new GatewayError('E_SESSION_LIMIT');
+  }
+
+  /** Frees the session's slots (on close or expiry; also after a refused or failed create). */
+  async release(s: Pick<CappedSession, 'guid' | 'orgId' | 'createdBy'>): Promise<void> {
+    await Promise.all([this.#registry.releaseSlot(technicianKey(s.createdBy), s.guid), this.#registry.releaseSlot(orgKey(s.orgId), s.guid)]);
+  }
+}
+
+/** A technician (or organisation) at its cap is logged at most once a minute. */
+const CROSSING_LOG_MS = 60_000;
+const technicianKey = (technicianId: string) => `sessions:tech:${technicianId}`;
+const orgKey = (orgId: string) => `sessions:org:${orgId}`;
