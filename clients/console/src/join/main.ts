@@ -23,8 +23,9 @@ const asks: Record<Power, string> = {
 };
 
 function connectView(message?: string): void {
-  const fromLink = /^#?(\d{6,12})$/.exec(location.hash)?.[1] ?? '';
-  const pin = h('input', { id: 'join-pin', attrs: { inputmode: 'numeric', autocomplete: 'off', required: true, pattern: '[0-9 ]{6,15}', value: fromLink } });
+  // A PIN is 6 to 16 digits (protocol/messages.ts); typed ones may carry the spaces the console groups them with.
+  const fromLink = /^#?(\d{6,16})$/.exec(location.hash)?.[1] ?? '';
+  const pin = h('input', { id: 'join-pin', attrs: { inputmode: 'numeric', autocomplete: 'off', required: true, pattern: '[0-9 ]{6,24}', value: fromLink } });
   const name = h('input', { id: 'join-name', attrs: { autocomplete: 'name', required: true, maxlength: 80 } });
   const alert = h('p', { class: 'alert', attrs: { role: 'alert' } }, message ?? '');
   const submit = h('button', { attrs: { type: 'submit' } }, 'Connect');
