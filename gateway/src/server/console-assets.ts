@@ -103,10 +103,11 @@ async function readBundle(outDir: string): Promise<Map<string, Asset>> {
   return assets;
 }
 
-/** Registers `/`, `/join` and `/assets/*`. Call before the API's catch-all 404. */
+/** Registers GET and HEAD of `/`, `/join` and `/assets/*`. Call before the API's catch-all 404. */
 export function registerConsole(app: TemplatedApp, bundle: ConsoleBundle, onServed: (route: string, status: number) => void): void {
   const serve = (res: HttpResponse, req: HttpRequest) => {
     const path = req.getUrl();
+    const head = req.getMethod() === 'head';
     const asset = bundle.assets.get(path);
     const ifNoneMatch = req.getHeader('if-none-match');
     res.cork(() => {
@@ -125,6 +126,11 @@ export function registerConsole(app: TemplatedApp, bundle: ConsoleBundle, onServ
       res.writeHeader('etag', asset.etag);
       if (fresh) {
         res.endWithoutBody();
+      } else if (head) {
+        // endWithoutBody(length) aborts this uWS build; the header itself works.
+        res.writeHeader('content-type', asset.contentType);
+        res.writeHeader('content-length', String(asset.body.byteLength));
+        res.endWithoutBody();
       } else {
         res.writeHeader('content-type', asset.contentType);
         res.end(asset.body);
@@ -132,9 +138,10 @@ export function registerConsole(app: TemplatedApp, bundle: ConsoleBundle, onServ
       onServed(path.startsWith('/assets/') ? 'console_asset' : 'console_page', fresh ? 304 : 200);
     });
   };
-  app.get('/', serve);
-  app.get('/join', serve);
-  app.get('/assets/*', serve);
+  for (const pattern of ['/', '/join', '/assets/*']) {
+    app.get(pattern, serve);
+    app.head(pattern, serve);
+  }
 }
 
 function writeSecurityHeaders(res: HttpResponse): void {

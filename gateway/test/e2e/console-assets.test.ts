@@ -8,15 +8,16 @@ beforeAll(async () => {
 });
 afterAll(() => t?.stop());
 
-function get(path: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
+function get(path: string, headers: Record<string, string> = {}, method = 'GET'): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
   return new Promise((resolve, reject) => {
     https
-      .get(`${t.baseUrl}${path}`, { ca: t.gateway.caPem, headers }, (res) => {
+      .request(`${t.baseUrl}${path}`, { ca: t.gateway.caPem, headers, method }, (res) => {
         let body = '';
         res.on('data', (c) => (body += c));
         res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body }));
       })
-      .on('error', reject);
+      .on('error', reject)
+      .end();
   });
 }
 
@@ -41,6 +42,10 @@ describe('console assets', () => {
         expect(a.status).toBe(200);
         expect(a.headers['content-type']).toBe(asset.endsWith('.js') ? 'text/javascript; charset=utf-8' : 'text/css; charset=utf-8');
         expect(a.headers['cache-control']).toBe('public, max-age=31536000, immutable');
+        const head = await get(asset, {}, 'HEAD');
+        expect(head.status).toBe(200);
+        expect(head.headers['content-length']).toBe(String(Buffer.byteLength(a.body)));
+        expect(head.body).toBe('');
         const again = await get(asset, { 'if-none-match': String(a.headers.etag) });
         expect(again.status).toBe(304);
         expect(again.body).toBe('');
