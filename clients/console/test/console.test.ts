@@ -290,6 +290,12 @@ describe('customer browser page', () => {
       const original = md.getDisplayMedia.bind(md);
       md.getDisplayMedia = (c?: DisplayMediaStreamOptions) => original({ ...c, preferCurrentTab: true } as DisplayMediaStreamOptions);
     });
+    // A mistyped PIN says so.
+    await customerPage.goto(`${t.baseUrl}/join`);
+    await customerPage.fill('#join-pin', '1234 5678 9012');
+    await customerPage.fill('#join-name', 'Erin');
+    await customerPage.getByRole('button', { name: 'Connect' }).click();
+    await customerPage.getByText('This PIN is not valid: it may be mistyped, expired or already used.').waitFor();
     await customerPage.goto(`${t.baseUrl}/join#${created.pin}`);
     expect(await customerPage.locator('#join-pin').inputValue()).toBe(created.pin);
     await customerPage.fill('#join-name', 'Erin');

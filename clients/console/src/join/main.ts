@@ -24,7 +24,8 @@ const asks: Record<Power, string> = {
 
 function connectView(message?: string): void {
   // A PIN is 6 to 16 digits (protocol/messages.ts); typed ones may carry the spaces the console groups them with.
-  const fromLink = /^#?(\d{6,16})$/.exec(location.hash)?.[1] ?? '';
+  const pinInLink = () => /^#?(\d{6,16})$/.exec(location.hash)?.[1] ?? '';
+  const fromLink = pinInLink();
   const pin = h('input', { id: 'join-pin', attrs: { inputmode: 'numeric', autocomplete: 'off', required: true, pattern: '[0-9 ]{6,24}', value: fromLink } });
   const name = h('input', { id: 'join-name', attrs: { autocomplete: 'name', required: true, maxlength: 80 } });
   const alert = h('p', { class: 'alert', attrs: { role: 'alert' } }, message ?? '');
@@ -40,7 +41,10 @@ function connectView(message?: string): void {
           alert.textContent = '';
           client
             .joinSession({ pin: pin.value.replace(/\s/g, '') }, name.value.trim())
-            .then((conn) => sessionView(conn, name.value.trim()))
+            .then((conn) => {
+              window.removeEventListener('hashchange', onHash);
+              sessionView(conn, name.value.trim());
+            })
             .catch((err) => {
               alert.textContent = describeError(err).text;
               submit.disabled = false;
@@ -60,6 +64,11 @@ function connectView(message?: string): void {
     h('div', { class: 'join' }, h('h1', {}, 'Get help'), h('section', {}, form), h('section', {}, h('h2', {}, 'Good to know'), h('p', {}, NOT_IN_BROWSER))),
   );
   (fromLink ? name : pin).focus();
+  // A second link opened in this tab (only the fragment changes, so the page does not reload).
+  const onHash = () => {
+    if (pinInLink()) pin.value = pinInLink();
+  };
+  window.addEventListener('hashchange', onHash);
 }
 
 function sessionView(conn: SessionConnection, myName: string): void {
