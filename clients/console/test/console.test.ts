@@ -129,6 +129,8 @@ describe('technician console', () => {
     const clip = loadFrames(join(import.meta.dirname, '../../../native/testdata/term-vim-clip.mkv'), 6);
     const encoder = new (loadNative().Encoder)(clip.width, clip.height);
     clip.frames.forEach((f, i) => customer.sendRaw(encodeScreenFrame({ keyframe: i === 0, repair: false, frame: i + 1 }, encoder.encode(f))));
+    // As the agent does: a viewer that lacks the picture gets a repair keyframe of the last frame sent.
+    customer.on('resync', () => customer.sendRaw(encodeScreenFrame({ keyframe: true, repair: true, frame: clip.frames.length }, encoder.encode(clip.frames.at(-1)!, { keyframe: true }))));
     const viewport = session.locator('.screen-viewport');
     await expect.poll(() => viewport.getAttribute('data-frame')).toBe('6');
     expect(await session.locator('.screen-viewport.paused').count()).toBe(0);
@@ -211,6 +213,23 @@ describe('technician console', () => {
     expect(received).toEqual([]); // nothing went out while Bob held control
     bobConn.leave();
     await expect.poll(() => session.locator('.people li', { hasText: 'Tech bob' }).count()).toBe(0);
+
+    // The invitation link opens the session in a colleague's console, as a viewer.
+    const inviteLink = (await session.locator('.invite-colleague a.link').getAttribute('href'))!;
+    expect(inviteLink).toBe(`${t.baseUrl}/#attend=${guid}`);
+    const colleague = await browser.context.newPage();
+    await colleague.goto(`${t.baseUrl}/`);
+    await logInAs(colleague, 'bob', bobPw);
+    await colleague.locator('.desk').waitFor();
+    await colleague.goto(inviteLink);
+    const seen = colleague.locator(`section.session[data-guid="${guid}"]`);
+    await seen.locator('.people li', { hasText: 'Tech alice' }).waitFor();
+    await expect.poll(() => seen.locator('.screen-viewport').getAttribute('data-frame'), { timeout: 5000 }).toBe(String(clip.frames.length));
+    expect(await seen.getByRole('button', { name: /^Control:/ }).textContent()).toBe('Control: with Tech alice');
+    await session.locator('.people li', { hasText: 'Tech bob' }).waitFor();
+    await seen.getByRole('button', { name: 'Leave (the session goes on)' }).click();
+    await expect.poll(() => session.locator('.people li', { hasText: 'Tech bob' }).count()).toBe(0);
+    await colleague.close();
 
     // System information and the clipboard, once granted, both ways.
     await session.getByRole('button', { name: 'Ask the customer: Read system information' }).click();

@@ -151,6 +151,10 @@ export class SessionTab {
       ),
     );
     this.bind();
+    // What arrived with the handshake, before this tab listened (an attend gets participants and grants at once).
+    if (this.conn.participants.length > 0) this.onParticipants({ you: this.conn.you, controller: this.conn.controller, list: this.conn.participants });
+    this.granted = new Set(this.conn.grants);
+    if (this.granted.has('view')) this.screen.setShare('live');
     this.renderPowers();
     this.renderPeople();
     this.updateControl();
