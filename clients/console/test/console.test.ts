@@ -89,7 +89,7 @@ describe('technician console', () => {
     expect(pageErrors).toEqual([]);
   });
 
-  it('logs in, shows a new customer live, picks up, chats, gets view and control, shows the exact screen and cursor, sends keys, reads sysinfo, shares the clipboard, hands control to a colleague and back', async () => {
+  it('logs in, shows a new customer live, picks up, chats, gets view and control, shows the exact screen and cursor, sends keys, reads sysinfo, shares the clipboard, hands control to a colleague and back', { timeout: 60_000 }, async () => {
     await logIn('alice', alicePw);
     await page.locator('.desk').waitFor();
 
