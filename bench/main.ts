@@ -9,6 +9,7 @@ const scenarios: Record<string, { summary: string; load: () => Promise<{ run(arg
   idle: { summary: 'waiting customers one gateway holds, and its resident memory', load: () => import('./idle/run.js') },
   cluster: { summary: 'pairing on 1, 2, 3 gateways sharing Redis; recovery after a gateway is killed', load: () => import('./cluster/run.js') },
   console: { summary: 'web console in Chromium: decode p50/p99 at 1080p, arrival→paint, bundle size, browser encoder vs native', load: () => import('./console/run.js') },
+  screen: { summary: 'screen fan-out to 1/4/16 viewers with one slowed: gateway CPU per frame, repairs, their bytes and time', load: () => import('./screen/run.js') },
   codec: { summary: 'screen codec vs ffmpeg lossless encoders on real recordings', load: () => import('./codec/run.js') },
   attack: { summary: 'PIN guessing, a connection flood and malformed HTTP against a deployment: what got through', load: () => import('./attack/run.js') },
 };

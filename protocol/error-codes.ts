@@ -17,6 +17,9 @@ export const errorCodes = {
   E_TOKEN_INVALID: { http: 401, close: 4401, message: 'the bearer token is missing, expired or revoked' },
   E_FORBIDDEN: { http: 403, close: 4403, message: 'not allowed' },
   E_NOT_GRANTED: { http: 403, close: 4403, message: 'the customer has not granted this power' },
+  E_SECOND_FACTOR_REQUIRED: { http: 401, close: 4401, message: 'this account needs a second factor: log in through POST /v1/auth/login' },
+  E_IP_NOT_ALLOWED: { http: 403, close: 4403, message: "your address is not on your organisation's allow-list" },
+  E_CONFLICT: { http: 409, close: 4409, message: 'that name is taken' },
   E_NOT_CONTROLLER: { http: 403, close: 4403, message: 'another technician holds control' },
   // Sessions
   E_PIN_INVALID: { http: 404, close: 4404, message: 'this PIN or session id is not valid (wrong, expired or already used)' },
@@ -42,6 +45,7 @@ export const errorCodes = {
   E_REDIRECT: { http: 307, close: 4307, message: 'this session runs on another gateway: connect there (see "url")' },
   E_RECONNECT: { http: 503, close: 4503, message: 'the connection to the session was lost; reconnect to resume it' },
   E_SHUTTING_DOWN: { http: 503, close: 4503, message: 'the gateway is shutting down; reconnect' },
+  E_DIRECTORY_UNAVAILABLE: { http: 503, close: 4503, message: 'the login directory (LDAP / identity provider) does not answer; try again shortly' },
   E_INTERNAL: { http: 500, close: 1011, message: 'internal error' },
 } as const;
 

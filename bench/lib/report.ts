@@ -70,7 +70,7 @@ export function formatTable(t: Table): string {
 export function formatReport(r: BenchReport): string {
   const parts = r.tables.map(formatTable);
   if (r.goals.length) {
-    parts.push(formatTable({ title: 'Goals (issue #6)', columns: ['goal', 'measured', 'met'], rows: r.goals.map((g) => [g.goal, g.measured, g.met === null ? 'n/a' : g.met ? 'yes' : 'NO']) }));
+    parts.push(formatTable({ title: 'Goals', columns: ['goal', 'measured', 'met'], rows: r.goals.map((g) => [g.goal, g.measured, g.met === null ? 'n/a' : g.met ? 'yes' : 'NO']) }));
   }
   parts.push(`machine: ${r.machine.cpu}, ${r.machine.cores} cores, ${r.machine.memoryGiB} GiB, Node ${r.machine.node}, Linux ${r.machine.kernel}; load average ${r.machine.loadAverageAtStart.join(' ')} at start, ${r.machine.loadAverageAtEnd?.join(' ') ?? '?'} at end`);
   for (const n of r.notes) parts.push(`note: ${n}`);

@@ -21,6 +21,31 @@ export interface Pipe {
   b: End;
 }
 
+/**
+ * What went wrong with the benchmark's connections while they were meant to stay up: a disconnect, a
+ * resume, an error frame (e.g. E_FLOW_CONTROL), a peer that went away. The run reports them; none is expected.
+ */
+export class Faults {
+  readonly list: string[] = [];
+  /** Set before tearing down on purpose: closes after that are not faults. */
+  closing = false;
+
+  add(what: string): void {
+    if (!this.closing && this.list.length < 100) this.list.push(what);
+  }
+
+  watchSession(conn: SessionConnection, label: string): void {
+    conn.on('close', (e) => this.add(`${label}: closed ${e.code} ${e.reason}`));
+    conn.on('reconnecting', () => this.add(`${label}: lost its connection (resuming)`));
+    conn.on('error', (e) => this.add(`${label}: error ${e.code} ${e.message}`));
+    conn.on('peer', (state) => state === 'reconnecting' && this.add(`${label}: its peer lost its connection`));
+  }
+
+  watchSocket(socket: TLSSocket, label: string): void {
+    socket.on('close', () => this.add(`${label}: TLS connection closed`));
+  }
+}
+
 
 /**
  * Holds a socket's writes until the end of the current tick, so a burst of messages becomes one TLS write
@@ -160,11 +185,13 @@ export class SinkServer {
 }
 
 /** Connects through `port` (nginx, or the sink itself) and pairs the connection with the sink's accepted socket. */
-export async function tlsPipe(port: number, ca: string, sink: SinkServer, localAddress?: string): Promise<Pipe> {
+export async function tlsPipe(port: number, ca: string, sink: SinkServer, localAddress?: string, faults?: Faults, label = 'tls'): Promise<Pipe> {
   const accepted = sink.accept();
   const socket = tlsConnect({ port, host: '127.0.0.1', servername: 'localhost', secureContext: createSecureContext({ ca }), ...(localAddress ? { localAddress } : {}) });
   socket.setNoDelay(true);
   await once(socket, 'secureConnect');
   const far = await Promise.race([accepted, new Promise<never>((_, rej) => setTimeout(() => rej(new Error('no upstream connection within 5 s')), 5000).unref())]);
+  faults?.watchSocket(socket, `${label} client side`);
+  faults?.watchSocket(far, `${label} server side`);
   return { a: socketEnd(socket), b: socketEnd(far) };
 }

@@ -1,47 +1,57 @@
 /**
  * `npm run bench -- relay`: the same message stream, both ways, through a relaydesk session (customer ↔
- * gateway ↔ technician) and through Debian's nginx as a TLS `stream` proxy (TLS on both legs, one worker),
+ * gateway ↔ technician, or customer ↔ gateway A ↔ gateway link ↔ gateway B ↔ technician) and through Debian's nginx as a TLS `stream` proxy (TLS on both legs, one worker),
  * for each message size. Per size: a peak phase per system (each direction keeps a window of bytes in
- * flight; MB/s of payload delivered), then a paced phase at half of relaydesk's peak message rate through
+ * flight; MB/s of payload delivered, and the CPU-seconds the gateway process(es) or nginx's worker spent), then a paced phase at half of relaydesk's peak message rate through
  * relaydesk, nginx and a direct TLS connection (no hop) for the one-way latency the hop adds.
  */
 import { readFileSync } from 'node:fs';
 import { common, commonOptions, finish, type CommonValues } from '../lib/common.js';
-import { cpuMs, startLocalGateway, type LocalGateway } from '../lib/gateway-child.js';
+import type { SessionConnection } from '../../clients/sdk/src/node.js';
+import { cpuMs } from '../lib/gateway-child.js';
 import { Histogram, round } from '../lib/histogram.js';
 import { Timeline } from '../lib/load-profile.js';
 import { parseOptions, usage, UsageError, type OptionDef } from '../lib/options.js';
 import { Progress, RateMeter } from '../lib/progress.js';
 import { newReport, type BenchReport } from '../lib/report.js';
 import { SourceAddresses } from '../lib/source-addresses.js';
-import { clientFor, parseLogins, parseTargets, type Credentials, type Target } from '../lib/targets.js';
+import { parseLogins, parseTargets } from '../lib/targets.js';
 import { nginxMissing, startNginx, type NginxProxy } from './nginx.js';
-import { sessionPipe, SinkServer, tlsPipe, type Pipe } from './pipes.js';
+import { Faults, SinkServer, tlsPipe, type Pipe } from './pipes.js';
+import { pairSessions, startRelaydeskPipes, type RelaydeskPipes, type Topology } from './topologies.js';
 
 const options = {
   ...commonOptions,
-  sizes: { kind: 'list', default: ['1024', '65536'], help: 'message sizes in bytes' },
+  sizes: { kind: 'list', default: ['1024', '16384', '65536'], help: 'message sizes in bytes' },
+  gateways: { kind: 'list', default: ['1', '2'], help: 'relaydesk topologies: 1 = one gateway, 2 = customer on gateway A, technician on B (bridged over the gateway link, Redis registry)' },
   sessions: { kind: 'int', default: 8, min: 1, help: 'parallel sessions (pipes), each pushing both ways' },
   duration: { kind: 'number', default: 5, min: 0.1, help: 'seconds per phase' },
+  rounds: { kind: 'int', default: 1, min: 1, help: 'repeat every peak phase this many times, systems alternating (medians and ranges reported)' },
   'window-bytes': { kind: 'int', default: 0, min: 0, help: 'bytes in flight per direction in the peak phase (0 = max(256 KiB, 8 messages))' },
   'paced-fraction': { kind: 'number', default: 0.5, min: 0, help: "paced phase rate as a fraction of relaydesk's peak (0 = skip)" },
   'no-nginx': { kind: 'flag', help: 'relaydesk only (no side-by-side)' },
+  'gateway-cpu-prof': { kind: 'string', help: 'write a V8 CPU profile of each gateway under test into this folder' },
 } satisfies Record<string, OptionDef>;
 
 interface Values extends CommonValues {
   sizes: string[];
+  gateways: string[];
   sessions: number;
   duration: number;
+  rounds: number;
   windowBytes: number;
   pacedFraction: number;
   noNginx?: boolean;
+  gatewayCpuProf?: string;
 }
 
-type System = 'relaydesk' | 'nginx' | 'direct';
+type System = 'relaydesk' | 'relaydesk-2gw' | 'nginx' | 'direct';
+const systemOf: Record<Topology, System> = { '1': 'relaydesk', '2': 'relaydesk-2gw' };
 
 interface PhaseResult {
   system: System;
   phase: 'peak' | 'paced';
+  round: number;
   sizeBytes: number;
   messages: number;
   megabytesPerSecond: number;
@@ -49,10 +59,14 @@ interface PhaseResult {
   /** Scheduled messages skipped because the direction's window was full (paced phase). */
   late: number;
   latency: ReturnType<Histogram['summaryMs']>;
-  /** CPU of the proxy process (gateway, or nginx's worker) over the phase, % of one core. */
+  /** CPU of the proxy process(es) (the gateway, both gateways, or nginx's worker) over the phase, % of one core. */
   proxyCpuPercent?: number;
   /** MB relayed per CPU-second of the proxy: efficiency, less sensitive to a busy machine than MB/s. */
   megabytesPerProxyCpuSecond?: number;
+  /** The same the other way round: proxy CPU-seconds per GB relayed. */
+  proxyCpuSecondsPerGigabyte?: number;
+  /** CPU of this process (the load generator, both ends of every pipe), % of one core. */
+  generatorCpuPercent: number;
   throughput: [number, number][];
   latencyBins: ReturnType<Histogram['bins']>;
 }
@@ -66,6 +80,10 @@ export async function run(argv: string[]): Promise<void> {
     if (!Number.isInteger(n) || n < 16 || n > 16 << 20) throw new UsageError(`--sizes ${s}: a whole number of bytes from 16 to 16 MiB`);
     return n;
   });
+  const topologies = [...new Set(o.gateways)].map((g) => {
+    if (g !== '1' && g !== '2') throw new UsageError(`--gateways ${g}: 1 (one gateway) or 2 (customer and technician on different gateways)`);
+    return g as Topology;
+  });
   const external = o.target.length > 0;
   const withNginx = !o.noNginx && !external;
   if (withNginx) {
@@ -73,79 +91,83 @@ export async function run(argv: string[]): Promise<void> {
     if (missing) throw new Error(`${missing}; or run with --no-nginx`);
   }
   const report = newReport('relay', argv, { ...o });
-  let gw: LocalGateway | undefined;
+  const started: RelaydeskPipes[] = [];
   let nginx: NginxProxy | undefined;
   let sink: SinkServer | undefined;
   const cleanup: (() => void)[] = [];
   const results: PhaseResult[] = [];
+  const faults = new Faults();
+  const connections: SessionConnection[] = [];
   try {
-    let target: Target;
-    let logins: Credentials[];
+    const pipes: Partial<Record<System, Pipe[]>> = {};
+    const pidsOf: Partial<Record<System, () => number[]>> = {};
+    const sources = new SourceAddresses(external ? parseTargets(o.target, o.ca)[0]!.host : '127.0.0.1', o.sourceAddresses);
     if (external) {
-      target = parseTargets(o.target, o.ca)[0]!;
-      logins = parseLogins(o.login);
+      const target = parseTargets(o.target, o.ca)[0]!;
+      const logins = parseLogins(o.login);
       if (!logins.length) throw new UsageError('--target needs --login user:password');
+      const paired = await pairSessions(target, target, logins[0]!, o.sessions, sources, cleanup);
+      pipes.relaydesk = paired.pipes;
+      connections.push(...paired.connections);
     } else {
-      gw = await startLocalGateway({ technicians: 1 });
-      target = gw.target;
-      logins = gw.technicians;
+      const nodeArgs = o.gatewayCpuProf ? ['--cpu-prof', '--cpu-prof-dir', o.gatewayCpuProf] : [];
+      for (const topology of topologies) {
+        const r = await startRelaydeskPipes(topology, o.sessions, sources, nodeArgs);
+        started.push(r);
+        const system = systemOf[topology];
+        pipes[system] = r.pipes;
+        pidsOf[system] = () => r.pids;
+        connections.push(...r.connections);
+      }
     }
-    const sources = new SourceAddresses(target.host, o.sourceAddresses);
-    const tech = clientFor(target, sources.take());
-    cleanup.push(() => tech.close());
-    await tech.client.login(logins[0]!.username, logins[0]!.password);
-    const relaydeskPipes: Pipe[] = [];
-    for (let i = 0; i < o.sessions; i++) {
-      const cust = clientFor(target, sources.take());
-      cleanup.push(() => cust.close());
-      const s = await tech.client.createSession();
-      const c = await cust.client.joinSession({ pin: s.pin }, `relay ${i}`);
-      const t = await tech.client.pickUp(s.guid);
-      await c.waitFor('active');
-      relaydeskPipes.push(sessionPipe(c, t));
-    }
-    const pipes: Partial<Record<System, Pipe[]>> = { relaydesk: relaydeskPipes };
-    const pidOf: Partial<Record<System, () => number | undefined>> = { relaydesk: () => gw?.pid };
-    if (withNginx && gw) {
-      sink = new SinkServer({ cert: readFileSync(gw.tls.certFile, 'utf8'), key: readFileSync(gw.tls.keyFile, 'utf8') });
+    connections.forEach((c, i) => faults.watchSession(c, `session ${i >> 1} ${i % 2 ? 'technician' : 'customer'}`));
+    if (withNginx && started[0]) {
+      const tls = started[0].first.tls;
+      const ca = started[0].first.target.ca!;
+      sink = new SinkServer({ cert: readFileSync(tls.certFile, 'utf8'), key: readFileSync(tls.keyFile, 'utf8') });
       await sink.listen();
-      nginx = await startNginx({ upstreamPort: sink.port, ...gw.tls });
+      nginx = await startNginx({ upstreamPort: sink.port, ...tls });
       pipes.nginx = [];
       pipes.direct = [];
-      for (let i = 0; i < o.sessions; i++) pipes.nginx.push(await tlsPipe(nginx.port, target.ca!, sink, sources.take()));
-      for (let i = 0; i < o.sessions; i++) pipes.direct.push(await tlsPipe(sink.port, target.ca!, sink, sources.take()));
-      pidOf.nginx = () => nginx?.workerPid();
+      for (let i = 0; i < o.sessions; i++) pipes.nginx.push(await tlsPipe(nginx.port, ca, sink, sources.take(), faults, `nginx ${i}`));
+      for (let i = 0; i < o.sessions; i++) pipes.direct.push(await tlsPipe(sink.port, ca, sink, sources.take(), faults, `direct ${i}`));
+      pidsOf.nginx = () => {
+        const pid = nginx?.workerPid();
+        return pid ? [pid] : [];
+      };
     }
     for (const p of Object.values(pipes).flat()) cleanup.push(() => (p.a.close(), p.b.close()));
 
+    // nginx between the two relaydesk topologies: each ratio compares phases measured next to each other.
+    const peakOrder = (['relaydesk', 'nginx', 'relaydesk-2gw'] as const).filter((s) => pipes[s]);
     for (const size of sizes) {
       const windowBytes = o.windowBytes || Math.max(256 << 10, 8 * size);
-      const peaks: Partial<Record<System, PhaseResult>> = {};
-      for (const system of ['relaydesk', 'nginx'] as const) {
-        if (!pipes[system]) continue;
-        peaks[system] = await phase(system, 'peak', pipes[system]!, size, windowBytes, 0, o, pidOf[system]?.());
-        results.push(peaks[system]!);
+      for (let round = 1; round <= o.rounds; round++) {
+        for (const system of peakOrder) results.push(await phase(system, 'peak', round, pipes[system]!, size, windowBytes, 0, o, pidsOf[system]?.() ?? []));
       }
-      const rate = Math.round(peaks.relaydesk!.messagesPerSecond * o.pacedFraction);
+      const relaydeskPeaks = results.filter((x) => x.system === peakOrder[0] && x.phase === 'peak' && x.sizeBytes === size);
+      const rate = Math.round(median(relaydeskPeaks.map((x) => x.messagesPerSecond)) * o.pacedFraction);
       if (rate > 0) {
-        for (const system of ['relaydesk', 'nginx', 'direct'] as const) {
+        for (const system of ['relaydesk', 'relaydesk-2gw', 'nginx', 'direct'] as const) {
           if (!pipes[system]) continue;
-          results.push(await phase(system, 'paced', pipes[system]!, size, windowBytes, rate, o, pidOf[system]?.()));
+          results.push(await phase(system, 'paced', 1, pipes[system]!, size, windowBytes, rate, o, pidsOf[system]?.() ?? []));
         }
       }
     }
+    for (const [i, c] of connections.entries()) if (c.state !== 'active') faults.add(`session ${i >> 1} ${i % 2 ? 'technician' : 'customer'}: state ${c.state} at the end`);
   } finally {
+    faults.closing = true;
     for (const c of cleanup) c();
     sink?.close();
     await nginx?.stop();
-    await gw?.stop();
+    for (const r of started) await r.stop();
   }
-  summarize(report, results, sizes);
+  summarize(report, results, sizes, faults, connections.length, o);
   finish(report, o);
 }
 
 /** One phase: rate 0 = each direction keeps `windowBytes` in flight; rate > 0 = that many messages/s in total. */
-async function phase(system: System, kind: 'peak' | 'paced', pipes: Pipe[], size: number, windowBytes: number, rate: number, o: Values, proxyPid?: number): Promise<PhaseResult> {
+async function phase(system: System, kind: 'peak' | 'paced', roundNo: number, pipes: Pipe[], size: number, windowBytes: number, rate: number, o: Values, proxyPids: number[]): Promise<PhaseResult> {
   const histogram = new Histogram();
   const timeline = new Timeline(250);
   const meter = new RateMeter();
@@ -174,9 +196,21 @@ async function phase(system: System, kind: 'peak' | 'paced', pipes: Pipe[], size
     inFlight[i]! += size;
     dirs[i]!.from.send(size, performance.now());
   };
-  const label = `relay ${system} ${kind} ${size >= 1024 ? `${size / 1024} KiB` : `${size} B`}${rate ? ` @${rate.toLocaleString('en-US')} msg/s` : ''}`;
+  const label = `relay ${system} ${kind} ${sizeLabel(size)}${rate ? ` @${rate.toLocaleString('en-US')} msg/s` : ''}${o.rounds > 1 && kind === 'peak' ? ` round ${roundNo}` : ''}`;
   const progress = new Progress(label, () => `${(meter.perSecond() / 1e6).toFixed(1)} MB/s  messages ${messages.toLocaleString('en-US')}  late ${late}  p99 ${histogram.summaryMs().p99Ms} ms`, { quiet: o.quiet }).start();
-  const cpu0 = proxyPid ? cpuMs(proxyPid) : undefined;
+  // Summed over the proxy's processes (both gateways); undefined when one of them cannot be read.
+  const proxyCpu = () => {
+    if (!proxyPids.length) return undefined;
+    let sum = 0;
+    for (const pid of proxyPids) {
+      const ms = cpuMs(pid);
+      if (ms === undefined) return undefined;
+      sum += ms;
+    }
+    return sum;
+  };
+  const cpu0 = proxyCpu();
+  const gen0 = process.cpuUsage();
   const endAt = t0 + o.duration * 1000;
   if (rate === 0) {
     for (let i = 0; i < dirs.length; i++) while (inFlight[i]! + size <= windowBytes) send(i);
@@ -198,7 +232,8 @@ async function phase(system: System, kind: 'peak' | 'paced', pipes: Pipe[], size
   }
   stopped = true;
   const elapsed = (performance.now() - t0) / 1000;
-  const cpu1 = proxyPid ? cpuMs(proxyPid) : undefined;
+  const cpu1 = proxyCpu();
+  const gen = process.cpuUsage(gen0);
   progress.stop();
   // Let what is still in flight arrive before the next phase (bounded).
   const drainUntil = performance.now() + 10_000;
@@ -207,75 +242,105 @@ async function phase(system: System, kind: 'peak' | 'paced', pipes: Pipe[], size
   return {
     system,
     phase: kind,
+    round: roundNo,
     sizeBytes: size,
     messages,
-    megabytesPerSecond: round(bytes / 1e6 / elapsed, 2),
-    messagesPerSecond: round(messages / elapsed, 0),
+    megabytesPerSecond: round2(bytes / 1e6 / elapsed),
+    messagesPerSecond: Math.round(messages / elapsed),
     late,
     latency: histogram.summaryMs(),
-    proxyCpuPercent: cpuSeconds !== undefined ? round((100 * cpuSeconds) / elapsed, 0) : undefined,
+    proxyCpuPercent: cpuSeconds !== undefined ? Math.round((100 * cpuSeconds) / elapsed) : undefined,
     megabytesPerProxyCpuSecond: cpuSeconds ? round(bytes / 1e6 / cpuSeconds, 1) : undefined,
+    proxyCpuSecondsPerGigabyte: cpuSeconds !== undefined && bytes > 0 ? round(cpuSeconds / (bytes / 1e9), 2) : undefined,
+    generatorCpuPercent: Math.round((gen.user + gen.system) / 1e4 / elapsed),
     throughput: timeline.perSecond().map(([t, b]) => [t, round(b / 1e6, 2)]),
     latencyBins: histogram.bins(40),
   };
 }
 
+const round2 = (x: number) => round(x, 2);
+
+function median(xs: number[]): number {
+  if (xs.length === 0) return Number.NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+/** The issue's targets for one gateway, per CPU-second against nginx (issue 9, "Benchmarks: Relay"). */
+const cpuRatioGoal = (size: number) => (size >= 65536 ? 0.9 : size <= 1024 ? 0.7 : undefined);
+
 const sizeLabel = (n: number) => (n >= 1024 ? `${n / 1024} KiB` : `${n} B`);
 
-function summarize(r: BenchReport, results: PhaseResult[], sizes: number[]): void {
+function summarize(r: BenchReport, results: PhaseResult[], sizes: number[], faults: Faults, connectionCount: number, o: Values): void {
   r.figures.phases = results;
   const find = (system: System, kind: string, size: number) => results.find((x) => x.system === system && x.phase === kind && x.sizeBytes === size);
+  const peaks = (system: System, size: number) => results.filter((x) => x.system === system && x.phase === 'peak' && x.sizeBytes === size);
   const bySize: Record<string, unknown> = {};
+  const sideBySide: (string | number)[][] = [];
   for (const size of sizes) {
-    const rd = find('relaydesk', 'peak', size);
-    const ng = find('nginx', 'peak', size);
+    const ng = peaks('nginx', size);
     const direct = find('direct', 'paced', size);
-    const rdPaced = find('relaydesk', 'paced', size);
     const ngPaced = find('nginx', 'paced', size);
-    const ratio = rd && ng && ng.megabytesPerSecond ? round(rd.megabytesPerSecond / ng.megabytesPerSecond, 2) : undefined;
-    const cpuRatio = rd?.megabytesPerProxyCpuSecond && ng?.megabytesPerProxyCpuSecond ? round(rd.megabytesPerProxyCpuSecond / ng.megabytesPerProxyCpuSecond, 2) : undefined;
     const added = (x?: PhaseResult) => (x && direct ? round(x.latency.p99Ms - direct.latency.p99Ms, 3) : undefined);
     const addedP50 = (x?: PhaseResult) => (x && direct ? round(x.latency.p50Ms - direct.latency.p50Ms, 3) : undefined);
-    bySize[size] = {
-      relaydeskMBps: rd?.megabytesPerSecond,
-      nginxMBps: ng?.megabytesPerSecond,
-      ratio,
-      efficiencyRatio: cpuRatio,
-      pacedMessagesPerSecond: rdPaced?.messagesPerSecond,
-      relaydeskAddedP99Ms: added(rdPaced),
-      nginxAddedP99Ms: added(ngPaced),
-      relaydeskAddedP50Ms: addedP50(rdPaced),
-      nginxAddedP50Ms: addedP50(ngPaced),
-    };
-    const goalRatio = size >= 65536 ? 0.75 : size <= 1024 ? 0.5 : undefined;
-    if (goalRatio !== undefined && ratio !== undefined) r.goals.push({ goal: `relaydesk ≥ ${goalRatio} × nginx MB/s at ${sizeLabel(size)}`, measured: `${ratio} (${rd!.megabytesPerSecond} vs ${ng!.megabytesPerSecond} MB/s)`, met: ratio >= goalRatio });
-    const a = added(rdPaced);
-    // A negative difference means the run's noise (other load on the machine) exceeds the hop's cost: no verdict.
-    if (a !== undefined) r.goals.push({ goal: `p99 added latency < 1 ms at half of peak (${sizeLabel(size)})`, measured: `${a} ms (p99 ${rdPaced!.latency.p99Ms} vs direct ${direct!.latency.p99Ms} ms)`, met: a < 0 ? null : a < 1 });
+    const entry: Record<string, unknown> = { nginxMBps: ng.length ? median(ng.map((x) => x.megabytesPerSecond)) : undefined, nginxMBPerCpuSecond: ng.length ? median(ng.map((x) => x.megabytesPerProxyCpuSecond ?? Number.NaN)) : undefined, nginxAddedP99Ms: added(ngPaced), nginxAddedP50Ms: addedP50(ngPaced) };
+    for (const system of ['relaydesk', 'relaydesk-2gw'] as const) {
+      const rd = peaks(system, size);
+      if (!rd.length) continue;
+      // Ratios per round (each against the nginx phase of the same round, measured next to it), then their median.
+      const ratios = rd.map((x) => ({ x, n: ng.find((y) => y.round === x.round) })).filter(({ n }) => n);
+      const mbpsRatios = ratios.map(({ x, n }) => x.megabytesPerSecond / n!.megabytesPerSecond);
+      const cpuRatios = ratios.filter(({ x, n }) => x.megabytesPerProxyCpuSecond && n!.megabytesPerProxyCpuSecond).map(({ x, n }) => x.megabytesPerProxyCpuSecond! / n!.megabytesPerProxyCpuSecond!);
+      const paced = find(system, 'paced', size);
+      const e = {
+        MBps: median(rd.map((x) => x.megabytesPerSecond)),
+        MBPerCpuSecond: round(median(rd.map((x) => x.megabytesPerProxyCpuSecond ?? Number.NaN)), 1),
+        cpuSecondsPerGigabyte: round(median(rd.map((x) => x.proxyCpuSecondsPerGigabyte ?? Number.NaN)), 2),
+        ratio: mbpsRatios.length ? round(median(mbpsRatios), 2) : undefined,
+        cpuRatio: cpuRatios.length ? round(median(cpuRatios), 2) : undefined,
+        cpuRatioRange: cpuRatios.length ? [round(Math.min(...cpuRatios), 2), round(Math.max(...cpuRatios), 2)] : undefined,
+        pacedMessagesPerSecond: paced?.messagesPerSecond,
+        addedP99Ms: added(paced),
+        addedP50Ms: addedP50(paced),
+      };
+      entry[system] = e;
+      const range = e.cpuRatioRange && o.rounds > 1 ? ` (${e.cpuRatioRange[0]}–${e.cpuRatioRange[1]})` : '';
+      sideBySide.push([sizeLabel(size), system === 'relaydesk' ? '1' : '2', e.MBps, (entry.nginxMBps as number | undefined) ?? '-', e.ratio ?? '-', e.cpuSecondsPerGigabyte, ng.length ? round(median(ng.map((x) => x.proxyCpuSecondsPerGigabyte ?? Number.NaN)), 2) : '-', e.cpuRatio !== undefined ? `${e.cpuRatio}${range}` : '-', `${e.addedP50Ms ?? '-'} / ${e.addedP99Ms ?? '-'}`]);
+      const goal = cpuRatioGoal(size);
+      if (system === 'relaydesk' && goal !== undefined && e.cpuRatio !== undefined) {
+        r.goals.push({ goal: `one gateway: MB per CPU-second ≥ ${goal} × nginx at ${sizeLabel(size)}`, measured: `${e.cpuRatio}${range} (${e.MBPerCpuSecond} vs ${round((entry.nginxMBPerCpuSecond as number) ?? Number.NaN, 1)} MB per CPU-s)`, met: e.cpuRatio >= goal });
+      }
+      const a = e.addedP99Ms;
+      // A negative difference means the run's noise (other load on the machine) exceeds the hop's cost: no verdict.
+      if (system === 'relaydesk' && a !== undefined) r.goals.push({ goal: `p99 added latency < 1 ms at half of peak (${sizeLabel(size)})`, measured: `${a} ms (p99 ${paced!.latency.p99Ms} vs direct ${direct!.latency.p99Ms} ms)`, met: a < 0 ? null : a < 1 });
+    }
+    bySize[size] = entry;
   }
   r.figures.bySize = bySize;
+  r.figures.faults = faults.list;
+  r.goals.push({ goal: `nobody disconnected (${connectionCount} session connections, every TLS pipe)`, measured: faults.list.length ? `${faults.list.length} faults: ${faults.list.slice(0, 3).join('; ')}` : 'none', met: faults.list.length === 0 });
   r.tables.push({
     title: 'Relay: same stream both ways, relaydesk vs nginx stream proxy (TLS both legs)',
-    columns: ['size', 'system', 'phase', 'MB/s', 'msg/s', 'p50 ms', 'p99 ms', 'late', 'proxy CPU %', 'MB per CPU-s'],
-    rows: results.map((x) => [sizeLabel(x.sizeBytes), x.system, x.phase, x.megabytesPerSecond, x.messagesPerSecond, x.latency.p50Ms, x.latency.p99Ms, x.late, x.proxyCpuPercent ?? '-', x.megabytesPerProxyCpuSecond ?? '-']),
+    columns: ['size', 'system', 'phase', 'round', 'MB/s', 'msg/s', 'p50 ms', 'p99 ms', 'late', 'proxy CPU %', 'MB per CPU-s', 'CPU-s per GB', 'generator CPU %'],
+    rows: results.map((x) => [sizeLabel(x.sizeBytes), x.system, x.phase, x.round, x.megabytesPerSecond, x.messagesPerSecond, x.latency.p50Ms, x.latency.p99Ms, x.late, x.proxyCpuPercent ?? '-', x.megabytesPerProxyCpuSecond ?? '-', x.proxyCpuSecondsPerGigabyte ?? '-', x.generatorCpuPercent]),
   });
   r.tables.push({
-    title: 'Side by side',
-    columns: ['size', 'relaydesk MB/s', 'nginx MB/s', 'ratio', 'ratio per CPU-s', 'relaydesk added p50/p99 ms', 'nginx added p50/p99 ms'],
-    rows: sizes.map((s) => {
-      const b = bySize[s] as Record<string, number | undefined>;
-      return [sizeLabel(s), b.relaydeskMBps ?? '-', b.nginxMBps ?? '-', b.ratio ?? '-', b.efficiencyRatio ?? '-', `${b.relaydeskAddedP50Ms ?? '-'} / ${b.relaydeskAddedP99Ms ?? '-'}`, `${b.nginxAddedP50Ms ?? '-'} / ${b.nginxAddedP99Ms ?? '-'}`];
-    }),
+    title: `Side by side (peak${o.rounds > 1 ? `, medians of ${o.rounds} rounds, range of the per-round ratio in brackets` : ''})`,
+    columns: ['size', 'gateways', 'relaydesk MB/s', 'nginx MB/s', 'ratio', 'gateway CPU-s per GB', 'nginx CPU-s per GB', 'ratio per CPU-s', 'relaydesk added p50/p99 ms'],
+    rows: sideBySide,
   });
+  r.notes.push('Two gateways: the CPU is both gateway processes together (every byte crosses both, and the gateway link between them), against one nginx.');
   r.notes.push('MB/s counts payload bytes delivered, both directions together. Added latency = p99 one-way latency through the hop minus p99 over a direct TLS connection at the same message rate.');
   const systems = [...new Set(results.map((x) => x.system))].filter((s) => s !== 'direct');
+  const first = (s: System, z: number) => results.find((x) => x.system === s && x.phase === 'peak' && x.sizeBytes === z);
   r.charts.push({
     id: 'throughput',
     title: 'Peak relay throughput (MB/s, both directions)',
     kind: 'bars',
     yLabel: 'MB/s',
     groups: sizes.map(sizeLabel),
-    series: systems.map((s) => ({ name: s, values: sizes.map((z) => find(s, 'peak', z)?.megabytesPerSecond ?? 0) })),
+    series: systems.map((s) => ({ name: s, values: sizes.map((z) => median(peaks(s, z).map((x) => x.megabytesPerSecond)) || 0) })),
   });
   const big = sizes[sizes.length - 1]!;
   r.charts.push({
@@ -284,7 +349,7 @@ function summarize(r: BenchReport, results: PhaseResult[], sizes: number[]): voi
     kind: 'histogram',
     xLabel: 'ms (log scale)',
     yLabel: '% of messages',
-    series: (['relaydesk', 'nginx', 'direct'] as const).flatMap((s) => {
+    series: (['relaydesk', 'relaydesk-2gw', 'nginx', 'direct'] as const).flatMap((s) => {
       const x = find(s, 'paced', big);
       return x ? [{ name: s, bins: x.latencyBins }] : [];
     }),
@@ -296,7 +361,7 @@ function summarize(r: BenchReport, results: PhaseResult[], sizes: number[]): voi
     xLabel: 'seconds',
     yLabel: 'MB/s',
     series: systems.flatMap((s) => {
-      const x = find(s, 'peak', big);
+      const x = first(s, big);
       return x ? [{ name: s, points: x.throughput }] : [];
     }),
   });

@@ -195,3 +195,22 @@ export function parsePacket(g: Geometry, data: Uint8Array): Packet {
   }
   return { flags, copies, tiles, streams };
 }
+
+/** What a relay needs from a packet without decoding it (no body or checksum check). */
+export interface PacketSummary {
+  keyframe: boolean;
+  width: number;
+  height: number;
+}
+
+/**
+ * Reads the header fields a relay routes by: null when the bytes are not a version-1 packet header.
+ * Cheap (a few byte reads), so the gateway can refuse a frame whose screen header and codec packet
+ * disagree (a "keyframe" that is really a delta would corrupt every viewer it reached).
+ */
+export function summarizePacket(data: Uint8Array): PacketSummary | null {
+  if (data.length < HEADER_LEN || data[0] !== MAGIC[0] || data[1] !== MAGIC[1] || data[2] !== MAGIC[2] || data[3] !== VERSION) return null;
+  const flags = data[4]!;
+  if ((flags & ~(FLAG_KEYFRAME | FLAG_INTRA)) !== 0) return null;
+  return { keyframe: (flags & FLAG_KEYFRAME) !== 0, width: data[5]! | (data[6]! << 8), height: data[7]! | (data[8]! << 8) };
+}

@@ -184,7 +184,7 @@ export async function startRedisServer(options: StartRedisOptions = {}): Promise
  * worker killed by the runner): a shell blocks reading our pipe, which reaches EOF only when this
  * process is gone; then it kills the server named in the pid file and removes the temp dir.
  */
-function startWatchdog(dir: string, pidFile: string): ChildProcess | undefined {
+export function startWatchdog(dir: string, pidFile: string): ChildProcess | undefined {
   const script = 'read _ignored; p=$(cat "$2" 2>/dev/null); [ -n "$p" ] && kill -9 "$p" 2>/dev/null; rm -rf "$1"';
   const dog = spawn('sh', ['-c', script, 'watchdog', dir, pidFile], { stdio: ['pipe', 'ignore', 'ignore'] });
   dog.on('error', () => {});

@@ -5,7 +5,32 @@ import type { Transport } from './transport.js';
 export interface LoginResult {
   token: string;
   expiresAt: number;
-  technician: { id: string; username: string; displayName: string; orgId: string };
+  technician: { id: string; username: string; displayName: string; orgId: string; role: 'administrator' | 'supervisor' | 'technician'; teamId: string | null };
+  /** Only when this login completed a TOTP enrolment: the recovery codes, shown this once. */
+  recoveryCodes?: string[];
+}
+
+/** A correct password when a second factor is due (docs/protocol.md, two-step login). */
+export interface SecondFactorChallenge {
+  secondFactor: 'totp' | 'totp-enrol';
+  challenge: string;
+  expiresAt: number;
+}
+
+/** What the console shows to enrol an authenticator app. */
+export interface TotpEnrolment {
+  secret: string;
+  otpauthUri: string;
+  /** A QR code of otpauthUri, as a data: URL for an <img>. */
+  qrDataUrl: string;
+}
+
+/** login() of an account that needs a second factor: carry on with completeSecondFactor(err.challenge.challenge, …). */
+export class SecondFactorRequiredError extends RelaydeskError {
+  constructor(readonly challenge: SecondFactorChallenge) {
+    super('E_SECOND_FACTOR_REQUIRED', challenge.secondFactor === 'totp' ? 'enter the code from your authenticator app' : 'enrol an authenticator app first', 401);
+    this.name = 'SecondFactorRequiredError';
+  }
 }
 
 export interface CreatedSession {
@@ -69,10 +94,24 @@ export class RelaydeskClient {
     this.token = token;
   }
 
+  /** Password login. Throws SecondFactorRequiredError when a second step is due. */
   async login(username: string, password: string): Promise<LoginResult> {
-    const result = await this.call<LoginResult>('POST', '/v1/auth/login', { username, password }, false);
+    const result = await this.call<LoginResult | SecondFactorChallenge>('POST', '/v1/auth/login', { username, password }, false);
+    if ('challenge' in result) throw new SecondFactorRequiredError(result);
     this.token = result.token;
     return result;
+  }
+
+  /** The second step: a code from the authenticator app, or one recovery code. */
+  async completeSecondFactor(challenge: string, answer: { code: string } | { recoveryCode: string }): Promise<LoginResult> {
+    const result = await this.call<LoginResult>('POST', '/v1/auth/login/second-factor', { challenge, ...answer }, false);
+    this.token = result.token;
+    return result;
+  }
+
+  /** For a 'totp-enrol' challenge: the secret and QR code to scan before sending the first code. */
+  enrolDuringLogin(challenge: string): Promise<TotpEnrolment> {
+    return this.call<TotpEnrolment>('POST', '/v1/auth/login/enrol', { challenge }, false);
   }
 
   async logout(): Promise<void> {

@@ -3,7 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AuthService } from '../auth/auth-service.js';
+import { AdminEvents, type AdminEvent } from '../auth/admin-events.js';
 import { FileAccountStore } from '../auth/file-account-store.js';
+import { FileOrgStore } from '../org/file-org-store.js';
 import { MemoryRegistry } from '../registry/memory-registry.js';
 import { adminUsage, exitFailed, exitOk, exitUsage, runAdmin } from './admin-commands.js';
 
@@ -22,14 +24,18 @@ async function setup() {
   const accounts = new FileAccountStore({ dataDir });
   // The gateway is another process with its own store over the same file.
   const auth = new AuthService({ accounts: new FileAccountStore({ dataDir }), registry, clock: () => created }, { scryptParams: fast });
+  const orgs = new FileOrgStore({ dataDir });
+  const events = new AdminEvents();
+  const seen: AdminEvent[] = [];
+  events.on((e) => seen.push(e));
   let lines: string[] = [];
   const run = async (...argv: string[]) => {
     lines = [];
-    const code = await runAdmin(argv, { accounts, out: (l) => lines.push(l), clock: () => created, scryptParams: fast });
+    const code = await runAdmin(argv, { accounts, orgs, events, out: (l) => lines.push(l), clock: () => created, scryptParams: fast });
     return { code, out: lines.join('\n') };
   };
   const passwordIn = (out: string) => /one-time password: (\S+)/.exec(out)?.[1] ?? '';
-  return { run, accounts, auth, passwordIn };
+  return { run, accounts, orgs, auth, passwordIn, seen };
 }
 
 describe('admin create', () => {
@@ -145,6 +151,51 @@ describe('admin disable / enable / reset-password / revoke-tokens', () => {
       expect(code, cmd).toBe(exitFailed);
       expect(out).toBe('error: no technician named "ghost"');
     }
+  });
+});
+
+describe('admin roles, organisations and teams', () => {
+  it('creates with a role and a team, changes the role, and shows both in the list', async () => {
+    const { run, accounts, orgs, seen } = await setup();
+    expect((await run('create-org', 'acme', '--name', 'Acme Ltd')).out).toBe('organisation "acme" is named "Acme Ltd"');
+    expect((await run('create-team', 'acme', 'l1', '--name', 'First line')).code).toBe(exitOk);
+    expect((await orgs.get('acme'))?.teams).toEqual([{ id: 'l1', name: 'First line' }]);
+    expect((await run('create', 'alice', '--org', 'acme', '--role', 'supervisor', '--team', 'l1')).out).toMatch(/^created supervisor "alice" in org "acme"/);
+    expect(await accounts.getByUsername('alice')).toMatchObject({ role: 'supervisor', teamId: 'l1' });
+    expect((await run('set-role', 'alice', 'administrator')).out).toBe('"alice" is now an administrator');
+    expect((await run('list')).out.split('\n')).toEqual([
+      'USERNAME  ORG   DISPLAY NAME  ROLE           TEAM  DISABLED  CREATED',
+      'alice     acme  alice         administrator  l1    no        2026-11-24T12:00:00.000Z',
+    ]);
+    expect(seen.map((e) => e.type)).toEqual(['org.updated', 'team.created', 'technician.created', 'technician.updated']);
+    expect(seen.every((e) => e.actor.kind === 'operator' && e.at === created)).toBe(true);
+    expect(JSON.stringify(seen)).not.toMatch(/scrypt|one-time/);
+  });
+
+  it('shows and sets policies and login security through the same checks as the API', async () => {
+    const { run, seen } = await setup();
+    await run('create-team', 'acme', 'l1');
+    const set = await run('policy', 'acme', '--team', 'l1', '--set', '{"allowedPowers":["view"],"recording":"always"}');
+    expect(set.code).toBe(exitOk);
+    expect(JSON.parse(set.out)).toMatchObject({ effective: { allowedPowers: ['view'], recording: 'always' }, runningSessions: expect.stringMatching(/from now on/) });
+    expect(JSON.parse((await run('policy', 'acme')).out).effective.allowedPowers).toHaveLength(5);
+    expect(await run('policy', 'acme', '--set', '{"recording":"sometimes"}')).toMatchObject({ code: exitFailed, out: expect.stringMatching(/policy: recording/) });
+    expect((await run('policy', 'acme', '--set', 'not json')).code).toBe(exitUsage);
+    const sec = await run('security', 'acme', '--set', '{"requireTotp":true,"allowList":["192.0.2.0/24"]}');
+    expect(JSON.parse(sec.out)).toEqual({ requireTotp: true, allowList: ['192.0.2.0/24'], idleMinutes: null });
+    expect(await run('security', 'acme', '--set', '{"allowList":["192.0.2.0/33"]}')).toMatchObject({ code: exitFailed, out: expect.stringMatching(/prefix length/) });
+    expect(seen.map((e) => e.type)).toEqual(['team.created', 'policy.updated', 'security.updated']);
+  });
+
+  it('refuses a bad role, an unknown team and a duplicate team', async () => {
+    const { run } = await setup();
+    expect(await run('create', 'alice', '--org', 'acme', '--role', 'root')).toMatchObject({ code: exitUsage, out: expect.stringMatching(/bad role "root"/) });
+    expect(await run('create', 'alice', '--org', 'acme', '--team', 'ghost')).toEqual({ code: exitFailed, out: 'error: no team "ghost"' });
+    await run('create-team', 'acme', 'l1');
+    expect(await run('create-team', 'acme', 'l1')).toEqual({ code: exitFailed, out: 'error: a team "l1" exists' });
+    await run('create', 'bob', '--org', 'acme');
+    expect((await run('set-role', 'bob', 'king')).code).toBe(exitUsage);
+    expect(await run('set-role', 'ghost', 'supervisor')).toEqual({ code: exitFailed, out: 'error: no technician named "ghost"' });
   });
 });
 

@@ -4,7 +4,9 @@
  */
 import { systemClock } from '../clock.js';
 import { ConfigError, loadConfig } from '../config/load-config.js';
-import { openAccounts } from '../server/open-accounts.js';
+import { AdminEvents, logAdminEvents } from '../auth/admin-events.js';
+import { createLogger } from '../log/logger.js';
+import { openAccounts, openOrgs } from '../server/open-accounts.js';
 import { adminUsage, exitUsage, runAdmin } from './admin-commands.js';
 
 async function main(argv: string[]): Promise<number> {
@@ -21,10 +23,15 @@ async function main(argv: string[]): Promise<number> {
     return exitUsage;
   }
   const accounts = await openAccounts(config);
+  const orgs = await openOrgs(config);
+  // Each change as one JSON line on stderr (stdout is the operator's), like the gateway logs its own.
+  const events = new AdminEvents();
+  logAdminEvents(events, createLogger({ level: 'info', write: (line) => process.stderr.write(line + '\n') }));
   try {
-    return await runAdmin(command, { accounts, out: (line) => process.stdout.write(line + '\n'), clock: systemClock });
+    return await runAdmin(command, { accounts, orgs, events, out: (line) => process.stdout.write(line + '\n'), clock: systemClock });
   } finally {
     await accounts.close();
+    await orgs.close();
   }
 }
 

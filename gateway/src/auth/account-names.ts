@@ -32,3 +32,10 @@ export function displayNameProblem(name: string): string | null {
   }
   return null;
 }
+
+/** Team ids follow the org id rule (they appear in the same places: URLs, logs, policy keys). */
+export function teamIdProblem(teamId: string): string | null {
+  return orgIdPattern.test(teamId)
+    ? null
+    : 'a team id is 1-63 characters: lower-case letters, digits, _ and -, starting with a letter or digit';
+}

@@ -19,6 +19,7 @@ export function account(overrides: Partial<TechnicianAccount> = {}): TechnicianA
     disabled: false,
     tokenEpoch: 0,
     createdAt: 1_700_000_000_000,
+    role: 'technician',
     ...overrides,
   };
 }
@@ -129,6 +130,45 @@ export function runAccountStoreCases(name: string, setup: () => Promise<AccountS
       const again = await openAnother();
       expect(await again.getById('tech-1')).toEqual(account());
       await again.close();
+    });
+
+    it('reads an account stored without a role as a technician (migration on read)', async () => {
+      const { store, openAnother } = await open();
+      const legacy: Partial<TechnicianAccount> = account();
+      delete legacy.role; // what every store held before roles existed
+      await store.create(legacy as TechnicianAccount);
+      expect((await store.getById('tech-1'))?.role).toBe('technician');
+      expect((await store.getByUsername('alice'))?.role).toBe('technician');
+      expect((await store.list())[0]?.role).toBe('technician');
+      const other = await openAnother();
+      expect((await other.getById('tech-1'))?.role).toBe('technician');
+      await other.close();
+    });
+
+    it('keeps roles, teams, second factors and directory links, and changes them', async () => {
+      const { store } = await open();
+      const full = account({
+        role: 'supervisor',
+        teamId: 'night-shift',
+        totp: { secret: 'JBSWY3DPEHPK3PXP', confirmed: true, lastStep: 7 },
+        recoveryCodes: ['aa', 'bb'],
+        source: 'ldap',
+        externalId: 'uid=alice,ou=people,dc=example,dc=org',
+      });
+      await store.create(full);
+      expect(await store.getById('tech-1')).toEqual(full);
+      const updated = await store.update('tech-1', { role: 'administrator', teamId: null, totp: null, recoveryCodes: ['bb'] });
+      expect(updated).toMatchObject({ role: 'administrator', teamId: null, totp: null, recoveryCodes: ['bb'], source: 'ldap' });
+      expect(await store.getByUsername('alice')).toEqual(updated);
+    });
+
+    it('hands out deep copies: mutating nested fields does not change the store', async () => {
+      const { store } = await open();
+      await store.create(account({ recoveryCodes: ['aa'], totp: { secret: 'S', confirmed: false, lastStep: 0 } }));
+      const got = (await store.getById('tech-1'))!;
+      got.recoveryCodes!.pop();
+      got.totp!.confirmed = true;
+      expect(await store.getById('tech-1')).toMatchObject({ recoveryCodes: ['aa'], totp: { confirmed: false } });
     });
 
     it('closes twice without error', async () => {

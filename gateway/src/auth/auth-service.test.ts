@@ -47,7 +47,7 @@ describe('AuthService.login', () => {
     const result = await auth.login('alice', 'right-password', ip);
     expect(result.token).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(result.expiresAt).toBe(now() + 60 * 60_000);
-    expect(result.technician).toEqual({ id: 'tech-1', username: 'alice', displayName: 'Alice Example', orgId: 'acme' });
+    expect(result.technician).toEqual({ id: 'tech-1', username: 'alice', displayName: 'Alice Example', orgId: 'acme', role: 'technician', teamId: null });
   });
 
   it('treats the username case-insensitively', async () => {
@@ -160,7 +160,7 @@ describe('AuthService tokens', () => {
   it('authenticates a fresh token', async () => {
     const { auth } = await setup();
     const { token } = await auth.login('alice', 'right-password', ip);
-    expect(await auth.authenticate(token)).toEqual({ technicianId: 'tech-1', orgId: 'acme', username: 'alice', displayName: 'Alice Example', tokenId: sha256(token) });
+    expect(await auth.authenticate(token)).toEqual({ technicianId: 'tech-1', orgId: 'acme', username: 'alice', displayName: 'Alice Example', role: 'technician', teamId: null, tokenId: sha256(token) });
   });
 
   it('refuses an expired token', async () => {

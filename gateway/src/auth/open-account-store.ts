@@ -34,10 +34,11 @@ export async function openAccountStore(options: OpenAccountStoreOptions): Promis
   if (options.kind !== 'redis') throw new Error(`unknown account store kind: ${(options as { kind: unknown }).kind}`);
   const keyPrefix = options.keyPrefix ?? 'rd:';
   if (options.redis instanceof Redis || options.redis instanceof Cluster) return new RedisAccountStore({ redis: options.redis, keyPrefix });
-  return new RedisAccountStore({ redis: connect(options.redis), keyPrefix, ownsClient: true });
+  return new RedisAccountStore({ redis: connectStoreClient(options.redis), keyPrefix, ownsClient: true });
 }
 
-function connect(target: string | RedisConnectOptions): Redis | Cluster {
+/** A Redis client for a configuration store (accounts, organisations) that the store then owns. */
+export function connectStoreClient(target: string | RedisConnectOptions): Redis | Cluster {
   // Fail a command after one reconnect attempt rather than queue it forever (the CLI must not hang).
   const common = { maxRetriesPerRequest: 1, connectTimeout: 5_000 };
   if (typeof target === 'string') return new Redis(target, common);

@@ -1,11 +1,11 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRedisServer, type RedisServer } from '../../test/redis-server.js';
+import { redisStoreHarness } from '../../test/redis-store-harness.js';
 import { account, runAccountStoreCases } from './account-store.cases.js';
 import { RedisAccountStore } from './redis-account-store.js';
 
 let server: RedisServer;
-let seq = 0;
 beforeAll(async () => {
   server = await startRedisServer();
 });
@@ -13,24 +13,7 @@ afterAll(async () => {
   await server?.stop();
 });
 
-// One server for the file; a fresh key prefix per case keeps cases apart.
-runAccountStoreCases('redis', async () => {
-  const keyPrefix = `accttest${++seq}:`;
-  const clients: Redis[] = [];
-  const client = () => {
-    const c = new Redis(server.url);
-    clients.push(c);
-    return c;
-  };
-  return {
-    store: new RedisAccountStore({ redis: client(), keyPrefix }),
-    // Another process: its own connection.
-    openAnother: async () => new RedisAccountStore({ redis: client(), keyPrefix }),
-    cleanup: async () => {
-      await Promise.all(clients.map((c) => c.quit().catch(() => {})));
-    },
-  };
-});
+runAccountStoreCases('redis', redisStoreHarness(() => server, 'accttest', (redis, keyPrefix) => new RedisAccountStore({ redis, keyPrefix })));
 
 describe('RedisAccountStore specifics', () => {
   it('keeps accounts without a TTL, in one Cluster hash slot', async () => {

@@ -1,6 +1,7 @@
 import type { Cluster, Redis } from 'ioredis';
 import { GatewayError } from '../errors/gateway-error.js';
-import type { AccountStore, TechnicianAccount } from './account-store.js';
+import { redisStoreCall } from '../store/redis-store-call.js';
+import { migrateAccount, type AccountPatch, type AccountStore, type TechnicianAccount } from './account-store.js';
 
 export interface RedisAccountStoreOptions {
   /** A connected client (standalone, Sentinel or Cluster). Not closed by close() unless `ownsClient`. */
@@ -88,7 +89,7 @@ export class RedisAccountStore implements AccountStore {
     return all.map(decode).sort((a, b) => (a.username < b.username ? -1 : a.username > b.username ? 1 : 0));
   }
 
-  async update(id: string, patch: Partial<Omit<TechnicianAccount, 'id' | 'createdAt'>>): Promise<TechnicianAccount> {
+  async update(id: string, patch: AccountPatch): Promise<TechnicianAccount> {
     for (let attempt = 0; attempt < maxCasRetries; attempt++) {
       const raw = await this.#run(() => this.#redis.hget(this.#byId, id));
       if (raw === null) throw new GatewayError('E_BAD_REQUEST', `no account with id ${id}`);
@@ -111,23 +112,20 @@ export class RedisAccountStore implements AccountStore {
     if (this.#ownsClient) await this.#redis.quit().catch(() => this.#redis.disconnect());
   }
 
-  /** A Redis failure becomes E_REGISTRY_UNAVAILABLE, like the registry's, so clients get 503 and retry. */
-  async #run<T>(op: () => Promise<T>): Promise<T> {
-    try {
-      return await op();
-    } catch (err) {
-      if (err instanceof GatewayError) throw err;
-      throw new GatewayError('E_REGISTRY_UNAVAILABLE', `account store: ${(err as Error).message}`);
-    }
+  #run<T>(op: () => Promise<T>): Promise<T> {
+    return redisStoreCall('account store', op);
   }
 }
 
 function encode(a: TechnicianAccount): string {
   // Fixed field order, so the compare-and-set in updateScript compares like with like.
+  // Absent optional fields stay absent (JSON.stringify drops undefined), so older records keep their bytes.
   const { id, username, orgId, displayName, passwordHash, disabled, tokenEpoch, createdAt } = a;
-  return JSON.stringify({ id, username, orgId, displayName, passwordHash, disabled, tokenEpoch, createdAt });
+  const { role, teamId, totp, recoveryCodes, source, externalId } = a;
+  return JSON.stringify({ id, username, orgId, displayName, passwordHash, disabled, tokenEpoch, createdAt, role, teamId, totp, recoveryCodes, source, externalId });
 }
 
+/** Records written before roles existed read as technicians (migration on read; the stored bytes stay). */
 function decode(raw: string): TechnicianAccount {
-  return JSON.parse(raw) as TechnicianAccount;
+  return migrateAccount(JSON.parse(raw) as TechnicianAccount);
 }

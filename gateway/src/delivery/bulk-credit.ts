@@ -60,11 +60,12 @@ export class BulkCredit {
    * May `senderId` send `bytes` more to `receivers`? Counts them when it may. False means the sender ignored
    * its credit: the frame must not be forwarded (E_FLOW_CONTROL).
    */
-  allow(senderId: string, bytes: number, receivers: readonly string[]): boolean {
+  allow(senderId: string, bytes: number, receivers: readonly { readonly id: string }[]): boolean {
     const s = this.senders.get(senderId);
     if (!s || s.sent + bytes > s.granted) return false;
     s.sent += bytes;
-    for (const r of receivers) {
+    for (let i = 0; i < receivers.length; i++) {
+      const r = receivers[i]!.id;
       let list = this.owed.get(r);
       if (!list) this.owed.set(r, (list = []));
       const last = list[list.length - 1];

@@ -38,7 +38,7 @@ export function place(ctx: RelayContext, session: LiveSession, ws: PartySocket, 
   const state: ServerMessage = session.everPaired || session.paired
     ? { v: 1, type: 'state', state: 'active', guid: session.guid, customerName: session.customerName, technician: primary, resumeToken: token.token, you: participantId }
     : { v: 1, type: 'state', state: 'waiting', guid: session.guid, expiresAt: session.expiresAt, resumeToken: token.token, you: participantId };
-  ctx.send(ws, state);
+  ctx.answer(ws, state);
   const bulk = ctx.bulkOf(session);
   if (!session.everPaired && session.paired) {
     session.everPaired = true;
@@ -57,10 +57,6 @@ export function place(ctx: RelayContext, session: LiveSession, ws: PartySocket, 
     if (!session.paired) ctx.send(ws, { v: 1, type: 'peer', state: 'reconnecting' });
     else ctx.send(ws, { v: 1, type: 'peer', state: 'back' });
   }
-  if (placement.how === 'resume' || placement.how === 'attend') {
-    // This viewer has no picture (it joined late, or lost it while away): the customer's agent sends a keyframe.
-    if (party.role === 'technician' && session.screen) session.screen.addViewer(participantId, party.writer!);
-    const customer = session.customer;
-    if (!session.screen && customer?.conn && session.everPaired) ctx.send(customer.conn, { v: 1, type: 'resync' });
-  }
+  // A viewer that joined late or lost its picture while away gets a repair: the screen module follows the
+  // session's events (screen/session-screens.ts).
 }

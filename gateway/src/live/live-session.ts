@@ -2,6 +2,7 @@ import type { Power } from '../../../protocol/channels.js';
 import type { ErrorCode } from '../../../protocol/error-codes.js';
 import type { Role } from '../../../protocol/messages.js';
 import type { Writer } from '../delivery/writer.js';
+import type { ScreenVerdict } from '../screen/screen-router.js';
 import type { PartySocket } from '../relay/party.js';
 import type { CloseReason } from '../session/session-record.js';
 import type { LiveEvent, LiveEventBus } from './live-events.js';
@@ -12,7 +13,7 @@ import { participantIdPrefix, type Participant, type Path } from './participant.
  * and repairs any viewer that missed one before it gets another delta.
  */
 export interface ScreenFanout {
-  onFrame(frame: Uint8Array): void;
+  onFrame(frame: Uint8Array): ScreenVerdict;
   addViewer(id: string, writer: Writer): void;
   removeViewer(id: string): void;
   tick(now: number): void;

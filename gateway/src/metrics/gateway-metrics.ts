@@ -1,5 +1,6 @@
 import client from 'prom-client';
 import type { DropReason } from '../relay/drop-reasons.js';
+import { repairKinds } from '../screen/screen-counters.js';
 
 /**
  * All gateway metrics on one prom-client Registry per gateway (not the global one), so several gateways
@@ -84,6 +85,28 @@ export function createGatewayMetrics(gatewayId: string) {
       labelNames: ['limit', 'scope'] as const,
       registers: [registry],
     }),
+    screenFrames: new client.Counter({
+      name: 'relaydesk_screen_frames_total',
+      help: 'Screen frames for viewers, by outcome: delivered (repairs included) or dropped (the viewer was past its media budget; it is repaired once it drains).',
+      labelNames: ['outcome'] as const,
+      registers: [registry],
+    }),
+    screenRepairs: new client.Counter({
+      name: 'relaydesk_screen_repairs_total',
+      help: `Viewers given a new picture after losing theirs, by kind: ${repairKinds.join(', ')}.`,
+      labelNames: ['kind'] as const,
+      registers: [registry],
+    }),
+    screenKeyframeRequests: new client.Counter({
+      name: 'relaydesk_screen_keyframe_requests_total',
+      help: 'Keyframe requests (resync) sent to agents, re-sends after a timeout included.',
+      registers: [registry],
+    }),
+    screenDecoderBytes: new client.Gauge({
+      name: 'relaydesk_screen_decoder_bytes',
+      help: 'Framebuffer bytes held by gateway-side screen decoders (bounded by --screen-decoder-memory-mb).',
+      registers: [registry],
+    }),
     registryUp: new client.Gauge({
       name: 'relaydesk_registry_up',
       help: '1 while the session registry answers, else 0.',
@@ -96,7 +119,7 @@ export function createGatewayMetrics(gatewayId: string) {
     }),
     linkBackpressure: new client.Counter({
       name: 'relaydesk_link_backpressure_total',
-      help: 'Writes to a gateway link that found its socket buffer past the high-water mark, by peer gateway.',
+      help: 'Times a gateway link’s socket buffer went past its high-water mark (counted once until it drains), by peer gateway.',
       labelNames: ['peer'] as const,
       registers: [registry],
     }),

@@ -110,6 +110,19 @@ export interface TokenRecord {
   /** Account's token epoch when issued; bumping the epoch revokes every older token of the account. */
   epoch: number;
   expiresAt: number;
+  // Optional, flat (the memory registry copies records shallowly); absent in records of older gateways.
+  /** What the record is for; absent = a bearer token. A second-factor challenge is never a bearer token. */
+  purpose?: 'bearer' | 'second-factor' | 'sso-state';
+  /** Inactivity logout (auth/inactivity.ts): the token dies idleMs after lastUsedAt. */
+  idleMs?: number;
+  lastUsedAt?: number;
+  /** second-factor: which step is due ('totp' or 'totp-enrol'); sso-state: which sign-on ('oidc', 'saml'). */
+  step?: string;
+  /** sso-state only: the PKCE code verifier and the nonce (secrets: never logged). */
+  verifier?: string;
+  nonce?: string;
+  /** sso-state only: SHA-256 of the browser-binding cookie (auth/browser-binding.ts). */
+  binding?: string;
 }
 
 /** A gateway as the cluster sees it; cluster/membership.ts refreshes its own every second. */

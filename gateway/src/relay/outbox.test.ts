@@ -29,7 +29,8 @@ describe('Outbox', () => {
   it('writes in order, corks runs to one socket, and skips a socket once it is closed', () => {
     const outcomes: string[] = [];
     const errors: unknown[] = [];
-    const box = new Outbox((_e, o) => outcomes.push(o), (e) => errors.push(e));
+    const sent: [number, number, number][] = [];
+    const box = new Outbox((_e, o) => outcomes.push(o), (e) => errors.push(e), (tag, n, bytes) => sent.push([tag, n, bytes]));
     const a = fakeSocket();
     const b = fakeSocket();
     box.notice(a.ws, 'state');
@@ -40,7 +41,8 @@ describe('Outbox', () => {
     box.flush();
     expect(a.log).toEqual(['cork', 'state', 'bin:3', 'end:1000']); // one corked run per socket, in its order
     expect(b.log).toEqual(['chat']);
-    expect(outcomes).toEqual(['sent', 'gone', 'sent']); // a's writes (the last one after its close), then b's
+    expect(outcomes).toEqual(['gone']); // a's write after its close
+    expect(sent).toEqual([[4, 1, 3]]); // written relayed frames, counted once per flush and tag (b's chat has no tag)
     expect(errors).toEqual([]);
     expect([a.party.pendingBytes, b.party.pendingBytes]).toEqual([0, 0]); // every queued byte accounted for
   });
@@ -56,7 +58,7 @@ describe('Outbox', () => {
     box.deliver(fine.ws, 'z', false, 'control', -1);
     gone.ws.end(1006, ''); // closed under the queue, as when the peer hangs up first
     expect(() => box.flush()).not.toThrow();
-    expect(outcomes).toEqual(['gone', 'gone', 'sent']);
+    expect(outcomes).toEqual(['gone', 'gone']);
     expect(fine.log).toEqual(['z']);
 
     // A bug that uses a dead socket without its phase saying so is reported, and the flush goes on.
@@ -69,5 +71,41 @@ describe('Outbox', () => {
     box.flush();
     expect(errors).toHaveLength(1);
     expect(after.log).toEqual(['b']);
+  });
+});
+
+describe('Outbox arena', () => {
+  it('copies frames into memory that stays intact until the flush has written them, then reuses it', () => {
+    const box = new Outbox(() => {}, (e) => {
+      throw e;
+    });
+    const written: number[][] = [];
+    const a = fakeSocket();
+    a.ws.send = (m) => (written.push([...(m as Uint8Array)]), 1);
+    const first = box.copy(new Uint8Array([1, 2, 3]));
+    const second = box.copy(new Uint8Array([4, 5]));
+    box.deliver(a.ws, first, true, 'bulk', 4);
+    box.deliver(a.ws, second, true, 'bulk', 4);
+    box.flush();
+    expect(written).toEqual([[1, 2, 3], [4, 5]]);
+    const third = box.copy(new Uint8Array([9]));
+    expect(third.buffer).toBe(first.buffer); // the same memory again, from its start
+    expect(third.byteOffset).toBe(first.byteOffset);
+    const big = box.copy(new Uint8Array(300 << 10));
+    expect(big.buffer).not.toBe(first.buffer); // large frames get their own copy
+  });
+
+  it('a write queued for a socket while its batch is being written goes out in the next flush, in order', () => {
+    const box = new Outbox((entry) => box.close(entry.ws, 4429, 'slow'), () => {});
+    const a = fakeSocket();
+    let refuse = true;
+    a.ws.send = (m) => (a.log.push(typeof m === 'string' ? m : 'bin'), refuse ? 2 : 1);
+    box.deliver(a.ws, new Uint8Array(1), true, 'bulk', 4); // refused: the listener queues a close
+    box.notice(a.ws, 'after');
+    box.flush();
+    expect(a.log).toEqual(['cork', 'bin', 'after']);
+    refuse = false;
+    box.flush();
+    expect(a.log).toEqual(['cork', 'bin', 'after', 'end:4429']);
   });
 });

@@ -2,6 +2,7 @@ import type { Role } from '../../../protocol/messages.js';
 import type { LinkStream } from '../cluster/link-stream.js';
 import type { Writer } from '../delivery/writer.js';
 import type { LiveSession } from '../live/live-session.js';
+import type { SocketQueue } from './outbox.js';
 import type { CloseReason } from '../session/session-record.js';
 
 /**
@@ -38,6 +39,8 @@ export interface Party {
   pendingBytes: number;
   /** How the session core writes to it (set when the socket opens). */
   writer?: Writer;
+  /** Owned by relay/outbox.ts: this socket's writes waiting for the next flush (made at its first write). */
+  outq?: SocketQueue;
 }
 
 /**

@@ -1,3 +1,4 @@
+import type { GatewayDecoders } from '../screen/gateway-decoders.js';
 import type { ServerMessage } from '../../../protocol/messages.js';
 import type { LinkStream, OpenRequest } from '../cluster/link-stream.js';
 import type { GatewayError } from '../errors/gateway-error.js';
@@ -39,6 +40,8 @@ export interface RelayOptions extends QueueLimits {
   clusterMode: 'relay' | 'redirect';
   /** Bulk bytes a sender may have unconsumed by its slowest receiver (delivery/bulk-credit.ts). */
   bulkWindowBytes: number;
+  /** Gateway-side screen decoders (screen/gateway-decoders.ts); absent = screen repairs through the agent only. */
+  screenDecoders?: GatewayDecoders;
 }
 
 /** What the relay needs of the cluster to reach a session's anchor gateway. */
@@ -78,6 +81,8 @@ export interface RelayContext {
   readonly shuttingDown: boolean;
   /** Gateway-originated frames (state, errors): small, never refused. */
   send(ws: PartySocket, msg: ServerMessage): void;
+  /** The answer to a handshake: before anything else queued for the connection. */
+  answer(ws: PartySocket, msg: ServerMessage): void;
   /** Control messages between participants: count against the receiver's reliable cap. */
   sendControl(ws: PartySocket, msg: ServerMessage): void;
   reject(ws: PartySocket, err: GatewayError, close: boolean): void;
@@ -98,7 +103,7 @@ export interface RelayContext {
   slowConsumer(ws: PartySocket): void;
   // The connection events, for connections that are not uWS sockets (a party on another gateway).
   onOpen(ws: PartySocket): void;
-  onMessage(ws: PartySocket, data: ArrayBuffer, isBinary: boolean): void;
+  onMessage(ws: PartySocket, data: ArrayBuffer | Uint8Array, isBinary: boolean): void;
   onClose(ws: PartySocket): void;
   /** A command another gateway sent to this one (cluster/anchor.ts). */
   runCommand(request: OpenRequest): Promise<void>;

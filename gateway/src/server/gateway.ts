@@ -1,11 +1,20 @@
+import { gatewayDecodersFromConfig } from '../screen/gateway-decoders.js';
 import { createRequire } from 'node:module';
 import uws from 'uWebSockets.js';
-import { openAccounts } from './open-accounts.js';
+import { openAccounts, openOrgs } from './open-accounts.js';
 import { GatewayLinks } from '../cluster/gateway-links.js';
 import { ensureClusterTls } from '../cluster/cluster-tls.js';
 import { Membership } from '../cluster/membership.js';
 import { join } from 'node:path';
+import { AdminService } from '../admin/admin-service.js';
+import { AdminEvents, logAdminEvents } from '../auth/admin-events.js';
 import { AuthService } from '../auth/auth-service.js';
+import { LdapLogin, parseLdapSettings } from '../auth/ldap-login.js';
+import { OrgLoginPolicy } from '../auth/login-policy.js';
+import { OidcLogin, parseOidcSettings } from '../auth/oidc-login.js';
+import { SamlLogin, parseSamlSettings } from '../auth/saml-login.js';
+import type { PolicySource } from '../policy/org-policy.js';
+import { OrgStorePolicySource } from '../policy/store-policy-source.js';
 import { systemClock, type Clock } from '../clock.js';
 import type { GatewayConfig } from '../config/load-config.js';
 import { createLogger, type Logger } from '../log/logger.js';
@@ -22,7 +31,9 @@ import { ConnectionCaps, connectionCapLimits, type Refusal } from '../limits/con
 import { GatewayError } from '../errors/gateway-error.js';
 import { SessionLifecycle, type TransitionHook } from '../session/transition.js';
 import { startAdminServer } from './admin-server.js';
+import { registerAdminApi } from './admin-api.js';
 import { registerHttpApi } from './http-api.js';
+import { registerLoginApi } from './login-api.js';
 import { remoteAddress, writeReply } from './http-io.js';
 import { listen } from './listen.js';
 import { loadConsoleBundle, registerConsole } from './console-assets.js';
@@ -54,6 +65,10 @@ export interface RunningGateway {
   readonly caPem: string | undefined;
   readonly registry: Registry;
   readonly metrics: GatewayMetrics;
+  /** Session policy per organisation and team, for the session core (policy/org-policy.ts). */
+  readonly policies: PolicySource;
+  /** Every administrative change (admin API, CLI in this process, TOTP enrolment); the audit log subscribes. */
+  readonly adminEvents: AdminEvents;
   /** Drain: stop accepting, ask parties to reconnect, wait up to `graceMs`, close the rest. Safe to call twice. */
   stop(graceMs?: number): Promise<void>;
 }
@@ -83,10 +98,16 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
     const crossings = new LimitCrossings({ registry, log, now, count: (limit, scope) => metrics.limitCrossings.inc({ limit, scope }) });
     const accounts = await openAccounts(config);
     cleanups.push(() => accounts.close());
+    const orgs = await openOrgs(config);
+    cleanups.push(() => orgs.close());
+    const adminEvents = new AdminEvents(log);
+    logAdminEvents(adminEvents, log);
+    const policies = new OrgStorePolicySource(orgs);
     const auth = new AuthService(
-      { accounts, registry, clock: now, log, crossings },
+      { accounts, registry, clock: now, log, crossings, policy: new OrgLoginPolicy(orgs, { cacheMs: 1000, events: adminEvents, clock: now }), events: adminEvents },
       {
         tokenTtlMs: config.tokenTtlSeconds * 1000,
+        tokenIdleMs: config.tokenIdleMinutes * 60_000,
         maxFailedLogins: config.maxFailedLogins,
         maxFailedLoginsPerAccount: config.maxFailedLoginsPerAccount,
         lockoutMs: config.lockoutSeconds * 1000,
@@ -148,8 +169,9 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
         registry,
         links,
         lifecycle,
-        authenticate: (token) => auth.authenticate(token),
-        authenticateTokenId: (tokenId) => auth.authenticateTokenId(tokenId),
+        // With the party's address as second argument, the organisation's allow-list applies too.
+        authenticate: (token: string, sourceIp?: string) => auth.authenticate(token, sourceIp),
+        authenticateTokenId: (tokenId: string, sourceIp?: string) => auth.authenticateTokenId(tokenId, sourceIp),
         pinGuard: new PinGuard({ registry, crossings, log }, {
           windowMs: config.pinGuessWindowSeconds * 1000,
           perAddress: config.pinGuessesPerAddress,
@@ -163,6 +185,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
       },
       {
         gatewayId: config.gatewayId,
+        screenDecoders: gatewayDecodersFromConfig(config, metrics.screenDecoderBytes),
         maxMessageBytes: config.maxMessageBytes,
         idleTimeoutMs: config.idleTimeoutSeconds * 1000,
         helloTimeoutMs: HELLO_TIMEOUT_MS,
@@ -260,8 +283,8 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
       log,
       maxBodyBytes: MAX_HTTP_BODY_BYTES,
       auth: {
-        login: (u, p, ip) => auth.login(u, p, ip),
-        authenticate: (token) => auth.authenticate(token),
+        loginWithPassword: (u, p, ip) => auth.loginWithPassword(u, p, ip),
+        authenticate: (token, ip) => auth.authenticate(token, ip),
         logout: (token) => auth.logout(token),
       },
       registry,
@@ -273,6 +296,21 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
       sessionTtlMs: config.sessionTtlSeconds * 1000,
       pinDigits: config.pinLength,
       now,
+    });
+
+    const httpDeps = { metrics, log, maxBodyBytes: MAX_HTTP_BODY_BYTES };
+    const directoryDeps = { auth, accounts, orgs, clock: now, log, events: adminEvents };
+    registerLoginApi(app, {
+      ...httpDeps,
+      auth,
+      ldap: new LdapLogin(directoryDeps),
+      oidc: new OidcLogin({ ...directoryDeps, registry }),
+      saml: new SamlLogin({ ...directoryDeps, registry }),
+    });
+    registerAdminApi(app, {
+      ...httpDeps,
+      authenticate: (token, ip) => auth.authenticate(token, ip),
+      admin: new AdminService({ accounts, orgs, events: adminEvents, clock: now, identityProviders: { ldap: parseLdapSettings, oidc: parseOidcSettings, saml: parseSamlSettings } }),
     });
 
     const ticker = setInterval(() => {
@@ -345,7 +383,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
         log.info('gateway.stopped', {});
       })());
 
-    return { config, port: main.port, adminPort: admin.port, linkPort, caFingerprint: tls.caFingerprint, caPem: tls.caPem, registry, metrics, stop };
+    return { config, port: main.port, adminPort: admin.port, linkPort, caFingerprint: tls.caFingerprint, caPem: tls.caPem, registry, metrics, policies, adminEvents, stop };
   } catch (err) {
     for (const cleanup of cleanups.reverse()) await cleanup();
     throw err;

@@ -13,7 +13,7 @@ import type { SessionCaps } from '../limits/session-caps.js';
 import { bearerToken, field, route, writeReply, type HttpDeps, type RequestContext } from './http-io.js';
 
 /** The part of the auth service the API needs. */
-export type ApiAuth = Pick<AuthService, 'login' | 'authenticate' | 'logout'>;
+export type ApiAuth = Pick<AuthService, 'loginWithPassword' | 'authenticate' | 'logout'>;
 
 export interface ApiDeps extends HttpDeps {
   auth: ApiAuth;
@@ -33,7 +33,8 @@ const GUID = /^[0-9a-f]{32}$/;
 
 /** The HTTP API (docs/protocol.md). Technicians authenticate with `Authorization: Bearer <token>`. */
 export function registerHttpApi(app: TemplatedApp, deps: ApiDeps): void {
-  const technician = (ctx: RequestContext) => deps.auth.authenticate(bearerToken(ctx.authorization));
+  // Every technician request meets its organisation's allow-list (auth/login-policy.ts), not only the login.
+  const technician = (ctx: RequestContext) => deps.auth.authenticate(bearerToken(ctx.authorization), ctx.remoteIp);
 
   /** A session of the caller's organisation; another organisation's is "not found", never "forbidden". */
   const ownSession = async (ctx: RequestContext): Promise<{ who: TechnicianIdentity; session: SessionRecord }> => {
@@ -46,7 +47,8 @@ export function registerHttpApi(app: TemplatedApp, deps: ApiDeps): void {
 
   route(app, 'post', '/v1/auth/login', 'login', async (ctx) => {
     const body = await ctx.body;
-    const result = await deps.auth.login(field(body, 'username', { max: 64 }), field(body, 'password', { max: 1024 }), ctx.remoteIp);
+    // A token, or { secondFactor, challenge, expiresAt } when a second step is due (docs/protocol.md).
+    const result = await deps.auth.loginWithPassword(field(body, 'username', { max: 64 }), field(body, 'password', { max: 1024 }), ctx.remoteIp);
     return { status: 200, body: result };
   }, deps);
 

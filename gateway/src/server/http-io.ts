@@ -8,6 +8,8 @@ export interface RequestContext {
   params: string[];
   query: string;
   authorization: string;
+  /** The Cookie header ('' when absent): only the single sign-on routes read it (their browser binding). */
+  cookie: string;
   remoteIp: string;
   /** The JSON body (undefined when empty). Rejects with E_BAD_REQUEST / E_MESSAGE_TOO_LARGE. */
   body: Promise<unknown>;
@@ -16,6 +18,8 @@ export interface RequestContext {
 export interface Reply {
   status: number;
   body?: unknown;
+  /** Extra response headers (e.g. location for a redirect). */
+  headers?: Record<string, string>;
 }
 
 export type RouteHandler = (ctx: RequestContext) => Promise<Reply>;
@@ -27,7 +31,7 @@ export interface HttpDeps {
 }
 
 const statusText: Record<number, string> = {
-  200: '200 OK', 201: '201 Created', 204: '204 No Content', 400: '400 Bad Request', 401: '401 Unauthorized',
+  200: '200 OK', 201: '201 Created', 204: '204 No Content', 302: '302 Found', 400: '400 Bad Request', 401: '401 Unauthorized',
   403: '403 Forbidden', 404: '404 Not Found', 405: '405 Method Not Allowed', 408: '408 Request Timeout',
   409: '409 Conflict', 410: '410 Gone', 413: '413 Payload Too Large', 423: '423 Locked', 429: '429 Too Many Requests',
   500: '500 Internal Server Error', 503: '503 Service Unavailable',
@@ -41,7 +45,19 @@ export function remoteAddress(res: HttpResponse): string {
  * Registers one JSON route. Errors thrown by the handler become `{ error: { code, message } }` with the
  * status from errors/gateway-error.ts; a client that hangs up mid-request is never written to.
  */
-export function route(app: TemplatedApp, method: 'get' | 'post' | 'del', pattern: string, name: string, handler: RouteHandler, deps: HttpDeps): void {
+/**
+ * `bodyKind` 'form': the body is application/x-www-form-urlencoded (what an HTML form POSTs, e.g. a SAML
+ * identity provider's response) and arrives as a plain object of its fields.
+ */
+export function route(
+  app: TemplatedApp,
+  method: 'get' | 'post' | 'put' | 'patch' | 'del',
+  pattern: string,
+  name: string,
+  handler: RouteHandler,
+  deps: HttpDeps,
+  bodyKind: 'json' | 'form' = 'json',
+): void {
   const paramCount = (pattern.match(/\/:/g) ?? []).length;
   app[method](pattern, (res: HttpResponse, req: HttpRequest) => {
     let aborted = false;
@@ -54,8 +70,9 @@ export function route(app: TemplatedApp, method: 'get' | 'post' | 'del', pattern
       params,
       query: req.getQuery() ?? '',
       authorization: req.getHeader('authorization'),
+      cookie: req.getHeader('cookie'),
       remoteIp: remoteAddress(res),
-      body: method === 'post' ? readJsonBody(res, deps.maxBodyBytes) : Promise.resolve(undefined),
+      body: method === 'post' || method === 'put' || method === 'patch' ? readBody(res, deps.maxBodyBytes, bodyKind) : Promise.resolve(undefined),
     };
     // A body that is never awaited must not become an unhandled rejection.
     ctx.body.catch(() => {});
@@ -77,6 +94,7 @@ export function writeReply(res: HttpResponse, reply: Reply, contentType = 'appli
   res.cork(() => {
     res.writeStatus(statusText[reply.status] ?? String(reply.status));
     res.writeHeader('cache-control', 'no-store');
+    for (const [name, value] of Object.entries(reply.headers ?? {})) res.writeHeader(name, value);
     if (reply.body === undefined) {
       res.end();
       return;
@@ -87,7 +105,7 @@ export function writeReply(res: HttpResponse, reply: Reply, contentType = 'appli
 }
 
 /** Reads the whole body, refusing past `maxBytes` (the connection is closed then, so nothing more is read). */
-function readJsonBody(res: HttpResponse, maxBytes: number): Promise<unknown> {
+function readBody(res: HttpResponse, maxBytes: number, kind: 'json' | 'form'): Promise<unknown> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -105,8 +123,10 @@ function readJsonBody(res: HttpResponse, maxBytes: number): Promise<unknown> {
       if (!isLast) return;
       done = true;
       if (size === 0) return resolve(undefined);
+      const text = Buffer.concat(chunks).toString('utf8');
+      if (kind === 'form') return resolve(Object.fromEntries(new URLSearchParams(text)));
       try {
-        resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')));
+        resolve(JSON.parse(text));
       } catch {
         reject(new GatewayError('E_BAD_REQUEST', 'the request body is not valid JSON'));
       }
@@ -127,6 +147,22 @@ export function field(body: unknown, name: string, opts: { max: number; optional
     throw new GatewayError('E_BAD_REQUEST', `"${name}" must be a string of 1 to ${opts.max} characters`);
   }
   return value;
+}
+
+/** The body as a JSON object (an absent body is an empty one); anything else is E_BAD_REQUEST. */
+export function objectBody(body: unknown): Record<string, unknown> {
+  if (body === undefined) return {};
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new GatewayError('E_BAD_REQUEST', 'the request body must be a JSON object');
+  return body as Record<string, unknown>;
+}
+
+/** A path parameter, percent-decoded; a malformed escape is E_BAD_REQUEST rather than a crash. */
+export function pathParam(ctx: RequestContext, i: number): string {
+  try {
+    return decodeURIComponent(ctx.params[i] ?? '');
+  } catch {
+    throw new GatewayError('E_BAD_REQUEST', 'a path segment is not valid percent-encoding');
+  }
 }
 
 export function bearerToken(authorization: string): string {

@@ -8,6 +8,7 @@ import { loadOrCreateCa } from '../../src/pki/certificate-files.js';
 import { startTestGateway, type TestGateway } from '../gateway-harness.js';
 import { startRedisServer, type RedisServer } from '../redis-server.js';
 import { collect, eventually, nextEvent, sleep } from '../e2e/events.js';
+import { noiseKeyframe } from '../e2e/screen-frames.js';
 
 let redis: RedisServer;
 let clusterDir: string;
@@ -95,11 +96,11 @@ describe('two gateways on one Redis: a customer on A, a technician on B', () => 
     tech.send(Channel.input, new Uint8Array([9, 8, 7]));
     const [channel, bytes] = await input;
     expect([channel, [...bytes]]).toEqual([Channel.input, [9, 8, 7]]);
-    const big = new Uint8Array(200_000).map((_, i) => i & 255);
+    const big = noiseKeyframe(1, 224, 224); // ~200 kB: a valid screen frame (the screen module refuses others)
     const screen = nextEvent(tech, 'data');
-    customer.send(Channel.screen, big);
+    customer.sendRaw(big);
     const [, got] = await screen;
-    expect(Buffer.from(got).equals(Buffer.from(big))).toBe(true);
+    expect(Buffer.from(got).equals(Buffer.from(big.subarray(1)))).toBe(true);
 
     const closed = tech.closedPromise();
     const state = nextEvent(tech, 'state');
@@ -137,9 +138,10 @@ describe('two gateways on one Redis: a customer on A, a technician on B', () => 
     await nextEvent(slow.tech, 'grants');
     // The slow technician stops reading its socket.
     ((slow.tech as unknown as { socket: WebSocket & { _socket: { pause(): void } } }).socket._socket).pause();
-    const frame = new Uint8Array(32 * 1024);
+    const frame = noiseKeyframe(1, 90, 90); // ~32 kB keyframes, each a new frame number
     for (let i = 0; i < 300; i++) {
-      slow.customer.send(Channel.screen, frame);
+      new DataView(frame.buffer).setUint32(2, i + 1);
+      slow.customer.sendRaw(frame.slice());
       while (slow.customer.bufferedAmount > 1 << 20) await sleep(2);
     }
     const chats = collect(fast.tech, 'chat');

@@ -3,6 +3,7 @@ import type WebSocket from 'ws';
 import { Channel, type SessionConnection } from '../../../clients/sdk/src/node.js';
 import { startTestGateway, type TestGateway } from '../gateway-harness.js';
 import { eventually, nextEvent, sleep } from './events.js';
+import { noiseKeyframe } from './screen-frames.js';
 
 let t: TestGateway;
 let pw: string;
@@ -52,7 +53,13 @@ describe('a slow receiver never makes the gateway buffer without bound', () => {
     const { customer, tech } = await paired();
     const before = await metric('relaydesk_dropped_messages_total{reason="backpressure"');
     stall(tech);
-    await flood(customer, Channel.screen, 32 * 1024, 32 << 20);
+    // Valid screen frames (keyframes of noise, ~32 KiB each, under maxMessageBytes): the screen module refuses anything else.
+    const frame = noiseKeyframe(1, 90, 90);
+    for (let n = 1, sent = 0; sent < 32 << 20; n++, sent += frame.byteLength) {
+      new DataView(frame.buffer).setUint32(2, n); // the frame number: each keyframe is a new frame
+      customer.sendRaw(frame.slice());
+      while (customer.bufferedAmount > 1 << 20) await sleep(2);
+    }
     expect(await eventually(async () => (await metric('relaydesk_dropped_messages_total{reason="backpressure"')) > before, 5000)).toBe(true);
     expect(customer.state).toBe('active');
     customer.end();

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Channel } from '../../../clients/sdk/src/node.js';
 import { startTestGateway, type TestGateway } from '../gateway-harness.js';
 import { collect, eventually, nextEvent, sleep } from './events.js';
+import { noiseKeyframe } from './screen-frames.js';
 
 let t: TestGateway;
 let pw: string;
@@ -43,11 +44,12 @@ describe('powers are off until the customer grants them, enforced at the gateway
     expect(await eventually(() => grantsAtTech.length === 2)).toBe(true);
     expect(grantsAtTech[1]![0].sort()).toEqual(['control', 'view']);
 
-    customer.send(Channel.screen, new Uint8Array([4]));
+    const screen = noiseKeyframe(1, 8, 8);
+    customer.sendRaw(screen);
     tech.send(Channel.input, new Uint8Array([5]));
     tech.send(Channel.file, new Uint8Array([6]));
     expect(await eventually(() => atTech.length === 1 && atCustomer.length === 1 && techErrors.length === 3)).toBe(true);
-    expect([...atTech[0]![1]]).toEqual([4]);
+    expect([...atTech[0]![1]]).toEqual([...screen.subarray(1)]);
     expect([...atCustomer[0]![1]]).toEqual([5]);
     expect(techErrors[2]![0].code).toBe('E_NOT_GRANTED');
 
