@@ -11,6 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadFrames } from '../../../bench/codec/frames.js';
 import { loadNative } from '../../../bench/codec/native.js';
 import { manualClock, startTestGateway, type TestGateway } from '../../../gateway/test/gateway-harness.js';
+import { httpJson, identityStores, loginToken } from '../../../gateway/test/identity/identity-fixture.js';
+import { generate } from 'otplib';
 import { channels } from '../../../protocol/channels.js';
 import { encodeCursor } from '../../../protocol/cursor-events.js';
 import { encodeScreenFrame } from '../../../protocol/screen-header.js';
@@ -71,6 +73,39 @@ async function until(check: () => boolean, what: string, ms = 5000): Promise<voi
     await new Promise((r) => setTimeout(r, 20));
   }
 }
+
+describe('two-step login', () => {
+  it('enrols an authenticator on the way in when the organisation requires one (QR code, first code, recovery codes)', async () => {
+    const stores = await identityStores(t);
+    try {
+      const adminPw = await stores.addAccount('olga', 'secure', 'administrator');
+      const samPw = await stores.addAccount('sam', 'secure', 'technician');
+      const admin = await loginToken(t, 'olga', adminPw);
+      expect((await httpJson(t, 'PATCH', '/v1/admin/security', { token: admin, body: { requireTotp: true } })).status).toBe(200);
+      const p = await browser.context.newPage();
+      await p.goto(`${t.baseUrl}/`);
+      await logInAs(p, 'sam', samPw);
+      await p.getByAltText('QR code to scan with your authenticator app').waitFor();
+      const secret = (await p.locator('.totp-secret').textContent())!;
+      // The gateway's clock is the test's manual one: the code is computed for its time.
+      await p.fill('#login-code', await generate({ secret, epoch: Math.floor(clock() / 1000) }));
+      await p.getByRole('button', { name: 'Continue' }).click();
+      await p.getByRole('heading', { name: 'Recovery codes' }).waitFor();
+      expect(await p.locator('.recovery-codes li').count()).toBe(10);
+      await p.getByRole('button', { name: 'I have saved them: continue' }).click();
+      await p.locator('.desk').waitFor();
+      await p.getByRole('button', { name: 'Log out' }).click();
+      // The next login asks for a code; a wrong one says so.
+      await logInAs(p, 'sam', samPw);
+      await p.fill('#login-code', '000000');
+      await p.getByRole('button', { name: 'Continue' }).click();
+      await p.locator('#login-error', { hasText: 'Wrong username or password.' }).waitFor();
+      await p.close();
+    } finally {
+      await stores.close();
+    }
+  });
+});
 
 describe('technician console', () => {
   it('says so clearly when the password is wrong (logging in with the keyboard alone)', async () => {
@@ -347,8 +382,12 @@ describe('customer browser page', () => {
       frames = new DataView(payload.buffer, payload.byteOffset + 1, 4).getUint32(0);
     });
     conn.request('view');
+    // Tab capture wants the tab in front (other pages of this browser may have been opened after it).
+    await customerPage.bringToFront();
     await customerPage.getByRole('button', { name: 'Allow and choose what to share' }).click();
-    await until(() => conn.grants.includes('view'), 'the view grant', 10_000);
+    await until(() => conn.grants.includes('view'), 'the view grant', 20_000).catch(async (e) => {
+      throw new Error(`${e.message}; the page says: ${await customerPage.locator('.notice').textContent()}`);
+    });
     await until(() => frames >= 3, 'three screen frames', 15_000);
     await customerPage.getByRole('button', { name: 'Pause sharing' }).click();
     const sent = async () => (await customerPage.evaluate(() => (globalThis as any).relaydeskJoinProbe.share.frameNo)) as number;

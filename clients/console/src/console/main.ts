@@ -2,11 +2,12 @@
  * The technician console's entry point (served at `/`): login screen or desk. The login (token, expiry,
  * technician) lives in sessionStorage: it survives a reload of this tab and nothing else.
  */
-import { RelaydeskClient, browserTransport, type LoginResult } from '../../../sdk/src/browser.js';
+import { RelaydeskClient, SecondFactorRequiredError, browserTransport, type LoginResult } from '../../../sdk/src/browser.js';
 import { replace } from '../shared/dom.js';
 import { describeError } from '../shared/messages.js';
 import { Desk } from './desk.js';
 import { loginView } from './login-view.js';
+import { secondFactorView } from './second-factor-view.js';
 
 const STORAGE_KEY = 'relaydesk.login';
 const root = document.getElementById('app')!;
@@ -18,11 +19,15 @@ function showLogin(message?: string): void {
   replace(
     root,
     loginView(async (username, password) => {
-      try {
-        const login = await client.login(username, password);
+      const loggedIn = (login: LoginResult) => {
         sessionStorage.setItem(STORAGE_KEY, JSON.stringify(login));
         showDesk(login);
+      };
+      try {
+        loggedIn(await client.login(username, password));
       } catch (err) {
+        // A right password, and a second factor is due: the second step replaces the form.
+        if (err instanceof SecondFactorRequiredError) return replace(root, secondFactorView(client, err.challenge, loggedIn));
         throw new Error(describeError(err).text);
       }
     }, message),
