@@ -26,7 +26,8 @@ export interface QueueSocketData {
 
 export interface QueueSocketDeps {
   feeds: QueueFeeds;
-  authenticate: (token: string) => Promise<{ orgId: string }>;
+  /** `use: false` for the periodic re-checks: watching the queue is not activity (inactivity logout). */
+  authenticate: (token: string, options?: { use?: boolean }) => Promise<{ orgId: string }>;
   /** The per-address connection caps (limits/connection-caps.ts): queue sockets count like the others. */
   caps: Pick<ConnectionCaps, 'opened' | 'greeted' | 'closed'>;
   metrics: GatewayMetrics;
@@ -99,7 +100,7 @@ export class QueueSockets {
         this.refuse(ws, w, new GatewayError('E_BAD_REQUEST', 'no subscribe message in time'));
       } else if (w.phase === 'subscribed' && w.recheckAt <= now) {
         w.recheckAt = now + this.options.recheckMs;
-        this.deps.authenticate(w.token!).catch((err: unknown) => this.refuse(ws, w, asGatewayError(err)));
+        this.deps.authenticate(w.token!, { use: false }).catch((err: unknown) => this.refuse(ws, w, asGatewayError(err)));
       }
     }
   }

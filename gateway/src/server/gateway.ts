@@ -212,7 +212,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
       writeReply(res, { status: e.httpStatus, body: { error: { code: e.code, message: e.message } } });
     };
     const queueSockets = new QueueSockets(
-      { feeds: queueFeeds, authenticate: (token) => auth.authenticate(token), caps: connectionCaps, metrics, log, now },
+      { feeds: queueFeeds, authenticate: (token, o) => auth.authenticate(token, undefined, o), caps: connectionCaps, metrics, log, now },
       { helloTimeoutMs: HELLO_TIMEOUT_MS, recheckMs: QUEUE_TOKEN_RECHECK_MS, maxBufferedBytes: 4 << 20 },
     );
     let draining = false;
