@@ -6,10 +6,10 @@
 import type { LoginResult, RelaydeskClient, SecondFactorChallenge } from '../../../sdk/src/browser.js';
 import { h, replace } from '../shared/dom.js';
 import { describeError } from '../shared/messages.js';
+import { authForm } from './login-view.js';
 
 export function secondFactorView(client: RelaydeskClient, challenge: SecondFactorChallenge, done: (login: LoginResult) => void): HTMLElement {
   const code = h('input', { id: 'login-code', attrs: { inputmode: 'numeric', autocomplete: 'one-time-code', required: true, maxlength: 32 } });
-  const alert = h('p', { class: 'alert', attrs: { role: 'alert', id: 'login-error' } });
   const enrolment = h('div', { class: 'enrolment' });
   let recovery = false;
   const label = h('label', { attrs: { for: 'login-code' } }, 'Code from your authenticator app');
@@ -21,38 +21,29 @@ export function secondFactorView(client: RelaydeskClient, challenge: SecondFacto
     code.setAttribute('inputmode', recovery ? 'text' : 'numeric');
     code.focus();
   });
-  const submit = h('button', { attrs: { type: 'submit' } }, 'Continue');
-  const form = h(
-    'form',
+  const form: HTMLFormElement = authForm(
     {
-      class: 'login',
-      attrs: { 'aria-describedby': 'login-error' },
-      on: {
-        submit: (ev) => {
-          ev.preventDefault();
-          submit.disabled = true;
-          alert.textContent = '';
-          const value = code.value.trim();
-          client
-            .completeSecondFactor(challenge.challenge, recovery ? { recoveryCode: value } : { code: value.replace(/\s/g, '') })
-            .then((login) => (login.recoveryCodes?.length ? showRecoveryCodes(form, login, done) : done(login)))
-            .catch((err) => {
-              alert.textContent = describeError(err).text;
-              code.value = '';
-              code.focus();
-            })
-            .finally(() => (submit.disabled = false));
-        },
+      subtitle: challenge.secondFactor === 'totp-enrol' ? 'Your organisation requires an authenticator app. Set it up now:' : 'Second step',
+      submitLabel: 'Continue',
+      attempt: async () => {
+        const value = code.value.trim();
+        try {
+          const login = await client.completeSecondFactor(challenge.challenge, recovery ? { recoveryCode: value } : { code: value.replace(/\s/g, '') });
+          if (login.recoveryCodes?.length) showRecoveryCodes(form, login, done);
+          else done(login);
+        } catch (err) {
+          throw new Error(describeError(err).text);
+        }
+      },
+      onError: () => {
+        code.value = '';
+        code.focus();
       },
     },
-    h('h1', {}, 'relaydesk'),
-    h('p', { class: 'muted' }, challenge.secondFactor === 'totp-enrol' ? 'Your organisation requires an authenticator app. Set it up now:' : 'Second step'),
     enrolment,
     label,
     code,
     challenge.secondFactor === 'totp' ? switchMode : null,
-    submit,
-    alert,
   );
   if (challenge.secondFactor === 'totp-enrol') {
     client.enrolDuringLogin(challenge.challenge).then(
@@ -62,7 +53,7 @@ export function secondFactorView(client: RelaydeskClient, challenge: SecondFacto
           h('img', { class: 'qr', attrs: { src: e.qrDataUrl, alt: 'QR code to scan with your authenticator app' } }),
           h('p', {}, 'Or type this key into the app: ', h('code', { class: 'totp-secret' }, e.secret)),
         ),
-      (err) => (alert.textContent = describeError(err).text),
+      (err) => replace(enrolment, h('p', { class: 'alert', attrs: { role: 'alert' } }, describeError(err).text)),
     );
   }
   queueMicrotask(() => code.focus());
