@@ -2,9 +2,10 @@
 # Makes sure the real peers the tests use are installed (run by `npm test` before the suite):
 # redis-server, redis-sentinel, redis-tools (registry, Sentinel and Cluster tests), nginx (relay benchmark peer),
 # ffmpeg (codec benchmark peers), haproxy (local cluster), prometheus (promtool checks the alert rules),
-# curl, slapd (the LDAP login tests start their own OpenLDAP), chromium (the web console's browser tests, driven
-# by playwright-core; never a downloaded browser); and the native codec and the web console bundle are built. As
-# root it installs what is missing from Debian's packages; otherwise it prints the command to run and fails.
+# curl, slapd (the LDAP login tests start their own OpenLDAP), iproute2/iptables/squid/apache2-utils (the NAT
+# lab), chromium (the web console's browser tests, driven by playwright-core; never a downloaded browser); and the
+# native codec and the web console bundle are built. As root it installs what is missing from Debian's packages;
+# otherwise it prints the command to run and fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -21,6 +22,11 @@ command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
 command -v curl >/dev/null 2>&1 || missing+=(curl)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 [ -x /usr/sbin/slapd ] || missing+=(slapd)
+# The NAT lab (ops/netlab): namespaces and NAT rules, netem, and squid as the HTTP CONNECT proxy (with htpasswd).
+command -v ip >/dev/null 2>&1 || missing+=(iproute2)
+command -v iptables-restore >/dev/null 2>&1 || missing+=(iptables)
+[ -x /usr/sbin/squid ] || missing+=(squid)
+command -v htpasswd >/dev/null 2>&1 || missing+=(apache2-utils)
 
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
@@ -34,7 +40,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   # Debian starts some of these as services on install; the tests start their own on loopback ports, so stop
   # the ones just installed here (never a service that was already on this machine).
   for service in "${missing[@]}"; do
-    case "$service" in nginx | haproxy | prometheus | redis-server | redis-sentinel | slapd)
+    case "$service" in nginx | haproxy | prometheus | redis-server | redis-sentinel | slapd | squid)
       if command -v systemctl >/dev/null 2>&1; then systemctl stop "$service" >/dev/null 2>&1 || true; fi
       if command -v service >/dev/null 2>&1; then service "$service" stop >/dev/null 2>&1 || true; fi
       ;;

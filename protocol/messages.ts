@@ -84,11 +84,24 @@ export type ClientMessage = { [K in ClientMessageType]: v.InferOutput<(typeof sc
 export type ClientMessageOf<K extends ClientMessageType> = Extract<ClientMessage, { type: K }>;
 export const helloTypes: readonly ClientMessageType[] = Object.keys(hello) as ClientMessageType[];
 
+/** The organisation's policy of a session, as the participants see it (gateway/src/policy/org-policy.ts). */
+export interface SessionPolicyView {
+  allowedPowers: string[];
+  recording: 'off' | 'on-request' | 'always';
+  relayOnly: boolean;
+  fileTransfer: { maxBytes: number; directions: string[] };
+  unattendedAccess: boolean;
+  maxSessionMinutes: number;
+  grantsSurviveTransfer: boolean;
+}
+
 /** A participant as everyone in the session sees it. */
 export interface ParticipantInfo {
   id: string;
   role: Role;
   name: string;
+  /** How its traffic travels: the relay, or a direct path (tcp, udp) it announced (issue 12). */
+  path: 'relay' | 'tcp' | 'udp';
 }
 
 /** Messages the gateway sends. */
@@ -106,6 +119,8 @@ export type ServerMessage =
       resumeToken?: string;
       /** This participant's id in the session. */
       you?: string;
+      /** (active) What the organisation allows in this session, so both sides can show it. */
+      policy?: SessionPolicyView;
     }
   | { v: 1; type: 'chat'; from: Role; fromId: string; name: string; text: string; at: number; seq?: number }
   | { v: 1; type: 'ack'; seq: number; sync?: boolean; from: string }

@@ -72,6 +72,8 @@ export interface LocalGatewayOptions {
   startTimeoutMs?: number;
   /** Extra Node flags for the gateway process, e.g. ['--cpu-prof', '--cpu-prof-dir', dir] to profile it. */
   nodeArgs?: string[];
+  /** Run the gateway of another checkout (e.g. a worktree of main, for before/after in one run). */
+  cwd?: string;
 }
 
 /**
@@ -111,7 +113,7 @@ export async function startLocalGateway(options: LocalGatewayOptions = {}): Prom
     '--link-host', '127.0.0.1', '--link-port', '0', '--link-advertise', '127.0.0.1',
     ...(options.args ?? []),
   ];
-  const child = spawnWithFdLimit(args);
+  const child = spawnWithFdLimit(args, { cwd: options.cwd });
   child.stdout!.resume();
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
   let started;

@@ -12,10 +12,11 @@ it('pairs sessions in memory and on Redis and writes well-formed JSON, HTML and 
   const json = join(dir, 'p.json');
   const report = join(dir, 'p.html');
   await run(['--registry', 'memory,redis', '--technicians', '2', '--duration', '0.5', '--half-duration', '0.3', '--concurrency', '4',
-    '--redis-benchmark-requests', '2000', '--quiet', '--json', json, '--report', report, '--svg-dir', join(dir, 'svg')]);
+    '--redis-benchmark-requests', '2000', '--monitor-pairings', '3', '--waiting', '6', '--load-rate', '5', '--load-duration', '0.4', '--active', '4',
+    '--quiet', '--json', json, '--report', report, '--svg-dir', join(dir, 'svg')]);
   const r = JSON.parse(readFileSync(json, 'utf8'));
   for (const backend of ['memory', 'redis']) {
-    const [peak, half] = r.figures.backends[backend];
+    const [peak, half, crowd] = r.figures.backends[backend];
     expect(peak.phase).toBe('peak');
     expect(peak.completed).toBeGreaterThan(0);
     expect(peak.failed).toBe(0);
@@ -23,7 +24,19 @@ it('pairs sessions in memory and on Redis and writes well-formed JSON, HTML and 
     expect(peak.latency.p99Ms).toBeGreaterThanOrEqual(peak.latency.p50Ms);
     expect(half.phase).toMatch(/^half/);
     expect(half.latency.count).toBe(half.completed);
+    // Beside 6 waiting customers held by idle workers; the gateway's memory read with it.
+    expect(crowd).toMatchObject({ waitingHeld: 6, failed: 0 });
+    expect(crowd.gatewayRssMiB).toBeGreaterThan(0);
+    expect(peak.gatewayCpuMsPerPairing).toBeGreaterThan(0);
+    // The bare uWS TLS floor beside it: two handshakes per pairing of the peak.
+    expect(r.figures.floors[backend].handshakes).toBe(Math.min(2 * peak.completed, 6000));
   }
+  const redisPeak = r.figures.backends.redis[0];
+  expect(redisPeak.redisBytesPerActiveSession).toBeGreaterThan(0);
+  expect(r.figures.backends.redis[2].redisBytesPerWaiting).toBeTypeOf('number'); // 6 sessions: too few to assert a sign through allocator noise
+  // MONITOR: commands sent (a script call is one) apart from those run inside scripts.
+  expect(redisPeak.redisCommandsSentPerPairing).toBeGreaterThan(5);
+  expect(redisPeak.redisCommandsInScriptsPerPairing).toBeGreaterThan(0);
   expect(r.figures.backends.redis[0].redisCommandsPerPairing).toBeGreaterThan(0);
   expect(r.figures.redisBenchmark.SET).toBeGreaterThan(0);
   expect(r.goals.length).toBe(4);

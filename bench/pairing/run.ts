@@ -5,17 +5,22 @@
  * Beside the Redis figures, redis-benchmark measures the same Redis server's own ceiling in the same run.
  */
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { Redis } from 'ioredis';
 import type { SessionConnection } from '../../clients/sdk/src/node.js';
 import { startRedisServer, type RedisServer } from '../../gateway/test/redis-server.js';
 import { common, commonOptions, ErrorTally, finish, type CommonValues } from '../lib/common.js';
-import { cpuMs, startLocalGateway, type LocalGateway } from '../lib/gateway-child.js';
+import { cpuMs, residentBytes, startLocalGateway, type LocalGateway } from '../lib/gateway-child.js';
 import { Histogram, round } from '../lib/histogram.js';
 import { drive, Timeline, type DriveResult } from '../lib/load-profile.js';
 import { parseOptions, usage, UsageError, type OptionDef } from '../lib/options.js';
 import { Progress, RateMeter } from '../lib/progress.js';
 import { newReport, type BenchReport } from '../lib/report.js';
+import { commandCalls, commandsPer, monitorCommands } from '../lib/redis-commandstats.js';
 import { SourceAddresses } from '../lib/source-addresses.js';
+import { runHandshakes, startTlsServer } from '../tls/handshakes.js';
+import { WaitingCrowd } from './waiting-crowd.js';
 import { clientFor, parseLogins, parseTargets, type Credentials, type Target } from '../lib/targets.js';
 
 export const options = {
@@ -29,6 +34,14 @@ export const options = {
   count: { kind: 'int', default: 1_000_000, min: 1, help: 'most pairings per phase' },
   concurrency: { kind: 'int', default: 128, min: 1, help: 'most pairings in flight' },
   'gateway-cpu-prof': { kind: 'string', help: 'write a V8 CPU profile of the gateway under test into this folder' },
+  waiting: { kind: 'list', default: [], help: 'how cost grows: levels of waiting customers (e.g. 1000,5000,18000) held while an open-loop phase runs at --load-rate' },
+  'load-rate': { kind: 'number', default: 20, min: 0.1, help: 'pairings/s of the phases run beside --waiting customers' },
+  'load-duration': { kind: 'number', default: 5, min: 0.1, help: 'seconds of each phase beside --waiting customers' },
+  active: { kind: 'int', default: 0, min: 0, help: 'on Redis: hold this many paired sessions to measure Redis memory per active session (0 = skip)' },
+  floor: { kind: 'flag', default: true, help: 'beside each local gateway: a bare uWS.js TLS server doing 2 handshakes per pairing of the peak (--floor=false to skip)' },
+  'baseline-dir': { kind: 'string', help: 'also run the gateway of this checkout (e.g. a git worktree of main) in the same run, for before/after' },
+  'gateway-arg': { kind: 'list', default: [], help: 'extra flags for the gateways this bench starts, e.g. --gateway-arg=--tls-key-type=rsa-2048' },
+  'monitor-pairings': { kind: 'int', default: 20, min: 0, help: 'on Redis: pairings run one by one under MONITOR to count commands sent vs run inside scripts (0 = skip)' },
   'redis-benchmark-requests': { kind: 'int', default: 200_000, min: 0, help: 'requests per redis-benchmark test (0 = skip)' },
 } satisfies Record<string, OptionDef>;
 
@@ -42,6 +55,14 @@ export interface Values extends CommonValues {
   count: number;
   concurrency: number;
   redisBenchmarkRequests: number;
+  monitorPairings: number;
+  waiting: string[];
+  loadRate: number;
+  loadDuration: number;
+  active: number;
+  floor: boolean;
+  baselineDir?: string;
+  gatewayArg: string[];
   gatewayCpuProf?: string;
 }
 
@@ -54,9 +75,47 @@ export interface PhaseResult extends DriveResult {
   /** Pairings per CPU-second of the gateway process: its capacity per core, whatever limits the load generator. */
   pairingsPerGatewayCpuSecond?: number;
   generatorCpuPercent: number;
+  /** Gateway CPU-ms per pairing (CPU time of the gateway process over the phase / pairings). */
+  gatewayCpuMsPerPairing?: number;
   redisCommandsPerPairing?: number;
+  /** Per command name (INFO commandstats), e.g. { evalsha: 6, get: 2 }. */
+  redisCommandsByName?: Record<string, number>;
+  /** From the MONITOR phase: commands clients sent per pairing (a script call counts once), and run inside scripts. */
+  redisCommandsSentPerPairing?: number;
+  redisCommandsInScriptsPerPairing?: number;
+  redisCommandsSentByName?: Record<string, number>;
+  /** Redis used_memory per paired session held open (--active). */
+  redisBytesPerActiveSession?: number;
+  /** Phases beside a crowd of waiting customers: how many were held, the gateway's RSS, Redis's used memory. */
+  waitingHeld?: number;
+  gatewayRssMiB?: number;
+  redisUsedMemoryBytes?: number;
+  /** Growth over the memory before the crowd, per waiting customer held. */
+  gatewayKiBPerWaiting?: number;
+  redisBytesPerWaiting?: number;
   histogram: Histogram;
   timeline: Timeline;
+}
+
+/** The bare uWS.js TLS server doing the handshakes of the same pairings (2 WebSockets each). */
+export interface Floor {
+  handshakes: number;
+  failed: number;
+  perSecond: number;
+  cpuMsPerPairing?: number;
+  pairingsPerCpuSecond?: number;
+}
+
+async function handshakeFloor(gw: LocalGateway, pairings: number, concurrency: number): Promise<Floor> {
+  const server = await startTlsServer('uws', gw.tls.certFile, gw.tls.keyFile);
+  try {
+    const count = Math.min(2 * pairings, 6000);
+    const r = await runHandshakes(server.port, server.pid, { count, concurrency, ca: readFileSync(gw.tls.caFile, 'utf8'), resume: false, servername: '127.0.0.1' });
+    const cpuMsPerPairing = r.serverCpuUsPerHandshake === undefined ? undefined : round((2 * r.serverCpuUsPerHandshake) / 1000, 2);
+    return { handshakes: r.handshakes, failed: r.failed, perSecond: r.perSecond, cpuMsPerPairing, pairingsPerCpuSecond: cpuMsPerPairing ? round(1000 / cpuMsPerPairing, 0) : undefined };
+  } finally {
+    await server.stop();
+  }
 }
 
 export async function run(argv: string[]): Promise<void> {
@@ -68,11 +127,12 @@ export async function run(argv: string[]): Promise<void> {
   const backends: Record<string, unknown> = {};
   report.figures.backends = backends;
   const rows: (string | number)[][] = [];
+  const floors: Record<string, Floor> = {};
 
   const record = (label: string, phases: PhaseResult[]) => {
     backends[label] = phases.map(({ histogram, timeline, ...rest }) => ({ ...rest, throughput: timeline.perSecond(), latencyBins: histogram.bins(40) }));
     for (const p of phases) {
-      rows.push([label, p.phase, p.completed, p.failed, round(p.pairingsPerSecond, 0), p.latency.p50Ms, p.latency.p99Ms, p.latency.maxMs, p.gatewayCpuPercent ?? '-', p.pairingsPerGatewayCpuSecond ?? '-', p.redisCommandsPerPairing ?? '-']);
+      rows.push([label, p.phase, p.completed, p.failed, round(p.pairingsPerSecond, 0), p.latency.p50Ms, p.latency.p99Ms, p.latency.maxMs, p.gatewayCpuPercent ?? '-', p.pairingsPerGatewayCpuSecond ?? '-', p.gatewayCpuMsPerPairing ?? '-', p.redisCommandsPerPairing ?? '-', p.redisCommandsSentPerPairing ?? '-']);
     }
   };
 
@@ -82,35 +142,58 @@ export async function run(argv: string[]): Promise<void> {
     if (!logins.length) throw new UsageError('--target needs --login user:password (a technician of that deployment)');
     record('target', await runPhases('target', targets, logins, o));
   } else {
+    const variants: { suffix: string; cwd?: string }[] = o.baselineDir ? [{ suffix: ' (baseline)', cwd: resolve(o.baselineDir) }, { suffix: '' }] : [{ suffix: '' }];
     for (const registry of o.registry) {
-      let redis: RedisServer | undefined;
-      let gw: LocalGateway | undefined;
-      try {
-        if (registry === 'redis') redis = await startRedisServer();
-        gw = await startLocalGateway({
-          technicians: o.technicians,
-          nodeArgs: o.gatewayCpuProf ? ['--cpu-prof', '--cpu-prof-dir', o.gatewayCpuProf] : [],
-          args: redis ? ['--registry', 'redis', '--redis-url', redis.url, '--account-store', 'file'] : [],
-        });
-        const phases = await runPhases(registry, [gw.target], gw.technicians, o, gw.pid, redis);
-        record(registry, phases);
-        if (redis && o.redisBenchmarkRequests > 0) {
-          const ceiling = await redisBenchmark(redis.port, o.redisBenchmarkRequests);
-          report.figures.redisBenchmark = ceiling;
-          for (const [test, rps] of Object.entries(ceiling)) rows.push(['redis-benchmark', test, o.redisBenchmarkRequests, 0, round(rps, 0), '-', '-', '-', '-', '-', '-']);
+      for (const variant of variants) {
+        let redis: RedisServer | undefined;
+        let gw: LocalGateway | undefined;
+        const label = registry + variant.suffix;
+        try {
+          if (registry === 'redis') redis = await startRedisServer();
+          gw = await startLocalGateway({
+            technicians: o.technicians,
+            cwd: variant.cwd,
+            nodeArgs: o.gatewayCpuProf ? ['--cpu-prof', '--cpu-prof-dir', o.gatewayCpuProf] : [],
+            args: [...(redis ? ['--registry', 'redis', '--redis-url', redis.url, '--account-store', 'file'] : []), ...o.gatewayArg],
+          });
+          const phases = await runPhases(label, [gw.target], gw.technicians, o, gw.pid, redis);
+          record(label, phases);
+          if (o.floor && phases[0]?.completed) {
+            const floor = await handshakeFloor(gw, phases[0].completed, o.concurrency);
+            floors[label] = floor;
+            rows.push([`${label}: uWS TLS floor`, `${floor.handshakes} handshakes`, floor.handshakes / 2, floor.failed, round(floor.perSecond / 2, 0), '-', '-', '-', '-', floor.pairingsPerCpuSecond ?? '-', floor.cpuMsPerPairing ?? '-', '-', '-']);
+          }
+          if (redis && o.redisBenchmarkRequests > 0 && !variant.suffix) {
+            const ceiling = await redisBenchmark(redis.port, o.redisBenchmarkRequests);
+            report.figures.redisBenchmark = ceiling;
+            for (const [test, rps] of Object.entries(ceiling)) rows.push(['redis-benchmark', test, o.redisBenchmarkRequests, 0, round(rps, 0), '-', '-', '-', '-', '-', '-', '-', '-']);
+          }
+        } finally {
+          await gw?.stop();
+          await redis?.stop();
         }
-      } finally {
-        await gw?.stop();
-        await redis?.stop();
       }
     }
   }
+  report.figures.floors = floors;
 
   report.tables.push({
     title: 'Pairing: customer connect → both parties "active"',
-    columns: ['backend', 'phase', 'pairings', 'errors', 'per second', 'p50 ms', 'p99 ms', 'max ms', 'gateway CPU %', 'per gateway CPU-s', 'redis cmds/pairing'],
+    columns: ['backend', 'phase', 'pairings', 'errors', 'per second', 'p50 ms', 'p99 ms', 'max ms', 'gateway CPU %', 'per gateway CPU-s', 'gateway CPU ms/pairing', 'redis cmds run/pairing', 'redis cmds sent/pairing'],
     rows,
   });
+  const growth = Object.entries(backends as Record<string, (Omit<PhaseResult, 'histogram' | 'timeline'>)[]>).flatMap(([label, phases]) =>
+    phases.filter((p) => p.waitingHeld !== undefined).map((p) => [label, p.waitingHeld!, p.completed, p.failed, p.latency.p50Ms, p.latency.p99Ms, p.gatewayCpuMsPerPairing ?? '-', p.gatewayRssMiB ?? '-', p.gatewayKiBPerWaiting ?? '-', p.redisUsedMemoryBytes === undefined ? '-' : round(p.redisUsedMemoryBytes / 2 ** 20, 1), p.redisBytesPerWaiting ?? '-']),
+  );
+  if (growth.length) {
+    report.tables.push({
+      title: `How cost grows: pairing at ${o.loadRate}/s beside waiting customers`,
+      columns: ['backend', 'waiting', 'pairings', 'errors', 'p50 ms', 'p99 ms', 'gateway CPU ms/pairing', 'gateway RSS MiB', 'gateway KiB/waiting', 'Redis used MiB', 'Redis bytes/waiting'],
+      rows: growth,
+    });
+  }
+  const active = Object.entries(backends as Record<string, { redisBytesPerActiveSession?: number }[]>).filter(([, ph]) => ph[0]?.redisBytesPerActiveSession !== undefined);
+  if (active.length) report.tables.push({ title: `Redis memory per active (paired) session, ${o.active} held`, columns: ['backend', 'bytes/session'], rows: active.map(([l, ph]) => [l, ph[0]!.redisBytesPerActiveSession!]) });
   addGoals(report);
   addCharts(report);
   finish(report, o);
@@ -130,42 +213,75 @@ export async function runPhases(label: string, targets: Target[], logins: Creden
   let next = 0;
   const redisClient = redis ? new Redis(redis.port, redis.host, { lazyConnect: true }) : undefined;
   await redisClient?.connect();
+  /** One pairing; resolves with ms from the customer's connect to "active". */
+  const pair = async (i: number): Promise<number> => {
+    const tech = technicians[i % technicians.length]!.client;
+    const session = await tech.createSession();
+    const customer = customers[next++ % customers.length]!.client;
+    const t0 = performance.now();
+    let cust: SessionConnection | undefined;
+    let techConn: SessionConnection | undefined;
+    try {
+      cust = await customer.joinSession({ pin: session.pin }, `customer ${i}`);
+      techConn = await tech.pickUp(session.guid);
+      await cust.waitFor('active', 10_000);
+      const ms = performance.now() - t0;
+      techConn.end();
+      return ms;
+    } finally {
+      cust?.close();
+      techConn?.close();
+    }
+  };
+  /** Holds `n` paired sessions open and returns Redis used_memory per session they added. */
+  const activeSessionMemory = async (redis: Redis, n: number): Promise<number | undefined> => {
+    const held: SessionConnection[] = [];
+    const before = await usedMemory(redis);
+    let paired = 0;
+    try {
+      for (let i = 0; i < n; i += 16) {
+        // A pairing that fails (a loaded machine) is left out of the count, not the end of the run.
+        await Promise.allSettled(Array.from({ length: Math.min(16, n - i) }, async (_, k) => {
+          const tech = technicians[(i + k) % technicians.length]!.client;
+          const session = await tech.createSession();
+          const cust = await customers[next++ % customers.length]!.client.joinSession({ pin: session.pin }, `active ${i + k}`);
+          held.push(cust);
+          held.push(await tech.pickUp(session.guid));
+          await cust.waitFor('active', 10_000);
+          paired++;
+        }));
+      }
+      await new Promise((r) => setTimeout(r, 300)); // the resume-token writes follow pairing
+      return paired ? round(((await usedMemory(redis)) - before) / paired, 0) : undefined;
+    } finally {
+      for (const c of held) c.close();
+    }
+  };
   try {
     const phase = async (name: string, profile: { rate: number; durationSeconds: number; rampUpSeconds: number }): Promise<PhaseResult> => {
       const histogram = new Histogram();
       const timeline = new Timeline(250);
       const errors = new ErrorTally();
       const meter = new RateMeter();
-      const pairOnce = async (i: number) => {
-        const tech = technicians[i % technicians.length]!.client;
-        const session = await tech.createSession();
-        const customer = customers[next++ % customers.length]!.client;
-        const t0 = performance.now();
-        let cust: SessionConnection | undefined;
-        let techConn: SessionConnection | undefined;
-        try {
-          cust = await customer.joinSession({ pin: session.pin }, `customer ${i}`);
-          techConn = await tech.pickUp(session.guid);
-          await cust.waitFor('active', 10_000);
-          histogram.record((performance.now() - t0) * 1000);
-          timeline.mark();
-          meter.mark();
-          techConn.end();
-        } catch (err) {
-          timeline.mark(1, true);
-          throw err;
-        } finally {
-          cust?.close();
-          techConn?.close();
-        }
-      };
+      const pairOnce = (i: number) =>
+        pair(i).then(
+          (ms) => {
+            histogram.record(ms * 1000);
+            timeline.mark();
+            meter.mark();
+          },
+          (err: unknown) => {
+            timeline.mark(1, true);
+            throw err;
+          },
+        );
       const progress = new Progress(`pairing[${label}] ${name}`, () => {
         const s = histogram.summaryMs();
         return `rate ${Math.round(meter.perSecond()).toLocaleString('en-US')}/s  done ${s.count.toLocaleString('en-US')}  errors ${errors.total}  p99 ${s.p99Ms} ms`;
       }, { quiet: o.quiet }).start();
       const cpu0 = gatewayPid ? cpuMs(gatewayPid) : undefined;
       const self0 = process.cpuUsage();
-      const cmds0 = redisClient ? await totalCommands(redisClient) : 0;
+      const cmds0 = redisClient ? await commandCalls(redisClient) : {};
       const result = await drive(
         { rate: profile.rate, rampUpSeconds: profile.rampUpSeconds, durationSeconds: profile.durationSeconds, count: o.count, concurrency: o.concurrency },
         pairOnce,
@@ -174,7 +290,8 @@ export async function runPhases(label: string, targets: Target[], logins: Creden
       progress.stop();
       const cpu1 = gatewayPid ? cpuMs(gatewayPid) : undefined;
       const self1 = process.cpuUsage(self0);
-      const cmds1 = redisClient ? await totalCommands(redisClient) : 0;
+      const cmds1 = redisClient ? await commandCalls(redisClient) : {};
+      const perPairing = redisClient && result.completed ? commandsPer(cmds0, cmds1, result.completed) : undefined;
       return {
         phase: name,
         ...result,
@@ -184,27 +301,70 @@ export async function runPhases(label: string, targets: Target[], logins: Creden
         gatewayCpuPercent: cpu0 !== undefined && cpu1 !== undefined ? round((100 * (cpu1 - cpu0)) / result.elapsedMs, 0) : undefined,
         pairingsPerGatewayCpuSecond: cpu0 !== undefined && cpu1 !== undefined && cpu1 > cpu0 ? round(result.completed / ((cpu1 - cpu0) / 1000), 0) : undefined,
         generatorCpuPercent: round((100 * (self1.user + self1.system)) / 1000 / result.elapsedMs, 0),
-        // Minus the INFO call itself; includes the createSession API calls' commands, which a pairing needs.
-        redisCommandsPerPairing: redisClient && result.completed ? round((cmds1 - cmds0 - 1) / result.completed, 1) : undefined,
+        gatewayCpuMsPerPairing: cpu0 !== undefined && cpu1 !== undefined && result.completed ? round((cpu1 - cpu0) / result.completed, 2) : undefined,
+        // Includes the createSession API calls' commands, which a pairing needs; failed pairings' commands too.
+        redisCommandsPerPairing: perPairing?.total,
+        redisCommandsByName: perPairing?.byCommand,
         histogram,
         timeline,
       };
     };
-    if (o.rate > 0) return [await phase(`${o.rate}/s`, { rate: o.rate, durationSeconds: o.duration, rampUpSeconds: o.rampUp })];
-    const peak = await phase('peak', { rate: 0, durationSeconds: o.duration, rampUpSeconds: 0 });
-    if (o.halfDuration <= 0 || peak.pairingsPerSecond <= 0) return [peak];
-    const halfRate = Math.max(1, Math.round(peak.pairingsPerSecond / 2));
-    const half = await phase(`half (${halfRate}/s)`, { rate: halfRate, durationSeconds: o.halfDuration, rampUpSeconds: o.rampUp });
-    return [peak, half];
+    // First, on an empty Redis: finished sessions of a phase linger 60 s and expire during a later measurement,
+    // and a crowd's teardown (thousands of waiting → created) would skew it too.
+    const activeBytes = redisClient && o.active > 0 ? await activeSessionMemory(redisClient, o.active) : undefined;
+    const phases: PhaseResult[] = [];
+    if (o.rate > 0) phases.push(await phase(`${o.rate}/s`, { rate: o.rate, durationSeconds: o.duration, rampUpSeconds: o.rampUp }));
+    else {
+      const peak = await phase('peak', { rate: 0, durationSeconds: o.duration, rampUpSeconds: 0 });
+      phases.push(peak);
+      if (o.halfDuration > 0 && peak.pairingsPerSecond > 0) {
+        const halfRate = Math.max(1, Math.round(peak.pairingsPerSecond / 2));
+        phases.push(await phase(`half (${halfRate}/s)`, { rate: halfRate, durationSeconds: o.halfDuration, rampUpSeconds: o.rampUp }));
+      }
+    }
+    if (activeBytes !== undefined && phases[0]) phases[0].redisBytesPerActiveSession = activeBytes;
+    if (o.waiting.length) {
+      const crowd = new WaitingCrowd(targets[0]!, logins);
+      // Before the crowd: what each level's memory is compared with.
+      const baseRss = gatewayPid ? (residentBytes(gatewayPid) ?? 0) / 2 ** 20 : undefined;
+      const baseUsed = redisClient ? await usedMemory(redisClient) : undefined;
+      try {
+        for (const level of o.waiting.map(Number).sort((a, b) => a - b)) {
+          if (!Number.isInteger(level) || level < 0) throw new UsageError(`--waiting ${level}: expected whole numbers`);
+          const held = await crowd.growTo(level, 1000, 120);
+          const p = await phase(`${held} waiting, ${o.loadRate}/s`, { rate: o.loadRate, durationSeconds: o.loadDuration, rampUpSeconds: 0 });
+          p.waitingHeld = held;
+          if (gatewayPid) p.gatewayRssMiB = round((residentBytes(gatewayPid) ?? 0) / 2 ** 20, 1);
+          if (redisClient) p.redisUsedMemoryBytes = await usedMemory(redisClient);
+          if (held > 0 && baseRss !== undefined && p.gatewayRssMiB !== undefined) p.gatewayKiBPerWaiting = round(((p.gatewayRssMiB - baseRss) * 1024) / held, 2);
+          if (held > 0 && baseUsed !== undefined && p.redisUsedMemoryBytes !== undefined) p.redisBytesPerWaiting = round((p.redisUsedMemoryBytes - baseUsed) / held, 0);
+          phases.push(p);
+        }
+      } finally {
+        await crowd.stop();
+      }
+    }
+    if (redisClient && o.monitorPairings > 0 && phases[0]) {
+      // Pairings one at a time under MONITOR: commands clients send (a script call is one) vs run inside scripts.
+      const seen = await monitorCommands(redisClient, async () => {
+        let done = 0;
+        for (let i = 0; i < o.monitorPairings; i++) await pair(i).then(() => done++, () => {});
+        return done;
+      });
+      const sum = (r: Record<string, number>) => Object.values(r).reduce((a, b) => a + b, 0);
+      phases[0].redisCommandsSentPerPairing = round(sum(seen.sent) / Math.max(1, seen.units), 1);
+      phases[0].redisCommandsInScriptsPerPairing = round(sum(seen.inScripts) / Math.max(1, seen.units), 1);
+      phases[0].redisCommandsSentByName = Object.fromEntries(Object.entries(seen.sent).map(([k, v]) => [k, round(v / Math.max(1, seen.units), 2)]));
+    }
+    return phases;
   } finally {
     redisClient?.disconnect();
     for (const c of [...technicians, ...customers]) c.close();
   }
 }
 
-async function totalCommands(redis: Redis): Promise<number> {
-  const info = await redis.info('stats');
-  return Number(/total_commands_processed:(\d+)/.exec(info)?.[1] ?? 0);
+async function usedMemory(redis: Redis): Promise<number> {
+  return Number(/used_memory:(\d+)/.exec(await redis.info('memory'))?.[1] ?? 0);
 }
 
 /** redis-benchmark against the same server: its own ceiling for plain commands, 50 clients, no pipelining. */

@@ -1,12 +1,13 @@
 /**
- * `npm run agent -- --gateway URL --ca FILE --pin PIN --name NAME`: a customer joins a session from a terminal.
+ * `npm run agent -- --gateway URL --ca FILE --pin PIN --name NAME [--proxy URL]`: a customer joins a session from a
+ * terminal. Where only an HTTP proxy leads out, `--proxy http://user:password@proxy:3128` (or HTTPS_PROXY) uses it.
  * Prints the session's state, chat and permission requests; each line typed is sent as chat; "/grant view"
  * (or control, files), "/revoke …" and "/end" do what they say. Screen sharing is not part of this CLI yet.
  */
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
-import { RelaydeskClient, nodeTransport, type Power } from '../sdk/src/node.js';
+import { RelaydeskClient, nodeTransport, proxyFromEnvironment, type Power } from '../sdk/src/node.js';
 
 const { values } = parseArgs({
   options: {
@@ -15,14 +16,16 @@ const { values } = parseArgs({
     pin: { type: 'string' },
     guid: { type: 'string' },
     name: { type: 'string', default: 'Customer' },
+    proxy: { type: 'string' },
   },
 });
 if (!values.pin === !values.guid) {
-  process.stderr.write('usage: npm run agent -- --pin PIN [--name NAME] [--gateway URL] [--ca FILE]   (or --guid GUID)\n');
+  process.stderr.write('usage: npm run agent -- --pin PIN [--name NAME] [--gateway URL] [--ca FILE] [--proxy URL]   (or --guid GUID)\n');
   process.exit(2);
 }
 
-const client = new RelaydeskClient(nodeTransport({ baseUrl: values.gateway!, ca: readFileSync(values.ca!) }));
+const proxy = values.proxy ?? proxyFromEnvironment(process.env);
+const client = new RelaydeskClient(nodeTransport({ baseUrl: values.gateway!, ca: readFileSync(values.ca!), proxy }));
 const say = (line: string) => process.stdout.write(line + '\n');
 const session = await client
   .joinSession(values.pin ? { pin: values.pin } : { guid: values.guid! }, values.name!)

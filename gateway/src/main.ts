@@ -2,12 +2,16 @@
  * `npm start`: one gateway. With no options it runs the embedded default: in-memory registry,
  * technicians in ./data/technicians.json, a self-signed CA in ./data/tls.
  */
-import { ConfigError, loadConfig } from './config/load-config.js';
+import { ConfigError, gatewayUsage, helpAsked, loadConfig } from './config/load-config.js';
 import { createLogger } from './log/logger.js';
 import { startGateway } from './server/gateway.js';
 import { formatStartLines } from './server/start-lines.js';
 
 async function main(): Promise<void> {
+  if (helpAsked(process.argv.slice(2))) {
+    process.stdout.write(gatewayUsage() + '\n');
+    process.exit(0);
+  }
   let config;
   try {
     config = loadConfig({ argv: process.argv.slice(2), env: process.env });

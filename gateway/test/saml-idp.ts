@@ -25,11 +25,11 @@ export interface TestSamlIdp {
 const attr = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/"/g, '&quot;');
 
 export async function startSamlIdp(entityId = 'https://idp.example.org/saml'): Promise<TestSamlIdp & { otherKey: () => Promise<{ keyPem: string; certPem: string }> }> {
-  const { certPem, keyPem } = await createCa('relaydesk test SAML IdP', 1);
+  const { certPem, keyPem } = await createCa('relaydesk test SAML IdP', 1, { keyType: 'rsa-2048' }); // SAML IdPs sign with RSA (rsa-sha256 below)
   return {
     entityId,
     certPem,
-    otherKey: () => createCa('someone else', 1),
+    otherKey: () => createCa('someone else', 1, { keyType: 'rsa-2048' }),
     readRequest(redirectUrl) {
       const url = new URL(redirectUrl);
       const xml = inflateRawSync(Buffer.from(url.searchParams.get('SAMLRequest') ?? '', 'base64')).toString('utf8');

@@ -1,5 +1,6 @@
 import https from 'node:https';
 import WebSocket from 'ws';
+import { ConnectProxyAgent } from './connect-proxy.js';
 import { parseBody, type HttpResult, type SocketLike, type Transport } from './transport.js';
 
 export interface NodeTransportOptions {
@@ -16,13 +17,21 @@ export interface NodeTransportOptions {
    * balancer in front, list them here (GET /v1/gateways names them); reconnects go round the list.
    */
   failover?: string[];
+  /**
+   * An HTTP CONNECT proxy, http://[user:password@]host:port (Basic authentication), for networks that let only
+   * TCP 443 out through a proxy. `proxyFromEnvironment(process.env)` gives HTTPS_PROXY's.
+   */
+  proxy?: string;
 }
 
 /** Node transport: node:https with keep-alive for the API, `ws` for WebSockets; TLS verified against `ca`. */
 export function nodeTransport(options: NodeTransportOptions): Transport & { close(): void } {
   const base = new URL(options.baseUrl);
   if (base.protocol !== 'https:') throw new Error(`relaydesk: baseUrl must be https:// (got ${options.baseUrl})`);
-  const agent = new https.Agent({ keepAlive: true, ca: options.ca, localAddress: options.localAddress, maxSockets: 64 });
+  const agentOptions = { keepAlive: true, ca: options.ca, localAddress: options.localAddress, maxSockets: 64 };
+  const agent = options.proxy ? new ConnectProxyAgent(options.proxy, agentOptions) : new https.Agent(agentOptions);
+  // The WebSocket gets its own (non-keep-alive) proxy agent: its socket lives as long as the session.
+  const wsAgent = options.proxy ? new ConnectProxyAgent(options.proxy, { ca: options.ca, localAddress: options.localAddress }) : undefined;
   const wsBases = [base, ...(options.failover ?? []).map((u) => new URL(u))].map((u) => `wss://${u.host}`);
   return {
     request(method, path, body, token) {
@@ -57,11 +66,13 @@ export function nodeTransport(options: NodeTransportOptions): Transport & { clos
         ca: options.ca,
         localAddress: options.localAddress,
         perMessageDeflate: false,
+        agent: wsAgent,
         maxPayload: options.maxPayload ?? 64 << 20,
       }) as unknown as SocketLike;
     },
     close() {
       agent.destroy();
+      wsAgent?.destroy();
     },
   };
 }

@@ -1,3 +1,5 @@
 /** Node entry point: the SDK plus the Node transport (TLS pinning, source address). */
 export * from './index.js';
 export { nodeTransport, type NodeTransportOptions } from './node-transport.js';
+export { ConnectProxyAgent, proxyFromEnvironment } from './connect-proxy.js';
+export { stunBinding, reflexiveAddress } from './paths/stun-client.js';

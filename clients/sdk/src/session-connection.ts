@@ -1,6 +1,6 @@
 import { channelById, channels, type Power } from '../../../protocol/channels.js';
 import { resumableCloseCodes } from '../../../protocol/error-codes.js';
-import type { ParticipantInfo, PublicState, Role, ServerMessageOf } from '../../../protocol/messages.js';
+import type { ParticipantInfo, PublicState, Role, ServerMessageOf, SessionPolicyView } from '../../../protocol/messages.js';
 import { Emitter } from './emitter.js';
 import { RelaydeskError } from './errors.js';
 import type { SocketLike } from './transport.js';
@@ -101,6 +101,8 @@ export class SessionConnection extends Emitter<SessionEvents> {
   you = '';
   participants: ParticipantInfo[] = [];
   controller: string | null = null;
+  /** What the organisation allows in this session (from the gateway's `state: active`). */
+  policy: SessionPolicyView | null = null;
   /** The current socket (replaced on every reconnect). */
   socket: SocketLike;
   private resumeToken: string | null = null;
@@ -482,6 +484,7 @@ export class SessionConnection extends Emitter<SessionEvents> {
         const wasReconnecting = this.reconnectingSince !== null;
         if (e.resumeToken) this.resumeToken = e.resumeToken;
         if (e.you) this.you = e.you;
+        if (e.policy) this.policy = e.policy;
         this.state = e.state;
         this.guid = e.guid;
         if (wasReconnecting && (e.state === 'active' || e.state === 'waiting')) this.resumed();

@@ -3,17 +3,26 @@
  * gateway uses (same options and RELAYDESK_* environment as the gateway, e.g. --data-dir or --registry redis).
  */
 import { systemClock } from '../clock.js';
-import { ConfigError, loadConfig } from '../config/load-config.js';
+import { parseArgs } from 'node:util';
+import { ConfigError, gatewayArgOptions, gatewayUsage, loadConfig, normalizeGatewayArgs } from '../config/load-config.js';
 import { AdminEvents, logAdminEvents } from '../auth/admin-events.js';
 import { createLogger } from '../log/logger.js';
 import { openAccounts, openOrgs } from '../server/open-accounts.js';
 import { adminUsage, exitUsage, runAdmin } from './admin-commands.js';
 
-async function main(argv: string[]): Promise<number> {
-  // Gateway options (--name value pairs) come first; the first bare word starts the command.
-  const commandAt = argv.findIndex((arg, i) => !arg.startsWith('--') && (i === 0 || !argv[i - 1]!.startsWith('--') || argv[i - 1]!.includes('=')));
-  const options = commandAt < 0 ? argv : argv.slice(0, commandAt);
-  const command = commandAt < 0 ? [] : argv.slice(commandAt);
+async function main(raw: string[]): Promise<number> {
+  const argv = normalizeGatewayArgs(raw);
+  // Gateway options come first; the first positional word starts the command. parseArgs knows which
+  // options take a value, so `--data-dir ./d create alice` splits after ./d.
+  const { tokens } = parseArgs({ args: argv, options: gatewayArgOptions(), strict: false, allowPositionals: true, tokens: true });
+  const first = tokens.find((t) => t.kind === 'positional');
+  const commandAt = first ? first.index : argv.length;
+  const options = argv.slice(0, commandAt);
+  const command = argv.slice(commandAt);
+  if (tokens.some((t) => t.kind === 'option' && t.name === 'help' && t.index < commandAt)) {
+    process.stdout.write(`${adminUsage}\n\ngateway options (before the command; the same as the gateway's):\n${gatewayUsage('npm run admin --').split('\n').slice(1).join('\n')}\n`);
+    return 0;
+  }
   let config;
   try {
     config = loadConfig({ argv: options, env: process.env });

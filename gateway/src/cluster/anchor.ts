@@ -54,8 +54,11 @@ export function adopt(ctx: RelayContext, record: SessionRecord): LiveSession {
     session.apply({ kind: 'add', id: p.id, role: p.role, name: p.name, technicianId: p.technicianId, tokenId: p.tokenId, resumeHash: p.resumeHash, conn: null, how: 'adopt' });
   }
   for (const power of record.grants ?? []) session.grants.add(power);
+  if (record.policy) session.policy = record.policy;
   session.controller = record.controller ?? null;
   session.everPaired = record.state === 'active';
+  // The longest allowed duration counts again from here (the record does not keep when it was paired).
+  if (session.everPaired) session.pairedAt = ctx.deps.now();
   session.apply({ kind: 'anchor', from: null, to: ctx.options.gatewayId });
   return session;
 }
@@ -169,6 +172,7 @@ export async function acceptRemote(ctx: RelayContext, stream: LinkStream, reques
         ? session.customer?.conn != null && session.technicians().length === 0
         : session.everPaired);
   if (!session || !valid || ctx.shuttingDown) throw new GatewayError('E_PEER_GONE');
+  if (request.mode === 'pickup' && request.policy) session.policy = request.policy;
   const party: Party = {
     role: request.role,
     remoteIp: request.address ?? 'gateway-link',

@@ -1,3 +1,4 @@
+import type { SessionPolicy } from '../policy/org-policy.js';
 import { FRAME_HEADER_BYTES, FrameType, encodeClose, encodeFrame } from './link-frames.js';
 
 /**
@@ -18,6 +19,8 @@ export interface OpenRequest {
   tokenId?: string;
   /** The party's source address, so the anchor can tell the others when a resume comes from elsewhere. */
   address?: string;
+  /** mode pickup: the session's policy (from the picked-up record), for the anchor to enforce. */
+  policy?: SessionPolicy;
   /** mode command: what to do. */
   command?: { kind: 'end'; reason: 'revoked' } | { kind: 'end_technician'; technicianId: string } | { kind: 'end_token'; tokenId: string };
 }

@@ -25,6 +25,14 @@ describe('loadConfig', () => {
     expect(loadConfig({ argv: ['--public-names', 'a.example, 10.0.0.1'] }).publicNames).toEqual(['a.example', '10.0.0.1']);
   });
 
+  it('takes a boolean flag bare, with a value, or with =value', () => {
+    expect(loadConfig({ argv: ['--cap-loopback'] }).capLoopback).toBe(true);
+    expect(loadConfig({ argv: ['--cap-loopback', 'false'] }).capLoopback).toBe(false);
+    expect(loadConfig({ argv: ['--cap-loopback=true', '--port', '1'] })).toMatchObject({ capLoopback: true, port: 1 });
+    expect(loadConfig({ argv: ['--cap-loopback', '--port', '2'] })).toMatchObject({ capLoopback: true, port: 2 });
+    expect(() => loadConfig({ argv: ['--cap-loopback=maybe'] })).toThrow(/capLoopback must be true or false/);
+  });
+
   it.each([
     [['--port', '70000'], /--port: "70000" is not valid; port must be a whole number from 0 to 65535/],
     [['--port', '80.5'], /--port/],

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
+import { parseArgs } from 'node:util';
 import { envName, flagName, optionSpecs, type OptionSpec } from './options.js';
 
 type Spec = (typeof optionSpecs)[number];
@@ -80,24 +81,65 @@ export function loadConfig(sources: ConfigSources = {}): GatewayConfig {
   return config as GatewayConfig;
 }
 
-function parseFlags(argv: readonly string[]): Map<string, string> {
-  const flags = new Map<string, string>();
+type ArgOptions = Record<string, { type: 'string' | 'boolean'; short?: string }>;
+
+/** node:util parseArgs options for every gateway flag (kebab-case), plus --config and --help. */
+export function gatewayArgOptions(): ArgOptions {
+  const options: ArgOptions = { config: { type: 'string' }, help: { type: 'boolean', short: 'h' } };
+  // Every option takes a value for parseArgs; a bare boolean flag is rewritten to `--flag=true` first (normalizeGatewayArgs).
+  for (const spec of optionSpecs as readonly OptionSpec[]) options[flagName(spec.key).slice(2)] = { type: 'string' };
+  return options;
+}
+
+const boolFlags = new Set((optionSpecs as readonly OptionSpec[]).filter((s) => s.type === 'bool').map((s) => flagName(s.key)));
+
+/** `--cap-loopback`, `--cap-loopback true` and `--cap-loopback=false` all work: bare boolean flags get their value. */
+export function normalizeGatewayArgs(argv: readonly string[]): string[] {
+  const out: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
-    if (!arg.startsWith('--')) throw new ConfigError(`unexpected argument "${arg}": options look like --port 8443`);
-    const eq = arg.indexOf('=');
-    if (eq > 0) {
-      flags.set(arg.slice(0, eq), arg.slice(eq + 1));
+    if (!boolFlags.has(arg)) {
+      out.push(arg);
       continue;
     }
     const next = argv[i + 1];
-    if (next === undefined || next.startsWith('--')) {
-      // A bare flag is a boolean true (only meaningful for bool options; others reject "true" below).
-      flags.set(arg, 'true');
-    } else {
-      flags.set(arg, next);
+    if (next !== undefined && /^(true|false|1|0)$/.test(next)) {
+      out.push(`${arg}=${next}`);
       i++;
-    }
+    } else out.push(`${arg}=true`);
+  }
+  return out;
+}
+
+/** True when argv asks for --help / -h (main prints gatewayUsage() and exits 0 before any other check). */
+export function helpAsked(argv: readonly string[]): boolean {
+  const { tokens } = parseArgs({ args: normalizeGatewayArgs(argv), options: gatewayArgOptions(), strict: false, allowPositionals: true, tokens: true });
+  return tokens.some((t) => t.kind === 'option' && t.name === 'help');
+}
+
+/** `--help` text of the gateway: every option with its environment variable and default, from the one table. */
+export function gatewayUsage(program = 'npm start --'): string {
+  const lines = (optionSpecs as readonly OptionSpec[]).map((s) => {
+    const dflt = s.default === undefined || (Array.isArray(s.default) && s.default.length === 0) ? '' : ` (default: ${Array.isArray(s.default) ? s.default.join(',') : s.default})`;
+    return `  ${flagName(s.key).padEnd(30)} ${s.description}${dflt} [${envName(s.key)}]`;
+  });
+  return `usage: ${program} [options]\n  --config FILE                  JSON file of options (keys as in the README table) [RELAYDESK_CONFIG]\n${lines.join('\n')}\n  --help, -h                     this text`;
+}
+
+function parseFlags(argv: readonly string[]): Map<string, string> {
+  let tokens;
+  try {
+    ({ tokens } = parseArgs({ args: normalizeGatewayArgs(argv), options: gatewayArgOptions(), strict: true, allowPositionals: true, tokens: true }));
+  } catch (err) {
+    const e = err as Error & { code?: string };
+    const unknown = e.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' ? /'(-[^']+)'/.exec(e.message)?.[1] : undefined;
+    if (unknown) throw new ConfigError(`unknown option ${unknown}${suggest(unknown.replace(/^-+/, ''))}`);
+    throw new ConfigError(e.message.split('\n')[0]!);
+  }
+  const flags = new Map<string, string>();
+  for (const t of tokens) {
+    if (t.kind === 'positional') throw new ConfigError(`unexpected argument "${t.value}": options look like --port 8443`);
+    if (t.kind === 'option' && t.name !== 'help') flags.set(`--${t.name}`, t.value ?? 'true');
   }
   return flags;
 }

@@ -33,6 +33,7 @@ export const optionSpecs = [
   { key: 'tlsCert', type: 'string', default: undefined, description: 'PEM certificate (chain) of your own; with tlsKey, replaces the self-signed one.' },
   { key: 'tlsKey', type: 'string', default: undefined, description: 'PEM private key for tlsCert.' },
   { key: 'tlsCa', type: 'string', default: undefined, description: 'PEM of the CA that issued tlsCert, whose fingerprint clients pin (default: the top of the tlsCert chain).' },
+  { key: 'tlsKeyType', type: 'enum', default: 'ecdsa-p256', values: ['ecdsa-p256', 'rsa-2048'], description: 'Key of the self-signed gateway certificate (and of its CA when one is made): ECDSA P-256 costs a fraction of RSA per TLS handshake; rsa-2048 for old clients without ECDSA (they also need an RSA CA: start on a fresh dataDir/tls). Changing it re-issues the certificate; an existing CA is kept.' },
   { key: 'gatewayId', type: 'string', default: undefined, description: 'Name of this gateway in the cluster (default: a random id at each start).' },
   { key: 'publicUrl', type: 'string', default: undefined, description: 'URL clients use to reach this gateway, listed by GET /v1/gateways (default: https://<first publicNames entry>:<port>).' },
   { key: 'clusterMode', type: 'enum', default: 'relay', values: ['relay', 'redirect'], description: 'A party whose session runs on another gateway: relay it over the gateway link (works behind any load balancer), or redirect it to that gateway\'s publicUrl (one hop less; clients must reach every gateway).' },
@@ -80,5 +81,7 @@ export const optionSpecs = [
   { key: 'capLoopback', type: 'bool', default: false, description: 'Apply the per-address and per-network connection caps to loopback sources too (off: a local reverse proxy or load test is one address).' },
   { key: 'shutdownGraceSeconds', type: 'int', default: 10, min: 0, max: 600, description: 'On SIGTERM: how long to wait for parties to leave after telling them to reconnect.' },
   { key: 'consoleDir', type: 'string', default: undefined, description: 'Folder of a prebuilt web console bundle (clients/console/build.ts --out DIR) served at / and /join (default: clients/console/dist, built at start-up when missing or older than its sources).' },
+  { key: 'stun', type: 'bool', default: true, description: 'Answer STUN Binding requests (RFC 8489) on UDP, so parties learn their public address and try a direct path.' },
+  { key: 'stunPort', type: 'int', default: -1, min: -1, max: 65535, description: 'UDP port of the STUN endpoint: -1 = the same number as port (with port 0: that number if free, else a free one), 0 = a free port.' },
   { key: 'logLevel', type: 'enum', default: 'info', values: ['debug', 'info', 'warn', 'error'], description: 'Lowest level written to the JSON log on stdout.' },
 ] as const satisfies readonly OptionSpec[];

@@ -17,8 +17,8 @@ export async function join(ctx: RelayContext, ws: PartySocket, party: Party, msg
   const { lifecycle, registry, pinGuard, now } = ctx.deps;
   try {
     const attempt = await pinGuard.reserve(party.remoteIp);
-    const guid = msg.pin !== undefined ? await registry.findGuidByPin(msg.pin) : msg.guid!;
-    const record = guid ? await registry.getSession(guid) : null;
+    const record = msg.pin !== undefined ? await registry.findSessionByPin(msg.pin) : await registry.getSession(msg.guid!);
+    const guid = record?.guid;
     // Wrong, expired and used PINs get the same answer, so a guesser learns nothing about other sessions.
     if (!guid || !record || record.state !== 'created' || record.expiresAt <= now()) {
       throw new GatewayError('E_PIN_INVALID');

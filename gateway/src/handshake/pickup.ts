@@ -15,7 +15,7 @@ export async function pickup(ctx: RelayContext, ws: PartySocket, party: Party, m
   const { lifecycle, registry, metrics } = ctx.deps;
   const how = msg.type === 'pickup' ? 'pickup' : 'attend';
   try {
-    const who = await ctx.deps.authenticate(msg.token);
+    const who = await ctx.deps.authenticate(msg.token, party.remoteIp);
     party.technicianId = who.technicianId;
     party.technicianName = who.displayName || who.username;
     let record;
@@ -26,7 +26,9 @@ export async function pickup(ctx: RelayContext, ws: PartySocket, party: Party, m
         reason: 'picked_up',
         from: ['waiting'],
         orgId: who.orgId,
-        set: { technicianId: who.technicianId, technicianName: party.technicianName },
+        // The policy of the technician's organisation and team at pickup is the session's for its whole life
+        // (kept in the record, so a gateway that takes the session over enforces the same).
+        set: { technicianId: who.technicianId, technicianName: party.technicianName, policy: await ctx.deps.policies.policyFor(who.orgId, who.teamId) },
       });
       if (!result.ok) {
         if (result.reason !== 'wrong_state') throw new GatewayError('E_SESSION_NOT_FOUND');
@@ -45,13 +47,14 @@ export async function pickup(ctx: RelayContext, ws: PartySocket, party: Party, m
     if (!session && anchor && anchor !== ctx.options.gatewayId && ctx.deps.links) {
       const peer = await registry.getGateway(anchor);
       if (!peer) throw new GatewayError('E_PEER_GONE'); // the customer's gateway is gone, and the customer with it
-      await ctx.bridge(ws, party, peer, request(record.guid, record.orgId, how, who, party));
+      await ctx.bridge(ws, party, peer, { ...request(record.guid, record.orgId, how, who, party), policy: how === 'pickup' ? record.policy : undefined });
     } else if (!session || (how === 'pickup' && !session.customer?.conn)) {
       throw new GatewayError('E_PEER_GONE'); // the customer left between listing and pickup
     } else if (isGone(party)) {
       if (how === 'pickup') ctx.endSession(session, 'technician_left');
       return;
     } else {
+      if (how === 'pickup' && record.policy) session.policy = record.policy;
       ctx.place(session, ws, party, { how, name: party.technicianName, technicianId: who.technicianId, tokenId: who.tokenId });
     }
     if (how === 'pickup') metrics.pickupSeconds.observe((performance.now() - started) / 1000);

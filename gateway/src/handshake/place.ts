@@ -36,16 +36,17 @@ export function place(ctx: RelayContext, session: LiveSession, ws: PartySocket, 
   session.lastActivity = now();
   const primary = session.technicians()[0]?.name;
   const state: ServerMessage = session.everPaired || session.paired
-    ? { v: 1, type: 'state', state: 'active', guid: session.guid, customerName: session.customerName, technician: primary, resumeToken: token.token, you: participantId }
+    ? { v: 1, type: 'state', state: 'active', guid: session.guid, customerName: session.customerName, technician: primary, resumeToken: token.token, you: participantId, policy: session.policy }
     : { v: 1, type: 'state', state: 'waiting', guid: session.guid, expiresAt: session.expiresAt, resumeToken: token.token, you: participantId };
   ctx.answer(ws, state);
   const bulk = ctx.bulkOf(session);
   if (!session.everPaired && session.paired) {
     session.everPaired = true;
+    session.pairedAt = now();
     for (const p of session.participants.values()) {
       if (!p.conn || p.conn === ws) continue;
       p.conn.getUserData().phase = 'paired';
-      ctx.send(p.conn, { v: 1, type: 'state', state: 'active', guid: session.guid, customerName: session.customerName, technician: primary, you: p.id });
+      ctx.send(p.conn, { v: 1, type: 'state', state: 'active', guid: session.guid, customerName: session.customerName, technician: primary, you: p.id, policy: session.policy });
       bulk.startSender(p.id);
     }
     ctx.deps.metrics.pairingSeconds.observe((now() - session.joinedAt) / 1000);

@@ -36,7 +36,7 @@ export async function resume(ctx: RelayContext, ws: PartySocket, party: Party, m
     void attempt.succeeded();
     if (participant.role === 'technician') {
       // A technician whose access ended (logout, disabled) cannot come back with its resume token either.
-      if (participant.tokenId) await ctx.deps.authenticateTokenId(participant.tokenId);
+      if (participant.tokenId) await ctx.deps.authenticateTokenId(participant.tokenId, party.remoteIp);
       party.technicianId = participant.technicianId;
       party.technicianName = participant.name;
     }

@@ -22,11 +22,11 @@ export interface CappedSession {
  * lapses by itself at the session's expiresAt, so a gateway that dies leaves nothing held for long.
  */
 export class SessionCaps {
-  readonly #registry: Pick<Registry, 'takeSlot' | 'releaseSlot'>;
+  readonly #registry: Pick<Registry, 'takeSlots' | 'releaseSlots'>;
   readonly #limits: SessionCapLimits;
   readonly #crossings: LimitCrossings | undefined;
 
-  constructor(registry: Pick<Registry, 'takeSlot' | 'releaseSlot'>, limits: SessionCapLimits, crossings?: LimitCrossings) {
+  constructor(registry: Pick<Registry, 'takeSlots' | 'releaseSlots'>, limits: SessionCapLimits, crossings?: LimitCrossings) {
     for (const [name, value] of Object.entries(limits)) {
       if (!Number.isInteger(value) || value < 1) throw new Error(`SessionCaps: ${name} must be a positive integer, got ${value}`);
     }
@@ -37,12 +37,13 @@ export class SessionCaps {
 
   /** Holds a slot for a session about to be created; throws GatewayError('E_SESSION_LIMIT') when a cap is reached. */
   async reserve(s: CappedSession): Promise<void> {
-    const [mine, org] = await Promise.all([
-      this.#registry.takeSlot(technicianKey(s.createdBy), s.guid, s.expiresAt, this.#limits.perTechnician),
-      this.#registry.takeSlot(orgKey(s.orgId), s.guid, s.expiresAt, this.#limits.perOrg),
-    ]);
+    // Both slots or neither, in one Redis command (the keys share the organisation's hash tag).
+    const [mine, org] = await this.#registry.takeSlots(
+      [{ key: technicianKey(s.orgId, s.createdBy), limit: this.#limits.perTechnician }, { key: orgKey(s.orgId), limit: this.#limits.perOrg }],
+      s.guid,
+      s.expiresAt,
+    );
     if (mine && org) return;
-    await this.release(s);
     if (!mine) this.#crossings?.report('live_sessions', 'technician', s.createdBy, CROSSING_LOG_MS, { orgId: s.orgId });
     else this.#crossings?.report('live_sessions', 'organisation', s.orgId, CROSSING_LOG_MS);
     throw new GatewayError('E_SESSION_LIMIT');
@@ -50,11 +51,11 @@ export class SessionCaps {
 
   /** Frees the session's slots (on close or expiry; also after a refused or failed create). */
   async release(s: Pick<CappedSession, 'guid' | 'orgId' | 'createdBy'>): Promise<void> {
-    await Promise.all([this.#registry.releaseSlot(technicianKey(s.createdBy), s.guid), this.#registry.releaseSlot(orgKey(s.orgId), s.guid)]);
+    await this.#registry.releaseSlots([technicianKey(s.orgId, s.createdBy), orgKey(s.orgId)], s.guid);
   }
 }
 
 /** A technician (or organisation) at its cap is logged at most once a minute. */
 const CROSSING_LOG_MS = 60_000;
-const technicianKey = (technicianId: string) => `sessions:tech:${technicianId}`;
-const orgKey = (orgId: string) => `sessions:org:${orgId}`;
+const technicianKey = (orgId: string, technicianId: string) => `{sessions:${orgId}}tech:${technicianId}`;
+const orgKey = (orgId: string) => `{sessions:${orgId}}org`;

@@ -2,6 +2,7 @@ import type { Power } from '../../../protocol/channels.js';
 import type { ErrorCode } from '../../../protocol/error-codes.js';
 import type { Role } from '../../../protocol/messages.js';
 import type { Writer } from '../delivery/writer.js';
+import { defaultSessionPolicy, type SessionPolicy } from '../policy/org-policy.js';
 import type { ScreenVerdict } from '../screen/screen-router.js';
 import type { PartySocket } from '../relay/party.js';
 import type { CloseReason } from '../session/session-record.js';
@@ -55,6 +56,10 @@ export class LiveSession {
   /** A customer and a technician have been connected together once: from then on a loss suspends, not ends. */
   everPaired = false;
   ended = false;
+  /** What the organisation allows in this session (read once, at pickup): enforced at the gateway. */
+  policy: SessionPolicy = defaultSessionPolicy;
+  /** When the session was first paired (the start of its longest allowed duration). */
+  pairedAt: number | null = null;
   /** Set when the screen module runs for this session; without it screen frames go straight to the viewers. */
   screen?: ScreenFanout;
   private nextNumber: Record<string, number> = { c: 1, t: 1, s: 1 };

@@ -45,7 +45,7 @@ export function toRecord(p: Participant): ParticipantRecord {
 }
 
 export function toInfo(p: Participant): ParticipantInfo {
-  return { id: p.id, role: p.role, name: p.name };
+  return { id: p.id, role: p.role, name: p.name, path: p.path };
 }
 
 /** Ids are a role letter and a number, so they are short, stable and never secret. */

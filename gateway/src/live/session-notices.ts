@@ -19,6 +19,7 @@ export function sessionNotices(sessions: ReadonlyMap<string, LiveSession>, send:
         return;
       case 'participant_left':
       case 'control_passed':
+      case 'path_changed':
         announceParticipants(session, send);
         return;
       case 'power_granted':

@@ -79,6 +79,43 @@ export function createGatewayMetrics(gatewayId: string) {
       labelNames: ['route', 'status'] as const,
       registers: [registry],
     }),
+    stunRequests: new client.Counter({
+      name: 'relaydesk_stun_requests_total',
+      help: 'Datagrams on the STUN endpoint, by outcome (answered, or why it was dropped).',
+      labelNames: ['outcome'] as const,
+      registers: [registry],
+    }),
+    pathSessions: new client.Gauge({
+      name: 'relaydesk_path_sessions',
+      help: 'Paired sessions by the path their parties use (relay, tcp, udp), as the technician announced it.',
+      labelNames: ['path'] as const,
+      registers: [registry],
+    }),
+    timeToDirect: new client.Histogram({
+      name: 'relaydesk_time_to_direct_seconds',
+      help: 'From pickup to a direct path being usable, by path.',
+      labelNames: ['path'] as const,
+      buckets: [0.1, 0.25, 0.5, 1, 2, 5, 10],
+      registers: [registry],
+    }),
+    pathMoves: new client.Counter({
+      name: 'relaydesk_path_moves_total',
+      help: 'Sessions moved onto a direct path, by path.',
+      labelNames: ['to'] as const,
+      registers: [registry],
+    }),
+    pathFallbacks: new client.Counter({
+      name: 'relaydesk_path_fallbacks_total',
+      help: 'Sessions back on the relay from a direct path, by path and reason.',
+      labelNames: ['from', 'reason'] as const,
+      registers: [registry],
+    }),
+    pathSignalsDropped: new client.Counter({
+      name: 'relaydesk_path_signals_dropped_total',
+      help: 'Path signals not relayed, by reason (relay_only policy, bad_signal).',
+      labelNames: ['reason'] as const,
+      registers: [registry],
+    }),
     limitCrossings: new client.Counter({
       name: 'relaydesk_limit_crossings_total',
       help: 'Limit crossings (PIN guesses, logins, lockouts, connections, sessions), counted once per source and window.',

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import forge from 'node-forge';
 import { systemClock, type Clock } from '../clock.js';
-import { generateRsaKeyPair } from './keys.js';
+import { generateKeys, importPublicKey, importSigningKey, signingAlgorithm, type KeyType } from './keys.js';
+import { x509 } from './x509.js';
 
 /** A CA as PEM text: the certificate clients pin, and its signing key (0600 on disk). */
 export interface CertificateAuthority {
@@ -30,30 +30,37 @@ export function validityWindow(clock: Clock, validityDays: number): { notBefore:
   return { notBefore: new Date(now - clockSkewMs), notAfter: new Date(now + validityDays * dayMs) };
 }
 
+/** Subject of the certificates we make: the common name, and for CAs our organisation. */
+export function subjectName(commonName: string, organisation?: string): string {
+  const escape = (v: string) => v.replace(/[\\,+"<>;=]/g, (c) => `\\${c}`);
+  return `CN=${escape(commonName)}${organisation ? `, O=${escape(organisation)}` : ''}`;
+}
+
 /**
- * A new self-signed CA (RSA 3072, SHA-256) that may sign end-entity certificates only (pathLen 0).
- * The embedded gateway makes one for its own TLS; the cluster makes another for mutual-TLS gateway links.
+ * A new self-signed CA (ECDSA P-256 by default, or RSA 3072; SHA-256) that may sign end-entity certificates
+ * only (pathLen 0). The embedded gateway makes one for its own TLS; the cluster makes another for links.
  */
-export async function createCa(commonName: string, validityDays: number, options: PkiOptions = {}): Promise<CertificateAuthority> {
+export async function createCa(commonName: string, validityDays: number, options: PkiOptions & { keyType?: KeyType } = {}): Promise<CertificateAuthority> {
   if (!commonName) throw new Error('createCa: commonName is required');
   const { notBefore, notAfter } = validityWindow(options.clock ?? systemClock, validityDays);
-  const keys = await generateRsaKeyPair(3072);
-  const cert = forge.pki.createCertificate();
-  cert.publicKey = forge.pki.publicKeyFromPem(keys.publicKeyPem);
-  cert.serialNumber = randomSerial();
-  cert.validity.notBefore = notBefore;
-  cert.validity.notAfter = notAfter;
-  const subject = [
-    { name: 'commonName', value: commonName },
-    { name: 'organizationName', value: 'relaydesk' },
-  ];
-  cert.setSubject(subject);
-  cert.setIssuer(subject);
-  cert.setExtensions([
-    { name: 'basicConstraints', cA: true, pathLenConstraint: 0, critical: true },
-    { name: 'keyUsage', keyCertSign: true, cRLSign: true, critical: true },
-    { name: 'subjectKeyIdentifier' },
-  ]);
-  cert.sign(forge.pki.privateKeyFromPem(keys.privateKeyPem), forge.md.sha256.create());
-  return { certPem: forge.pki.certificateToPem(cert), keyPem: keys.privateKeyPem };
+  const type = options.keyType ?? 'ecdsa-p256';
+  const pem = await generateKeys(type, 3072);
+  const [signing, publicKey] = await Promise.all([importSigningKey(pem.privateKeyPem), importPublicKey(pem.publicKeyPem, type)]);
+  const name = subjectName(commonName, 'relaydesk');
+  const cert = await x509.X509CertificateGenerator.create({
+    serialNumber: randomSerial(),
+    subject: name,
+    issuer: name,
+    notBefore,
+    notAfter,
+    publicKey,
+    signingKey: signing.key,
+    signingAlgorithm: signingAlgorithm(type),
+    extensions: [
+      new x509.BasicConstraintsExtension(true, 0, true),
+      new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
+      await x509.SubjectKeyIdentifierExtension.create(publicKey),
+    ],
+  });
+  return { certPem: cert.toString('pem') + '\n', keyPem: pem.privateKeyPem };
 }

@@ -2,7 +2,7 @@ import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { isIP } from 'node:net';
 
 /** Why a stored certificate can no longer be used as it is; null when it can. */
-export type CertificateProblem = 'expiring' | 'names_changed' | 'not_issued_by_ca' | 'key_mismatch';
+export type CertificateProblem = 'expiring' | 'names_changed' | 'not_issued_by_ca' | 'key_mismatch' | 'key_type_changed';
 
 /** True when the private key belongs to the certificate's public key. */
 export function keyMatchesCertificate(cert: X509Certificate, keyPem: string): boolean {

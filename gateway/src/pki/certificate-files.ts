@@ -14,6 +14,7 @@ import {
 } from './certificate-check.js';
 import { certificateFingerprint } from './fingerprint.js';
 import { issueCertificate, type CertificateRequest } from './issue-certificate.js';
+import { keyTypeOf, type KeyType } from './keys.js';
 import { readIfExists, writeFileAtomic } from './pem-files.js';
 
 const dayMs = 86_400_000;
@@ -38,6 +39,8 @@ export interface LoadOrCreateCaOptions {
   name: string;
   commonName: string;
   validityDays: number;
+  /** Key type of a CA made now (default ECDSA P-256); a stored CA is kept whatever its type. */
+  keyType?: KeyType;
   log?: Logger;
   clock?: Clock;
 }
@@ -65,13 +68,20 @@ export async function loadOrCreateCa(options: LoadOrCreateCaOptions): Promise<St
     const cert = parseCertificate(certPem, certFile);
     checkPrivateKeyPem(keyPem, keyFile);
     if (!keyMatchesCertificate(cert, keyPem)) throw new Error(`${keyFile} does not belong to ${certFile}; restore the pair or delete both`);
-    if (expiresAt(cert) > clock()) return { certPem, keyPem, certFile, keyFile, fingerprint: certificateFingerprint(certPem) };
+    if (expiresAt(cert) > clock()) {
+      const stored = keyTypeOf(keyPem);
+      if (options.keyType && stored !== options.keyType) {
+        // Clients pin this CA: never replaced for a key-type change. Old RSA-only clients need an RSA CA too.
+        log.warn('tls.ca_key_type', { file: certFile, stored, configured: options.keyType, action: 'kept; delete the CA files to make a new one of the configured type' });
+      }
+      return { certPem, keyPem, certFile, keyFile, fingerprint: certificateFingerprint(certPem) };
+    }
     log.warn('tls.ca_expired', { file: certFile, validTo: cert.validTo, action: 'creating a new CA; clients must pin the new one' });
   } else if (certPem !== null || keyPem !== null) {
     throw new Error(`found only one of ${certFile} and ${keyFile}; restore the missing file or delete both to make a new CA`);
   }
 
-  const ca = await createCa(options.commonName, options.validityDays, { clock });
+  const ca = await createCa(options.commonName, options.validityDays, { clock, keyType: options.keyType });
   // Key first: a crash between the writes leaves "key without cert", reported above, not a CA without key.
   await writeFileAtomic(keyFile, ca.keyPem, 0o600);
   await writeFileAtomic(certFile, ca.certPem, 0o644);
@@ -128,5 +138,6 @@ function certificateProblem(certPem: string, keyPem: string, options: LoadOrIssu
   if (!issuedBy(cert, parseCertificate(options.ca.certPem, 'CA certificate'))) return 'not_issued_by_ca';
   if (expiresAt(cert) - now < (options.renewBeforeDays ?? 30) * dayMs) return 'expiring';
   if (!hasExactNames(cert, options.request.altNames)) return 'names_changed';
+  if (keyTypeOf(keyPem) !== (options.request.keyType ?? 'ecdsa-p256')) return 'key_type_changed';
   return null;
 }

@@ -1,4 +1,5 @@
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { createPrivateKey } from 'node:crypto';
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -170,5 +171,54 @@ describe('ensureGatewayTls, operator files', () => {
     await expect(ensureGatewayTls({ dataDir: '/x', hostnames: [], certFile, log })).rejects.toThrow(/give both or neither/);
     const garbledKey = await files(leaf.certPem, '-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n');
     await expect(ensureGatewayTls({ dataDir: '/x', hostnames: [], ...garbledKey, log })).rejects.toThrow(/not a readable .*private key/);
+  });
+});
+
+describe('ensureGatewayTls, key types', () => {
+  const keyTypeOfFile = async (file: string) => createPrivateKey(await readFile(file, 'utf8')).asymmetricKeyType;
+
+  it('makes an ECDSA P-256 CA and certificate by default, RSA when asked, each passing a handshake', async () => {
+    const ecDir = await tempDir();
+    const ec = await ensureGatewayTls({ dataDir: ecDir, hostnames: ['localhost'], log: recordingLog().log });
+    expect(await keyTypeOfFile(ec.keyFile)).toBe('ec');
+    expect(await keyTypeOfFile(join(ecDir, 'tls', 'ca.key'))).toBe('ec');
+    const rsaDir = await tempDir();
+    const rsa = await ensureGatewayTls({ dataDir: rsaDir, hostnames: ['localhost'], log: recordingLog().log, keyType: 'rsa-2048' });
+    expect(await keyTypeOfFile(rsa.keyFile)).toBe('rsa');
+    expect(await keyTypeOfFile(join(rsaDir, 'tls', 'ca.key'))).toBe('rsa');
+    for (const tls of [ec, rsa]) {
+      const server = { cert: await readFile(tls.certFile), key: await readFile(tls.keyFile) };
+      expect((await tlsHandshake(server, { ca: tls.caPem, servername: 'localhost' })).error).toBeNull();
+    }
+  });
+
+  it('keeps an existing RSA CA (clients pin it) and issues an ECDSA certificate under it that passes a handshake', async () => {
+    const dataDir = await tempDir();
+    const old = await ensureGatewayTls({ dataDir, hostnames: ['localhost'], log: recordingLog().log, keyType: 'rsa-2048' });
+    const { log, events } = recordingLog();
+    const now = await ensureGatewayTls({ dataDir, hostnames: ['localhost'], log });
+    expect(now.caFingerprint).toBe(old.caFingerprint);
+    expect(events.find((e) => e.event === 'tls.cert_issued')).toMatchObject({ reason: 'key_type_changed' });
+    expect(await keyTypeOfFile(now.keyFile)).toBe('ec');
+    const server = { cert: await readFile(now.certFile), key: await readFile(now.keyFile) };
+    expect((await tlsHandshake(server, { ca: now.caPem, servername: 'localhost' })).error).toBeNull();
+    // And back: RSA asked for again, RSA issued again, under the same CA.
+    const { log: log2, events: events2 } = recordingLog();
+    const back = await ensureGatewayTls({ dataDir, hostnames: ['localhost'], log: log2, keyType: 'rsa-2048' });
+    expect(events2.find((e) => e.event === 'tls.cert_issued')).toMatchObject({ reason: 'key_type_changed' });
+    expect(await keyTypeOfFile(back.keyFile)).toBe('rsa');
+  });
+
+  it('loads a CA made by the earlier node-forge code (PKCS#1 RSA key) and signs with it', async () => {
+    const dataDir = await tempDir();
+    const ca = await createCa('legacy CA', 30, { keyType: 'rsa-2048' });
+    const pkcs1 = createPrivateKey(ca.keyPem).export({ type: 'pkcs1', format: 'pem' }).toString();
+    await mkdir(join(dataDir, 'tls'), { recursive: true, mode: 0o700 });
+    await writeFile(join(dataDir, 'tls', 'ca.crt'), ca.certPem);
+    await writeFile(join(dataDir, 'tls', 'ca.key'), pkcs1, { mode: 0o600 });
+    const tls = await ensureGatewayTls({ dataDir, hostnames: ['localhost'], log: recordingLog().log });
+    expect(tls.caFingerprint).toBe(certificateFingerprint(ca.certPem));
+    const server = { cert: await readFile(tls.certFile), key: await readFile(tls.keyFile) };
+    expect((await tlsHandshake(server, { ca: ca.certPem, servername: 'localhost' })).error).toBeNull();
   });
 });

@@ -5,6 +5,7 @@ import { badAltName } from './issue-certificate.js';
 import { checkPrivateKeyPem, expiresAt, issuedBy, keyMatchesCertificate, parseCertificate } from './certificate-check.js';
 import { loadOrCreateCa, loadOrIssueCertificate } from './certificate-files.js';
 import { certificateFingerprint } from './fingerprint.js';
+import type { KeyType } from './keys.js';
 import { readIfExists, splitPemCertificates } from './pem-files.js';
 
 export { gatewayTlsCiphers } from './tls-policy.js';
@@ -21,6 +22,8 @@ export interface GatewayTlsOptions {
   caFile?: string | undefined;
   log: Logger;
   clock?: Clock;
+  /** Key type of the self-made gateway certificate (and of a CA made now); default ECDSA P-256. */
+  keyType?: KeyType;
   /** Validity of a self-made gateway certificate (renewed at start-up within 30 days of expiry). */
   certValidityDays?: number;
 }
@@ -54,7 +57,8 @@ export async function ensureGatewayTls(options: GatewayTlsOptions): Promise<Gate
 
   const dir = join(options.dataDir, 'tls');
   const clock = options.clock;
-  const ca = await loadOrCreateCa({ dir, name: 'ca', commonName: 'relaydesk gateway CA', validityDays: caValidityDays, log: options.log, clock });
+  const keyType = options.keyType ?? 'ecdsa-p256';
+  const ca = await loadOrCreateCa({ dir, name: 'ca', commonName: 'relaydesk gateway CA', validityDays: caValidityDays, keyType, log: options.log, clock });
   const leaf = await loadOrIssueCertificate({
     dir,
     name: 'gateway',
@@ -64,11 +68,12 @@ export async function ensureGatewayTls(options: GatewayTlsOptions): Promise<Gate
       altNames: options.hostnames,
       usage: 'server',
       validityDays: options.certValidityDays ?? defaultCertValidityDays,
+      keyType,
     },
     log: options.log,
     clock,
   });
-  options.log.info('tls.ready', { source: 'self-signed', certFile: leaf.certFile, caFile: ca.certFile, caFingerprint: ca.fingerprint });
+  options.log.info('tls.ready', { source: 'self-signed', keyType, certFile: leaf.certFile, caFile: ca.certFile, caFingerprint: ca.fingerprint });
   return { certFile: leaf.certFile, keyFile: leaf.keyFile, caFile: ca.certFile, caPem: ca.certPem, caFingerprint: ca.fingerprint };
 }
 

@@ -1,8 +1,8 @@
 import { isIP } from 'node:net';
-import forge from 'node-forge';
 import { systemClock } from '../clock.js';
-import { randomSerial, validityWindow, type CertificateAuthority, type PkiOptions } from './certificate-authority.js';
-import { generateRsaKeyPair } from './keys.js';
+import { randomSerial, subjectName, validityWindow, type CertificateAuthority, type PkiOptions } from './certificate-authority.js';
+import { generateKeys, importPublicKey, importSigningKey, signingAlgorithm, type KeyType } from './keys.js';
+import { x509 } from './x509.js';
 
 /** server: TLS listeners; client: a party proving itself (mutual TLS); both: gateway-to-gateway links. */
 export type CertificateUsage = 'server' | 'client' | 'both';
@@ -13,6 +13,8 @@ export interface CertificateRequest {
   altNames: readonly string[];
   usage: CertificateUsage;
   validityDays: number;
+  /** Key of the new certificate (default ECDSA P-256); the CA may be of either type. */
+  keyType?: KeyType;
 }
 
 /** An end-entity certificate and its private key, PEM. */
@@ -29,7 +31,7 @@ export function badAltName(names: readonly string[]): string | null {
   return null;
 }
 
-/** Issues an RSA 2048 / SHA-256 certificate signed by `ca`, with the names and key usage asked for. */
+/** Issues a SHA-256 certificate (ECDSA P-256 key by default, or RSA 2048) signed by `ca`, with the names and key usage asked for. */
 export async function issueCertificate(
   ca: CertificateAuthority,
   request: CertificateRequest,
@@ -40,30 +42,32 @@ export async function issueCertificate(
   const bad = badAltName(request.altNames);
   if (bad !== null) throw new Error(`issueCertificate: "${bad}" is neither a DNS name nor an IP address`);
   const { notBefore, notAfter } = validityWindow(options.clock ?? systemClock, request.validityDays);
-  const caCert = forge.pki.certificateFromPem(ca.certPem);
-  const caKey = forge.pki.privateKeyFromPem(ca.keyPem);
-  const keys = await generateRsaKeyPair(2048);
+  const caCert = new x509.X509Certificate(ca.certPem);
+  const type = request.keyType ?? 'ecdsa-p256';
+  const [caKey, keys] = await Promise.all([importSigningKey(ca.keyPem), generateKeys(type)]);
+  const publicKey = await importPublicKey(keys.publicKeyPem, type);
 
-  const cert = forge.pki.createCertificate();
-  cert.publicKey = forge.pki.publicKeyFromPem(keys.publicKeyPem);
-  cert.serialNumber = randomSerial();
-  cert.validity.notBefore = notBefore;
-  // Never outlive the CA: a chain is only as valid as its shortest link.
-  cert.validity.notAfter = notAfter < caCert.validity.notAfter ? notAfter : caCert.validity.notAfter;
-  cert.setSubject([{ name: 'commonName', value: request.commonName }]);
-  cert.setIssuer(caCert.subject.attributes);
-  cert.setExtensions([
-    { name: 'basicConstraints', cA: false, critical: true },
-    // RSA key exchange is not in our cipher list, but keyEncipherment keeps older TLS stacks happy.
-    { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
-    { name: 'extKeyUsage', serverAuth: request.usage !== 'client', clientAuth: request.usage !== 'server' },
-    {
-      name: 'subjectAltName',
-      altNames: [...new Set(request.altNames)].map((n) => (isIP(n) ? { type: 7, ip: n } : { type: 2, value: n.toLowerCase() })),
-    },
-    { name: 'subjectKeyIdentifier' },
-    { name: 'authorityKeyIdentifier', keyIdentifier: caCert.generateSubjectKeyIdentifier().getBytes() },
-  ]);
-  cert.sign(caKey, forge.md.sha256.create());
-  return { certPem: forge.pki.certificateToPem(cert), keyPem: keys.privateKeyPem };
+  const usage = x509.KeyUsageFlags.digitalSignature | (type === 'rsa-2048' ? x509.KeyUsageFlags.keyEncipherment : 0);
+  const eku = [...(request.usage !== 'client' ? [x509.ExtendedKeyUsage.serverAuth] : []), ...(request.usage !== 'server' ? [x509.ExtendedKeyUsage.clientAuth] : [])];
+  const cert = await x509.X509CertificateGenerator.create({
+    serialNumber: randomSerial(),
+    subject: subjectName(request.commonName),
+    issuer: caCert.subject,
+    notBefore,
+    // Never outlive the CA: a chain is only as valid as its shortest link.
+    notAfter: notAfter < caCert.notAfter ? notAfter : caCert.notAfter,
+    publicKey,
+    signingKey: caKey.key,
+    signingAlgorithm: signingAlgorithm(caKey.type),
+    extensions: [
+      new x509.BasicConstraintsExtension(false, undefined, true),
+      // keyEncipherment only for RSA: RSA key exchange is not in our cipher list, but older TLS stacks expect it.
+      new x509.KeyUsagesExtension(usage, true),
+      new x509.ExtendedKeyUsageExtension(eku),
+      new x509.SubjectAlternativeNameExtension([...new Set(request.altNames)].map((n) => (isIP(n) ? { type: 'ip' as const, value: n } : { type: 'dns' as const, value: n.toLowerCase() }))),
+      await x509.SubjectKeyIdentifierExtension.create(publicKey),
+      await x509.AuthorityKeyIdentifierExtension.create(caCert),
+    ],
+  });
+  return { certPem: cert.toString('pem') + '\n', keyPem: keys.privateKeyPem };
 }

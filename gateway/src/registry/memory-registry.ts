@@ -2,7 +2,7 @@ import { systemClock, type Clock } from '../clock.js';
 import { GatewayError } from '../errors/gateway-error.js';
 import type { SessionRecord } from '../session/session-record.js';
 import { ExpiryWheel } from './expiry-wheel.js';
-import type { GatewayRecord, ReadyListener, Registry, SessionPatch, TokenRecord, UpdateCondition, UpdateResult } from './registry.js';
+import type { CounterOp, GatewayRecord, ReadyListener, Registry, SessionPatch, TokenRecord, UpdateCondition, UpdateResult } from './registry.js';
 import { checkTtl, maxPinAttempts, oldestFirst, patchEntries } from './registry-rules.js';
 
 export interface MemoryRegistryOptions {
@@ -130,6 +130,11 @@ export class MemoryRegistry implements Registry {
     return this.getEntry(guid, this.clock()) ? guid : null;
   }
 
+  async findSessionByPin(pin: string): Promise<SessionRecord | null> {
+    const guid = await this.findGuidByPin(pin);
+    return guid === null ? null : this.getSession(guid);
+  }
+
   async updateSession(guid: string, when: UpdateCondition, patch: SessionPatch): Promise<UpdateResult> {
     this.checkOpen();
     const ttl = patch.ttlMs === undefined ? undefined : checkTtl(patch.ttlMs, 'ttlMs');
@@ -248,27 +253,57 @@ export class MemoryRegistry implements Registry {
     if (entry && entry.value > 0) entry.value--;
   }
 
-  async takeSlot(key: string, member: string, expiresAt: number, limit: number): Promise<boolean> {
-    this.checkOpen();
-    let members = this.slots.get(key);
-    if (members && !members.has(member) && members.size >= limit) {
-      // Full as far as we know: drop what expired (O(members), only at the cap), then look again.
-      this.liveSlots(key, this.clock());
-      members = this.slots.get(key);
-      if (members && members.size >= limit) return false;
+  async counterBatch(ops: readonly CounterOp[]): Promise<number[]> {
+    const out: number[] = [];
+    for (const o of ops) {
+      if (o.op === 'hit') out.push(await this.hit(o.key, o.windowMs));
+      else {
+        if (o.op === 'unhit') await this.unhit(o.key);
+        out.push(await this.count(o.key));
+      }
     }
-    if (!members) this.slots.set(key, (members = new Map()));
-    members.set(member, expiresAt);
-    // The sweep only frees memory (it reschedules the key at its latest member), so any member's expiry will do.
-    this.slotWheel.schedule(key, expiresAt);
-    return true;
+    return out;
+  }
+
+  async takeSlot(key: string, member: string, expiresAt: number, limit: number): Promise<boolean> {
+    return (await this.takeSlots([{ key, limit }], member, expiresAt))[0]!;
+  }
+
+  async takeSlots(sets: readonly { key: string; limit: number }[], member: string, expiresAt: number): Promise<boolean[]> {
+    this.checkOpen();
+    const room = sets.map(({ key, limit }) => this.hasRoom(key, member, limit));
+    if (room.includes(false)) return room;
+    for (const { key } of sets) {
+      let members = this.slots.get(key);
+      if (!members) this.slots.set(key, (members = new Map()));
+      members.set(member, expiresAt);
+      // The sweep only frees memory (it reschedules the key at its latest member), so any member's expiry will do.
+      this.slotWheel.schedule(key, expiresAt);
+    }
+    return room;
   }
 
   async releaseSlot(key: string, member: string): Promise<void> {
+    await this.releaseSlots([key], member);
+  }
+
+  async releaseSlots(keys: readonly string[], member: string): Promise<void> {
     this.checkOpen();
-    const members = this.slots.get(key);
-    members?.delete(member);
-    if (members?.size === 0) this.slots.delete(key);
+    for (const key of keys) {
+      const members = this.slots.get(key);
+      members?.delete(member);
+      if (members?.size === 0) this.slots.delete(key);
+    }
+  }
+
+  /** True when `member` holds a slot under `key` or one is free. */
+  private hasRoom(key: string, member: string, limit: number): boolean {
+    let members = this.slots.get(key);
+    if (!members || members.has(member) || members.size < limit) return true;
+    // Full as far as we know: drop what expired (O(members), only at the cap), then look again.
+    this.liveSlots(key, this.clock());
+    members = this.slots.get(key);
+    return !members || members.size < limit;
   }
 
   async count(key: string): Promise<number> {

@@ -10,6 +10,12 @@ import type { SessionRecord } from '../session/session-record.js';
 /** Hash field set while the session's PIN key still belongs to it (cleared by releasePin). */
 export const pinHeldField = '_pin';
 
+/**
+ * Hash field: until when (ms, the writing gateway's clock) the PIN key is sure to live. A compare-and-set
+ * whose new lifetime ends before it needs no command for the PIN key (docs/benchmarks.md, Redis commands).
+ */
+export const pinUntilField = '_pinUntil';
+
 /** Flat [field, value, field, value, …] for HSET, skipping undefined values (JSON has none). */
 export function encodeFields(entries: Iterable<[string, unknown]>): string[] {
   const out: string[] = [];

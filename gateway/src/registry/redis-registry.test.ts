@@ -215,6 +215,29 @@ describe('RedisRegistry keys', () => {
   });
 });
 
+describe('RedisRegistry PIN key lifetime', () => {
+  it('moves the PIN key only when a new session lifetime outlives its margin, so the customer can still join by PIN', async () => {
+    const prefix = `pinmargin${++prefixSeq}:`;
+    const registry = await connectRedisRegistry({ url: server.url, keyPrefix: prefix, pinMarginMs: 100 });
+    const client = new Redis(server.url);
+    try {
+      const now = Date.now();
+      const a = await registry.createSession({ ...record(), state: 'created', expiresAt: now + 300 }, () => '700001');
+      expect(await client.pttl(`${prefix}pin:700001`)).toBeGreaterThan(300); // 300 ms + the 100 ms margin
+      // Within the margin: no command for the PIN key (its TTL stays what creation set).
+      await registry.updateSession(a.guid, { states: ['created'] }, { set: {}, ttlMs: 350 });
+      expect(await client.pttl(`${prefix}pin:700001`)).toBeLessThanOrEqual(400);
+      // Past the margin: the PIN key follows, so the session is found by its PIN after its first lifetime.
+      await registry.updateSession(a.guid, { states: ['created'] }, { set: {}, ttlMs: 1500 });
+      await sleep(600);
+      expect((await registry.findSessionByPin('700001'))?.guid).toBe(a.guid);
+    } finally {
+      client.disconnect();
+      await registry.close();
+    }
+  });
+});
+
 async function closedPort(): Promise<number> {
   const s = createServer();
   await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));

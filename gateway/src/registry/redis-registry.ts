@@ -4,8 +4,8 @@ import { systemClock, type Clock } from '../clock.js';
 import { GatewayError } from '../errors/gateway-error.js';
 import { silentLogger, type Logger } from '../log/logger.js';
 import type { SessionRecord } from '../session/session-record.js';
-import { decodeRecord, encodeFields, encodeValue, pinHeldField } from './record-codec.js';
-import type { GatewayRecord, ReadyListener, Registry, SessionPatch, TokenRecord, UpdateCondition, UpdateResult } from './registry.js';
+import { decodeRecord, encodeFields, encodeValue, pinHeldField, pinUntilField } from './record-codec.js';
+import type { CounterOp, GatewayRecord, ReadyListener, Registry, SessionPatch, TokenRecord, UpdateCondition, UpdateResult } from './registry.js';
 import { checkTtl, maxPinAttempts, oldestFirst, patchEntries } from './registry-rules.js';
 
 export interface RedisRegistryOptions {
@@ -29,12 +29,23 @@ export interface RedisRegistryOptions {
   /** Username / password when not in the URL (Sentinel and Cluster have no URL). */
   username?: string;
   password?: string;
+  /** How much longer than its session a PIN key is set to live (default 120 s; see defaultPinMarginMs). */
+  pinMarginMs?: number;
   /** Turns a record's absolute expiresAt into a TTL. Redis keeps time itself after that. */
   clock?: Clock;
   log?: Logger;
 }
 
 type Client = Redis | Cluster;
+
+/**
+ * A PIN key lives this much longer than its session's lifetime when it is set, so the common lifetime
+ * changes (a customer joins: the session lives 60 s past expiresAt, handshake/join.ts) need no command for
+ * it. A PIN key that outlives its session is harmless: lookups check the session holds it, and claims take
+ * it over. Also covers clock skew between gateways (pinUntilField is in the writer's clock). Records written
+ * before this field existed have none, so their first lengthening moves the PIN key as before.
+ */
+const defaultPinMarginMs = 120_000;
 
 // Lua scripts. Each touches exactly one key (KEYS[1]), so every one runs unchanged on Redis Cluster;
 // what spans keys (session → PIN → org index) is a follow-up that readers verify and prune.
@@ -46,27 +57,65 @@ redis.call('HSET', KEYS[1], unpack(ARGV, 2))
 redis.call('PEXPIRE', KEYS[1], ARGV[1])
 return 1`,
   /**
-   * Compare-and-set. ARGV: orgId ('' = any), releasePin ('1'/''), ttlMs ('' = keep), n, n states,
-   * then field/value pairs. Returns {status, previous state, PTTL after, HGETALL, PIN held before}.
+   * Compare-and-set. ARGV: orgId ('' = any), releasePin ('1'/''), ttlMs ('' = keep), now (ms), PIN margin
+   * (ms), n, n states, then field/value pairs. Returns {status, previous state, TTL after (-1 = not asked), the hash after,
+   * PIN held before, PIN key lifetime to set ('' = none needed)}. Three commands inside: HGETALL, HSET,
+   * PEXPIRE or PTTL.
    */
   rdUpdate: `
 local key = KEYS[1]
-if redis.call('EXISTS', key) == 0 then return {'not_found'} end
-local state = redis.call('HGET', key, 'state')
-if ARGV[1] ~= '' and redis.call('HGET', key, 'orgId') ~= ARGV[1] then
-  return {'wrong_org', state, redis.call('PTTL', key), redis.call('HGETALL', key), ''}
-end
-local n = tonumber(ARGV[4])
+-- One read of the whole hash answers every check; the reply is built from it, not read back (the
+-- executed-command count per pairing is what limits Redis: docs/benchmarks.md).
+local flat = redis.call('HGETALL', key)
+if #flat == 0 then return {'not_found'} end
+local h = {}
+for i = 1, #flat, 2 do h[flat[i]] = flat[i + 1] end
+local state = h['state']
+if ARGV[1] ~= '' and h['orgId'] ~= ARGV[1] then return {'wrong_org', state, -1, flat, ''} end
+local n = tonumber(ARGV[6])
 local match = false
-for i = 5, 4 + n do
+for i = 7, 6 + n do
   if ARGV[i] == state then match = true break end
 end
-if not match then return {'wrong_state', state, redis.call('PTTL', key), redis.call('HGETALL', key), ''} end
-if #ARGV > 4 + n then redis.call('HSET', key, unpack(ARGV, 5 + n)) end
-local held = redis.call('HGET', key, '${pinHeldField}')
-if ARGV[2] == '1' then redis.call('HDEL', key, '${pinHeldField}') end
-if ARGV[3] ~= '' then redis.call('PEXPIRE', key, ARGV[3]) end
-return {'ok', state, redis.call('PTTL', key), redis.call('HGETALL', key), held and '1' or ''}`,
+if not match then return {'wrong_state', state, -1, flat, ''} end
+local held = h['${pinHeldField}'] == '1'
+local writes = {}
+for i = 7 + n, #ARGV, 2 do
+  h[ARGV[i]] = ARGV[i + 1]
+  writes[#writes + 1] = ARGV[i]
+  writes[#writes + 1] = ARGV[i + 1]
+end
+if ARGV[2] == '1' and held then
+  -- Cleared rather than deleted, so the release rides on the same HSET.
+  h['${pinHeldField}'] = '0'
+  writes[#writes + 1] = '${pinHeldField}'
+  writes[#writes + 1] = '0'
+end
+-- A held PIN must outlive a lengthened session; it was given a margin, so most changes need nothing.
+local pinTtl = ''
+if held and ARGV[2] ~= '1' and ARGV[3] ~= '' then
+  local want = tonumber(ARGV[4]) + tonumber(ARGV[3])
+  if want > tonumber(h['${pinUntilField}'] or '0') then
+    pinTtl = string.format('%.0f', tonumber(ARGV[3]) + tonumber(ARGV[5]))
+    h['${pinUntilField}'] = string.format('%.0f', want + tonumber(ARGV[5]))
+    writes[#writes + 1] = '${pinUntilField}'
+    writes[#writes + 1] = h['${pinUntilField}']
+  end
+end
+if #writes > 0 then redis.call('HSET', key, unpack(writes)) end
+local pttl = -1
+if ARGV[3] ~= '' then
+  redis.call('PEXPIRE', key, ARGV[3])
+  pttl = tonumber(ARGV[3])
+elseif h['state'] == '${encodeValue('waiting')}' then
+  pttl = redis.call('PTTL', key) -- only a session that becomes waiting needs it (its index's TTL)
+end
+local out = {}
+for f, v in pairs(h) do
+  out[#out + 1] = f
+  out[#out + 1] = v
+end
+return {'ok', state, pttl, out, held and '1' or '', pinTtl}`,
   /** Extend-only TTL of a session; returns {PIN held, pin, state, orgId} or nil when gone. */
   rdTouch: `
 local t = redis.call('PTTL', KEYS[1])
@@ -79,9 +128,10 @@ return redis.call('HMGET', KEYS[1], '${pinHeldField}', 'pin', 'state', 'orgId')`
    */
   rdExpireIf: `
 if ARGV[2] ~= '' and redis.call('GET', KEYS[1]) ~= ARGV[2] then return 0 end
+if ARGV[3] == 'set' then return redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
 local t = redis.call('PTTL', KEYS[1])
 if t == -2 then return 0 end
-if ARGV[3] == 'set' or t < tonumber(ARGV[1]) then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+if t < tonumber(ARGV[1]) then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
 return 1`,
   /** Deletes KEYS[1] only while it still holds ARGV[1]: never frees a PIN someone else took since. */
   rdDelIf: `
@@ -98,30 +148,9 @@ return 1`,
 redis.call('ZADD', KEYS[1], ARGV[1], ARGV[2])
 if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[3]) then redis.call('PEXPIRE', KEYS[1], ARGV[3]) end
 return 1`,
-  /** Fixed-window counter: the first hit (or a counter somehow without TTL) starts the window. */
-  rdHit: `
-local n = redis.call('INCR', KEYS[1])
-if n == 1 or redis.call('PTTL', KEYS[1]) == -1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
-return n`,
-  /** Takes back one hit; never below 0, never creates the key (DECR keeps the TTL). */
-  rdUnhit: `
-local n = tonumber(redis.call('GET', KEYS[1]) or '0')
-if n > 0 then return redis.call('DECR', KEYS[1]) end
-return 0`,
-  /**
-   * A slot of a capped set: sorted set member → expiry. ARGV: member, expiresAt, limit, now. Prunes what
-   * expired, refuses a new member when full, and keeps the key alive as long as its longest-lived member.
-   */
-  rdTakeSlot: `
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[4])
-if not redis.call('ZSCORE', KEYS[1], ARGV[1]) and redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[3]) then return 0 end
-redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
-local ttl = math.max(1, tonumber(ARGV[2]) - tonumber(ARGV[4]))
-if redis.call('PTTL', KEYS[1]) < ttl then redis.call('PEXPIRE', KEYS[1], ttl) end
-return 1`,
 } as const;
 
-type UpdateReply = [status: string, prevState?: string, pttl?: number, hash?: string[], heldBefore?: string];
+type UpdateReply = [status: string, prevState?: string, pttl?: number, hash?: string[], heldBefore?: string, pinTtl?: string];
 interface ScriptCommands {
   rdCreate(key: string, ttlMs: number, ...fields: string[]): Promise<number>;
   rdUpdate(key: string, ...args: (string | number)[]): Promise<UpdateReply>;
@@ -130,10 +159,58 @@ interface ScriptCommands {
   rdDelIf(key: string, expected: string): Promise<number>;
   rdClaim(key: string, value: string, ttlMs: number, expected: string): Promise<number>;
   rdIndexAdd(key: string, score: number, member: string, ttlMs: number): Promise<number>;
-  rdHit(key: string, windowMs: number): Promise<number>;
-  rdUnhit(key: string): Promise<number>;
-  rdTakeSlot(key: string, member: string, expiresAt: number, limit: number, now: number): Promise<number>;
+  rdCounters(numberOfKeys: number, ...keysThenArgs: (string | number)[]): Promise<number[]>;
+  rdTakeSlots(numberOfKeys: number, ...keysThenArgs: (string | number)[]): Promise<number[]>;
+  rdReleaseSlots(numberOfKeys: number, ...keysThenArgs: string[]): Promise<number>;
 }
+
+/**
+ * Counter operations, one per key: ARGV holds (op, window ms) per key; op 'hit' counts one in a fixed
+ * window that the first hit (or a counter somehow without TTL) starts, 'unhit' takes one back (never below
+ * 0, never creating the key; DECR keeps the TTL), 'count' reads. Returns the count after each.
+ */
+const countersLua = `
+local out = {}
+for i = 1, #KEYS do
+  local op, k = ARGV[2 * i - 1], KEYS[i]
+  if op == 'hit' then
+    local n = redis.call('INCR', k)
+    if n == 1 or redis.call('PTTL', k) == -1 then redis.call('PEXPIRE', k, ARGV[2 * i]) end
+    out[i] = n
+  else
+    local n = tonumber(redis.call('GET', k) or '0')
+    if op == 'unhit' and n > 0 then n = redis.call('DECR', k) end
+    out[i] = n
+  end
+end
+return out`;
+
+/**
+ * Slots of capped sets, one set per key: sorted set member → expiry. ARGV: member, expiresAt, now, then one
+ * limit per key. Prunes what expired; takes a slot in every set or in none (all or nothing); returns per
+ * key 1 when it had room (or already held the member), 0 when full; keeps each key alive as long as its
+ * longest-lived member.
+ */
+const takeSlotsLua = `
+local member, now = ARGV[1], ARGV[3]
+local room, all = {}, true
+for i = 1, #KEYS do
+  redis.call('ZREMRANGEBYSCORE', KEYS[i], '-inf', now)
+  if not redis.call('ZSCORE', KEYS[i], member) and redis.call('ZCARD', KEYS[i]) >= tonumber(ARGV[3 + i]) then
+    room[i] = 0
+    all = false
+  else
+    room[i] = 1
+  end
+end
+if all then
+  local ttl = math.max(1, tonumber(ARGV[2]) - tonumber(now))
+  for i = 1, #KEYS do
+    redis.call('ZADD', KEYS[i], ARGV[2], member)
+    if redis.call('PTTL', KEYS[i]) < ttl then redis.call('PEXPIRE', KEYS[i], ttl) end
+  end
+end
+return room`;
 
 // Server replies that mean "Redis cannot serve right now" rather than "our command is wrong". MOVED/ASK: the
 // command did not run; ioredis's Cluster client hands them to the caller when an auto-pipeline mixes them with
@@ -163,19 +240,25 @@ export class RedisRegistry implements Registry {
   private readonly cmd: ScriptCommands;
   private readonly prefix: string;
   private readonly clock: Clock;
+  private readonly pinMarginMs: number;
   private readonly log: Logger;
   private readonly readyListeners = new Set<ReadyListener>();
   private ready = false;
   private closed = false;
   private lastError: string | undefined;
 
-  constructor(client: Client, address: string, options: Pick<RedisRegistryOptions, 'keyPrefix' | 'clock' | 'log'> = {}) {
+  constructor(client: Client, address: string, options: Pick<RedisRegistryOptions, 'keyPrefix' | 'clock' | 'log' | 'pinMarginMs'> = {}) {
     this.client = client;
     this.address = address;
     this.prefix = options.keyPrefix ?? 'rd:';
     this.clock = options.clock ?? systemClock;
+    this.pinMarginMs = options.pinMarginMs ?? defaultPinMarginMs;
     this.log = (options.log ?? silentLogger).child({ component: 'registry', redis: address });
     for (const [name, lua] of Object.entries(scripts)) client.defineCommand(name, { numberOfKeys: 1, lua });
+    // Any number of keys (the first argument says how many): one call for several counters of one slot.
+    client.defineCommand('rdCounters', { lua: countersLua });
+    client.defineCommand('rdTakeSlots', { lua: takeSlotsLua });
+    client.defineCommand('rdReleaseSlots', { lua: `for i = 1, #KEYS do redis.call('ZREM', KEYS[i], ARGV[1]) end return 1` });
     this.cmd = client as unknown as ScriptCommands;
 
     client.on('ready', () => this.setReady(true));
@@ -196,10 +279,10 @@ export class RedisRegistry implements Registry {
       const ttl = Math.max(1, Math.ceil(record.expiresAt - this.clock()));
       for (let attempt = 0; attempt < maxPinAttempts; attempt++) {
         const pin = nextPin();
-        if (!(await this.claimPin(pin, record.guid, ttl))) continue;
+        if (!(await this.claimPin(pin, record.guid, ttl + this.pinMarginMs))) continue;
         const stored: SessionRecord = { ...record, pin };
         const fields = encodeFields(Object.entries(stored));
-        fields.push(pinHeldField, '1');
+        fields.push(pinHeldField, '1', pinUntilField, String(this.clock() + ttl + this.pinMarginMs));
         if ((await this.cmd.rdCreate(this.sessionKey(record.guid), ttl, ...fields)) === 0) {
           await this.cmd.rdDelIf(this.pinKey(pin), record.guid);
           throw new Error(`session ${record.guid} already exists`);
@@ -218,10 +301,15 @@ export class RedisRegistry implements Registry {
   }
 
   async findGuidByPin(pin: string): Promise<string | null> {
+    return (await this.findSessionByPin(pin))?.guid ?? null;
+  }
+
+  async findSessionByPin(pin: string): Promise<SessionRecord | null> {
     return this.run(async () => {
       const guid = await this.client.get(this.pinKey(pin));
       if (guid === null) return null;
-      if (await this.holdsPin(guid, pin)) return guid;
+      const hash = await this.client.hgetall(this.sessionKey(guid));
+      if (hash[pinHeldField] === '1' && hash.pin === encodeValue(pin)) return decodeRecord(hash);
       // The release after a pickup is a separate step (another slot); if it never ran, finish it here.
       this.bestEffort('prune_pin', this.cmd.rdDelIf(this.pinKey(pin), guid));
       return null;
@@ -235,11 +323,13 @@ export class RedisRegistry implements Registry {
         when.orgId === undefined ? '' : encodeValue(when.orgId),
         patch.releasePin ? '1' : '',
         ttl ?? '',
+        this.clock(),
+        this.pinMarginMs,
         when.states.length,
         ...when.states.map(encodeValue),
         ...encodeFields(patchEntries(patch)),
       ];
-      const [status, prevState, pttl, hash, heldBefore] = await this.cmd.rdUpdate(this.sessionKey(guid), ...args);
+      const [status, prevState, pttl, hash, heldBefore, pinTtl] = await this.cmd.rdUpdate(this.sessionKey(guid), ...args);
       if (status === 'not_found') return { ok: false, reason: 'not_found' };
       const session = decodeRecord(hash ?? []);
       if (!session) return { ok: false, reason: 'not_found' };
@@ -259,7 +349,7 @@ export class RedisRegistry implements Registry {
       }
       if (heldBefore === '1') {
         if (patch.releasePin) this.bestEffort('release_pin', this.cmd.rdDelIf(this.pinKey(session.pin), guid));
-        else if (ttl !== undefined) this.bestEffort('expire_pin', this.cmd.rdExpireIf(this.pinKey(session.pin), ttl, guid, 'set'));
+        else if (pinTtl) this.bestEffort('expire_pin', this.cmd.rdExpireIf(this.pinKey(session.pin), Number(pinTtl), guid, 'set'));
       }
       return { ok: true, session };
     });
@@ -352,20 +442,50 @@ export class RedisRegistry implements Registry {
   }
 
   async hit(key: string, windowMs: number): Promise<number> {
-    const ttl = checkTtl(windowMs, 'windowMs');
-    return this.run(() => this.cmd.rdHit(this.counterKey(key), ttl));
+    return (await this.counterBatch([{ op: 'hit', key, windowMs }]))[0]!;
   }
 
   async unhit(key: string): Promise<void> {
-    await this.run(() => this.cmd.rdUnhit(this.counterKey(key)));
+    await this.counterBatch([{ op: 'unhit', key }]);
+  }
+
+  async counterBatch(ops: readonly CounterOp[]): Promise<number[]> {
+    if (ops.length === 0) return [];
+    const args = ops.flatMap((o) => [o.op, o.op === 'hit' ? checkTtl(o.windowMs, 'windowMs') : 0]);
+    const keys = ops.map((o) => this.counterKey(o.key));
+    if (this.oneCommand(keys)) {
+      return this.run(() => this.cmd.rdCounters(keys.length, ...keys, ...args));
+    }
+    return this.run(() => Promise.all(keys.map(async (k, i) => (await this.cmd.rdCounters(1, k, args[2 * i]!, args[2 * i + 1]!))[0]!)));
   }
 
   async takeSlot(key: string, member: string, expiresAt: number, limit: number): Promise<boolean> {
-    return this.run(async () => (await this.cmd.rdTakeSlot(this.slotKey(key), member, Math.ceil(expiresAt), limit, this.clock())) === 1);
+    return (await this.takeSlots([{ key, limit }], member, expiresAt))[0]!;
+  }
+
+  async takeSlots(sets: readonly { key: string; limit: number }[], member: string, expiresAt: number): Promise<boolean[]> {
+    if (sets.length === 0) return [];
+    const keys = sets.map((x) => this.slotKey(x.key));
+    const args = [member, Math.ceil(expiresAt), this.clock()];
+    if (this.oneCommand(keys)) {
+      const room = await this.run(() => this.cmd.rdTakeSlots(keys.length, ...keys, ...args, ...sets.map((x) => x.limit)));
+      return room.map((r) => r === 1);
+    }
+    // Keys in different slots of a Cluster: one at a time, and what was taken is given back unless all were.
+    const room = await this.run(() => Promise.all(keys.map(async (k, i) => (await this.cmd.rdTakeSlots(1, k, ...args, sets[i]!.limit))[0] === 1)));
+    if (room.includes(false)) await this.run(() => Promise.all(keys.filter((_, i) => room[i]).map((k) => this.client.zrem(k, member))));
+    return room;
   }
 
   async releaseSlot(key: string, member: string): Promise<void> {
-    await this.run(() => this.client.zrem(this.slotKey(key), member));
+    await this.releaseSlots([key], member);
+  }
+
+  async releaseSlots(setKeys: readonly string[], member: string): Promise<void> {
+    if (setKeys.length === 0) return;
+    const keys = setKeys.map((k) => this.slotKey(k));
+    if (this.oneCommand(keys)) await this.run(() => this.cmd.rdReleaseSlots(keys.length, ...keys, member));
+    else await this.run(() => Promise.all(keys.map((k) => this.client.zrem(k, member))));
   }
 
   async count(key: string): Promise<number> {
@@ -468,8 +588,14 @@ export class RedisRegistry implements Registry {
   }
 
   private async holdsPin(guid: string, pin: string): Promise<boolean> {
+    // HMGET, not findSessionByPin: called while claiming, it must not prune the PIN it is looking at.
     const [held, storedPin] = await this.client.hmget(this.sessionKey(guid), pinHeldField, 'pin');
     return held === '1' && storedPin === encodeValue(pin);
+  }
+
+  /** One command may name all of `keys`: anywhere but a Cluster, or keys of one hash tag. */
+  private oneCommand(keys: readonly string[]): boolean {
+    return !(this.client instanceof Cluster) || new Set(keys.map(hashTag)).size === 1;
   }
 
   private sessionKey(guid: string): string {
@@ -573,6 +699,13 @@ function createClient(options: RedisRegistryOptions): { client: Client; address:
     redisOptions: connection,
   };
   return { client: new Cluster(nodes, clusterOptions), address: `cluster ${hostList(nodes)}` };
+}
+
+/** The part of a key Redis Cluster hashes: the first non-empty `{…}`, else the whole key. */
+function hashTag(key: string): string {
+  const open = key.indexOf('{');
+  const close = open < 0 ? -1 : key.indexOf('}', open + 1);
+  return close > open + 1 ? key.slice(open + 1, close) : key;
 }
 
 function hostList(nodes: { host: string; port: number }[]): string {

@@ -82,12 +82,23 @@ export function registryContract(name: string, make: () => Promise<RegistrySubje
         expect(created).toEqual({ ...record, pin: '123456' });
         expect(await registry.getSession(record.guid)).toEqual(created);
         expect(await registry.findGuidByPin('123456')).toBe(record.guid);
+        expect(await registry.findSessionByPin('123456')).toEqual(created);
+      });
+
+      it('finds no session by a PIN it released, or by a PIN whose session is gone', async () => {
+        const picked = await registry.createSession(base({ state: 'waiting' }), () => '222222');
+        await registry.updateSession(picked.guid, { states: ['waiting'] }, { set: { state: 'active' }, releasePin: true });
+        expect(await registry.findSessionByPin('222222')).toBeNull();
+        const short = await registry.createSession(base({ expiresAt: subject.clock() + shortTtl }), () => '222223');
+        await subject.advance(pastShortTtl);
+        expect(await registry.findSessionByPin(short.pin)).toBeNull();
       });
 
       it('answers null for an unknown GUID or PIN', async () => {
         await registry.createSession(base(), () => '123456');
         expect(await registry.getSession(newGuid())).toBeNull();
         expect(await registry.findGuidByPin('654321')).toBeNull();
+        expect(await registry.findSessionByPin('654321')).toBeNull();
       });
 
       it('hands out copies: changing a returned record does not change the stored one', async () => {
@@ -376,6 +387,20 @@ export function registryContract(name: string, make: () => Promise<RegistrySubje
         expect(await registry.hit('pin:never', 60_000)).toBe(1);
       });
 
+      it('runs several counter operations in one call, in order, with or without a shared {tag}', async () => {
+        expect(await registry.counterBatch([
+          { op: 'hit', key: '{g}:a', windowMs: 60_000 },
+          { op: 'hit', key: '{g}:a', windowMs: 60_000 },
+          { op: 'count', key: '{g}:b' },
+          { op: 'hit', key: 'plain', windowMs: shortTtl },
+        ])).toEqual([1, 2, 0, 1]);
+        expect(await registry.counterBatch([{ op: 'unhit', key: '{g}:a' }, { op: 'unhit', key: '{g}:never' }, { op: 'count', key: 'plain' }])).toEqual([1, 0, 1]);
+        expect(await registry.count('{g}:never')).toBe(0);
+        await subject.advance(pastShortTtl);
+        expect(await registry.counterBatch([{ op: 'count', key: 'plain' }, { op: 'count', key: '{g}:a' }])).toEqual([0, 1]);
+        expect(await registry.counterBatch([])).toEqual([]);
+      });
+
       it('counts every one of many concurrent hits', async () => {
         const counts = await Promise.all(Array.from({ length: 40 }, () => registry.hit('burst', 60_000)));
         expect([...counts].sort((a, b) => a - b)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
@@ -394,6 +419,21 @@ export function registryContract(name: string, make: () => Promise<RegistrySubje
         await registry.releaseSlot('tech:a', holder);
         expect(await registry.takeSlot('tech:a', 'late', until, 7)).toBe(true);
         expect(await registry.takeSlot('tech:a', 'later', until, 7)).toBe(false);
+      });
+
+      it('takes slots in several sets all or nothing, and releases them together', async () => {
+        const until = subject.clock() + 60_000;
+        expect(await registry.takeSlots([{ key: '{o}tech', limit: 2 }, { key: '{o}org', limit: 1 }], 'a', until)).toEqual([true, true]);
+        // The org set is full: nothing is taken, not even in the technician set that had room.
+        expect(await registry.takeSlots([{ key: '{o}tech', limit: 2 }, { key: '{o}org', limit: 1 }], 'b', until)).toEqual([true, false]);
+        expect(await registry.takeSlot('{o}tech', 'c', until, 2)).toBe(true);
+        expect(await registry.takeSlot('{o}tech', 'd', until, 2)).toBe(false);
+        await registry.releaseSlots(['{o}tech', '{o}org'], 'a');
+        expect(await registry.takeSlots([{ key: '{o}tech', limit: 2 }, { key: '{o}org', limit: 1 }], 'b', until)).toEqual([true, true]);
+        // Keys without a shared tag work too (one command each on a Cluster).
+        expect(await registry.takeSlots([{ key: 'x:1', limit: 1 }, { key: 'y:1', limit: 1 }], 'm', until)).toEqual([true, true]);
+        expect(await registry.takeSlots([{ key: 'x:1', limit: 1 }, { key: 'y:2', limit: 1 }], 'n', until)).toEqual([false, true]);
+        expect(await registry.takeSlot('y:2', 'o', until, 1)).toBe(true); // n was given back
       });
 
       it('frees a slot when its member expires', async () => {

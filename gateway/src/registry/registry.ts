@@ -22,6 +22,8 @@ export interface Registry {
   getSession(guid: string): Promise<SessionRecord | null>;
   /** The GUID of the live session that holds this PIN, if any. */
   findGuidByPin(pin: string): Promise<string | null>;
+  /** The live session that holds this PIN, if any: findGuidByPin and getSession in one call (fewer round trips). */
+  findSessionByPin(pin: string): Promise<SessionRecord | null>;
 
   /**
    * Atomic compare-and-set. Applies `patch` only when the session exists, its state is one of
@@ -55,6 +57,12 @@ export interface Registry {
   unhit(key: string): Promise<void>;
   /** Current count of `key` (0 when absent or expired). */
   count(key: string): Promise<number>;
+  /**
+   * Several counter operations in one call (one command on Redis when the keys share a `{tag}`, the Redis
+   * Cluster hash-tag rule, or anywhere off a Cluster), each as hit/unhit/count would do it; returns the count
+   * after each, in order. Not atomic across keys.
+   */
+  counterBatch(ops: readonly CounterOp[]): Promise<number[]>;
   resetCounter(key: string): Promise<void>;
 
   /**
@@ -64,7 +72,14 @@ export interface Registry {
    * things (sessions per technician), where a counter could not follow what expires by itself.
    */
   takeSlot(key: string, member: string, expiresAt: number, limit: number): Promise<boolean>;
+  /**
+   * takeSlot over several sets at once, all or nothing: `member` gets a slot in every set or in none. Per set,
+   * true when it had room. One command on Redis when the keys share a `{tag}` (or anywhere off a Cluster).
+   */
+  takeSlots(sets: readonly { key: string; limit: number }[], member: string, expiresAt: number): Promise<boolean[]>;
   releaseSlot(key: string, member: string): Promise<void>;
+  /** releaseSlot over several sets (one command on Redis under the same condition as takeSlots). */
+  releaseSlots(keys: readonly string[], member: string): Promise<void>;
 
   /** Announces (or refreshes) a gateway of the cluster; it vanishes `ttlMs` after its last refresh. */
   putGateway(gateway: GatewayRecord, ttlMs: number): Promise<void>;
@@ -82,6 +97,8 @@ export interface Registry {
   onReadyChange?(listener: ReadyListener): () => void;
   close(): Promise<void>;
 }
+
+export type CounterOp = { op: 'hit'; key: string; windowMs: number } | { op: 'unhit' | 'count'; key: string };
 
 export type ReadyListener = (ready: boolean) => void;
 

@@ -19,6 +19,7 @@ const closeErrorFor: Record<CloseReason, ErrorCode | null> = {
   resume_timeout: 'E_PEER_GONE',
   left: null,
   access_revoked: 'E_TOKEN_INVALID',
+  time_limit: null,
 };
 
 export function closeCodeFor(reason: CloseReason): { code: number; text: string } {

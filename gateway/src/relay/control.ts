@@ -1,9 +1,14 @@
+import type { Power } from '../../../protocol/channels.js';
 import type { ClientMessage, ServerMessage } from '../../../protocol/messages.js';
 import { GatewayError } from '../errors/gateway-error.js';
+import { grantsAfterTransfer, mayRequestPower, mayUseDirectPath } from '../policy/org-policy.js';
 import type { LiveSession } from '../live/live-session.js';
 import type { Participant } from '../live/participant.js';
 import type { Party, PartySocket } from './party.js';
 import type { RelayContext } from './relay-context.js';
+
+/** Powers exercised by the technician holding control (input, setting the customer's clipboard). */
+const CONTROLLER_POWERS: readonly Power[] = ['control', 'clipboard'];
 
 /**
  * JSON control messages of a participant in a live session (docs/protocol.md): chat and its acks, consent,
@@ -37,6 +42,7 @@ export function control(ctx: RelayContext, ws: PartySocket, party: Party, msg: C
       return;
     }
     case 'request': {
+      if (!mayRequestPower(session.policy, msg.power)) return refuse(ctx, ws, 'E_FORBIDDEN', `the organisation's policy does not let technicians ask for "${msg.power}"`);
       const applied = session.apply({ kind: 'request', by: me.id, power: msg.power });
       if (!applied.ok) return refuse(ctx, ws, applied.code, applied.message);
       const customer = session.customer;
@@ -46,6 +52,7 @@ export function control(ctx: RelayContext, ws: PartySocket, party: Party, msg: C
     case 'grant':
     case 'revoke': {
       if (!isCustomer) return refuse(ctx, ws, 'E_FORBIDDEN', 'only the customer grants or revokes powers');
+      if (msg.type === 'grant' && !mayRequestPower(session.policy, msg.power)) return refuse(ctx, ws, 'E_FORBIDDEN', `the organisation's policy does not allow "${msg.power}" in its sessions`);
       if (msg.type === 'revoke') {
         // A revoke takes effect at once; subscribers record it after.
         session.apply({ kind: 'revoke', power: msg.power });
@@ -67,15 +74,31 @@ export function control(ctx: RelayContext, ws: PartySocket, party: Party, msg: C
     }
     case 'pass': {
       const applied = session.apply({ kind: 'pass', by: me.id, to: msg.to });
-      if (!applied.ok) refuse(ctx, ws, applied.code, applied.message);
+      if (!applied.ok) return refuse(ctx, ws, applied.code, applied.message);
+      // The powers that act for the technician holding control go back to the customer's decision when
+      // someone else takes control, unless the organisation lets grants survive a transfer. `view` is every
+      // viewer's, so it stays.
+      if (applied.event) {
+        const held = [...session.grants].filter((p) => CONTROLLER_POWERS.includes(p));
+        const keep = new Set(grantsAfterTransfer(session.policy, held));
+        for (const power of held) if (!keep.has(power)) session.apply({ kind: 'revoke', power });
+      }
       return;
     }
     case 'credit':
       ctx.bulkOf(session).consumed(me.id, msg.bytes);
       return;
     case 'signal': {
+      // Signalling exists for direct paths; a relay-only organisation keeps every byte on the gateway.
+      if (!mayUseDirectPath(session.policy)) {
+        ctx.deps.pathSignals?.refusedByPolicy();
+        return refuse(ctx, ws, 'E_FORBIDDEN', "the organisation's policy keeps sessions on the relay (relayOnly)");
+      }
       const to = named(session, msg.to) ?? defaultCounterpart(session, me);
       if (!to || to === me) return refuse(ctx, ws, 'E_NO_SUCH_PARTICIPANT', 'a signal needs a participant to go to');
+      const verdict = ctx.deps.pathSignals?.inspect({ guid: session.guid }, me.role === 'customer' ? 'customer' : 'technician', msg.data);
+      if (verdict?.verdict === 'drop') return;
+      if (verdict?.using) session.apply({ kind: 'path', id: me.id, path: verdict.using });
       if (to.conn) ctx.sendControl(to.conn, { v: 1, type: 'signal', from: me.id, data: msg.data });
       return;
     }

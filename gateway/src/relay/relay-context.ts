@@ -1,3 +1,4 @@
+import type { PathSignalFilter } from '../paths/path-signal-filter.js';
 import type { GatewayDecoders } from '../screen/gateway-decoders.js';
 import type { ServerMessage } from '../../../protocol/messages.js';
 import type { LinkStream, OpenRequest } from '../cluster/link-stream.js';
@@ -12,6 +13,7 @@ import type { QueueLimits } from '../delivery/socket-writer.js';
 import type { BulkCredit } from '../delivery/bulk-credit.js';
 import type { LiveEventBus } from '../live/live-events.js';
 import type { LiveSession } from '../live/live-session.js';
+import type { PolicySource } from '../policy/org-policy.js';
 import type { ForwardCounters } from './forward.js';
 import type { Party, PartySocket } from './party.js';
 
@@ -23,6 +25,8 @@ export interface TechnicianIdentity {
   displayName?: string;
   /** SHA-256 of the bearer token it came with: the session re-checks it (logout, disable end participation). */
   tokenId: string;
+  /** Whose team policy applies; null: the organisation's. */
+  teamId?: string | null;
 }
 
 export interface RelayOptions extends QueueLimits {
@@ -55,13 +59,18 @@ export interface RelayDeps {
   /** Absent on a lone gateway (memory registry). */
   links?: ClusterLinks;
   lifecycle: SessionLifecycle;
-  authenticate: (bearerToken: string) => Promise<TechnicianIdentity>;
+  /** With the party's address, the organisation's IP allow-list applies too (E_IP_NOT_ALLOWED). */
+  authenticate: (bearerToken: string, sourceIp?: string) => Promise<TechnicianIdentity>;
   /** The same by token id; throws E_TOKEN_INVALID once the token is logged out, expired or its account disabled. */
-  authenticateTokenId: (tokenId: string) => Promise<TechnicianIdentity>;
+  authenticateTokenId: (tokenId: string, sourceIp?: string) => Promise<TechnicianIdentity>;
+  /** The organisation's (and team's) session policy, read once when a session is picked up. */
+  policies: PolicySource;
   pinGuard: PinGuard;
   metrics: GatewayMetrics;
   log: Logger;
   now: () => number;
+  /** Path signals: dropped under relayOnly, `using` announcements counted (gateway/src/paths/). */
+  pathSignals?: PathSignalFilter;
 }
 
 /** A participant placed in a live session by a handshake: who, and how it came. */

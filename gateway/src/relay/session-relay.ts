@@ -14,6 +14,7 @@ import { resume } from '../handshake/resume.js';
 import { LiveEventBus, liveEventTypes, type LiveEvent } from '../live/live-events.js';
 import { LiveSession } from '../live/live-session.js';
 import type { Participant } from '../live/participant.js';
+import { sessionDeadline } from '../policy/org-policy.js';
 import { newResumeToken } from '../live/resume-token.js';
 import { sessionCopy } from '../live/session-copy.js';
 import { sessionNotices } from '../live/session-notices.js';
@@ -208,6 +209,10 @@ export class SessionRelay implements RelayContext {
       }
       if (now - session.lastActivity > this.options.idleTimeoutMs) {
         this.endSession(session, 'idle_timeout');
+        continue;
+      }
+      if (session.pairedAt !== null && now >= sessionDeadline(session.policy, session.pairedAt)) {
+        this.endSession(session, 'time_limit');
         continue;
       }
       // A technician away too long (while others go on) loses its place; the session continues.

@@ -40,6 +40,8 @@ import { loadConsoleBundle, registerConsole } from './console-assets.js';
 import { QueueFeeds } from '../queue/queue-feeds.js';
 import { QUEUE_MAX_ENTRIES } from '../../../protocol/queue-messages.js';
 import { QueueSockets, type QueueSocketData } from '../queue/queue-socket.js';
+import { startGatewayStun } from '../paths/gateway-stun.js';
+import { PathSignalFilter, countSessionsByPath } from '../paths/path-signal-filter.js';
 import { effectiveMaxConnections, openFileLimit } from './open-file-limit.js';
 
 const version: string = createRequire(import.meta.url)('../../../package.json').version;
@@ -60,6 +62,8 @@ export interface RunningGateway {
   readonly adminPort: number;
   /** The gateway-link port (0 when there is no link: a lone gateway on the memory registry). */
   readonly linkPort: number;
+  /** UDP port of the STUN endpoint (0 when stun is off). */
+  readonly stunPort: number;
   /** SHA-256 fingerprint of the CA that issued the gateway certificate (what clients pin). */
   readonly caFingerprint: string;
   readonly caPem: string | undefined;
@@ -122,6 +126,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
       certFile: config.tlsCert,
       keyFile: config.tlsKey,
       caFile: config.tlsCa,
+      keyType: config.tlsKeyType,
       log,
     });
 
@@ -164,6 +169,8 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
       linkPort = await links.listen(config.linkHost, config.linkPort);
     }
 
+    // Path signals: bad ones dropped, announcements become participants' paths and metrics.
+    const pathSignals = new PathSignalFilter(metrics);
     const relay: SessionRelay = new SessionRelay(
       {
         registry,
@@ -172,6 +179,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
         // With the party's address as second argument, the organisation's allow-list applies too.
         authenticate: (token: string, sourceIp?: string) => auth.authenticate(token, sourceIp),
         authenticateTokenId: (tokenId: string, sourceIp?: string) => auth.authenticateTokenId(tokenId, sourceIp),
+        policies,
         pinGuard: new PinGuard({ registry, crossings, log }, {
           windowMs: config.pinGuessWindowSeconds * 1000,
           perAddress: config.pinGuessesPerAddress,
@@ -180,6 +188,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
           underAttack: config.pinGuessesUnderAttack,
         }),
         metrics,
+        pathSignals,
         log,
         now,
       },
@@ -298,6 +307,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
       now,
     });
 
+    relay.bus.on((e) => e.type === 'ended' && pathSignals.ended(e.guid));
     const httpDeps = { metrics, log, maxBodyBytes: MAX_HTTP_BODY_BYTES };
     const directoryDeps = { auth, accounts, orgs, clock: now, log, events: adminEvents };
     registerLoginApi(app, {
@@ -317,6 +327,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
       relay.tick();
       queueFeeds.tick();
       queueSockets.tick();
+      countSessionsByPath(relay.sessions.values(), metrics.pathSessions);
       if (links) metrics.linkQueuedBytes.set(links.queuedBytes);
     }, 1000);
     cleanups.push(() => clearInterval(ticker));
@@ -328,6 +339,8 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
       accepting = false;
     };
     cleanups.push(stopAccepting);
+    const stun = config.stun ? await startGatewayStun(config, main.port, metrics, log) : undefined;
+    if (stun) cleanups.push(() => stun.close());
     const admin = await startAdminServer(
       metrics,
       {
@@ -365,6 +378,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
       adminPort: admin.port,
       registry: registry.kind,
       caFingerprint: tls.caFingerprint,
+      stunPort: stun?.port ?? 0,
     });
 
     let stopping: Promise<void> | undefined;
@@ -383,7 +397,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
         log.info('gateway.stopped', {});
       })());
 
-    return { config, port: main.port, adminPort: admin.port, linkPort, caFingerprint: tls.caFingerprint, caPem: tls.caPem, registry, metrics, policies, adminEvents, stop };
+    return { config, port: main.port, adminPort: admin.port, linkPort, stunPort: stun?.port ?? 0, caFingerprint: tls.caFingerprint, caPem: tls.caPem, registry, metrics, policies, adminEvents, stop };
   } catch (err) {
     for (const cleanup of cleanups.reverse()) await cleanup();
     throw err;

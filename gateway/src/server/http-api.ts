@@ -124,6 +124,13 @@ export function registerHttpApi(app: TemplatedApp, deps: ApiDeps): void {
     };
   }, deps);
 
+  // The caller's address as this gateway sees it: a party behind NAT learns its public IPv4 address for a TCP
+  // simultaneous open even where UDP (and so STUN) is blocked. Behind a load balancer it is the balancer's.
+  route(app, 'get', '/v1/address', 'address', async (ctx) => ({
+    status: 200,
+    body: { address: ctx.remoteIp.startsWith('::ffff:') ? ctx.remoteIp.slice(7) : ctx.remoteIp },
+  }), deps);
+
   route(app, 'get', '/v1/info', 'info', async () => ({
     status: 200,
     body: { name: 'relaydesk', version: deps.version, protocol: PROTOCOL_VERSION, gatewayId: deps.gatewayId },

@@ -28,7 +28,7 @@ export interface PinAttempt {
 const PROVEN_MS = 24 * 60 * 60_000;
 
 export interface PinGuardDeps {
-  registry: Pick<Registry, 'hit' | 'unhit' | 'count'>;
+  registry: Pick<Registry, 'counterBatch'>;
   crossings?: LimitCrossings;
   log?: Logger;
 }
@@ -59,13 +59,14 @@ export class PinGuard {
   async reserve(remoteIp: string): Promise<PinAttempt> {
     const { windowMs, perAddress, perPrefix, global, underAttack } = this.#limits;
     const { source, prefix } = sourceAndPrefix(remoteIp);
-    const keys = { source: `pinfail:src:${source}`, prefix: `pinfail:net:${prefix}`, global: 'pinfail:all', proven: `pinok:${source}` };
-    // One round trip: auto-pipelined on Redis. Each hit is atomic on its own key (no cross-slot script).
-    const [nSource, nPrefix, nGlobal, provenCount] = await Promise.all([
-      this.#registry.hit(keys.source, windowMs),
-      this.#registry.hit(keys.prefix, windowMs),
-      this.#registry.hit(keys.global, windowMs),
-      this.#registry.count(keys.proven),
+    // One hash tag for every key of the guard, so each step is one Redis command even on a Cluster (one slot
+    // holds them all; the global counter is a single hot key anyway). Each hit stays atomic on its own key.
+    const keys = { source: `{pin}fail:src:${source}`, prefix: `{pin}fail:net:${prefix}`, global: '{pin}fail:all', proven: `{pin}ok:${source}` };
+    const [nSource = 0, nPrefix = 0, nGlobal = 0, provenCount = 0] = await this.#registry.counterBatch([
+      { op: 'hit', key: keys.source, windowMs },
+      { op: 'hit', key: keys.prefix, windowMs },
+      { op: 'hit', key: keys.global, windowMs },
+      { op: 'count', key: keys.proven },
     ]);
     const proven = provenCount > 0;
     const held = proven ? [keys.source, keys.prefix] : [keys.source, keys.prefix, keys.global];
@@ -87,12 +88,12 @@ export class PinGuard {
   }
 
   async #succeeded(held: string[], provenKey: string): Promise<void> {
-    await Promise.all([...held.map((k) => this.#registry.unhit(k)), this.#registry.hit(provenKey, PROVEN_MS)]).catch((err: unknown) =>
-      this.#log.debug('pin_guard.give_back_failed', { err }),
-    );
+    await this.#registry
+      .counterBatch([...held.map((key) => ({ op: 'unhit' as const, key })), { op: 'hit', key: provenKey, windowMs: PROVEN_MS }])
+      .catch((err: unknown) => this.#log.debug('pin_guard.give_back_failed', { err }));
   }
 
   #giveBack(keys: string[]): void {
-    for (const k of keys) this.#registry.unhit(k).catch((err: unknown) => this.#log.debug('pin_guard.give_back_failed', { err }));
+    this.#registry.counterBatch(keys.map((key) => ({ op: 'unhit' as const, key }))).catch((err: unknown) => this.#log.debug('pin_guard.give_back_failed', { err }));
   }
 }

@@ -1,5 +1,6 @@
 import type { Power } from '../../../protocol/channels.js';
 import type { ParticipantRecord } from '../live/participant.js';
+import type { SessionPolicy } from '../policy/org-policy.js';
 
 /** The states of a session; `transition()` in session/transition.ts is the only place that changes them. */
 export type SessionState = 'created' | 'waiting' | 'active' | 'closed' | 'expired';
@@ -20,7 +21,9 @@ export type CloseReason =
   /** A technician left on purpose ("leave"); the session goes on while another technician remains. */
   | 'left'
   /** A technician's access ended (logout, disabled, password reset, tokens revoked). */
-  | 'access_revoked';
+  | 'access_revoked'
+  /** The session reached the longest duration its organisation's policy allows. */
+  | 'time_limit';
 
 /** What the registry stores for one session. Plain JSON-safe data: it crosses Redis and gateway links. */
 export interface SessionRecord {
@@ -52,6 +55,8 @@ export interface SessionRecord {
   participants?: ParticipantRecord[];
   /** The participant id of the technician holding control. */
   controller?: string | null;
+  /** The organisation's (and team's) policy when the session was picked up: what the anchor enforces. */
+  policy?: SessionPolicy;
   /** Technician's display name, for a gateway that takes the session over. */
   technicianName?: string;
   closeReason?: CloseReason;

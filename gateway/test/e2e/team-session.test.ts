@@ -68,10 +68,17 @@ describe('a session with one customer and several technicians', () => {
     expect((await denied).code).toBe('E_NOT_CONTROLLER');
     annConn.pass('t2');
     expect(await eventually(() => customerSees.last?.controller === 't2')).toBe(true);
+    // Another technician has control now: the customer decides again (the default policy resets control on a transfer).
+    expect(await eventually(() => !customer.grants.includes('control') && ben.grants.length === 0)).toBe(true);
+    customer.grant('control');
+    expect(await eventually(() => ben.grants.includes('control'))).toBe(true);
     ben.send(Channel.input, new Uint8Array([2]));
     expect(await eventually(() => inputs.includes(2))).toBe(true);
     ben.pass('t3');
     expect(await eventually(() => customerSees.last?.controller === 't3' && ben.controller === 't3')).toBe(true);
+    expect(await eventually(() => !cat.grants.includes('control'))).toBe(true);
+    customer.grant('control');
+    expect(await eventually(() => cat.grants.includes('control'))).toBe(true);
     const nowRefused = nextEvent(ben, 'error');
     ben.send(Channel.input, new Uint8Array([9]));
     expect((await nowRefused).code).toBe('E_NOT_CONTROLLER');

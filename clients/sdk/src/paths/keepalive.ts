@@ -1,0 +1,58 @@
+import { PathControl } from './path-framing.js';
+
+/**
+ * Keep-alive on a direct path: a ping every `intervalMs`, the path declared dead when nothing (no pong, no
+ * data) arrived for `deadAfterMs`. 500 ms / 1500 ms keeps "back on the relay within 2 s" true with room for
+ * the move itself. Each pong carries the ping's send time back, which gives the RTT.
+ */
+export const KEEPALIVE_INTERVAL_MS = 500;
+export const DEAD_AFTER_MS = 1500;
+
+export class Keepalive {
+  private lastHeard = Date.now();
+  private timer: NodeJS.Timeout | undefined;
+  rttMs: number | undefined;
+
+  constructor(
+    private readonly sendControl: (bytes: Uint8Array) => void,
+    private readonly onDead: () => void,
+    private readonly intervalMs = KEEPALIVE_INTERVAL_MS,
+    private readonly deadAfterMs = DEAD_AFTER_MS,
+  ) {}
+
+  start(): void {
+    this.lastHeard = Date.now();
+    this.timer = setInterval(() => {
+      if (Date.now() - this.lastHeard > this.deadAfterMs) {
+        this.stop();
+        this.onDead();
+        return;
+      }
+      const ping = new Uint8Array(9);
+      ping[0] = PathControl.ping;
+      new DataView(ping.buffer).setFloat64(1, performance.now());
+      this.sendControl(ping);
+    }, this.intervalMs);
+    this.timer.unref?.();
+  }
+
+  /** Anything from the peer proves the path alive; a control message may be a ping (answered) or a pong. */
+  heard(): void {
+    this.lastHeard = Date.now();
+  }
+
+  control(bytes: Uint8Array): void {
+    this.heard();
+    if (bytes[0] === PathControl.ping && bytes.length === 9) {
+      const pong = Uint8Array.from(bytes);
+      pong[0] = PathControl.pong;
+      this.sendControl(pong);
+    } else if (bytes[0] === PathControl.pong && bytes.length === 9) {
+      this.rttMs = performance.now() - new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getFloat64(1);
+    }
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+}

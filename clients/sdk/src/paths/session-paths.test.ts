@@ -1,0 +1,94 @@
+import { describe, expect, it } from 'vitest';
+import type tls from 'node:tls';
+import { eventually, sleep } from '../../../../gateway/test/e2e/events.js';
+import { negotiatePath } from './negotiate-path.js';
+import { pathsTestGateway } from './paired-session.test-helper.js';
+import { SessionPaths } from './session-paths.js';
+import { sessionSignals } from './signal-channel.js';
+
+// A real session (loopback gateway) whose two parties move relay → direct TCP → relay while both keep sending.
+const env = pathsTestGateway();
+
+describe('SessionPaths: moving a session between paths', () => {
+  it('no reliable message is lost or repeated across a move to a direct path and a fallback to the relay', async () => {
+    const { customer, tech } = await env.paired();
+    // The customer grants control (input, 0x02); file (0x03) stays refused, by the gateway and on the direct path.
+    const granted = new Promise((r) => tech.on('grants', r));
+    customer.grant('control');
+    await granted;
+    const atCustomer = new SessionPaths(customer, sessionSignals(customer), { mayReceive: (ch) => ch !== 0x03 });
+    const atTech = new SessionPaths(tech, sessionSignals(tech), { maySend: (ch) => ch !== 0x03 });
+    const got = { customer: [] as string[], tech: [] as string[] };
+    atCustomer.on('message', (ch, p) => got.customer.push(`${ch}:${new TextDecoder().decode(p)}`));
+    atTech.on('message', (ch, p) => got.tech.push(`${ch}:${new TextDecoder().decode(p)}`));
+    const fallbacks: { reason: string; ms: number }[] = [];
+    let fallbackAt = 0;
+    atCustomer.on('fallback', (f) => {
+      fallbacks.push(f);
+      fallbackAt = performance.now();
+    });
+    const negotiation = Promise.all([
+      negotiatePath({ role: 'customer', signals: sessionSignals(customer), hostAddresses: ['127.0.0.1'] }),
+      negotiatePath({ role: 'technician', signals: sessionSignals(tech), hostAddresses: ['127.0.0.1'] }),
+    ]);
+    const N = 300;
+    let diedAt = 0;
+    for (let i = 0; i < N; i++) {
+      atTech.send(i % 2 ? 0x04 : 0x02, new TextEncoder().encode(`t${i}`)); // two reliable channels, one order
+      atCustomer.send(0x04, new TextEncoder().encode(`c${i}`));
+      if (i === 100) {
+        const [c, k] = await negotiation;
+        expect(`${c.kind} ${k.kind}`).toBe("tcp tcp");
+        atCustomer.use(c.path!);
+        atTech.use(k.path!);
+      }
+      if (i === 200) {
+        // The direct path goes silent under traffic (as when a NAT forgets the mapping): the technician's end
+        // stops reading and answering; the customer's keep-alive notices and falls back to the relay.
+        diedAt = performance.now();
+        const techPath = (atTech as unknown as { path: { socket: tls.TLSSocket; keepalive: { stop(): void } } }).path;
+        techPath.keepalive.stop();
+        techPath.socket.pause();
+        techPath.socket.write = () => true;
+        const customerFellBack = new Promise<void>((r) => atCustomer.on('fallback', () => r()));
+        void customerFellBack.then(() => atTech.useRelay('peer fell back'));
+      }
+      if (i % 20 === 0) await sleep(5);
+    }
+    const all = await eventually(() => got.customer.length === N && got.tech.length === N, 10_000);
+    expect(all).toBe(true);
+    expect(got.customer).toEqual(Array.from({ length: N }, (_, i) => `${i % 2 ? 4 : 2}:t${i}`));
+    expect(got.tech).toEqual(Array.from({ length: N }, (_, i) => `4:c${i}`));
+    expect(atTech.send(0x03, new Uint8Array(1))).toBe('dropped'); // not granted: never numbered, never sent
+    expect([atCustomer.kind, atTech.kind]).toEqual(['relay', 'relay']);
+    expect(fallbacks.map((f) => f.reason)).toEqual(['keepalive timeout']);
+    expect(fallbackAt - diedAt).toBeLessThan(2000); // back on the relay within 2 s of the path going silent
+    // The moves really overlapped: some messages arrived twice (on two paths) and were dropped once.
+    expect(atCustomer.duplicatesDropped + atTech.duplicatesDropped).toBeGreaterThan(0);
+    atCustomer.close();
+    atTech.close();
+    customer.end();
+  });
+
+  it('on a direct path the customer side enforces its grants: an ungranted channel is refused there, later messages still flow', async () => {
+    const { customer, tech } = await env.paired();
+    const [c, k] = await Promise.all([
+      negotiatePath({ role: 'customer', signals: sessionSignals(customer), hostAddresses: ['127.0.0.1'] }),
+      negotiatePath({ role: 'technician', signals: sessionSignals(tech), hostAddresses: ['127.0.0.1'] }),
+    ]);
+    const atCustomer = new SessionPaths(customer, sessionSignals(customer), { mayReceive: (ch) => ch === 0x04 });
+    const atTech = new SessionPaths(tech, sessionSignals(tech)); // a technician that ignores the grants
+    const got: string[] = [];
+    atCustomer.on('message', (ch, p) => got.push(`${ch}:${new TextDecoder().decode(p)}`));
+    atCustomer.use(c.path!);
+    atTech.use(k.path!);
+    atTech.send(0x02, new TextEncoder().encode('keys without a grant'));
+    atTech.send(0x04, new TextEncoder().encode('after'));
+    expect(await eventually(() => got.length === 1)).toBe(true);
+    expect(got).toEqual(['4:after']);
+    expect(atCustomer.refusedOnDirectPath).toBe(1);
+    atCustomer.close();
+    atTech.close();
+    customer.end();
+  });
+});

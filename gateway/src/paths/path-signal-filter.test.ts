@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import { createGatewayMetrics } from '../metrics/gateway-metrics.js';
+import { PathSignalFilter, countSessionsByPath } from './path-signal-filter.js';
+
+const session = { guid: 'g1', orgId: 'acme' };
+const value = async (m: ReturnType<typeof createGatewayMetrics>, name: string) => (await m.registry.getSingleMetricAsString(name)).split('\n').filter((l) => !l.startsWith('#'));
+
+describe('path signals at the gateway', () => {
+  it('relayOnly refusals (made by the policy check before it) are counted; other topics pass untouched', async () => {
+    const metrics = createGatewayMetrics('t');
+    const filter = new PathSignalFilter(metrics);
+    filter.refusedByPolicy();
+    expect(filter.inspect(session, 'technician', { topic: 'annotation', x: 1 })).toEqual({ verdict: 'forward' });
+    expect(await value(metrics, 'relaydesk_path_signals_dropped_total')).toEqual(['relaydesk_path_signals_dropped_total{reason="relay_only",gateway="t"} 1']);
+  });
+
+  it('a malformed path signal is dropped and counted, never relayed', async () => {
+    const metrics = createGatewayMetrics('t');
+    const filter = new PathSignalFilter(metrics);
+    expect(filter.inspect(session, 'customer', { topic: 'path', step: 'hello', fingerprint: 'x', tcp: 'no', udp: 1 })).toEqual({ verdict: 'drop' });
+    expect(await value(metrics, 'relaydesk_path_signals_dropped_total')).toEqual(['relaydesk_path_signals_dropped_total{reason="bad_signal",gateway="t"} 1']);
+  });
+
+  it("the technician's announcements give time to direct, moves and fallbacks with the reason; the sender's path is returned", async () => {
+    const metrics = createGatewayMetrics('t');
+    const filter = new PathSignalFilter(metrics);
+    expect(filter.inspect(session, 'customer', { topic: 'path', step: 'using', path: 'tcp', ms: 300, reason: 'found' })).toEqual({ verdict: 'forward', using: 'tcp' });
+    filter.inspect(session, 'technician', { topic: 'path', step: 'using', path: 'tcp', ms: 300, reason: 'found' });
+    filter.inspect(session, 'technician', { topic: 'path', step: 'using', path: 'relay', reason: 'keepalive_timeout' });
+    expect(await value(metrics, 'relaydesk_path_fallbacks_total')).toEqual(['relaydesk_path_fallbacks_total{from="tcp",reason="keepalive_timeout",gateway="t"} 1']);
+    expect(await value(metrics, 'relaydesk_path_moves_total')).toEqual(['relaydesk_path_moves_total{to="tcp",gateway="t"} 1']);
+    expect((await value(metrics, 'relaydesk_time_to_direct_seconds')).find((l) => l.includes('_count'))).toBe('relaydesk_time_to_direct_seconds_count{gateway="t",path="tcp"} 1');
+  });
+
+  it('sessions by path: direct once any participant is', async () => {
+    const metrics = createGatewayMetrics('t');
+    const s = (...paths: ('relay' | 'tcp' | 'udp')[]) => ({ participants: new Map(paths.map((path, i) => [String(i), { path }])) });
+    countSessionsByPath([s('relay', 'relay'), s('relay', 'tcp'), s('udp', 'udp')], metrics.pathSessions);
+    expect(await value(metrics, 'relaydesk_path_sessions')).toEqual(['relaydesk_path_sessions{path="relay",gateway="t"} 1', 'relaydesk_path_sessions{path="tcp",gateway="t"} 1', 'relaydesk_path_sessions{path="udp",gateway="t"} 1']);
+  });
+});
