@@ -244,7 +244,9 @@ describe('technician console', () => {
     await page.keyboard.press('x');
     const aliceId = (await session.locator('.people li', { hasText: '(you)' }).getAttribute('data-id'))!;
     bobConn.pass(aliceId);
-    await expect.poll(() => session.getByRole('button', { name: /^Control:/ }).getAttribute('aria-pressed')).toBe('true');
+    // A transfer resets the grants that act for the controller (control, clipboard): the customer decides again.
+    await expect.poll(() => session.getByRole('button', { name: /^Control:/ }).textContent()).toBe('Control: not granted');
+    await session.locator('li[data-power=control].not-granted').waitFor();
     expect(received).toEqual([]); // nothing went out while Bob held control
     bobConn.leave();
     await expect.poll(() => session.locator('.people li', { hasText: 'Tech bob' }).count()).toBe(0);
