@@ -12,6 +12,7 @@ const scenarios: Record<string, { summary: string; load: () => Promise<{ run(arg
   idle: { summary: 'waiting customers one gateway holds, and its resident memory', load: () => import('./idle/run.js') },
   cluster: { summary: 'pairing on 1, 2, 3 gateways sharing Redis; recovery after a gateway is killed', load: () => import('./cluster/run.js') },
   agent: { summary: 'customer agent on Xvfb: capture+encode CPU vs ffmpeg x11grab, change and key latency via a gateway', load: () => import('./agent/run.js') },
+  console: { summary: 'web console in Chromium: decode p50/p99 at 1080p, arrival→paint, bundle size, browser encoder vs native', load: () => import('./console/run.js') },
   tls: { summary: 'server CPU per TLS handshake: ECDSA vs RSA, full vs resumed, bare uWS.js vs node:tls (the floor under pairing)', load: () => import('./tls/run.js') },
   mix: { summary: 'a realistic session mix (screen replay, chat, data) from worker processes, with --slo pass/fail', load: () => import('./mix/run.js') },
   paths: { summary: 'NAT matrix: every pair of lab NAT kinds, the path each session ends on, time from pickup to direct', load: () => import('./paths/run.js') },

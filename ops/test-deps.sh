@@ -3,10 +3,11 @@
 # redis-server, redis-sentinel, redis-tools (registry, Sentinel and Cluster tests), nginx (relay benchmark peer),
 # ffmpeg (codec benchmark peers), haproxy (local cluster), prometheus (promtool checks the alert rules),
 # curl, slapd (the LDAP login tests start their own OpenLDAP), iproute2/iptables/squid/apache2-utils (the NAT
-# lab); Xvfb, xterm, xdotool, x11-utils and x11-xserver-utils (xrandr) (the customer agent's tests: a real X
-# server and real X clients); the X11 development libraries the native crate links (libX11, libXext for MIT-SHM,
-# libXdamage, libXfixes, libXtst, libXrandr); and the native crate is built. As root it installs what is missing
-# from Debian's packages; otherwise it prints the command to run and fails.
+# lab), chromium (the web console's browser tests, driven by playwright-core; never a downloaded browser);
+# Xvfb, xterm, xdotool, x11-utils and x11-xserver-utils (xrandr) (the customer agent's tests: a real X server
+# and real X clients); the X11 development libraries the native crate links (libX11, libXext for MIT-SHM,
+# libXdamage, libXfixes, libXtst, libXrandr); and the native crate and the web console bundle are built. As root
+# it installs what is missing from Debian's packages; otherwise it prints the command to run and fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -21,6 +22,7 @@ command -v ffmpeg >/dev/null 2>&1 || missing+=(ffmpeg)
 command -v haproxy >/dev/null 2>&1 || missing+=(haproxy)
 command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
 command -v curl >/dev/null 2>&1 || missing+=(curl)
+[ -x /usr/bin/chromium ] || missing+=(chromium)
 [ -x /usr/sbin/slapd ] || missing+=(slapd)
 # The NAT lab (ops/netlab): namespaces and NAT rules, netem, and squid as the HTTP CONNECT proxy (with htpasswd).
 command -v ip >/dev/null 2>&1 || missing+=(iproute2)
@@ -59,3 +61,5 @@ fi
 
 # The native codec: cargo is incremental, so this is quick when nothing changed.
 npm run --silent build:native >/dev/null
+# The console bundle (also built on npm ci): rebuilt here so the browser tests never run an older one.
+npm run --silent build:console >/dev/null

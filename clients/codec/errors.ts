@@ -1,6 +1,6 @@
 /**
- * Errors of the browser decoder. `code` matches the native decoder's `err.code` for the same
- * packet, so callers handle both the same way.
+ * Errors of the browser codec. `code` matches the native codec's `err.code` for the same input,
+ * so callers handle both the same way.
  */
 export type CodecErrorCode =
   | 'E_CODEC_TRUNCATED'
@@ -8,6 +8,7 @@ export type CodecErrorCode =
   | 'E_CODEC_BAD_MAGIC'
   | 'E_CODEC_VERSION'
   | 'E_CODEC_DIMENSIONS'
+  | 'E_CODEC_FRAME_SIZE'
   | 'E_CODEC_ARGUMENT';
 
 export class CodecError extends Error {

@@ -2,3 +2,4 @@
 export { Decoder, type Rect } from './decoder.js';
 export { CodecError, type CodecErrorCode } from './errors.js';
 export { VERSION as FORMAT_VERSION } from './format.js';
+export { Encoder } from './encoder.js';

@@ -391,18 +391,19 @@ export class AuthService {
    * Resolves a bearer token (the bare token, without "Bearer "). Throws GatewayError('E_TOKEN_INVALID') when
    * it is malformed, unknown, expired, logged out, or its account is gone, disabled, or has a newer epoch.
    */
-  async authenticate(bearerToken: string, sourceIp?: string): Promise<Principal> {
+  async authenticate(bearerToken: string, sourceIp?: string, options: { use?: boolean } = {}): Promise<Principal> {
     if (typeof bearerToken !== 'string' || !isWellFormedToken(bearerToken)) throw new GatewayError('E_TOKEN_INVALID');
-    return this.authenticateTokenId(tokenIdOf(bearerToken), sourceIp);
+    return this.authenticateTokenId(tokenIdOf(bearerToken), sourceIp, options);
   }
 
   /**
    * The same check by token id (its SHA-256), for what a gateway keeps of a technician in a live session: a
    * resume, and the periodic re-check that ends the participation of a technician whose access ended.
-   * Each check is a use (inactivity logout): a technician in a live session is not idle. With `sourceIp`,
-   * the organisation's allow-list applies too (E_IP_NOT_ALLOWED).
+   * Each check is a use (inactivity logout): a technician in a live session is not idle. `use: false` checks
+   * without counting as one (the live queue's periodic re-check: a console left open is not activity). With
+   * `sourceIp`, the organisation's allow-list applies too (E_IP_NOT_ALLOWED).
    */
-  async authenticateTokenId(tokenId: string, sourceIp?: string): Promise<Principal> {
+  async authenticateTokenId(tokenId: string, sourceIp?: string, options: { use?: boolean } = {}): Promise<Principal> {
     const record = await this.#registry.getToken(tokenId);
     const now = this.#clock();
     // The registry expires tokens by TTL too; the clock check covers skew and fake time.
@@ -428,7 +429,7 @@ export class AuthService {
       tokenId,
     };
     if (sourceIp !== undefined) await this.checkSource(principal, sourceIp);
-    const fresher = touched(record, now);
+    const fresher = options.use === false ? null : touched(record, now);
     if (fresher) await this.#registry.putToken(tokenId, fresher, Math.max(1, record.expiresAt - now));
     return principal;
   }

@@ -80,6 +80,7 @@ export const optionSpecs = [
   { key: 'unauthenticatedPerPrefix', type: 'int', default: 64, min: 1, max: 1000000, description: 'Connections per network (IPv4 /24, IPv6 /48) that have not sent their first message yet.' },
   { key: 'capLoopback', type: 'bool', default: false, description: 'Apply the per-address and per-network connection caps to loopback sources too (off: a local reverse proxy or load test is one address).' },
   { key: 'shutdownGraceSeconds', type: 'int', default: 10, min: 0, max: 600, description: 'On SIGTERM: how long to wait for parties to leave after telling them to reconnect.' },
+  { key: 'consoleDir', type: 'string', default: undefined, description: 'Folder of a prebuilt web console bundle (clients/console/build.ts --out DIR) served at / and /join (default: clients/console/dist, built at start-up when missing or older than its sources).' },
   { key: 'stun', type: 'bool', default: true, description: 'Answer STUN Binding requests (RFC 8489) on UDP, so parties learn their public address and try a direct path.' },
   { key: 'stunPort', type: 'int', default: -1, min: -1, max: 65535, description: 'UDP port of the STUN endpoint: -1 = the same number as port (with port 0: that number if free, else a free one), 0 = a free port.' },
   { key: 'logLevel', type: 'enum', default: 'info', values: ['debug', 'info', 'warn', 'error'], description: 'Lowest level written to the JSON log on stdout.' },

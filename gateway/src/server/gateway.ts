@@ -36,6 +36,10 @@ import { registerHttpApi } from './http-api.js';
 import { registerLoginApi } from './login-api.js';
 import { remoteAddress, writeReply } from './http-io.js';
 import { listen } from './listen.js';
+import { loadConsoleBundle, registerConsole } from './console-assets.js';
+import { QueueFeeds } from '../queue/queue-feeds.js';
+import { QUEUE_MAX_ENTRIES } from '../../../protocol/queue-messages.js';
+import { QueueSockets, type QueueSocketData } from '../queue/queue-socket.js';
 import { startGatewayStun } from '../paths/gateway-stun.js';
 import { PathSignalFilter, countSessionsByPath } from '../paths/path-signal-filter.js';
 import { effectiveMaxConnections, openFileLimit } from './open-file-limit.js';
@@ -47,6 +51,10 @@ const MAX_HTTP_BODY_BYTES = 64 * 1024;
 const HELLO_TIMEOUT_MS = 10_000;
 /** uWS closes a socket silent this long (it pings first), so dead peers are found without our help. */
 const SOCKET_IDLE_SECONDS = 60;
+/** With Redis, how often each organisation's live queue is re-read, to show other gateways' changes. */
+const QUEUE_POLL_MS = 1000;
+/** A queue subscriber's token is checked again this often (logout or a disabled account ends it). */
+const QUEUE_TOKEN_RECHECK_MS = 30_000;
 
 export interface RunningGateway {
   readonly config: GatewayConfig;
@@ -138,6 +146,10 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
           technicianId: e.session.technicianId ?? e.session.createdBy,
         }),
     ];
+    // One live-queue feed per organisation; with Redis it also polls, to see other gateways' transitions.
+    const queueFeeds = new QueueFeeds({ registry, log, now }, { pollMs: registry.kind === 'redis' ? QUEUE_POLL_MS : 0, maxEntries: QUEUE_MAX_ENTRIES });
+    cleanups.push(() => queueFeeds.close());
+    hooks.push(queueFeeds.onTransition);
     const lifecycle = new SessionLifecycle(registry, hooks, now);
 
     // Gateways that share a registry reach each other's customers over the gateway link (mutual TLS).
@@ -208,7 +220,29 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
       crossings.report(refusal.limit, refusal.scope, refusal.source, 60_000, { address });
       writeReply(res, { status: e.httpStatus, body: { error: { code: e.code, message: e.message } } });
     };
+    const queueSockets = new QueueSockets(
+      { feeds: queueFeeds, authenticate: (token, o) => auth.authenticate(token, undefined, o), caps: connectionCaps, metrics, log, now },
+      { helloTimeoutMs: HELLO_TIMEOUT_MS, recheckMs: QUEUE_TOKEN_RECHECK_MS, maxBufferedBytes: 4 << 20 },
+    );
     let draining = false;
+    /** Admits a WebSocket upgrade (drain, capacity, per-address caps): its address, or null once refused. */
+    const admitUpgrade = (res: uws.HttpResponse): string | null => {
+      const refusal = draining ? 'E_SHUTTING_DOWN' : relay.connectionCount + queueSockets.connectionCount >= connections.max ? 'E_CAPACITY' : null;
+      if (refusal) {
+        metrics.rejected.inc({ code: refusal });
+        // A full gateway is a limit crossing too (logged once a minute, not per refused connection).
+        if (refusal === 'E_CAPACITY') crossings.report('connections', 'global', 'all', 60_000, { maxConnections: connections.max });
+        writeReply(res, { status: 503, body: { error: { code: refusal, message: 'reconnect later or elsewhere' } } });
+        return null;
+      }
+      const ip = remoteAddress(res);
+      const capped = connectionCaps.admit(ip);
+      if (capped) {
+        refuseCapped(res, capped, ip);
+        return null;
+      }
+      return ip;
+    };
     const app = uws.SSLApp({ cert_file_name: tls.certFile, key_file_name: tls.keyFile, ssl_ciphers: gatewayTlsCiphers });
     const wsBehavior = (role: Party['role']): uws.WebSocketBehavior<Party> => ({
       // Twice our limit: up to there the relay refuses with a clear E_MESSAGE_TOO_LARGE close (4413);
@@ -220,20 +254,8 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
       idleTimeout: SOCKET_IDLE_SECONDS,
       sendPingsAutomatically: true,
       upgrade: (res, req, context) => {
-        const refusal = draining ? 'E_SHUTTING_DOWN' : relay.connectionCount >= connections.max ? 'E_CAPACITY' : null;
-        if (refusal) {
-          metrics.rejected.inc({ code: refusal });
-          // A full gateway is a limit crossing too (logged once a minute, not per refused connection).
-          if (refusal === 'E_CAPACITY') crossings.report('connections', 'global', 'all', 60_000, { maxConnections: connections.max });
-          writeReply(res, { status: 503, body: { error: { code: refusal, message: 'reconnect later or elsewhere' } } });
-          return;
-        }
-        const ip = remoteAddress(res);
-        const capped = connectionCaps.admit(ip);
-        if (capped) {
-          refuseCapped(res, capped, ip);
-          return;
-        }
+        const ip = admitUpgrade(res);
+        if (ip === null) return;
         res.upgrade(
           newParty(role, ip, now()),
           req.getHeader('sec-websocket-key'),
@@ -258,6 +280,13 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
     });
     app.ws('/v1/customer', wsBehavior('customer'));
     app.ws('/v1/technician', wsBehavior('technician'));
+    app.ws<QueueSocketData>('/v1/queue', queueSockets.behavior((res, req, context) => {
+      if (admitUpgrade(res) === null) return;
+      const data: QueueSocketData = { watcher: { connectedAt: now(), phase: 'hello', recheckAt: 0 } };
+      res.upgrade(data, req.getHeader('sec-websocket-key'), req.getHeader('sec-websocket-protocol'), req.getHeader('sec-websocket-extensions'), context);
+    }));
+    const consoleBundle = await loadConsoleBundle(config.consoleDir, log);
+    if (consoleBundle) registerConsole(app, consoleBundle, (route, status) => metrics.httpRequests.inc({ route, status: String(status) }));
     registerHttpApi(app, {
       metrics,
       log,
@@ -296,6 +325,8 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
 
     const ticker = setInterval(() => {
       relay.tick();
+      queueFeeds.tick();
+      queueSockets.tick();
       countSessionsByPath(relay.sessions.values(), metrics.pathSessions);
       if (links) metrics.linkQueuedBytes.set(links.queuedBytes);
     }, 1000);
@@ -358,6 +389,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
         log.info('gateway.draining', { connections: relay.connectionCount, graceMs });
         stopAccepting();
         relay.announceShutdown();
+        queueSockets.closeAll();
         const deadline = Date.now() + graceMs;
         while (relay.connectionCount > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
         relay.closeAll();

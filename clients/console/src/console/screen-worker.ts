@@ -1,0 +1,160 @@
+/**
+ * The screen worker: applies screen packets with the TypeScript decoder (clients/codec) and paints the
+ * changed rectangles onto the console's canvas (an OffscreenCanvas transferred here), off the page's
+ * main thread. A delta is applied only on top of exactly the frame it names as its base
+ * (protocol/screen-header.ts), so the picture is never wrong: after a gap it waits for a keyframe.
+ */
+import { Decoder } from '../../../codec/index.js';
+import { readScreenHeader, screenPacket } from '../../../../protocol/screen-header.js';
+import type { FromWorker, ToWorker } from './screen-protocol.js';
+
+interface WorkerScope {
+  onmessage: ((ev: MessageEvent<ToWorker>) => void) | null;
+  postMessage(msg: FromWorker, transfer?: Transferable[]): void;
+}
+const scope = self as unknown as WorkerScope;
+
+let canvas: OffscreenCanvas | null = null;
+let ctx: OffscreenCanvasRenderingContext2D | null = null;
+let decoder: Decoder | null = null;
+let image: ImageData | null = null;
+let rgba: Uint32Array | null = null;
+/** The frame number our picture shows (0: none yet). */
+let have = 0;
+// Measurements for bench/console (bounded: the newest 10,000 of each).
+const decodeMs: number[] = [];
+const paintMs: number[] = [];
+const arrivalToPaintMs: number[] = [];
+let frames = 0;
+let lost = 0;
+const MAX_SAMPLES = 10_000;
+
+const post = (msg: FromWorker, transfer: Transferable[] = []) => scope.postMessage(msg, transfer);
+const sample = (list: number[], v: number) => {
+  if (list.length >= MAX_SAMPLES) list.shift();
+  list.push(v);
+};
+
+scope.onmessage = (ev) => {
+  const msg = ev.data;
+  switch (msg.type) {
+    case 'init':
+      canvas = msg.canvas;
+      ctx = canvas.getContext('2d', { alpha: false });
+      return;
+    case 'frame':
+      return onFrame(new Uint8Array(msg.data, msg.offset), msg.arrivedAt);
+    case 'reset':
+      have = 0;
+      return;
+    case 'snapshot': {
+      // What is on the canvas, read back from the canvas itself (not from the decoder): tests compare it.
+      if (!ctx || !canvas || canvas.width === 0 || !decoder) return post({ type: 'snapshot', id: msg.id, width: 0, height: 0, rgba: null });
+      const data = ctx.getImageData(0, 0, canvas.width, canvas.height).data.buffer as ArrayBuffer;
+      return post({ type: 'snapshot', id: msg.id, width: canvas.width, height: canvas.height, rgba: data }, [data]);
+    }
+    case 'stats':
+      post({ type: 'stats', id: msg.id, decodeMs: [...decodeMs], paintMs: [...paintMs], arrivalToPaintMs: [...arrivalToPaintMs], frames, lost });
+      if (msg.reset) {
+        decodeMs.length = 0;
+        paintMs.length = 0;
+        arrivalToPaintMs.length = 0;
+        frames = 0;
+        lost = 0;
+      }
+      return;
+  }
+};
+
+function onFrame(bytes: Uint8Array, arrivedAt: number): void {
+  const header = readScreenHeader(bytes);
+  if (!header) return post({ type: 'error', code: 'E_BAD_MESSAGE', message: 'malformed screen header' });
+  if (!header.keyframe && header.base !== have) {
+    lost++;
+    return post({ type: 'lost', frame: header.frame, base: header.base, have });
+  }
+  const packet = screenPacket(bytes);
+  if (packet.byteLength < 9) return post({ type: 'error', code: 'E_CODEC_TRUNCATED', message: 'screen packet too short' });
+  // Dimensions are in the codec header (docs/codec.md): a keyframe may change them (a resized share).
+  const width = packet[5]! | (packet[6]! << 8);
+  const height = packet[7]! | (packet[8]! << 8);
+  if (header.keyframe && (!decoder || decoder.width !== width || decoder.height !== height)) resize(width, height);
+  if (!decoder) return;
+  const started = performance.now();
+  let rects: [number, number, number, number][];
+  try {
+    rects = decoder.decode(packet).rects;
+  } catch (err) {
+    have = 0; // the picture may be damaged: wait for a keyframe
+    const e = err as { code?: string; message?: string };
+    return post({ type: 'error', code: e.code ?? 'E_CODEC_CORRUPT', message: e.message ?? String(err) });
+  }
+  have = header.frame;
+  const decoded = performance.now();
+  paint(rects);
+  const done = performance.now();
+  sample(decodeMs, decoded - started);
+  sample(paintMs, done - decoded);
+  sample(arrivalToPaintMs, performance.timeOrigin + done - arrivedAt);
+  frames++;
+  post({ type: 'painted', frame: header.frame });
+}
+
+function resize(width: number, height: number): void {
+  decoder = new Decoder(width, height);
+  image = new ImageData(width, height);
+  rgba = new Uint32Array(image.data.buffer);
+  if (canvas) {
+    canvas.width = width;
+    canvas.height = height;
+  }
+  have = 0;
+  post({ type: 'size', width, height });
+}
+
+/** Height of the bands paint() merges rectangles into: the codec's tile height. */
+const BAND = 64;
+/** Per band: the changed area's left, right, top and bottom (reused, no allocation per frame). */
+let bands = new Int32Array(0);
+
+/**
+ * BGRA (decoder) → RGBA (canvas) for what changed, then putImageData. A large update reports hundreds of
+ * tile rectangles; one putImageData each costs more than the pixels, so rectangles are merged per 64-pixel band
+ * into the band's changed span (at most ceil(height/64) calls per frame).
+ */
+function paint(rects: [number, number, number, number][]): void {
+  if (!ctx || !decoder || !image || !rgba) return;
+  const src = new Uint32Array(decoder.frame().buffer, decoder.frame().byteOffset, decoder.width * decoder.height);
+  const W = decoder.width;
+  const nBands = Math.ceil(decoder.height / BAND);
+  if (bands.length !== nBands * 4) bands = new Int32Array(nBands * 4);
+  for (let b = 0; b < nBands; b++) {
+    bands[b * 4] = W;
+    bands[b * 4 + 1] = -1;
+    bands[b * 4 + 2] = decoder.height;
+    bands[b * 4 + 3] = -1;
+  }
+  for (const [x, y, w, h] of rects) {
+    for (let b = Math.floor(y / BAND); b * BAND < y + h; b++) {
+      const o = b * 4;
+      bands[o] = Math.min(bands[o]!, x);
+      bands[o + 1] = Math.max(bands[o + 1]!, x + w);
+      bands[o + 2] = Math.min(bands[o + 2]!, Math.max(y, b * BAND));
+      bands[o + 3] = Math.max(bands[o + 3]!, Math.min(y + h, (b + 1) * BAND));
+    }
+  }
+  for (let b = 0; b < nBands; b++) {
+    const x0 = bands[b * 4]!, x1 = bands[b * 4 + 1]!, y0 = bands[b * 4 + 2]!, y1 = bands[b * 4 + 3]!;
+    if (x1 < 0) continue;
+    for (let row = y0; row < y1; row++) {
+      let i = row * W + x0;
+      const end = row * W + x1;
+      for (; i < end; i++) {
+        const p = src[i]!;
+        // Screens have no alpha: force it opaque so the canvas shows (and reads back) exactly these colours.
+        rgba[i] = ((p >>> 16) & 0xff) | (p & 0xff00) | ((p & 0xff) << 16) | 0xff000000;
+      }
+    }
+    ctx.putImageData(image, 0, 0, x0, y0, x1 - x0, y1 - y0);
+  }
+}
