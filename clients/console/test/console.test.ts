@@ -150,6 +150,9 @@ describe('technician console', () => {
     customer.chat('Hi Alice, my screen is frozen.');
     await session.locator('.chat-log li', { hasText: 'Hi Alice, my screen is frozen.' }).waitFor();
 
+    // The organisation's policy is shown (the default one here).
+    await session.locator('ul.policy li', { hasText: 'Direct paths allowed' }).waitFor();
+
     // Ask for view; the customer grants it; the console says so.
     const requests: string[] = [];
     customer.on('request', (p) => {

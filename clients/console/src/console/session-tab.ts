@@ -140,6 +140,8 @@ export class SessionTab {
         this.peopleList,
         h('h3', {}, 'Powers'),
         this.powerList,
+        h('h3', {}, 'Organisation policy'),
+        policySummary(this.conn.policy),
         h('h3', {}, 'Chat'),
         this.chatLog,
         chatForm,
@@ -301,16 +303,18 @@ export class SessionTab {
       ...powers.map((p) => {
         const granted = this.granted.has(p);
         const asked = this.requested.has(p);
+        // The gateway refuses a request the organisation's policy forbids; say so instead of offering it.
+        const forbidden = this.conn.policy !== null && !this.conn.policy.allowedPowers.includes(p);
         return h(
           'li',
           { class: granted ? 'granted' : 'not-granted', data: { power: p } },
           h('span', { class: 'power-state', attrs: { 'aria-hidden': 'true' } }, granted ? '✔' : '✖'),
           h('span', { class: 'power-name' }, powerLabels[p]),
-          h('span', { class: 'power-status' }, granted ? 'granted' : asked ? 'asked…' : 'not granted'),
+          h('span', { class: 'power-status' }, granted ? 'granted' : forbidden ? 'not allowed by your organisation' : asked ? 'asked…' : 'not granted'),
           h(
             'button',
             {
-              attrs: { type: 'button', disabled: granted || this.ended, 'aria-label': `Ask the customer: ${powerLabels[p]}` },
+              attrs: { type: 'button', disabled: granted || forbidden || this.ended, 'aria-label': `Ask the customer: ${powerLabels[p]}` },
               on: {
                 click: () => {
                   this.conn.request(p);
@@ -352,4 +356,18 @@ export class SessionTab {
     if (!info || typeof info !== 'object') return;
     replace(this.sysinfo, ...Object.entries(info as Record<string, unknown>).flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, typeof v === 'string' ? v : JSON.stringify(v))]));
   }
+}
+
+/** What the organisation allows in this session (from the gateway's `state: active`), in words. */
+function policySummary(policy: SessionConnection['policy']): HTMLElement {
+  if (!policy) return h('p', { class: 'muted' }, 'Not known (an older gateway).');
+  const minutes = policy.maxSessionMinutes;
+  return h(
+    'ul',
+    { class: 'policy', attrs: { 'aria-label': 'Organisation policy' } },
+    h('li', {}, policy.relayOnly ? 'Relay only: every byte passes the gateway' : 'Direct paths allowed'),
+    h('li', {}, `Recording: ${policy.recording}`),
+    h('li', {}, `Longest session: ${minutes >= 60 && minutes % 60 === 0 ? `${minutes / 60} h` : `${minutes} min`}`),
+    h('li', {}, policy.grantsSurviveTransfer ? 'Grants stay when control passes on' : 'Control and clipboard are asked again when control passes on'),
+  );
 }
