@@ -37,11 +37,13 @@ async function main(): Promise<void> {
   const onSignal = (signal: string) => {
     if (++signals > 1) process.exit(1); // a second Ctrl-C means "now"
     log.info('gateway.signal', { signal });
+    // The lines are flushed before exiting: pino's own exit hook writes what is buffered synchronously, and
+    // could pass an asynchronous write still under way (lines out of order, seen in CI).
     gateway.stop().then(
-      () => process.exit(0),
+      () => log.flush().finally(() => process.exit(0)),
       (err) => {
         log.error('gateway.stop_failed', { err });
-        process.exit(1);
+        void log.flush().finally(() => process.exit(1));
       },
     );
   };

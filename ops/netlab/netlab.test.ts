@@ -89,7 +89,7 @@ describe.skipIf(unavailable !== null)('NAT lab', () => {
           stdio: ['pipe', 'pipe', 'pipe'],
         }),
       );
-      await agent.waitFor((l) => String(l.text).includes('technician: hello from the technician'));
+      await agent.waitFor((l) => String(l.text).endsWith(': hello from the technician'));
       agent.child.stdin!.write('hi from behind the proxy\n');
       // prx reaches nothing but its proxy (the test above), so this chat went through squid.
       expect(await tech.waitFor((l) => 'chat' in l)).toEqual({ chat: 'hi from behind the proxy' });

@@ -16,6 +16,8 @@ export interface Logger {
   warn(event: string, fields?: Record<string, unknown>): void;
   error(event: string, fields?: Record<string, unknown>): void;
   child(fields: Record<string, unknown>): Logger;
+  /** Resolves once every line written so far is out (before a planned exit: see main.ts). */
+  flush(): Promise<void>;
 }
 
 export interface LoggerOptions {
@@ -54,6 +56,7 @@ function wrap(p: pino.Logger): Logger {
     warn: (event, fields) => (fields ? p.warn(fields, event) : p.warn(event)),
     error: (event, fields) => (fields ? p.error(fields, event) : p.error(event)),
     child: (fields) => wrap(p.child(fields)),
+    flush: () => new Promise<void>((resolve) => p.flush(() => resolve())),
   };
 }
 

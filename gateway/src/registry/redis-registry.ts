@@ -212,6 +212,13 @@ if all then
 end
 return room`;
 
+/** Scripts with any number of keys (the first argument says how many). */
+const variadicScripts = {
+  rdCounters: countersLua,
+  rdTakeSlots: takeSlotsLua,
+  rdReleaseSlots: `for i = 1, #KEYS do redis.call('ZREM', KEYS[i], ARGV[1]) end return 1`,
+};
+
 // Server replies that mean "Redis cannot serve right now" rather than "our command is wrong". MOVED/ASK: the
 // command did not run; ioredis's Cluster client hands them to the caller when an auto-pipeline mixes them with
 // other replies (seen during a primary failover, gateway/test/redis-ha/cluster-failover.test.ts).
@@ -256,9 +263,7 @@ export class RedisRegistry implements Registry {
     this.log = (options.log ?? silentLogger).child({ component: 'registry', redis: address });
     for (const [name, lua] of Object.entries(scripts)) client.defineCommand(name, { numberOfKeys: 1, lua });
     // Any number of keys (the first argument says how many): one call for several counters of one slot.
-    client.defineCommand('rdCounters', { lua: countersLua });
-    client.defineCommand('rdTakeSlots', { lua: takeSlotsLua });
-    client.defineCommand('rdReleaseSlots', { lua: `for i = 1, #KEYS do redis.call('ZREM', KEYS[i], ARGV[1]) end return 1` });
+    for (const [name, lua] of Object.entries(variadicScripts)) client.defineCommand(name, { lua });
     this.cmd = client as unknown as ScriptCommands;
 
     client.on('ready', () => this.setReady(true));
@@ -695,6 +700,11 @@ function createClient(options: RedisRegistryOptions): { client: Client; address:
     // answers CLUSTERDOWN, which run() reports as E_REGISTRY_UNAVAILABLE.
     enableReadyCheck: false,
     enableAutoPipelining: true,
+    // Scripts that take any number of keys: ioredis's auto-pipelining groups a Cluster command by its first
+    // argument, which for these is the key count, so commands on keys in different slots landed in one
+    // pipeline and were refused ("All keys in the pipeline should belong to the same slots allocation group"):
+    // every login and session cap on a Cluster failed (gateway/test/redis-ha). They go out on their own.
+    autoPipeliningIgnoredCommands: Object.keys(variadicScripts),
     clusterRetryStrategy: retryStrategy,
     redisOptions: connection,
   };
