@@ -1,7 +1,6 @@
 import type { Power } from '../../../protocol/channels.js';
 import type { ErrorCode } from '../../../protocol/error-codes.js';
 import type { Role } from '../../../protocol/messages.js';
-import type { Writer } from '../delivery/writer.js';
 import { defaultSessionPolicy, type SessionPolicy } from '../policy/org-policy.js';
 import type { ScreenVerdict } from '../screen/screen-router.js';
 import type { PartySocket } from '../relay/party.js';
@@ -10,13 +9,12 @@ import type { LiveEvent, LiveEventBus } from './live-events.js';
 import { participantIdPrefix, type Participant, type Path } from './participant.js';
 
 /**
- * The screen module of a session (gateway/src/screen/): fans the customer's screen frames out to the viewers
- * and repairs any viewer that missed one before it gets another delta.
+ * What the session core calls of a session's screen module (gateway/src/screen/): it fans the customer's
+ * screen frames out to the viewers and repairs any viewer that missed one before it gets another delta. Its
+ * viewers follow the session's events (screen/session-screens.ts), not calls from here.
  */
 export interface ScreenFanout {
   onFrame(frame: Uint8Array): ScreenVerdict;
-  addViewer(id: string, writer: Writer): void;
-  removeViewer(id: string): void;
   tick(now: number): void;
 }
 

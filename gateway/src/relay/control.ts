@@ -141,7 +141,7 @@ function named(session: LiveSession, id: string | undefined): Participant | unde
 }
 
 /** Whom a message without `to`/`from` is about: for a technician the customer; for the customer the controller (or the first technician). */
-export function defaultCounterpart(session: LiveSession, me: Participant): Participant | undefined {
+function defaultCounterpart(session: LiveSession, me: Participant): Participant | undefined {
   if (me.role !== 'customer') return session.customer;
   return (session.controller ? session.participants.get(session.controller) : undefined) ?? session.technicians()[0];
 }

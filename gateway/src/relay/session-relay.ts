@@ -15,7 +15,6 @@ import { LiveEventBus, liveEventTypes, type LiveEvent } from '../live/live-event
 import { LiveSession } from '../live/live-session.js';
 import type { Participant } from '../live/participant.js';
 import { sessionDeadline } from '../policy/org-policy.js';
-import { newResumeToken } from '../live/resume-token.js';
 import { sessionCopy } from '../live/session-copy.js';
 import { sessionNotices } from '../live/session-notices.js';
 import type { GatewayRecord } from '../registry/registry.js';
