@@ -36,6 +36,8 @@ const boundedObject = (maxBytes: number) =>
     v.record(v.string(), v.unknown()),
     v.check((o) => JSON.stringify(o).length <= maxBytes, `must encode to at most ${maxBytes} bytes`),
   );
+export const recordingActions = ['request', 'stop', 'consent', 'refuse'] as const;
+export type RecordingAction = (typeof recordingActions)[number];
 const dimension = v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(16384));
 
 const hello = {
@@ -44,6 +46,8 @@ const hello = {
     pin: v.optional(v.pipe(v.string(), v.regex(/^\d{6,16}$/, 'must be 6 to 16 digits'))),
     guid: v.optional(guid),
     name: v.pipe(text(MAX_NAME_CHARS), v.check((n) => displayTextProblem(n) === null, 'must not contain control characters')),
+    /** Nobody is at the customer's machine (an agent left running): only its standing grants apply, no prompts. */
+    unattended: v.optional(v.boolean()),
   }),
   pickup: v.object({ type: v.literal('pickup'), token: bearer, guid }),
   /** A further technician of the session's organisation joins an active session as a viewer. */
@@ -76,6 +80,11 @@ const inSession = {
   }),
   clipboard: v.object({ type: v.literal('clipboard'), text: text(MAX_CLIPBOARD_CHARS) }),
   sysinfo: v.object({ type: v.literal('sysinfo'), info: boundedObject(MAX_SYSINFO_BYTES) }),
+  /**
+   * Recording (docs/recording.md): the technician holding control asks (`request`) or stops (`stop`) it; the
+   * customer answers a request (`consent` / `refuse`) or withdraws consent (`stop`).
+   */
+  recording: v.object({ type: v.literal('recording'), action: v.picklist(recordingActions, `must be one of ${recordingActions.join(', ')}`) }),
 };
 
 const schemas = { ...hello, ...inSession };
@@ -121,6 +130,8 @@ export type ServerMessage =
       you?: string;
       /** (active) What the organisation allows in this session, so both sides can show it. */
       policy?: SessionPolicyView;
+      /** (active, to technicians) The customer's agent said nobody is at the machine: no prompts, only its standing grants. */
+      unattended?: boolean;
     }
   | { v: 1; type: 'chat'; from: Role; fromId: string; name: string; text: string; at: number; seq?: number }
   | { v: 1; type: 'ack'; seq: number; sync?: boolean; from: string }
@@ -139,7 +150,13 @@ export type ServerMessage =
   | { v: 1; type: 'clipboard'; text: string; from: string }
   | { v: 1; type: 'sysinfo'; info: Record<string, unknown> }
   | { v: 1; type: 'error'; code: ErrorCode; message: string; url?: string }
-  | { v: 1; type: 'reconnect'; reason: string };
+  | { v: 1; type: 'reconnect'; reason: string }
+  /**
+   * Recording of the session (docs/recording.md), to everyone: `requested` (a technician asks the customer),
+   * `refused` (the customer said no), `on` (the recorder `recorder` joined; `from`: who asked, absent when the
+   * policy records every session), `off` (`reason`: stopped, failed, slow, gateway_shutdown; `message` says more).
+   */
+  | { v: 1; type: 'recording'; state: 'requested' | 'refused' | 'on' | 'off'; from?: string; name?: string; recorder?: string; reason?: string; message?: string };
 
 export type ServerMessageOf<K extends ServerMessage['type']> = Extract<ServerMessage, { type: K }>;
 

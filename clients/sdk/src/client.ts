@@ -136,9 +136,10 @@ export class RelaydeskClient {
   }
 
   /** Customer: connects and waits for a technician. Resolves once the gateway says "waiting". */
-  joinSession(ticket: { pin: string } | { guid: string }, name: string): Promise<SessionConnection> {
+  joinSession(ticket: { pin: string } | { guid: string }, name: string, options: { unattended?: boolean } = {}): Promise<SessionConnection> {
     const conn = new SessionConnection((attempt, url) => this.transport.connect('/v1/customer', attempt, url), this.reconnect);
-    return conn.handshake({ type: 'join', ...ticket, name }, this.handshakeTimeoutMs);
+    // `unattended`: nobody is at the machine (the organisation's policy must allow it, else E_FORBIDDEN).
+    return conn.handshake({ type: 'join', ...ticket, name, ...(options.unattended ? { unattended: true } : {}) }, this.handshakeTimeoutMs);
   }
 
   /** Technician: claims a waiting session. Resolves once paired ("active"); rejects with E_SESSION_TAKEN etc. */

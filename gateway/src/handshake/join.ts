@@ -1,6 +1,7 @@
 import type { ClientMessageOf } from '../../../protocol/messages.js';
 import { GatewayError, asGatewayError } from '../errors/gateway-error.js';
 import { newResumeToken } from '../live/resume-token.js';
+import { refuseUnattendedUnlessAllowed } from './unattended.js';
 import { isGone, type Party, type PartySocket } from '../relay/party.js';
 import type { RelayContext } from '../relay/relay-context.js';
 
@@ -23,12 +24,13 @@ export async function join(ctx: RelayContext, ws: PartySocket, party: Party, msg
     if (!guid || !record || record.state !== 'created' || record.expiresAt <= now()) {
       throw new GatewayError('E_PIN_INVALID');
     }
+    if (msg.unattended) await refuseUnattendedUnlessAllowed(ctx, record.orgId, () => void attempt.succeeded());
     const resume = newResumeToken();
     const customer = { id: 'c1', role: 'customer' as const, name: msg.name, resumeHash: resume.hash };
     const result = await lifecycle.transition(guid, 'waiting', {
       reason: 'customer_joined',
       from: ['created'],
-      set: { customerName: msg.name, anchorGateway: ctx.options.gatewayId, participants: [customer], controller: null },
+      set: { customerName: msg.name, anchorGateway: ctx.options.gatewayId, participants: [customer], controller: null, ...(msg.unattended ? { unattended: true } : {}) },
       ttlMs: record.expiresAt - now() + EXPIRY_GRACE_MS,
     });
     if (!result.ok) throw new GatewayError('E_PIN_INVALID'); // another customer won the race for this PIN
@@ -38,6 +40,7 @@ export async function join(ctx: RelayContext, ws: PartySocket, party: Party, msg
       return;
     }
     const session = ctx.openSession(result.session);
+    session.unattended = msg.unattended === true;
     session.apply({ kind: 'add', id: 'c1', role: 'customer', name: msg.name, conn: ws, address: party.remoteIp, how: 'join', resumeHash: resume.hash });
     party.session = session;
     party.participantId = 'c1';

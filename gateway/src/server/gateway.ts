@@ -204,8 +204,11 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
         reliableQueueBytes: config.reliableQueueBytes,
         droppableQueueBytes: config.droppableQueueBytes,
         bulkWindowBytes: config.bulkWindowBytes,
+        recordingsDir: config.recordingsDir ?? join(config.dataDir, 'recordings'),
       },
     );
+    // Runs after relay.closeAll() (cleanups run in reverse, after it): every recording file flushed and closed.
+    cleanups.push(() => relay.recordings.settled());
 
     const fdLimit = openFileLimit();
     const connections = effectiveMaxConnections(config.maxConnections, fdLimit);
