@@ -15,6 +15,7 @@ import { OidcLogin, parseOidcSettings } from '../auth/oidc-login.js';
 import { SamlLogin, parseSamlSettings } from '../auth/saml-login.js';
 import type { PolicySource } from '../policy/org-policy.js';
 import { OrgStorePolicySource } from '../policy/store-policy-source.js';
+import { recordingsDirOf } from '../recording/recordings-dir.js';
 import { systemClock, type Clock } from '../clock.js';
 import type { GatewayConfig } from '../config/load-config.js';
 import { createLogger, type Logger } from '../log/logger.js';
@@ -204,7 +205,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
         reliableQueueBytes: config.reliableQueueBytes,
         droppableQueueBytes: config.droppableQueueBytes,
         bulkWindowBytes: config.bulkWindowBytes,
-        recordingsDir: config.recordingsDir ?? join(config.dataDir, 'recordings'),
+        recordingsDir: recordingsDirOf(config),
       },
     );
     // Runs after relay.closeAll() (cleanups run in reverse, after it): every recording file flushed and closed.

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RelaydeskClient, SessionConnection } from '../../../clients/sdk/src/node.js';
 import { ScreenSender } from '../../../clients/sdk/src/screen/screen-sender.js';
+import { runRecordingCommand } from '../../src/admin/recording-command.js';
 import { readRecording, pictureAt } from '../../src/recording/recording-reader.js';
 import { codec, loadClip, type Clip } from '../../src/screen/screen-test-kit.test-helper.js';
 import { startTestGateway, type TestGateway } from '../gateway-harness.js';
@@ -27,7 +28,7 @@ beforeAll(async () => {
   await stores.org('rec-always', (o) => void (o.policy = { recording: 'always' }));
   await stores.org('rec-request', (o) => void (o.policy = { recording: 'on-request' }));
   await stores.org('unattended-ok', (o) => void (o.policy = { unattendedAccess: true }));
-  clip = loadClip('term-vim');
+  clip = loadClip('desk-drag');
 });
 afterAll(async () => {
   await stores?.close();
@@ -98,6 +99,7 @@ describe('recording, as the organisation’s policy says', () => {
     }
     customer.chat('hello from the customer');
     const truth = clip.frameAt(frames - 1);
+    expect(truth.equals(clip.frameAt(0))).toBe(false); // the picture moves: the deltas matter
     // The file is written as the session goes: its last picture must become exactly what the customer sent last.
     expect(await eventually(async () => Buffer.from(pictureAt(await readFile(file))?.bgra ?? []).equals(truth), 8000)).toBe(true);
     tech.end();
@@ -116,11 +118,24 @@ describe('recording, as the organisation’s policy says', () => {
     expect([last.width, last.height, last.frame]).toEqual([clip.width, clip.height, frames]);
     expect(Buffer.from(last.bgra).equals(truth)).toBe(true);
     expect(rec.entries.at(-1)?.json).toMatchObject({ reason: 'session_ended', message: 'technician_ended' });
+    // What a person checking it reads (the admin CLI's `recording events`).
+    const lines: string[] = [];
+    expect(await runRecordingCommand(['events', guid], { dir: join(t.dataDir, 'recordings'), out: (l) => lines.push(l) })).toBe(0);
+    if (process.env.SHOW_RECORDING) console.log(lines.join('\n'));
+    expect(lines).toContainEqual(expect.stringMatching(/participants: c1 customer "Pat", t1 technician "\S+", s1 system "recorder"; control: t1/));
   });
 
   it('on-request: the controlling technician asks, the customer consents (recorder joins) or refuses (nothing records)', async () => {
     const { guid, customer, tech } = await paired(t, 'asks');
     expect(recorderIn(customer)).toBeUndefined();
+    // The screen is live before anyone asks: the recorder comes in late, like a viewer who joins late.
+    customer.grant('view');
+    await eventually(() => tech.grants.includes('view'));
+    const screen = screenOf(customer);
+    for (let i = 0; i < 4; i++) {
+      screen.offer(clip.frameAt(i));
+      await sleep(25);
+    }
     const asked = recordingState(customer, 'requested');
     const techToo = recordingState(tech, 'requested');
     tech.recordingAction('request');
@@ -131,7 +146,12 @@ describe('recording, as the organisation’s policy says', () => {
     expect(await on).toMatchObject({ state: 'on', from: tech.you });
     expect(await eventually(() => recorderIn(customer) !== undefined && customer.recording)).toBe(true);
     customer.chat('while recorded');
-    await sleep(50);
+    for (let i = 4; i < 8; i++) {
+      screen.offer(clip.frameAt(i));
+      await sleep(25);
+    }
+    const file = join(t.dataDir, 'recordings', `${guid}.rdrec`);
+    expect(await eventually(async () => Buffer.from(pictureAt(await readFile(file))?.bgra ?? []).equals(clip.frameAt(7)), 8000)).toBe(true);
 
     // The technician stops it; the customer is told and the recorder leaves the list.
     const off = recordingState(customer, 'off');
@@ -156,8 +176,10 @@ describe('recording, as the organisation’s policy says', () => {
     customer.recordingAction('consent');
     expect(await nothing).toMatchObject({ code: 'E_BAD_MESSAGE' });
 
-    const rec = readRecording(await readFile(join(t.dataDir, 'recordings', `${guid}.rdrec`)));
+    const rec = readRecording(await readFile(file));
     expect(rec.segments).toEqual([expect.objectContaining({ mode: 'on-request', requestedBy: tech.you, consentedBy: 'c1' })]);
+    // Its first picture is a keyframe (the agent's repair, asked for by the gateway), never a delta it cannot use.
+    expect(rec.entries.find((e) => e.screen)?.screen).toMatchObject({ keyframe: true });
     const chats = rec.entries.filter((e) => e.json?.type === 'chat').map((e) => e.json!.text);
     expect(chats).toEqual(['while recorded']);
     expect(rec.entries.at(-1)).toMatchObject({ kind: 'stop', json: { reason: 'stopped' } });
