@@ -1,6 +1,6 @@
 /**
  * `npm run agent -- --pin PIN [--name NAME] [--gateway URL] [--ca FILE] [--proxy URL] [--display :N] [--monitor N |
- * --window ID|NAME] [--allow view,control,files]`: a customer joins a session from a terminal and shares their screen
+ * --window ID|NAME] [--allow view,control,files] [--unattended]`: a customer joins a session from a terminal and shares their screen
  * (or one window). Where only an HTTP proxy leads out, `--proxy http://user:password@proxy:3128` (or HTTPS_PROXY) uses it. A thin front end over CustomerAgent (customer-agent.ts): it prints prompts and status and turns the
  * customer's typed commands into calls. Lines that are not commands are sent as chat.
  */
@@ -15,11 +15,16 @@ import { openDesktop, parseWindowArg, type ShareTarget } from './desktop.js';
 
 const usage = `usage: npm run agent -- --pin PIN [--name NAME] [--gateway URL] [--ca FILE] [--proxy URL] [--display :N]
                         [--monitor N | --window ID|NAME] [--allow view,control,files,clipboard,sysinfo]
+                        [--unattended]
        (or --guid GUID instead of --pin)
+  --unattended   nobody is at this machine: the gateway is told (the organisation's policy must allow
+                 unattended access), only --allow powers are granted, requests never wait for an answer
 While it runs, type:
   /allow N | /once N | /refuse N   answer request N (allow for this session / this time, ask again next time / refuse)
   /revoke POWER                    take a power back at once (view, control, files, clipboard, sysinfo)
   /grant POWER                     give a power without being asked
+  /record yes | /record no         answer a request to record the session
+  /record stop                     stop a recording you agreed to
   /pause  /resume                  freeze the picture the technician sees / go live again
   /status                          what is shared, who watches, who has control
   /end                             end the session (Ctrl-C too)
@@ -38,6 +43,7 @@ const { values } = parseArgs({
     window: { type: 'string' },
     allow: { type: 'string', default: '' },
     proxy: { type: 'string' },
+    unattended: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h' },
   },
 });
@@ -79,18 +85,21 @@ const label = opened?.label ?? 'nothing (no display)';
 
 const proxy = values.proxy ?? proxyFromEnvironment(process.env);
 const client = new RelaydeskClient(nodeTransport({ baseUrl: values.gateway!, ca: readFileSync(values.ca!), proxy }));
-const session = await client.joinSession(values.pin ? { pin: values.pin } : { guid: values.guid! }, values.name!).catch((err: Error & { code?: string }) => {
+const unattended = values.unattended === true;
+const session = await client.joinSession(values.pin ? { pin: values.pin } : { guid: values.guid! }, values.name!, { unattended }).catch((err: Error & { code?: string }) => {
   desktop?.close();
   return die(`cannot join: ${err.code ?? ''} ${err.message}`, 1);
 });
-const agent = new CustomerAgent(session, desktop, { kind, label, allow });
+const agent = new CustomerAgent(session, desktop, { kind, label, allow, unattended });
+if (unattended) say(`unattended: only ${allow.length ? allow.join(', ') : 'nothing'} will be granted; every other request is refused`);
 say(`joined; waiting for a technician (session ${session.guid}).${desktop ? ` Sharing ${label} once you allow "view".` : ''}`);
 if (allow.length) say(`allowed up front for this session: ${allow.join(', ')}`);
 
 const describe = (s: AgentStatus) =>
   `[${s.session}] sharing ${s.sharing.label}: ${s.sharing.state}` +
   ` | watching: ${s.watchers.length ? s.watchers.join(', ') : 'nobody'}` +
-  ` | control: ${s.controller ?? 'nobody'} | granted: ${s.grants.length ? s.grants.join(', ') : 'nothing'}`;
+  ` | control: ${s.controller ?? 'nobody'} | granted: ${s.grants.length ? s.grants.join(', ') : 'nothing'}` +
+  (s.recording ? ' | RECORDED' : '');
 let lastStatus = '';
 agent.on('status', (s) => {
   const line = describe(s);
@@ -98,6 +107,7 @@ agent.on('status', (s) => {
 });
 agent.on('prompt', (p) => say(`request ${p.id}: ${p.from} asks for "${p.power}". /allow ${p.id} (this session), /once ${p.id} (ask each time), /refuse ${p.id}`));
 agent.on('notice', (n) => say(n));
+agent.on('recordingPrompt', (p) => say(`${p.from} asks to record this session (the gateway keeps what the technicians see). /record yes or /record no`));
 agent.on('inputRejected', (r) => say(`technician input refused: ${r.code} ${r.message}`));
 agent.on('ended', (reason) => {
   say(`session ended (${reason}); nothing is shared any more`);
@@ -118,6 +128,10 @@ createInterface({ input: process.stdin }).on('line', (line) => {
     } catch (err) {
       say((err as Error).message);
     }
+  } else if (cmd === '/record') {
+    if (arg === 'yes' || arg === 'no') agent.answerRecording(arg === 'yes');
+    else if (arg === 'stop') agent.stopRecording();
+    else say('usage: /record yes | /record no | /record stop');
   } else if (cmd === '/pause') agent.pause();
   else if (cmd === '/resume') agent.resume();
   else if (cmd === '/status') say(describe(agent.status()));
