@@ -103,6 +103,8 @@ export class SessionRecordings {
       if (running) return refuse('E_BAD_MESSAGE', 'the session is already being recorded');
       const direct = [...session.participants.values()].find((p) => p.path !== 'relay');
       if (direct) return refuse('E_FORBIDDEN', `${direct.id} is on a direct path (${direct.path}): a recording needs the session on the relay; move back to it first`);
+      // The policy records every session: one that failed (a disk error) starts again without asking.
+      if (recordingRequired(policy)) return this.start(session, { mode: 'always', requestedBy: me.id });
       const asked = session.apply({ kind: 'recording_request', by: me.id });
       if (!asked.ok) return refuse(asked.code, asked.message);
       this.pending.set(session.guid, me.id);
