@@ -31,9 +31,9 @@ function picture(i: number): Buffer {
 }
 
 /** Writes a recording as the gateway does: the socket the session core writes to, over a RecordingFile. */
-async function record(path: string, frames: number) {
+async function record(path: string, frames: number, after?: Promise<void>) {
   const errors: Error[] = [];
-  const file = new RecordingFile(path, (e) => errors.push(e));
+  const file = new RecordingFile(path, (e) => errors.push(e), after);
   let t = 1_000_000;
   let consumed = 0;
   let ended: unknown;
@@ -48,15 +48,17 @@ async function record(path: string, frames: number) {
   }
   socket.send(new Uint8Array([0x03, 1, 2, 3, 4]), true); // a file chunk: credited back, not kept
   socket.end(1000, 'recording stopped');
-  await file.close();
-  return { errors, consumed, ended };
+  const closed = file.close();
+  await closed;
+  return { errors, consumed, ended, file, closed };
 }
 
 describe('a recording file, written as the recorder does and read back', () => {
   it('keeps control messages (clipboard text left out) and screen frames; the last picture decodes pixel-exact', async () => {
     const path = join(dir, `${guid}.rdrec`);
-    const { errors, consumed, ended } = await record(path, 6);
+    const { errors, consumed, ended, file } = await record(path, 6);
     expect(errors).toEqual([]);
+    expect(file.queuedBytes).toBe(0); // everything queued (the file header too) was written
     expect(consumed).toBe(4);
     expect(ended).toMatchObject({ reason: 'stopped' });
     const bytes = await readFile(path);
@@ -70,10 +72,13 @@ describe('a recording file, written as the recorder does and read back', () => {
     expect(pictureAt(bytes, 9)).toBeNull();
 
     // Recorded again (stopped and started): a second segment in the same file, with its own keyframe.
-    await record(path, 2);
+    // Started while the first is still closing, it waits for it: segments never interleave.
+    const first = record(path, 1);
+    await record(path, 2, first.then((r) => r.closed));
     const two = readRecording(await readFile(path));
-    expect(two.segments).toHaveLength(2);
-    expect(pictureAt(await readFile(path))).toMatchObject({ frame: 2, segment: 1 });
+    expect(two.segments).toHaveLength(3);
+    expect(two.entries.map((e) => e.segment)).toEqual([...two.entries].map((e) => e.segment).sort());
+    expect(pictureAt(await readFile(path))).toMatchObject({ frame: 2, segment: 2 });
   });
 
   it('a file cut short keeps every whole record and says where it stops; another file is refused clearly', async () => {
@@ -85,6 +90,8 @@ describe('a recording file, written as the recorder does and read back', () => {
     expect(rec.truncatedAt).toBe(parseRecords(whole).records.at(-1)!.offset); // where the stop record began
     expect(rec.entries.at(-1)?.kind).toBe('binary');
     expect(() => readRecording(Buffer.from('GIF89a...'))).toThrow(/not a relaydesk recording/);
+    // A file just created (its header not on disk yet) is an empty recording.
+    expect(readRecording(Buffer.alloc(0))).toEqual({ segments: [], entries: [], truncatedAt: 0 });
   });
 
   it('a folder it cannot create: one clear error, and nothing is queued after it', async () => {

@@ -25,8 +25,10 @@ export class RecordingFile {
   constructor(
     readonly path: string,
     private readonly onError: (err: Error) => void,
+    /** Opens only after this settles: the previous segment of the same file must be all written first. */
+    after: Promise<void> = Promise.resolve(),
   ) {
-    this.opened = this.open();
+    this.opened = after.then(() => this.open());
   }
 
   get ok(): boolean {
@@ -70,8 +72,13 @@ export class RecordingFile {
       await mkdir(dirname(this.path), { recursive: true, mode: 0o700 });
       // Append: a session recorded again (stopped and restarted, or continued after a move) adds a segment.
       const handle = await open(this.path, 'a', 0o600);
+      // The header goes first; only then may append() start the writer (it does once `handle` is set).
+      if ((await handle.stat()).size === 0) {
+        const header = fileHeader();
+        this.queue.unshift(header);
+        this.queuedBytes += header.byteLength;
+      }
       this.handle = handle;
-      if ((await handle.stat()).size === 0) this.queue.unshift(fileHeader());
       if (this.queue.length > 0) void this.pump();
     } catch (err) {
       this.fail(err);

@@ -90,6 +90,8 @@ export class RecordingFormatError extends Error {
  * record and `truncatedAt`, the offset where the incomplete one starts; anything else malformed throws.
  */
 export function parseRecords(file: Buffer): { records: RawRecord[]; truncatedAt: number | null } {
+  // A file being created (or cut short before its header was whole) is an empty recording, not a foreign file.
+  if (file.byteLength < FILE_HEADER_BYTES && fileHeader().subarray(0, file.byteLength).equals(file)) return { records: [], truncatedAt: 0 };
   if (file.byteLength < FILE_HEADER_BYTES || !file.subarray(0, 6).equals(FILE_MAGIC)) {
     throw new RecordingFormatError('not a relaydesk recording (the file does not start with "RDREC\\0")');
   }

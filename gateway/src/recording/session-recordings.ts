@@ -39,7 +39,8 @@ export class SessionRecordings {
   private readonly running = new Map<string, Running>();
   /** on-request: the technician whose request waits for the customer's answer, per session. */
   private readonly pending = new Map<string, string>();
-  private readonly closing = new Set<Promise<void>>();
+  /** Files still being flushed and closed, by session: a new segment of the same file waits for its last one. */
+  private readonly closing = new Map<string, Promise<void>>();
 
   constructor(
     private readonly ctx: RecordingContext,
@@ -150,7 +151,7 @@ export class SessionRecordings {
 
   /** Resolves once every recording file this gateway had open is flushed and closed. */
   async settled(): Promise<void> {
-    await Promise.all([...this.closing]);
+    await Promise.all([...this.closing.values()]);
   }
 
   private start(session: LiveSession, how: { mode: 'always' | 'on-request'; requestedBy?: string; consentedBy?: string; resume?: string }): void {
@@ -158,7 +159,7 @@ export class SessionRecordings {
     const { log, now } = this.ctx.deps;
     const path = this.fileOf(session.guid);
     const startedAt = now();
-    const file = new RecordingFile(path, (err) => this.failed(session, path, err));
+    const file = new RecordingFile(path, (err) => this.failed(session, path, err), this.closing.get(session.guid));
     const socket = new RecorderSocket(
       file,
       startedAt,
@@ -222,8 +223,8 @@ export class SessionRecordings {
     if (r?.socket !== socket) return;
     this.running.delete(session.guid);
     const closing = r.file.close();
-    this.closing.add(closing);
-    void closing.finally(() => this.closing.delete(closing));
+    this.closing.set(session.guid, closing);
+    void closing.finally(() => this.closing.get(session.guid) === closing && this.closing.delete(session.guid));
     this.ctx.deps.log.info('recording.stopped', { guid: session.guid, reason: stop.reason, file: r.file.path });
     if (session.ended || stop.reason === 'gateway_shutdown') return;
     this.tellEveryone(session, { v: 1, type: 'recording', state: 'off', reason: stop.reason, message: stop.message });
