@@ -58,7 +58,9 @@ export class RecordingFile {
       try {
         if (!this.failed) await handle.datasync();
       } catch (err) {
-        this.fail(err);
+        // A pipe or socket (an archiver reading the recording as it is made) has nothing to sync.
+        const code = (err as { code?: string }).code;
+        if (code !== 'EINVAL' && code !== 'ENOTSUP') this.fail(err);
       }
       await handle.close().catch(() => {});
     })();
