@@ -195,6 +195,7 @@ export class SessionRecordings {
       consentedBy: how.consentedBy,
     });
     const asker = how.requestedBy ? session.participants.get(how.requestedBy) : undefined;
+    this.ctx.deps.metrics.recordingsActive.set(this.running.size);
     log.info('recording.started', { guid: session.guid, mode: how.mode, recorder: participantId, requestedBy: how.requestedBy, file: path });
     this.tellEveryone(session, { v: 1, type: 'recording', state: 'on', recorder: participantId, from: asker?.id, name: asker?.name });
   }
@@ -226,6 +227,8 @@ export class SessionRecordings {
     this.closing.set(session.guid, closing);
     void closing.finally(() => this.closing.get(session.guid) === closing && this.closing.delete(session.guid));
     this.ctx.deps.log.info('recording.stopped', { guid: session.guid, reason: stop.reason, file: r.file.path });
+    this.ctx.deps.metrics.recordingsActive.set(this.running.size);
+    this.ctx.deps.metrics.recordingsStopped.inc({ reason: stop.reason });
     if (session.ended || stop.reason === 'gateway_shutdown') return;
     this.tellEveryone(session, { v: 1, type: 'recording', state: 'off', reason: stop.reason, message: stop.message });
   }

@@ -220,6 +220,9 @@ describe('a recordings directory the gateway cannot write', () => {
       expect(off).toBe(true);
       const line = JSON.parse(g.logLines.find((l) => l.includes('recording.write_failed'))!);
       expect(line).toMatchObject({ level: 'error', code: 'ENOTDIR', file: expect.stringContaining('plain-file') });
+      // Counted for the operator's alerts.
+      expect(await g.gateway.metrics.registry.getSingleMetricAsString('relaydesk_recordings_stopped_total')).toMatch(/reason="failed"[^\n]* 1$/m);
+      expect(await g.gateway.metrics.registry.getSingleMetricAsString('relaydesk_recordings_active')).toMatch(/ 0$/m);
       // The session goes on: chat still flows both ways.
       const heard = nextEvent(tech, 'chat');
       customer.chat('still here');
