@@ -1,5 +1,5 @@
 export { RelaydeskClient, SecondFactorRequiredError, type CreatedSession, type LoginResult, type SecondFactorChallenge, type TotpEnrolment, type SessionInfo, type WaitingSession, type ClientOptions } from './client.js';
-export { SessionConnection, Channel, defaultReconnect, type Power, type SessionState, type StateEvent, type SessionEvents, type ReconnectOptions, type ParticipantsEvent, type ParticipantInfo, type Role } from './session-connection.js';
+export { SessionConnection, Channel, defaultReconnect, type Power, type SessionState, type StateEvent, type SessionEvents, type ReconnectOptions, type ParticipantsEvent, type ParticipantInfo, type Role, type FileMessage } from './session-connection.js';
 export { RelaydeskError } from './errors.js';
 export type { Transport, SocketLike, HttpResult } from './transport.js';
 export { ScreenReceiver, type FrameDecoder, type ReceiveOutcome, type ScreenReceiverOptions } from './screen/screen-receiver.js';
