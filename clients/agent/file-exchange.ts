@@ -7,7 +7,7 @@
 import { fileTransferProblem } from '../../protocol/file-transfer.js';
 import type { SessionPolicyView } from '../../protocol/messages.js';
 import { Emitter } from '../sdk/src/emitter.js';
-import { FileTransfers, fileSource, type FileInfo, type FileOutcome, type IncomingFile, type OutgoingFile, type SessionConnection } from '../sdk/src/node.js';
+import { FileTransfers, fileSource, nodeSha256, type FileInfo, type FileOutcome, type IncomingFile, type OutgoingFile, type SessionConnection } from '../sdk/src/node.js';
 import { openDownload } from './downloads.js';
 
 export type FileSession = Pick<SessionConnection, 'on' | 'fileControl' | 'sendBulk'> & { readonly policy: SessionPolicyView | null };
@@ -46,7 +46,7 @@ export class FileExchange extends Emitter<FileExchangeEvents> {
     private readonly options: FileExchangeOptions,
   ) {
     super();
-    this.files = new FileTransfers(conn, { checkOffer: (info) => this.problemWith(info) });
+    this.files = new FileTransfers(conn, { checkOffer: (info) => this.problemWith(info), hash: nodeSha256 });
     this.files.on('offer', (file) => this.offered(file));
   }
 

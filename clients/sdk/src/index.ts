@@ -4,5 +4,5 @@ export { RelaydeskError } from './errors.js';
 export type { Transport, SocketLike, HttpResult } from './transport.js';
 export { ScreenReceiver, type FrameDecoder, type ReceiveOutcome, type ScreenReceiverOptions } from './screen/screen-receiver.js';
 export { ScreenSender, type ScreenSenderOptions } from './screen/screen-sender.js';
-export { FileTransfers, OutgoingFile, IncomingFile, type FileSource, type FileSink, type FileInfo, type FileOutcome, type FileTransfersOptions } from './files/file-transfers.js';
+export { FileTransfers, OutgoingFile, IncomingFile, type FileSource, type FileSink, type FileInfo, type FileOutcome, type FileTransfersOptions, type IncrementalHash } from './files/file-transfers.js';
 export { bytesSource, blobSource } from './files/file-sources.js';
