@@ -10,12 +10,11 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import type { Power } from '../../protocol/channels.js';
-import { RelaydeskClient, nodeTransport, proxyFromEnvironment } from '../sdk/src/node.js';
+import { RelaydeskClient, describeSize, nodeTransport, proxyFromEnvironment } from '../sdk/src/node.js';
 import { parsePowers, type Answer } from './consent.js';
 import { CustomerAgent, type AgentStatus } from './customer-agent.js';
 import { openDesktop, parseWindowArg, type ShareTarget } from './desktop.js';
 import { downloadsDirectory } from './downloads.js';
-import { describeSize } from './file-exchange.js';
 
 const usage = `usage: npm run agent -- --pin PIN [--name NAME] [--gateway URL] [--ca FILE] [--proxy URL] [--display :N]
                         [--monitor N | --window ID|NAME] [--allow view,control,files,clipboard,sysinfo]

@@ -7,7 +7,7 @@
 import { fileTransferProblem } from '../../protocol/file-transfer.js';
 import type { SessionPolicyView } from '../../protocol/messages.js';
 import { Emitter } from '../sdk/src/emitter.js';
-import { FileTransfers, fileSource, nodeSha256, type FileInfo, type FileOutcome, type IncomingFile, type OutgoingFile, type SessionConnection } from '../sdk/src/node.js';
+import { FileTransfers, describeSize, fileSource, nodeSha256, type FileInfo, type FileOutcome, type IncomingFile, type OutgoingFile, type SessionConnection } from '../sdk/src/node.js';
 import { openDownload } from './downloads.js';
 
 export type FileSession = Pick<SessionConnection, 'on' | 'fileControl' | 'sendBulk'> & { readonly policy: SessionPolicyView | null };
@@ -137,13 +137,4 @@ export class FileExchange extends Emitter<FileExchangeEvents> {
 function why(o: FileOutcome): string {
   if (o.ok) return 'ok';
   return o.error ? `${o.reason} (${o.error.code}: ${o.error.message})` : o.reason;
-}
-
-export function describeSize(bytes: number): string {
-  if (bytes < 1024) return `${bytes} bytes`;
-  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
-  let v = bytes / 1024;
-  let u = 0;
-  while (v >= 1024 && u < units.length - 1) (v /= 1024), u++;
-  return `${v.toFixed(1)} ${units[u]}`;
 }

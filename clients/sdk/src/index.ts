@@ -6,3 +6,4 @@ export { ScreenReceiver, type FrameDecoder, type ReceiveOutcome, type ScreenRece
 export { ScreenSender, type ScreenSenderOptions } from './screen/screen-sender.js';
 export { FileTransfers, OutgoingFile, IncomingFile, type FileSource, type FileSink, type FileInfo, type FileOutcome, type FileTransfersOptions, type IncrementalHash } from './files/file-transfers.js';
 export { bytesSource, blobSource } from './files/file-sources.js';
+export { describeSize } from './files/describe-size.js';

@@ -37,6 +37,8 @@ export function fileControl(ctx: RelayContext, ws: PartySocket, session: LiveSes
       const step = files.offer(id, me.id, to.id, name, msg.size);
       if (refusedStep(ctx, ws, session, id, step)) return;
       session.lastActivity = ctx.deps.now();
+      // For the log (and the audit trail that reads it): who, to whom, how big; not the name (customer data).
+      ctx.deps.log.info('session.file_offered', { guid: session.guid, id, from: me.id, to: to.id, direction, size: msg.size });
       ctx.sendControl(to.conn, { v: 1, type: 'file-offer', id, name, size: msg.size, mime: msg.mime, from: me.id });
       return;
     }
@@ -55,6 +57,7 @@ export function fileControl(ctx: RelayContext, ws: PartySocket, session: LiveSes
     case 'file-result': {
       const step = files.result(me.id, id);
       if (refusedStep(ctx, ws, session, id, step)) return;
+      ended(ctx, session, step.offer, msg.ok ? 'delivered' : 'checksum');
       tell(ctx, session, step.offer.from, { v: 1, type: 'file-result', id, ok: msg.ok, from: me.id });
       return;
     }
@@ -63,6 +66,7 @@ export function fileControl(ctx: RelayContext, ws: PartySocket, session: LiveSes
       if (refusedStep(ctx, ws, session, id, step)) return;
       const other = step.offer.from === me.id ? step.offer.to : step.offer.from;
       const reason: FileCancelReason = msg.reason ?? (step.offer.to === me.id && step.offer.state === 'offered' ? 'refused' : 'cancelled');
+      ended(ctx, session, step.offer, reason);
       tell(ctx, session, other, { v: 1, type: 'file-cancel', id, reason, from: me.id });
       return;
     }
@@ -76,11 +80,15 @@ export function fileControl(ctx: RelayContext, ws: PartySocket, session: LiveSes
  */
 export function fileChunkReceiver(ctx: RelayContext, ws: PartySocket, session: LiveSession, senderId: string, offerId: number, dataBytes: number): Participant | null {
   if (offerId < 0) {
+    ctx.counters.dropped.file_refused.inc();
     ctx.reject(ws, new GatewayError('E_BAD_MESSAGE', `a file chunk starts with its offer id (u32) after the channel byte ${channels.file.id}`), false);
     return null;
   }
   const step = ctx.filesOf(session).chunk(senderId, offerId, dataBytes);
-  if (refusedStep(ctx, ws, session, offerId, step)) return null;
+  if (refusedStep(ctx, ws, session, offerId, step)) {
+    ctx.counters.dropped.file_refused.inc();
+    return null;
+  }
   const receiver = session.participants.get(step.offer.to);
   if (!receiver?.conn) {
     closeOffers(ctx, session, ctx.filesOf(session).closeAll(step.offer.to), 'left');
@@ -90,8 +98,9 @@ export function fileChunkReceiver(ctx: RelayContext, ws: PartySocket, session: L
 }
 
 /** Tells both sides of each closed offer that the gateway stopped it (no `from`: nobody in the session did). */
-export function closeOffers(ctx: Pick<RelayContext, 'sendControl'>, session: LiveSession, closed: readonly FileOffer[], reason: FileCancelReason): void {
+export function closeOffers(ctx: Pick<RelayContext, 'sendControl' | 'deps'>, session: LiveSession, closed: readonly FileOffer[], reason: FileCancelReason): void {
   for (const offer of closed) {
+    ended(ctx, session, offer, reason);
     const msg: ServerMessage = { v: 1, type: 'file-cancel', id: offer.id, reason };
     tell(ctx, session, offer.from, msg);
     tell(ctx, session, offer.to, msg);
@@ -101,7 +110,10 @@ export function closeOffers(ctx: Pick<RelayContext, 'sendControl'>, session: Liv
 /** Refuses a step the rules did not allow; a transfer it ended (past or short of its size) is over for the receiver too. */
 function refusedStep(ctx: RelayContext, ws: PartySocket, session: LiveSession, id: number, step: FileStep): step is Extract<FileStep, { ok: false }> {
   if (step.ok) return false;
-  if (step.closed) tell(ctx, session, step.closed.to, { v: 1, type: 'file-cancel', id, reason: 'size' });
+  if (step.closed) {
+    ended(ctx, session, step.closed, 'size');
+    tell(ctx, session, step.closed.to, { v: 1, type: 'file-cancel', id, reason: 'size' });
+  }
   refuseFile(ctx, ws, id, step.code, step.message);
   return true;
 }
@@ -111,6 +123,10 @@ function refuseFile(ctx: RelayContext, ws: PartySocket, id: number, code: ErrorC
   ctx.reject(ws, new GatewayError(code, message), false);
   const reason: FileCancelReason = code === 'E_FILE_SIZE_MISMATCH' ? 'size' : code === 'E_FORBIDDEN' || code === 'E_FILE_TOO_LARGE' || code === 'E_NOT_GRANTED' ? 'policy' : 'failed';
   ctx.sendControl(ws, { v: 1, type: 'file-cancel', id, reason, code, message });
+}
+
+function ended(ctx: Pick<RelayContext, 'deps'>, session: LiveSession, offer: FileOffer, outcome: FileCancelReason | 'delivered'): void {
+  ctx.deps.log.info('session.file_ended', { guid: session.guid, id: offer.id, from: offer.from, to: offer.to, outcome, bytes: offer.relayed, size: offer.size });
 }
 
 function tell(ctx: Pick<RelayContext, 'sendControl'>, session: LiveSession, participantId: string, msg: ServerMessage): void {

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FileTransfers, bytesSource, type FileSink, type IncomingFile, type SessionConnection } from '../../../clients/sdk/src/node.js';
+import { FileTransfers, bytesSource, nodeSha256, type FileSink, type IncomingFile, type SessionConnection } from '../../../clients/sdk/src/node.js';
 import { startTestGateway, type TestGateway } from '../gateway-harness.js';
 import { identityStores } from '../identity/identity-fixture.js';
 import { collect, eventually, sleep } from './events.js';
@@ -36,6 +36,13 @@ async function paired(user: 'free' | 'strict') {
   customer.grant('files');
   expect(await eventually(() => tech.grants.includes('files'))).toBe(true);
   return { c, s, customer, tech };
+}
+
+/** Chunks the gateway refused, from its metrics. */
+async function droppedFileChunks(): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${t.gateway.adminPort}/metrics`)).text();
+  const line = text.split('\n').find((l) => l.startsWith('relaydesk_dropped_messages_total{reason="file_refused"'));
+  return Number(line?.split(' ').pop() ?? 0);
 }
 
 /** A sink that keeps what it is given, as the console's download does. */
@@ -85,8 +92,9 @@ async function rawTechnician(token: string, guid: string) {
 describe('file transfer through the gateway', () => {
   it('a file goes both ways byte-exact (SHA-256 verified by the receiver), at full speed, nobody disconnected', async () => {
     const { customer, tech } = await paired('free');
-    const atTech = new FileTransfers(tech);
-    const atCustomer = new FileTransfers(customer);
+    // OpenSSL's SHA-256 (as the agent uses): the SDK's own runs in the browser test and sha256.test.ts.
+    const atTech = new FileTransfers(tech, { hash: nodeSha256 });
+    const atCustomer = new FileTransfers(customer, { hash: nodeSha256 });
     const customerGot = acceptAll(atCustomer);
     const techGot = acceptAll(atTech);
     const closes = [...collect(tech, 'close'), ...collect(customer, 'close')];
@@ -180,8 +188,10 @@ describe('file transfer through the gateway', () => {
     const data = collect(customer, 'data');
     const raw = await rawTechnician(c.bearerToken!, s.guid);
 
+    const refusedBefore = await droppedFileChunks();
     raw.chunk(77, new Uint8Array([1, 2, 3]));
     expect(await raw.nextError(1)).toMatchObject({ code: 'E_FILE_UNKNOWN' });
+    expect(await droppedFileChunks()).toBe(refusedBefore + 1);
     raw.ws.send(Buffer.from([0x03, 0, 0])); // too short to carry an offer id
     expect(await raw.nextError(2)).toMatchObject({ code: 'E_BAD_MESSAGE' });
 

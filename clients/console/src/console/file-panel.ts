@@ -3,18 +3,9 @@
  * customer's, see each transfer's progress, cancel it, and save a received file (a download link to a Blob,
  * offered only once its SHA-256 matched). Everything shown is inserted as text (a file name is the sender's).
  */
-import { FileTransfers, blobSource, type IncomingFile, type OutgoingFile, type SessionConnection } from '../../../sdk/src/browser.js';
+import { FileTransfers, blobSource, describeSize, type IncomingFile, type OutgoingFile, type SessionConnection } from '../../../sdk/src/browser.js';
 import { fileTransferProblem } from '../../../../protocol/file-transfer.js';
 import { h, replace } from '../shared/dom.js';
-
-export function describeBytes(n: number): string {
-  if (n < 1024) return `${n} bytes`;
-  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
-  let v = n / 1024;
-  let u = 0;
-  while (v >= 1024 && u < units.length - 1) (v /= 1024), u++;
-  return `${v.toFixed(1)} ${units[u]}`;
-}
 
 const reasons: Record<string, string> = {
   refused: 'refused',
@@ -26,6 +17,14 @@ const reasons: Record<string, string> = {
   policy: 'not allowed by the organisation’s policy',
   failed: 'failed',
 };
+
+/** The organisation's file policy in one line (the session tab's policy summary). */
+export function filePolicyText(policy: NonNullable<SessionConnection['policy']>): string {
+  const { maxBytes, directions } = policy.fileTransfer;
+  if (maxBytes === 0 || directions.length === 0) return 'Files: not allowed';
+  const ways = directions.length === 2 ? 'both ways' : directions[0] === 'to-customer' ? 'to the customer only' : 'from the customer only';
+  return `Files: up to ${describeSize(maxBytes)}, ${ways}`;
+}
 
 export class FilePanel {
   readonly element: HTMLElement;
@@ -54,7 +53,7 @@ export class FilePanel {
     this.granted = granted;
     const problem = this.conn.policy ? fileTransferProblem(this.conn.policy, 'to-customer', 0) : null;
     this.input.disabled = this.sendButton.disabled = !granted || problem !== null;
-    const max = this.conn.policy ? ` Up to ${describeBytes(this.conn.policy.fileTransfer.maxBytes)} a file.` : '';
+    const max = this.conn.policy ? ` Up to ${describeSize(this.conn.policy.fileTransfer.maxBytes)} a file.` : '';
     this.hint.textContent = !granted ? 'Ask for "Send and receive files" to exchange files.' : problem ? `Sending to the customer is ${problem}.` : `Send the customer a file, or take theirs.${max}`;
   }
 
@@ -87,7 +86,7 @@ export class FilePanel {
       { class: 'transfer', data: { direction: file.direction } },
       h('span', { class: 'transfer-direction' }, `${direction}: `),
       h('span', { class: 'transfer-name' }, file.info.name),
-      h('span', { class: 'transfer-size' }, ` (${describeBytes(file.info.size)}) `),
+      h('span', { class: 'transfer-size' }, ` (${describeSize(file.info.size)}) `),
       progress,
       status,
       actions,

@@ -7,7 +7,7 @@ import { powers, type Power } from '../../../../protocol/channels.js';
 import { channels } from '../../../../protocol/channels.js';
 import { h, replace } from '../shared/dom.js';
 import { describeError, endingSentence } from '../shared/messages.js';
-import { FilePanel } from './file-panel.js';
+import { FilePanel, filePolicyText } from './file-panel.js';
 import { specialCombos } from './keysyms.js';
 import { ScreenView } from './screen-view.js';
 
@@ -375,6 +375,7 @@ function policySummary(policy: SessionConnection['policy']): HTMLElement {
     { class: 'policy', attrs: { 'aria-label': 'Organisation policy' } },
     h('li', {}, policy.relayOnly ? 'Relay only: every byte passes the gateway' : 'Direct paths allowed'),
     h('li', {}, `Recording: ${policy.recording}`),
+    h('li', {}, filePolicyText(policy)),
     h('li', {}, `Longest session: ${minutes >= 60 && minutes % 60 === 0 ? `${minutes / 60} h` : `${minutes} min`}`),
     h('li', {}, policy.grantsSurviveTransfer ? 'Grants stay when control passes on' : 'Control and clipboard are asked again when control passes on'),
   );
