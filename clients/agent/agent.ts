@@ -135,6 +135,14 @@ createInterface({ input: process.stdin }).on('line', (line) => {
     } catch (err) {
       say((err as Error).message);
     }
+  } else if (cmd === '/accept') agent.files?.accept(Number(arg));
+  else if (cmd === '/decline') agent.files?.decline(Number(arg));
+  else if (cmd === '/cancel') agent.files?.cancel(Number(arg));
+  else if (cmd === '/send') {
+    // The rest of the line is the path (it may contain spaces).
+    const path = line.trim().slice('/send'.length).trim();
+    if (!path) say('usage: /send PATH');
+    else void agent.files?.send(path);
   } else if (cmd === '/pause') agent.pause();
   else if (cmd === '/resume') agent.resume();
   else if (cmd === '/status') say(describe(agent.status()));

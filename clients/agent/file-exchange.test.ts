@@ -1,10 +1,11 @@
+import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultSessionPolicy } from '../../gateway/src/policy/org-policy.js';
-import { eventually } from '../../gateway/test/e2e/events.js';
+import { eventually, sleep } from '../../gateway/test/e2e/events.js';
 import { startTestGateway, type TestGateway } from '../../gateway/test/gateway-harness.js';
 import { Emitter } from '../sdk/src/emitter.js';
 import { FileTransfers, bytesSource, type FileMessage, type FileSink, type SessionEvents } from '../sdk/src/node.js';
@@ -104,6 +105,51 @@ describe('the agent: files to and from the customer', () => {
     expect(Buffer.concat(parts).equals(content)).toBe(true);
     agent.close();
     customer.end();
+  });
+});
+
+describe('the agent’s command line', () => {
+  it('prints a prompt for a file, saves it on /accept, sends one on /send', { timeout: 60_000 }, async () => {
+    const dir = join(root, 'cli');
+    const caFile = join(root, 'ca.crt');
+    writeFileSync(caFile, gw.gateway.caPem!);
+    const tc = gw.client();
+    await tc.login('tess', password);
+    const s = await tc.createSession();
+    const env = { ...process.env };
+    delete env.DISPLAY; // no desktop needed for files: the agent runs chat-only
+    const cli = spawn('npx', ['tsx', 'clients/agent/agent.ts', '--pin', s.pin, '--gateway', gw.baseUrl, '--ca', caFile, '--allow', 'files', '--downloads', dir], { stdio: ['pipe', 'pipe', 'pipe'], env });
+    let out = '';
+    cli.stdout.on('data', (b) => (out += b));
+    cli.stderr.on('data', (b) => (out += b));
+    try {
+      expect(await eventually(() => out.includes('joined; waiting'), 20_000)).toBe(true);
+      const tech = await tc.pickUp(s.guid);
+      expect(await eventually(() => tech.grants.includes('files'), 5000)).toBe(true);
+      const files = new FileTransfers(tech);
+      const received: Uint8Array[] = [];
+      files.on('offer', (f) => f.accept({ write: (c) => void received.push(c.slice()), finish: () => {} }));
+
+      const sent = files.offer(bytesSource('readme.txt', Buffer.from('hello from the technician')));
+      expect(await eventually(() => /file 1: Tech tess sends "readme.txt" \(25 bytes\)\. \/accept 1/.test(out), 5000)).toBe(true);
+      cli.stdin.write('/accept 1\n');
+      expect(await Promise.race([sent.done, sleep(10_000).then(() => 'timeout')])).toMatchObject({ ok: true });
+      expect(await eventually(() => out.includes(`file 1 saved as ${join(dir, 'readme.txt')}`), 5000)).toBe(true);
+      expect(readFileSync(join(dir, 'readme.txt'), 'utf8')).toBe('hello from the technician');
+
+      const path = join(root, 'crash.log');
+      writeFileSync(path, 'segfault at 0');
+      cli.stdin.write(`/send ${path}\n`);
+      expect(await eventually(() => out.includes('file 2 delivered'), 5000)).toBe(true);
+      expect(Buffer.concat(received).toString()).toBe('segfault at 0');
+      cli.stdin.write('/end\n');
+      expect(await eventually(() => cli.exitCode === 0, 5000)).toBe(true);
+    } catch (err) {
+      console.log('agent output:\n' + out);
+      throw err;
+    } finally {
+      cli.kill();
+    }
   });
 });
 
