@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FileTransfers, bytesSource, nodeSha256, type FileSink, type IncomingFile, type SessionConnection } from '../../../clients/sdk/src/node.js';
 import { startTestGateway, type TestGateway } from '../gateway-harness.js';
 import { identityStores } from '../identity/identity-fixture.js';
-import { collect, eventually, sleep } from './events.js';
+import { collect, cutConnection, eventually, nextEvent, sleep } from './events.js';
 import { rawSocket } from './raw-socket.js';
 
 let t: TestGateway;
@@ -241,6 +241,25 @@ describe('file transfer through the gateway', () => {
     tech.send(0x03, new Uint8Array([0, 0, 0, 1, 9]));
     expect(await eventually(() => techErrors.length === 1)).toBe(true);
     expect(techErrors[0]![0].code).toBe('E_NOT_GRANTED');
+    customer.end();
+  });
+
+  it('a lost connection stops the transfer on both sides (nothing hangs), and the session goes on after the resume', async () => {
+    const { customer, tech } = await paired('free');
+    const atTech = new FileTransfers(tech, { hash: nodeSha256 });
+    const got = acceptAll(new FileTransfers(customer, { hash: nodeSha256 }));
+    const file = atTech.offer(bytesSource('big.bin', new Uint8Array(256 * 1024 * 1024)));
+    await new Promise<void>((resolve) => file.on('progress', () => resolve()));
+    const resumed = nextEvent(customer, 'resumed');
+    cutConnection(customer);
+    expect(await file.done).toMatchObject({ ok: false, reason: 'left' });
+    expect(await got[0]!.file.done).toMatchObject({ ok: false, reason: 'left' });
+    await resumed;
+    // Offered again after the resume, it arrives whole.
+    const again = atTech.offer(bytesSource('small.bin', new Uint8Array(100_000).fill(7)));
+    const outcome = await again.done;
+    expect(outcome, JSON.stringify(outcome)).toMatchObject({ ok: true });
+    expect(got[1]!.sink.bytes().equals(Buffer.alloc(100_000, 7))).toBe(true);
     customer.end();
   });
 
