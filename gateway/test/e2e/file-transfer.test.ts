@@ -107,7 +107,7 @@ describe('file transfer through the gateway', () => {
     const [downOutcome, upOutcome] = await Promise.all([down.done, up.done]);
     const ms = Date.now() - started;
 
-    expect(downOutcome).toMatchObject({ ok: true });
+    expect(downOutcome).toEqual({ ok: true, sha256: createHash('sha256').update(toCustomer).digest('hex') });
     expect(upOutcome).toMatchObject({ ok: true });
     expect(customerGot).toHaveLength(1);
     expect(techGot).toHaveLength(1);

@@ -80,7 +80,12 @@ abstract class Transfer extends Emitter<TransferEvents> {
     if (this.outcome) return;
     this.outcome = outcome;
     this.files.forget(this);
-    await this.cleanUp(outcome.ok);
+    try {
+      await this.cleanUp(outcome.ok);
+    } catch (err) {
+      // The file could not be closed or saved (disk full, no free name): not delivered after all.
+      this.outcome = outcome = { ok: false, reason: 'failed', error: new RelaydeskError('E_FILE_WRITE', (err as Error).message) };
+    }
     this.emit('end', outcome);
     this.settle(outcome);
   }
@@ -91,6 +96,8 @@ abstract class Transfer extends Emitter<TransferEvents> {
 /** A file we offer. Streams once the receiver accepts, within the bulk credit (one chunk waiting at most). */
 export class OutgoingFile extends Transfer {
   readonly direction = 'out' as const;
+  /** The SHA-256 sent with `file-done` (what the receiver's verdict is about). */
+  sha256 = '';
   constructor(
     info: FileInfo,
     files: FileTransfers,
@@ -120,7 +127,9 @@ export class OutgoingFile extends Transfer {
         this.bytes += length;
         this.emit('progress', this.bytes, size);
       }
-      if (!this.outcome) this.files.send({ type: 'file-done', id, sha256: hash.hex() });
+      if (this.outcome) return;
+      this.sha256 = hash.hex();
+      this.files.send({ type: 'file-done', id, sha256: this.sha256 });
     } catch (err) {
       this.cancel('failed', err instanceof RelaydeskError ? err : new RelaydeskError('E_FILE_READ', (err as Error).message));
     }
@@ -171,8 +180,8 @@ export class IncomingFile extends Transfer {
     if (this.outcome || !this.sink) return;
     const mine = this.hash.hex();
     const ok = this.bytes === this.info.size && mine === sha256;
-    this.files.send({ type: 'file-result', id: this.info.id, ok });
-    void this.end(ok ? { ok: true, sha256: mine } : { ok: false, reason: 'checksum' });
+    // The verdict goes to the sender once the sink has the file for good (saving it may still fail).
+    void this.end(ok ? { ok: true, sha256: mine } : { ok: false, reason: 'checksum' }).then(() => this.files.send({ type: 'file-result', id: this.info.id, ok: this.outcome!.ok }));
   }
 
   protected async cleanUp(ok: boolean): Promise<void> {
@@ -310,7 +319,7 @@ export class FileTransfers extends Emitter<FileTransfersEvents> {
         return;
       case 'file-result': {
         const file = this.outgoing.get(m.id);
-        if (file) void file.end(m.ok ? { ok: true, sha256: '' } : { ok: false, reason: 'checksum' });
+        if (file) void file.end(m.ok ? { ok: true, sha256: file.sha256 } : { ok: false, reason: 'checksum' });
         return;
       }
       case 'file-cancel': {
