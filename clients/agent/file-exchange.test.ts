@@ -118,7 +118,7 @@ describe('the agent’s command line', () => {
     const s = await tc.createSession();
     const env = { ...process.env };
     delete env.DISPLAY; // no desktop needed for files: the agent runs chat-only
-    const cli = spawn('npx', ['tsx', 'clients/agent/agent.ts', '--pin', s.pin, '--gateway', gw.baseUrl, '--ca', caFile, '--allow', 'files', '--downloads', dir], { stdio: ['pipe', 'pipe', 'pipe'], env });
+    const cli = spawn(process.execPath, ['--import', 'tsx', 'clients/agent/agent.ts', '--pin', s.pin, '--gateway', gw.baseUrl, '--ca', caFile, '--allow', 'files', '--downloads', dir], { stdio: ['pipe', 'pipe', 'pipe'], env });
     let out = '';
     cli.stdout.on('data', (b) => (out += b));
     cli.stderr.on('data', (b) => (out += b));
