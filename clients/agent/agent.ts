@@ -1,20 +1,24 @@
 /**
  * `npm run agent -- --pin PIN [--name NAME] [--gateway URL] [--ca FILE] [--proxy URL] [--display :N] [--monitor N |
- * --window ID|NAME] [--allow view,control,files] [--unattended]`: a customer joins a session from a terminal and shares their screen
+ * --window ID|NAME] [--allow view,control,files] [--downloads DIR] [--unattended]`: a customer joins a session from a terminal and shares their screen
  * (or one window). Where only an HTTP proxy leads out, `--proxy http://user:password@proxy:3128` (or HTTPS_PROXY) uses it. A thin front end over CustomerAgent (customer-agent.ts): it prints prompts and status and turns the
  * customer's typed commands into calls. Lines that are not commands are sent as chat.
  */
 import { readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import type { Power } from '../../protocol/channels.js';
-import { RelaydeskClient, nodeTransport, proxyFromEnvironment } from '../sdk/src/node.js';
+import { RelaydeskClient, describeSize, nodeTransport, proxyFromEnvironment } from '../sdk/src/node.js';
 import { parsePowers, type Answer } from './consent.js';
 import { CustomerAgent, type AgentStatus } from './customer-agent.js';
 import { openDesktop, parseWindowArg, type ShareTarget } from './desktop.js';
+import { downloadsDirectory } from './downloads.js';
 
 const usage = `usage: npm run agent -- --pin PIN [--name NAME] [--gateway URL] [--ca FILE] [--proxy URL] [--display :N]
                         [--monitor N | --window ID|NAME] [--allow view,control,files,clipboard,sysinfo]
+                        [--downloads DIR]   (received files go there; default ~/Downloads)
                         [--unattended]
        (or --guid GUID instead of --pin)
   --unattended   nobody is at this machine: the gateway is told (the organisation's policy must allow
@@ -25,6 +29,9 @@ While it runs, type:
   /grant POWER                     give a power without being asked
   /record yes | /record no         answer a request to record the session
   /record stop                     stop a recording you agreed to
+  /accept N | /decline N           take file N (saved in the downloads directory) / refuse it
+  /send PATH                       send a file to the technician (needs "files" granted)
+  /cancel N                        stop file N, either way
   /pause  /resume                  freeze the picture the technician sees / go live again
   /status                          what is shared, who watches, who has control
   /end                             end the session (Ctrl-C too)
@@ -44,6 +51,7 @@ const { values } = parseArgs({
     allow: { type: 'string', default: '' },
     proxy: { type: 'string' },
     unattended: { type: 'boolean', default: false },
+    downloads: { type: 'string', default: join(homedir(), 'Downloads') },
     help: { type: 'boolean', short: 'h' },
   },
 });
@@ -83,6 +91,14 @@ const desktop = opened?.desktop ?? null;
 const kind = opened?.kind ?? 'monitor';
 const label = opened?.label ?? 'nothing (no display)';
 
+let downloadsDir = '';
+try {
+  downloadsDir = downloadsDirectory(values.downloads!);
+} catch (err) {
+  desktop?.close();
+  die(`cannot use --downloads ${values.downloads}: ${(err as Error).message}`, 2);
+}
+
 const proxy = values.proxy ?? proxyFromEnvironment(process.env);
 const client = new RelaydeskClient(nodeTransport({ baseUrl: values.gateway!, ca: readFileSync(values.ca!), proxy }));
 const unattended = values.unattended === true;
@@ -90,7 +106,7 @@ const session = await client.joinSession(values.pin ? { pin: values.pin } : { gu
   desktop?.close();
   return die(`cannot join: ${err.code ?? ''} ${err.message}`, 1);
 });
-const agent = new CustomerAgent(session, desktop, { kind, label, allow, unattended });
+const agent = new CustomerAgent(session, desktop, { kind, label, allow, downloadsDir, unattended });
 if (unattended) say(`unattended: only ${allow.length ? allow.join(', ') : 'nothing'} will be granted; every other request is refused`);
 say(`joined; waiting for a technician (session ${session.guid}).${desktop ? ` Sharing ${label} once you allow "view".` : ''}`);
 if (allow.length) say(`allowed up front for this session: ${allow.join(', ')}`);
@@ -106,6 +122,7 @@ agent.on('status', (s) => {
   if (line !== lastStatus) say((lastStatus = line));
 });
 agent.on('prompt', (p) => say(`request ${p.id}: ${p.from} asks for "${p.power}". /allow ${p.id} (this session), /once ${p.id} (ask each time), /refuse ${p.id}`));
+agent.on('filePrompt', (p) => say(`file ${p.id}: ${p.from} sends "${p.name}" (${describeSize(p.size)}). /accept ${p.id} (saved in ${downloadsDir}), /decline ${p.id}`));
 agent.on('notice', (n) => say(n));
 agent.on('recordingPrompt', (p) => say(`${p.from} asks to record this session (the gateway keeps what the technicians see). /record yes or /record no`));
 agent.on('inputRejected', (r) => say(`technician input refused: ${r.code} ${r.message}`));
@@ -132,6 +149,14 @@ createInterface({ input: process.stdin }).on('line', (line) => {
     if (arg === 'yes' || arg === 'no') agent.answerRecording(arg === 'yes');
     else if (arg === 'stop') agent.stopRecording();
     else say('usage: /record yes | /record no | /record stop');
+  } else if (cmd === '/accept') agent.files?.accept(Number(arg));
+  else if (cmd === '/decline') agent.files?.decline(Number(arg));
+  else if (cmd === '/cancel') agent.files?.cancel(Number(arg));
+  else if (cmd === '/send') {
+    // The rest of the line is the path (it may contain spaces).
+    const path = line.trim().slice('/send'.length).trim();
+    if (!path) say('usage: /send PATH');
+    else void agent.files?.send(path);
   } else if (cmd === '/pause') agent.pause();
   else if (cmd === '/resume') agent.resume();
   else if (cmd === '/status') say(describe(agent.status()));

@@ -15,7 +15,7 @@ import type { RecordingStop } from './recording-format.js';
 export const RECORDER_NAME = 'recorder';
 
 /** What the recorder needs of the session core: the relay context, less what it does not use. */
-export type RecordingContext = Pick<RelayContext, 'send' | 'closeParty' | 'reject' | 'bulkOf' | 'bus' | 'deps' | 'options' | 'sessions' | 'openSystemWriter'>;
+export type RecordingContext = Pick<RelayContext, 'send' | 'sendControl' | 'closeParty' | 'reject' | 'bulkOf' | 'bus' | 'deps' | 'options' | 'sessions' | 'openSystemWriter'>;
 
 interface Running {
   socket: RecorderSocket;
@@ -139,6 +139,15 @@ export class SessionRecordings {
       this.ctx.deps.log.error('recording.consent_not_recorded', { guid: session.guid, err });
       refuse('E_INTERNAL', 'the consent could not be recorded, so the recording did not start');
     });
+  }
+
+  /**
+   * A message between other participants that a viewer does not get but the recording keeps: file offers and
+   * their outcome (metadata only; the chunks are not recorded). In order with the recorder's other messages.
+   */
+  observe(session: LiveSession, msg: ServerMessage): void {
+    const r = this.running.get(session.guid);
+    if (r?.socket.open) this.ctx.sendControl(r.socket, msg);
   }
 
   /** SIGTERM: every recording here ends its segment (the session goes on elsewhere and records on there). */

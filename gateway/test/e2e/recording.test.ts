@@ -98,6 +98,13 @@ describe('recording, as the organisation’s policy says', () => {
       await sleep(25);
     }
     customer.chat('hello from the customer');
+    // A file offer (refused): the recording keeps its metadata, never its bytes.
+    customer.grant('files');
+    await eventually(() => tech.grants.includes('files'));
+    const offered = nextEvent(tech, 'file');
+    customer.fileControl({ type: 'file-offer', id: 7, name: 'report.pdf', size: 1234 });
+    expect(await offered).toMatchObject({ type: 'file-offer', id: 7 });
+    tech.fileControl({ type: 'file-cancel', id: 7 });
     const truth = clip.frameAt(frames - 1);
     expect(truth.equals(clip.frameAt(0))).toBe(false); // the picture moves: the deltas matter
     // The file is written as the session goes: its last picture must become exactly what the customer sent last.
@@ -112,6 +119,8 @@ describe('recording, as the organisation’s policy says', () => {
     const controls = rec.entries.filter((e) => e.kind === 'control').map((e) => e.json!);
     expect(controls).toContainEqual(expect.objectContaining({ type: 'chat', text: 'hello from the customer', name: 'Pat' }));
     expect(controls).toContainEqual(expect.objectContaining({ type: 'grants', powers: ['view'] }));
+    expect(controls).toContainEqual(expect.objectContaining({ type: 'file-offer', id: 7, name: 'report.pdf', size: 1234, from: 'c1' }));
+    expect(controls).toContainEqual(expect.objectContaining({ type: 'file-cancel', id: 7, reason: 'refused', from: tech.you }));
     const firstScreen = rec.entries.find((e) => e.screen);
     expect(firstScreen?.screen?.keyframe).toBe(true); // a recording starts from a keyframe
     const last = pictureAt(await readFile(file))!;
