@@ -61,6 +61,11 @@ export class SessionRecordings {
   readonly onEvent = (event: LiveEvent): void => {
     switch (event.type) {
       case 'participant_joined': {
+        const r = this.running.get(event.guid);
+        // Whoever comes in while it records (a technician attending) is told, as the others were when it started.
+        if (r && event.how !== 'record' && event.participant.conn) {
+          this.ctx.send(event.participant.conn, { v: 1, type: 'recording', state: 'on', recorder: r.participantId });
+        }
         if (event.how !== 'pickup') return;
         const session = this.ctx.sessions.get(event.guid);
         // After the pickup's own event has reached every subscriber (the recorder joining is a change of its own).

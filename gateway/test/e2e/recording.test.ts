@@ -22,6 +22,7 @@ beforeAll(async () => {
   stores = await identityStores(t);
   // Written before the gateway first reads the stores (it rereads the files at most once a second).
   pw.always = await stores.addAccount('always', 'rec-always', 'technician');
+  pw.colleague = await stores.addAccount('colleague', 'rec-always', 'technician');
   pw.asks = await stores.addAccount('asks', 'rec-request', 'technician');
   pw.never = await stores.addAccount('never', 'rec-default', 'technician');
   pw.night = await stores.addAccount('night', 'unattended-ok', 'technician');
@@ -79,6 +80,10 @@ describe('recording, as the organisation’s policy says', () => {
     expect(await eventually(() => recorderIn(customer)?.name === 'recorder' && customer.recording)).toBe(true);
     expect(customer.policy?.recording).toBe('always');
     expect(tech.recording).toBe(true);
+    // A colleague who attends later is told too, not only shown the recorder in the list.
+    const colleague = await (await loggedIn(t, 'colleague')).attend(guid);
+    expect(await eventually(() => colleague.recording && recorderIn(colleague) !== undefined)).toBe(true);
+    colleague.leave();
 
     // A direct path would carry the picture past the recorder: path signals are refused while it records.
     const noPath = nextEvent(tech, 'error');
