@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RelaydeskClient, SessionConnection } from '../../../clients/sdk/src/node.js';
 import { ScreenSender } from '../../../clients/sdk/src/screen/screen-sender.js';
+import { channels } from '../../../protocol/channels.js';
+import { encodeCursor } from '../../../protocol/cursor-events.js';
 import { runRecordingCommand } from '../../src/admin/recording-command.js';
 import { readRecording, pictureAt } from '../../src/recording/recording-reader.js';
 import { codec, loadClip, type Clip } from '../../src/screen/screen-test-kit.test-helper.js';
@@ -102,6 +104,7 @@ describe('recording, as the organisation’s policy says', () => {
       screen.offer(clip.frameAt(i));
       await sleep(25);
     }
+    customer.send(channels.cursor.id, encodeCursor({ type: 'position', x: 321, y: 123, visible: true }));
     customer.chat('hello from the customer');
     // A file offer (refused): the recording keeps its metadata, never its bytes.
     customer.grant('files');
@@ -126,6 +129,9 @@ describe('recording, as the organisation’s policy says', () => {
     expect(controls).toContainEqual(expect.objectContaining({ type: 'grants', powers: ['view'] }));
     expect(controls).toContainEqual(expect.objectContaining({ type: 'file-offer', id: 7, name: 'report.pdf', size: 1234, from: 'c1' }));
     expect(controls).toContainEqual(expect.objectContaining({ type: 'file-cancel', id: 7, reason: 'refused', from: tech.you }));
+    // The cursor as viewers got it (channel byte, then its payload).
+    const cursor = rec.entries.find((e) => e.channel === channels.cursor.id);
+    expect(cursor?.bytes).toBe(7);
     const firstScreen = rec.entries.find((e) => e.screen);
     expect(firstScreen?.screen?.keyframe).toBe(true); // a recording starts from a keyframe
     const last = pictureAt(await readFile(file))!;
