@@ -114,7 +114,7 @@ function events(entries: RecordingEntry[], asJson: boolean, out: (line: string) 
   const t0 = entries[0]?.at ?? 0;
   for (const e of entries) {
     if (asJson) {
-      out(JSON.stringify({ segment: e.segment, at: e.at, kind: e.kind, bytes: e.bytes, channel: e.channel, screen: e.screen, message: e.json }));
+      out(JSON.stringify({ segment: e.segment, at: e.at, kind: e.kind, bytes: e.bytes, channel: e.channel, screen: e.screen, cursor: e.cursor, message: e.json }));
       continue;
     }
     out(`${`+${((e.at - t0) / 1000).toFixed(3)}s`.padStart(11)}  ${describe(e)}`);
@@ -134,6 +134,7 @@ function describe(e: RecordingEntry): string {
         const s = e.screen;
         return `screen frame ${s.frame} ${s.keyframe ? (s.repair ? 'repair keyframe' : 'keyframe') : `delta on ${s.base}`}, ${s.bytes} bytes`;
       }
+      if (e.cursor) return e.cursor.type === 'position' ? `cursor at ${e.cursor.x},${e.cursor.y}${e.cursor.visible ? '' : ' (hidden)'}` : `cursor shape ${e.cursor.width}×${e.cursor.height}`;
       return `${e.channel === channels.cursor.id ? 'cursor' : `channel ${e.channel}`}, ${e.bytes} bytes`;
     case 'control': {
       const { v: _v, type, ...rest } = j;

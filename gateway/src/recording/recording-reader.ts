@@ -1,5 +1,6 @@
 import { ScreenReceiver } from '../../../clients/sdk/src/screen/screen-receiver.js';
 import { channels } from '../../../protocol/channels.js';
+import { decodeCursor } from '../../../protocol/cursor-events.js';
 import { readScreenHeader } from '../../../protocol/screen-header.js';
 import { loadNativeCodec, type NativeDecoder } from '../screen/native-codec.js';
 import type { Picture } from './picture-file.js';
@@ -17,6 +18,8 @@ export interface RecordingEntry {
   /** binary: the channel and, for the screen, its header. */
   channel?: number;
   screen?: { keyframe: boolean; repair: boolean; frame: number; base: number; bytes: number };
+  /** cursor: where the pointer is, or the shape's size (its pixels are left in the file). */
+  cursor?: { type: 'position'; x: number; y: number; visible: boolean } | { type: 'shape'; width: number; height: number };
   bytes: number;
 }
 
@@ -42,6 +45,9 @@ export function readRecording(file: Buffer): Recording {
       if (entry.channel === channels.screen.id) {
         const h = readScreenHeader(r.body);
         if (h) entry.screen = { ...h, bytes: r.body.byteLength };
+      } else if (entry.channel === channels.cursor.id) {
+        const c = decodeCursor(r.body.subarray(1));
+        if (c) entry.cursor = c.type === 'position' ? c : { type: 'shape', width: c.width, height: c.height };
       }
     } else {
       entry.json = json(r);

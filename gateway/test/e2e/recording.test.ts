@@ -131,7 +131,7 @@ describe('recording, as the organisation’s policy says', () => {
     expect(controls).toContainEqual(expect.objectContaining({ type: 'file-cancel', id: 7, reason: 'refused', from: tech.you }));
     // The cursor as viewers got it (channel byte, then its payload).
     const cursor = rec.entries.find((e) => e.channel === channels.cursor.id);
-    expect(cursor?.bytes).toBe(7);
+    expect(cursor).toMatchObject({ bytes: 7, cursor: { type: 'position', x: 321, y: 123, visible: true } });
     const firstScreen = rec.entries.find((e) => e.screen);
     expect(firstScreen?.screen?.keyframe).toBe(true); // a recording starts from a keyframe
     const last = pictureAt(await readFile(file))!;
@@ -142,6 +142,7 @@ describe('recording, as the organisation’s policy says', () => {
     const lines: string[] = [];
     expect(await runRecordingCommand(['events', guid], { dir: join(t.dataDir, 'recordings'), out: (l) => lines.push(l) })).toBe(0);
     if (process.env.SHOW_RECORDING) console.log(lines.join('\n'));
+    expect(lines).toContainEqual(expect.stringContaining('cursor at 321,123'));
     expect(lines).toContainEqual(expect.stringMatching(/participants: c1 customer "Pat", t1 technician "\S+", s1 system "recorder"; control: t1/));
   });
 
