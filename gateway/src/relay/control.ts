@@ -48,7 +48,9 @@ export function control(ctx: RelayContext, ws: PartySocket, party: Party, msg: C
       const applied = session.apply({ kind: 'request', by: me.id, power: msg.power });
       if (!applied.ok) return refuse(ctx, ws, applied.code, applied.message);
       const customer = session.customer;
-      if (customer?.conn) ctx.sendControl(customer.conn, { v: 1, type: 'request', power: msg.power, from: me.id, name: me.name });
+      const request: ServerMessage = { v: 1, type: 'request', power: msg.power, from: me.id, name: me.name };
+      if (customer?.conn) ctx.sendControl(customer.conn, request);
+      ctx.recordings.observe(session, request); // the recording keeps who asked for what
       return;
     }
     case 'grant':

@@ -96,6 +96,9 @@ describe('recording, as the organisation’s policy says', () => {
     tech.recordingAction('stop');
     expect(await noStop).toMatchObject({ code: 'E_FORBIDDEN' });
 
+    const asked = nextEvent(customer, 'request');
+    tech.request('view');
+    await asked;
     customer.grant('view');
     await eventually(() => tech.grants.includes('view'));
     const screen = screenOf(customer);
@@ -127,6 +130,7 @@ describe('recording, as the organisation’s policy says', () => {
     const controls = rec.entries.filter((e) => e.kind === 'control').map((e) => e.json!);
     expect(controls).toContainEqual(expect.objectContaining({ type: 'chat', text: 'hello from the customer', name: 'Pat' }));
     expect(controls).toContainEqual(expect.objectContaining({ type: 'grants', powers: ['view'] }));
+    expect(controls).toContainEqual(expect.objectContaining({ type: 'request', power: 'view', from: tech.you }));
     expect(controls).toContainEqual(expect.objectContaining({ type: 'file-offer', id: 7, name: 'report.pdf', size: 1234, from: 'c1' }));
     expect(controls).toContainEqual(expect.objectContaining({ type: 'file-cancel', id: 7, reason: 'refused', from: tech.you }));
     // The cursor as viewers got it (channel byte, then its payload).
