@@ -11,6 +11,9 @@ import { RecorderSocket } from './recorder-socket.js';
 import { RecordingFile } from './recording-file.js';
 import type { RecordingStop } from './recording-format.js';
 
+/** How long a stopping gateway waits for its recording files to be written and closed. */
+const SETTLE_TIMEOUT_MS = 5000;
+
 /** The name every participant sees for the recorder in the participants list. */
 export const RECORDER_NAME = 'recorder';
 
@@ -163,9 +166,17 @@ export class SessionRecordings {
     }
   }
 
-  /** Resolves once every recording file this gateway had open is flushed and closed. */
-  async settled(): Promise<void> {
-    await Promise.all([...this.closing.values()]);
+  /**
+   * Resolves once every recording file this gateway had open is flushed and closed, or after `timeoutMs`: a
+   * stuck disk (a hung network mount) must not hold a draining gateway forever. What did not close is logged.
+   */
+  async settled(timeoutMs = SETTLE_TIMEOUT_MS): Promise<void> {
+    if (this.closing.size === 0) return;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const gaveUp = new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), timeoutMs)));
+    const outcome = await Promise.race([Promise.all([...this.closing.values()]), gaveUp]);
+    clearTimeout(timer);
+    if (outcome === 'timeout') this.ctx.deps.log.error('recording.not_flushed', { sessions: [...this.closing.keys()], waitedMs: timeoutMs });
   }
 
   private start(session: LiveSession, how: { mode: 'always' | 'on-request'; requestedBy?: string; consentedBy?: string; resume?: string }): void {

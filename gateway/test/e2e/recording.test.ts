@@ -1,4 +1,5 @@
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -255,6 +256,54 @@ describe('a recordings directory the gateway cannot write', () => {
       expect(tech.state).toBe('active');
       customer.end();
     } finally {
+      await st.close();
+      await g.stop();
+    }
+  });
+});
+
+describe('a recordings disk that stops taking data', () => {
+  it('costs the recording, not memory: past the reliable cap the recorder is let go (reason slow); the session goes on', async () => {
+    const g = await startTestGateway({ reliableQueueBytes: String(64 << 10), maxMessageBytes: String(64 << 10) });
+    const st = await identityStores(g);
+    // The session's file is a FIFO whose reader never reads: after the pipe's 64 KiB every write waits.
+    let reader: ChildProcess | undefined;
+    try {
+      pw.stuck = await st.addAccount('stuck', 'rec-always', 'technician');
+      await st.org('rec-always', (o) => void (o.policy = { recording: 'always' }));
+      const techClient = await loggedIn(g, 'stuck');
+      const s = await techClient.createSession();
+      const fifo = join(g.dataDir, 'recordings', `${s.guid}.rdrec`);
+      await mkdir(join(g.dataDir, 'recordings'), { recursive: true });
+      expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
+      reader = spawn('sh', ['-c', 'exec 3<"$0"; exec sleep 30', fifo], { stdio: 'ignore' });
+      const customer = await g.client().joinSession({ pin: s.pin }, 'Pat');
+      const tech = await techClient.pickUp(s.guid);
+      await customer.waitFor('active');
+      expect(await eventually(() => customer.recording)).toBe(true);
+      const off = recordingState(customer, 'off');
+      const heard: string[] = [];
+      tech.on('chat', (m) => heard.push(m.text));
+      // Paced, so the technician's socket drains as it should; only the recorder's queue keeps growing.
+      for (let i = 0; i < 60 && customer.recording; i++) {
+        customer.chat(`${i} ${'x'.repeat(3000)}`);
+        await sleep(15);
+      }
+      expect(await off).toMatchObject({ state: 'off', reason: 'slow' });
+      expect(await eventually(() => recorderIn(customer) === undefined)).toBe(true);
+      // The session goes on, and the technician (who reads) lost nothing.
+      customer.chat('still here');
+      expect(await eventually(() => heard.at(-1) === 'still here')).toBe(true);
+      expect(heard.length).toBeGreaterThan(22); // 22 × 3 KB is past the 64 KiB cap: every one of them reached it
+      expect(tech.state).toBe('active');
+      customer.end();
+      // A stuck disk does not hold a stopping gateway: it gives up on the file after 5 s and says so.
+      const started = Date.now();
+      await g.gateway.stop(0);
+      expect(Date.now() - started).toBeLessThan(15_000);
+      expect(g.logLines.some((l) => l.includes('recording.not_flushed') && l.includes(s.guid))).toBe(true);
+    } finally {
+      reader?.kill('SIGKILL'); // the stuck write then fails (EPIPE) and the file closes
       await st.close();
       await g.stop();
     }
