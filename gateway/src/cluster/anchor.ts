@@ -183,7 +183,7 @@ export async function acceptRemote(ctx: RelayContext, stream: LinkStream, reques
     technicianName: request.technicianName,
     remote: true,
     pendingBytes: 0,
-    lastSeen: Date.now(),
+    heard: 0,
   };
   const socket = new RemotePartySocket(stream, party, (s) => ctx.onClose(s));
   ctx.onOpen(socket);

@@ -13,8 +13,13 @@ export interface ForwardCounters {
   copy(data: Uint8Array): Uint8Array;
 }
 
-/** Reused for every frame (forward never runs inside itself): no recipients array per message (forward's self time at 1 KiB 19 % → 9 % with the arena copy, docs/benchmarks.md). */
-const recipients: Participant[] = [];
+/**
+ * Reused for every frame (forward never runs inside itself): no recipients array per message (forward's self time
+ * at 1 KiB 19 % → 9 % with the arena copy, docs/benchmarks.md). Filled up to `recipientCount` and cleared after
+ * use: never truncated, because setting an array's length is a runtime call (2–3 % of the gateway at 1 KiB).
+ */
+const recipients: (Participant | null)[] = [];
+let recipientCount = 0;
 
 /**
  * Hot path: one binary frame from a participant. One lookup for the channel, the direction and grant checks,
@@ -52,38 +57,46 @@ export function forward(ctx: RelayContext, counters: ForwardCounters, ws: PartyS
     return;
   }
   collectRecipients(session, party.role);
-  if (recipients.length === 0) {
+  if (recipientCount === 0) {
     counters.dropped.no_peer.inc();
     return;
   }
-  if (channel.class === 'bulk' && !ctx.bulkOf(session).allow(senderId, bytes.byteLength - 1, recipients)) {
-    recipients.length = 0;
+  if (channel.class === 'bulk' && !ctx.bulkOf(session).allow(senderId, bytes.byteLength - 1, recipients as Participant[], recipientCount)) {
+    clearRecipients();
     counters.dropped.flow_control.inc();
     ctx.reject(ws, new GatewayError('E_FLOW_CONTROL', `bulk data beyond the credit given (window ${ctx.options.bulkWindowBytes} bytes); wait for "credit"`), false);
     return;
   }
-  session.lastActivity = ctx.deps.now();
+  session.relayedSinceTick = true;
   if (channel.id === channels.screen.id && session.screen) {
-    recipients.length = 0;
+    clearRecipients();
     const verdict = session.screen.onFrame(bytes.slice());
     if (verdict.kind === 'refused') ctx.reject(ws, new GatewayError('E_BAD_MESSAGE', verdict.reason), false);
     return;
   }
-  const frame = counters.copy(bytes);
+  // A link frame (a party on another gateway) stays valid as long as it is referenced (cluster/link-frames.ts
+  // never writes into a read buffer twice): no copy; a uWS buffer is freed when the handler returns: copied.
+  const frame = party.remote ? bytes : counters.copy(bytes);
   // Media needs `view` (checked above), so every recipient of a customer's media is a viewer.
-  for (let i = 0; i < recipients.length; i++) {
+  for (let i = 0; i < recipientCount; i++) {
     const r = recipients[i]!;
+    recipients[i] = null;
     const outcome = r.conn!.getUserData().writer!.write(frame, true, channel.class, channelId);
     if (outcome === 'dropped') counters.dropped.backpressure.inc();
   }
-  recipients.length = 0;
+  recipientCount = 0;
 }
 
 /** A technician's frames go to the customer; the customer's to every connected technician (and system participant). */
 function collectRecipients(session: LiveSession, from: Party['role']): void {
-  recipients.length = 0;
+  recipientCount = 0;
   for (const p of session.participants.values()) {
     if (p.conn === null) continue;
-    if (from === 'technician' ? p.role === 'customer' : p.role !== 'customer') recipients.push(p);
+    if (from === 'technician' ? p.role === 'customer' : p.role !== 'customer') recipients[recipientCount++] = p;
   }
+}
+
+function clearRecipients(): void {
+  for (let i = 0; i < recipientCount; i++) recipients[i] = null;
+  recipientCount = 0;
 }
