@@ -72,4 +72,21 @@ describe('gateway link batching', () => {
     expect(frames[1]!.payload.every((b) => b === 7)).toBe(true);
     expect(frames.slice(2).every((f) => f.payload.byteLength === 16 << 10)).toBe(true);
   });
+
+  it('reuses a slab once the socket has written all of it, never while a piece of it is in flight', () => {
+    const slabsUsed = (callsBack: boolean) => {
+      const buffers = new Set<ArrayBufferLike>();
+      const held: Buffer[] = [];
+      const batch = new LinkBatch((chunk, done) => {
+        buffers.add(chunk.buffer);
+        held.push(Buffer.from(chunk.subarray(0, 9))); // what the socket was given must stay as given
+        if (callsBack) done();
+      });
+      for (let i = 0; i < 20 * 80; i++) batch.frame(FrameType.BINARY, i, new Uint8Array(16 << 10));
+      batch.flush();
+      return buffers.size;
+    };
+    expect(slabsUsed(true)).toBeLessThanOrEqual(3); // 25 MiB through two or three slabs
+    expect(slabsUsed(false)).toBeGreaterThanOrEqual(50); // nothing written yet: never reused
+  });
 });
