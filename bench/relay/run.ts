@@ -98,6 +98,7 @@ export async function run(argv: string[]): Promise<void> {
   const results: PhaseResult[] = [];
   const faults = new Faults();
   const connections: SessionConnection[] = [];
+  const legs: Partial<Record<System, string[]>> = {};
   try {
     const pipes: Partial<Record<System, Pipe[]>> = {};
     const pidsOf: Partial<Record<System, () => number[]>> = {};
@@ -137,6 +138,7 @@ export async function run(argv: string[]): Promise<void> {
       };
     }
     for (const p of Object.values(pipes).flat()) cleanup.push(() => (p.a.close(), p.b.close()));
+    for (const [system, list] of Object.entries(pipes)) legs[system as System] = list[0]?.legs ?? [];
 
     // nginx between the two relaydesk topologies: each ratio compares phases measured next to each other.
     const peakOrder = (['relaydesk', 'nginx', 'relaydesk-2gw'] as const).filter((s) => pipes[s]);
@@ -162,7 +164,7 @@ export async function run(argv: string[]): Promise<void> {
     await nginx?.stop();
     for (const r of started) await r.stop();
   }
-  summarize(report, results, sizes, faults, connections.length, o);
+  summarize(report, results, sizes, faults, connections.length, o, legs);
   finish(report, o);
 }
 
@@ -272,7 +274,7 @@ const cpuRatioGoal = (size: number) => (size >= 65536 ? 0.9 : size <= 1024 ? 0.7
 
 const sizeLabel = (n: number) => (n >= 1024 ? `${n / 1024} KiB` : `${n} B`);
 
-function summarize(r: BenchReport, results: PhaseResult[], sizes: number[], faults: Faults, connectionCount: number, o: Values): void {
+function summarize(r: BenchReport, results: PhaseResult[], sizes: number[], faults: Faults, connectionCount: number, o: Values, legs: Partial<Record<System, string[]>>): void {
   r.figures.phases = results;
   const find = (system: System, kind: string, size: number) => results.find((x) => x.system === system && x.phase === kind && x.sizeBytes === size);
   const peaks = (system: System, size: number) => results.filter((x) => x.system === system && x.phase === 'peak' && x.sizeBytes === size);
@@ -319,7 +321,8 @@ function summarize(r: BenchReport, results: PhaseResult[], sizes: number[], faul
   }
   r.figures.bySize = bySize;
   r.figures.faults = faults.list;
-  r.goals.push({ goal: `nobody disconnected (${connectionCount} session connections, every TLS pipe)`, measured: faults.list.length ? `${faults.list.length} faults: ${faults.list.slice(0, 3).join('; ')}` : 'none', met: faults.list.length === 0 });
+  r.figures.tls = legs;
+  r.goals.push({ goal: `nobody disconnected (${connectionCount} session connections, every TLS pipe)`, measured: `disconnected: ${faults.list.length}${faults.list.length ? ` (${faults.list.slice(0, 3).join('; ')})` : ''}`, met: faults.list.length === 0 });
   r.tables.push({
     title: 'Relay: same stream both ways, relaydesk vs nginx stream proxy (TLS both legs)',
     columns: ['size', 'system', 'phase', 'round', 'MB/s', 'msg/s', 'p50 ms', 'p99 ms', 'late', 'proxy CPU %', 'MB per CPU-s', 'CPU-s per GB', 'generator CPU %'],
@@ -330,6 +333,7 @@ function summarize(r: BenchReport, results: PhaseResult[], sizes: number[], faul
     columns: ['size', 'gateways', 'relaydesk MB/s', 'nginx MB/s', 'ratio', 'gateway CPU-s per GB', 'nginx CPU-s per GB', 'ratio per CPU-s', 'relaydesk added p50/p99 ms'],
     rows: sideBySide,
   });
+  r.notes.push(`TLS as negotiated (first pipe of each): ${Object.entries(legs).map(([s, l]) => `${s}: ${l.join(', ')}`).join('; ')}.`);
   r.notes.push('Two gateways: the CPU is both gateway processes together (every byte crosses both, and the gateway link between them), against one nginx.');
   r.notes.push('MB/s counts payload bytes delivered, both directions together. Added latency = p99 one-way latency through the hop minus p99 over a direct TLS connection at the same message rate.');
   const systems = [...new Set(results.map((x) => x.system))].filter((s) => s !== 'direct');
