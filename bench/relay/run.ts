@@ -166,7 +166,7 @@ export async function run(argv: string[]): Promise<void> {
       const relaydeskPeaks = results.filter((x) => x.system === (pipes.relaydesk ? 'relaydesk' : 'relaydesk-2gw') && x.phase === 'peak' && x.sizeBytes === size);
       const rate = Math.round(median(relaydeskPeaks.map((x) => x.messagesPerSecond)) * o.pacedFraction);
       if (rate > 0) {
-        for (const system of ['relaydesk', 'relaydesk-2gw', 'nginx', 'direct'] as const) {
+        for (const system of ['relaydesk-before', 'relaydesk', 'relaydesk-2gw', 'relaydesk-2gw-before', 'nginx', 'direct'] as const) {
           if (!pipes[system]) continue;
           results.push(await phase(system, 'paced', 1, pipes[system]!, size, windowBytes, rate, o, pidsOf[system]?.() ?? []));
         }
@@ -348,7 +348,12 @@ function summarize(r: BenchReport, results: PhaseResult[], sizes: number[], faul
         .map(({ x, y }) => x.megabytesPerProxyCpuSecond! / y!.megabytesPerProxyCpuSecond!);
       if (!per.length) continue;
       (bySize[size] as Record<string, unknown>)[`${after}VsBefore`] = round(median(per), 2);
-      gains.push(`${sizeLabel(size)} ${label} ×${round(median(per), 2)}${per.length > 1 ? ` (${round(Math.min(...per), 2)}–${round(Math.max(...per), 2)})` : ''}`);
+      // At the same message rate (the paced phase) both do the same work: less sensitive to how much CPU the machine gives.
+      const pa = find(after, 'paced', size)?.megabytesPerProxyCpuSecond;
+      const pb = find(before, 'paced', size)?.megabytesPerProxyCpuSecond;
+      const paced = pa && pb ? round(pa / pb, 2) : undefined;
+      if (paced !== undefined) (bySize[size] as Record<string, unknown>)[`${after}VsBeforePaced`] = paced;
+      gains.push(`${sizeLabel(size)} ${label} ×${round(median(per), 2)}${per.length > 1 ? ` (${round(Math.min(...per), 2)}–${round(Math.max(...per), 2)})` : ''}${paced !== undefined ? `, at the paced rate ×${paced}` : ''}`);
     }
   }
   if (gains.length) r.notes.push(`After / before (--baseline-dir ${o.baselineDir}), MB per gateway CPU-second, median of the rounds: ${gains.join('; ')}.`);
