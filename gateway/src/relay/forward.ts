@@ -28,7 +28,8 @@ let recipientCount = 0;
  * then the frame goes to its recipients by class. The bytes are relayed untouched; one copy is shared by every
  * recipient (uWS frees `data` when the handler returns, and the writes happen later, relay/outbox.ts). That copy
  * lives in the outbox's arena, valid until the next flush: a Writer that keeps a frame longer copies it (the
- * link stream does, encodeFrame); the screen module keeps frames, so it gets its own.
+ * link does, into its batch: cluster/link-batch.ts); the screen module keeps frames, so it gets its own. A frame
+ * from a party on another gateway is already a buffer of its own (a link read's) and is not copied.
  */
 export function forward(ctx: RelayContext, counters: ForwardCounters, ws: PartySocket, party: Party, data: ArrayBuffer | Uint8Array): void {
   const session = party.session!;

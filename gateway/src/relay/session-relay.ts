@@ -132,7 +132,10 @@ export class SessionRelay implements RelayContext {
     ws.getUserData().heard++;
   }
 
-  /** `data`: uWS's message buffer, or a link frame's bytes (a view into the link's read buffer); valid only during the call. */
+  /**
+   * `data`: uWS's message buffer (freed when the handler returns: copy what is kept), or a link frame's bytes (a view
+   * into a link read, never written again). `party`: ws.getUserData(), when the caller has it (a call into uWS).
+   */
   onMessage(ws: PartySocket, data: ArrayBuffer | Uint8Array, isBinary: boolean, party: Party = ws.getUserData()): void {
     party.heard++;
     if (data.byteLength > this.options.maxMessageBytes) {
