@@ -30,7 +30,9 @@ describe.skipIf(unavailable !== null)('NAT lab', () => {
       { name: 'home1', nat: 'cone', lan: 'home' },
       { name: 'home2', nat: 'cone', lan: 'home' },
       { name: 'mc', nat: 'cone' },
-    ]);
+      { name: 'rest', nat: 'restricted' },
+      { name: 'sym3', nat: 'symmetric' },
+    ], { tag: 'p2' });
     gateway = await startLabGateway(lab);
     const second = await spawnProbe(lab, lab.gateway.ns, ['serve-stun', String(SECOND_STUN_PORT)]);
     await second.waitFor((l) => 'listening' in l);
@@ -40,6 +42,7 @@ describe.skipIf(unavailable !== null)('NAT lab', () => {
     await gateway?.stop();
     await lab?.close();
     const left = (await listNamespaces()).filter((n) => lab && n.includes(`-${lab.id}-`) && n.startsWith(`rdlab-${process.pid}-`));
+    expect(lab.id).toMatch(/^p2/);
     expect(left).toEqual([]);
   });
 
@@ -106,11 +109,14 @@ describe.skipIf(unavailable !== null)('NAT lab', () => {
       ['cone', 'cone2', 'tcp'], // both behind NAT: TCP simultaneous open
       ['udp', 'dbl', 'tcp'], // UDP blocked behind NAT, against a double NAT: simultaneous open too
       ['sym', 'cone2', 'udp'], // symmetric against an endpoint-independent NAT: UDP hole punch
+      ['rest', 'sym3', 'tcp'], // symmetric against port-keeping, port-restricted MASQUERADE: TCP birthday punch
+      ['sym3', 'udp', 'tcp'], // symmetric against UDP blocked: only TCP, by a birthday punch too
       ['sym', 'sym2', 'relay'], // nothing direct works: stays on the relay
     ];
     // All at once: most of a pair's time is waiting on the network (the relay pair waits out its bounds).
     const results = await Promise.all(pairs.map(([c, k]) => runPathPair(lab, gateway, c, k)));
     expect(results.map((r) => `${r.customer}/${r.technician}: ${r.path} ${r.customerPath}`)).toEqual(pairs.map(([c, k, p]) => `${c}/${k}: ${p} ${p}`));
+    for (const r of results.filter((r) => r.customer.startsWith('sym3') || r.technician.startsWith('sym3'))) expect(r.attempts.at(-1)).toMatchObject({ kind: 'birthday', result: 'connected' });
     for (const r of results) {
       expect(r.relayChat).toBe('echo: relay check');
       if (r.path !== 'relay') expect({ pair: `${r.customer}/${r.technician}`, echoed: r.echoed, inOrder: r.inOrder }).toEqual({ pair: `${r.customer}/${r.technician}`, echoed: 20, inOrder: true });
