@@ -134,6 +134,11 @@ export class SessionPaths extends Emitter<SessionPathsEvents> {
     return this.path?.rttMs;
   }
 
+  /** Bytes the direct path holds unsent (0 on the relay: the session's own bufferedAmount counts there). */
+  get bufferedAmount(): number {
+    return this.path?.bufferedAmount ?? 0;
+  }
+
   /** Sends on the current path. Reliable channels are numbered and kept until acknowledged. */
   send(channel: number, payload: Uint8Array): SendResult {
     if (this.consent.maySend && !this.consent.maySend(channel)) return 'dropped';
