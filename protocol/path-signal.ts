@@ -23,7 +23,11 @@ export type PathSignal =
   | { topic: 'path'; step: 'answer'; description: SessionDescription }
   /** Ready for a birthday punch (clients/sdk/src/paths/tcp-birthday.ts): both start when both said so. */
   | { topic: 'path'; step: 'punch' }
-  | { topic: 'path'; step: 'using'; path: 'relay' | 'tcp' | 'udp'; ms?: number; reason?: PathChangeReason };
+  | { topic: 'path'; step: 'using'; path: 'relay' | 'tcp' | 'udp'; ms?: number; reason?: PathChangeReason; method?: PathMethod };
+
+/** How a direct path was found: direct TCP (connect or simultaneous open), the UDP hole punch, a birthday punch. */
+export const pathMethods = ['tcp', 'udp', 'birthday'] as const;
+export type PathMethod = (typeof pathMethods)[number];
 
 /**
  * Why a session is on the path it says it uses: also the `reason` label of the gateway's fallback metric,
@@ -86,7 +90,8 @@ export function parsePathSignal(data: unknown): PathSignal | null {
       if (d.path !== 'relay' && d.path !== 'tcp' && d.path !== 'udp') return null;
       const ms = Number.isInteger(d.ms) && (d.ms as number) >= 0 && (d.ms as number) < 3_600_000 ? (d.ms as number) : undefined;
       const reason = (pathChangeReasons as readonly unknown[]).includes(d.reason) ? (d.reason as PathChangeReason) : undefined;
-      return { topic: 'path', step: 'using', path: d.path, ms, reason };
+      const method = (pathMethods as readonly unknown[]).includes(d.method) ? (d.method as PathMethod) : undefined;
+      return { topic: 'path', step: 'using', path: d.path, ms, reason, ...(method ? { method } : {}) };
     }
     default:
       return null;

@@ -25,8 +25,9 @@ describe('path signals at the gateway', () => {
     const metrics = createGatewayMetrics('t');
     const filter = new PathSignalFilter(metrics);
     expect(filter.inspect(session, 'customer', { topic: 'path', step: 'using', path: 'tcp', ms: 300, reason: 'found' })).toEqual({ verdict: 'forward', using: 'tcp' });
-    filter.inspect(session, 'technician', { topic: 'path', step: 'using', path: 'tcp', ms: 300, reason: 'found' });
+    filter.inspect(session, 'technician', { topic: 'path', step: 'using', path: 'tcp', ms: 300, reason: 'found', method: 'birthday' });
     filter.inspect(session, 'technician', { topic: 'path', step: 'using', path: 'relay', reason: 'keepalive_timeout' });
+    expect(await value(metrics, 'relaydesk_direct_paths_found_total')).toEqual(['relaydesk_direct_paths_found_total{method="birthday",gateway="t"} 1']);
     expect(await value(metrics, 'relaydesk_path_fallbacks_total')).toEqual(['relaydesk_path_fallbacks_total{from="tcp",reason="keepalive_timeout",gateway="t"} 1']);
     expect(await value(metrics, 'relaydesk_path_moves_total')).toEqual(['relaydesk_path_moves_total{to="tcp",gateway="t"} 1']);
     expect((await value(metrics, 'relaydesk_time_to_direct_seconds')).find((l) => l.includes('_count'))).toBe('relaydesk_time_to_direct_seconds_count{gateway="t",path="tcp"} 1');

@@ -19,7 +19,7 @@ export class PathSignalFilter {
   /** The technician's last announced path per session, so a move or a fallback is counted once. */
   private readonly technicianPath = new Map<string, Path>();
 
-  constructor(private readonly metrics: Pick<GatewayMetrics, 'timeToDirect' | 'pathMoves' | 'pathFallbacks' | 'pathSignalsDropped'>) {}
+  constructor(private readonly metrics: Pick<GatewayMetrics, 'timeToDirect' | 'pathMoves' | 'pathMethods' | 'pathFallbacks' | 'pathSignalsDropped'>) {}
 
   /** A signal refused because the organisation keeps its sessions on the relay. */
   refusedByPolicy(): void {
@@ -39,7 +39,10 @@ export class PathSignalFilter {
       const before = this.technicianPath.get(session.guid) ?? 'relay';
       if (signal.path !== before) {
         if (signal.path === 'relay') this.metrics.pathFallbacks.inc({ from: before, reason: signal.reason ?? 'closed' });
-        else this.metrics.pathMoves.inc({ to: signal.path });
+        else {
+          this.metrics.pathMoves.inc({ to: signal.path });
+          if (signal.method) this.metrics.pathMethods.inc({ method: signal.method });
+        }
       }
       if (signal.path === 'relay') this.technicianPath.delete(session.guid);
       else this.technicianPath.set(session.guid, signal.path);

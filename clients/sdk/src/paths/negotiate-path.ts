@@ -91,7 +91,8 @@ export async function negotiatePath(options: NegotiateOptions): Promise<Negotiat
   };
   const done = (path: DirectPath | null): NegotiatedPath => {
     stop();
-    options.signals.send({ topic: 'path', step: 'using', path: path?.kind ?? 'relay', ms: elapsed(), reason: 'found' });
+    const method = path ? attempts.find((a) => a.result === 'connected')?.kind : undefined;
+    options.signals.send({ topic: 'path', step: 'using', path: path?.kind ?? 'relay', ms: elapsed(), reason: 'found', ...(method ? { method } : {}) });
     return { path, kind: path?.kind ?? 'relay', ms: elapsed(), attempts, badSignals };
   };
 
