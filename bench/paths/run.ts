@@ -81,7 +81,7 @@ export async function run(argv: string[]): Promise<void> {
     '(relay, tcp = TLS over TCP, udp = WebRTC data channel after a hole punch) and the median time from pickup to that',
     'path. Kinds: public = no NAT; cone = endpoint-independent mapping and filtering (RFC 4787); restricted = Linux',
     'MASQUERADE (port kept, address-and-port-dependent filtering); symmetric = `--random-fully`; double = two cones',
-    'stacked; udpBlocked = cone with UDP dropped. The lab runs on one machine: its round trips are sub-millisecond.',
+    'stacked; udpBlocked = restricted with UDP dropped. The lab runs on one machine: its round trips are sub-millisecond.',
     'tcp* = TLS over TCP found by a birthday punch (clients/sdk/src/paths/tcp-birthday.ts), after direct TCP and UDP failed.',
     `Load average (1, 5, 15 min) on the ${cpus().length}-core machine, shared with other work: ${loadBefore} at the start, ${loadAfter} at the end.`,
     '',

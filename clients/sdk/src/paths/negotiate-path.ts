@@ -108,7 +108,10 @@ export async function negotiatePath(options: NegotiateOptions): Promise<Negotiat
   const keepsPorts = !mapping || mapping.port === mapping.localPort;
   const sim = behindNat && keepsPorts ? { address: options.publicAddress!, port: await reserveLocalPort() } : undefined;
   const symmetric = behindNat && !keepsPorts ? { address: options.publicAddress! } : undefined;
-  options.signals.send({ topic: 'path', step: 'hello', fingerprint: identity.fingerprint, tcp: addresses.map((address) => ({ address, port: tcp.port })), udp: !!options.rtc, ...(sim ? { sim } : {}), ...(symmetric ? { symmetric } : {}) });
+  // No STUN answer from the gateway at all: UDP is blocked here, and a WebRTC attempt would only wait out its
+  // bounds (4.5 s) before the birthday punch, the one thing left for such a pair.
+  const udpHere = !!options.rtc && (!options.stun || mapping !== null);
+  options.signals.send({ topic: 'path', step: 'hello', fingerprint: identity.fingerprint, tcp: addresses.map((address) => ({ address, port: tcp.port })), udp: udpHere, ...(sim ? { sim } : {}), ...(symmetric ? { symmetric } : {}) });
   const hello = await next('hello', options.helloTimeoutMs ?? 5000);
   if (!hello) {
     tcp.close();
@@ -151,7 +154,7 @@ export async function negotiatePath(options: NegotiateOptions): Promise<Negotiat
   };
 
   // 2. UDP hole punch (WebRTC), when both sides can.
-  if (!options.rtc || !hello.udp || peerSettled) {
+  if (!udpHere || !options.rtc || !hello.udp || peerSettled) {
     attempts.push({ kind: 'udp', result: 'skipped', ms: 0 });
     return punch();
   }
