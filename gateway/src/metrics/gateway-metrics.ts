@@ -118,7 +118,7 @@ export function createGatewayMetrics(gatewayId: string) {
     }),
     pathSignalsDropped: new client.Counter({
       name: 'relaydesk_path_signals_dropped_total',
-      help: 'Path signals not relayed, by reason (relay_only policy, bad_signal).',
+      help: 'Path signals not relayed, by reason (relay_only policy, bad_signal, foreign_address: a hello naming another machine as its public address).',
       labelNames: ['reason'] as const,
       registers: [registry],
     }),

@@ -33,6 +33,17 @@ describe('path signals at the gateway', () => {
     expect((await value(metrics, 'relaydesk_time_to_direct_seconds')).find((l) => l.includes('_count'))).toBe('relaydesk_time_to_direct_seconds_count{gateway="t",path="tcp"} 1');
   });
 
+  it("a hello naming a public address other than the sender's is dropped: a peer must not be made to punch at a third machine", async () => {
+    const metrics = createGatewayMetrics('t');
+    const filter = new PathSignalFilter(metrics);
+    const hello = (extra: object) => ({ topic: 'path', step: 'hello', fingerprint: 'a'.repeat(64), tcp: [], udp: true, ...extra });
+    expect(filter.inspect(session, 'technician', hello({ symmetric: { address: '192.0.2.77' } }), '::ffff:198.51.100.5')).toEqual({ verdict: 'drop' });
+    expect(filter.inspect(session, 'technician', hello({ sim: { address: '192.0.2.77', port: 4000 } }), '198.51.100.5')).toEqual({ verdict: 'drop' });
+    expect(filter.inspect(session, 'technician', hello({ symmetric: { address: '198.51.100.5' } }), '::ffff:198.51.100.5')).toEqual({ verdict: 'forward' });
+    expect(filter.inspect(session, 'technician', hello({ symmetric: { address: '192.0.2.77' } }), 'gateway-link')).toEqual({ verdict: 'forward' });
+    expect(await value(metrics, 'relaydesk_path_signals_dropped_total')).toEqual(['relaydesk_path_signals_dropped_total{reason="foreign_address",gateway="t"} 2']);
+  });
+
   it('sessions by path: direct once any participant is', async () => {
     const metrics = createGatewayMetrics('t');
     const s = (...paths: ('relay' | 'tcp' | 'udp')[]) => ({ participants: new Map(paths.map((path, i) => [String(i), { path }])) });

@@ -26,11 +26,22 @@ export class PathSignalFilter {
     this.metrics.pathSignalsDropped.inc({ reason: 'relay_only' });
   }
 
-  inspect(session: { guid: string }, from: 'customer' | 'technician', data: unknown): SignalInspection {
+  /**
+   * `senderAddress`: where the sender's connection comes from, as /v1/address tells it. A hello's public
+   * address (`sim`, `symmetric`) must be that one: the peer aims a simultaneous open or a birthday punch's
+   * 512 or 1024 SYNs at it, and must never be made to aim them at a third party's machine.
+   */
+  inspect(session: { guid: string }, from: 'customer' | 'technician', data: unknown, senderAddress?: string): SignalInspection {
     if ((data as { topic?: unknown } | null)?.topic !== 'path') return { verdict: 'forward' };
     const signal = parsePathSignal(data);
     if (!signal) {
       this.metrics.pathSignalsDropped.inc({ reason: 'bad_signal' });
+      return { verdict: 'drop' };
+    }
+    const own = senderAddress?.startsWith('::ffff:') ? senderAddress.slice(7) : senderAddress;
+    // Only where the gateway knows the address (a party bridged from another gateway may come as 'gateway-link').
+    if (signal.step === 'hello' && own && /^\d{1,3}(\.\d{1,3}){3}$/.test(own) && [signal.sim?.address, signal.symmetric?.address].some((a) => a !== undefined && a !== own)) {
+      this.metrics.pathSignalsDropped.inc({ reason: 'foreign_address' });
       return { verdict: 'drop' };
     }
     if (signal.step !== 'using') return { verdict: 'forward' };
