@@ -114,7 +114,24 @@ describe.skipIf(unavailable !== null)('NAT lab', () => {
       ['sym', 'sym2', 'relay'], // nothing direct works: stays on the relay
     ];
     // All at once: most of a pair's time is waiting on the network (the relay pair waits out its bounds).
+    // Beside them the customer agent itself (agent.ts, no X display: chat only) behind the port-restricted NAT,
+    // with a technician using the SDK's path layer behind the symmetric one: it goes direct by a birthday punch.
+    const agentRun = (async () => {
+      const tech = await spawnProbe(lab, lab.party('sym3').ns, ['move-tech', gateway.baseUrl, gateway.caFile, gateway.technician.username, gateway.technician.password]);
+      const { pin } = (await tech.waitFor((l) => 'pin' in l, 30_000)) as { pin: string };
+      const agent = withJsonLines(
+        lab.spawn(lab.party('rest').ns, process.execPath, ['--import', 'tsx', 'clients/agent/agent.ts', '--gateway', gateway.baseUrl, '--ca', gateway.caFile, '--pin', pin, '--name', 'Pat'], { cwd: repoRoot, env: { ...process.env, DISPLAY: '' }, stdio: ['pipe', 'pipe', 'pipe'] }),
+      );
+      try {
+        const said = await agent.waitFor((l) => String(l.text).startsWith('direct path to the technician'), 40_000);
+        return { agent: said.text, tech: await tech.waitFor((l) => 'using' in l, 10_000) };
+      } finally {
+        agent.child.kill('SIGKILL');
+        tech.child.kill('SIGKILL');
+      }
+    })();
     const results = await Promise.all(pairs.map(([c, k]) => runPathPair(lab, gateway, c, k)));
+    expect(await agentRun).toEqual({ agent: expect.stringMatching(/^direct path to the technician: TLS over TCP \(birthday punch\) to 203\.0\.113\.\d+:\d+$/), tech: { using: 'tcp' } });
     expect(results.map((r) => `${r.customer}/${r.technician}: ${r.path} ${r.customerPath}`)).toEqual(pairs.map(([c, k, p]) => `${c}/${k}: ${p} ${p}`));
     for (const r of results.filter((r) => r.customer.startsWith('sym3') || r.technician.startsWith('sym3'))) expect(r.attempts.at(-1)).toMatchObject({ kind: 'birthday', result: 'connected' });
     for (const r of results) {
