@@ -30,6 +30,7 @@ beforeAll(async () => {
   [x, gw] = await Promise.all([startXServer(W, H), startTestGateway()]);
   stores = await identityStores(gw);
   pw.tess = await stores.addAccount('tess', 'acme', 'technician');
+  pw.theo = await stores.addAccount('theo', 'acme', 'technician');
   pw.rolf = await stores.addAccount('rolf', 'relay-org', 'technician');
   await stores.org('relay-org', (o) => void (o.policy = { ...o.policy, relayOnly: true }));
   x.client('xterm', ['-T', 'work', '-geometry', '50x12+10+10', '-b', '0', '-e', 'sh'], { LANG: 'C.UTF-8' });
@@ -118,6 +119,31 @@ describe('the agent on direct paths', () => {
     paths.close();
     customer.end();
   }, 60_000);
+
+  it('control passed to a technician without the layer: the agent retires its layer and takes plain input on the relay', async () => {
+    const { customer, paths, agent, tech, relayed } = await agentSession('tess');
+    const layer = new SessionPaths(tech, sessionSignals(tech));
+    const found = await negotiatePath({ role: 'technician', signals: sessionSignals(tech), hostAddresses: ['127.0.0.1'] });
+    layer.use(found.path!);
+    expect(await eventually(() => paths.kind === 'tcp')).toBe(true);
+    // A second technician (like the web console: no path layer) attends and is given control.
+    const theo = gw.client();
+    await theo.login('theo', pw.theo!);
+    const second = await theo.attend(customer.guid!);
+    expect(await eventually(() => tech.participants.length === 3)).toBe(true);
+    tech.pass(tech.participants.find((p) => p.name === 'theo')!.id);
+    expect(await eventually(() => paths.layer === null && paths.kind === 'relay')).toBe(true);
+    second.request('control');
+    expect(await eventually(() => agent.consent.has('control'))).toBe(true);
+    const out = join(dir, 'passed.txt');
+    typeInto((p) => second.send(0x02, p), `echo plain-after-pass > ${out}\n`);
+    expect(await eventually(() => existsSync(out) && readFileSync(out, 'utf8') === 'plain-after-pass\n', 10_000)).toBe(true);
+    expect(relayed.input).toBeGreaterThan(0);
+    layer.close();
+    agent.close();
+    paths.close();
+    customer.end();
+  }, 30_000);
 
   it('relayOnly: the agent tries nothing, and a technician with the path layer is served plain over the relay', async () => {
     const { customer, paths, agent, tech, relayed } = await agentSession('rolf');

@@ -1,10 +1,13 @@
 /**
  * The agent on direct paths: the SDK's path layer (SessionPaths) under the agent's screen, cursor and input.
- * Once the session is active (and the organisation does not keep it on the relay, `relayOnly`), the layer says
- * it can number reliable messages; a technician with the layer answers, and then the two look for a direct
- * path (negotiatePath: TCP, UDP hole punch, birthday punch). Screen and cursor go on the direct path while the
- * technician there is the only one watching (other viewers and a recorder see only what the relay carries);
- * input comes from either path. A technician without the layer (the web console) just stays on the relay.
+ * When a technician's layer says it can number reliable messages (its `seq` signal; the gateway refuses every
+ * signal under `relayOnly`, so there nothing starts), the agent starts its own layer, bound to that technician,
+ * and the two look for a direct path (negotiatePath: TCP, UDP hole punch, birthday punch). Screen and cursor go
+ * on the direct path while that technician is the only one watching (other viewers and a recorder see only what
+ * the relay carries); input comes from either path. A technician without the layer (the web console) is served
+ * plain on the relay. The relay does not say which technician sent a binary message and one layer numbers for
+ * one peer, so when control passes to another technician the layer is retired: the session goes back to plain
+ * messages on the relay for the rest of it.
  *
  * The gateway enforces grants only on what it relays. On a direct path the agent does it alone, twice: the
  * customer agent's own checks (frames only while `view`, input only while `control`), and here, before a
@@ -53,7 +56,8 @@ export class AgentPaths extends Emitter<AgentPathsEvents> implements FrameSink {
   private watchers = 0;
   private readonly handlers: ((channel: number, payload: Uint8Array) => void)[] = [];
   private readonly offs: (() => void)[] = [];
-  private negotiating = false;
+  /** The layer was retired (control passed on): plain relay from now on. */
+  private retired = false;
   private closed = false;
   /** Path signals that came before we knew the technician has the layer (its hello may beat its `seq`). */
   private early: { from: string; data: Record<string, unknown> }[] = [];
@@ -65,8 +69,7 @@ export class AgentPaths extends Emitter<AgentPathsEvents> implements FrameSink {
     super();
     this.offs.push(
       conn.on('data', (channel, payload) => !this.layer && this.deliver(channel, payload)),
-      conn.on('state', (s) => s.state === 'active' && this.start()),
-      conn.on('participants', (e) => this.countWatchers(e.list)),
+      conn.on('participants', (e) => this.participantsChanged(e.list, e.controller)),
       conn.on('signal', (m) => this.signalled(m.from, m.data)),
     );
   }
@@ -106,10 +109,11 @@ export class AgentPaths extends Emitter<AgentPathsEvents> implements FrameSink {
     return this.layer !== null && this.layer.kind !== 'relay' && this.watchers <= 1;
   }
 
-  private start(): void {
-    if (this.layer || this.closed) return;
+  /** Our layer, for the technician whose layer spoke first; then the search for a direct path with it. */
+  private start(peer: string): void {
     if (this.conn.policy?.relayOnly) return; // every byte stays on the gateway (recording, content audit)
-    const layer = new SessionPaths(this.conn, sessionSignals(this.conn), { mayReceive: (channel) => this.mayReceive(channel) });
+    this.peer = peer;
+    const layer = new SessionPaths(this.conn, sessionSignals(this.conn, peer), { mayReceive: (channel) => this.mayReceive(channel) });
     this.layer = layer;
     layer.on('message', (channel, payload) => this.deliver(channel, payload));
     layer.on('path', (p) => {
@@ -127,12 +131,11 @@ export class AgentPaths extends Emitter<AgentPathsEvents> implements FrameSink {
   }
 
   private signalled(from: string, data: Record<string, unknown>): void {
-    if (data.topic === 'path' && !this.negotiating && this.early.length < 16) this.early.push({ from, data });
-    if (!this.layer) return;
-    // A technician's path layer answered ours: look for a direct path with that technician (once).
-    if (data.topic === 'seq' && !this.negotiating) {
-      this.negotiating = true;
-      this.peer = from;
+    if (data.topic === 'path' && !this.peer && this.early.length < 16) this.early.push({ from, data });
+    // A technician's path layer spoke: ours starts for it (once a session), then a direct path is looked for.
+    if (data.topic === 'seq' && !this.peer && !this.retired && !this.closed) {
+      this.start(from);
+      if (!this.layer) return;
       const signals = sessionSignals(this.conn, from);
       const early = this.early.filter((e) => e.from === from).map((e) => e.data);
       this.early = [];
@@ -157,8 +160,14 @@ export class AgentPaths extends Emitter<AgentPathsEvents> implements FrameSink {
     if (data.topic === 'screen' && data.step === 'resync' && from === this.peer && this.grants?.has('view')) this.grants.resync();
   }
 
-  private countWatchers(list: ParticipantInfo[]): void {
+  private participantsChanged(list: ParticipantInfo[], controller: string | null): void {
     this.watchers = list.filter((p) => p.role !== 'customer').length;
+    if (this.layer && controller !== null && controller !== this.peer) {
+      this.retired = true;
+      this.layer.close(); // closes the direct path too; the next frames go on the relay to everyone
+      this.layer = null;
+      this.emit('path', { kind: 'relay', description: 'gateway relay (control passed to another technician)' });
+    }
   }
 
   private deliver(channel: number, payload: Uint8Array): void {
