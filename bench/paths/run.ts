@@ -18,8 +18,8 @@ const kinds: NatKind[] = ['public', 'cone', 'restricted', 'symmetric', 'double',
 const short: Record<string, string> = { public: 'pub', cone: 'cone', restricted: 'rest', symmetric: 'sym', double: 'dbl', udpBlocked: 'udpb' };
 
 export async function run(argv: string[]): Promise<void> {
-  const { values } = parseArgs({ args: argv, options: { reps: { type: 'string', default: '3' }, mb: { type: 'string', default: '16' }, out: { type: 'string', default: 'docs/paths.md' }, tag: { type: 'string' }, help: { type: 'boolean', default: false } } });
-  if (values.help) return void process.stdout.write('options: --reps 3 (runs per pair)  --mb 16 (bulk per path in the throughput part; 0 skips it)  --out docs/paths.md  --tag ID (starts the lab namespaces\' names)\n');
+  const { values } = parseArgs({ args: argv, options: { reps: { type: 'string', default: '3' }, mb: { type: 'string', default: '16' }, out: { type: 'string', default: 'docs/paths.md' }, tag: { type: 'string' }, only: { type: 'string' }, help: { type: 'boolean', default: false } } });
+  if (values.help) return void process.stdout.write('options: --reps 3 (runs per pair)  --mb 16 (bulk per path in the throughput part; 0 skips it)  --out docs/paths.md  --tag ID (starts the lab namespaces\' names)  --only kind:kind,… (just those pairs, e.g. restricted:symmetric)\n');
   const why = labUnavailableReason();
   if (why) throw new Error(why);
   // Two parties of each kind, so a kind can meet itself.
@@ -40,7 +40,9 @@ export async function run(argv: string[]): Promise<void> {
       }
     }
     const pairs: [NatKind, NatKind][] = [];
-    for (let i = 0; i < kinds.length; i++) for (let j = i; j < kinds.length; j++) pairs.push([kinds[i]!, kinds[j]!]);
+    const only = values.only?.split(',').map((p) => p.split(':'));
+    if (only?.some((p) => p.length !== 2 || !p.every((k) => kinds.includes(k as NatKind)))) throw new Error(`--only takes pairs of ${kinds.join(', ')}, as kind:kind,…`);
+    for (let i = 0; i < kinds.length; i++) for (let j = i; j < kinds.length; j++) if (!only || only.some(([a, b]) => (a === kinds[i] && b === kinds[j]) || (a === kinds[j] && b === kinds[i]))) pairs.push([kinds[i]!, kinds[j]!]);
     for (let rep = 0; rep < Number(values.reps); rep++) {
       for (const [a, b] of pairs) {
         const r = await runPathPair(lab, gateway, `${short[a]}1`, `${short[b]}2`).catch((err: Error) => {
@@ -76,7 +78,7 @@ export async function run(argv: string[]): Promise<void> {
   const lines = [
     '# Paths: the NAT matrix',
     '',
-    `Made by \`npm run bench -- paths --reps ${values.reps}\` (bench/paths/run.ts) in the NAT lab (ops/netlab): each cell is a real`,
+    `Made by \`npm run bench -- paths --reps ${values.reps}${values.only ? ` --only ${values.only}` : ''}\` (bench/paths/run.ts) in the NAT lab (ops/netlab): each cell is a real`,
     'session through the lab gateway, customer in the row\'s network, technician in the column\'s; the path it ended on',
     '(relay, tcp = TLS over TCP, udp = WebRTC data channel after a hole punch) and the median time from pickup to that',
     'path. Kinds: public = no NAT; cone = endpoint-independent mapping and filtering (RFC 4787); restricted = Linux',
