@@ -48,8 +48,10 @@ export type AgentPathsEvents = {
 export type AgentPathsOptions = Omit<NegotiateOptions, 'role' | 'signals' | 'relayOnly'>;
 
 export class AgentPaths extends Emitter<AgentPathsEvents> implements FrameSink {
-  /** Null until the session is active (and for good under relayOnly). */
+  /** Null until a technician's layer speaks (for good under relayOnly, and again once retired). */
   layer: SessionPaths | null = null;
+  /** Who holds control (from the participants list): only that technician's layer gets ours. */
+  private controller: string | null = null;
   private grants: AgentGrants | null = null;
   /** The technician whose layer answered: the one a direct path joins us with. */
   private peer: string | null = null;
@@ -133,7 +135,7 @@ export class AgentPaths extends Emitter<AgentPathsEvents> implements FrameSink {
   private signalled(from: string, data: Record<string, unknown>): void {
     if (data.topic === 'path' && !this.peer && this.early.length < 16) this.early.push({ from, data });
     // A technician's path layer spoke: ours starts for it (once a session), then a direct path is looked for.
-    if (data.topic === 'seq' && !this.peer && !this.retired && !this.closed) {
+    if (data.topic === 'seq' && !this.peer && !this.retired && !this.closed && (this.controller === null || this.controller === from)) {
       this.start(from);
       if (!this.layer) return;
       const signals = sessionSignals(this.conn, from);
@@ -162,6 +164,7 @@ export class AgentPaths extends Emitter<AgentPathsEvents> implements FrameSink {
 
   private participantsChanged(list: ParticipantInfo[], controller: string | null): void {
     this.watchers = list.filter((p) => p.role !== 'customer').length;
+    this.controller = controller;
     if (this.layer && controller !== null && controller !== this.peer) {
       this.retired = true;
       this.layer.close(); // closes the direct path too; the next frames go on the relay to everyone
