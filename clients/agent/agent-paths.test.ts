@@ -66,6 +66,18 @@ const typeInto = (send: (payload: Uint8Array) => void, text: string) => {
   for (let i = 0; i < events.length; i += 16) send(encodeInput(events.slice(i, i + 16)));
 };
 
+/** Types `echo WORD > DIR/WORD.txt` into the shell through `send`; true once the shell has run it. */
+function shellRuns(send: (payload: Uint8Array) => void, word: string): Promise<boolean> {
+  const out = join(dir, `${word}.txt`);
+  typeInto(send, `echo ${word} > ${out}\n`);
+  return eventually(() => existsSync(out) && readFileSync(out, 'utf8') === `${word}\n`, 10_000);
+}
+
+/** Ends one test's session and everything built on it. */
+function endAll(...parts: { close(): void }[]): void {
+  for (const p of parts) p.close();
+}
+
 async function samePicture(view: TechnicianView): Promise<number[]> {
   let diff: number[] = [];
   for (let i = 0; i < 20; i++) {
@@ -98,9 +110,7 @@ describe('the agent on direct paths', () => {
     const screenBefore = relayedScreen.frames;
 
     // Typed over the direct path into the shell: it runs; not one input message went through the gateway.
-    const out = join(dir, 'direct.txt');
-    typeInto((p) => layer.send(0x02, p), `echo went-direct > ${out}\n`);
-    expect(await eventually(() => existsSync(out) && readFileSync(out, 'utf8') === 'went-direct\n', 10_000)).toBe(true);
+    expect(await shellRuns((p) => layer.send(0x02, p), 'went-direct')).toBe(true);
     expect(relayed.input).toBe(0);
     // The typing changed the screen: those frames came on the direct path, none through the gateway.
     expect(await samePicture(view)).toEqual([]);
@@ -114,9 +124,7 @@ describe('the agent on direct paths', () => {
     await sleep(500);
     expect(existsSync(refused)).toBe(false);
 
-    layer.close();
-    agent.close();
-    paths.close();
+    endAll(layer, agent, paths);
     customer.end();
   }, 60_000);
 
@@ -135,13 +143,9 @@ describe('the agent on direct paths', () => {
     expect(await eventually(() => paths.layer === null && paths.kind === 'relay')).toBe(true);
     second.request('control');
     expect(await eventually(() => agent.consent.has('control'))).toBe(true);
-    const out = join(dir, 'passed.txt');
-    typeInto((p) => second.send(0x02, p), `echo plain-after-pass > ${out}\n`);
-    expect(await eventually(() => existsSync(out) && readFileSync(out, 'utf8') === 'plain-after-pass\n', 10_000)).toBe(true);
+    expect(await shellRuns((p) => second.send(0x02, p), 'plain-after-pass')).toBe(true);
     expect(relayed.input).toBeGreaterThan(0);
-    layer.close();
-    agent.close();
-    paths.close();
+    endAll(layer, agent, paths);
     customer.end();
   }, 30_000);
 
@@ -154,14 +158,10 @@ describe('the agent on direct paths', () => {
     const layer = new SessionPaths(tech, sessionSignals(tech));
     tech.request('control');
     expect(await eventually(() => agent.consent.has('control'))).toBe(true);
-    const out = join(dir, 'relayed.txt');
-    typeInto((p) => layer.send(0x02, p), `echo on-the-relay > ${out}\n`);
-    expect(await eventually(() => existsSync(out) && readFileSync(out, 'utf8') === 'on-the-relay\n', 10_000)).toBe(true);
+    expect(await shellRuns((p) => layer.send(0x02, p), 'on-the-relay')).toBe(true);
     expect(relayed.input).toBeGreaterThan(0);
     expect([paths.layer, paths.kind, layer.numbered, signals]).toEqual([null, 'relay', false, []]);
-    layer.close();
-    agent.close();
-    paths.close();
+    endAll(layer, agent, paths);
     customer.end();
   }, 30_000);
 });
