@@ -18,7 +18,7 @@ import type { ParticipantInfo } from '../../protocol/messages.js';
 import { Emitter } from '../sdk/src/emitter.js';
 import type { SessionConnection } from '../sdk/src/node.js';
 import type { PathKind } from '../sdk/src/paths/direct-path.js';
-import { negotiatePath, type NegotiateOptions, type NegotiatedPath } from '../sdk/src/paths/negotiate-path.js';
+import type { NegotiateOptions, NegotiatedPath } from '../sdk/src/paths/negotiate-path.js';
 import { SessionPaths } from '../sdk/src/paths/session-paths.js';
 import { sessionSignals, type SignalChannel } from '../sdk/src/paths/signal-channel.js';
 import type { FrameSink } from './screen-stream.js';
@@ -47,6 +47,12 @@ export type AgentPathsEvents = {
 
 export type AgentPathsOptions = Omit<NegotiateOptions, 'role' | 'signals' | 'relayOnly'>;
 
+/**
+ * Options, or how to get them once a technician's layer speaks: the public address lookup and WebRTC's native
+ * library then cost a session that never goes direct nothing, and the agent's start-up nothing either.
+ */
+export type AgentPathsSetup = AgentPathsOptions | (() => Promise<AgentPathsOptions>);
+
 export class AgentPaths extends Emitter<AgentPathsEvents> implements FrameSink {
   /** Null until a technician's layer speaks (for good under relayOnly, and again once retired). */
   layer: SessionPaths | null = null;
@@ -66,7 +72,7 @@ export class AgentPaths extends Emitter<AgentPathsEvents> implements FrameSink {
 
   constructor(
     private readonly conn: AgentPathsSession,
-    private readonly options: AgentPathsOptions,
+    private readonly setup: AgentPathsSetup,
   ) {
     super();
     this.offs.push(
@@ -138,17 +144,10 @@ export class AgentPaths extends Emitter<AgentPathsEvents> implements FrameSink {
     if (data.topic === 'seq' && !this.peer && !this.retired && !this.closed && (this.controller === null || this.controller === from)) {
       this.start(from);
       if (!this.layer) return;
-      const signals = sessionSignals(this.conn, from);
-      const early = this.early.filter((e) => e.from === from).map((e) => e.data);
-      this.early = [];
-      const replaying: SignalChannel = {
-        send: (d) => signals.send(d),
-        onSignal: (handler) => {
-          for (const d of early) handler(d);
-          return signals.onSignal(handler);
-        },
-      };
-      negotiatePath({ ...this.options, role: 'customer', signals: replaying }).then(
+      const replaying = this.keptSignals(from);
+      // Loaded on first use: the per-session certificate's X.509 library is heavy for the agent's start-up.
+      const negotiation = Promise.all([import('../sdk/src/paths/negotiate-path.js'), typeof this.setup === 'function' ? this.setup() : this.setup]);
+      negotiation.then(([{ negotiatePath }, options]) => negotiatePath({ ...options, role: 'customer', signals: replaying })).then(
         (r) => {
           this.emit('negotiated', r);
           if (!r.path) return;
@@ -160,6 +159,33 @@ export class AgentPaths extends Emitter<AgentPathsEvents> implements FrameSink {
     }
     // The technician on the direct path lost the picture (the gateway cannot see it there and ask for us).
     if (data.topic === 'screen' && data.step === 'resync' && from === this.peer && this.grants?.has('view')) this.grants.resync();
+  }
+
+  /**
+   * The technician's signals from now on, kept (with those that came before its `seq`) until negotiatePath
+   * listens: it starts only after an import, and the technician's hello is usually on its way by then.
+   */
+  private keptSignals(from: string): SignalChannel {
+    const signals = sessionSignals(this.conn, from);
+    const kept = this.early.filter((e) => e.from === from).map((e) => e.data);
+    this.early = [];
+    let handler: ((data: unknown) => void) | null = null;
+    const off = signals.onSignal((data) => {
+      if (handler) handler(data);
+      else if ((data as { topic?: unknown }).topic === 'path' && kept.length < 16) kept.push(data as Record<string, unknown>);
+    });
+    this.offs.push(off);
+    return {
+      send: (d) => signals.send(d),
+      onSignal: (h) => {
+        handler = h;
+        for (const d of kept.splice(0)) h(d);
+        return () => {
+          handler = null;
+          off();
+        };
+      },
+    };
   }
 
   private participantsChanged(list: ParticipantInfo[], controller: string | null): void {

@@ -89,14 +89,21 @@ const session = await client.joinSession(values.pin ? { pin: values.pin } : { gu
 // address as the gateway sees it (for a TCP simultaneous open or a birthday punch). Through a proxy nothing
 // direct can work: the session stays on the relay.
 const gatewayUrl = new URL(values.gateway!);
-const publicAddress = proxy ? undefined : await client.call<{ address: string }>('GET', '/v1/address', undefined, false).then((a) => a.address, () => undefined);
-let rtc: ReturnType<typeof nodeRtc> | undefined;
-try {
-  rtc = nodeRtc();
-} catch (err) {
-  say(`no WebRTC here (${(err as Error).message.split('\n')[0]}): direct paths over TCP only`);
-}
-const paths = new AgentPaths(session, proxy ? { hostAddresses: [], birthday: false } : { stun: { host: gatewayUrl.hostname, port: Number(gatewayUrl.port || 443) }, rtc, publicAddress });
+const paths = new AgentPaths(
+  session,
+  proxy
+    ? { hostAddresses: [], birthday: false }
+    : async () => {
+        const publicAddress = await client.call<{ address: string }>('GET', '/v1/address', undefined, false).then((a) => a.address, () => undefined);
+        let rtc: ReturnType<typeof nodeRtc> | undefined;
+        try {
+          rtc = nodeRtc();
+        } catch (err) {
+          say(`no WebRTC here (${(err as Error).message.split('\n')[0]}): direct paths over TCP only`);
+        }
+        return { stun: { host: gatewayUrl.hostname, port: Number(gatewayUrl.port || 443) }, rtc, publicAddress };
+      },
+);
 const agent = new CustomerAgent(session, desktop, { kind, label, allow, transport: paths });
 paths.attach({ has: (p) => agent.consent.has(p), controller: () => agent.controllerParticipant, resync: () => agent.stream?.resync() });
 paths.on('path', (p) => say(p.kind === 'relay' ? 'the session goes through the gateway (relay)' : `direct path to the technician: ${p.description}`));
