@@ -10,6 +10,8 @@ export interface QueueEntry {
   waitingSince: number;
   expiresAt: number;
   createdBy: string;
+  /** The customer's agent joined unattended (nobody at the machine; allowed by the organisation's policy). */
+  unattended?: boolean;
 }
 
 /** The one message a console sends, first. */

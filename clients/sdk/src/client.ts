@@ -46,6 +46,8 @@ export interface WaitingSession {
   waitingSince: number;
   expiresAt: number;
   createdBy: string;
+  /** The customer's agent joined unattended: nobody is at the machine to answer requests. */
+  unattended?: boolean;
 }
 
 export interface SessionInfo {

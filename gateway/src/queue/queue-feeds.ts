@@ -110,6 +110,7 @@ export class QueueFeeds {
             waitingSince: s.updatedAt,
             expiresAt: s.expiresAt,
             createdBy: s.createdBy,
+            ...(s.unattended ? { unattended: true } : {}),
           }));
           feed.nextExpiry = Math.min(Infinity, ...entries.map((e) => e.expiresAt));
           const json = JSON.stringify(entries);

@@ -85,7 +85,7 @@ export function registerHttpApi(app: TemplatedApp, deps: ApiDeps): void {
     const waiting = (await deps.registry.listWaiting(who.orgId)).filter((s) => s.expiresAt > now);
     return {
       status: 200,
-      body: { sessions: waiting.map((s) => ({ guid: s.guid, customerName: s.customerName, waitingSince: s.updatedAt, expiresAt: s.expiresAt, createdBy: s.createdBy })) },
+      body: { sessions: waiting.map((s) => ({ guid: s.guid, customerName: s.customerName, waitingSince: s.updatedAt, expiresAt: s.expiresAt, createdBy: s.createdBy, ...(s.unattended ? { unattended: true } : {}) })) },
     };
   }, deps);
 

@@ -327,6 +327,8 @@ describe('unattended access', () => {
     const night = await loggedIn(t, 'night');
     const s2 = await night.createSession();
     const customer = await t.client().joinSession({ pin: s2.pin }, 'Server room', { unattended: true });
+    // The technician sees it before picking up, in the waiting list (and the live queue, from the same records).
+    expect(await night.listWaiting()).toEqual([expect.objectContaining({ guid: s2.guid, unattended: true })]);
     const tech = await night.pickUp(s2.guid);
     expect(tech.unattended).toBe(true);
     expect(tech.policy?.unattendedAccess).toBe(true);

@@ -171,7 +171,7 @@ export class Desk {
           h(
             'tr',
             { data: { guid: e.guid } },
-            h('td', { class: 'customer-name' }, e.customerName),
+            h('td', { class: 'customer-name' }, e.customerName, e.unattended ? h('span', { class: 'badge', attrs: { title: 'Nobody is at this machine' } }, ' unattended') : null),
             h('td', { class: 'waiting', data: { since: String(e.waitingSince) } }, formatWait(Date.now() - s.skewMs - e.waitingSince)),
             h('td', {}, h('button', { attrs: { type: 'button', 'aria-label': `Pick up ${e.customerName}` }, on: { click: (ev) => this.pickUp(e.guid, e.customerName, ev.currentTarget as HTMLButtonElement) } }, 'Pick up')),
           ),
