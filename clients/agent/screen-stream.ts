@@ -56,6 +56,12 @@ export class ScreenStream extends Emitter<StreamEvents> {
   private paused = false;
   private frame: Buffer;
   private encoder: Encoder;
+  /** What the last grab wrote (x, y, w, h quads), handed to the encoder so it compares only there. */
+  private readonly changed = new Int32Array(4 * 64);
+  /** Quads of `changed` valid for the frame being offered; -1 when the encoder must compare everything. */
+  private changedCount = -1;
+  /** A grab failed half-way: the frame may differ from the encoder's reference anywhere. */
+  private compareAll = false;
   private needKey = true;
   /** Numbering, the screen header and repairs (the SDK's, shared with every agent). */
   private readonly sender: ScreenSender<Buffer>;
@@ -83,10 +89,12 @@ export class ScreenStream extends Emitter<StreamEvents> {
     this.threads = options.threads ?? 1;
     this.now = options.now ?? (() => performance.now());
     this.measureCpu = options.measureCpu ?? false;
-    this.frame = Buffer.alloc(desktop.width * desktop.height * 4);
-    this.encoder = new (loadNative().Encoder)(desktop.width, desktop.height, { threads: this.threads });
+    this.frame = desktop.frame();
+    this.encoder = this.newEncoder(desktop.width, desktop.height);
     this.sender = new ScreenSender<Buffer>({
-      encode: (frame, o) => this.encoder.encode(frame, o),
+      // Only the frame offered right after its grab is encoded with that grab's rectangles; anything else
+      // (a frame that waited for room, a repair) is compared whole.
+      encode: (frame, o) => this.encoder.encode(frame, !o.keyframe && this.changedCount >= 0 ? { keyframe: false, changed: this.changed, changedCount: this.changedCount } : o),
       send: (bytes) => this.sink.sendRaw(bytes),
       hasRoom: () => this.sink.bufferedAmount <= this.maxBuffered,
     });
@@ -197,22 +205,39 @@ export class ScreenStream extends Emitter<StreamEvents> {
     if (!changes.damaged && !changes.moved && !this.needKey) return;
     const keyframe = this.needKey;
     const c0 = this.measureCpu ? process.cpuUsage() : null;
-    const rects = this.desktop.grab(this.frame, keyframe);
+    let rects: number;
+    try {
+      rects = this.desktop.grab(this.frame, keyframe, this.changed);
+    } catch (err) {
+      this.compareAll = true;
+      throw err;
+    }
     if (rects === 0 && !keyframe) return;
     const c1 = c0 ? process.cpuUsage() : null;
     if (keyframe) this.sender.requestKeyframe();
     this.needKey = false;
     const { bytes, keyframes } = this.sender.stats;
     // There is room (checked above), so the sender encodes and sends it now: nothing waits, nothing is replaced.
-    this.sender.offer(this.frame);
+    this.changedCount = this.compareAll ? -1 : rects;
+    this.compareAll = false;
+    try {
+      this.sender.offer(this.frame);
+    } finally {
+      this.changedCount = -1;
+    }
     const cpu = c0 && c1 ? cpuSplit(c0, c1, process.cpuUsage()) : undefined;
     this.lastSentAt = this.now();
     this.emit('frame', { frame: this.sender.frame, keyframe: this.sender.stats.keyframes > keyframes, repair: false, bytes: this.sender.stats.bytes - bytes, ms: this.lastSentAt - t0, cpu });
   }
 
+  /** `opaque`: frame() holds X's pixels as the server wrote them, the fourth byte padding (no pass sets it). */
+  private newEncoder(width: number, height: number): Encoder {
+    return new (loadNative().Encoder)(width, height, { threads: this.threads, opaque: true });
+  }
+
   private resize(width: number, height: number): void {
-    this.frame = Buffer.alloc(width * height * 4);
-    this.encoder = new (loadNative().Encoder)(width, height, { threads: this.threads });
+    this.frame = this.desktop.frame();
+    this.encoder = this.newEncoder(width, height);
     this.needKey = true;
     this.emit('resized', { width, height });
   }

@@ -22,6 +22,7 @@ pub const NAPI_OBJECT: i32 = 6;
 // napi_typedarray_type
 pub const NAPI_UINT8_ARRAY: i32 = 1;
 pub const NAPI_UINT8_CLAMPED_ARRAY: i32 = 2;
+pub const NAPI_INT32_ARRAY: i32 = 5;
 // napi_property_attributes
 pub const NAPI_DEFAULT: i32 = 0;
 pub const NAPI_ENUMERABLE: i32 = 1 << 1;
@@ -88,6 +89,7 @@ extern "C" {
         arraybuffer: *mut napi_value,
         byte_offset: *mut usize,
     ) -> napi_status;
+    pub fn napi_create_external_buffer(env: napi_env, length: usize, data: *mut c_void, finalize_cb: napi_finalize, finalize_hint: *mut c_void, result: *mut napi_value) -> napi_status;
     pub fn napi_create_buffer(env: napi_env, size: usize, data: *mut *mut c_void, result: *mut napi_value) -> napi_status;
     pub fn napi_create_object(env: napi_env, result: *mut napi_value) -> napi_status;
     pub fn napi_create_array_with_length(env: napi_env, length: usize, result: *mut napi_value) -> napi_status;

@@ -9,6 +9,7 @@ pub mod desktop;
 pub mod display;
 pub mod error;
 pub mod ffi;
+pub mod frame;
 pub mod input;
 pub mod monitors;
 pub mod region;
