@@ -3,13 +3,26 @@
 //! unchanged frame costs about one memcmp of the frame.
 use crate::geometry::{px, Geometry, Rect, TILE};
 
+/// Flags of the cell map `diff_and_hash` fills (0: unchanged, nothing more known).
+pub const CHANGED: u8 = 1;
+/// The cell was compared with the previous frame's cell the predicted shift away (see `diff_and_hash`)...
+pub const CHECKED: u8 = 2;
+/// ...and they are equal.
+pub const SHIFTED: u8 = 4;
+
 /// Fills `cells[y * tiles_x + column]` with 1 where the 64-pixel row segments of `a` and `b` differ, and
 /// returns whether anything differs; fused with hashing, and optionally limited to `hint`: the rectangles outside of which the
 /// caller guarantees `a` equals `b` (the agent passes exactly what its capture wrote since the last frame).
 /// Cells outside the hint are marked unchanged without reading them; a cell that differs gets its hash of
 /// `a` in `hashes` while it is still in the cache (a separate pass would read the whole frame again; measured
 /// on a full-screen terminal scroll at 1080p). Hashes of unchanged cells are left as they are.
-pub fn diff_and_hash(geo: &Geometry, a: &[u8], b: &[u8], cells: &mut [u8], hashes: &mut [u64], hint: Option<&[Rect]>) -> bool {
+///
+/// With `shift` (the scroll last found), every cell of a row that changed is also compared with `b`'s cell
+/// `shift` rows up (row `y - shift`) and flagged CHECKED, and SHIFTED when equal: the scroll search then need
+/// not compare it again. Both cells are in the cache here (`b`'s row was read a few rows ago); in the search,
+/// which walks 64-pixel column strips, they were not (measured, thread CPU: the search went from ~1.7 to
+/// ~0.9 ms a frame on a scrolling 1080p terminal, the diff pass from ~1.3 to ~1.9 ms).
+pub fn diff_and_hash(geo: &Geometry, a: &[u8], b: &[u8], cells: &mut [u8], hashes: &mut [u64], hint: Option<&[Rect]>, shift: Option<isize>) -> bool {
     let full = [Rect { x: 0, y: 0, w: geo.width, h: geo.height }];
     let rects = match hint {
         Some(h) => {
@@ -36,15 +49,20 @@ pub fn diff_and_hash(geo: &Geometry, a: &[u8], b: &[u8], cells: &mut [u8], hashe
                 }
                 continue;
             }
+            let src = shift.map(|k| y as isize - k).filter(|&r| r >= 0 && (r as usize) < geo.height).map(|r| r as usize * stride);
             for s in s0..=s1 {
                 let c0 = o + s * seg;
                 let c1 = o + ((s + 1) * seg).min(stride);
-                let differs = a[c0..c1] != b[c0..c1];
-                row_cells[s] = differs as u8;
-                if differs {
+                let mut flags = 0;
+                if a[c0..c1] != b[c0..c1] {
                     any = true;
                     hashes[y * geo.tiles_x + s] = cell_hash(&a[c0..c1]);
+                    flags = CHANGED;
                 }
+                if let Some(r) = src {
+                    flags |= CHECKED | if a[c0..c1] == b[c0 - o + r..c1 - o + r] { SHIFTED } else { 0 };
+                }
+                row_cells[s] = flags;
             }
         }
     }

@@ -1,6 +1,6 @@
 //! Encoder: keeps a copy of what the decoder holds (the reference) and turns each new frame into a
 //! packet of copies (scrolls) plus changed tile rectangles.
-use crate::dirty::{changed_bbox, changed_bbox_where, diff_and_hash, hash_all};
+use crate::dirty::{changed_bbox, changed_bbox_where, diff_and_hash, hash_all, CHANGED};
 use crate::error::{err, ErrorCode, Result};
 use crate::format::{write_packet, FLAG_INTRA, FLAG_KEYFRAME};
 use crate::geometry::{CopyOp, Geometry, Rect, TILE};
@@ -94,19 +94,19 @@ impl Encoder {
             return Ok(out);
         }
         self.frames_since_key += 1;
-        let t0 = std::time::Instant::now();
+        let t0 = crate::cpu_clock::thread_cpu();
         let hint: Option<Vec<Rect>> = changed.map(|rs| rs.iter().filter_map(|r| geo.clip(r)).collect());
         self.cur_hashes.copy_from_slice(&self.hashes);
-        if !diff_and_hash(&geo, frame, &self.reference, &mut self.cells, &mut self.cur_hashes, hint.as_deref()) {
+        if !diff_and_hash(&geo, frame, &self.reference, &mut self.cells, &mut self.cur_hashes, hint.as_deref(), self.scroll.recent().filter(|_| self.opts.motion)) {
             return Ok(write_packet(&geo, 0, &[], &[], &[]));
         }
         self.need_key = true;
-        let t_diff = t0.elapsed();
+        let t_diff = crate::cpu_clock::since(t0);
         let tx = geo.tiles_x;
         let mut tile_dirty = vec![false; geo.tile_count()];
         for y in 0..geo.height {
             for s in 0..tx {
-                if self.cells[y * tx + s] != 0 {
+                if self.cells[y * tx + s] & CHANGED != 0 {
                     tile_dirty[(y / TILE) * tx + s] = true;
                 }
             }
@@ -116,7 +116,7 @@ impl Encoder {
         } else {
             Vec::new()
         };
-        let t_scroll = t0.elapsed();
+        let t_scroll = crate::cpu_clock::since(t0);
         // Rows a scroll copy covers were verified equal, strip by strip, when the copy was found; with the
         // rows that were unchanged anyway, only changed rows outside every copy need comparing again
         // (measured on a terminal scrolled a line at 1080p: this bbox pass went from ~0.9 ms to ~0.2 ms).
@@ -127,11 +127,11 @@ impl Encoder {
             .filter(|&t| tile_dirty[t])
             .filter_map(|t| {
                 let s = t % tx;
-                let may_differ = |y: usize| cells[y * tx + s] != 0 && verified[y * tx + s] == 0;
+                let may_differ = |y: usize| cells[y * tx + s] & CHANGED != 0 && verified[y * tx + s] == 0;
                 changed_bbox_where(&geo, frame, &self.reference, geo.tile_rect(t), may_differ).map(|r| (t, r))
             })
             .collect();
-        let t_bbox = t0.elapsed();
+        let t_bbox = crate::cpu_clock::since(t0);
         if self.opts.motion {
             let moves = self.moves.detect(&geo, frame, &self.reference, &rects);
             if !moves.is_empty() {
@@ -140,18 +140,20 @@ impl Encoder {
                 copies.extend(moves);
             }
         }
-        let t_moves = t0.elapsed();
+        let t_moves = crate::cpu_clock::since(t0);
         let (entries, streams) = code_tiles(&geo, frame, Some(&self.reference), &rects, self.opts.threads, self.alpha());
         let out = write_packet(&geo, 0, &copies, &entries, &streams);
         if self.trace {
             let px: usize = rects.iter().map(|(_, r)| r.w * r.h).sum();
             eprintln!(
-                "codec-trace diff+hash {:?} scroll {:?} bbox {:?} moves {:?} code {:?} | copies {} tiles {} px {} bytes {}",
+                "codec-trace diff+hash {:?} scroll {:?} bbox {:?} moves {:?} code {:?} | shifted {} changed {} | copies {} tiles {} px {} bytes {}",
                 t_diff,
                 t_scroll - t_diff,
                 t_bbox - t_scroll,
                 t_moves - t_bbox,
-                t0.elapsed() - t_moves,
+                crate::cpu_clock::since(t0) - t_moves,
+                self.cells.iter().filter(|&&c| c & crate::dirty::SHIFTED != 0).count(),
+                self.cells.iter().filter(|&&c| c & CHANGED != 0).count(),
                 copies.len(),
                 rects.len(),
                 px,

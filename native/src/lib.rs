@@ -1,6 +1,7 @@
 //! relaydesk lossless screen-delta codec. One concept per module; see docs/codec.md for the format.
 pub mod binding;
 pub mod checksum;
+pub mod cpu_clock;
 pub mod decode;
 pub mod dirty;
 pub mod encode;
