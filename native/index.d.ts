@@ -181,6 +181,15 @@ export declare class X11Desktop {
   share(target?: { monitor?: number; window?: number }): X11Area;
   poll(): X11Changes;
   /**
+   * Calls `callback` on the JS thread whenever the X connection turns readable (X sent events: call poll()),
+   * until unwatch() or close(). Events Xlib already read during another call do not make it readable:
+   * check queued() after each round.
+   */
+  watch(callback: () => void): void;
+  unwatch(): void;
+  /** Xlib holds events already read off the connection that poll() has not handled yet. */
+  queued(): boolean;
+  /**
    * A frame buffer for the shared area at its current size (call again after it changes size). Where the
    * server can, it is shared memory that grab() has the server write into, no copy in this process; its
    * fourth byte per pixel is then X's padding, so encode it with `opaque: true`. Elsewhere a plain Buffer.

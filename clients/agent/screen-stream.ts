@@ -27,7 +27,7 @@ export interface ScreenStreamOptions {
   maxFps?: number;
   /** Hold frames back while more than this waits in the socket (default 512 KiB). */
   maxBufferedBytes?: number;
-  /** How often the desktop is polled for damage (default 4 ms: latency, not CPU; a poll with no events is a few µs). */
+  /** How soon to look again while the connection is backed up (default 4 ms); otherwise X's own events wake the stream. */
   pollMs?: number;
   /** Measure the CPU of capture and of encoding separately for each frame (benchmarks; two cheap syscalls a frame). */
   measureCpu?: boolean;
@@ -51,7 +51,11 @@ export type StreamEvents = {
 };
 
 export class ScreenStream extends Emitter<StreamEvents> {
-  private timer: ReturnType<typeof setInterval> | null = null;
+  /** Waiting on the X connection (run() until close()). */
+  private watching = false;
+  /** The one timer: a frame held back by the frame interval or by backpressure, the cursor, queued events. */
+  private timer: ReturnType<typeof setTimeout> | null = null;
+  private timerAt = Infinity;
   private sending = false;
   private paused = false;
   private frame: Buffer;
@@ -119,11 +123,15 @@ export class ScreenStream extends Emitter<StreamEvents> {
   }
 
   /**
-   * Starts polling the desktop without sending frames: X events are handled (the clipboard works, a shared
-   * window that goes away is noticed) while `view` is not granted. start() calls it too.
+   * Starts waiting on the X connection without sending frames: X events are handled (the clipboard works, a
+   * shared window that goes away is noticed) while `view` is not granted. start() calls it too. Nothing runs
+   * on a timer then: the stream wakes when X has something to say (its connection turns readable).
    */
   run(): void {
-    this.timer ??= setInterval(() => this.tick(), this.pollMs);
+    if (this.watching) return;
+    this.watching = true;
+    this.desktop.watch(() => this.tick());
+    this.schedule(0);
   }
 
   /** Starts sending (with a keyframe: a viewer that was not watching has no picture). */
@@ -133,6 +141,7 @@ export class ScreenStream extends Emitter<StreamEvents> {
     this.sending = true;
     this.needKey = true;
     this.cursorShapeDue = true;
+    this.schedule(0);
   }
 
   /** Stops sending (view revoked); polling goes on until close(). */
@@ -143,8 +152,11 @@ export class ScreenStream extends Emitter<StreamEvents> {
   /** Stops sending and polling (the session is over). The desktop stays open; its owner closes it. */
   close(): void {
     this.sending = false;
-    if (this.timer) clearInterval(this.timer);
+    if (this.watching) this.desktop.unwatch();
+    this.watching = false;
+    if (this.timer) clearTimeout(this.timer);
     this.timer = null;
+    this.timerAt = Infinity;
   }
 
   /** Freezes the picture: viewers keep the last frame; nothing is captured or sent until resume(). */
@@ -154,6 +166,8 @@ export class ScreenStream extends Emitter<StreamEvents> {
 
   resume(): void {
     this.paused = false;
+    // What changed while paused waits in the desktop as damage: no new X event will announce it.
+    this.schedule(0);
   }
 
   /**
@@ -162,22 +176,48 @@ export class ScreenStream extends Emitter<StreamEvents> {
    */
   resync(): void {
     this.sender.resync();
+    // Without room now it goes out when there is: the backpressure retry below looks again.
+    this.schedule(0);
   }
 
-  /** One poll of the desktop; public so tests and benchmarks can drive it without the timer. */
+  /**
+   * Handles what X reported and sends a frame if one is due; public so tests and benchmarks can drive it.
+   * The X connection's readiness calls it; so does the one timer it sets for what X will not announce: a
+   * frame held back by the frame interval or by backpressure, the pointer position, events Xlib has already
+   * read off the socket during a round trip.
+   */
   tick(): void {
+    let next: number | null;
     try {
-      this.step();
+      next = this.step();
+      if (this.watching && this.desktop.queued()) next = 0;
     } catch (err) {
       // E_X11_WINDOW: the window went away between poll and grab; the next poll reports it as gone.
-      if ((err as { code?: string }).code === 'E_X11_WINDOW') return;
+      if ((err as { code?: string }).code === 'E_X11_WINDOW') return this.schedule(this.pollMs);
       // Anything else (the X server went away, E_X11_CLOSED) ends capture, never the agent.
       this.close();
       this.emit('failed', err as Error);
+      return;
     }
+    if (next !== null && this.watching) this.schedule(next);
   }
 
-  private step(): void {
+  /** Runs tick() in `ms` (or sooner, if it is already due sooner). */
+  private schedule(ms: number): void {
+    if (!this.watching) return;
+    const at = this.now() + ms;
+    if (this.timer && this.timerAt <= at) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timerAt = at;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.timerAt = Infinity;
+      this.tick();
+    }, Math.max(0, ms));
+  }
+
+  /** One round: returns in how many ms to look again without an X event (null: only on one). */
+  private step(): number | null {
     const changes = this.desktop.poll();
     if (changes.clipboard !== null) this.emit('clipboard', changes.clipboard);
     if (changes.cursor) this.cursorShapeDue = true;
@@ -186,23 +226,29 @@ export class ScreenStream extends Emitter<StreamEvents> {
         this.goneReported = true;
         this.emit('gone');
       }
-      return;
+      return null;
     }
     this.goneReported = false;
-    if (this.paused || !this.sending) return;
+    if (this.paused || !this.sending) return null;
     const t0 = this.now();
-    // The pointer is a round trip to X: look at most once a frame interval.
-    if (t0 - this.lastCursorAt >= this.minIntervalMs) {
+    // The pointer is a round trip to X and moves without telling us (XFixes reports only its shape): look
+    // once a frame interval while someone watches.
+    const cursorIn = this.lastCursorAt + this.minIntervalMs - t0;
+    if (cursorIn <= 0) {
       this.lastCursorAt = t0;
       this.sendCursor();
     }
-    if (t0 - this.lastSentAt < this.minIntervalMs) return;
+    const next = cursorIn <= 0 ? this.minIntervalMs : cursorIn;
     // Newest frame wins: while the socket is backed up, leave the damage in the desktop to merge.
-    if (this.sink.bufferedAmount > this.maxBuffered) return;
+    if (this.sink.bufferedAmount > this.maxBuffered) return Math.min(next, this.pollMs);
     // A repair asked for while there was no room goes out first.
     this.sender.flush();
+    const wanted = changes.damaged || changes.moved || this.needKey;
+    const frameIn = this.lastSentAt + this.minIntervalMs - t0;
+    if (frameIn > 0) return wanted ? Math.min(next, frameIn) : next;
+    if (this.sink.bufferedAmount > this.maxBuffered) return Math.min(next, this.pollMs);
     if (changes.width !== this.encoder.width || changes.height !== this.encoder.height) this.resize(changes.width, changes.height);
-    if (!changes.damaged && !changes.moved && !this.needKey) return;
+    if (!changes.damaged && !changes.moved && !this.needKey) return next;
     const keyframe = this.needKey;
     const c0 = this.measureCpu ? process.cpuUsage() : null;
     let rects: number;
@@ -212,7 +258,7 @@ export class ScreenStream extends Emitter<StreamEvents> {
       this.compareAll = true;
       throw err;
     }
-    if (rects === 0 && !keyframe) return;
+    if (rects === 0 && !keyframe) return next;
     const c1 = c0 ? process.cpuUsage() : null;
     if (keyframe) this.sender.requestKeyframe();
     this.needKey = false;
@@ -228,6 +274,7 @@ export class ScreenStream extends Emitter<StreamEvents> {
     const cpu = c0 && c1 ? cpuSplit(c0, c1, process.cpuUsage()) : undefined;
     this.lastSentAt = this.now();
     this.emit('frame', { frame: this.sender.frame, keyframe: this.sender.stats.keyframes > keyframes, repair: false, bytes: this.sender.stats.bytes - bytes, ms: this.lastSentAt - t0, cpu });
+    return next;
   }
 
   /** `opaque`: frame() holds X's pixels as the server wrote them, the fourth byte padding (no pass sets it). */

@@ -6,6 +6,7 @@ pub mod decode;
 pub mod dirty;
 pub mod encode;
 pub mod error;
+pub mod fd_watch;
 pub mod format;
 pub mod geometry;
 pub mod streams;

@@ -19,6 +19,7 @@ pub const NAPI_BOOLEAN: i32 = 2;
 pub const NAPI_NUMBER: i32 = 3;
 pub const NAPI_STRING: i32 = 4;
 pub const NAPI_OBJECT: i32 = 6;
+pub const NAPI_FUNCTION: i32 = 7;
 // napi_typedarray_type
 pub const NAPI_UINT8_ARRAY: i32 = 1;
 pub const NAPI_UINT8_CLAMPED_ARRAY: i32 = 2;
@@ -108,6 +109,16 @@ extern "C" {
     pub fn napi_throw_error(env: napi_env, code: *const c_char, msg: *const c_char) -> napi_status;
     pub fn napi_is_exception_pending(env: napi_env, result: *mut bool) -> napi_status;
     pub fn napi_get_undefined(env: napi_env, result: *mut napi_value) -> napi_status;
+    pub fn napi_get_global(env: napi_env, result: *mut napi_value) -> napi_status;
+    pub fn napi_get_uv_event_loop(env: napi_env, lp: *mut *mut c_void) -> napi_status;
+    pub fn napi_create_reference(env: napi_env, value: napi_value, initial: u32, result: *mut napi_ref) -> napi_status;
+    pub fn napi_delete_reference(env: napi_env, r: napi_ref) -> napi_status;
+    pub fn napi_get_reference_value(env: napi_env, r: napi_ref, result: *mut napi_value) -> napi_status;
+    pub fn napi_open_handle_scope(env: napi_env, result: *mut *mut c_void) -> napi_status;
+    pub fn napi_close_handle_scope(env: napi_env, scope: *mut c_void) -> napi_status;
+    pub fn napi_make_callback(env: napi_env, context: *mut c_void, recv: napi_value, func: napi_value, argc: usize, argv: *const napi_value, result: *mut napi_value) -> napi_status;
+    pub fn napi_get_and_clear_last_exception(env: napi_env, result: *mut napi_value) -> napi_status;
+    pub fn napi_fatal_exception(env: napi_env, err: napi_value) -> napi_status;
     pub fn napi_get_null(env: napi_env, result: *mut napi_value) -> napi_status;
     pub fn napi_adjust_external_memory(env: napi_env, change_in_bytes: i64, adjusted_value: *mut i64) -> napi_status;
 }

@@ -280,6 +280,34 @@ unsafe extern "C" fn desktop_grab(env: napi_env, info: napi_callback_info) -> na
     })
 }
 
+unsafe extern "C" fn desktop_watch(env: napi_env, info: napi_callback_info) -> napi_value {
+    boundary(env, || -> Result<napi_value> {
+        let c = call_info(env, info)?;
+        let d = desktop(env, c.this)?;
+        let f = c.arg(0).filter(|&f| type_of(env, f).ok() == Some(NAPI_FUNCTION));
+        let Some(f) = f else { return fail(X11ErrorCode::Argument, "watch needs a function") };
+        d.watch(env, f)?;
+        null(env)
+    })
+}
+
+unsafe extern "C" fn desktop_unwatch(env: napi_env, info: napi_callback_info) -> napi_value {
+    boundary(env, || -> Result<napi_value> {
+        let c = call_info(env, info)?;
+        if let Some(d) = slot(env, c.this)? {
+            d.unwatch();
+        }
+        null(env)
+    })
+}
+
+unsafe extern "C" fn desktop_queued(env: napi_env, info: napi_callback_info) -> napi_value {
+    boundary(env, || -> Result<napi_value> {
+        let c = call_info(env, info)?;
+        flag(env, desktop(env, c.this)?.queued()?)
+    })
+}
+
 unsafe extern "C" fn desktop_pointer(env: napi_env, info: napi_callback_info) -> napi_value {
     boundary(env, || -> Result<napi_value> {
         let c = call_info(env, info)?;
@@ -401,7 +429,10 @@ unsafe extern "C" fn desktop_height(env: napi_env, info: napi_callback_info) -> 
 }
 
 pub(crate) unsafe fn define_desktop(env: napi_env, exports: napi_value) -> Result<()> {
-    let methods: [(*const c_char, Callback); 15] = [
+    let methods: [(*const c_char, Callback); 18] = [
+        (cstr!("watch"), desktop_watch),
+        (cstr!("unwatch"), desktop_unwatch),
+        (cstr!("queued"), desktop_queued),
         (cstr!("frame"), desktop_frame),
         (cstr!("monitors"), desktop_monitors),
         (cstr!("windows"), desktop_windows),

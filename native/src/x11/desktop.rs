@@ -66,6 +66,8 @@ pub struct Desktop {
     cursor: CursorTracker,
     input: Input,
     clipboard: Clipboard,
+    /// Calls JS when the X connection has something to read (`watch`); stopped before the connection closes.
+    wakeup: Option<crate::fd_watch::FdWatch>,
 }
 
 impl Desktop {
@@ -94,6 +96,7 @@ impl Desktop {
             cursor,
             input: Input::new(),
             clipboard,
+            wakeup: None,
             d,
         })
     }
@@ -338,8 +341,37 @@ impl Desktop {
     }
 }
 
+impl Desktop {
+    /// Calls `callback` whenever the X connection becomes readable (events to `poll`), until `unwatch`.
+    ///
+    /// # Safety
+    /// `env` must be the current Node-API environment and `callback` a function.
+    pub unsafe fn watch(&mut self, env: crate::napi::napi_env, callback: crate::napi::napi_value) -> Result<()> {
+        self.d.alive()?;
+        self.unwatch();
+        let w = crate::fd_watch::FdWatch::start(env, XConnectionNumber(self.d.dpy), callback).or_else(|e| fail(X11ErrorCode::Request, format!("cannot watch the X connection: {e}")))?;
+        self.wakeup = Some(w);
+        Ok(())
+    }
+
+    pub fn unwatch(&mut self) {
+        if let Some(w) = self.wakeup.take() {
+            w.stop();
+        }
+    }
+
+    /// Events Xlib has already read off the socket (during a round trip) and not yet handed to `poll`: the
+    /// connection will not turn readable for them, so whoever waits on it must poll again first.
+    pub fn queued(&self) -> Result<bool> {
+        self.d.alive()?;
+        const QUEUED_ALREADY: i32 = 0;
+        Ok(unsafe { XEventsQueued(self.d.dpy, QUEUED_ALREADY) } > 0)
+    }
+}
+
 impl Drop for Desktop {
     fn drop(&mut self) {
+        self.unwatch();
         self.input.close(&self.d);
         self.clipboard.close(&self.d);
         self.damage.close(&self.d);
