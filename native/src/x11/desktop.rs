@@ -318,8 +318,12 @@ impl Desktop {
         self.input.wheel(&self.d, dx, dy)
     }
 
+    /// In a one-window share the key goes to that window, which is given the focus first if it lacks it.
     pub fn key(&mut self, keysym: u64, down: bool) -> Result<()> {
         self.d.alive()?;
+        if let Target::Window(w) = self.target {
+            super::focus::keep_on(&self.d, w)?;
+        }
         self.input.key(&self.d, keysym as KeySym, down)
     }
 

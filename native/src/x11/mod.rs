@@ -9,6 +9,7 @@ pub mod desktop;
 pub mod display;
 pub mod error;
 pub mod ffi;
+pub mod focus;
 pub mod frame;
 pub mod input;
 pub mod monitors;
