@@ -97,7 +97,7 @@ impl Encoder {
         let t0 = crate::cpu_clock::thread_cpu();
         let hint: Option<Vec<Rect>> = changed.map(|rs| rs.iter().filter_map(|r| geo.clip(r)).collect());
         self.cur_hashes.copy_from_slice(&self.hashes);
-        if !diff_and_hash(&geo, frame, &self.reference, &mut self.cells, &mut self.cur_hashes, hint.as_deref(), self.scroll.recent().filter(|_| self.opts.motion)) {
+        if !diff_and_hash(&geo, frame, &self.reference, &mut self.cells, &mut self.cur_hashes, &self.hashes, hint.as_deref(), self.scroll.recent().filter(|_| self.opts.motion)) {
             return Ok(write_packet(&geo, 0, &[], &[], &[]));
         }
         self.need_key = true;
