@@ -70,6 +70,22 @@ describe('SessionPaths: moving a session between paths', () => {
     customer.end();
   });
 
+  it('a peer without the layer (the web console) gets plain messages both ways: numbering waits for its `able`', async () => {
+    const { customer, tech } = await env.paired();
+    const atTech = new SessionPaths(tech, sessionSignals(tech));
+    const plainAtCustomer: string[] = [];
+    customer.on('data', (ch, p) => ch === 0x04 && plainAtCustomer.push(new TextDecoder().decode(p)));
+    const atTechGot: string[] = [];
+    atTech.on('message', (ch, p) => atTechGot.push(`${ch}:${new TextDecoder().decode(p)}`));
+    await sleep(200); // the customer never answers the layer's `able`
+    atTech.send(0x04, new TextEncoder().encode('plain to you'));
+    customer.send(0x04, new TextEncoder().encode('plain to me'));
+    expect(await eventually(() => plainAtCustomer.length === 1 && atTechGot.length === 1)).toBe(true);
+    expect([plainAtCustomer, atTechGot, atTech.numbered]).toEqual([['plain to you'], ['4:plain to me'], false]);
+    atTech.close();
+    customer.end();
+  });
+
   it('on a direct path the customer side enforces its grants: an ungranted channel is refused there, later messages still flow', async () => {
     const { customer, tech } = await env.paired();
     const [c, k] = await Promise.all([
