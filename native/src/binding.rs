@@ -325,26 +325,31 @@ unsafe extern "C" fn encoder_encode(env: napi_env, info: napi_callback_info) -> 
     })
 }
 
-/// `changed`: an Int32Array of x, y, width, height quads (the first `count` of them when given).
-unsafe fn rect_list(env: napi_env, v: napi_value, count: Option<usize>) -> Result<Vec<Rect>> {
-    let bad = || CodecError::new(ErrorCode::Argument, "changed must be an Int32Array of x, y, width, height quads");
+/// Borrows an Int32Array argument (valid until the callback returns); None when `v` is anything else.
+pub(crate) unsafe fn int32_array<'a>(env: napi_env, v: napi_value) -> Result<Option<&'a mut [i32]>> {
     let mut is = false;
     ok(napi_is_typedarray(env, v, &mut is))?;
     if !is {
-        return Err(bad());
+        return Ok(None);
     }
     let (mut kind, mut len, mut data, mut ab, mut off) = (0, 0usize, null_mut(), null_mut(), 0usize);
     ok(napi_get_typedarray_info(env, v, &mut kind, &mut len, &mut data, &mut ab, &mut off))?;
-    if kind != NAPI_INT32_ARRAY || len % 4 != 0 {
-        return Err(bad());
+    if kind != NAPI_INT32_ARRAY {
+        return Ok(None);
     }
-    let n = count.unwrap_or(len / 4);
-    if n > len / 4 {
-        return err(ErrorCode::Argument, format!("changedCount {n} exceeds the {} quads in changed", len / 4));
+    Ok(Some(if len == 0 || data.is_null() { &mut [] } else { std::slice::from_raw_parts_mut(data as *mut i32, len) }))
+}
+
+/// `changed`: an Int32Array of x, y, width, height quads (the first `count` of them when given).
+unsafe fn rect_list(env: napi_env, v: napi_value, count: Option<usize>) -> Result<Vec<Rect>> {
+    let bad = || CodecError::new(ErrorCode::Argument, "changed must be an Int32Array of x, y, width, height quads");
+    let q = int32_array(env, v)?.filter(|q| q.len() % 4 == 0).ok_or_else(bad)?;
+    let n = count.unwrap_or(q.len() / 4);
+    if n > q.len() / 4 {
+        return err(ErrorCode::Argument, format!("changedCount {n} exceeds the {} quads in changed", q.len() / 4));
     }
-    let q: &[i32] = if n == 0 { &[] } else { std::slice::from_raw_parts(data as *const i32, n * 4) };
     let mut out = Vec::with_capacity(n);
-    for r in q.chunks_exact(4) {
+    for r in q[..n * 4].chunks_exact(4) {
         if r.iter().any(|&v| v < 0) {
             return err(ErrorCode::Argument, "changed rectangles need non-negative x, y, width and height");
         }

@@ -6,7 +6,7 @@ use super::error::{fail, Result, X11Error, X11ErrorCode};
 use super::frame::SharedMemory;
 use super::region::Area;
 use std::sync::Arc;
-use crate::binding::{boolean, boundary, buffer, bytes_mut, call_info, define, getter, integer, is_nullish, method, number, ok, option, options_object, require_new, type_of, Callback, Thrown};
+use crate::binding::{boolean, boundary, buffer, bytes_mut, int32_array, call_info, define, getter, integer, is_nullish, method, number, ok, option, options_object, require_new, type_of, Callback, Thrown};
 use crate::napi::*;
 use std::os::raw::{c_char, c_void};
 use std::panic::catch_unwind;
@@ -233,18 +233,8 @@ unsafe extern "C" fn desktop_frame(env: napi_env, info: napi_callback_info) -> n
 
 /// The Int32Array `v` that `grab` reports the rectangles it wrote in (checked before anything is grabbed).
 unsafe fn quads<'a>(env: napi_env, v: napi_value) -> Result<&'a mut [i32]> {
-    let bad = || X11Error::new(X11ErrorCode::Argument, "changed must be an Int32Array with room for at least one x, y, width, height quad");
-    let mut is = false;
-    ok(napi_is_typedarray(env, v, &mut is))?;
-    if !is {
-        return Err(bad());
-    }
-    let (mut kind, mut len, mut data, mut ab, mut off) = (0, 0usize, null_mut(), null_mut(), 0usize);
-    ok(napi_get_typedarray_info(env, v, &mut kind, &mut len, &mut data, &mut ab, &mut off))?;
-    if kind != NAPI_INT32_ARRAY || len < 4 {
-        return Err(bad());
-    }
-    Ok(std::slice::from_raw_parts_mut(data as *mut i32, len))
+    let q = int32_array(env, v)?.filter(|q| q.len() >= 4);
+    q.ok_or_else(|| X11Error::new(X11ErrorCode::Argument, "changed must be an Int32Array with room for at least one x, y, width, height quad"))
 }
 
 /// Writes `rects` as x, y, width, height quads into `out`; when more than fit, their bounding box instead

@@ -27,6 +27,33 @@ unsafe impl Send for SharedMemory {}
 unsafe impl Sync for SharedMemory {}
 
 impl SharedMemory {
+    /// A new segment of `len` bytes, mapped here and attached by the server (`XShmAttach`; detach it with
+    /// `XShmDetach` while the display lives). Marked for removal once both have it, so the kernel frees it
+    /// when both sides let go, even if we crash.
+    pub fn attached(d: &XDisplay, len: usize) -> Result<(SharedMemory, XShmSegmentInfo)> {
+        unsafe {
+            let id = shmget(IPC_PRIVATE, len, IPC_CREAT | 0o600);
+            if id < 0 {
+                return fail(X11ErrorCode::Request, format!("shmget of {len} bytes failed"));
+            }
+            let addr = shmat(id, std::ptr::null(), 0);
+            if addr as isize == -1 {
+                shmctl(id, IPC_RMID, null_mut());
+                return fail(X11ErrorCode::Request, "shmat failed");
+            }
+            let memory = SharedMemory { addr: addr as *mut u8, len };
+            let mut info = XShmSegmentInfo { shmseg: 0, shmid: id, shmaddr: addr as *mut c_char, read_only: FALSE };
+            d.clear_error();
+            XShmAttach(d.dpy, &mut info);
+            let refused = d.sync_error();
+            shmctl(id, IPC_RMID, null_mut());
+            if refused.is_some() {
+                return fail(X11ErrorCode::Request, "the X server refused to attach the shared memory segment");
+            }
+            Ok((memory, info))
+        }
+    }
+
     pub fn ptr(&self) -> *mut u8 {
         self.addr
     }
@@ -64,25 +91,9 @@ impl ShmFrame {
     pub fn new(d: &XDisplay, w: i32, h: i32) -> Result<Self> {
         let len = w as usize * h as usize * 4;
         unsafe {
-            let id = shmget(IPC_PRIVATE, len, IPC_CREAT | 0o600);
-            if id < 0 {
-                return fail(X11ErrorCode::Request, format!("shmget of {len} bytes failed"));
-            }
-            let addr = shmat(id, std::ptr::null(), 0);
-            if addr as isize == -1 {
-                shmctl(id, IPC_RMID, null_mut());
-                return fail(X11ErrorCode::Request, "shmat failed");
-            }
-            let memory = Arc::new(SharedMemory { addr: addr as *mut u8, len });
-            let mut info = XShmSegmentInfo { shmseg: 0, shmid: id, shmaddr: addr as *mut c_char, read_only: FALSE };
-            d.clear_error();
-            XShmAttach(d.dpy, &mut info);
-            let refused = d.sync_error();
-            // Marked for removal once the server has it: the kernel frees it when both sides detached, even if we crash.
-            shmctl(id, IPC_RMID, null_mut());
-            if refused.is_some() {
-                return fail(X11ErrorCode::Request, "the X server refused to attach the shared memory segment");
-            }
+            let (memory, mut info) = SharedMemory::attached(d, len)?;
+            let memory = Arc::new(memory);
+            let addr = memory.ptr();
             let pixmap = XShmCreatePixmap(d.dpy, d.root, addr as *mut c_char, &mut info, w as c_uint, h as c_uint, d.depth as c_uint);
             let gc = XCreateGC(d.dpy, pixmap, 0, null_mut());
             // The root's picture as shown, windows included; no GraphicsExpose/NoExpose event for every copy.
