@@ -49,8 +49,13 @@ export interface RelayCarrier {
 /** Bulk channels on the relay: credit flow-controlled end to end by the gateway (protocol/channels.ts). */
 const BULK = new Set([0x03, 0x04]);
 
-/** The reliable channels (protocol/channels.ts: input, file, data). */
-const RELIABLE = new Set([0x02, 0x03, 0x04]);
+/**
+ * The reliable channels this layer numbers (protocol/channels.ts: input, data). File chunks (0x03) are not
+ * among them: FileTransfers sends them straight on the session, so they stay on the relay where the gateway
+ * checks each against its accepted offer (the offer id must follow the channel byte there). The layer passes
+ * them through untouched.
+ */
+const RELIABLE = new Set([0x02, 0x04]);
 /** Cumulative acknowledgements on a direct path: a channel number the relay never sees. */
 const ACK_CHANNEL = 0x7f;
 const ACK_EVERY = 32;
