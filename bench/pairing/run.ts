@@ -21,6 +21,7 @@ import { commandCalls, commandsPer, monitorCommands } from '../lib/redis-command
 import { SourceAddresses } from '../lib/source-addresses.js';
 import { runHandshakes, startTlsServer } from '../tls/handshakes.js';
 import { WaitingCrowd } from './waiting-crowd.js';
+import { traceCommands, type TracedCommand } from './command-trace.js';
 import { clientFor, parseLogins, parseTargets, type Credentials, type Target } from '../lib/targets.js';
 
 export const options = {
@@ -42,6 +43,7 @@ export const options = {
   'baseline-dir': { kind: 'string', help: 'also run the gateway of this checkout (e.g. a git worktree of main) in the same run, for before/after' },
   'gateway-arg': { kind: 'list', default: [], help: 'extra flags for the gateways this bench starts, e.g. --gateway-arg=--tls-key-type=rsa-2048' },
   'monitor-pairings': { kind: 'int', default: 20, min: 0, help: 'on Redis: pairings run one by one under MONITOR to count commands sent vs run inside scripts (0 = skip)' },
+  'trace-commands': { kind: 'int', default: 0, min: 0, help: 'on Redis: run this many pairings one step at a time under MONITOR and print each step\'s commands (0 = skip)' },
   'redis-benchmark-requests': { kind: 'int', default: 200_000, min: 0, help: 'requests per redis-benchmark test (0 = skip)' },
 } satisfies Record<string, OptionDef>;
 
@@ -56,6 +58,7 @@ export interface Values extends CommonValues {
   concurrency: number;
   redisBenchmarkRequests: number;
   monitorPairings: number;
+  traceCommands: number;
   waiting: string[];
   loadRate: number;
   loadDuration: number;
@@ -84,6 +87,8 @@ export interface PhaseResult extends DriveResult {
   redisCommandsSentPerPairing?: number;
   redisCommandsInScriptsPerPairing?: number;
   redisCommandsSentByName?: Record<string, number>;
+  /** --trace-commands: each step's commands, in order (all traced pairings one after another). */
+  redisTrace?: TracedCommand[];
   /** Redis used_memory per paired session held open (--active). */
   redisBytesPerActiveSession?: number;
   /** Phases beside a crowd of waiting customers: how many were held, the gateway's RSS, Redis's used memory. */
@@ -194,6 +199,17 @@ export async function run(argv: string[]): Promise<void> {
   }
   const active = Object.entries(backends as Record<string, { redisBytesPerActiveSession?: number }[]>).filter(([, ph]) => ph[0]?.redisBytesPerActiveSession !== undefined);
   if (active.length) report.tables.push({ title: `Redis memory per active (paired) session, ${o.active} held`, columns: ['backend', 'bytes/session'], rows: active.map(([l, ph]) => [l, ph[0]!.redisBytesPerActiveSession!]) });
+  for (const [label, phases] of Object.entries(backends as Record<string, { redisTrace?: TracedCommand[] }[]>)) {
+    const trace = phases[0]?.redisTrace;
+    if (!trace) continue;
+    const pairings = o.traceCommands;
+    const sent = trace.filter((c) => !c.inScript).length;
+    report.tables.push({
+      title: `Redis commands of ${pairings} pairing(s) one step at a time (${label}): ${round(sent / pairings, 1)} sent, ${round((trace.length - sent) / pairings, 1)} more inside scripts, per pairing`,
+      columns: ['step', 'command', 'keys'],
+      rows: trace.map((c) => [c.step, c.command, c.keys]),
+    });
+  }
   addGoals(report);
   addCharts(report);
   finish(report, o);
@@ -355,6 +371,28 @@ export async function runPhases(label: string, targets: Target[], logins: Creden
       phases[0].redisCommandsSentPerPairing = round(sum(seen.sent) / Math.max(1, seen.units), 1);
       phases[0].redisCommandsInScriptsPerPairing = round(sum(seen.inScripts) / Math.max(1, seen.units), 1);
       phases[0].redisCommandsSentByName = Object.fromEntries(Object.entries(seen.sent).map(([k, v]) => [k, round(v / Math.max(1, seen.units), 2)]));
+    }
+    if (redisClient && o.traceCommands > 0 && phases[0]) {
+      const trace: TracedCommand[] = [];
+      for (let i = 0; i < o.traceCommands; i++) {
+        const tech = technicians[i % technicians.length]!.client;
+        const customer = customers[i % customers.length]!.client;
+        let session: Awaited<ReturnType<typeof tech.createSession>> | undefined;
+        let cust: SessionConnection | undefined;
+        let techConn: SessionConnection | undefined;
+        try {
+          trace.push(...(await traceCommands(redisClient, [
+            { step: 'create', run: async () => (session = await tech.createSession()) },
+            { step: 'join', run: async () => (cust = await customer.joinSession({ pin: session!.pin }, `traced ${i}`)) },
+            { step: 'pickup', run: async () => ((techConn = await tech.pickUp(session!.guid)), await cust!.waitFor('active', 10_000)) },
+            { step: 'end', run: async () => (techConn!.end(), await cust!.waitFor('closed', 10_000)) },
+          ])));
+        } finally {
+          cust?.close();
+          techConn?.close();
+        }
+      }
+      phases[0].redisTrace = trace;
     }
     return phases;
   } finally {

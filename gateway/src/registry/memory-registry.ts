@@ -256,7 +256,8 @@ export class MemoryRegistry implements Registry {
   async counterBatch(ops: readonly CounterOp[]): Promise<number[]> {
     const out: number[] = [];
     for (const o of ops) {
-      if (o.op === 'hit') out.push(await this.hit(o.key, o.windowMs));
+      if (o.op === 'hit' && (o.onlyIfZero === undefined || out[o.onlyIfZero] === 0)) out.push(await this.hit(o.key, o.windowMs));
+      else if (o.op === 'hit') out.push(await this.count(o.key));
       else {
         if (o.op === 'unhit') await this.unhit(o.key);
         out.push(await this.count(o.key));

@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Clock } from '../clock.js';
 import { GatewayError } from '../errors/gateway-error.js';
 import type { SessionRecord } from '../session/session-record.js';
-import type { Registry } from './registry.js';
+import type { CounterOp, Registry } from './registry.js';
 import { maxPinAttempts } from './registry-rules.js';
 
 /** One registry under test, fresh and empty. */
@@ -399,6 +399,18 @@ export function registryContract(name: string, make: () => Promise<RegistrySubje
         await subject.advance(pastShortTtl);
         expect(await registry.counterBatch([{ op: 'count', key: 'plain' }, { op: 'count', key: '{g}:a' }])).toEqual([0, 1]);
         expect(await registry.counterBatch([])).toEqual([]);
+      });
+
+      it('hits a counter only when an earlier op of the batch counted 0 (onlyIfZero), else reads it', async () => {
+        const batch = (proven: string): CounterOp[] => [
+          { op: 'count', key: proven },
+          { op: 'hit', key: '{h}:all', windowMs: 60_000, onlyIfZero: 0 },
+          { op: 'hit', key: 'other', windowMs: 60_000, onlyIfZero: 0 },
+        ];
+        expect(await registry.counterBatch(batch('{h}:nobody'))).toEqual([0, 1, 1]);
+        await registry.hit('{h}:proven', 60_000);
+        expect(await registry.counterBatch(batch('{h}:proven'))).toEqual([1, 1, 1]);
+        expect(await registry.counterBatch(batch('{h}:nobody'))).toEqual([0, 2, 2]);
       });
 
       it('counts every one of many concurrent hits', async () => {

@@ -98,7 +98,18 @@ export interface Registry {
   close(): Promise<void>;
 }
 
-export type CounterOp = { op: 'hit'; key: string; windowMs: number } | { op: 'unhit' | 'count'; key: string };
+export type CounterOp =
+  | {
+      op: 'hit';
+      key: string;
+      windowMs: number;
+      /**
+       * Index of an earlier op of the same batch: this hit happens only when that op's count is 0, otherwise
+       * the op only reads its count. Saves the give-back of a hit that would not count (pin-guard.ts).
+       */
+      onlyIfZero?: number;
+    }
+  | { op: 'unhit' | 'count'; key: string };
 
 export type ReadyListener = (ready: boolean) => void;
 
