@@ -26,6 +26,7 @@ import { forward, type ForwardCounters } from './forward.js';
 import { messageText } from './message-text.js';
 import { Outbox, type OutboxEntry } from './outbox.js';
 import { isGone, type Party, type PartySocket } from './party.js';
+import { metricChild } from '../metrics/metric-child.js';
 import type { Placement, RelayContext, RelayDeps, RelayOptions } from './relay-context.js';
 
 export type { TechnicianIdentity, RelayOptions, RelayDeps, ClusterLinks } from './relay-context.js';
@@ -114,7 +115,7 @@ export class SessionRelay implements RelayContext {
     this.sockets.add(ws);
     if (party.remote) return;
     this.greeting.add(ws);
-    this.deps.metrics.connections.inc({ role: party.role });
+    metricChild(this.deps.metrics.connections, party.role).inc();
   }
 
   onPong(ws: PartySocket): void {
@@ -173,7 +174,7 @@ export class SessionRelay implements RelayContext {
     const party = ws.getUserData();
     this.sockets.delete(ws);
     this.greeting.delete(ws);
-    if (!party.remote) this.deps.metrics.connections.dec({ role: party.role });
+    if (!party.remote) metricChild(this.deps.metrics.connections, party.role).dec();
     const phase = party.phase;
     party.phase = 'closed';
     this.partyLeft(party, ws, phase, party.leaving ?? leftReason(party.role));
