@@ -43,6 +43,7 @@ export const options = {
   'baseline-dir': { kind: 'string', help: 'also run the gateway of this checkout (e.g. a git worktree of main) in the same run, for before/after' },
   'gateway-arg': { kind: 'list', default: [], help: 'extra flags for the gateways this bench starts, e.g. --gateway-arg=--tls-key-type=rsa-2048' },
   'monitor-pairings': { kind: 'int', default: 20, min: 0, help: 'on Redis: pairings run one by one under MONITOR to count commands sent vs run inside scripts (0 = skip)' },
+  'technician-tls-resume': { kind: 'flag', default: true, help: "technicians' connections resume TLS sessions with their earlier connections' tickets, as a browser does (--technician-tls-resume=false: a full handshake each)" },
   'trace-commands': { kind: 'int', default: 0, min: 0, help: 'on Redis: run this many pairings one step at a time under MONITOR and print each step\'s commands (0 = skip)' },
   'redis-benchmark-requests': { kind: 'int', default: 200_000, min: 0, help: 'requests per redis-benchmark test (0 = skip)' },
 } satisfies Record<string, OptionDef>;
@@ -59,6 +60,7 @@ export interface Values extends CommonValues {
   redisBenchmarkRequests: number;
   monitorPairings: number;
   traceCommands: number;
+  technicianTlsResume: boolean;
   waiting: string[];
   loadRate: number;
   loadDuration: number;
@@ -78,6 +80,8 @@ export interface PhaseResult extends DriveResult {
   /** Pairings per CPU-second of the gateway process: its capacity per core, whatever limits the load generator. */
   pairingsPerGatewayCpuSecond?: number;
   generatorCpuPercent: number;
+  /** TLS handshakes of the technicians' connections in the phase (each pairing opens one WebSocket for them). */
+  technicianTls: { resumed: number; full: number };
   /** Gateway CPU-ms per pairing (CPU time of the gateway process over the phase / pairings). */
   gatewayCpuMsPerPairing?: number;
   redisCommandsPerPairing?: number;
@@ -158,7 +162,7 @@ export async function run(argv: string[]): Promise<void> {
           gw = await startLocalGateway({
             technicians: o.technicians,
             cwd: variant.cwd,
-            nodeArgs: o.gatewayCpuProf ? ['--cpu-prof', '--cpu-prof-dir', o.gatewayCpuProf] : [],
+            nodeArgs: o.gatewayCpuProf ? ['--cpu-prof', '--cpu-prof-interval', '250', '--cpu-prof-dir', o.gatewayCpuProf] : [],
             args: [...(redis ? ['--registry', 'redis', '--redis-url', redis.url, '--account-store', 'file'] : []), ...o.gatewayArg],
           });
           const phases = await runPhases(label, [gw.target], gw.technicians, o, gw.pid, redis);
@@ -182,11 +186,13 @@ export async function run(argv: string[]): Promise<void> {
   }
   report.figures.floors = floors;
 
+  const tlsRows = Object.entries(backends as Record<string, Pick<PhaseResult, 'phase' | 'technicianTls'>[]>).flatMap(([label, phases]) => phases.map((p) => [label, p.phase, p.technicianTls.resumed, p.technicianTls.full]));
   report.tables.push({
     title: 'Pairing: customer connect → both parties "active"',
     columns: ['backend', 'phase', 'pairings', 'errors', 'per second', 'p50 ms', 'p99 ms', 'max ms', 'gateway CPU %', 'per gateway CPU-s', 'gateway CPU ms/pairing', 'redis cmds run/pairing', 'redis cmds sent/pairing'],
     rows,
   });
+  report.tables.push({ title: "Technicians' TLS handshakes (API connection and pickup WebSockets): resumed with a ticket vs full", columns: ['backend', 'phase', 'resumed', 'full'], rows: tlsRows });
   const growth = Object.entries(backends as Record<string, (Omit<PhaseResult, 'histogram' | 'timeline'>)[]>).flatMap(([label, phases]) =>
     phases.filter((p) => p.waitingHeld !== undefined).map((p) => [label, p.waitingHeld!, p.completed, p.failed, p.latency.p50Ms, p.latency.p99Ms, p.gatewayCpuMsPerPairing ?? '-', p.gatewayRssMiB ?? '-', p.gatewayKiBPerWaiting ?? '-', p.redisUsedMemoryBytes === undefined ? '-' : round(p.redisUsedMemoryBytes / 2 ** 20, 1), p.redisBytesPerWaiting ?? '-']),
   );
@@ -219,13 +225,21 @@ export async function runPhases(label: string, targets: Target[], logins: Creden
   const sources = new SourceAddresses(targets[0]!.host, o.sourceAddresses);
   const technicians = await Promise.all(
     logins.map(async (cred, i) => {
-      const c = clientFor(targets[i % targets.length]!, sources.take());
+      // A technician is one browser: its WebSockets resume the TLS session of its API connection.
+      const c = clientFor(targets[i % targets.length]!, sources.take(), 10_000, o.technicianTlsResume);
       await c.client.login(cred.username, cred.password);
       return c;
     }),
   );
   // Customers never call the API; one client per (target, source address) spreads their sockets.
   const customers = sources.list.flatMap((addr) => targets.map((t) => clientFor(t, addr)));
+  /** TLS handshakes of the technicians' connections so far: resumed (tickets) and full. */
+  const technicianHandshakes = () => {
+    let resumed = 0;
+    let full = 0;
+    for (const t of technicians) (resumed += t.tickets?.resumed ?? 0), (full += t.tickets?.full ?? 0);
+    return { resumed, full };
+  };
   let next = 0;
   const redisClient = redis ? new Redis(redis.port, redis.host, { lazyConnect: true }) : undefined;
   await redisClient?.connect();
@@ -297,6 +311,7 @@ export async function runPhases(label: string, targets: Target[], logins: Creden
       }, { quiet: o.quiet }).start();
       const cpu0 = gatewayPid ? cpuMs(gatewayPid) : undefined;
       const self0 = process.cpuUsage();
+      const tls0 = technicianHandshakes();
       const cmds0 = redisClient ? await commandCalls(redisClient) : {};
       const result = await drive(
         { rate: profile.rate, rampUpSeconds: profile.rampUpSeconds, durationSeconds: profile.durationSeconds, count: o.count, concurrency: o.concurrency },
@@ -306,6 +321,7 @@ export async function runPhases(label: string, targets: Target[], logins: Creden
       progress.stop();
       const cpu1 = gatewayPid ? cpuMs(gatewayPid) : undefined;
       const self1 = process.cpuUsage(self0);
+      const tls1 = technicianHandshakes();
       const cmds1 = redisClient ? await commandCalls(redisClient) : {};
       const perPairing = redisClient && result.completed ? commandsPer(cmds0, cmds1, result.completed) : undefined;
       return {
@@ -317,6 +333,7 @@ export async function runPhases(label: string, targets: Target[], logins: Creden
         gatewayCpuPercent: cpu0 !== undefined && cpu1 !== undefined ? round((100 * (cpu1 - cpu0)) / result.elapsedMs, 0) : undefined,
         pairingsPerGatewayCpuSecond: cpu0 !== undefined && cpu1 !== undefined && cpu1 > cpu0 ? round(result.completed / ((cpu1 - cpu0) / 1000), 0) : undefined,
         generatorCpuPercent: round((100 * (self1.user + self1.system)) / 1000 / result.elapsedMs, 0),
+        technicianTls: { resumed: tls1.resumed - tls0.resumed, full: tls1.full - tls0.full },
         gatewayCpuMsPerPairing: cpu0 !== undefined && cpu1 !== undefined && result.completed ? round((cpu1 - cpu0) / result.completed, 2) : undefined,
         // Includes the createSession API calls' commands, which a pairing needs; failed pairings' commands too.
         redisCommandsPerPairing: perPairing?.total,

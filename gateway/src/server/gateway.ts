@@ -139,6 +139,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
       },
       (e) => metricChild(metrics.transitions, e.to, e.reason).inc(),
       (e) =>
+        log.enabled('info') &&
         log.info('session.transition', {
           guid: e.guid,
           to: e.to,
