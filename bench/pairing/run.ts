@@ -41,6 +41,7 @@ export const options = {
   active: { kind: 'int', default: 0, min: 0, help: 'on Redis: hold this many paired sessions to measure Redis memory per active session (0 = skip)' },
   floor: { kind: 'flag', default: true, help: 'beside each local gateway: a bare uWS.js TLS server doing 2 handshakes per pairing of the peak (--floor=false to skip)' },
   'baseline-dir': { kind: 'string', help: 'also run the gateway of this checkout (e.g. a git worktree of main) in the same run, for before/after' },
+  'side-by-side': { kind: 'flag', default: false, help: 'with --baseline-dir: load the baseline gateway and this one at the same time (same machine load for both), not one after the other' },
   'gateway-arg': { kind: 'list', default: [], help: 'extra flags for the gateways this bench starts, e.g. --gateway-arg=--tls-key-type=rsa-2048' },
   'monitor-pairings': { kind: 'int', default: 20, min: 0, help: 'on Redis: pairings run one by one under MONITOR to count commands sent vs run inside scripts (0 = skip)' },
   'technician-tls-resume': { kind: 'flag', default: true, help: "technicians' connections resume TLS sessions with their earlier connections' tickets, as a browser does (--technician-tls-resume=false: a full handshake each)" },
@@ -67,6 +68,7 @@ export interface Values extends CommonValues {
   active: number;
   floor: boolean;
   baselineDir?: string;
+  sideBySide: boolean;
   gatewayArg: string[];
   gatewayCpuProf?: string;
 }
@@ -152,34 +154,56 @@ export async function run(argv: string[]): Promise<void> {
     record('target', await runPhases('target', targets, logins, o));
   } else {
     const variants: { suffix: string; cwd?: string }[] = o.baselineDir ? [{ suffix: ' (baseline)', cwd: resolve(o.baselineDir) }, { suffix: '' }] : [{ suffix: '' }];
+    /** One variant on one registry: its own redis-server and gateway, started and stopped together. */
+    const setUp = async (registry: string, variant: { suffix: string; cwd?: string }) => {
+      const redis = registry === 'redis' ? await startRedisServer() : undefined;
+      try {
+        const gw = await startLocalGateway({
+          technicians: o.technicians,
+          cwd: variant.cwd,
+          nodeArgs: o.gatewayCpuProf ? ['--cpu-prof', '--cpu-prof-interval', '250', '--cpu-prof-dir', o.gatewayCpuProf] : [],
+          args: [...(redis ? ['--registry', 'redis', '--redis-url', redis.url, '--account-store', 'file'] : []), ...o.gatewayArg],
+        });
+        return { label: registry + variant.suffix, variant, redis, gw, stop: async () => (await gw.stop(), await redis?.stop()) };
+      } catch (err) {
+        await redis?.stop();
+        throw err;
+      }
+    };
+    type Running = Awaited<ReturnType<typeof setUp>>;
+    const finishUp = async (r: Running, phases: PhaseResult[]) => {
+      record(r.label, phases);
+      if (o.floor && phases[0]?.completed) {
+        const floor = await handshakeFloor(r.gw, phases[0].completed, o.concurrency);
+        floors[r.label] = floor;
+        rows.push([`${r.label}: uWS TLS floor`, `${floor.handshakes} handshakes`, floor.handshakes / 2, floor.failed, round(floor.perSecond / 2, 0), '-', '-', '-', '-', floor.pairingsPerCpuSecond ?? '-', floor.cpuMsPerPairing ?? '-', '-', '-']);
+      }
+      if (r.redis && o.redisBenchmarkRequests > 0 && !r.variant.suffix) {
+        const ceiling = await redisBenchmark(r.redis.port, o.redisBenchmarkRequests);
+        report.figures.redisBenchmark = ceiling;
+        for (const [test, rps] of Object.entries(ceiling)) rows.push(['redis-benchmark', test, o.redisBenchmarkRequests, 0, round(rps, 0), '-', '-', '-', '-', '-', '-', '-', '-']);
+      }
+    };
     for (const registry of o.registry) {
-      for (const variant of variants) {
-        let redis: RedisServer | undefined;
-        let gw: LocalGateway | undefined;
-        const label = registry + variant.suffix;
+      if (o.sideBySide && variants.length > 1) {
+        // Baseline and this checkout under load at the same time, each with its own generator loop: on a shared
+        // machine both get the same neighbours, so their CPU per pairing compares fairly. Floors come after.
+        const running: Running[] = [];
         try {
-          if (registry === 'redis') redis = await startRedisServer();
-          gw = await startLocalGateway({
-            technicians: o.technicians,
-            cwd: variant.cwd,
-            nodeArgs: o.gatewayCpuProf ? ['--cpu-prof', '--cpu-prof-interval', '250', '--cpu-prof-dir', o.gatewayCpuProf] : [],
-            args: [...(redis ? ['--registry', 'redis', '--redis-url', redis.url, '--account-store', 'file'] : []), ...o.gatewayArg],
-          });
-          const phases = await runPhases(label, [gw.target], gw.technicians, o, gw.pid, redis);
-          record(label, phases);
-          if (o.floor && phases[0]?.completed) {
-            const floor = await handshakeFloor(gw, phases[0].completed, o.concurrency);
-            floors[label] = floor;
-            rows.push([`${label}: uWS TLS floor`, `${floor.handshakes} handshakes`, floor.handshakes / 2, floor.failed, round(floor.perSecond / 2, 0), '-', '-', '-', '-', floor.pairingsPerCpuSecond ?? '-', floor.cpuMsPerPairing ?? '-', '-', '-']);
-          }
-          if (redis && o.redisBenchmarkRequests > 0 && !variant.suffix) {
-            const ceiling = await redisBenchmark(redis.port, o.redisBenchmarkRequests);
-            report.figures.redisBenchmark = ceiling;
-            for (const [test, rps] of Object.entries(ceiling)) rows.push(['redis-benchmark', test, o.redisBenchmarkRequests, 0, round(rps, 0), '-', '-', '-', '-', '-', '-', '-', '-']);
-          }
+          for (const variant of variants) running.push(await setUp(registry, variant));
+          const results = await Promise.all(running.map((r) => runPhases(r.label, [r.gw.target], r.gw.technicians, o, r.gw.pid, r.redis)));
+          for (const [i, r] of running.entries()) await finishUp(r, results[i]!);
         } finally {
-          await gw?.stop();
-          await redis?.stop();
+          for (const r of running) await r.stop();
+        }
+        continue;
+      }
+      for (const variant of variants) {
+        const r = await setUp(registry, variant);
+        try {
+          await finishUp(r, await runPhases(r.label, [r.gw.target], r.gw.technicians, o, r.gw.pid, r.redis));
+        } finally {
+          await r.stop();
         }
       }
     }
