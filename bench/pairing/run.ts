@@ -41,6 +41,7 @@ export const options = {
   active: { kind: 'int', default: 0, min: 0, help: 'on Redis: hold this many paired sessions to measure Redis memory per active session (0 = skip)' },
   floor: { kind: 'flag', default: true, help: 'beside each local gateway: a bare uWS.js TLS server doing 2 handshakes per pairing of the peak (--floor=false to skip)' },
   'baseline-dir': { kind: 'string', help: 'also run the gateway of this checkout (e.g. a git worktree of main) in the same run, for before/after' },
+  'idle-sample': { kind: 'number', default: 2, min: 0, help: "seconds of the gateway's idle CPU measured before each phase, to report CPU per pairing net of it too (0 = skip)" },
   'side-by-side': { kind: 'flag', default: false, help: 'with --baseline-dir: load the baseline gateway and this one at the same time (same machine load for both), not one after the other' },
   'gateway-arg': { kind: 'list', default: [], help: 'extra flags for the gateways this bench starts, e.g. --gateway-arg=--tls-key-type=rsa-2048' },
   'monitor-pairings': { kind: 'int', default: 20, min: 0, help: 'on Redis: pairings run one by one under MONITOR to count commands sent vs run inside scripts (0 = skip)' },
@@ -69,6 +70,7 @@ export interface Values extends CommonValues {
   floor: boolean;
   baselineDir?: string;
   sideBySide: boolean;
+  idleSample: number;
   gatewayArg: string[];
   gatewayCpuProf?: string;
 }
@@ -86,6 +88,10 @@ export interface PhaseResult extends DriveResult {
   technicianTls: { resumed: number; full: number };
   /** Gateway CPU-ms per pairing (CPU time of the gateway process over the phase / pairings). */
   gatewayCpuMsPerPairing?: number;
+  /** The gateway's CPU-ms per second just before the phase, with nothing to do (--idle-sample). */
+  gatewayIdleCpuMsPerSecond?: number;
+  /** gatewayCpuMsPerPairing without that idle rate over the phase's duration. */
+  gatewayCpuMsPerPairingNetOfIdle?: number;
   redisCommandsPerPairing?: number;
   /** Per command name (INFO commandstats), e.g. { evalsha: 6, get: 2 }. */
   redisCommandsByName?: Record<string, number>;
@@ -143,7 +149,7 @@ export async function run(argv: string[]): Promise<void> {
   const record = (label: string, phases: PhaseResult[]) => {
     backends[label] = phases.map(({ histogram, timeline, ...rest }) => ({ ...rest, throughput: timeline.perSecond(), latencyBins: histogram.bins(40) }));
     for (const p of phases) {
-      rows.push([label, p.phase, p.completed, p.failed, round(p.pairingsPerSecond, 0), p.latency.p50Ms, p.latency.p99Ms, p.latency.maxMs, p.gatewayCpuPercent ?? '-', p.pairingsPerGatewayCpuSecond ?? '-', p.gatewayCpuMsPerPairing ?? '-', p.redisCommandsPerPairing ?? '-', p.redisCommandsSentPerPairing ?? '-']);
+      rows.push([label, p.phase, p.completed, p.failed, round(p.pairingsPerSecond, 0), p.latency.p50Ms, p.latency.p99Ms, p.latency.maxMs, p.gatewayCpuPercent ?? '-', p.pairingsPerGatewayCpuSecond ?? '-', p.gatewayCpuMsPerPairing ?? '-', p.gatewayCpuMsPerPairingNetOfIdle ?? '-', p.redisCommandsPerPairing ?? '-', p.redisCommandsSentPerPairing ?? '-']);
     }
   };
 
@@ -176,12 +182,12 @@ export async function run(argv: string[]): Promise<void> {
       if (o.floor && phases[0]?.completed) {
         const floor = await handshakeFloor(r.gw, phases[0].completed, o.concurrency);
         floors[r.label] = floor;
-        rows.push([`${r.label}: uWS TLS floor`, `${floor.handshakes} handshakes`, floor.handshakes / 2, floor.failed, round(floor.perSecond / 2, 0), '-', '-', '-', '-', floor.pairingsPerCpuSecond ?? '-', floor.cpuMsPerPairing ?? '-', '-', '-']);
+        rows.push([`${r.label}: uWS TLS floor`, `${floor.handshakes} handshakes`, floor.handshakes / 2, floor.failed, round(floor.perSecond / 2, 0), '-', '-', '-', '-', floor.pairingsPerCpuSecond ?? '-', floor.cpuMsPerPairing ?? '-', '-', '-', '-']);
       }
       if (r.redis && o.redisBenchmarkRequests > 0 && !r.variant.suffix) {
         const ceiling = await redisBenchmark(r.redis.port, o.redisBenchmarkRequests);
         report.figures.redisBenchmark = ceiling;
-        for (const [test, rps] of Object.entries(ceiling)) rows.push(['redis-benchmark', test, o.redisBenchmarkRequests, 0, round(rps, 0), '-', '-', '-', '-', '-', '-', '-', '-']);
+        for (const [test, rps] of Object.entries(ceiling)) rows.push(['redis-benchmark', test, o.redisBenchmarkRequests, 0, round(rps, 0), '-', '-', '-', '-', '-', '-', '-', '-', '-']);
       }
     };
     for (const registry of o.registry) {
@@ -213,7 +219,7 @@ export async function run(argv: string[]): Promise<void> {
   const tlsRows = Object.entries(backends as Record<string, Pick<PhaseResult, 'phase' | 'technicianTls'>[]>).flatMap(([label, phases]) => phases.map((p) => [label, p.phase, p.technicianTls.resumed, p.technicianTls.full]));
   report.tables.push({
     title: 'Pairing: customer connect → both parties "active"',
-    columns: ['backend', 'phase', 'pairings', 'errors', 'per second', 'p50 ms', 'p99 ms', 'max ms', 'gateway CPU %', 'per gateway CPU-s', 'gateway CPU ms/pairing', 'redis cmds run/pairing', 'redis cmds sent/pairing'],
+    columns: ['backend', 'phase', 'pairings', 'errors', 'per second', 'p50 ms', 'p99 ms', 'max ms', 'gateway CPU %', 'per gateway CPU-s', 'gateway CPU ms/pairing', 'net of idle', 'redis cmds run/pairing', 'redis cmds sent/pairing'],
     rows,
   });
   report.tables.push({ title: "Technicians' TLS handshakes (API connection and pickup WebSockets): resumed with a ticket vs full", columns: ['backend', 'phase', 'resumed', 'full'], rows: tlsRows });
@@ -333,6 +339,15 @@ export async function runPhases(label: string, targets: Target[], logins: Creden
         const s = histogram.summaryMs();
         return `rate ${Math.round(meter.perSecond()).toLocaleString('en-US')}/s  done ${s.count.toLocaleString('en-US')}  errors ${errors.total}  p99 ${s.p99Ms} ms`;
       }, { quiet: o.quiet }).start();
+      // The gateway's CPU while nothing happens (timers, heartbeats), so a slow phase on a crowded machine can be
+      // read net of it: at 20 pairings/s a few ms/s of idle work is a large part of each pairing's figure.
+      let idleCpuMsPerSecond: number | undefined;
+      if (gatewayPid && o.idleSample > 0) {
+        const idle0 = cpuMs(gatewayPid);
+        await new Promise((r) => setTimeout(r, o.idleSample * 1000));
+        const idle1 = cpuMs(gatewayPid);
+        if (idle0 !== undefined && idle1 !== undefined) idleCpuMsPerSecond = round((idle1 - idle0) / o.idleSample, 1);
+      }
       const cpu0 = gatewayPid ? cpuMs(gatewayPid) : undefined;
       const self0 = process.cpuUsage();
       const tls0 = technicianHandshakes();
@@ -359,6 +374,11 @@ export async function runPhases(label: string, targets: Target[], logins: Creden
         generatorCpuPercent: round((100 * (self1.user + self1.system)) / 1000 / result.elapsedMs, 0),
         technicianTls: { resumed: tls1.resumed - tls0.resumed, full: tls1.full - tls0.full },
         gatewayCpuMsPerPairing: cpu0 !== undefined && cpu1 !== undefined && result.completed ? round((cpu1 - cpu0) / result.completed, 2) : undefined,
+        gatewayIdleCpuMsPerSecond: idleCpuMsPerSecond,
+        gatewayCpuMsPerPairingNetOfIdle:
+          cpu0 !== undefined && cpu1 !== undefined && result.completed && idleCpuMsPerSecond !== undefined
+            ? round((cpu1 - cpu0 - (idleCpuMsPerSecond * result.elapsedMs) / 1000) / result.completed, 2)
+            : undefined,
         // Includes the createSession API calls' commands, which a pairing needs; failed pairings' commands too.
         redisCommandsPerPairing: perPairing?.total,
         redisCommandsByName: perPairing?.byCommand,
