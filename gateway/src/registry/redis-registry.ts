@@ -58,7 +58,9 @@ redis.call('PEXPIRE', KEYS[1], ARGV[1])
 return 1`,
   /**
    * Compare-and-set. ARGV: orgId ('' = any), releasePin ('1'/''), ttlMs ('' = keep), now (ms), PIN margin
-   * (ms), key prefix ('' = leave the other keys to the caller), GUID, n, n states, then field/value pairs.
+   * (ms), key prefix ('' = leave the other keys to the caller), GUID ('' = KEYS[1] is a PIN key: the session
+   * that holds it, one node only), aliveAt ('' = any: else only while expiresAt > it), ttlPastExpires ('' = none:
+   * else the TTL ends that long after the stored expiresAt), n, n states, then field/value pairs.
    * Returns {status, previous state, TTL after (-1 = not asked), the hash after, PIN held before, PIN key
    * lifetime to set ('' = none needed)}. Three commands inside: HGETALL, HSET, PEXPIRE or PTTL.
    *
@@ -69,24 +71,41 @@ return 1`,
    * without flags; on a Cluster they live in other slots and the caller sends them as follow-ups.
    */
   rdUpdate: `
-local key = KEYS[1]
+local key, guid, prefix = KEYS[1], ARGV[7], ARGV[6]
+local byPin = guid == ''
+if byPin then
+  guid = redis.call('GET', KEYS[1])
+  if not guid then return {'not_found'} end
+  key = prefix .. 's:' .. guid
+end
 -- One read of the whole hash answers every check; the reply is built from it, not read back (the
 -- executed-command count per pairing is what limits Redis: docs/benchmarks.md).
 local flat = redis.call('HGETALL', key)
-if #flat == 0 then return {'not_found'} end
 local h = {}
 for i = 1, #flat, 2 do h[flat[i]] = flat[i + 1] end
+local held = h['${pinHeldField}'] == '1'
+if byPin and not (held and prefix .. 'pin:' .. cjson.decode(h['pin']) == KEYS[1]) then
+  redis.call('DEL', KEYS[1]) -- a PIN key its session no longer holds (a release that never ran, a session gone)
+  return {'not_found'}
+end
+if #flat == 0 then return {'not_found'} end
 local state = h['state']
 if ARGV[1] ~= '' and h['orgId'] ~= ARGV[1] then return {'wrong_org', state, -1, flat, ''} end
-local n = tonumber(ARGV[8])
-local match = false
-for i = 9, 8 + n do
-  if ARGV[i] == state then match = true break end
+local n = tonumber(ARGV[10])
+local match = ARGV[8] == '' or tonumber(h['expiresAt']) > tonumber(ARGV[8])
+if match then
+  match = false
+  for i = 11, 10 + n do
+    if ARGV[i] == state then match = true break end
+  end
 end
 if not match then return {'wrong_state', state, -1, flat, ''} end
-local held = h['${pinHeldField}'] == '1'
+local ttl = ARGV[3]
+if ARGV[9] ~= '' then
+  ttl = string.format('%.0f', math.max(1, math.ceil(tonumber(h['expiresAt']) + tonumber(ARGV[9]) - tonumber(ARGV[4]))))
+end
 local writes = {}
-for i = 9 + n, #ARGV, 2 do
+for i = 11 + n, #ARGV, 2 do
   h[ARGV[i]] = ARGV[i + 1]
   writes[#writes + 1] = ARGV[i]
   writes[#writes + 1] = ARGV[i + 1]
@@ -99,10 +118,10 @@ if ARGV[2] == '1' and held then
 end
 -- A held PIN must outlive a lengthened session; it was given a margin, so most changes need nothing.
 local pinTtl = ''
-if held and ARGV[2] ~= '1' and ARGV[3] ~= '' then
-  local want = tonumber(ARGV[4]) + tonumber(ARGV[3])
+if held and ARGV[2] ~= '1' and ttl ~= '' then
+  local want = tonumber(ARGV[4]) + tonumber(ttl)
   if want > tonumber(h['${pinUntilField}'] or '0') then
-    pinTtl = string.format('%.0f', tonumber(ARGV[3]) + tonumber(ARGV[5]))
+    pinTtl = string.format('%.0f', tonumber(ttl) + tonumber(ARGV[5]))
     h['${pinUntilField}'] = string.format('%.0f', want + tonumber(ARGV[5]))
     writes[#writes + 1] = '${pinUntilField}'
     writes[#writes + 1] = h['${pinUntilField}']
@@ -110,21 +129,19 @@ if held and ARGV[2] ~= '1' and ARGV[3] ~= '' then
 end
 if #writes > 0 then redis.call('HSET', key, unpack(writes)) end
 local pttl = -1
-if ARGV[3] ~= '' then
-  redis.call('PEXPIRE', key, ARGV[3])
-  pttl = tonumber(ARGV[3])
+if ttl ~= '' then
+  redis.call('PEXPIRE', key, ttl)
+  pttl = tonumber(ttl)
 elseif h['state'] == '${encodeValue('waiting')}' then
   pttl = redis.call('PTTL', key) -- only a session that becomes waiting needs it (its index's TTL)
 end
-local prefix = ARGV[6]
 if prefix ~= '' then
-  local guid = ARGV[7]
   local wasWaiting = state == '${encodeValue('waiting')}'
   local isWaiting = h['state'] == '${encodeValue('waiting')}'
   local index = prefix .. 'w:' .. cjson.decode(h['orgId'])
   if wasWaiting and not isWaiting then
     redis.call('ZREM', index, guid)
-  elseif isWaiting and (not wasWaiting or ARGV[3] ~= '') then
+  elseif isWaiting and (not wasWaiting or ttl ~= '') then
     redis.call('ZADD', index, h['createdAt'], guid)
     if redis.call('PTTL', index) < pttl then redis.call('PEXPIRE', index, math.max(1, pttl)) end
   end
@@ -410,6 +427,18 @@ export class RedisRegistry implements Registry {
   }
 
   async updateSession(guid: string, when: UpdateCondition, patch: SessionPatch): Promise<UpdateResult> {
+    return this.update(this.sessionKey(guid), guid, when, patch);
+  }
+
+  async updateSessionByPin(pin: string, when: UpdateCondition, patch: SessionPatch): Promise<UpdateResult> {
+    // One node: the script finds the session from the PIN key itself. A Cluster: the lookup, then the update.
+    if (this.oneNode) return this.update(this.pinKey(pin), '', when, patch);
+    const record = await this.findSessionByPin(pin);
+    return record ? this.update(this.sessionKey(record.guid), record.guid, when, patch) : { ok: false, reason: 'not_found' };
+  }
+
+  /** rdUpdate on `key`: a session hash (`guid` given), or on one node a PIN key (`guid` ''). */
+  private async update(key: string, guid: string, when: UpdateCondition, patch: SessionPatch): Promise<UpdateResult> {
     return this.run(async () => {
       const ttl = patch.ttlMs === undefined ? undefined : checkTtl(patch.ttlMs, 'ttlMs');
       const args: (string | number)[] = [
@@ -420,11 +449,13 @@ export class RedisRegistry implements Registry {
         this.pinMarginMs,
         this.oneNode ? this.prefix : '',
         guid,
+        when.aliveAt ?? '',
+        patch.ttlPastExpiresMs ?? '',
         when.states.length,
         ...when.states.map(encodeValue),
         ...encodeFields(patchEntries(patch)),
       ];
-      const [status, prevState, pttl, hash, heldBefore, pinTtl] = await this.cmd.rdUpdate(this.sessionKey(guid), ...args);
+      const [status, prevState, pttl, hash, heldBefore, pinTtl] = await this.cmd.rdUpdate(key, ...args);
       if (status === 'not_found') return { ok: false, reason: 'not_found' };
       const session = decodeRecord(hash ?? []);
       if (!session) return { ok: false, reason: 'not_found' };
@@ -437,7 +468,7 @@ export class RedisRegistry implements Registry {
       const isWaiting = session.state === 'waiting';
       if (wasWaiting && !isWaiting) {
         this.bestEffort('unindex_waiting', this.client.zrem(this.waitingKey(session.orgId), guid));
-      } else if (isWaiting && (!wasWaiting || ttl !== undefined)) {
+      } else if (isWaiting && (!wasWaiting || ttl !== undefined || patch.ttlPastExpiresMs !== undefined)) {
         this.bestEffort(
           'index_waiting',
           this.cmd.rdIndexAdd(this.waitingKey(session.orgId), session.createdAt, guid, Math.max(1, pttl ?? 1)),

@@ -225,6 +225,39 @@ export function registryContract(name: string, make: () => Promise<RegistrySubje
       });
     });
 
+    describe('compare-and-set by PIN', () => {
+      it('changes the live session that holds the PIN, indexes it, and finds nothing by a PIN nobody holds', async () => {
+        const created = await registry.createSession(base(), () => '555555');
+        const result = await registry.updateSessionByPin('555555', { states: ['created'] }, { set: { state: 'waiting', customerName: 'Ada' } });
+        expect(result).toMatchObject({ ok: true, session: { guid: created.guid, state: 'waiting', customerName: 'Ada', pin: '555555' } });
+        expect((await registry.listWaiting('org-a')).map((s) => s.guid)).toEqual([created.guid]);
+        expect(await registry.updateSessionByPin('555555', { states: ['created'] }, { set: { state: 'waiting' } })).toMatchObject({ ok: false, reason: 'wrong_state' });
+        expect(await registry.updateSessionByPin('555556', { states: ['created'] }, { set: { state: 'waiting' } })).toEqual({ ok: false, reason: 'not_found' });
+        await registry.updateSession(created.guid, { states: ['waiting'] }, { set: { state: 'active' }, releasePin: true });
+        expect(await registry.updateSessionByPin('555555', { states: ['active'] }, { set: {} })).toEqual({ ok: false, reason: 'not_found' });
+        expect(await registry.listWaiting('org-a')).toEqual([]);
+      });
+
+      it('refuses a session past aliveAt, and ttlPastExpiresMs sets the lifetime from its expiresAt', async () => {
+        const now = subject.clock();
+        const created = await registry.createSession(base({ expiresAt: now + 1000 }), () => '666666');
+        expect(await registry.updateSessionByPin('666666', { states: ['created'], aliveAt: now + 1000 }, { set: { state: 'waiting' } })).toMatchObject({ ok: false, reason: 'wrong_state' });
+        const joined = await registry.updateSessionByPin('666666', { states: ['created'], aliveAt: now }, { set: { state: 'waiting' }, ttlPastExpiresMs: shortTtl - 1000 });
+        expect(joined.ok).toBe(true);
+        await subject.advance(pastShortTtl);
+        expect(await registry.getSession(created.guid)).toBeNull();
+        expect(await registry.findGuidByPin('666666')).toBeNull();
+      });
+
+      it('lets exactly one of many concurrent claims of one PIN win', async () => {
+        await registry.createSession(base(), () => '777777');
+        const results = await Promise.all(
+          Array.from({ length: 12 }, (_, i) => registry.updateSessionByPin('777777', { states: ['created'] }, { set: { state: 'waiting', customerName: `c${i}` } })),
+        );
+        expect(results.filter((r) => r.ok)).toHaveLength(1);
+      });
+    });
+
     describe('listWaiting', () => {
       it("returns only that org's waiting sessions, oldest first", async () => {
         const now = subject.clock();

@@ -31,6 +31,11 @@ export interface Registry {
    * many racers, one `ok: true`.
    */
   updateSession(guid: string, when: UpdateCondition, patch: SessionPatch): Promise<UpdateResult>;
+  /**
+   * updateSession on the live session that holds `pin` (as findSessionByPin finds it): a customer's join in
+   * one call, one round trip on a single Redis node instead of a lookup and then the compare-and-set.
+   */
+  updateSessionByPin(pin: string, when: UpdateCondition, patch: SessionPatch): Promise<UpdateResult>;
 
   /** Waiting sessions of one organisation, oldest first. */
   listWaiting(orgId: string): Promise<SessionRecord[]>;
@@ -116,6 +121,8 @@ export type ReadyListener = (ready: boolean) => void;
 export interface UpdateCondition {
   states: readonly SessionState[];
   orgId?: string;
+  /** Only while the record's expiresAt is after this time (ms); a record past it counts as in the wrong state. */
+  aliveAt?: number;
 }
 
 export interface SessionPatch {
@@ -124,6 +131,8 @@ export interface SessionPatch {
   releasePin?: boolean;
   /** New time to live of the record (and of its PIN while held), from now; replaces the old one. */
   ttlMs?: number;
+  /** Instead of ttlMs: the new lifetime ends this long after the record's expiresAt (as stored before the patch). */
+  ttlPastExpiresMs?: number;
 }
 
 export type UpdateResult =
