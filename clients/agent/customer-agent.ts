@@ -12,6 +12,7 @@ import { Emitter } from '../sdk/src/emitter.js';
 import type { SessionConnection } from '../sdk/src/node.js';
 import { Consent, type Answer, type Prompt } from './consent.js';
 import type { Desktop } from './desktop.js';
+import { FileExchange, type FilePrompt } from './file-exchange.js';
 import { InputHandler, type InputRejection } from './input-handler.js';
 import { ScreenStream, type ScreenStreamOptions } from './screen-stream.js';
 import { collectSystemInfo, fitSystemInfo, type SystemInfo } from './sysinfo.js';
@@ -22,7 +23,7 @@ const REJECTION_REPORT_MS = 1000;
 
 export type AgentSession = Pick<
   SessionConnection,
-  'on' | 'grant' | 'revoke' | 'end' | 'chat' | 'sendRaw' | 'bufferedAmount' | 'guid' | 'share' | 'clipboard' | 'sysinfo' | 'signal'
+  'on' | 'grant' | 'revoke' | 'end' | 'chat' | 'sendRaw' | 'bufferedAmount' | 'guid' | 'share' | 'clipboard' | 'sysinfo' | 'signal' | 'fileControl' | 'sendBulk' | 'policy'
 >;
 
 export interface AgentStatus {
@@ -38,6 +39,8 @@ export interface AgentStatus {
 
 export type AgentEvents = {
   prompt: [Prompt];
+  /** A technician offers a file: the customer accepts (files.accept) or declines it. */
+  filePrompt: [FilePrompt];
   status: [AgentStatus];
   /** Something to tell the customer (chat, a grant answered automatically, an error). */
   notice: [string];
@@ -53,6 +56,8 @@ export interface CustomerAgentOptions {
   stream?: ScreenStreamOptions;
   collectSystemInfo?: () => Promise<SystemInfo>;
   now?: () => number;
+  /** Where received files are saved (a real path: downloads.ts downloadsDirectory); without it, files are off. */
+  downloadsDir?: string;
 }
 
 export class CustomerAgent extends Emitter<AgentEvents> {
@@ -60,6 +65,8 @@ export class CustomerAgent extends Emitter<AgentEvents> {
   /** Null when there is no desktop to share (no display): the agent still joins, chats and answers requests. */
   readonly stream: ScreenStream | null;
   readonly input: InputHandler | null;
+  /** File transfer both ways (null without a downloads directory). */
+  readonly files: FileExchange | null;
   private session: 'waiting' | 'active' | 'closed' = 'waiting';
   private technicianName: string | null = null;
   private participants: ParticipantInfo[] | null = null;
@@ -79,6 +86,15 @@ export class CustomerAgent extends Emitter<AgentEvents> {
     this.consent = new Consent(options.allow ?? []);
     this.stream = desktop ? new ScreenStream(desktop, conn, options.stream) : null;
     this.input = desktop ? new InputHandler(desktop, () => this.consent.has('control') && this.session === 'active', (r) => this.rejected(r)) : null;
+    this.files = options.downloadsDir
+      ? new FileExchange(conn, {
+          downloadsDir: options.downloadsDir,
+          granted: () => this.consent.has('files') && this.session === 'active',
+          nameOf: (id) => this.participants?.find((p) => p.id === id)?.name ?? this.technicianName ?? 'the technician',
+        })
+      : null;
+    this.files?.on('prompt', (p) => this.emit('filePrompt', p));
+    this.files?.on('notice', (n) => this.emit('notice', n));
     this.offs.push(
       conn.on('state', (s) => {
         if (s.technician) this.technicianName = s.technician;
@@ -218,6 +234,7 @@ export class CustomerAgent extends Emitter<AgentEvents> {
   private stopPower(power: Power): void {
     if (power === 'view') this.stream?.stop();
     if (power === 'control') this.desktop?.releaseAll();
+    if (power === 'files') this.files?.stopAll();
   }
 
   private async sendSystemInfo(forSession: boolean): Promise<void> {
@@ -269,6 +286,7 @@ export class CustomerAgent extends Emitter<AgentEvents> {
     this.session = 'closed';
     this.stream?.close();
     this.desktop?.releaseAll();
+    this.files?.stopAll();
     this.consent.clear();
     this.changed();
     this.emit('ended', reason);

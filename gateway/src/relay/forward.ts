@@ -1,5 +1,7 @@
 import { channelById, channels } from '../../../protocol/channels.js';
+import { FILE_CHUNK_HEADER_BYTES, fileOfferIdAt } from '../../../protocol/file-transfer.js';
 import { GatewayError } from '../errors/gateway-error.js';
+import { fileChunkReceiver } from '../files/file-control.js';
 import type { LiveSession } from '../live/live-session.js';
 import type { Participant } from '../live/participant.js';
 import type { DropReason } from './drop-reasons.js';
@@ -51,7 +53,13 @@ export function forward(ctx: RelayContext, counters: ForwardCounters, ws: PartyS
     ctx.reject(ws, new GatewayError('E_NOT_CONTROLLER', `only the technician holding control sends on the ${channel.name} channel`), false);
     return;
   }
-  collectRecipients(session, party.role);
+  if (channelId === channels.file.id) {
+    // A file chunk goes only to its offer's receiver, and only within the offer (files/file-control.ts).
+    const receiver = fileChunkReceiver(ctx, ws, session, senderId, fileOfferIdAt(bytes, 1), bytes.byteLength - FILE_CHUNK_HEADER_BYTES);
+    if (!receiver) return;
+    recipients.length = 0;
+    recipients.push(receiver);
+  } else collectRecipients(session, party.role);
   if (recipients.length === 0) {
     counters.dropped.no_peer.inc();
     return;

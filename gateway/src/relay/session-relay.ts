@@ -6,6 +6,8 @@ import { acceptRemote, bridge, carry, commandAnchor, commandEveryGateway } from 
 import type { LinkStream, OpenRequest } from '../cluster/link-stream.js';
 import { BulkCredit } from '../delivery/bulk-credit.js';
 import { SocketWriter } from '../delivery/socket-writer.js';
+import { FileOffers } from '../files/file-offers.js';
+import { sessionFiles } from '../files/session-files.js';
 import { GatewayError, asGatewayError, errorCodes } from '../errors/gateway-error.js';
 import { join } from '../handshake/join.js';
 import { pickup } from '../handshake/pickup.js';
@@ -55,6 +57,7 @@ export class SessionRelay implements RelayContext {
   private readonly greeting = new Set<PartySocket>();
   private readonly sockets = new Set<PartySocket>();
   private readonly bulk = new WeakMap<LiveSession, BulkCredit>();
+  private readonly files = new WeakMap<LiveSession, FileOffers>();
   private lastTouch = 0;
   private lastTokenCheck = 0;
   private readonly outbox: Outbox;
@@ -92,6 +95,7 @@ export class SessionRelay implements RelayContext {
     this.bus.on((e) => eventCounters[e.type]!.inc());
     this.bus.on((e) => logEvent(deps, e));
     this.bus.on(sessionNotices(this.sessions, (ws, msg) => this.send(ws, msg)));
+    this.bus.on(sessionFiles(this));
     this.bus.on(sessionCopy(this.sessions, deps.registry, (w) => this.background(w)));
     this.bus.on(
       sessionScreens({
@@ -336,6 +340,12 @@ export class SessionRelay implements RelayContext {
       this.bulk.set(session, credit);
     }
     return credit;
+  }
+
+  filesOf(session: LiveSession): FileOffers {
+    let files = this.files.get(session);
+    if (!files) this.files.set(session, (files = new FileOffers()));
+    return files;
   }
 
   place(session: LiveSession, ws: PartySocket, party: Party, placement: Placement): void {
