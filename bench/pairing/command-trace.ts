@@ -40,6 +40,7 @@ function keysOf(args: string[]): string {
 export async function traceCommands(redis: Redis, steps: { step: PairingStep; run: () => Promise<unknown> }[]): Promise<TracedCommand[]> {
   const names = scriptNames();
   const monitor = await redis.monitor();
+  monitor.on('error', () => {}); // see monitorCommands (redis-commandstats.ts): late lines at close
   const out: TracedCommand[] = [];
   let current: PairingStep = steps[0]!.step;
   let script = '';
