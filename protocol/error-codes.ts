@@ -52,6 +52,7 @@ export const errorCodes = {
   E_RECONNECT: { http: 503, close: 4503, message: 'the connection to the session was lost; reconnect to resume it' },
   E_SHUTTING_DOWN: { http: 503, close: 4503, message: 'the gateway is shutting down; reconnect' },
   E_DIRECTORY_UNAVAILABLE: { http: 503, close: 4503, message: 'the login directory (LDAP / identity provider) does not answer; try again shortly' },
+  E_SCREEN_REPAIR: { http: 500, close: 1011, message: 'the gateway could not rebuild your picture; a keyframe from the agent is on its way' },
   E_INTERNAL: { http: 500, close: 1011, message: 'internal error' },
 } as const;
 

@@ -13,6 +13,8 @@ import type { Power } from '../../protocol/channels.js';
 import { RelaydeskClient, describeSize, nodeTransport, proxyFromEnvironment } from '../sdk/src/node.js';
 import { parsePowers, type Answer } from './consent.js';
 import { CustomerAgent, type AgentStatus } from './customer-agent.js';
+import { AgentPaths } from './agent-paths.js';
+import { nodeRtc } from '../sdk/src/paths/node-rtc.js';
 import { openDesktop, parseWindowArg, type ShareTarget } from './desktop.js';
 import { downloadsDirectory } from './downloads.js';
 
@@ -99,7 +101,28 @@ const session = await client.joinSession(values.pin ? { pin: values.pin } : { gu
   desktop?.close();
   return die(`cannot join: ${err.code ?? ''} ${err.message}`, 1);
 });
-const agent = new CustomerAgent(session, desktop, { kind, label, allow, downloadsDir });
+// Direct paths beside the relay (agent-paths.ts): STUN on the gateway's port number over UDP, our public
+// address as the gateway sees it (for a TCP simultaneous open or a birthday punch). Through a proxy nothing
+// direct can work: the session stays on the relay.
+const gatewayUrl = new URL(values.gateway!);
+const paths = new AgentPaths(
+  session,
+  proxy
+    ? { hostAddresses: [], birthday: false }
+    : async () => {
+        const publicAddress = await client.call<{ address: string }>('GET', '/v1/address', undefined, false).then((a) => a.address, () => undefined);
+        let rtc: ReturnType<typeof nodeRtc> | undefined;
+        try {
+          rtc = nodeRtc();
+        } catch (err) {
+          say(`no WebRTC here (${(err as Error).message.split('\n')[0]}): direct paths over TCP only`);
+        }
+        return { stun: { host: gatewayUrl.hostname, port: Number(gatewayUrl.port || 443) }, rtc, publicAddress };
+      },
+);
+const agent = new CustomerAgent(session, desktop, { kind, label, allow, downloadsDir, transport: paths });
+paths.attach({ has: (p) => agent.consent.has(p), controller: () => agent.controllerParticipant, resync: () => agent.stream?.resync() });
+paths.on('path', (p) => say(p.kind === 'relay' ? 'the session goes through the gateway (relay)' : `direct path to the technician: ${p.description}`));
 say(`joined; waiting for a technician (session ${session.guid}).${desktop ? ` Sharing ${label} once you allow "view".` : ''}`);
 if (allow.length) say(`allowed up front for this session: ${allow.join(', ')}`);
 
@@ -119,6 +142,7 @@ agent.on('inputRejected', (r) => say(`technician input refused: ${r.code} ${r.me
 agent.on('ended', (reason) => {
   say(`session ended (${reason}); nothing is shared any more`);
   agent.close();
+  paths.close();
   setTimeout(() => process.exit(0), 100);
 });
 

@@ -14,7 +14,7 @@ import { Consent, type Answer, type Prompt } from './consent.js';
 import type { Desktop } from './desktop.js';
 import { FileExchange, type FilePrompt } from './file-exchange.js';
 import { InputHandler, type InputRejection } from './input-handler.js';
-import { ScreenStream, type ScreenStreamOptions } from './screen-stream.js';
+import { ScreenStream, type FrameSink, type ScreenStreamOptions } from './screen-stream.js';
 import { collectSystemInfo, fitSystemInfo, type SystemInfo } from './sysinfo.js';
 
 const INPUT_CHANNEL = 0x02;
@@ -58,6 +58,11 @@ export interface CustomerAgentOptions {
   now?: () => number;
   /** Where received files are saved (a real path: downloads.ts downloadsDirectory); without it, files are off. */
   downloadsDir?: string;
+  /**
+   * Where screen and cursor go and input comes from, when not straight on the session (agent-paths.ts: the
+   * SDK's path layer, so they go direct when a path exists). Control messages stay on the session.
+   */
+  transport?: FrameSink & { onData(handler: (channel: number, payload: Uint8Array) => void): () => void };
 }
 
 export class CustomerAgent extends Emitter<AgentEvents> {
@@ -84,7 +89,7 @@ export class CustomerAgent extends Emitter<AgentEvents> {
     super();
     this.now = options.now ?? Date.now;
     this.consent = new Consent(options.allow ?? []);
-    this.stream = desktop ? new ScreenStream(desktop, conn, options.stream) : null;
+    this.stream = desktop ? new ScreenStream(desktop, options.transport ?? conn, options.stream) : null;
     this.input = desktop ? new InputHandler(desktop, () => this.consent.has('control') && this.session === 'active', (r) => this.rejected(r)) : null;
     this.files = options.downloadsDir
       ? new FileExchange(conn, {
@@ -103,7 +108,7 @@ export class CustomerAgent extends Emitter<AgentEvents> {
         this.changed();
       }),
       conn.on('request', (p, who) => this.receiveRequest(p, who.name ?? null)),
-      conn.on('data', (channel, payload) => this.receive(channel, payload)),
+      options.transport ? options.transport.onData((channel, payload) => this.receive(channel, payload)) : conn.on('data', (channel, payload) => this.receive(channel, payload)),
       conn.on('resync', () => this.consent.has('view') && this.stream?.resync()),
       conn.on('chat', (c) => this.emit('notice', `${c.from === 'technician' ? (this.technicianName ?? 'technician') : 'you'}: ${c.text}`)),
       conn.on('participants', (e) => this.receiveControl({ type: 'participants', ...e })),
@@ -133,6 +138,11 @@ export class CustomerAgent extends Emitter<AgentEvents> {
     if (channel !== INPUT_CHANNEL) return;
     if (this.input) this.input.handle(payload);
     else this.rejected({ code: 'E_NOTHING_SHARED', message: 'input refused: the customer shares no desktop' });
+  }
+
+  /** Participant id of the technician holding control now (null: nobody, or not known yet). */
+  get controllerParticipant(): string | null {
+    return this.controllerId;
   }
 
   /** The customer's answer to a prompt. */

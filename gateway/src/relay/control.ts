@@ -97,7 +97,7 @@ export function control(ctx: RelayContext, ws: PartySocket, party: Party, msg: C
       }
       const to = named(session, msg.to) ?? defaultCounterpart(session, me);
       if (!to || to === me) return refuse(ctx, ws, 'E_NO_SUCH_PARTICIPANT', 'a signal needs a participant to go to');
-      const verdict = ctx.deps.pathSignals?.inspect({ guid: session.guid }, me.role === 'customer' ? 'customer' : 'technician', msg.data);
+      const verdict = ctx.deps.pathSignals?.inspect({ guid: session.guid }, me.role === 'customer' ? 'customer' : 'technician', msg.data, party.remoteIp);
       if (verdict?.verdict === 'drop') return;
       if (verdict?.using) session.apply({ kind: 'path', id: me.id, path: verdict.using });
       if (to.conn) ctx.sendControl(to.conn, { v: 1, type: 'signal', from: me.id, data: msg.data });

@@ -124,7 +124,7 @@ export interface RelayContext {
   slowConsumer(ws: PartySocket): void;
   // The connection events, for connections that are not uWS sockets (a party on another gateway).
   onOpen(ws: PartySocket): void;
-  onMessage(ws: PartySocket, data: ArrayBuffer | Uint8Array, isBinary: boolean): void;
+  onMessage(ws: PartySocket, data: ArrayBuffer | Uint8Array, isBinary: boolean, party?: Party): void;
   onClose(ws: PartySocket): void;
   /** A command another gateway sent to this one (cluster/anchor.ts). */
   runCommand(request: OpenRequest): Promise<void>;
