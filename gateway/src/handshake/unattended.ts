@@ -10,8 +10,12 @@ import type { RelayContext } from '../relay/relay-context.js';
  * is touched (it stays open for an attended join). `pinChecked` runs first: the PIN was right, so the attempt
  * does not count as a wrong guess.
  */
-export async function refuseUnattendedUnlessAllowed(ctx: RelayContext, orgId: string, pinChecked: () => void): Promise<void> {
-  const policy = await ctx.deps.policies.policyFor(orgId);
+export async function refuseUnattendedUnlessAllowed(ctx: RelayContext, ticket: { pin?: string; guid?: string }, pinChecked: () => void): Promise<void> {
+  const { registry, now } = ctx.deps;
+  const record = ticket.pin !== undefined ? await registry.findSessionByPin(ticket.pin) : await registry.getSession(ticket.guid!);
+  // A wrong, used or expired ticket is left to the claim, which answers it as any wrong PIN (E_PIN_INVALID).
+  if (!record || record.state !== 'created' || record.expiresAt <= now()) return;
+  const policy = await ctx.deps.policies.policyFor(record.orgId);
   if (policy.unattendedAccess) return;
   pinChecked();
   throw new GatewayError('E_FORBIDDEN', "this organisation's policy does not allow unattended access (unattendedAccess: false): someone must be at the machine to accept each request; join without --unattended");

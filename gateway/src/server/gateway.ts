@@ -43,6 +43,7 @@ import { QUEUE_MAX_ENTRIES } from '../../../protocol/queue-messages.js';
 import { QueueSockets, type QueueSocketData } from '../queue/queue-socket.js';
 import { startGatewayStun } from '../paths/gateway-stun.js';
 import { PathSignalFilter, countSessionsByPath } from '../paths/path-signal-filter.js';
+import { metricChild } from '../metrics/metric-child.js';
 import { effectiveMaxConnections, openFileLimit } from './open-file-limit.js';
 
 const version: string = createRequire(import.meta.url)('../../../package.json').version;
@@ -137,8 +138,9 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
         if (e.to !== 'closed' && e.to !== 'expired') return;
         sessionCaps.release(e.session).catch((err: unknown) => log.debug('session_caps.release_failed', { guid: e.guid, err }));
       },
-      (e) => metrics.transitions.inc({ to: e.to, reason: e.reason }),
+      (e) => metricChild(metrics.transitions, e.to, e.reason).inc(),
       (e) =>
+        log.enabled('info') &&
         log.info('session.transition', {
           guid: e.guid,
           to: e.to,
