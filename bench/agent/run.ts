@@ -74,10 +74,14 @@ async function startActivity(x: XServer, name: string, o: Values, profile: strin
   throw new Error(`unknown activity ${name}`);
 }
 
-/** Runs two xdotool commands in turn until stopped (the pointer over the middle of the screen, where focus goes). */
+/**
+ * Runs two xdotool commands in turn until stopped (the pointer over the middle of the screen, where focus goes).
+ * The loop also ends as soon as xdotool fails, i.e. when its X server is gone: a bench killed before it could
+ * stop the loop must not leave it typing into whatever X server later takes the same display number (a test's).
+ */
 async function scroll(x: XServer, o: Values, down: string, up: string): Promise<() => void> {
   await x.xdotool('mousemove', String(o.width >> 1), String(o.height >> 1));
-  const scroller = spawn('sh', ['-c', `while :; do xdotool ${down}; xdotool ${up}; done`], { env: { ...process.env, DISPLAY: x.display }, stdio: 'ignore', detached: true });
+  const scroller = spawn('sh', ['-c', `while xdotool ${down} && xdotool ${up}; do :; done`], { env: { ...process.env, DISPLAY: x.display }, stdio: 'ignore', detached: true });
   await sleep(500);
   return () => process.kill(-scroller.pid!, 'SIGKILL');
 }

@@ -305,17 +305,22 @@ impl Desktop {
             return fail(X11ErrorCode::Coordinates, format!("pointer position {x},{y} is on a part of the shared area that is not visible"));
         }
         self.input.motion(&self.d, ax, ay);
+        self.d.flush();
         Ok(())
     }
 
     pub fn button(&mut self, button: u32, down: bool) -> Result<()> {
         self.d.alive()?;
-        self.input.button(&self.d, button, down)
+        self.input.button(&self.d, button, down)?;
+        self.d.flush();
+        Ok(())
     }
 
     pub fn wheel(&mut self, dx: i32, dy: i32) -> Result<()> {
         self.d.alive()?;
-        self.input.wheel(&self.d, dx, dy)
+        self.input.wheel(&self.d, dx, dy)?;
+        self.d.flush();
+        Ok(())
     }
 
     /// In a one-window share the key goes to that window, which is given the focus first if it lacks it.
@@ -324,13 +329,18 @@ impl Desktop {
         if let Target::Window(w) = self.target {
             super::focus::keep_on(&self.d, w)?;
         }
-        self.input.key(&self.d, keysym as KeySym, down)
+        self.input.key(&self.d, keysym as KeySym, down)?;
+        // Input must reach the server now: the agent no longer polls X on a timer (which used to flush Xlib's
+        // output buffer as a side effect), it waits for X's events, so a request left buffered would wait too.
+        self.d.flush();
+        Ok(())
     }
 
     /// Nothing can be held on a display that is gone, so then this is a no-op rather than an error.
     pub fn release_all(&mut self) -> Result<()> {
         if self.d.alive().is_ok() {
             self.input.release_all(&self.d);
+            self.d.flush();
         }
         Ok(())
     }
