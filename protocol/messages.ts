@@ -2,6 +2,7 @@ import * as v from 'valibot';
 import { powers, type Power } from './channels.js';
 import type { ErrorCode } from './error-codes.js';
 import { displayTextProblem } from './display-text.js';
+import { formAnswersSchema, type FormField } from './pre-session-form.js';
 
 /**
  * The JSON control envelope, the one definition for the gateway and every client (docs/protocol.md).
@@ -44,6 +45,8 @@ const hello = {
     pin: v.optional(v.pipe(v.string(), v.regex(/^\d{6,16}$/, 'must be 6 to 16 digits'))),
     guid: v.optional(guid),
     name: v.pipe(text(MAX_NAME_CHARS), v.check((n) => displayTextProblem(n) === null, 'must not contain control characters')),
+    /** Answers to the organisation's pre-session form (protocol/pre-session-form.ts), key → text. */
+    form: v.optional(formAnswersSchema),
   }),
   pickup: v.object({ type: v.literal('pickup'), token: bearer, guid }),
   /** A further technician of the session's organisation joins an active session as a viewer. */
@@ -138,7 +141,8 @@ export type ServerMessage =
   | { v: 1; type: 'share'; state: 'live' | 'paused'; kind?: 'monitor' | 'window'; width?: number; height?: number }
   | { v: 1; type: 'clipboard'; text: string; from: string }
   | { v: 1; type: 'sysinfo'; info: Record<string, unknown> }
-  | { v: 1; type: 'error'; code: ErrorCode; message: string; url?: string }
+  /** `form`: with E_FORM_REQUIRED and E_FORM_INVALID, the organisation's pre-session form to answer. */
+  | { v: 1; type: 'error'; code: ErrorCode; message: string; url?: string; form?: FormField[] }
   | { v: 1; type: 'reconnect'; reason: string };
 
 export type ServerMessageOf<K extends ServerMessage['type']> = Extract<ServerMessage, { type: K }>;

@@ -1,6 +1,6 @@
 /**
  * `npm run agent -- --pin PIN [--name NAME] [--gateway URL] [--ca FILE] [--proxy URL] [--display :N] [--monitor N |
- * --window ID|NAME] [--allow view,control,files]`: a customer joins a session from a terminal and shares their screen
+ * --window ID|NAME] [--allow view,control,files] [--field KEY=VALUE …]`: a customer joins a session from a terminal and shares their screen
  * (or one window). Where only an HTTP proxy leads out, `--proxy http://user:password@proxy:3128` (or HTTPS_PROXY) uses it. A thin front end over CustomerAgent (customer-agent.ts): it prints prompts and status and turns the
  * customer's typed commands into calls. Lines that are not commands are sent as chat.
  */
@@ -10,11 +10,14 @@ import { parseArgs } from 'node:util';
 import type { Power } from '../../protocol/channels.js';
 import { RelaydeskClient, nodeTransport, proxyFromEnvironment } from '../sdk/src/node.js';
 import { parsePowers, type Answer } from './consent.js';
+import { parseFormFields, printable } from './form-fields.js';
+import type { FormField } from '../../protocol/pre-session-form.js';
 import { CustomerAgent, type AgentStatus } from './customer-agent.js';
 import { openDesktop, parseWindowArg, type ShareTarget } from './desktop.js';
 
 const usage = `usage: npm run agent -- --pin PIN [--name NAME] [--gateway URL] [--ca FILE] [--proxy URL] [--display :N]
                         [--monitor N | --window ID|NAME] [--allow view,control,files,clipboard,sysinfo]
+                        [--field KEY=VALUE …]   (answers to the organisation's pre-session form)
        (or --guid GUID instead of --pin)
 While it runs, type:
   /allow N | /once N | /refuse N   answer request N (allow for this session / this time, ask again next time / refuse)
@@ -38,6 +41,7 @@ const { values } = parseArgs({
     window: { type: 'string' },
     allow: { type: 'string', default: '' },
     proxy: { type: 'string' },
+    field: { type: 'string', multiple: true, default: [] },
     help: { type: 'boolean', short: 'h' },
   },
 });
@@ -55,8 +59,10 @@ if (values.monitor !== undefined && values.window !== undefined) die('choose --m
 if (values.monitor !== undefined && !/^\d+$/.test(values.monitor)) die('--monitor takes a number (0 is the first monitor)', 2);
 
 let allow: Power[] = [];
+let form: Record<string, string> = {};
 try {
   allow = parsePowers(values.allow!);
+  form = parseFormFields(values.field!);
 } catch (err) {
   die((err as Error).message, 2);
 }
@@ -79,9 +85,11 @@ const label = opened?.label ?? 'nothing (no display)';
 
 const proxy = values.proxy ?? proxyFromEnvironment(process.env);
 const client = new RelaydeskClient(nodeTransport({ baseUrl: values.gateway!, ca: readFileSync(values.ca!), proxy }));
-const session = await client.joinSession(values.pin ? { pin: values.pin } : { guid: values.guid! }, values.name!).catch((err: Error & { code?: string }) => {
+// The answers always go along (maybe none): a terminal cannot show a form, so the gateway's refusal lists its questions.
+const session = await client.joinSession(values.pin ? { pin: values.pin } : { guid: values.guid! }, values.name!, { form }).catch((err: Error & { code?: string; form?: FormField[] }) => {
   desktop?.close();
-  return die(`cannot join: ${err.code ?? ''} ${err.message}`, 1);
+  const questions = err.form?.map((f) => `  --field ${f.key}=…   ${printable(f.label)}${f.required ? ' (required)' : ''}, at most ${f.maxLength} characters`) ?? [];
+  return die([`cannot join: ${err.code ?? ''} ${err.message}`, ...(questions.length ? ['this organisation asks:', ...questions] : [])].join('\n'), 1);
 });
 const agent = new CustomerAgent(session, desktop, { kind, label, allow });
 say(`joined; waiting for a technician (session ${session.guid}).${desktop ? ` Sharing ${label} once you allow "view".` : ''}`);

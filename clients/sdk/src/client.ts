@@ -135,10 +135,14 @@ export class RelaydeskClient {
     await this.call('DELETE', `/v1/sessions/${encodeURIComponent(guid)}`);
   }
 
-  /** Customer: connects and waits for a technician. Resolves once the gateway says "waiting". */
-  joinSession(ticket: { pin: string } | { guid: string }, name: string): Promise<SessionConnection> {
+  /**
+   * Customer: connects and waits for a technician. Resolves once the gateway says "waiting". `form`: answers to the
+   * organisation's pre-session form; without them, an organisation that has one refuses with E_FORM_REQUIRED, and
+   * the error's `form` lists the questions (E_FORM_INVALID too, when the answers do not fit).
+   */
+  joinSession(ticket: { pin: string } | { guid: string }, name: string, options: { form?: Record<string, string> } = {}): Promise<SessionConnection> {
     const conn = new SessionConnection((attempt, url) => this.transport.connect('/v1/customer', attempt, url), this.reconnect);
-    return conn.handshake({ type: 'join', ...ticket, name }, this.handshakeTimeoutMs);
+    return conn.handshake({ type: 'join', ...ticket, name, ...(options.form ? { form: options.form } : {}) }, this.handshakeTimeoutMs);
   }
 
   /** Technician: claims a waiting session. Resolves once paired ("active"); rejects with E_SESSION_TAKEN etc. */

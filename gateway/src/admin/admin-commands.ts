@@ -42,6 +42,9 @@ commands:
                              show (or replace) the session policy of an organisation or team
   security <orgId> [--set '<json>']
                              show (or change) requireTotp, allowList and idleMinutes
+  form <orgId> [--set '<json>']
+                             show (or replace) the pre-session form: a list of
+                             {"key","label","required","maxLength"}; '[]' removes it
   disable <username>         block logins and end the technician's sessions (revokes tokens)
   enable <username>          allow logins again (old tokens stay revoked)
   reset-password <username>  set a new one-time password and revoke tokens
@@ -211,6 +214,14 @@ const commands: Record<string, Command> = {
     const [orgId] = positional as [string];
     const set = flags.get('set');
     out(JSON.stringify(set === undefined ? await service.getSecurity(operator, orgId) : await service.setSecurity(operator, orgId, jsonFlag(set)), null, 2));
+  },
+
+  form: async (argv, { service, out }) => {
+    const { positional, flags } = parseArgs(argv, ['set']);
+    if (positional.length !== 1) throw new UsageError('form needs one <orgId>');
+    const [orgId] = positional as [string];
+    const set = flags.get('set');
+    out(JSON.stringify(set === undefined ? await service.getPreSessionForm(operator, orgId) : await service.setPreSessionForm(operator, orgId, jsonFlag(set)), null, 2));
   },
 
   'create-org': async (argv, { service, out }) => {

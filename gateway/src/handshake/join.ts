@@ -3,6 +3,7 @@ import { GatewayError, asGatewayError } from '../errors/gateway-error.js';
 import { newResumeToken } from '../live/resume-token.js';
 import { isGone, type Party, type PartySocket } from '../relay/party.js';
 import type { RelayContext } from '../relay/relay-context.js';
+import { formAnswersFor } from './join-form.js';
 
 /** Records outlive expiresAt a little, so the gateway can still record the expiry (metric, log) itself. */
 const EXPIRY_GRACE_MS = 60_000;
@@ -23,12 +24,13 @@ export async function join(ctx: RelayContext, ws: PartySocket, party: Party, msg
     if (!guid || !record || record.state !== 'created' || record.expiresAt <= now()) {
       throw new GatewayError('E_PIN_INVALID');
     }
+    const form = await formAnswersFor(ctx.deps.forms, record.orgId, msg.form);
     const resume = newResumeToken();
     const customer = { id: 'c1', role: 'customer' as const, name: msg.name, resumeHash: resume.hash };
     const result = await lifecycle.transition(guid, 'waiting', {
       reason: 'customer_joined',
       from: ['created'],
-      set: { customerName: msg.name, anchorGateway: ctx.options.gatewayId, participants: [customer], controller: null },
+      set: { customerName: msg.name, form, anchorGateway: ctx.options.gatewayId, participants: [customer], controller: null },
       ttlMs: record.expiresAt - now() + EXPIRY_GRACE_MS,
     });
     if (!result.ok) throw new GatewayError('E_PIN_INVALID'); // another customer won the race for this PIN

@@ -14,6 +14,7 @@ import type { BulkCredit } from '../delivery/bulk-credit.js';
 import type { LiveEventBus } from '../live/live-events.js';
 import type { LiveSession } from '../live/live-session.js';
 import type { PolicySource } from '../policy/org-policy.js';
+import type { FormSource } from '../org/pre-session-form-source.js';
 import type { ForwardCounters } from './forward.js';
 import type { Party, PartySocket } from './party.js';
 
@@ -65,6 +66,8 @@ export interface RelayDeps {
   authenticateTokenId: (tokenId: string, sourceIp?: string) => Promise<TechnicianIdentity>;
   /** The organisation's (and team's) session policy, read once when a session is picked up. */
   policies: PolicySource;
+  /** The organisation's pre-session form, read when a customer joins; absent = no organisation has one. */
+  forms?: FormSource;
   pinGuard: PinGuard;
   metrics: GatewayMetrics;
   log: Logger;

@@ -15,6 +15,7 @@ import { OidcLogin, parseOidcSettings } from '../auth/oidc-login.js';
 import { SamlLogin, parseSamlSettings } from '../auth/saml-login.js';
 import type { PolicySource } from '../policy/org-policy.js';
 import { OrgStorePolicySource } from '../policy/store-policy-source.js';
+import { OrgStoreFormSource } from '../org/pre-session-form-source.js';
 import { systemClock, type Clock } from '../clock.js';
 import type { GatewayConfig } from '../config/load-config.js';
 import { createLogger, type Logger } from '../log/logger.js';
@@ -180,6 +181,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
         authenticate: (token: string, sourceIp?: string) => auth.authenticate(token, sourceIp),
         authenticateTokenId: (tokenId: string, sourceIp?: string) => auth.authenticateTokenId(tokenId, sourceIp),
         policies,
+        forms: new OrgStoreFormSource(orgs),
         pinGuard: new PinGuard({ registry, crossings, log }, {
           windowMs: config.pinGuessWindowSeconds * 1000,
           perAddress: config.pinGuessesPerAddress,
