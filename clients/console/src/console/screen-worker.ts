@@ -4,7 +4,7 @@
  * main thread. A delta is applied only on top of exactly the frame it names as its base
  * (protocol/screen-header.ts), so the picture is never wrong: after a gap it waits for a keyframe.
  */
-import { Decoder } from '../../../codec/index.js';
+import { Decoder, warmUpDecoder } from '../../../codec/index.js';
 import { readScreenHeader, screenPacket } from '../../../../protocol/screen-header.js';
 import type { FromWorker, ToWorker } from './screen-protocol.js';
 
@@ -42,6 +42,8 @@ scope.onmessage = (ev) => {
     case 'init':
       canvas = msg.canvas;
       ctx = canvas.getContext('2d', { alpha: false });
+      // While the technician waits for the customer's first picture (a whole-screen keyframe): see warmUpDecoder.
+      warmUpDecoder();
       return;
     case 'frame':
       return onFrame(new Uint8Array(msg.data, msg.offset), msg.arrivedAt);
