@@ -1,6 +1,7 @@
 import { RelaydeskError } from './errors.js';
 import { SessionConnection, defaultReconnect, type ReconnectOptions } from './session-connection.js';
 import type { Transport } from './transport.js';
+import type { QueueEntry } from '../../../protocol/queue-messages.js';
 
 export interface LoginResult {
   token: string;
@@ -40,13 +41,8 @@ export interface CreatedSession {
   expiresAt: number;
 }
 
-export interface WaitingSession {
-  guid: string;
-  customerName: string;
-  waitingSince: number;
-  expiresAt: number;
-  createdBy: string;
-}
+/** A waiting customer as GET /v1/sessions/waiting lists it: the live queue's entries (protocol/queue-messages.ts). */
+export type WaitingSession = QueueEntry;
 
 export interface SessionInfo {
   guid: string;
