@@ -5,7 +5,9 @@
  * technicians' live queue. Shared by the gateway and the clients; no Node APIs.
  *
  * Everything is small and bounded, because every waiting session carries its answers into every queue
- * snapshot (up to QUEUE_MAX_ENTRIES of them): at most 6 fields of at most 200 characters.
+ * snapshot (up to QUEUE_MAX_ENTRIES of them, pushed to every console on every change): at most 6 fields, an
+ * answer of at most 200 characters and all answers together at most 600, so a customer adds at most about 1,200
+ * characters (answers, labels, keys) to a snapshot.
  */
 import * as v from 'valibot';
 import { displayTextProblem } from './display-text.js';
@@ -14,6 +16,8 @@ export const MAX_FORM_FIELDS = 6;
 export const MAX_FORM_LABEL_CHARS = 60;
 /** The longest answer any field may allow; a field's own `maxLength` may be shorter. */
 export const MAX_FORM_ANSWER_CHARS = 200;
+/** All of one customer's answers together. */
+export const MAX_FORM_ANSWERS_CHARS = 600;
 /** A field's `maxLength` when the organisation gives none. */
 export const DEFAULT_FORM_ANSWER_CHARS = 100;
 
@@ -61,6 +65,7 @@ export const formFieldsSchema = v.pipe(
 export const formAnswersSchema = v.pipe(
   v.record(key, safeText(MAX_FORM_ANSWER_CHARS)),
   v.check((answers) => Object.keys(answers).length <= MAX_FORM_FIELDS, `may answer at most ${MAX_FORM_FIELDS} fields`),
+  v.check((answers) => Object.values(answers).reduce((n, a) => n + a.length, 0) <= MAX_FORM_ANSWERS_CHARS, `answers may hold at most ${MAX_FORM_ANSWERS_CHARS} characters together`),
 );
 
 /**

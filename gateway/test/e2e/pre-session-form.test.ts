@@ -78,6 +78,7 @@ for (const registry of ['memory', 'redis'] as const) {
         ['an answer longer than its field allows', { order: 'x'.repeat(13) }, 'E_FORM_INVALID'],
         ['a key the form does not have', { order: 'A-1', shoe: '42' }, 'E_FORM_INVALID'],
         ['an answer longer than any field may be', { order: 'x'.repeat(201) }, 'E_BAD_MESSAGE'],
+        ['answers longer than 600 characters together', { order: 'x'.repeat(200), device: 'y'.repeat(200), a: 'z'.repeat(200), b: 'w' }, 'E_BAD_MESSAGE'],
         ['more answers than any form has fields', Object.fromEntries(Array.from({ length: 7 }, (_, i) => [`k${i}`, 'x'])), 'E_BAD_MESSAGE'],
         ['an ANSI escape', { order: 'A-1\u001b[2J' }, 'E_BAD_MESSAGE'],
         ['a newline (a forged log line)', { order: 'A-1\nlevel=error' }, 'E_BAD_MESSAGE'],
