@@ -90,12 +90,11 @@ export class StreamDecoder {
         const mp = seen[ms]!;
         const ctx =
           (kind << 5) | (l === u ? 1 : 0) | (u === ul ? 2 : 0) | (!intra && o === l ? 4 : 0) | (mp === u ? 8 : 0) | (mp === l ? 16 : 0);
-        // Which decisions are coded: one whose candidate equals an earlier one's is skipped and reads no bit.
-        const coded =
-          1 | (mp !== l ? 2 : 0) | (u !== l && u !== mp ? 4 : 0) | (!intra && o !== l && o !== u && o !== mp ? 8 : 0) | 16;
+        // Decisions in order; one whose candidate equals an earlier one's is skipped and reads no bit. Which are
+        // coded is worked out only once L was refused (most pixels are L).
+        let coded = 1;
         let step = 0;
-        for (; step < DECISIONS; step++) {
-          if ((coded & (1 << step)) === 0) continue;
+        for (;;) {
           // One bit of the range decoder, inline (its second copy is in the trees below).
           const k = step * CTX + ctx;
           const p = probs[k]!;
@@ -115,6 +114,10 @@ export class StreamDecoder {
             code = (code << 8) | (pos < end ? data[pos++]! : (overrun++, 0));
           }
           if (bit === 1) break;
+          if (step === 0) coded = (mp !== l ? 2 : 0) | (u !== l && u !== mp ? 4 : 0) | (!intra && o !== l && o !== u && o !== mp ? 8 : 0) | 16;
+          do step++;
+          while (step < DECISIONS && (coded & (1 << step)) === 0);
+          if (step === DECISIONS) break;
         }
         let pixel: number;
         if (step === 0) {
