@@ -2,12 +2,13 @@
  * Decode time per packet in Chromium, apart from everything else the console does: the console's decoder,
  * bundled as the console bundles it, in a dedicated Web Worker of a blank page (decode-worker.ts). The page is
  * served (by playwright, not the gateway) on the gateway's HTTPS origin: a secure context, as the console is.
+ * One run at a time, so a caller can interleave these runs with the native decoder's and both see the same load.
  */
 import { build } from 'esbuild';
 import { join } from 'node:path';
-import type { BrowserContext } from 'playwright-core';
+import type { BrowserContext, JSHandle, Page } from 'playwright-core';
 import { consoleTarget } from '../../clients/console/build.js';
-import type { DecodeJob, DecodeResult } from './decode-worker.js';
+import type { DecodeJob, DecodeRun } from './decode-worker.js';
 
 let bundle: Promise<string> | null = null;
 
@@ -24,28 +25,58 @@ function workerSource(): Promise<string> {
   return bundle;
 }
 
-export async function decodeInChromium(context: BrowserContext, origin: string, width: number, height: number, packets: Uint8Array[], reps: number): Promise<DecodeResult> {
-  const source = await workerSource();
-  const page = await context.newPage();
-  try {
-    const url = `${origin}/bench-decode-${process.pid}`;
-    await page.route(url, (route) => route.fulfill({ contentType: 'text/html', body: '<!doctype html><title>decode</title>' }));
-    await page.goto(url);
-    const b64 = packets.map((p) => Buffer.from(p.buffer, p.byteOffset, p.byteLength).toString('base64'));
-    const result = await page.evaluate(
-      ([src, job]) =>
-        new Promise<DecodeResult | { error: string }>((resolve) => {
-          const worker = new Worker(URL.createObjectURL(new Blob([src], { type: 'text/javascript' })));
-          worker.onmessage = (ev) => resolve(ev.data);
-          worker.onerror = (ev) => resolve({ error: ev.message });
+type Ask = (msg: DecodeJob, transfer?: ArrayBuffer[]) => Promise<unknown>;
+
+export class ChromiumDecoder {
+  private constructor(
+    private readonly page: Page,
+    private readonly ask: JSHandle<Ask>,
+  ) {}
+
+  /** A worker holding these packets (codec packets, no screen header). */
+  static async open(context: BrowserContext, origin: string, width: number, height: number, packets: Uint8Array[]): Promise<ChromiumDecoder> {
+    const source = await workerSource();
+    const page = await context.newPage();
+    try {
+      const url = `${origin}/bench-decode-${process.pid}`;
+      await page.route(url, (route) => route.fulfill({ contentType: 'text/html', body: '<!doctype html><title>decode</title>' }));
+      await page.goto(url);
+      const ask = await page.evaluateHandle((src) => {
+        const worker = new Worker(URL.createObjectURL(new Blob([src], { type: 'text/javascript' })));
+        return ((msg: unknown, transfer: ArrayBuffer[] = []) =>
+          new Promise((resolve) => {
+            worker.onmessage = (ev) => resolve(ev.data);
+            worker.onerror = (ev) => resolve({ error: ev.message });
+            worker.postMessage(msg, transfer);
+          })) as Ask;
+      }, source);
+      const b64 = packets.map((p) => Buffer.from(p.buffer, p.byteOffset, p.byteLength).toString('base64'));
+      const loaded = await page.evaluate(
+        ([ask, job]) => {
           const buffers = job.packets.map((s) => Uint8Array.from(atob(s), (c) => c.charCodeAt(0)).buffer);
-          worker.postMessage({ width: job.width, height: job.height, reps: job.reps, packets: buffers } satisfies DecodeJob, buffers);
-        }),
-      [source, { width, height, reps, packets: b64 }] as const,
-    );
-    if ('error' in result) throw new Error(`decoding in Chromium failed: ${result.error}`);
-    return result;
-  } finally {
-    await page.close();
+          return ask({ type: 'load', width: job.width, height: job.height, packets: buffers }, buffers);
+        },
+        [ask, { width, height, packets: b64 }] as const,
+      );
+      check(loaded);
+      return new ChromiumDecoder(page, ask);
+    } catch (err) {
+      await page.close();
+      throw err;
+    }
   }
+
+  /** Decodes every packet once, from a fresh decoder. */
+  async run(): Promise<DecodeRun> {
+    return check(await this.page.evaluate((ask) => ask({ type: 'run' }), this.ask)) as DecodeRun;
+  }
+
+  close(): Promise<void> {
+    return this.page.close();
+  }
+}
+
+function check(answer: unknown): unknown {
+  if (answer && typeof answer === 'object' && 'error' in answer) throw new Error(`decoding in Chromium failed: ${String(answer.error)}`);
+  return answer;
 }

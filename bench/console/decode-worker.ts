@@ -1,20 +1,15 @@
 /**
  * Runs in a Chromium Web Worker (bundled by decode-in-chromium.ts): the console's TypeScript decoder on a
- * recording's packets, timed per packet, repeated from a fresh decoder `reps` times. Per packet it keeps the
- * fastest repetition (the machine is shared: the minimum is the figure least inflated by other work), for
- * `apply` (decode) and for `updateRgba` (the CPU part of painting: the changed pixels into the ImageData).
+ * recording's packets. `load` hands the packets over once; each `run` decodes all of them from a fresh decoder
+ * and answers the time of each packet, for `apply` (decode) and for `updateRgba` (the CPU part of painting: the
+ * changed pixels into the ImageData), and the SHA-256 of the final framebuffer. The worker stays up between runs,
+ * as the console's does, so later runs measure optimised code.
  */
 import { Decoder } from '../../clients/codec/index.js';
 
-export interface DecodeJob {
-  width: number;
-  height: number;
-  /** Codec packets (no screen header). */
-  packets: ArrayBuffer[];
-  reps: number;
-}
+export type DecodeJob = { type: 'load'; width: number; height: number; packets: ArrayBuffer[] } | { type: 'run' };
 
-export interface DecodeResult {
+export interface DecodeRun {
   decodeMs: number[];
   rgbaMs: number[];
   /** SHA-256 (hex) of the final BGRA framebuffer, to check it against the recording's last frame. */
@@ -23,32 +18,33 @@ export interface DecodeResult {
 
 interface WorkerScope {
   onmessage: ((ev: MessageEvent<DecodeJob>) => void) | null;
-  postMessage(msg: DecodeResult | { error: string }): void;
+  postMessage(msg: DecodeRun | { loaded: true } | { error: string }): void;
 }
 const scope = self as unknown as WorkerScope;
 
+let job: { width: number; height: number; packets: Uint8Array[] } | null = null;
+
 scope.onmessage = async (ev) => {
   try {
-    const { width, height, reps } = ev.data;
-    const packets = ev.data.packets.map((b) => new Uint8Array(b));
-    const decodeMs = packets.map(() => Infinity);
-    const rgbaMs = packets.map(() => Infinity);
-    let last: Decoder | null = null;
-    for (let r = 0; r < reps; r++) {
-      const d = new Decoder(width, height);
-      const rgba = new Int32Array(width * height);
-      for (let i = 0; i < packets.length; i++) {
-        const t0 = performance.now();
-        d.apply(packets[i]!);
-        const t1 = performance.now();
-        d.updateRgba(rgba);
-        const t2 = performance.now();
-        decodeMs[i] = Math.min(decodeMs[i]!, t1 - t0);
-        rgbaMs[i] = Math.min(rgbaMs[i]!, t2 - t1);
-      }
-      last = d;
+    const msg = ev.data;
+    if (msg.type === 'load') {
+      job = { width: msg.width, height: msg.height, packets: msg.packets.map((b) => new Uint8Array(b)) };
+      return scope.postMessage({ loaded: true });
     }
-    const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', last!.frame() as Uint8Array<ArrayBuffer>));
+    if (!job) throw new Error('run before load');
+    const d = new Decoder(job.width, job.height);
+    const rgba = new Int32Array(job.width * job.height);
+    const decodeMs: number[] = [];
+    const rgbaMs: number[] = [];
+    for (const packet of job.packets) {
+      const t0 = performance.now();
+      d.apply(packet);
+      const t1 = performance.now();
+      d.updateRgba(rgba);
+      decodeMs.push(t1 - t0);
+      rgbaMs.push(performance.now() - t1);
+    }
+    const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', d.frame() as Uint8Array<ArrayBuffer>));
     scope.postMessage({ decodeMs, rgbaMs, sha256: [...digest].map((b) => b.toString(16).padStart(2, '0')).join('') });
   } catch (err) {
     scope.postMessage({ error: String(err) });
