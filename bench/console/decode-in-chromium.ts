@@ -4,25 +4,38 @@
  * served (by playwright, not the gateway) on the gateway's HTTPS origin: a secure context, as the console is.
  * One run at a time, so a caller can interleave these runs with the native decoder's and both see the same load.
  */
-import { build } from 'esbuild';
-import { join } from 'node:path';
+import { build, type Plugin } from 'esbuild';
+import { join, resolve } from 'node:path';
 import type { BrowserContext, JSHandle, Page } from 'playwright-core';
 import { consoleTarget } from '../../clients/console/build.js';
 import type { DecodeJob, DecodeRun } from './decode-worker.js';
 
-let bundle: Promise<string> | null = null;
+const bundles = new Map<string, Promise<string>>();
 
-function workerSource(): Promise<string> {
-  bundle ??= build({
-    entryPoints: [join(import.meta.dirname, 'decode-worker.ts')],
-    bundle: true,
-    minify: true,
-    format: 'iife',
-    target: consoleTarget,
-    write: false,
-    logLevel: 'silent',
-  }).then((r) => r.outputFiles[0]!.text);
-  return bundle;
+/** The worker, with this checkout's decoder or (baselineDir) the one of another checkout, for before/after. */
+function workerSource(baselineDir?: string): Promise<string> {
+  const key = baselineDir ?? '';
+  if (!bundles.has(key)) {
+    const codec = baselineDir ? join(resolve(baselineDir), 'clients', 'codec', 'index.ts') : undefined;
+    const swapCodec: Plugin = {
+      name: 'baseline-codec',
+      setup(b) {
+        if (codec) b.onResolve({ filter: /\/clients\/codec\/index\.js$/ }, () => ({ path: codec }));
+      },
+    };
+    const out = build({
+      entryPoints: [join(import.meta.dirname, 'decode-worker.ts')],
+      bundle: true,
+      minify: true,
+      format: 'iife',
+      target: consoleTarget,
+      write: false,
+      logLevel: 'silent',
+      plugins: [swapCodec],
+    }).then((r) => r.outputFiles[0]!.text);
+    bundles.set(key, out);
+  }
+  return bundles.get(key)!;
 }
 
 type Ask = (msg: DecodeJob, transfer?: ArrayBuffer[]) => Promise<unknown>;
@@ -33,12 +46,12 @@ export class ChromiumDecoder {
     private readonly ask: JSHandle<Ask>,
   ) {}
 
-  /** A worker holding these packets (codec packets, no screen header). */
-  static async open(context: BrowserContext, origin: string, width: number, height: number, packets: Uint8Array[]): Promise<ChromiumDecoder> {
-    const source = await workerSource();
+  /** A worker holding these packets (codec packets, no screen header); `baselineDir`: another checkout's decoder. */
+  static async open(context: BrowserContext, origin: string, width: number, height: number, packets: Uint8Array[], baselineDir?: string): Promise<ChromiumDecoder> {
+    const source = await workerSource(baselineDir);
     const page = await context.newPage();
     try {
-      const url = `${origin}/bench-decode-${process.pid}`;
+      const url = `${origin}/bench-decode-${process.pid}-${baselineDir ? 'baseline' : 'ours'}`;
       await page.route(url, (route) => route.fulfill({ contentType: 'text/html', body: '<!doctype html><title>decode</title>' }));
       await page.goto(url);
       const ask = await page.evaluateHandle((src) => {

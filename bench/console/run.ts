@@ -43,6 +43,7 @@ const options = {
   limit: { kind: 'int', default: 150, min: 2, help: 'frames per recording' },
   fps: { kind: 'number', default: 15, min: 1, help: 'replay pace (the corpus was recorded at 15 frames/s)' },
   reps: { kind: 'int', default: 5, min: 1, help: 'runs of each decoder over the packets, taking turns (the fastest run of each packet counts)' },
+  'baseline-dir': { kind: 'string', help: "also time the decoder of this checkout (e.g. a git worktree of main) in Chromium, taking turns with ours: before/after" },
   'encoder-limit': { kind: 'int', default: 30, min: 1, help: 'frames per recording for the TypeScript-vs-native encoder comparison' },
 } satisfies Record<string, OptionDef>;
 
@@ -51,6 +52,7 @@ interface Values extends CommonValues {
   limit: number;
   fps: number;
   reps: number;
+  baselineDir?: string;
   encoderLimit: number;
 }
 
@@ -82,6 +84,7 @@ export async function run(argv: string[]): Promise<void> {
     await tech.login('bench', pw);
 
     const aloneRows: (string | number)[][] = [];
+    const baselineRows: (string | number)[][] = [];
     const decodeRows: (string | number)[][] = [];
     const encoderRows: (string | number)[][] = [];
     const figures: Record<string, unknown> = {};
@@ -128,6 +131,8 @@ export async function run(argv: string[]): Promise<void> {
       const nativeDecodeMs = codecPackets.map(() => Infinity);
       const chromium = await ChromiumDecoder.open(browser.context, t.baseUrl, input.width, input.height, codecPackets);
       const alone = { decodeMs: codecPackets.map(() => Infinity), rgbaMs: codecPackets.map(() => Infinity), sha256: '' };
+      const baseline = o.baselineDir ? await ChromiumDecoder.open(browser.context, t.baseUrl, input.width, input.height, codecPackets, o.baselineDir) : null;
+      const baselineMs = codecPackets.map(() => Infinity);
       try {
         for (let r = 0; r < o.reps; r++) {
           const nativeDec = new native.Decoder(input.width, input.height);
@@ -140,9 +145,20 @@ export async function run(argv: string[]): Promise<void> {
           run.decodeMs.forEach((ms, i) => (alone.decodeMs[i] = Math.min(alone.decodeMs[i]!, ms)));
           run.rgbaMs.forEach((ms, i) => (alone.rgbaMs[i] = Math.min(alone.rgbaMs[i]!, ms)));
           alone.sha256 = run.sha256;
+          if (baseline) (await baseline.run()).decodeMs.forEach((ms, i) => (baselineMs[i] = Math.min(baselineMs[i]!, ms)));
         }
       } finally {
         await chromium.close();
+        await baseline?.close();
+      }
+      if (baseline) {
+        const total = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+        baselineRows.push([
+          input.label,
+          `${r2(pct(baselineMs, 99))} → ${r2(pct(alone.decodeMs, 99))}`,
+          `${r2(total(baselineMs))} → ${r2(total(alone.decodeMs))}`,
+          r2(total(alone.decodeMs) / total(baselineMs)),
+        ]);
       }
       const aloneExact = alone.sha256 === createHash('sha256').update(last!).digest('hex');
       allDecode.push(...alone.decodeMs);
@@ -227,6 +243,9 @@ export async function run(argv: string[]): Promise<void> {
         columns: ['recording', 'frames', 'keyframe', 'decode p50', 'decode p99', 'p99 deltas only', 'paint p50', 'paint p99', 'arrival→paint p50', 'arrival→paint p99', 'lost', 'pixel-exact'],
         rows: decodeRows,
       },
+      ...(o.baselineDir
+        ? [{ title: `Decode in Chromium, baseline (${o.baselineDir}) → this checkout, ms, fastest of ${o.reps} runs per packet`, columns: ['recording', 'p99', 'total of all frames', 'after / before (total)'], rows: baselineRows }]
+        : []),
       { title: 'Customer page encoder: TypeScript beside native on the same frames (CPU ms per frame, KiB total)', columns: ['recording', 'frames', 'native KiB', 'TypeScript KiB', 'TS/native bytes', 'native ms', 'TypeScript ms', 'TS/native CPU'], rows: encoderRows },
       { title: 'Console bundle (bytes)', columns: ['file', 'bytes', 'gzip'], rows: bundleRows },
     );
