@@ -1,9 +1,10 @@
 /**
  * Runs in a Chromium Web Worker (bundled by decode-in-chromium.ts): the console's TypeScript decoder on a
- * recording's packets. `load` hands the packets over once; each `run` decodes all of them from a fresh decoder
- * and answers the time of each packet, for `apply` (decode) and for `updateRgba` (the CPU part of painting: the
+ * recording's packets. `load` hands the packets over once; each `run` decodes all of them and answers the time of each packet, for `apply` (decode) and for `updateRgba` (the CPU part of painting: the
  * changed pixels into the ImageData), and the SHA-256 of the final framebuffer. The worker stays up between runs,
- * as the console's does, so later runs measure optimised code. A baseline checkout's decoder (run.ts
+ * as the console's does, so later runs measure optimised code, and so does its decoder: the recording starts with
+ * a keyframe, which resets everything a decoder holds, and a fresh 8 MB framebuffer per run would bring the
+ * garbage collector into the keyframe's time. A baseline checkout's decoder (run.ts
  * --baseline-dir) may predate `apply` and `updateRgba`: then `decode` is timed and no RGBA time is reported.
  */
 import { Decoder } from '../../clients/codec/index.js';
@@ -23,18 +24,17 @@ interface WorkerScope {
 }
 const scope = self as unknown as WorkerScope;
 
-let job: { width: number; height: number; packets: Uint8Array[] } | null = null;
+let job: { packets: Uint8Array[]; decoder: Decoder; rgba: Int32Array } | null = null;
 
 scope.onmessage = async (ev) => {
   try {
     const msg = ev.data;
     if (msg.type === 'load') {
-      job = { width: msg.width, height: msg.height, packets: msg.packets.map((b) => new Uint8Array(b)) };
+      job = { packets: msg.packets.map((b) => new Uint8Array(b)), decoder: new Decoder(msg.width, msg.height), rgba: new Int32Array(msg.width * msg.height) };
       return scope.postMessage({ loaded: true });
     }
     if (!job) throw new Error('run before load');
-    const d = new Decoder(job.width, job.height);
-    const rgba = new Int32Array(job.width * job.height);
+    const { decoder: d, rgba } = job;
     const decodeMs: number[] = [];
     const rgbaMs: number[] = [];
     const current = typeof d.apply === 'function' && typeof d.updateRgba === 'function';
