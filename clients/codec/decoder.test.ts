@@ -5,20 +5,10 @@ import { loadNative } from '../../bench/codec/native.js';
 import { codeOf } from '../../native/test/error-code.js';
 import { checksum } from './checksum.js';
 import { Decoder } from './index.js';
+import { opaqueRgba } from './test/opaque-rgba.js';
 
 const codec = loadNative();
 
-/** A BGRA frame as a canvas shows it: RGBA, alpha 255. */
-function opaqueRgba(bgra: Uint8Array): Buffer {
-  const out = Buffer.allocUnsafe(bgra.length);
-  for (let i = 0; i < bgra.length; i += 4) {
-    out[i] = bgra[i + 2]!;
-    out[i + 1] = bgra[i + 1]!;
-    out[i + 2] = bgra[i]!;
-    out[i + 3] = 255;
-  }
-  return out;
-}
 const testdata = join(import.meta.dirname, '..', '..', 'native', 'testdata');
 
 describe('TypeScript decoder', () => {

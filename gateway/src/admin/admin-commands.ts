@@ -208,21 +208,9 @@ const commands: Record<string, Command> = {
     out(JSON.stringify(result, null, 2));
   },
 
-  security: async (argv, { service, out }) => {
-    const { positional, flags } = parseArgs(argv, ['set']);
-    if (positional.length !== 1) throw new UsageError('security needs one <orgId>');
-    const [orgId] = positional as [string];
-    const set = flags.get('set');
-    out(JSON.stringify(set === undefined ? await service.getSecurity(operator, orgId) : await service.setSecurity(operator, orgId, jsonFlag(set)), null, 2));
-  },
+  security: (argv, ctx) => showOrSet('security', argv, ctx, (s, orgId) => s.getSecurity(operator, orgId), (s, orgId, input) => s.setSecurity(operator, orgId, input)),
 
-  form: async (argv, { service, out }) => {
-    const { positional, flags } = parseArgs(argv, ['set']);
-    if (positional.length !== 1) throw new UsageError('form needs one <orgId>');
-    const [orgId] = positional as [string];
-    const set = flags.get('set');
-    out(JSON.stringify(set === undefined ? await service.getPreSessionForm(operator, orgId) : await service.setPreSessionForm(operator, orgId, jsonFlag(set)), null, 2));
-  },
+  form: (argv, ctx) => showOrSet('form', argv, ctx, (s, orgId) => s.getPreSessionForm(operator, orgId), (s, orgId, input) => s.setPreSessionForm(operator, orgId, input)),
 
   'create-org': async (argv, { service, out }) => {
     const { positional, flags } = parseArgs(argv, ['name']);
@@ -250,6 +238,21 @@ function oneUsername(positional: string[]): string {
   const problem = usernameProblem(username);
   if (problem) throw new UsageError(`bad username "${printable(positional[0]!)}": ${problem}`);
   return username;
+}
+
+/** `<command> <orgId> [--set '<json>']`: prints the setting, or replaces it and prints what was stored. */
+async function showOrSet(
+  name: string,
+  argv: string[],
+  { service, out }: CommandContext,
+  get: (s: AdminService, orgId: string) => Promise<unknown>,
+  set: (s: AdminService, orgId: string, input: unknown) => Promise<unknown>,
+): Promise<void> {
+  const { positional, flags } = parseArgs(argv, ['set']);
+  if (positional.length !== 1) throw new UsageError(`${name} needs one <orgId>`);
+  const [orgId] = positional as [string];
+  const given = flags.get('set');
+  out(JSON.stringify(given === undefined ? await get(service, orgId) : await set(service, orgId, jsonFlag(given)), null, 2));
 }
 
 function jsonFlag(text: string): unknown {
