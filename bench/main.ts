@@ -19,6 +19,7 @@ const scenarios: Record<string, { summary: string; load: () => Promise<{ run(arg
   transports: { summary: 'UDP transport candidates (werift, wrtc, QUIC) vs TLS over TCP in the NAT lab, with netem loss', load: () => import('./paths/transports.js') },
   screen: { summary: 'screen fan-out to 1/4/16 viewers with one slowed: gateway CPU per frame, repairs, their bytes and time', load: () => import('./screen/run.js') },
   codec: { summary: 'screen codec vs ffmpeg lossless encoders on real recordings', load: () => import('./codec/run.js') },
+  files: { summary: 'file transfer MB/s through one gateway (SHA-256 in OpenSSL and in the SDK) beside raw bulk frames', load: () => import('./files/run.js') },
   attack: { summary: 'PIN guessing, a connection flood and malformed HTTP against a deployment: what got through', load: () => import('./attack/run.js') },
 };
 

@@ -30,6 +30,23 @@ export interface EncoderOptions {
   threads?: number;
   /** Scroll detection (default true). Off only to measure what it buys. */
   motion?: boolean;
+  /**
+   * The fourth byte of each pixel is padding, not alpha (X's depth-24 pixels, as `X11Desktop.frame()`
+   * holds them): packets carry every pixel with alpha 0xFF. Default false.
+   */
+  opaque?: boolean;
+}
+
+export interface EncodeOptions {
+  keyframe?: boolean;
+  /**
+   * x, y, width, height quads: every place where `frame` may differ from the previous frame (what
+   * `X11Desktop.grab()` reports it wrote). Only these are compared; a change outside them would be missed
+   * and the decoder would drift, so pass it only when it is exact. Omitted: the whole frame is compared.
+   */
+  changed?: Int32Array;
+  /** How many quads of `changed` count (default: all of it). */
+  changedCount?: number;
 }
 
 export declare class Encoder {
@@ -42,7 +59,7 @@ export declare class Encoder {
    * parts are copied into the reference). The first call, `keyframe: true`, and the keyframe
    * interval produce a keyframe; an unchanged frame yields a 20-byte packet.
    */
-  encode(frame: Uint8Array, options?: { keyframe?: boolean }): Buffer;
+  encode(frame: Uint8Array, options?: EncodeOptions): Buffer;
 }
 
 export declare class Decoder {
@@ -145,7 +162,7 @@ export interface X11CursorShape {
  * One X display: what is shared (screen, monitor or window), its pixels through MIT-SHM of the regions
  * XDamage reports, the pointer (XFixes), and the technician's input (XTest), all synchronous on the JS
  * thread. Pacing is the caller's: poll() is cheap (no round trip unless X sent events), grab() copies
- * only what changed into the caller's frame.
+ * only what changed into the caller's frame (the X server writes it straight into `frame()`'s memory).
  */
 export declare class X11Desktop {
   /** `display` like ":1"; the DISPLAY environment variable when omitted. Throws E_X11_OPEN. */
@@ -164,11 +181,29 @@ export declare class X11Desktop {
   share(target?: { monitor?: number; window?: number }): X11Area;
   poll(): X11Changes;
   /**
-   * Copies what changed (all of it when `full`, after a move, and the first time) into `frame`, a BGRA
-   * picture of the shared area (width*height*4 bytes, written in place). Returns how many rectangles it
-   * copied; 0 when nothing changed. Damage not yet grabbed accumulates, merged, never queued.
+   * Calls `callback` on the JS thread whenever the X connection turns readable (X sent events: call poll()),
+   * until unwatch() or close(). Events Xlib already read during another call do not make it readable:
+   * check queued() after each round.
    */
-  grab(frame: Uint8Array, full?: boolean): number;
+  watch(callback: () => void): void;
+  unwatch(): void;
+  /** Xlib holds events already read off the connection that poll() has not handled yet. */
+  queued(): boolean;
+  /**
+   * A frame buffer for the shared area at its current size (call again after it changes size). Where the
+   * server can, it is shared memory that grab() has the server write into, no copy in this process; its
+   * fourth byte per pixel is then X's padding, so encode it with `opaque: true`. Elsewhere a plain Buffer.
+   */
+  frame(): Buffer;
+  /**
+   * Copies what changed (all of it when `full`, after a move, and the first time) into `frame`, a BGRA
+   * picture of the shared area (width*height*4 bytes, written in place; with any other buffer than
+   * frame()'s, alpha is set to 0xFF). Returns how many rectangles it copied; 0 when nothing changed. With
+   * `changed` (an Int32Array), it writes them there as x, y, width, height quads and returns how many it
+   * wrote (their bounding box when more than fit): outside them `frame` was not touched, which is what
+   * `Encoder.encode`'s `changed` needs. Damage not yet grabbed accumulates, merged, never queued.
+   */
+  grab(frame: Uint8Array, full?: boolean, changed?: Int32Array): number;
   /** Pointer position relative to the shared area; `visible` is false outside it or over a covered part. */
   pointer(): { x: number; y: number; visible: boolean };
   cursorShape(): X11CursorShape | null;

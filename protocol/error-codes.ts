@@ -42,12 +42,19 @@ export const errorCodes = {
   E_CAPACITY: { http: 503, close: 4503, message: 'the gateway is at capacity' },
   E_SESSION_LIMIT: { http: 429, close: 4429, message: 'too many open sessions for this technician or organisation; end some first' },
   E_TOO_MANY_CONNECTIONS: { http: 429, close: 4429, message: 'too many connections from this address or network' },
+  // File transfer (docs/protocol.md "Files")
+  E_FILE_TOO_LARGE: { http: 413, close: 4413, message: "the file is larger than the organisation's policy allows" },
+  E_FILE_LIMIT: { http: 429, close: 4429, message: 'too many file offers open in this session; finish or cancel one first' },
+  E_FILE_UNKNOWN: { http: 404, close: 4404, message: 'no such file offer in this session' },
+  E_FILE_NOT_ACCEPTED: { http: 409, close: 4409, message: "file chunks are sent only by the offer's sender, after the receiver accepted it" },
+  E_FILE_SIZE_MISMATCH: { http: 400, close: 4400, message: "the file's bytes do not add up to the size its offer declared" },
   // Infrastructure
   E_REGISTRY_UNAVAILABLE: { http: 503, close: 4503, message: 'the session registry is unavailable; try again shortly' },
   E_REDIRECT: { http: 307, close: 4307, message: 'this session runs on another gateway: connect there (see "url")' },
   E_RECONNECT: { http: 503, close: 4503, message: 'the connection to the session was lost; reconnect to resume it' },
   E_SHUTTING_DOWN: { http: 503, close: 4503, message: 'the gateway is shutting down; reconnect' },
   E_DIRECTORY_UNAVAILABLE: { http: 503, close: 4503, message: 'the login directory (LDAP / identity provider) does not answer; try again shortly' },
+  E_SCREEN_REPAIR: { http: 500, close: 1011, message: 'the gateway could not rebuild your picture; a keyframe from the agent is on its way' },
   E_INTERNAL: { http: 500, close: 1011, message: 'internal error' },
 } as const;
 

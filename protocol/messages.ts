@@ -3,6 +3,7 @@ import { powers, type Power } from './channels.js';
 import type { ErrorCode } from './error-codes.js';
 import { displayTextProblem } from './display-text.js';
 import { formAnswersSchema, type FormField } from './pre-session-form.js';
+import { MAX_FILE_MIME_CHARS, MAX_FILE_OFFER_ID, fileCancelReasons, type FileCancelReason } from './file-transfer.js';
 
 /**
  * The JSON control envelope, the one definition for the gateway and every client (docs/protocol.md).
@@ -38,6 +39,8 @@ const boundedObject = (maxBytes: number) =>
     v.check((o) => JSON.stringify(o).length <= maxBytes, `must encode to at most ${maxBytes} bytes`),
   );
 const dimension = v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(16384));
+const fileOfferId = v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(MAX_FILE_OFFER_ID, 'must be a u32 other than 0'));
+const sha256Hex = v.pipe(v.string(), v.regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex digits (SHA-256)'));
 
 const hello = {
   join: v.object({
@@ -79,6 +82,20 @@ const inSession = {
   }),
   clipboard: v.object({ type: v.literal('clipboard'), text: text(MAX_CLIPBOARD_CHARS) }),
   sysinfo: v.object({ type: v.literal('sysinfo'), info: boundedObject(MAX_SYSINFO_BYTES) }),
+  // File transfer (protocol/file-transfer.ts, docs/protocol.md "Files"). The name is checked (path stripped,
+  // no control characters) by the gateway, which relays the stripped name.
+  'file-offer': v.object({
+    type: v.literal('file-offer'),
+    id: fileOfferId,
+    name: v.pipe(v.string(), v.maxLength(1024, 'must be at most 1024 characters before its path is stripped')),
+    size: count,
+    mime: v.optional(v.pipe(v.string(), v.regex(/^[\x21-\x7e]{1,127}$/, `must be 1 to ${MAX_FILE_MIME_CHARS} printable ASCII characters`))),
+    to: v.optional(participantId),
+  }),
+  'file-accept': v.object({ type: v.literal('file-accept'), id: fileOfferId }),
+  'file-cancel': v.object({ type: v.literal('file-cancel'), id: fileOfferId, reason: v.optional(v.picklist(fileCancelReasons)) }),
+  'file-done': v.object({ type: v.literal('file-done'), id: fileOfferId, sha256: sha256Hex }),
+  'file-result': v.object({ type: v.literal('file-result'), id: fileOfferId, ok: v.boolean() }),
 };
 
 const schemas = { ...hello, ...inSession };
@@ -141,6 +158,16 @@ export type ServerMessage =
   | { v: 1; type: 'share'; state: 'live' | 'paused'; kind?: 'monitor' | 'window'; width?: number; height?: number }
   | { v: 1; type: 'clipboard'; text: string; from: string }
   | { v: 1; type: 'sysinfo'; info: Record<string, unknown> }
+  /** File transfer (docs/protocol.md "Files"): an offer for the receiver, its acceptance for the sender, … */
+  | { v: 1; type: 'file-offer'; id: number; name: string; size: number; mime?: string; from: string }
+  | { v: 1; type: 'file-accept'; id: number; from: string }
+  /**
+   * `from` absent: the gateway stopped the transfer (size, revoke, a party left) or refused the sender's
+   * message about it; then `code` and `message` say why (the same as the `error` frame sent with it).
+   */
+  | { v: 1; type: 'file-cancel'; id: number; reason: FileCancelReason; from?: string; code?: ErrorCode; message?: string }
+  | { v: 1; type: 'file-done'; id: number; sha256: string; from: string }
+  | { v: 1; type: 'file-result'; id: number; ok: boolean; from: string }
   /** `form`: with E_FORM_REQUIRED and E_FORM_INVALID, the organisation's pre-session form to answer. */
   | { v: 1; type: 'error'; code: ErrorCode; message: string; url?: string; form?: FormField[] }
   | { v: 1; type: 'reconnect'; reason: string };

@@ -18,10 +18,16 @@ export interface SessionDescription {
  * (which drops them under the relayOnly policy and counts the `using` announcements).
  */
 export type PathSignal =
-  | { topic: 'path'; step: 'hello'; fingerprint: string; tcp: TcpCandidate[]; udp: boolean; sim?: TcpCandidate }
+  | { topic: 'path'; step: 'hello'; fingerprint: string; tcp: TcpCandidate[]; udp: boolean; sim?: TcpCandidate; symmetric?: { address: string } }
   | { topic: 'path'; step: 'offer'; description: SessionDescription }
   | { topic: 'path'; step: 'answer'; description: SessionDescription }
-  | { topic: 'path'; step: 'using'; path: 'relay' | 'tcp' | 'udp'; ms?: number; reason?: PathChangeReason };
+  /** Ready for a birthday punch (clients/sdk/src/paths/tcp-birthday.ts): both start when both said so. */
+  | { topic: 'path'; step: 'punch' }
+  | { topic: 'path'; step: 'using'; path: 'relay' | 'tcp' | 'udp'; ms?: number; reason?: PathChangeReason; method?: PathMethod };
+
+/** How a direct path was found: direct TCP (connect or simultaneous open), the UDP hole punch, a birthday punch. */
+export const pathMethods = ['tcp', 'udp', 'birthday'] as const;
+export type PathMethod = (typeof pathMethods)[number];
 
 /**
  * Why a session is on the path it says it uses: also the `reason` label of the gateway's fallback metric,
@@ -63,7 +69,14 @@ export function parsePathSignal(data: unknown): PathSignal | null {
         if (!c) return null;
         sim = c;
       }
-      return { topic: 'path', step: 'hello', fingerprint: d.fingerprint, tcp, udp: d.udp, ...(sim ? { sim } : {}) };
+      // symmetric: behind a NAT that picks a fresh port per destination, at this public address (a birthday punch).
+      let symmetric: { address: string } | undefined;
+      if (d.symmetric !== undefined) {
+        const c = candidate({ address: (d.symmetric as { address?: unknown } | null)?.address, port: 1 });
+        if (!c) return null;
+        symmetric = { address: c.address };
+      }
+      return { topic: 'path', step: 'hello', fingerprint: d.fingerprint, tcp, udp: d.udp, ...(sim ? { sim } : {}), ...(symmetric ? { symmetric } : {}) };
     }
     case 'offer':
     case 'answer': {
@@ -71,11 +84,14 @@ export function parsePathSignal(data: unknown): PathSignal | null {
       if (!desc || desc.type !== d.step || typeof desc.sdp !== 'string' || desc.sdp.length > MAX_SDP) return null;
       return d.step === 'offer' ? { topic: 'path', step: 'offer', description: { type: 'offer', sdp: desc.sdp } } : { topic: 'path', step: 'answer', description: { type: 'answer', sdp: desc.sdp } };
     }
+    case 'punch':
+      return { topic: 'path', step: 'punch' };
     case 'using': {
       if (d.path !== 'relay' && d.path !== 'tcp' && d.path !== 'udp') return null;
       const ms = Number.isInteger(d.ms) && (d.ms as number) >= 0 && (d.ms as number) < 3_600_000 ? (d.ms as number) : undefined;
       const reason = (pathChangeReasons as readonly unknown[]).includes(d.reason) ? (d.reason as PathChangeReason) : undefined;
-      return { topic: 'path', step: 'using', path: d.path, ms, reason };
+      const method = (pathMethods as readonly unknown[]).includes(d.method) ? (d.method as PathMethod) : undefined;
+      return { topic: 'path', step: 'using', path: d.path, ms, reason, ...(method ? { method } : {}) };
     }
     default:
       return null;

@@ -6,6 +6,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { cpus, loadavg } from 'node:os';
 import { buildLab, labUnavailableReason, type PartySpec } from '../../ops/netlab/lab.js';
 import { spawnProbe, startLabGateway, type LabGateway } from '../../ops/netlab/lab-gateway.js';
 import type { Lab } from '../../ops/netlab/lab.js';
@@ -17,25 +18,31 @@ const kinds: NatKind[] = ['public', 'cone', 'restricted', 'symmetric', 'double',
 const short: Record<string, string> = { public: 'pub', cone: 'cone', restricted: 'rest', symmetric: 'sym', double: 'dbl', udpBlocked: 'udpb' };
 
 export async function run(argv: string[]): Promise<void> {
-  const { values } = parseArgs({ args: argv, options: { reps: { type: 'string', default: '3' }, mb: { type: 'string', default: '16' }, out: { type: 'string', default: 'docs/paths.md' }, help: { type: 'boolean', default: false } } });
-  if (values.help) return void process.stdout.write('options: --reps 3 (runs per pair)  --mb 16 (bulk per path in the throughput part; 0 skips it)  --out docs/paths.md\n');
+  const { values } = parseArgs({ args: argv, options: { reps: { type: 'string', default: '3' }, mb: { type: 'string', default: '16' }, out: { type: 'string', default: 'docs/paths.md' }, tag: { type: 'string' }, only: { type: 'string' }, help: { type: 'boolean', default: false } } });
+  if (values.help) return void process.stdout.write('options: --reps 3 (runs per pair)  --mb 16 (bulk per path in the throughput part; 0 skips it)  --out docs/paths.md  --tag ID (starts the lab namespaces\' names)  --only kind:kind,… (just those pairs, e.g. restricted:symmetric)\n');
   const why = labUnavailableReason();
   if (why) throw new Error(why);
   // Two parties of each kind, so a kind can meet itself.
   const parties: PartySpec[] = kinds.flatMap((k) => [1, 2].map((n) => ({ name: `${short[k]}${n}`, nat: k })));
-  const lab = await buildLab(parties);
+  const lab = await buildLab(parties, { tag: values.tag });
+  const load = () => loadavg().map((l) => l.toFixed(1)).join(' ');
+  const loadBefore = load();
   const results: PathPairResult[] = [];
+  let loadAfter = '';
   const perPath: PerPath[] = [];
   try {
     const gateway = await startLabGateway(lab, ['--log-level', 'warn']);
     if (Number(values.mb) > 0) {
-      // A pair that goes direct over TCP, and one that can only hole-punch UDP (symmetric against a cone).
-      for (const [c, k] of [['pub1', 'cone2'], ['sym1', 'cone2']] as const) {
+      // A pair that goes direct over TCP, one that can only hole-punch UDP (symmetric against a cone), and one
+      // that only a birthday punch takes direct (port-restricted against symmetric: TLS over TCP again).
+      for (const [c, k] of [['pub1', 'cone2'], ['sym1', 'cone2'], ['rest1', 'sym2']] as const) {
         perPath.push(...(await measurePaths(lab, gateway, c, k, Number(values.mb)).catch((err: Error) => (process.stderr.write(`${c} × ${k}: ${err.message.slice(0, 300)}\n`), []))));
       }
     }
     const pairs: [NatKind, NatKind][] = [];
-    for (let i = 0; i < kinds.length; i++) for (let j = i; j < kinds.length; j++) pairs.push([kinds[i]!, kinds[j]!]);
+    const only = values.only?.split(',').map((p) => p.split(':'));
+    if (only?.some((p) => p.length !== 2 || !p.every((k) => kinds.includes(k as NatKind)))) throw new Error(`--only takes pairs of ${kinds.join(', ')}, as kind:kind,…`);
+    for (let i = 0; i < kinds.length; i++) for (let j = i; j < kinds.length; j++) if (!only || only.some(([a, b]) => (a === kinds[i] && b === kinds[j]) || (a === kinds[j] && b === kinds[i]))) pairs.push([kinds[i]!, kinds[j]!]);
     for (let rep = 0; rep < Number(values.reps); rep++) {
       for (const [a, b] of pairs) {
         const r = await runPathPair(lab, gateway, `${short[a]}1`, `${short[b]}2`).catch((err: Error) => {
@@ -50,6 +57,7 @@ export async function run(argv: string[]): Promise<void> {
       }
     }
     await gateway.stop();
+    loadAfter = load();
   } finally {
     await lab.close();
   }
@@ -57,22 +65,27 @@ export async function run(argv: string[]): Promise<void> {
   const cell = (a: NatKind, b: NatKind) => {
     const runs = results.filter((r) => kindOf(r.customer) === a && kindOf(r.technician) === b);
     if (runs.length === 0) return '–';
-    const paths = [...new Set(runs.map((r) => r.path))].join('/');
+    const paths = [...new Set(runs.map((r) => (r.attempts.some((a) => a.kind === 'birthday' && a.result === 'connected') ? 'tcp*' : r.path)))].join('/');
     const ms = runs.map((r) => r.ms).sort((x, y) => x - y);
     return `${paths} ${ms[Math.floor(ms.length / 2)]} ms`;
   };
   const direct = results.filter((r) => r.path !== 'relay').map((r) => r.ms).sort((x, y) => x - y);
   const q = (p: number) => direct[Math.min(direct.length - 1, Math.floor(p * direct.length))] ?? NaN;
+  const punches = results.flatMap((r) => r.attempts.filter((a) => a.kind === 'birthday'));
+  const punchTimes = punches.filter((a) => a.result === 'connected').map((a) => a.ms).sort((x, y) => x - y);
+  const punchMs = (p: number) => punchTimes[Math.min(punchTimes.length - 1, Math.floor(p * punchTimes.length))] ?? NaN;
   const broken = results.filter((r) => r.path !== 'relay' && (r.echoed !== 20 || !r.inOrder));
   const lines = [
     '# Paths: the NAT matrix',
     '',
-    `Made by \`npm run bench -- paths --reps ${values.reps}\` (bench/paths/run.ts) in the NAT lab (ops/netlab): each cell is a real`,
+    `Made by \`npm run bench -- paths --reps ${values.reps}${values.only ? ` --only ${values.only}` : ''}\` (bench/paths/run.ts) in the NAT lab (ops/netlab): each cell is a real`,
     'session through the lab gateway, customer in the row\'s network, technician in the column\'s; the path it ended on',
     '(relay, tcp = TLS over TCP, udp = WebRTC data channel after a hole punch) and the median time from pickup to that',
     'path. Kinds: public = no NAT; cone = endpoint-independent mapping and filtering (RFC 4787); restricted = Linux',
     'MASQUERADE (port kept, address-and-port-dependent filtering); symmetric = `--random-fully`; double = two cones',
-    'stacked; udpBlocked = cone with UDP dropped. The lab runs on one machine: its round trips are sub-millisecond.',
+    'stacked; udpBlocked = restricted with UDP dropped. The lab runs on one machine: its round trips are sub-millisecond.',
+    'tcp* = TLS over TCP found by a birthday punch (clients/sdk/src/paths/tcp-birthday.ts), after direct TCP and UDP failed.',
+    `Load average (1, 5, 15 min) on the ${cpus().length}-core machine, shared with other work: ${loadBefore} at the start, ${loadAfter} at the end.`,
     '',
     `| customer \\ technician | ${kinds.join(' | ')} |`,
     `|---|${kinds.map(() => '---').join('|')}|`,
@@ -80,6 +93,7 @@ export async function run(argv: string[]): Promise<void> {
     '',
     `Time from pickup to a direct path over ${direct.length} direct runs: p50 ${q(0.5)} ms, p99 ${q(0.99)} ms (target p50 < 1 s).`,
     `Runs that lost or reordered a message on the direct path: ${broken.length} of ${results.length}.`,
+    `Birthday punches: ${punches.filter((a) => a.result === 'connected').length} of ${punches.length} tried connected, in ${punchMs(0.5)} ms (p50) / ${punchMs(1)} ms (max) from both sides' \`punch\`.`,
     '',
     ...(perPath.length
       ? [

@@ -19,6 +19,13 @@ export interface End {
 export interface Pipe {
   a: End;
   b: End;
+  /** The TLS each leg negotiated (protocol and cipher), so the report shows both systems pay for the same crypto. */
+  legs: string[];
+}
+
+/** "TLSv1.3 TLS_AES_256_GCM_SHA384" for a connected TLS socket. */
+function negotiated(socket: TLSSocket | undefined): string {
+  return socket ? `${socket.getProtocol() ?? '?'} ${socket.getCipher()?.name ?? '?'}` : 'unknown';
 }
 
 /**
@@ -69,8 +76,8 @@ function corkPerTick(socket: { cork(): void; uncork(): void } | undefined): () =
 }
 
 /** The TLS socket under the SDK's `ws` WebSocket (private fields of both: only the benchmark reaches in). */
-function underlyingSocket(conn: SessionConnection): { cork(): void; uncork(): void } | undefined {
-  const ws = (conn as unknown as { socket?: { _socket?: { cork(): void; uncork(): void } } }).socket;
+function underlyingSocket(conn: SessionConnection): TLSSocket | undefined {
+  const ws = (conn as unknown as { socket?: { _socket?: TLSSocket } }).socket;
   return ws?._socket;
 }
 
@@ -97,7 +104,7 @@ export function sessionPipe(customer: SessionConnection, technician: SessionConn
     });
     return e;
   };
-  return { a: end(customer), b: end(technician) };
+  return { a: end(customer), b: end(technician), legs: [`customer ↔ gateway ${negotiated(underlyingSocket(customer))}`, `gateway ↔ technician ${negotiated(underlyingSocket(technician))}`] };
 }
 
 /** A TLS socket carrying the same messages with a 4-byte length prefix (nginx stream and the direct baseline). */
@@ -158,7 +165,10 @@ export class SinkServer {
   port = 0;
 
   constructor(tls: { cert: string; key: string }) {
-    this.server = createServer({ cert: tls.cert, key: tls.key, ...nodeTlsPolicy }, (socket) => {
+    // The client's suite order decides, as the gateway's BoringSSL lets it: nginx's upstream leg then negotiates
+    // what every other leg does (TLS_AES_256_GCM_SHA384, the first of Node's and OpenSSL's client lists). With
+    // the policy's own order (AES-128 first) that one leg of four ran cheaper AES-128 (the report's TLS note).
+    this.server = createServer({ cert: tls.cert, key: tls.key, ...nodeTlsPolicy, honorCipherOrder: false }, (socket) => {
       socket.setNoDelay(true);
       const w = this.waiting.shift();
       if (w) w(socket);
@@ -193,5 +203,6 @@ export async function tlsPipe(port: number, ca: string, sink: SinkServer, localA
   const far = await Promise.race([accepted, new Promise<never>((_, rej) => setTimeout(() => rej(new Error('no upstream connection within 5 s')), 5000).unref())]);
   faults?.watchSocket(socket, `${label} client side`);
   faults?.watchSocket(far, `${label} server side`);
-  return { a: socketEnd(socket), b: socketEnd(far) };
+  const legs = port === sink.port ? [`client ↔ sink ${negotiated(socket)}`] : [`client ↔ proxy ${negotiated(socket)}`, `proxy ↔ sink ${negotiated(far)}`];
+  return { a: socketEnd(socket), b: socketEnd(far), legs };
 }

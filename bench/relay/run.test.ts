@@ -35,6 +35,22 @@ it('relays the same stream through one gateway, two gateways and nginx, disconne
   for (const id of ['throughput', 'latency', 'over-time']) expect(html).toContain(`id="chart-${id}"`);
 }, 90_000);
 
+it('with --baseline-dir relays through that checkout’s gateway in the same run and reports after / before, and the TLS of every leg', async () => {
+  const json = join(dir, 'b.json');
+  // This checkout as its own baseline: what is checked is that both run side by side and are compared.
+  await run(['--sizes', '1024', '--sessions', '1', '--gateways', '1', '--duration', '0.3', '--paced-fraction', '0', '--baseline-dir', '.', '--quiet', '--json', json]);
+  const r = JSON.parse(readFileSync(json, 'utf8'));
+  const systems = (r.figures.phases as { system: string }[]).map((p) => p.system);
+  expect(systems).toEqual(['relaydesk-before', 'relaydesk', 'nginx']);
+  expect(r.figures.bySize[1024]['relaydesk-before'].MBps).toBeGreaterThan(0);
+  expect(r.notes.join('\n')).toMatch(/After \/ before .*1 KiB one gateway ×/);
+  // Every leg of both systems negotiated TLS, and the same suite (the comparison's crypto is equal).
+  const legs = Object.values(r.figures.tls as Record<string, string[]>).flat();
+  expect(legs.length).toBeGreaterThanOrEqual(5);
+  expect(new Set(legs.map((l) => l.split(' ').slice(-2).join(' '))).size).toBe(1);
+  expect(r.figures.faults).toEqual([]);
+}, 90_000);
+
 it('refuses an unusable message size with the reason', async () => {
   await expect(run(['--sizes', '8', '--quiet'])).rejects.toThrow(/--sizes 8/);
 });

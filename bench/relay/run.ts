@@ -3,9 +3,11 @@
  * gateway ↔ technician, or customer ↔ gateway A ↔ gateway link ↔ gateway B ↔ technician) and through Debian's nginx as a TLS `stream` proxy (TLS on both legs, one worker),
  * for each message size. Per size: a peak phase per system (each direction keeps a window of bytes in
  * flight; MB/s of payload delivered, and the CPU-seconds the gateway process(es) or nginx's worker spent), then a paced phase at half of relaydesk's peak message rate through
- * relaydesk, nginx and a direct TLS connection (no hop) for the one-way latency the hop adds.
+ * relaydesk, nginx and a direct TLS connection (no hop) for the one-way latency the hop adds. With
+ * `--baseline-dir`, the gateway(s) of another checkout relay the same stream in every round too (before/after).
  */
 import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { common, commonOptions, finish, type CommonValues } from '../lib/common.js';
 import type { SessionConnection } from '../../clients/sdk/src/node.js';
 import { cpuMs } from '../lib/gateway-child.js';
@@ -31,6 +33,7 @@ const options = {
   'paced-fraction': { kind: 'number', default: 0.5, min: 0, help: "paced phase rate as a fraction of relaydesk's peak (0 = skip)" },
   'no-nginx': { kind: 'flag', help: 'relaydesk only (no side-by-side)' },
   'gateway-cpu-prof': { kind: 'string', help: 'write a V8 CPU profile of each gateway under test into this folder' },
+  'baseline-dir': { kind: 'string', help: "also relay through the gateway(s) of this checkout (e.g. a git worktree of main) in every round, for before/after next to nginx (this run's load generator drives both)" },
 } satisfies Record<string, OptionDef>;
 
 interface Values extends CommonValues {
@@ -43,10 +46,19 @@ interface Values extends CommonValues {
   pacedFraction: number;
   noNginx?: boolean;
   gatewayCpuProf?: string;
+  baselineDir?: string;
 }
 
-type System = 'relaydesk' | 'relaydesk-2gw' | 'nginx' | 'direct';
+type System = 'relaydesk' | 'relaydesk-2gw' | 'relaydesk-before' | 'relaydesk-2gw-before' | 'nginx' | 'direct';
 const systemOf: Record<Topology, System> = { '1': 'relaydesk', '2': 'relaydesk-2gw' };
+const baselineOf: Record<Topology, System> = { '1': 'relaydesk-before', '2': 'relaydesk-2gw-before' };
+/** The relaydesk systems of the side-by-side table: [system, gateways column]. */
+const relaydeskSystems = [
+  ['relaydesk', '1'],
+  ['relaydesk-before', '1 (before)'],
+  ['relaydesk-2gw', '2'],
+  ['relaydesk-2gw-before', '2 (before)'],
+] as const;
 
 interface PhaseResult {
   system: System;
@@ -98,6 +110,7 @@ export async function run(argv: string[]): Promise<void> {
   const results: PhaseResult[] = [];
   const faults = new Faults();
   const connections: SessionConnection[] = [];
+  const legs: Partial<Record<System, string[]>> = {};
   try {
     const pipes: Partial<Record<System, Pipe[]>> = {};
     const pidsOf: Partial<Record<System, () => number[]>> = {};
@@ -111,13 +124,16 @@ export async function run(argv: string[]): Promise<void> {
       connections.push(...paired.connections);
     } else {
       const nodeArgs = o.gatewayCpuProf ? ['--cpu-prof', '--cpu-prof-dir', o.gatewayCpuProf] : [];
-      for (const topology of topologies) {
-        const r = await startRelaydeskPipes(topology, o.sessions, sources, nodeArgs);
-        started.push(r);
-        const system = systemOf[topology];
-        pipes[system] = r.pipes;
-        pidsOf[system] = () => r.pids;
-        connections.push(...r.connections);
+      const variants: { of: Record<Topology, System>; cwd?: string }[] = [{ of: systemOf }, ...(o.baselineDir ? [{ of: baselineOf, cwd: resolve(o.baselineDir) }] : [])];
+      for (const variant of variants) {
+        for (const topology of topologies) {
+          const r = await startRelaydeskPipes(topology, o.sessions, sources, nodeArgs, variant.cwd);
+          started.push(r);
+          const system = variant.of[topology];
+          pipes[system] = r.pipes;
+          pidsOf[system] = () => r.pids;
+          connections.push(...r.connections);
+        }
       }
     }
     connections.forEach((c, i) => faults.watchSession(c, `session ${i >> 1} ${i % 2 ? 'technician' : 'customer'}`));
@@ -137,18 +153,20 @@ export async function run(argv: string[]): Promise<void> {
       };
     }
     for (const p of Object.values(pipes).flat()) cleanup.push(() => (p.a.close(), p.b.close()));
+    for (const [system, list] of Object.entries(pipes)) legs[system as System] = list[0]?.legs ?? [];
 
     // nginx between the two relaydesk topologies: each ratio compares phases measured next to each other.
-    const peakOrder = (['relaydesk', 'nginx', 'relaydesk-2gw'] as const).filter((s) => pipes[s]);
+    // The baseline's phases sit next to the ones they are compared with.
+    const peakOrder = (['relaydesk-before', 'relaydesk', 'nginx', 'relaydesk-2gw', 'relaydesk-2gw-before'] as const).filter((s) => pipes[s]);
     for (const size of sizes) {
       const windowBytes = o.windowBytes || Math.max(256 << 10, 8 * size);
       for (let round = 1; round <= o.rounds; round++) {
         for (const system of peakOrder) results.push(await phase(system, 'peak', round, pipes[system]!, size, windowBytes, 0, o, pidsOf[system]?.() ?? []));
       }
-      const relaydeskPeaks = results.filter((x) => x.system === peakOrder[0] && x.phase === 'peak' && x.sizeBytes === size);
+      const relaydeskPeaks = results.filter((x) => x.system === (pipes.relaydesk ? 'relaydesk' : 'relaydesk-2gw') && x.phase === 'peak' && x.sizeBytes === size);
       const rate = Math.round(median(relaydeskPeaks.map((x) => x.messagesPerSecond)) * o.pacedFraction);
       if (rate > 0) {
-        for (const system of ['relaydesk', 'relaydesk-2gw', 'nginx', 'direct'] as const) {
+        for (const system of ['relaydesk-before', 'relaydesk', 'relaydesk-2gw', 'relaydesk-2gw-before', 'nginx', 'direct'] as const) {
           if (!pipes[system]) continue;
           results.push(await phase(system, 'paced', 1, pipes[system]!, size, windowBytes, rate, o, pidsOf[system]?.() ?? []));
         }
@@ -162,7 +180,7 @@ export async function run(argv: string[]): Promise<void> {
     await nginx?.stop();
     for (const r of started) await r.stop();
   }
-  summarize(report, results, sizes, faults, connections.length, o);
+  summarize(report, results, sizes, faults, connections.length, o, legs);
   finish(report, o);
 }
 
@@ -272,7 +290,7 @@ const cpuRatioGoal = (size: number) => (size >= 65536 ? 0.9 : size <= 1024 ? 0.7
 
 const sizeLabel = (n: number) => (n >= 1024 ? `${n / 1024} KiB` : `${n} B`);
 
-function summarize(r: BenchReport, results: PhaseResult[], sizes: number[], faults: Faults, connectionCount: number, o: Values): void {
+function summarize(r: BenchReport, results: PhaseResult[], sizes: number[], faults: Faults, connectionCount: number, o: Values, legs: Partial<Record<System, string[]>>): void {
   r.figures.phases = results;
   const find = (system: System, kind: string, size: number) => results.find((x) => x.system === system && x.phase === kind && x.sizeBytes === size);
   const peaks = (system: System, size: number) => results.filter((x) => x.system === system && x.phase === 'peak' && x.sizeBytes === size);
@@ -285,7 +303,7 @@ function summarize(r: BenchReport, results: PhaseResult[], sizes: number[], faul
     const added = (x?: PhaseResult) => (x && direct ? round(x.latency.p99Ms - direct.latency.p99Ms, 3) : undefined);
     const addedP50 = (x?: PhaseResult) => (x && direct ? round(x.latency.p50Ms - direct.latency.p50Ms, 3) : undefined);
     const entry: Record<string, unknown> = { nginxMBps: ng.length ? median(ng.map((x) => x.megabytesPerSecond)) : undefined, nginxMBPerCpuSecond: ng.length ? median(ng.map((x) => x.megabytesPerProxyCpuSecond ?? Number.NaN)) : undefined, nginxAddedP99Ms: added(ngPaced), nginxAddedP50Ms: addedP50(ngPaced) };
-    for (const system of ['relaydesk', 'relaydesk-2gw'] as const) {
+    for (const [system, gatewaysLabel] of relaydeskSystems) {
       const rd = peaks(system, size);
       if (!rd.length) continue;
       // Ratios per round (each against the nginx phase of the same round, measured next to it), then their median.
@@ -306,7 +324,7 @@ function summarize(r: BenchReport, results: PhaseResult[], sizes: number[], faul
       };
       entry[system] = e;
       const range = e.cpuRatioRange && o.rounds > 1 ? ` (${e.cpuRatioRange[0]}–${e.cpuRatioRange[1]})` : '';
-      sideBySide.push([sizeLabel(size), system === 'relaydesk' ? '1' : '2', e.MBps, (entry.nginxMBps as number | undefined) ?? '-', e.ratio ?? '-', e.cpuSecondsPerGigabyte, ng.length ? round(median(ng.map((x) => x.proxyCpuSecondsPerGigabyte ?? Number.NaN)), 2) : '-', e.cpuRatio !== undefined ? `${e.cpuRatio}${range}` : '-', `${e.addedP50Ms ?? '-'} / ${e.addedP99Ms ?? '-'}`]);
+      sideBySide.push([sizeLabel(size), gatewaysLabel, e.MBps, (entry.nginxMBps as number | undefined) ?? '-', e.ratio ?? '-', e.cpuSecondsPerGigabyte, ng.length ? round(median(ng.map((x) => x.proxyCpuSecondsPerGigabyte ?? Number.NaN)), 2) : '-', e.cpuRatio !== undefined ? `${e.cpuRatio}${range}` : '-', `${e.addedP50Ms ?? '-'} / ${e.addedP99Ms ?? '-'}`]);
       const goal = cpuRatioGoal(size);
       if (system === 'relaydesk' && goal !== undefined && e.cpuRatio !== undefined) {
         r.goals.push({ goal: `one gateway: MB per CPU-second ≥ ${goal} × nginx at ${sizeLabel(size)}`, measured: `${e.cpuRatio}${range} (${e.MBPerCpuSecond} vs ${round((entry.nginxMBPerCpuSecond as number) ?? Number.NaN, 1)} MB per CPU-s)`, met: e.cpuRatio >= goal });
@@ -318,8 +336,30 @@ function summarize(r: BenchReport, results: PhaseResult[], sizes: number[], faul
     bySize[size] = entry;
   }
   r.figures.bySize = bySize;
+  // Before/after (--baseline-dir): MB per gateway CPU-second of this tree over the baseline's, per round (phases next to each other).
+  const gains: string[] = [];
+  for (const size of sizes) {
+    for (const [after, before, label] of [['relaydesk', 'relaydesk-before', 'one gateway'], ['relaydesk-2gw', 'relaydesk-2gw-before', 'two gateways']] as const) {
+      const b = peaks(before, size);
+      if (!b.length) continue;
+      const per = peaks(after, size)
+        .map((x) => ({ x, y: b.find((y) => y.round === x.round) }))
+        .filter(({ x, y }) => x.megabytesPerProxyCpuSecond && y?.megabytesPerProxyCpuSecond)
+        .map(({ x, y }) => x.megabytesPerProxyCpuSecond! / y!.megabytesPerProxyCpuSecond!);
+      if (!per.length) continue;
+      (bySize[size] as Record<string, unknown>)[`${after}VsBefore`] = round(median(per), 2);
+      // At the same message rate (the paced phase) both do the same work: less sensitive to how much CPU the machine gives.
+      const pa = find(after, 'paced', size)?.megabytesPerProxyCpuSecond;
+      const pb = find(before, 'paced', size)?.megabytesPerProxyCpuSecond;
+      const paced = pa && pb ? round(pa / pb, 2) : undefined;
+      if (paced !== undefined) (bySize[size] as Record<string, unknown>)[`${after}VsBeforePaced`] = paced;
+      gains.push(`${sizeLabel(size)} ${label} ×${round(median(per), 2)}${per.length > 1 ? ` (${round(Math.min(...per), 2)}–${round(Math.max(...per), 2)})` : ''}${paced !== undefined ? `, at the paced rate ×${paced}` : ''}`);
+    }
+  }
+  if (gains.length) r.notes.push(`After / before (--baseline-dir ${o.baselineDir}), MB per gateway CPU-second, median of the rounds: ${gains.join('; ')}.`);
   r.figures.faults = faults.list;
-  r.goals.push({ goal: `nobody disconnected (${connectionCount} session connections, every TLS pipe)`, measured: faults.list.length ? `${faults.list.length} faults: ${faults.list.slice(0, 3).join('; ')}` : 'none', met: faults.list.length === 0 });
+  r.figures.tls = legs;
+  r.goals.push({ goal: `nobody disconnected (${connectionCount} session connections, every TLS pipe)`, measured: `disconnected: ${faults.list.length}${faults.list.length ? ` (${faults.list.slice(0, 3).join('; ')})` : ''}`, met: faults.list.length === 0 });
   r.tables.push({
     title: 'Relay: same stream both ways, relaydesk vs nginx stream proxy (TLS both legs)',
     columns: ['size', 'system', 'phase', 'round', 'MB/s', 'msg/s', 'p50 ms', 'p99 ms', 'late', 'proxy CPU %', 'MB per CPU-s', 'CPU-s per GB', 'generator CPU %'],
@@ -330,6 +370,7 @@ function summarize(r: BenchReport, results: PhaseResult[], sizes: number[], faul
     columns: ['size', 'gateways', 'relaydesk MB/s', 'nginx MB/s', 'ratio', 'gateway CPU-s per GB', 'nginx CPU-s per GB', 'ratio per CPU-s', 'relaydesk added p50/p99 ms'],
     rows: sideBySide,
   });
+  r.notes.push(`TLS as negotiated (first pipe of each): ${Object.entries(legs).map(([s, l]) => `${s}: ${l.join(', ')}`).join('; ')}.`);
   r.notes.push('Two gateways: the CPU is both gateway processes together (every byte crosses both, and the gateway link between them), against one nginx.');
   r.notes.push('MB/s counts payload bytes delivered, both directions together. Added latency = p99 one-way latency through the hop minus p99 over a direct TLS connection at the same message rate.');
   const systems = [...new Set(results.map((x) => x.system))].filter((s) => s !== 'direct');

@@ -30,8 +30,9 @@ export interface RelaydeskPipes {
  * Starts the gateway(s) of one topology and pairs `sessions` sessions through them. Two gateways share a
  * redis-server and a cluster CA (as in a deployment); the technician creates the session and picks it up
  * on B, the customer joins it on A, so A runs the session and B carries the technician over the gateway link.
+ * `cwd`: run the gateway code of that checkout (a baseline for before/after) instead of this one.
  */
-export async function startRelaydeskPipes(topology: Topology, sessions: number, sources: SourceAddresses, nodeArgs: string[]): Promise<RelaydeskPipes> {
+export async function startRelaydeskPipes(topology: Topology, sessions: number, sources: SourceAddresses, nodeArgs: string[], cwd?: string): Promise<RelaydeskPipes> {
   const cleanup: (() => unknown)[] = [];
   const stop = async () => {
     for (const c of cleanup.reverse()) await c();
@@ -41,7 +42,7 @@ export async function startRelaydeskPipes(topology: Topology, sessions: number, 
     let technicianSide: LocalGateway;
     let login: Credentials;
     if (topology === '1') {
-      customerSide = technicianSide = await startLocalGateway({ technicians: 1, nodeArgs });
+      customerSide = technicianSide = await startLocalGateway({ technicians: 1, nodeArgs, cwd });
       cleanup.push(() => customerSide.stop());
       login = customerSide.technicians[0]!;
     } else {
@@ -53,9 +54,9 @@ export async function startRelaydeskPipes(topology: Topology, sessions: number, 
       await loadOrCreateCa({ dir: clusterDir, name: 'cluster-ca', commonName: 'bench cluster CA', validityDays: 30 });
       // Accounts in Redis too, as in a cluster: the anchor (A) re-checks the technician's token B issued.
       const shared = ['--registry', 'redis', '--redis-url', redis.url, '--account-store', 'redis', '--cluster-dir', clusterDir];
-      customerSide = await startLocalGateway({ technicians: 0, nodeArgs, args: [...shared, '--gateway-id', 'relay-a'] });
+      customerSide = await startLocalGateway({ technicians: 0, nodeArgs, cwd, args: [...shared, '--gateway-id', 'relay-a'] });
       cleanup.push(() => customerSide.stop());
-      technicianSide = await startLocalGateway({ technicians: 0, nodeArgs, args: [...shared, '--gateway-id', 'relay-b'] });
+      technicianSide = await startLocalGateway({ technicians: 0, nodeArgs, cwd, args: [...shared, '--gateway-id', 'relay-b'] });
       cleanup.push(() => technicianSide.stop());
       login = await redisTechnician(redis.url);
     }

@@ -1,28 +1,37 @@
 /**
  * `npm run agent -- --pin PIN [--name NAME] [--gateway URL] [--ca FILE] [--proxy URL] [--display :N] [--monitor N |
- * --window ID|NAME] [--allow view,control,files] [--field KEY=VALUE …]`: a customer joins a session from a terminal and shares their screen
+ * --window ID|NAME] [--allow view,control,files] [--downloads DIR] [--field KEY=VALUE …]`: a customer joins a session from a terminal and shares their screen
  * (or one window). Where only an HTTP proxy leads out, `--proxy http://user:password@proxy:3128` (or HTTPS_PROXY) uses it. A thin front end over CustomerAgent (customer-agent.ts): it prints prompts and status and turns the
  * customer's typed commands into calls. Lines that are not commands are sent as chat.
  */
 import { readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import type { Power } from '../../protocol/channels.js';
-import { RelaydeskClient, nodeTransport, proxyFromEnvironment } from '../sdk/src/node.js';
+import { RelaydeskClient, describeSize, nodeTransport, proxyFromEnvironment } from '../sdk/src/node.js';
 import { parsePowers, type Answer } from './consent.js';
 import { parseFormFields, printable } from './form-fields.js';
 import type { FormField } from '../../protocol/pre-session-form.js';
 import { CustomerAgent, type AgentStatus } from './customer-agent.js';
+import { AgentPaths } from './agent-paths.js';
+import { nodeRtc } from '../sdk/src/paths/node-rtc.js';
 import { openDesktop, parseWindowArg, type ShareTarget } from './desktop.js';
+import { downloadsDirectory } from './downloads.js';
 
 const usage = `usage: npm run agent -- --pin PIN [--name NAME] [--gateway URL] [--ca FILE] [--proxy URL] [--display :N]
                         [--monitor N | --window ID|NAME] [--allow view,control,files,clipboard,sysinfo]
+                        [--downloads DIR]   (received files go there; default ~/Downloads)
                         [--field KEY=VALUE …]   (answers to the organisation's pre-session form)
        (or --guid GUID instead of --pin)
 While it runs, type:
   /allow N | /once N | /refuse N   answer request N (allow for this session / this time, ask again next time / refuse)
   /revoke POWER                    take a power back at once (view, control, files, clipboard, sysinfo)
   /grant POWER                     give a power without being asked
+  /accept N | /decline N           take file N (saved in the downloads directory) / refuse it
+  /send PATH                       send a file to the technician (needs "files" granted)
+  /cancel N                        stop file N, either way
   /pause  /resume                  freeze the picture the technician sees / go live again
   /status                          what is shared, who watches, who has control
   /end                             end the session (Ctrl-C too)
@@ -41,6 +50,7 @@ const { values } = parseArgs({
     window: { type: 'string' },
     allow: { type: 'string', default: '' },
     proxy: { type: 'string' },
+    downloads: { type: 'string', default: join(homedir(), 'Downloads') },
     field: { type: 'string', multiple: true, default: [] },
     help: { type: 'boolean', short: 'h' },
   },
@@ -83,6 +93,14 @@ const desktop = opened?.desktop ?? null;
 const kind = opened?.kind ?? 'monitor';
 const label = opened?.label ?? 'nothing (no display)';
 
+let downloadsDir = '';
+try {
+  downloadsDir = downloadsDirectory(values.downloads!);
+} catch (err) {
+  desktop?.close();
+  die(`cannot use --downloads ${values.downloads}: ${(err as Error).message}`, 2);
+}
+
 const proxy = values.proxy ?? proxyFromEnvironment(process.env);
 const client = new RelaydeskClient(nodeTransport({ baseUrl: values.gateway!, ca: readFileSync(values.ca!), proxy }));
 // The answers always go along (maybe none): a terminal cannot show a form, so the gateway's refusal lists its questions.
@@ -91,7 +109,28 @@ const session = await client.joinSession(values.pin ? { pin: values.pin } : { gu
   const questions = err.form?.map((f) => `  --field ${f.key}=…   ${printable(f.label)}${f.required ? ' (required)' : ''}, at most ${f.maxLength} characters`) ?? [];
   return die([`cannot join: ${err.code ?? ''} ${err.message}`, ...(questions.length ? ['this organisation asks:', ...questions] : [])].join('\n'), 1);
 });
-const agent = new CustomerAgent(session, desktop, { kind, label, allow });
+// Direct paths beside the relay (agent-paths.ts): STUN on the gateway's port number over UDP, our public
+// address as the gateway sees it (for a TCP simultaneous open or a birthday punch). Through a proxy nothing
+// direct can work: the session stays on the relay.
+const gatewayUrl = new URL(values.gateway!);
+const paths = new AgentPaths(
+  session,
+  proxy
+    ? { hostAddresses: [], birthday: false }
+    : async () => {
+        const publicAddress = await client.call<{ address: string }>('GET', '/v1/address', undefined, false).then((a) => a.address, () => undefined);
+        let rtc: ReturnType<typeof nodeRtc> | undefined;
+        try {
+          rtc = nodeRtc();
+        } catch (err) {
+          say(`no WebRTC here (${(err as Error).message.split('\n')[0]}): direct paths over TCP only`);
+        }
+        return { stun: { host: gatewayUrl.hostname, port: Number(gatewayUrl.port || 443) }, rtc, publicAddress };
+      },
+);
+const agent = new CustomerAgent(session, desktop, { kind, label, allow, downloadsDir, transport: paths });
+paths.attach({ has: (p) => agent.consent.has(p), controller: () => agent.controllerParticipant, resync: () => agent.stream?.resync() });
+paths.on('path', (p) => say(p.kind === 'relay' ? 'the session goes through the gateway (relay)' : `direct path to the technician: ${p.description}`));
 say(`joined; waiting for a technician (session ${session.guid}).${desktop ? ` Sharing ${label} once you allow "view".` : ''}`);
 if (allow.length) say(`allowed up front for this session: ${allow.join(', ')}`);
 
@@ -105,11 +144,13 @@ agent.on('status', (s) => {
   if (line !== lastStatus) say((lastStatus = line));
 });
 agent.on('prompt', (p) => say(`request ${p.id}: ${p.from} asks for "${p.power}". /allow ${p.id} (this session), /once ${p.id} (ask each time), /refuse ${p.id}`));
+agent.on('filePrompt', (p) => say(`file ${p.id}: ${p.from} sends "${p.name}" (${describeSize(p.size)}). /accept ${p.id} (saved in ${downloadsDir}), /decline ${p.id}`));
 agent.on('notice', (n) => say(n));
 agent.on('inputRejected', (r) => say(`technician input refused: ${r.code} ${r.message}`));
 agent.on('ended', (reason) => {
   say(`session ended (${reason}); nothing is shared any more`);
   agent.close();
+  paths.close();
   setTimeout(() => process.exit(0), 100);
 });
 
@@ -126,6 +167,14 @@ createInterface({ input: process.stdin }).on('line', (line) => {
     } catch (err) {
       say((err as Error).message);
     }
+  } else if (cmd === '/accept') agent.files?.accept(Number(arg));
+  else if (cmd === '/decline') agent.files?.decline(Number(arg));
+  else if (cmd === '/cancel') agent.files?.cancel(Number(arg));
+  else if (cmd === '/send') {
+    // The rest of the line is the path (it may contain spaces).
+    const path = line.trim().slice('/send'.length).trim();
+    if (!path) say('usage: /send PATH');
+    else void agent.files?.send(path);
   } else if (cmd === '/pause') agent.pause();
   else if (cmd === '/resume') agent.resume();
   else if (cmd === '/status') say(describe(agent.status()));

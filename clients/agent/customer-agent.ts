@@ -12,8 +12,9 @@ import { Emitter } from '../sdk/src/emitter.js';
 import type { SessionConnection } from '../sdk/src/node.js';
 import { Consent, type Answer, type Prompt } from './consent.js';
 import type { Desktop } from './desktop.js';
+import { FileExchange, type FilePrompt } from './file-exchange.js';
 import { InputHandler, type InputRejection } from './input-handler.js';
-import { ScreenStream, type ScreenStreamOptions } from './screen-stream.js';
+import { ScreenStream, type FrameSink, type ScreenStreamOptions } from './screen-stream.js';
 import { collectSystemInfo, fitSystemInfo, type SystemInfo } from './sysinfo.js';
 
 const INPUT_CHANNEL = 0x02;
@@ -22,7 +23,7 @@ const REJECTION_REPORT_MS = 1000;
 
 export type AgentSession = Pick<
   SessionConnection,
-  'on' | 'grant' | 'revoke' | 'end' | 'chat' | 'sendRaw' | 'bufferedAmount' | 'guid' | 'share' | 'clipboard' | 'sysinfo' | 'signal'
+  'on' | 'grant' | 'revoke' | 'end' | 'chat' | 'sendRaw' | 'bufferedAmount' | 'guid' | 'share' | 'clipboard' | 'sysinfo' | 'signal' | 'fileControl' | 'sendBulk' | 'policy'
 >;
 
 export interface AgentStatus {
@@ -38,6 +39,8 @@ export interface AgentStatus {
 
 export type AgentEvents = {
   prompt: [Prompt];
+  /** A technician offers a file: the customer accepts (files.accept) or declines it. */
+  filePrompt: [FilePrompt];
   status: [AgentStatus];
   /** Something to tell the customer (chat, a grant answered automatically, an error). */
   notice: [string];
@@ -53,6 +56,13 @@ export interface CustomerAgentOptions {
   stream?: ScreenStreamOptions;
   collectSystemInfo?: () => Promise<SystemInfo>;
   now?: () => number;
+  /** Where received files are saved (a real path: downloads.ts downloadsDirectory); without it, files are off. */
+  downloadsDir?: string;
+  /**
+   * Where screen and cursor go and input comes from, when not straight on the session (agent-paths.ts: the
+   * SDK's path layer, so they go direct when a path exists). Control messages stay on the session.
+   */
+  transport?: FrameSink & { onData(handler: (channel: number, payload: Uint8Array) => void): () => void };
 }
 
 export class CustomerAgent extends Emitter<AgentEvents> {
@@ -60,6 +70,8 @@ export class CustomerAgent extends Emitter<AgentEvents> {
   /** Null when there is no desktop to share (no display): the agent still joins, chats and answers requests. */
   readonly stream: ScreenStream | null;
   readonly input: InputHandler | null;
+  /** File transfer both ways (null without a downloads directory). */
+  readonly files: FileExchange | null;
   private session: 'waiting' | 'active' | 'closed' = 'waiting';
   private technicianName: string | null = null;
   private participants: ParticipantInfo[] | null = null;
@@ -77,8 +89,17 @@ export class CustomerAgent extends Emitter<AgentEvents> {
     super();
     this.now = options.now ?? Date.now;
     this.consent = new Consent(options.allow ?? []);
-    this.stream = desktop ? new ScreenStream(desktop, conn, options.stream) : null;
+    this.stream = desktop ? new ScreenStream(desktop, options.transport ?? conn, options.stream) : null;
     this.input = desktop ? new InputHandler(desktop, () => this.consent.has('control') && this.session === 'active', (r) => this.rejected(r)) : null;
+    this.files = options.downloadsDir
+      ? new FileExchange(conn, {
+          downloadsDir: options.downloadsDir,
+          granted: () => this.consent.has('files') && this.session === 'active',
+          nameOf: (id) => this.participants?.find((p) => p.id === id)?.name ?? this.technicianName ?? 'the technician',
+        })
+      : null;
+    this.files?.on('prompt', (p) => this.emit('filePrompt', p));
+    this.files?.on('notice', (n) => this.emit('notice', n));
     this.offs.push(
       conn.on('state', (s) => {
         if (s.technician) this.technicianName = s.technician;
@@ -87,7 +108,7 @@ export class CustomerAgent extends Emitter<AgentEvents> {
         this.changed();
       }),
       conn.on('request', (p, who) => this.receiveRequest(p, who.name ?? null)),
-      conn.on('data', (channel, payload) => this.receive(channel, payload)),
+      options.transport ? options.transport.onData((channel, payload) => this.receive(channel, payload)) : conn.on('data', (channel, payload) => this.receive(channel, payload)),
       conn.on('resync', () => this.consent.has('view') && this.stream?.resync()),
       conn.on('chat', (c) => this.emit('notice', `${c.from === 'technician' ? (this.technicianName ?? 'technician') : 'you'}: ${c.text}`)),
       conn.on('participants', (e) => this.receiveControl({ type: 'participants', ...e })),
@@ -117,6 +138,11 @@ export class CustomerAgent extends Emitter<AgentEvents> {
     if (channel !== INPUT_CHANNEL) return;
     if (this.input) this.input.handle(payload);
     else this.rejected({ code: 'E_NOTHING_SHARED', message: 'input refused: the customer shares no desktop' });
+  }
+
+  /** Participant id of the technician holding control now (null: nobody, or not known yet). */
+  get controllerParticipant(): string | null {
+    return this.controllerId;
   }
 
   /** The customer's answer to a prompt. */
@@ -218,6 +244,7 @@ export class CustomerAgent extends Emitter<AgentEvents> {
   private stopPower(power: Power): void {
     if (power === 'view') this.stream?.stop();
     if (power === 'control') this.desktop?.releaseAll();
+    if (power === 'files') this.files?.stopAll();
   }
 
   private async sendSystemInfo(forSession: boolean): Promise<void> {
@@ -269,6 +296,7 @@ export class CustomerAgent extends Emitter<AgentEvents> {
     this.session = 'closed';
     this.stream?.close();
     this.desktop?.releaseAll();
+    this.files?.stopAll();
     this.consent.clear();
     this.changed();
     this.emit('ended', reason);

@@ -13,7 +13,7 @@ export type Changes = X11Changes;
  */
 export type Desktop = Pick<
   X11Desktop,
-  'width' | 'height' | 'monitors' | 'windows' | 'share' | 'poll' | 'grab' | 'pointer' | 'cursorShape' | 'move' | 'button' | 'wheel' | 'key' | 'releaseAll' | 'setClipboard' | 'close'
+  'width' | 'height' | 'monitors' | 'windows' | 'share' | 'poll' | 'watch' | 'unwatch' | 'queued' | 'frame' | 'grab' | 'pointer' | 'cursorShape' | 'move' | 'button' | 'wheel' | 'key' | 'releaseAll' | 'setClipboard' | 'close'
 >;
 
 export type ShareTarget = { kind: 'screen' } | { kind: 'monitor'; index: number } | { kind: 'window'; id: number } | { kind: 'window'; name: string };

@@ -27,7 +27,7 @@ export interface ScreenStreamOptions {
   maxFps?: number;
   /** Hold frames back while more than this waits in the socket (default 512 KiB). */
   maxBufferedBytes?: number;
-  /** How often the desktop is polled for damage (default 4 ms: latency, not CPU; a poll with no events is a few µs). */
+  /** How soon to look again while the connection is backed up (default 4 ms); otherwise X's own events wake the stream. */
   pollMs?: number;
   /** Measure the CPU of capture and of encoding separately for each frame (benchmarks; two cheap syscalls a frame). */
   measureCpu?: boolean;
@@ -51,17 +51,29 @@ export type StreamEvents = {
 };
 
 export class ScreenStream extends Emitter<StreamEvents> {
-  private timer: ReturnType<typeof setInterval> | null = null;
+  /** Waiting on the X connection (run() until close()). */
+  private watching = false;
+  /** The one timer: a frame held back by the frame interval or by backpressure, the cursor, queued events. */
+  private timer: ReturnType<typeof setTimeout> | null = null;
+  private timerAt = Infinity;
   private sending = false;
   private paused = false;
   private frame: Buffer;
   private encoder: Encoder;
+  /** What the last grab wrote (x, y, w, h quads), handed to the encoder so it compares only there. */
+  private readonly changed = new Int32Array(4 * 64);
+  /** Quads of `changed` valid for the frame being offered; -1 when the encoder must compare everything. */
+  private changedCount = -1;
+  /** A grab failed half-way: the frame may differ from the encoder's reference anywhere. */
+  private compareAll = false;
   private needKey = true;
   /** Numbering, the screen header and repairs (the SDK's, shared with every agent). */
   private readonly sender: ScreenSender<Buffer>;
   private lastSentAt = -Infinity;
   private lastCursor = '';
   private lastCursorAt = -Infinity;
+  /** Pointer checks in a row that found it where it was: after a while it is looked at less often. */
+  private cursorStill = 0;
   private cursorShapeDue = true;
   private goneReported = false;
   private readonly minIntervalMs: number;
@@ -83,10 +95,12 @@ export class ScreenStream extends Emitter<StreamEvents> {
     this.threads = options.threads ?? 1;
     this.now = options.now ?? (() => performance.now());
     this.measureCpu = options.measureCpu ?? false;
-    this.frame = Buffer.alloc(desktop.width * desktop.height * 4);
-    this.encoder = new (loadNative().Encoder)(desktop.width, desktop.height, { threads: this.threads });
+    this.frame = desktop.frame();
+    this.encoder = this.newEncoder(desktop.width, desktop.height);
     this.sender = new ScreenSender<Buffer>({
-      encode: (frame, o) => this.encoder.encode(frame, o),
+      // Only the frame offered right after its grab is encoded with that grab's rectangles; anything else
+      // (a frame that waited for room, a repair) is compared whole.
+      encode: (frame, o) => this.encoder.encode(frame, !o.keyframe && this.changedCount >= 0 ? { keyframe: false, changed: this.changed, changedCount: this.changedCount } : o),
       send: (bytes) => this.sink.sendRaw(bytes),
       hasRoom: () => this.sink.bufferedAmount <= this.maxBuffered,
     });
@@ -111,11 +125,15 @@ export class ScreenStream extends Emitter<StreamEvents> {
   }
 
   /**
-   * Starts polling the desktop without sending frames: X events are handled (the clipboard works, a shared
-   * window that goes away is noticed) while `view` is not granted. start() calls it too.
+   * Starts waiting on the X connection without sending frames: X events are handled (the clipboard works, a
+   * shared window that goes away is noticed) while `view` is not granted. start() calls it too. Nothing runs
+   * on a timer then: the stream wakes when X has something to say (its connection turns readable).
    */
   run(): void {
-    this.timer ??= setInterval(() => this.tick(), this.pollMs);
+    if (this.watching) return;
+    this.watching = true;
+    this.desktop.watch(() => this.tick());
+    this.schedule(0);
   }
 
   /** Starts sending (with a keyframe: a viewer that was not watching has no picture). */
@@ -125,6 +143,7 @@ export class ScreenStream extends Emitter<StreamEvents> {
     this.sending = true;
     this.needKey = true;
     this.cursorShapeDue = true;
+    this.schedule(0);
   }
 
   /** Stops sending (view revoked); polling goes on until close(). */
@@ -135,8 +154,11 @@ export class ScreenStream extends Emitter<StreamEvents> {
   /** Stops sending and polling (the session is over). The desktop stays open; its owner closes it. */
   close(): void {
     this.sending = false;
-    if (this.timer) clearInterval(this.timer);
+    if (this.watching) this.desktop.unwatch();
+    this.watching = false;
+    if (this.timer) clearTimeout(this.timer);
     this.timer = null;
+    this.timerAt = Infinity;
   }
 
   /** Freezes the picture: viewers keep the last frame; nothing is captured or sent until resume(). */
@@ -146,6 +168,8 @@ export class ScreenStream extends Emitter<StreamEvents> {
 
   resume(): void {
     this.paused = false;
+    // What changed while paused waits in the desktop as damage: no new X event will announce it.
+    this.schedule(0);
   }
 
   /**
@@ -154,70 +178,127 @@ export class ScreenStream extends Emitter<StreamEvents> {
    */
   resync(): void {
     this.sender.resync();
+    // Without room now it goes out when there is: the backpressure retry below looks again.
+    this.schedule(0);
   }
 
-  /** One poll of the desktop; public so tests and benchmarks can drive it without the timer. */
+  /**
+   * Handles what X reported and sends a frame if one is due; public so tests and benchmarks can drive it.
+   * The X connection's readiness calls it; so does the one timer it sets for what X will not announce: a
+   * frame held back by the frame interval or by backpressure, the pointer position, events Xlib has already
+   * read off the socket during a round trip.
+   */
   tick(): void {
+    let next: number | null;
     try {
-      this.step();
+      next = this.step();
+      if (this.watching && this.desktop.queued()) next = 0;
     } catch (err) {
       // E_X11_WINDOW: the window went away between poll and grab; the next poll reports it as gone.
-      if ((err as { code?: string }).code === 'E_X11_WINDOW') return;
+      if ((err as { code?: string }).code === 'E_X11_WINDOW') return this.schedule(this.pollMs);
       // Anything else (the X server went away, E_X11_CLOSED) ends capture, never the agent.
       this.close();
       this.emit('failed', err as Error);
+      return;
     }
+    if (next !== null && this.watching) this.schedule(next);
   }
 
-  private step(): void {
+  /** Runs tick() in `ms` (or sooner, if it is already due sooner). */
+  private schedule(ms: number): void {
+    if (!this.watching) return;
+    const at = this.now() + ms;
+    if (this.timer && this.timerAt <= at) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timerAt = at;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.timerAt = Infinity;
+      this.tick();
+    }, Math.max(0, ms));
+  }
+
+  /** One round: returns in how many ms to look again without an X event (null: only on one). */
+  private step(): number | null {
     const changes = this.desktop.poll();
     if (changes.clipboard !== null) this.emit('clipboard', changes.clipboard);
-    if (changes.cursor) this.cursorShapeDue = true;
+    if (changes.cursor) {
+      this.cursorShapeDue = true;
+      this.cursorStill = 0;
+    }
     if (changes.gone) {
       if (!this.goneReported) {
         this.goneReported = true;
         this.emit('gone');
       }
-      return;
+      return null;
     }
     this.goneReported = false;
-    if (this.paused || !this.sending) return;
+    if (this.paused || !this.sending) return null;
     const t0 = this.now();
-    // The pointer is a round trip to X: look at most once a frame interval.
-    if (t0 - this.lastCursorAt >= this.minIntervalMs) {
+    // The pointer is a round trip to X and moves without telling us (XFixes reports only its shape): look
+    // once a frame interval while someone watches.
+    // A pointer that has not moved for half a second is looked at every 100 ms until it moves again (measured:
+    // a watched, still screen cost ~25 ms of CPU a second at 60 checks a second on this loaded machine).
+    const cursorEvery = this.cursorStill > 30 ? Math.max(this.minIntervalMs, 100) : this.minIntervalMs;
+    const cursorIn = this.lastCursorAt + cursorEvery - t0;
+    if (cursorIn <= 0) {
       this.lastCursorAt = t0;
-      this.sendCursor();
+      this.cursorStill = this.sendCursor() ? 0 : this.cursorStill + 1;
     }
-    if (t0 - this.lastSentAt < this.minIntervalMs) return;
+    const next = cursorIn <= 0 ? cursorEvery : cursorIn;
     // Newest frame wins: while the socket is backed up, leave the damage in the desktop to merge.
-    if (this.sink.bufferedAmount > this.maxBuffered) return;
+    if (this.sink.bufferedAmount > this.maxBuffered) return Math.min(next, this.pollMs);
     // A repair asked for while there was no room goes out first.
     this.sender.flush();
+    const wanted = changes.damaged || changes.moved || this.needKey;
+    const frameIn = this.lastSentAt + this.minIntervalMs - t0;
+    if (frameIn > 0) return wanted ? Math.min(next, frameIn) : next;
+    if (this.sink.bufferedAmount > this.maxBuffered) return Math.min(next, this.pollMs);
     if (changes.width !== this.encoder.width || changes.height !== this.encoder.height) this.resize(changes.width, changes.height);
-    if (!changes.damaged && !changes.moved && !this.needKey) return;
+    if (!changes.damaged && !changes.moved && !this.needKey) return next;
     const keyframe = this.needKey;
     const c0 = this.measureCpu ? process.cpuUsage() : null;
-    const rects = this.desktop.grab(this.frame, keyframe);
-    if (rects === 0 && !keyframe) return;
+    let rects: number;
+    try {
+      rects = this.desktop.grab(this.frame, keyframe, this.changed);
+    } catch (err) {
+      this.compareAll = true;
+      throw err;
+    }
+    if (rects === 0 && !keyframe) return next;
     const c1 = c0 ? process.cpuUsage() : null;
     if (keyframe) this.sender.requestKeyframe();
     this.needKey = false;
     const { bytes, keyframes } = this.sender.stats;
     // There is room (checked above), so the sender encodes and sends it now: nothing waits, nothing is replaced.
-    this.sender.offer(this.frame);
+    this.changedCount = this.compareAll ? -1 : rects;
+    this.compareAll = false;
+    try {
+      this.sender.offer(this.frame);
+    } finally {
+      this.changedCount = -1;
+    }
     const cpu = c0 && c1 ? cpuSplit(c0, c1, process.cpuUsage()) : undefined;
     this.lastSentAt = this.now();
     this.emit('frame', { frame: this.sender.frame, keyframe: this.sender.stats.keyframes > keyframes, repair: false, bytes: this.sender.stats.bytes - bytes, ms: this.lastSentAt - t0, cpu });
+    return next;
+  }
+
+  /** `opaque`: frame() holds X's pixels as the server wrote them, the fourth byte padding (no pass sets it). */
+  private newEncoder(width: number, height: number): Encoder {
+    return new (loadNative().Encoder)(width, height, { threads: this.threads, opaque: true });
   }
 
   private resize(width: number, height: number): void {
-    this.frame = Buffer.alloc(width * height * 4);
-    this.encoder = new (loadNative().Encoder)(width, height, { threads: this.threads });
+    this.frame = this.desktop.frame();
+    this.encoder = this.newEncoder(width, height);
     this.needKey = true;
     this.emit('resized', { width, height });
   }
 
-  private sendCursor(): void {
+  /** Sends the shape when due and the position when it changed; returns whether anything was sent. */
+  private sendCursor(): boolean {
     if (this.cursorShapeDue) {
       this.cursorShapeDue = false;
       const s = this.desktop.cursorShape();
@@ -225,9 +306,10 @@ export class ScreenStream extends Emitter<StreamEvents> {
     }
     const p = this.desktop.pointer();
     const key = `${p.x},${p.y},${p.visible}`;
-    if (key === this.lastCursor) return;
+    if (key === this.lastCursor) return false;
     this.lastCursor = key;
     this.sendOnCursor(encodeCursor({ type: 'position', ...p }));
+    return true;
   }
 
   private sendOnCursor(payload: Uint8Array): void {

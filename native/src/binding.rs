@@ -290,6 +290,9 @@ unsafe extern "C" fn encoder_new(env: napi_env, info: napi_callback_info) -> nap
             if let Some(v) = option(env, o, cstr!("motion"))? {
                 opts.motion = boolean(env, v, "options.motion")?;
             }
+            if let Some(v) = option(env, o, cstr!("opaque"))? {
+                opts.opaque = boolean(env, v, "options.opaque")?;
+            }
         }
         let enc = Encoder::new(w, h, opts)?;
         wrap(env, c.this, Instance::Encoder(enc), w * h * 4)
@@ -302,14 +305,57 @@ unsafe extern "C" fn encoder_encode(env: napi_env, info: napi_callback_info) -> 
         let enc = encoder(env, c.this)?;
         let frame = bytes(env, c.arg(0), "frame")?;
         let mut key = false;
+        let mut changed: Option<Vec<Rect>> = None;
         if let Some(o) = options_object(env, c.arg(1), "encode options")? {
             if let Some(v) = option(env, o, cstr!("keyframe"))? {
                 key = boolean(env, v, "keyframe")?;
             }
+            if let Some(v) = option(env, o, cstr!("changed"))? {
+                if !is_nullish(env, Some(v))? {
+                    let count = match option(env, o, cstr!("changedCount"))? {
+                        Some(n) => Some(integer(env, Some(n), "changedCount", 0.0, (u32::MAX / 4) as f64)? as usize),
+                        None => None,
+                    };
+                    changed = Some(rect_list(env, v, count)?);
+                }
+            }
         }
-        let packet = enc.encode(frame, key)?;
+        let packet = enc.encode(frame, key, changed.as_deref())?;
         buffer(env, &packet)
     })
+}
+
+/// Borrows an Int32Array argument (valid until the callback returns); None when `v` is anything else.
+pub(crate) unsafe fn int32_array<'a>(env: napi_env, v: napi_value) -> Result<Option<&'a mut [i32]>> {
+    let mut is = false;
+    ok(napi_is_typedarray(env, v, &mut is))?;
+    if !is {
+        return Ok(None);
+    }
+    let (mut kind, mut len, mut data, mut ab, mut off) = (0, 0usize, null_mut(), null_mut(), 0usize);
+    ok(napi_get_typedarray_info(env, v, &mut kind, &mut len, &mut data, &mut ab, &mut off))?;
+    if kind != NAPI_INT32_ARRAY {
+        return Ok(None);
+    }
+    Ok(Some(if len == 0 || data.is_null() { &mut [] } else { std::slice::from_raw_parts_mut(data as *mut i32, len) }))
+}
+
+/// `changed`: an Int32Array of x, y, width, height quads (the first `count` of them when given).
+unsafe fn rect_list(env: napi_env, v: napi_value, count: Option<usize>) -> Result<Vec<Rect>> {
+    let bad = || CodecError::new(ErrorCode::Argument, "changed must be an Int32Array of x, y, width, height quads");
+    let q = int32_array(env, v)?.filter(|q| q.len() % 4 == 0).ok_or_else(bad)?;
+    let n = count.unwrap_or(q.len() / 4);
+    if n > q.len() / 4 {
+        return err(ErrorCode::Argument, format!("changedCount {n} exceeds the {} quads in changed", q.len() / 4));
+    }
+    let mut out = Vec::with_capacity(n);
+    for r in q[..n * 4].chunks_exact(4) {
+        if r.iter().any(|&v| v < 0) {
+            return err(ErrorCode::Argument, "changed rectangles need non-negative x, y, width and height");
+        }
+        out.push(Rect { x: r[0] as usize, y: r[1] as usize, w: r[2] as usize, h: r[3] as usize });
+    }
+    Ok(out)
 }
 
 /// `width` and `height` of either class: both carry their frame geometry.

@@ -99,7 +99,7 @@ impl Decoder {
 
     /// An intra keyframe of the current framebuffer (for a viewer joining now).
     pub fn keyframe(&self, threads: usize) -> Vec<u8> {
-        encode_intra(&self.geo, &self.fb, None, FLAG_KEYFRAME | FLAG_INTRA, threads)
+        encode_intra(&self.geo, &self.fb, None, FLAG_KEYFRAME | FLAG_INTRA, threads, 0)
     }
 
     /// An intra packet holding every tile changed after generation `since`: applied by a viewer
@@ -110,7 +110,7 @@ impl Decoder {
             return err(ErrorCode::Argument, format!("generation {since} is ahead of the decoder ({})", self.generation));
         }
         let tiles: Vec<usize> = (0..self.geo.tile_count()).filter(|&t| self.tile_gen[t] > since).collect();
-        Ok(encode_intra(&self.geo, &self.fb, Some(&tiles), FLAG_INTRA, threads))
+        Ok(encode_intra(&self.geo, &self.fb, Some(&tiles), FLAG_INTRA, threads, 0))
     }
 }
 

@@ -1,6 +1,6 @@
 //! Encoder: keeps a copy of what the decoder holds (the reference) and turns each new frame into a
 //! packet of copies (scrolls) plus changed tile rectangles.
-use crate::dirty::{cell_hash, changed_bbox, changed_bbox_where, dirty_cells, hash_all};
+use crate::dirty::{changed_bbox, changed_bbox_where, diff_and_hash, hash_all, CHANGED};
 use crate::error::{err, ErrorCode, Result};
 use crate::format::{write_packet, FLAG_INTRA, FLAG_KEYFRAME};
 use crate::geometry::{CopyOp, Geometry, Rect, TILE};
@@ -16,11 +16,14 @@ pub struct EncoderOptions {
     pub threads: usize,
     /// Scroll/move detection on or off (off is for measuring what it buys).
     pub motion: bool,
+    /// The fourth byte of each pixel is padding (X's depth-24 pixels), not alpha: packets carry it as 0xFF.
+    /// Saves the capture a pass that sets it (the frame is used as the X server wrote it).
+    pub opaque: bool,
 }
 
 impl Default for EncoderOptions {
     fn default() -> Self {
-        EncoderOptions { keyframe_interval: 0, threads: 2, motion: true }
+        EncoderOptions { keyframe_interval: 0, threads: 2, motion: true, opaque: false }
     }
 }
 
@@ -64,8 +67,18 @@ impl Encoder {
         })
     }
 
-    /// Encodes `frame` (BGRA, width*height*4 bytes, borrowed for the duration of the call).
-    pub fn encode(&mut self, frame: &[u8], keyframe: bool) -> Result<Vec<u8>> {
+    fn alpha(&self) -> u32 {
+        if self.opts.opaque {
+            0xFF00_0000
+        } else {
+            0
+        }
+    }
+
+    /// Encodes `frame` (BGRA, width*height*4 bytes, borrowed for the duration of the call). `changed`, when
+    /// given, holds every rectangle where `frame` may differ from the previous frame (the caller guarantees
+    /// it: a pixel outside them that did change would be lost, and the decoder would drift); None compares all.
+    pub fn encode(&mut self, frame: &[u8], keyframe: bool, changed: Option<&[Rect]>) -> Result<Vec<u8>> {
         let geo = self.geo;
         if frame.len() != geo.frame_bytes() {
             return err(ErrorCode::FrameSize, format!("frame is {} bytes, expected {}x{}x4 = {}", frame.len(), geo.width, geo.height, geo.frame_bytes()));
@@ -73,7 +86,7 @@ impl Encoder {
         let interval_due = self.opts.keyframe_interval > 0 && self.frames_since_key + 1 >= self.opts.keyframe_interval;
         if keyframe || self.need_key || interval_due {
             self.need_key = true;
-            let out = encode_intra(&geo, frame, None, FLAG_KEYFRAME | FLAG_INTRA, self.opts.threads);
+            let out = encode_intra(&geo, frame, None, FLAG_KEYFRAME | FLAG_INTRA, self.opts.threads, self.alpha());
             self.reference.copy_from_slice(frame);
             hash_all(&geo, frame, &mut self.hashes);
             self.frames_since_key = 0;
@@ -81,21 +94,19 @@ impl Encoder {
             return Ok(out);
         }
         self.frames_since_key += 1;
-        if !dirty_cells(&geo, frame, &self.reference, &mut self.cells) {
+        let t0 = crate::cpu_clock::thread_cpu();
+        let hint: Option<Vec<Rect>> = changed.map(|rs| rs.iter().filter_map(|r| geo.clip(r)).collect());
+        self.cur_hashes.copy_from_slice(&self.hashes);
+        if !diff_and_hash(&geo, frame, &self.reference, &mut self.cells, &mut self.cur_hashes, &self.hashes, hint.as_deref(), self.scroll.recent().filter(|_| self.opts.motion)) {
             return Ok(write_packet(&geo, 0, &[], &[], &[]));
         }
         self.need_key = true;
-        let t0 = std::time::Instant::now();
+        let t_diff = crate::cpu_clock::since(t0);
         let tx = geo.tiles_x;
-        let stride = geo.width * 4;
-        self.cur_hashes.copy_from_slice(&self.hashes);
         let mut tile_dirty = vec![false; geo.tile_count()];
         for y in 0..geo.height {
             for s in 0..tx {
-                if self.cells[y * tx + s] != 0 {
-                    let x0 = s * TILE * 4;
-                    let row = &frame[y * stride..(y + 1) * stride];
-                    self.cur_hashes[y * tx + s] = cell_hash(&row[x0..(x0 + TILE * 4).min(stride)]);
+                if self.cells[y * tx + s] & CHANGED != 0 {
                     tile_dirty[(y / TILE) * tx + s] = true;
                 }
             }
@@ -105,7 +116,7 @@ impl Encoder {
         } else {
             Vec::new()
         };
-        let t_scroll = t0.elapsed();
+        let t_scroll = crate::cpu_clock::since(t0);
         // Rows a scroll copy covers were verified equal, strip by strip, when the copy was found; with the
         // rows that were unchanged anyway, only changed rows outside every copy need comparing again
         // (measured on a terminal scrolled a line at 1080p: this bbox pass went from ~0.9 ms to ~0.2 ms).
@@ -116,11 +127,11 @@ impl Encoder {
             .filter(|&t| tile_dirty[t])
             .filter_map(|t| {
                 let s = t % tx;
-                let may_differ = |y: usize| cells[y * tx + s] != 0 && verified[y * tx + s] == 0;
+                let may_differ = |y: usize| cells[y * tx + s] & CHANGED != 0 && verified[y * tx + s] == 0;
                 changed_bbox_where(&geo, frame, &self.reference, geo.tile_rect(t), may_differ).map(|r| (t, r))
             })
             .collect();
-        let t_bbox = t0.elapsed();
+        let t_bbox = crate::cpu_clock::since(t0);
         if self.opts.motion {
             let moves = self.moves.detect(&geo, frame, &self.reference, &rects);
             if !moves.is_empty() {
@@ -129,17 +140,20 @@ impl Encoder {
                 copies.extend(moves);
             }
         }
-        let t_moves = t0.elapsed();
-        let (entries, streams) = code_tiles(&geo, frame, Some(&self.reference), &rects, self.opts.threads);
+        let t_moves = crate::cpu_clock::since(t0);
+        let (entries, streams) = code_tiles(&geo, frame, Some(&self.reference), &rects, self.opts.threads, self.alpha());
         let out = write_packet(&geo, 0, &copies, &entries, &streams);
         if self.trace {
             let px: usize = rects.iter().map(|(_, r)| r.w * r.h).sum();
             eprintln!(
-                "codec-trace scroll+hash {:?} bbox {:?} moves {:?} code {:?} | copies {} tiles {} px {} bytes {}",
-                t_scroll,
+                "codec-trace diff+hash {:?} scroll {:?} bbox {:?} moves {:?} code {:?} | shifted {} changed {} | copies {} tiles {} px {} bytes {}",
+                t_diff,
+                t_scroll - t_diff,
                 t_bbox - t_scroll,
                 t_moves - t_bbox,
-                t0.elapsed() - t_moves,
+                crate::cpu_clock::since(t0) - t_moves,
+                self.cells.iter().filter(|&&c| c & crate::dirty::SHIFTED != 0).count(),
+                self.cells.iter().filter(|&&c| c & CHANGED != 0).count(),
                 copies.len(),
                 rects.len(),
                 px,
@@ -153,7 +167,7 @@ impl Encoder {
             }
         }
         std::mem::swap(&mut self.hashes, &mut self.cur_hashes);
-        debug_assert!(self.reference == frame);
+        debug_assert!(self.reference == frame || changed.is_some());
         self.need_key = false;
         Ok(out)
     }
@@ -192,11 +206,11 @@ fn changed_tiles(geo: &Geometry, frame: &[u8], reference: &[u8], tile_dirty: &[b
 }
 
 /// Intra-codes the given tiles (all tiles when `tiles` is None) of `frame` in full.
-pub fn encode_intra(geo: &Geometry, frame: &[u8], tiles: Option<&[usize]>, flags: u8, threads: usize) -> Vec<u8> {
+pub fn encode_intra(geo: &Geometry, frame: &[u8], tiles: Option<&[usize]>, flags: u8, threads: usize, alpha: u32) -> Vec<u8> {
     let rects: Vec<(usize, Rect)> = match tiles {
         None => (0..geo.tile_count()).map(|t| (t, geo.tile_rect(t))).collect(),
         Some(ts) => ts.iter().map(|&t| (t, geo.tile_rect(t))).collect(),
     };
-    let (entries, streams) = code_tiles(geo, frame, None, &rects, threads);
+    let (entries, streams) = code_tiles(geo, frame, None, &rects, threads, alpha);
     write_packet(geo, flags, &[], &entries, &streams)
 }

@@ -50,6 +50,12 @@ impl Geometry {
         self.tiles_x * self.tiles_y
     }
 
+    /// `r` cut to the frame (None when nothing of it is inside).
+    pub fn clip(&self, r: &Rect) -> Option<Rect> {
+        let (x1, y1) = ((r.x.saturating_add(r.w)).min(self.width), (r.y.saturating_add(r.h)).min(self.height));
+        (r.x < x1 && r.y < y1).then(|| Rect { x: r.x, y: r.y, w: x1 - r.x, h: y1 - r.y })
+    }
+
     pub fn tile_rect(&self, t: usize) -> Rect {
         let tx = t % self.tiles_x;
         let ty = t / self.tiles_x;

@@ -19,9 +19,11 @@ pub const NAPI_BOOLEAN: i32 = 2;
 pub const NAPI_NUMBER: i32 = 3;
 pub const NAPI_STRING: i32 = 4;
 pub const NAPI_OBJECT: i32 = 6;
+pub const NAPI_FUNCTION: i32 = 7;
 // napi_typedarray_type
 pub const NAPI_UINT8_ARRAY: i32 = 1;
 pub const NAPI_UINT8_CLAMPED_ARRAY: i32 = 2;
+pub const NAPI_INT32_ARRAY: i32 = 5;
 // napi_property_attributes
 pub const NAPI_DEFAULT: i32 = 0;
 pub const NAPI_ENUMERABLE: i32 = 1 << 1;
@@ -88,6 +90,7 @@ extern "C" {
         arraybuffer: *mut napi_value,
         byte_offset: *mut usize,
     ) -> napi_status;
+    pub fn napi_create_external_buffer(env: napi_env, length: usize, data: *mut c_void, finalize_cb: napi_finalize, finalize_hint: *mut c_void, result: *mut napi_value) -> napi_status;
     pub fn napi_create_buffer(env: napi_env, size: usize, data: *mut *mut c_void, result: *mut napi_value) -> napi_status;
     pub fn napi_create_object(env: napi_env, result: *mut napi_value) -> napi_status;
     pub fn napi_create_array_with_length(env: napi_env, length: usize, result: *mut napi_value) -> napi_status;
@@ -106,6 +109,16 @@ extern "C" {
     pub fn napi_throw_error(env: napi_env, code: *const c_char, msg: *const c_char) -> napi_status;
     pub fn napi_is_exception_pending(env: napi_env, result: *mut bool) -> napi_status;
     pub fn napi_get_undefined(env: napi_env, result: *mut napi_value) -> napi_status;
+    pub fn napi_get_global(env: napi_env, result: *mut napi_value) -> napi_status;
+    pub fn napi_get_uv_event_loop(env: napi_env, lp: *mut *mut c_void) -> napi_status;
+    pub fn napi_create_reference(env: napi_env, value: napi_value, initial: u32, result: *mut napi_ref) -> napi_status;
+    pub fn napi_delete_reference(env: napi_env, r: napi_ref) -> napi_status;
+    pub fn napi_get_reference_value(env: napi_env, r: napi_ref, result: *mut napi_value) -> napi_status;
+    pub fn napi_open_handle_scope(env: napi_env, result: *mut *mut c_void) -> napi_status;
+    pub fn napi_close_handle_scope(env: napi_env, scope: *mut c_void) -> napi_status;
+    pub fn napi_make_callback(env: napi_env, context: *mut c_void, recv: napi_value, func: napi_value, argc: usize, argv: *const napi_value, result: *mut napi_value) -> napi_status;
+    pub fn napi_get_and_clear_last_exception(env: napi_env, result: *mut napi_value) -> napi_status;
+    pub fn napi_fatal_exception(env: napi_env, err: napi_value) -> napi_status;
     pub fn napi_get_null(env: napi_env, result: *mut napi_value) -> napi_status;
     pub fn napi_adjust_external_memory(env: napi_env, change_in_bytes: i64, adjusted_value: *mut i64) -> napi_status;
 }

@@ -3,6 +3,7 @@
 //! operations. Scrolling text is the common case and the one tile codecs pay for in full; a copy
 //! costs a few bytes. Strips are found independently and merged afterwards, so a scrolling pane
 //! beside a fixed sidebar or scrollbar is still found.
+use crate::dirty::{CHANGED, CHECKED, SHIFTED};
 use crate::geometry::{CopyOp, Geometry, TILE};
 
 /// A strip needs this many changed rows before looking for a shift (below it, coding is cheap).
@@ -20,6 +21,8 @@ pub struct Scroll {
     gen: u32,
     votes: Vec<u32>,
     touched: Vec<usize>,
+    /// The shift last found (in this frame's previous strip, or the last frame): tried first, see `detect`.
+    recent: Option<isize>,
 }
 
 const AMBIGUOUS: i32 = -1;
@@ -34,6 +37,7 @@ impl Scroll {
             gen: 0,
             votes: vec![0; geo.height * 2 + 1],
             touched: Vec::new(),
+            recent: None,
         }
     }
 
@@ -73,54 +77,76 @@ impl Scroll {
         }
     }
 
-    /// `cells`: dirty map of cur vs old; `cur_h`/`old_h`: cell hashes of the two frames.
+    /// The shift most changed rows of strip `s` agree on (rows looked up by hash among the previous
+    /// frame's unique rows), if at least MIN_VOTES do.
+    fn vote(&mut self, cells: &[u8], cur_h: &[u64], old_h: &[u64], tx: usize, h: usize, s: usize) -> Option<isize> {
+        self.gen = self.gen.wrapping_add(1);
+        if self.gen == 0 {
+            self.stamp.fill(0);
+            self.gen = 1;
+        }
+        for y in 0..h {
+            self.insert(old_h[y * tx + s], y as i32);
+        }
+        for &t in &self.touched {
+            self.votes[t] = 0;
+        }
+        self.touched.clear();
+        for y in 0..h {
+            if cells[y * tx + s] & CHANGED == 0 {
+                continue;
+            }
+            if let Some(r) = self.lookup(cur_h[y * tx + s]) {
+                if r >= 0 && r as usize != y {
+                    let k = y + h - r as usize;
+                    if self.votes[k] == 0 {
+                        self.touched.push(k);
+                    }
+                    self.votes[k] += 1;
+                }
+            }
+        }
+        let &best = self.touched.iter().max_by_key(|&&k| (self.votes[k], std::cmp::Reverse(k)))?;
+        (self.votes[best] >= MIN_VOTES).then(|| best as isize - h as isize)
+    }
+
+    /// The shift last found, which `diff_and_hash` checks changed cells against in its pass.
+    pub fn recent(&self) -> Option<isize> {
+        self.recent
+    }
+
+    /// `cells`: dirty map of cur vs old (`dirty::diff_and_hash`, SHIFTED against `recent()`); `cur_h`/`old_h`: cell hashes of the two frames.
     /// Returns copies ordered so that applying them in sequence is correct (see `order`).
     pub fn detect(&mut self, geo: &Geometry, cur: &[u8], old: &[u8], cells: &[u8], cur_h: &[u64], old_h: &[u64]) -> Vec<CopyOp> {
         let (w, h, tx) = (geo.width, geo.height, geo.tiles_x);
         let stride = w * 4;
         // (strip, first row, length, shift)
         let mut runs: Vec<(usize, usize, usize, isize)> = Vec::new();
+        let predicted = self.recent;
         for s in 0..tx {
-            let dirty = (0..h).filter(|&y| cells[y * tx + s] != 0).count();
+            let dirty = (0..h).filter(|&y| cells[y * tx + s] & CHANGED != 0).count();
             if dirty < MIN_DIRTY_ROWS {
                 continue;
             }
-            self.gen = self.gen.wrapping_add(1);
-            if self.gen == 0 {
-                self.stamp.fill(0);
-                self.gen = 1;
-            }
-            for y in 0..h {
-                self.insert(old_h[y * tx + s], y as i32);
-            }
-            for &t in &self.touched {
-                self.votes[t] = 0;
-            }
-            self.touched.clear();
-            for y in 0..h {
-                if cells[y * tx + s] == 0 {
-                    continue;
-                }
-                if let Some(r) = self.lookup(cur_h[y * tx + s]) {
-                    if r >= 0 && r as usize != y {
-                        let k = y + h - r as usize;
-                        if self.votes[k] == 0 {
-                            self.touched.push(k);
-                        }
-                        self.votes[k] += 1;
-                    }
-                }
-            }
-            let Some(&best) = self.touched.iter().max_by_key(|&&k| (self.votes[k], std::cmp::Reverse(k))) else {
-                continue;
+            // A scrolled page moves every strip by the same shift, frame after frame: when the shift last found
+            // explains most changed rows of this strip (by hash), no other shift can win the vote, so the
+            // table is skipped (building it was ~1 ms of a full-screen terminal scroll at 1080p, 30 strips).
+            let shift = match self.recent.filter(|&k| explains_most(cells, cur_h, old_h, tx, h, s, k, dirty)) {
+                Some(k) => k,
+                None => match self.vote(cells, cur_h, old_h, tx, h, s) {
+                    Some(k) => k,
+                    None => continue,
+                },
             };
-            if self.votes[best] < MIN_VOTES {
-                continue;
-            }
-            let shift = best as isize - h as isize;
+            self.recent = Some(shift);
             let x0 = s * TILE * 4;
             let x1 = (x0 + TILE * 4).min(stride);
+            let predicted = predicted == Some(shift);
             let matches = |y: usize| -> bool {
+                // The diff pass may have compared this cell with this shift's source already.
+                if predicted && cells[y * tx + s] & CHECKED != 0 {
+                    return cells[y * tx + s] & SHIFTED != 0;
+                }
                 let r = y as isize - shift;
                 if r < 0 || r >= h as isize {
                     return false;
@@ -133,7 +159,7 @@ impl Scroll {
             // copy per text line. Checking only from changed rows keeps static strips cheap.
             let mut y = 0;
             while y < h {
-                if cells[y * tx + s] == 0 || !matches(y) {
+                if cells[y * tx + s] & CHANGED == 0 || !matches(y) {
                     y += 1;
                     continue;
                 }
@@ -148,6 +174,20 @@ impl Scroll {
         }
         merge_and_order(geo, runs)
     }
+}
+
+/// Whether more than half of strip `s`'s `dirty` changed rows equal (by hash) the previous frame's row
+/// `shift` rows away, and at least MIN_VOTES do.
+#[allow(clippy::too_many_arguments)]
+fn explains_most(cells: &[u8], cur_h: &[u64], old_h: &[u64], tx: usize, h: usize, s: usize, shift: isize, dirty: usize) -> bool {
+    let mut n = 0;
+    for y in 0..h {
+        let r = y as isize - shift;
+        if cells[y * tx + s] & CHANGED != 0 && r >= 0 && (r as usize) < h && cur_h[y * tx + s] == old_h[r as usize * tx + s] {
+            n += 1;
+        }
+    }
+    n >= MIN_VOTES as usize && n * 2 > dirty
 }
 
 /// Joins runs of adjacent strips with the same rows and shift into one wider copy, then orders

@@ -13,23 +13,23 @@ use crate::tilecode::encode_rect;
 /// thread spawn is ~20 us; 64k pixels take ~1 ms to code).
 const PARALLEL_MIN_PIXELS: usize = 65_536;
 
-fn solid_colour(cur: &[u8], width: usize, r: Rect) -> Option<u32> {
-    let c = px(cur, r.y * width + r.x);
-    let pat = c.to_le_bytes();
+fn solid_colour(cur: &[u8], width: usize, r: Rect, alpha: u32) -> Option<u32> {
+    let c = px(cur, r.y * width + r.x) | alpha;
     for y in r.y..r.y + r.h {
         let s = (y * width + r.x) * 4;
-        if !cur[s..s + r.w * 4].chunks_exact(4).all(|p| p == pat) {
+        if !cur[s..s + r.w * 4].chunks_exact(4).all(|p| u32::from_le_bytes([p[0], p[1], p[2], p[3]]) | alpha == c) {
             return None;
         }
     }
     Some(c)
 }
 
-pub fn code_tiles(geo: &Geometry, cur: &[u8], old: Option<&[u8]>, rects: &[(usize, Rect)], threads: usize) -> (Vec<TileEntry>, Vec<(usize, Vec<u8>)>) {
+/// `alpha`: see `tilecode::encode_rect` (0, or 0xFF000000 when the fourth byte is padding).
+pub fn code_tiles(geo: &Geometry, cur: &[u8], old: Option<&[u8]>, rects: &[(usize, Rect)], threads: usize, alpha: u32) -> (Vec<TileEntry>, Vec<(usize, Vec<u8>)>) {
     let mut entries = Vec::with_capacity(rects.len());
     let mut coded: Vec<Rect> = Vec::new();
     for &(index, rect) in rects {
-        let fill = match solid_colour(cur, geo.width, rect) {
+        let fill = match solid_colour(cur, geo.width, rect, alpha) {
             Some(c) => TileFill::Solid(c),
             None => {
                 coded.push(rect);
@@ -60,7 +60,7 @@ pub fn code_tiles(geo: &Geometry, cur: &[u8], old: Option<&[u8]>, rects: &[(usiz
         let mut rc = RcEncoder::new();
         let mut m = Model::new();
         for &r in g {
-            encode_rect(&mut rc, &mut m, cur, old, geo.width, r);
+            encode_rect(&mut rc, &mut m, cur, old, geo.width, r, alpha);
         }
         (g.len(), rc.finish())
     };

@@ -8,26 +8,30 @@ use crate::rangecoder::{RcDecoder, RcEncoder};
 
 /// Left, up, up-left and up-right neighbours. Up-right is only read inside the rectangle: right of
 /// it, the row above may belong to a tile coded later, so it stands in as `u` there.
+/// `alpha` is ORed into every pixel read (0, or 0xFF000000 for an opaque encoder: see `encode_rect`).
 #[inline(always)]
-fn neighbours(buf: &[u8], width: usize, x: usize, y: usize, right: usize) -> (u32, u32, u32, u32) {
+fn neighbours(buf: &[u8], width: usize, x: usize, y: usize, right: usize, alpha: u32) -> (u32, u32, u32, u32) {
     let i = y * width + x;
-    let l = if x > 0 { px(buf, i - 1) } else if y > 0 { px(buf, i - width) } else { 0 };
-    let u = if y > 0 { px(buf, i - width) } else { l };
-    let ul = if x > 0 && y > 0 { px(buf, i - width - 1) } else { u };
-    let ur = if y > 0 && x + 1 < right { px(buf, i - width + 1) } else { u };
+    let l = if x > 0 { px(buf, i - 1) | alpha } else if y > 0 { px(buf, i - width) | alpha } else { 0 };
+    let u = if y > 0 { px(buf, i - width) | alpha } else { l };
+    let ul = if x > 0 && y > 0 { px(buf, i - width - 1) | alpha } else { u };
+    let ur = if y > 0 && x + 1 < right { px(buf, i - width + 1) | alpha } else { u };
     (l, u, ul, ur)
 }
 
 /// `cur` is the target frame; `old` is the decoder's framebuffer content before tile coding
-/// (None for intra packets, which must not depend on it).
-pub fn encode_rect(rc: &mut RcEncoder, m: &mut Model, cur: &[u8], old: Option<&[u8]>, width: usize, r: Rect) {
+/// (None for intra packets, which must not depend on it). `alpha` is ORed into every pixel the coder reads
+/// (0: code the bytes as they are; 0xFF000000: the fourth byte is padding, as in X's depth-24 pixels, and is
+/// coded as opaque). Both frames then hold raw bytes, the decoder the same pixels with alpha 0xFF, and every
+/// prediction here is made from the ORed values, so the decoder's predictions agree.
+pub fn encode_rect(rc: &mut RcEncoder, m: &mut Model, cur: &[u8], old: Option<&[u8]>, width: usize, r: Rect, alpha: u32) {
     let mut kind = KIND_L;
     for y in r.y..r.y + r.h {
         for x in r.x..r.x + r.w {
             let i = y * width + x;
-            let p = px(cur, i);
-            let (l, u, ul, ur) = neighbours(cur, width, x, y, r.x + r.w);
-            let o = old.map(|b| px(b, i));
+            let p = px(cur, i) | alpha;
+            let (l, u, ul, ur) = neighbours(cur, width, x, y, r.x + r.w, alpha);
+            let o = old.map(|b| px(b, i) | alpha);
             let ms = match_slot(l, u, ul, ur);
             let mp = m.seen[ms];
             let ctx = context(kind, l, u, ul, o == Some(l), mp);
@@ -88,7 +92,7 @@ pub fn decode_rect(rd: &mut RcDecoder, m: &mut Model, fb: &mut [u8], intra: bool
     for y in r.y..r.y + r.h {
         for x in r.x..r.x + r.w {
             let i = y * width + x;
-            let (l, u, ul, ur) = neighbours(fb, width, x, y, r.x + r.w);
+            let (l, u, ul, ur) = neighbours(fb, width, x, y, r.x + r.w, 0);
             let o = if intra { None } else { Some(px(fb, i)) };
             let ms = match_slot(l, u, ul, ur);
             let mp = m.seen[ms];

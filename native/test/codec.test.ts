@@ -131,6 +131,43 @@ describe('native codec on real recordings', { timeout: 120_000 }, () => {
     expect(dec.frame().equals(frames[0]!)).toBe(true);
   });
 
+  it('opaque: sends padding bytes as alpha 0xFF; `changed` limits the comparison to what the caller wrote', () => {
+    const { width, height, frames } = clips[0]!;
+    // X leaves the fourth byte undefined: give every frame different garbage there.
+    const padded = frames.map((f, i) => {
+      const g = Buffer.from(f);
+      for (let p = 3; p < g.length; p += 4) g[p] = (p * 7 + i * 13) & 0xff;
+      return g;
+    });
+    const enc = new codec.Encoder(width, height, { opaque: true });
+    const dec = new codec.Decoder(width, height);
+    const changed = new Int32Array(4 * 4);
+    for (const [i, f] of padded.entries()) {
+      // The rows where this frame differs from the last, as one rectangle (what a capture would report).
+      let y0 = height;
+      let y1 = -1;
+      const row = width * 4;
+      for (let y = 0; i > 0 && y < height; y++) {
+        if (!f.subarray(y * row, (y + 1) * row).equals(padded[i - 1]!.subarray(y * row, (y + 1) * row))) {
+          y0 = Math.min(y0, y);
+          y1 = y;
+        }
+      }
+      changed.set([0, y0, width, y1 - y0 + 1]);
+      dec.decode(enc.encode(f, i === 0 ? {} : { changed, changedCount: y1 < 0 ? 0 : 1 }));
+      expect(dec.frame().equals(frames[i]!), `frame ${i}`).toBe(true);
+    }
+    // The hint is trusted: a change outside it is not looked for (which is why only the capture passes one).
+    const last = Buffer.from(padded.at(-1)!);
+    last[0] = last[0]! ^ 0xff;
+    dec.decode(enc.encode(last, { changed, changedCount: 0 }));
+    expect(dec.frame().equals(frames.at(-1)!)).toBe(true);
+    expect(codeOf(() => enc.encode(last, { changed: new Float32Array(4) as unknown as Int32Array }))).toBe('E_CODEC_ARGUMENT');
+    expect(codeOf(() => enc.encode(last, { changed, changedCount: 5 }))).toBe('E_CODEC_ARGUMENT');
+    expect(codeOf(() => enc.encode(last, { changed: new Int32Array([0, 0, -1, 4]) }))).toBe('E_CODEC_ARGUMENT');
+    expect(codeOf(() => new codec.Encoder(10, 10, { opaque: 1 as unknown as boolean }))).toBe('E_CODEC_ARGUMENT');
+  });
+
   it('handles frames that are not a multiple of the tile size', () => {
     const w = 97;
     const h = 65;

@@ -81,10 +81,14 @@ export function labUnavailableReason(): string | null {
   return null;
 }
 
-/** Builds a lab with the given parties. Sweeps namespaces a killed run left behind first. */
-export async function buildLab(parties: PartySpec[]): Promise<Lab> {
+/**
+ * Builds a lab with the given parties. Sweeps namespaces a killed run left behind first. `tag` ([a-z0-9]{1,4})
+ * starts the lab's id, so labs of different work on one machine are told apart by name as well as by pid.
+ */
+export async function buildLab(parties: PartySpec[], options: { tag?: string } = {}): Promise<Lab> {
+  if (options.tag !== undefined && !/^[a-z0-9]{1,4}$/.test(options.tag)) throw new Error(`netlab: bad tag "${options.tag}" ([a-z0-9]{1,4})`);
   await sweepStaleNamespaces();
-  const id = (labCounter++).toString(36);
+  const id = `${options.tag ?? ''}${(labCounter++).toString(36)}`;
   const ns = (node: string) => namespaceName(id, node);
   const created: string[] = [];
   const children = new Set<ChildProcess>();

@@ -30,7 +30,9 @@ describe.skipIf(unavailable !== null)('NAT lab', () => {
       { name: 'home1', nat: 'cone', lan: 'home' },
       { name: 'home2', nat: 'cone', lan: 'home' },
       { name: 'mc', nat: 'cone' },
-    ]);
+      { name: 'rest', nat: 'restricted' },
+      { name: 'sym3', nat: 'symmetric' },
+    ], { tag: 'p2' });
     gateway = await startLabGateway(lab);
     const second = await spawnProbe(lab, lab.gateway.ns, ['serve-stun', String(SECOND_STUN_PORT)]);
     await second.waitFor((l) => 'listening' in l);
@@ -40,6 +42,7 @@ describe.skipIf(unavailable !== null)('NAT lab', () => {
     await gateway?.stop();
     await lab?.close();
     const left = (await listNamespaces()).filter((n) => lab && n.includes(`-${lab.id}-`) && n.startsWith(`rdlab-${process.pid}-`));
+    expect(lab.id).toMatch(/^p2/);
     expect(left).toEqual([]);
   });
 
@@ -106,11 +109,31 @@ describe.skipIf(unavailable !== null)('NAT lab', () => {
       ['cone', 'cone2', 'tcp'], // both behind NAT: TCP simultaneous open
       ['udp', 'dbl', 'tcp'], // UDP blocked behind NAT, against a double NAT: simultaneous open too
       ['sym', 'cone2', 'udp'], // symmetric against an endpoint-independent NAT: UDP hole punch
+      ['rest', 'sym3', 'tcp'], // symmetric against port-keeping, port-restricted MASQUERADE: TCP birthday punch
+      ['sym3', 'udp', 'tcp'], // symmetric against UDP blocked: only TCP, by a birthday punch too
       ['sym', 'sym2', 'relay'], // nothing direct works: stays on the relay
     ];
     // All at once: most of a pair's time is waiting on the network (the relay pair waits out its bounds).
+    // Beside them the customer agent itself (agent.ts, no X display: chat only) behind the port-restricted NAT,
+    // with a technician using the SDK's path layer behind the symmetric one: it goes direct by a birthday punch.
+    const agentRun = (async () => {
+      const tech = await spawnProbe(lab, lab.party('sym3').ns, ['move-tech', gateway.baseUrl, gateway.caFile, gateway.technician.username, gateway.technician.password]);
+      const { pin } = (await tech.waitFor((l) => 'pin' in l, 30_000)) as { pin: string };
+      const agent = withJsonLines(
+        lab.spawn(lab.party('rest').ns, process.execPath, ['--import', 'tsx', 'clients/agent/agent.ts', '--gateway', gateway.baseUrl, '--ca', gateway.caFile, '--pin', pin, '--name', 'Pat'], { cwd: repoRoot, env: { ...process.env, DISPLAY: '' }, stdio: ['pipe', 'pipe', 'pipe'] }),
+      );
+      try {
+        const said = await agent.waitFor((l) => String(l.text).startsWith('direct path to the technician'), 40_000);
+        return { agent: said.text, tech: await tech.waitFor((l) => 'using' in l, 10_000) };
+      } finally {
+        agent.child.kill('SIGKILL');
+        tech.child.kill('SIGKILL');
+      }
+    })();
     const results = await Promise.all(pairs.map(([c, k]) => runPathPair(lab, gateway, c, k)));
+    expect(await agentRun).toEqual({ agent: expect.stringMatching(/^direct path to the technician: TLS over TCP \(birthday punch\) to 203\.0\.113\.\d+:\d+$/), tech: { using: 'tcp' } });
     expect(results.map((r) => `${r.customer}/${r.technician}: ${r.path} ${r.customerPath}`)).toEqual(pairs.map(([c, k, p]) => `${c}/${k}: ${p} ${p}`));
+    for (const r of results.filter((r) => r.customer.startsWith('sym3') || r.technician.startsWith('sym3'))) expect(r.attempts.at(-1)).toMatchObject({ kind: 'birthday', result: 'connected' });
     for (const r of results) {
       expect(r.relayChat).toBe('echo: relay check');
       if (r.path !== 'relay') expect({ pair: `${r.customer}/${r.technician}`, echoed: r.echoed, inOrder: r.inOrder }).toEqual({ pair: `${r.customer}/${r.technician}`, echoed: 20, inOrder: true });

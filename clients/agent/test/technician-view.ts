@@ -6,7 +6,6 @@
 import { decodeCursor, type CursorEvent } from '../../../protocol/cursor-events.js';
 import { ScreenFlag } from '../../../protocol/screen-header.js';
 import { ScreenReceiver } from '../../sdk/src/screen/screen-receiver.js';
-import type { SessionConnection } from '../../sdk/src/node.js';
 import { loadNative } from '../native.js';
 
 type Decoder = InstanceType<ReturnType<typeof loadNative>['Decoder']>;
@@ -22,7 +21,10 @@ export interface SeenFrame {
 export class TechnicianView {
   readonly receiver = new ScreenReceiver<Decoder>({
     createDecoder: (w, h) => new (loadNative().Decoder)(w, h),
-    onLost: (reason) => this.problems.push(reason),
+    onLost: (reason) => {
+      this.problems.push(reason);
+      this.onLost?.(reason);
+    },
   });
   /** Frames applied to the picture, in order. */
   frames: SeenFrame[] = [];
@@ -32,7 +34,14 @@ export class TechnicianView {
   /** Called after each frame applied to the picture. */
   onFrame: (() => void) | null = null;
 
-  constructor(conn: SessionConnection) {
+  /**
+   * `conn`: the session, or the SDK's path layer (its `message` events), for frames that may come direct.
+   * `onLost`: the picture was lost (on a direct path nobody else notices: ask the agent for a keyframe).
+   */
+  constructor(
+    conn: { on(event: 'data', handler: (channel: number, payload: Uint8Array) => void): unknown },
+    private readonly onLost?: (reason: string) => void,
+  ) {
     conn.on('data', (channel, payload) => {
       if (channel === 0x05) {
         const c = decodeCursor(payload);

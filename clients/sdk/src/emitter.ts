@@ -12,6 +12,10 @@ export class Emitter<Events extends Record<string, unknown[]>> {
     if (list) this.listeners[event] = list.filter((l) => l !== listener);
   }
 
+  listenerCount<K extends keyof Events>(event: K): number {
+    return this.listeners[event]?.length ?? 0;
+  }
+
   protected emit<K extends keyof Events>(event: K, ...args: Events[K]): void {
     const list = this.listeners[event];
     if (list) for (const l of list) l(...args);

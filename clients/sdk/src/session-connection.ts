@@ -30,6 +30,9 @@ const SENT: Promise<void> = Promise.resolve();
 export type StateEvent = Omit<ServerMessageOf<'state'>, 'v' | 'type'>;
 /** Who is in the session and who holds control. */
 export type ParticipantsEvent = Omit<ServerMessageOf<'participants'>, 'v' | 'type'>;
+/** A file-transfer message from the gateway (docs/protocol.md "Files"; handled by files/file-transfers.ts). */
+export type FileMessage = ServerMessageOf<'file-offer' | 'file-accept' | 'file-cancel' | 'file-done' | 'file-result'> extends infer M ? (M extends unknown ? Omit<M, 'v'> : never) : never;
+const fileMessageTypes = new Set(['file-offer', 'file-accept', 'file-cancel', 'file-done', 'file-result']);
 
 export type SessionEvents = {
   state: [StateEvent];
@@ -48,6 +51,8 @@ export type SessionEvents = {
   sysinfo: [Record<string, unknown>];
   /** The powers currently granted (both sides). */
   grants: [Power[]];
+  /** A file offer, acceptance, cancel, completion or verdict (see FileTransfers). */
+  file: [FileMessage];
   /** An error frame: the gateway refused one message; the connection may go on. */
   error: [RelaydeskError];
   /** A binary message: channel id and the payload after the channel byte. */
@@ -255,6 +260,10 @@ export class SessionConnection extends Emitter<SessionEvents> {
   /** (customer) System information for the technicians, after the customer granted `sysinfo`. */
   sysinfo(info: Record<string, unknown>): void {
     this.sendControl({ type: 'sysinfo', info });
+  }
+  /** A file-transfer control message (FileTransfers builds them: file-offer, file-accept, file-cancel, file-done, file-result). */
+  fileControl(msg: { type: string } & Record<string, unknown>): void {
+    this.sendControl(msg);
   }
   /** Ends the session for both parties. */
   end(): void {
@@ -479,6 +488,7 @@ export class SessionConnection extends Emitter<SessionEvents> {
     } catch {
       return; // the gateway only sends JSON text; ignore anything else rather than crash a client
     }
+    if (fileMessageTypes.has(msg.type as string)) return this.emit('file', msg as unknown as FileMessage);
     switch (msg.type) {
       case 'state': {
         const e = msg as unknown as StateEvent;

@@ -3,7 +3,7 @@ import { GatewayError } from '../errors/gateway-error.js';
 import type { LiveSession } from '../live/live-session.js';
 import { closeCodeFor, isCloseReason } from '../relay/close-reasons.js';
 import { messageText } from '../relay/message-text.js';
-import { isGone, type Party, type PartySocket } from '../relay/party.js';
+import { isGone, newParty, type Party, type PartySocket } from '../relay/party.js';
 import type { RelayContext } from '../relay/relay-context.js';
 import type { GatewayRecord } from '../registry/registry.js';
 import type { SessionRecord } from '../session/session-record.js';
@@ -173,18 +173,10 @@ export async function acceptRemote(ctx: RelayContext, stream: LinkStream, reques
         : session.everPaired);
   if (!session || !valid || ctx.shuttingDown) throw new GatewayError('E_PEER_GONE');
   if (request.mode === 'pickup' && request.policy) session.policy = request.policy;
-  const party: Party = {
-    role: request.role,
-    remoteIp: request.address ?? 'gateway-link',
-    connectedAt: ctx.deps.now(),
-    phase: 'paired',
-    session: null,
-    technicianId: request.technicianId,
-    technicianName: request.technicianName,
-    remote: true,
-    pendingBytes: 0,
-    lastSeen: Date.now(),
-  };
+  const party = newParty(request.role, request.address ?? 'gateway-link', ctx.deps.now(), true);
+  party.phase = 'paired';
+  party.technicianId = request.technicianId;
+  party.technicianName = request.technicianName;
   const socket = new RemotePartySocket(stream, party, (s) => ctx.onClose(s));
   ctx.onOpen(socket);
   stream.attach({

@@ -1,5 +1,5 @@
 import type { SessionPolicy } from '../policy/org-policy.js';
-import { FRAME_HEADER_BYTES, FrameType, encodeClose, encodeFrame } from './link-frames.js';
+import { FrameType, encodeClose, type FrameTypeId } from './link-frames.js';
 
 /**
  * What a gateway asks the session's anchor gateway when it opens a stream: to carry one of its parties
@@ -34,6 +34,8 @@ export interface StreamHandlers {
 /** The part of a link connection a stream writes through. */
 export interface StreamWriter {
   write(frame: Buffer): void;
+  /** Encodes a TEXT or BINARY frame into the link's batch (the bytes are copied); returns the payload's length. */
+  writeFrame(type: FrameTypeId, stream: number, payload: Uint8Array | string): number;
   forget(streamId: number): void;
 }
 
@@ -65,15 +67,13 @@ export class LinkStream {
 
   sendText(text: string): void {
     if (this.closed) return;
-    const frame = encodeFrame(FrameType.TEXT, this.id, text);
-    this.inflight += frame.byteLength - FRAME_HEADER_BYTES;
-    this.writer.write(frame);
+    this.inflight += this.writer.writeFrame(FrameType.TEXT, this.id, text);
   }
 
+  /** `bytes` may be a buffer its owner reuses once this returns: the link copies it. */
   sendBinary(bytes: Uint8Array): void {
     if (this.closed) return;
-    this.inflight += bytes.byteLength;
-    this.writer.write(encodeFrame(FrameType.BINARY, this.id, bytes));
+    this.inflight += this.writer.writeFrame(FrameType.BINARY, this.id, bytes);
   }
 
   /** Ends the stream from this side; the peer's handlers get `close(code, reason)`. Safe to call twice. */
@@ -85,6 +85,12 @@ export class LinkStream {
   }
 
   // ---- called by the connection ----
+
+  /** A BINARY frame (the hot path: no Pending object per frame once attached). */
+  receivedBinary(bytes: Buffer): void {
+    if (this.handlers) this.handlers.binary(bytes);
+    else this.early.push({ kind: 'binary', bytes });
+  }
 
   received(p: Pending): void {
     if (p.kind === 'close') {

@@ -60,11 +60,11 @@ export class BulkCredit {
    * May `senderId` send `bytes` more to `receivers`? Counts them when it may. False means the sender ignored
    * its credit: the frame must not be forwarded (E_FLOW_CONTROL).
    */
-  allow(senderId: string, bytes: number, receivers: readonly { readonly id: string }[]): boolean {
+  allow(senderId: string, bytes: number, receivers: readonly { readonly id: string }[], count = receivers.length): boolean {
     const s = this.senders.get(senderId);
     if (!s || s.sent + bytes > s.granted) return false;
     s.sent += bytes;
-    for (let i = 0; i < receivers.length; i++) {
+    for (let i = 0; i < count; i++) {
       const r = receivers[i]!.id;
       let list = this.owed.get(r);
       if (!list) this.owed.set(r, (list = []));

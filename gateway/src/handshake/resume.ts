@@ -99,13 +99,13 @@ async function refuseIfAlive(current: PartySocket | null): Promise<void> {
   if (!current || !current.ping) return;
   const party = current.getUserData();
   if (isGone(party) || party.remote) return;
-  const asked = Date.now();
+  const heardBefore = party.heard;
   current.ping();
-  const deadline = asked + LIVENESS_PROBE_MS;
+  const deadline = Date.now() + LIVENESS_PROBE_MS;
   while (Date.now() < deadline) {
     await sleep(50);
     if (isGone(party)) return;
-    if (party.lastSeen >= asked) throw new GatewayError('E_FORBIDDEN', 'this participant is connected: a resume token cannot take a live connection over');
+    if (party.heard > heardBefore) throw new GatewayError('E_FORBIDDEN', 'this participant is connected: a resume token cannot take a live connection over');
   }
 }
 

@@ -51,6 +51,11 @@ export class LiveSession {
   controller: string | null = null;
   /** Last message either way, for the idle timeout. */
   lastActivity: number;
+  /**
+   * A binary frame was relayed since the relay's last once-a-second tick, which then moves `lastActivity` to
+   * its own `now`: a boolean store per frame instead of a clock read (relay/forward.ts).
+   */
+  relayedSinceTick = false;
   /** A customer and a technician have been connected together once: from then on a loss suspends, not ends. */
   everPaired = false;
   ended = false;

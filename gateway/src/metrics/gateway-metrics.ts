@@ -104,6 +104,12 @@ export function createGatewayMetrics(gatewayId: string) {
       labelNames: ['to'] as const,
       registers: [registry],
     }),
+    pathMethods: new client.Counter({
+      name: 'relaydesk_direct_paths_found_total',
+      help: 'Direct paths found, by how: tcp (connect or simultaneous open), udp (hole punch), birthday (birthday punch).',
+      labelNames: ['method'] as const,
+      registers: [registry],
+    }),
     pathFallbacks: new client.Counter({
       name: 'relaydesk_path_fallbacks_total',
       help: 'Sessions back on the relay from a direct path, by path and reason.',
@@ -112,7 +118,7 @@ export function createGatewayMetrics(gatewayId: string) {
     }),
     pathSignalsDropped: new client.Counter({
       name: 'relaydesk_path_signals_dropped_total',
-      help: 'Path signals not relayed, by reason (relay_only policy, bad_signal).',
+      help: 'Path signals not relayed, by reason (relay_only policy, bad_signal, foreign_address: a hello naming another machine as its public address).',
       labelNames: ['reason'] as const,
       registers: [registry],
     }),

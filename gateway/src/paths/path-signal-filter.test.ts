@@ -25,11 +25,23 @@ describe('path signals at the gateway', () => {
     const metrics = createGatewayMetrics('t');
     const filter = new PathSignalFilter(metrics);
     expect(filter.inspect(session, 'customer', { topic: 'path', step: 'using', path: 'tcp', ms: 300, reason: 'found' })).toEqual({ verdict: 'forward', using: 'tcp' });
-    filter.inspect(session, 'technician', { topic: 'path', step: 'using', path: 'tcp', ms: 300, reason: 'found' });
+    filter.inspect(session, 'technician', { topic: 'path', step: 'using', path: 'tcp', ms: 300, reason: 'found', method: 'birthday' });
     filter.inspect(session, 'technician', { topic: 'path', step: 'using', path: 'relay', reason: 'keepalive_timeout' });
+    expect(await value(metrics, 'relaydesk_direct_paths_found_total')).toEqual(['relaydesk_direct_paths_found_total{method="birthday",gateway="t"} 1']);
     expect(await value(metrics, 'relaydesk_path_fallbacks_total')).toEqual(['relaydesk_path_fallbacks_total{from="tcp",reason="keepalive_timeout",gateway="t"} 1']);
     expect(await value(metrics, 'relaydesk_path_moves_total')).toEqual(['relaydesk_path_moves_total{to="tcp",gateway="t"} 1']);
     expect((await value(metrics, 'relaydesk_time_to_direct_seconds')).find((l) => l.includes('_count'))).toBe('relaydesk_time_to_direct_seconds_count{gateway="t",path="tcp"} 1');
+  });
+
+  it("a hello naming a public address other than the sender's is dropped: a peer must not be made to punch at a third machine", async () => {
+    const metrics = createGatewayMetrics('t');
+    const filter = new PathSignalFilter(metrics);
+    const hello = (extra: object) => ({ topic: 'path', step: 'hello', fingerprint: 'a'.repeat(64), tcp: [], udp: true, ...extra });
+    expect(filter.inspect(session, 'technician', hello({ symmetric: { address: '192.0.2.77' } }), '::ffff:198.51.100.5')).toEqual({ verdict: 'drop' });
+    expect(filter.inspect(session, 'technician', hello({ sim: { address: '192.0.2.77', port: 4000 } }), '198.51.100.5')).toEqual({ verdict: 'drop' });
+    expect(filter.inspect(session, 'technician', hello({ symmetric: { address: '198.51.100.5' } }), '::ffff:198.51.100.5')).toEqual({ verdict: 'forward' });
+    expect(filter.inspect(session, 'technician', hello({ symmetric: { address: '192.0.2.77' } }), 'gateway-link')).toEqual({ verdict: 'forward' });
+    expect(await value(metrics, 'relaydesk_path_signals_dropped_total')).toEqual(['relaydesk_path_signals_dropped_total{reason="foreign_address",gateway="t"} 2']);
   });
 
   it('sessions by path: direct once any participant is', async () => {

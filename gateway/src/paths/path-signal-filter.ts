@@ -19,18 +19,29 @@ export class PathSignalFilter {
   /** The technician's last announced path per session, so a move or a fallback is counted once. */
   private readonly technicianPath = new Map<string, Path>();
 
-  constructor(private readonly metrics: Pick<GatewayMetrics, 'timeToDirect' | 'pathMoves' | 'pathFallbacks' | 'pathSignalsDropped'>) {}
+  constructor(private readonly metrics: Pick<GatewayMetrics, 'timeToDirect' | 'pathMoves' | 'pathMethods' | 'pathFallbacks' | 'pathSignalsDropped'>) {}
 
   /** A signal refused because the organisation keeps its sessions on the relay. */
   refusedByPolicy(): void {
     this.metrics.pathSignalsDropped.inc({ reason: 'relay_only' });
   }
 
-  inspect(session: { guid: string }, from: 'customer' | 'technician', data: unknown): SignalInspection {
+  /**
+   * `senderAddress`: where the sender's connection comes from, as /v1/address tells it. A hello's public
+   * address (`sim`, `symmetric`) must be that one: the peer aims a simultaneous open or a birthday punch's
+   * 512 or 1024 SYNs at it, and must never be made to aim them at a third party's machine.
+   */
+  inspect(session: { guid: string }, from: 'customer' | 'technician', data: unknown, senderAddress?: string): SignalInspection {
     if ((data as { topic?: unknown } | null)?.topic !== 'path') return { verdict: 'forward' };
     const signal = parsePathSignal(data);
     if (!signal) {
       this.metrics.pathSignalsDropped.inc({ reason: 'bad_signal' });
+      return { verdict: 'drop' };
+    }
+    const own = senderAddress?.startsWith('::ffff:') ? senderAddress.slice(7) : senderAddress;
+    // Only where the gateway knows the address (a party bridged from another gateway may come as 'gateway-link').
+    if (signal.step === 'hello' && own && /^\d{1,3}(\.\d{1,3}){3}$/.test(own) && [signal.sim?.address, signal.symmetric?.address].some((a) => a !== undefined && a !== own)) {
+      this.metrics.pathSignalsDropped.inc({ reason: 'foreign_address' });
       return { verdict: 'drop' };
     }
     if (signal.step !== 'using') return { verdict: 'forward' };
@@ -39,7 +50,10 @@ export class PathSignalFilter {
       const before = this.technicianPath.get(session.guid) ?? 'relay';
       if (signal.path !== before) {
         if (signal.path === 'relay') this.metrics.pathFallbacks.inc({ from: before, reason: signal.reason ?? 'closed' });
-        else this.metrics.pathMoves.inc({ to: signal.path });
+        else {
+          this.metrics.pathMoves.inc({ to: signal.path });
+          if (signal.method) this.metrics.pathMethods.inc({ method: signal.method });
+        }
       }
       if (signal.path === 'relay') this.technicianPath.delete(session.guid);
       else this.technicianPath.set(session.guid, signal.path);

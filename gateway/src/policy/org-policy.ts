@@ -120,14 +120,8 @@ export function mayRequestPower(policy: SessionPolicy, power: string): boolean {
   return (policy.allowedPowers as string[]).includes(power);
 }
 
-/** Null when the file may be offered, else why not (for the E_FORBIDDEN message). */
-export function fileTransferProblem(policy: SessionPolicy, direction: FileDirection, sizeBytes: number): string | null {
-  if (!policy.fileTransfer.directions.includes(direction)) return `file transfer ${direction} is not allowed by policy`;
-  if (!(sizeBytes >= 0) || sizeBytes > policy.fileTransfer.maxBytes) {
-    return `files are limited to ${policy.fileTransfer.maxBytes} bytes by policy`;
-  }
-  return null;
-}
+/** Null when the file may be offered, else why not: shared with the clients, which check it on direct paths. */
+export { fileTransferProblem } from '../../../protocol/file-transfer.js';
 
 /** When a session picked up at `activeSince` (ms) must end. */
 export function sessionDeadline(policy: SessionPolicy, activeSince: number): number {

@@ -1,6 +1,7 @@
 import type { Power } from '../../../protocol/channels.js';
 import type { ClientMessage, ServerMessage } from '../../../protocol/messages.js';
 import { GatewayError } from '../errors/gateway-error.js';
+import { fileControl } from '../files/file-control.js';
 import { grantsAfterTransfer, mayRequestPower, mayUseDirectPath } from '../policy/org-policy.js';
 import type { LiveSession } from '../live/live-session.js';
 import type { Participant } from '../live/participant.js';
@@ -96,7 +97,7 @@ export function control(ctx: RelayContext, ws: PartySocket, party: Party, msg: C
       }
       const to = named(session, msg.to) ?? defaultCounterpart(session, me);
       if (!to || to === me) return refuse(ctx, ws, 'E_NO_SUCH_PARTICIPANT', 'a signal needs a participant to go to');
-      const verdict = ctx.deps.pathSignals?.inspect({ guid: session.guid }, me.role === 'customer' ? 'customer' : 'technician', msg.data);
+      const verdict = ctx.deps.pathSignals?.inspect({ guid: session.guid }, me.role === 'customer' ? 'customer' : 'technician', msg.data, party.remoteIp);
       if (verdict?.verdict === 'drop') return;
       if (verdict?.using) session.apply({ kind: 'path', id: me.id, path: verdict.using });
       if (to.conn) ctx.sendControl(to.conn, { v: 1, type: 'signal', from: me.id, data: msg.data });
@@ -120,6 +121,13 @@ export function control(ctx: RelayContext, ws: PartySocket, party: Party, msg: C
       toEach(ctx, session, { v: 1, type: 'sysinfo', info: msg.info }, (p) => p.role !== 'customer');
       return;
     }
+    case 'file-offer':
+    case 'file-accept':
+    case 'file-cancel':
+    case 'file-done':
+    case 'file-result':
+      fileControl(ctx, ws, session, me, msg);
+      return;
     case 'join':
     case 'pickup':
     case 'attend':

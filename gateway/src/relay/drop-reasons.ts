@@ -7,6 +7,8 @@ export type DropReason =
   | 'no_peer'
   | 'unknown_channel'
   | 'slow_consumer'
-  | 'flow_control';
+  | 'flow_control'
+  /** A file chunk outside an accepted offer (files/file-control.ts). */
+  | 'file_refused';
 
-export const dropReasons: readonly DropReason[] = ['backpressure', 'not_granted', 'not_controller', 'wrong_direction', 'no_peer', 'unknown_channel', 'slow_consumer', 'flow_control'];
+export const dropReasons: readonly DropReason[] = ['backpressure', 'not_granted', 'not_controller', 'wrong_direction', 'no_peer', 'unknown_channel', 'slow_consumer', 'flow_control', 'file_refused'];

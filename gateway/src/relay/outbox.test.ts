@@ -26,6 +26,18 @@ function fakeSocket() {
 }
 
 describe('Outbox', () => {
+  it('keeps every copied frame intact until its flush, over several arenas in one turn, and reuses them after', () => {
+    const box = new Outbox(() => {}, () => {});
+    const frame = (i: number) => new Uint8Array(64 << 10).fill(i & 0xff);
+    // 6 × 4 MiB of 64 KiB frames in one turn: more than the arenas kept.
+    const copies = Array.from({ length: 384 }, (_, i) => box.copy(frame(i)));
+    expect(copies.every((c, i) => c.byteLength === 64 << 10 && c[0] === (i & 0xff) && c[c.byteLength - 1] === (i & 0xff))).toBe(true);
+    box.flush();
+    const again = box.copy(frame(7));
+    expect(again.buffer).toBe(copies[0]!.buffer); // the first arena again, not a new one
+    expect(again[0]).toBe(7);
+  });
+
   it('writes in order, corks runs to one socket, and skips a socket once it is closed', () => {
     const outcomes: string[] = [];
     const errors: unknown[] = [];

@@ -11,6 +11,7 @@ import type { CloseReason, SessionRecord } from '../session/session-record.js';
 import type { SessionLifecycle } from '../session/transition.js';
 import type { QueueLimits } from '../delivery/socket-writer.js';
 import type { BulkCredit } from '../delivery/bulk-credit.js';
+import type { FileOffers } from '../files/file-offers.js';
 import type { LiveEventBus } from '../live/live-events.js';
 import type { LiveSession } from '../live/live-session.js';
 import type { PolicySource } from '../policy/org-policy.js';
@@ -105,6 +106,8 @@ export interface RelayContext {
   /** A new live session (customer joined here, or a takeover/adoption). */
   openSession(record: SessionRecord): LiveSession;
   bulkOf(session: LiveSession): BulkCredit;
+  /** The session's open file offers (files/file-offers.ts). */
+  filesOf(session: LiveSession): FileOffers;
   /** Carries a party's frames to the session's anchor on another gateway. Rejects with E_PEER_GONE. */
   bridge(ws: PartySocket, party: Party, peer: GatewayRecord, request: OpenRequest): Promise<void>;
   /** Registry writes nobody awaits: failures are logged, relaying goes on. */
@@ -115,7 +118,7 @@ export interface RelayContext {
   slowConsumer(ws: PartySocket): void;
   // The connection events, for connections that are not uWS sockets (a party on another gateway).
   onOpen(ws: PartySocket): void;
-  onMessage(ws: PartySocket, data: ArrayBuffer | Uint8Array, isBinary: boolean): void;
+  onMessage(ws: PartySocket, data: ArrayBuffer | Uint8Array, isBinary: boolean, party?: Party): void;
   onClose(ws: PartySocket): void;
   /** A command another gateway sent to this one (cluster/anchor.ts). */
   runCommand(request: OpenRequest): Promise<void>;

@@ -6,6 +6,8 @@ import { acceptRemote, bridge, carry, commandAnchor, commandEveryGateway } from 
 import type { LinkStream, OpenRequest } from '../cluster/link-stream.js';
 import { BulkCredit } from '../delivery/bulk-credit.js';
 import { SocketWriter } from '../delivery/socket-writer.js';
+import { FileOffers } from '../files/file-offers.js';
+import { sessionFiles } from '../files/session-files.js';
 import { GatewayError, asGatewayError, errorCodes } from '../errors/gateway-error.js';
 import { join } from '../handshake/join.js';
 import { pickup } from '../handshake/pickup.js';
@@ -22,6 +24,7 @@ import type { CloseReason, SessionRecord } from '../session/session-record.js';
 import { closeCodeFor, isDisconnect } from './close-reasons.js';
 import { control } from './control.js';
 import { dropReasons, type DropReason } from './drop-reasons.js';
+import { exactCreditBytes } from './credit-fast-path.js';
 import { forward, type ForwardCounters } from './forward.js';
 import { messageText } from './message-text.js';
 import { Outbox, type OutboxEntry } from './outbox.js';
@@ -54,6 +57,7 @@ export class SessionRelay implements RelayContext {
   private readonly greeting = new Set<PartySocket>();
   private readonly sockets = new Set<PartySocket>();
   private readonly bulk = new WeakMap<LiveSession, BulkCredit>();
+  private readonly files = new WeakMap<LiveSession, FileOffers>();
   private lastTouch = 0;
   private lastTokenCheck = 0;
   private readonly outbox: Outbox;
@@ -91,6 +95,7 @@ export class SessionRelay implements RelayContext {
     this.bus.on((e) => eventCounters[e.type]!.inc());
     this.bus.on((e) => logEvent(deps, e));
     this.bus.on(sessionNotices(this.sessions, (ws, msg) => this.send(ws, msg)));
+    this.bus.on(sessionFiles(this));
     this.bus.on(sessionCopy(this.sessions, deps.registry, (w) => this.background(w)));
     this.bus.on(
       sessionScreens({
@@ -117,21 +122,30 @@ export class SessionRelay implements RelayContext {
     this.deps.metrics.connections.inc({ role: party.role });
   }
 
-  onPong(ws: PartySocket): void {
-    ws.getUserData().lastSeen = Date.now();
+  /** A bulk credit message in the SDK's exact form (relay/credit-fast-path.ts): what control() does with one. */
+  private credited(party: Party, bytes: number): void {
+    const session = party.session!;
+    if (session.participants.has(party.participantId!)) this.bulkOf(session).consumed(party.participantId!, bytes);
   }
 
-  /** `data`: uWS's message buffer, or a link frame's bytes (a view into the link's read buffer); valid only during the call. */
-  onMessage(ws: PartySocket, data: ArrayBuffer | Uint8Array, isBinary: boolean): void {
-    const party = ws.getUserData();
-    party.lastSeen = Date.now();
+  onPong(ws: PartySocket): void {
+    ws.getUserData().heard++;
+  }
+
+  /**
+   * `data`: uWS's message buffer (freed when the handler returns: copy what is kept), or a link frame's bytes (a view
+   * into a link read, never written again). `party`: ws.getUserData(), when the caller has it (a call into uWS).
+   */
+  onMessage(ws: PartySocket, data: ArrayBuffer | Uint8Array, isBinary: boolean, party: Party = ws.getUserData()): void {
+    party.heard++;
     if (data.byteLength > this.options.maxMessageBytes) {
       this.reject(ws, new GatewayError('E_MESSAGE_TOO_LARGE', `messages are limited to ${this.options.maxMessageBytes} bytes`), true);
       return;
     }
-    if (party.phase === 'paired' && isBinary) {
-      forward(this, this.counters, ws, party, data);
-      return;
+    if (party.phase === 'paired') {
+      if (isBinary) return forward(this, this.counters, ws, party, data);
+      const credit = exactCreditBytes(data instanceof Uint8Array ? data : new Uint8Array(data));
+      if (credit >= 0) return this.credited(party, credit);
     }
     if (party.phase === 'bridged') {
       carry(this, ws, party, data, isBinary);
@@ -205,6 +219,10 @@ export class SessionRelay implements RelayContext {
         if (now - away > this.options.resumeGraceMs) this.giveUpOn(session);
         else (suspended++, live.push(session.guid));
         continue;
+      }
+      if (session.relayedSinceTick) {
+        session.relayedSinceTick = false;
+        session.lastActivity = now;
       }
       if (now - session.lastActivity > this.options.idleTimeoutMs) {
         this.endSession(session, 'idle_timeout');
@@ -335,6 +353,12 @@ export class SessionRelay implements RelayContext {
       this.bulk.set(session, credit);
     }
     return credit;
+  }
+
+  filesOf(session: LiveSession): FileOffers {
+    let files = this.files.get(session);
+    if (!files) this.files.set(session, (files = new FileOffers()));
+    return files;
   }
 
   place(session: LiveSession, ws: PartySocket, party: Party, placement: Placement): void {

@@ -26,9 +26,9 @@ function counters(): ScreenCounters & { all: Record<string, Tally> } {
 }
 
 /** A session: one agent, a router with the given repair mode, a clock the test moves. */
-function session(mode: ScreenRepairMode, o: { minViewers?: number; maxBytes?: number; keyframeTimeoutMs?: number } = {}) {
+function session(mode: ScreenRepairMode, o: { minViewers?: number; maxBytes?: number; keyframeTimeoutMs?: number; load?: typeof loadNativeCodec } = {}) {
   let now = 1_000;
-  const decoders = new GatewayDecoders({ mode, minViewers: o.minViewers ?? 2, maxBytes: o.maxBytes ?? 1 << 30 });
+  const decoders = new GatewayDecoders({ mode, minViewers: o.minViewers ?? 2, maxBytes: o.maxBytes ?? 1 << 30 }, o.load);
   const c = counters();
   const verdicts: ScreenVerdict[] = [];
   // eslint-disable-next-line prefer-const
@@ -123,6 +123,36 @@ describe('ScreenRouter: a slowed viewer', { timeout: 60_000 }, () => {
       slow.read();
       expectExact(slow, s.agent);
     }
+  });
+
+  it('a gateway repair that fails tells the viewer, then asks the agent, and the picture ends exact', () => {
+    let failing = false;
+    class FailingDecoder extends codec.Decoder {
+      override deltaSince(since: number): Buffer {
+        if (failing) throw Object.assign(new Error('out of memory (test)'), { code: 'E_CODEC' });
+        return super.deltaSince(since);
+      }
+    }
+    const s = session('gateway', { minViewers: 1, load: () => ({ ...codec, Decoder: FailingDecoder }) });
+    const slow = new FakeViewer(BUDGET);
+    s.router.addViewer('slow', slow);
+    for (let i = 0; i < 8; i++) s.step([]);
+    expect(s.router.stats.waiting).toBe(1);
+    failing = true;
+    slow.read();
+    s.router.tick(s.advance(1000));
+    expect(slow.notices).toHaveLength(1);
+    expect(JSON.parse(slow.notices[0]!)).toMatchObject({ v: 1, type: 'error', code: 'E_SCREEN_REPAIR' });
+    expect(JSON.parse(slow.notices[0]!).message).toMatch(/could not rebuild your picture.*out of memory \(test\)/);
+    expect(s.router.stats).toMatchObject({ repairFailures: 1, waiting: 1, decoder: { active: true, synced: false } });
+    expect(s.agent.resyncs).toBe(1);
+    s.agent.answer();
+    expect(slow.log.at(-1)).toMatchObject({ keyframe: true, repair: true, frame: 8 });
+    slow.read();
+    expectExact(slow, s.agent);
+    // The decoder is back in sync from that keyframe and repairs by itself again.
+    failing = false;
+    expect(s.router.stats.decoder.synced).toBe(true);
   });
 });
 

@@ -1,5 +1,7 @@
 import { summarizePacket } from '../../../clients/codec/format.js';
 import { channels } from '../../../protocol/channels.js';
+import { errorCodes } from '../../../protocol/error-codes.js';
+import { encodeServerMessage } from '../../../protocol/messages.js';
 import { readScreenHeader, screenPacket, type ScreenHeader } from '../../../protocol/screen-header.js';
 import type { Writer } from '../delivery/writer.js';
 import type { GatewayDecoders } from './gateway-decoders.js';
@@ -50,6 +52,8 @@ export interface ScreenStats {
    */
   repairWaitMs: { count: number; total: number; max: number };
   keyframeRequests: number;
+  /** Gateway repairs that failed (the viewer was told, E_SCREEN_REPAIR, and the agent asked). */
+  repairFailures: number;
   decoder: { active: boolean; synced: boolean; bytes: number };
 }
 
@@ -83,6 +87,7 @@ export class ScreenRouter {
     repairs: { agent_keyframe: 0, gateway_keyframe: 0, merged_delta: 0 } as Record<RepairKind, number>,
     repairBytes: { agent_keyframe: 0, gateway_keyframe: 0, merged_delta: 0 } as Record<RepairKind, number>,
     repairWaitMs: { count: 0, total: 0, max: 0 },
+    repairFailures: 0,
   };
 
   constructor(private readonly o: ScreenRouterOptions) {
@@ -187,6 +192,7 @@ export class ScreenRouter {
       repairBytes: { ...this.s.repairBytes },
       repairWaitMs: { ...this.s.repairWaitMs },
       keyframeRequests: this.request.sent,
+      repairFailures: this.s.repairFailures,
       decoder: { active: this.decoder !== null, synced: this.decoder?.synced ?? false, bytes: this.decoder?.bytes ?? 0 },
     };
   }
@@ -243,7 +249,7 @@ export class ScreenRouter {
    */
   private repairWaiting(now: number): void {
     if (this.latest === 0) return; // no frame yet: the agent's first keyframe goes to everyone
-    const d = this.decoder?.synced ? this.decoder : null;
+    let d = this.decoder?.synced ? this.decoder : null;
     let askAgent = false;
     for (const v of this.viewers.values()) {
       if (!v.waiting || !this.hasRoom(v)) continue;
@@ -257,7 +263,17 @@ export class ScreenRouter {
         v.got(v.has, v.generation, d.epoch); // it missed nothing after all
         continue;
       }
-      const { kind, bytes } = d.repairFor(known ? v.generation : -1, v.has);
+      let repair: ReturnType<SessionDecoder['repairFor']>;
+      try {
+        repair = d.repairFor(known ? v.generation : -1, v.has);
+      } catch (err) {
+        // The decoder cannot serve anyone now: this viewer hears why, and every waiting viewer goes to the agent.
+        this.decoderFailed(v, err);
+        d = null;
+        askAgent = true;
+        continue;
+      }
+      const { kind, bytes } = repair;
       if (v.writer.write(bytes, true, 'media') === 'dropped') continue;
       this.s.delivered++;
       this.counters.delivered.inc();
@@ -265,6 +281,19 @@ export class ScreenRouter {
       v.got(this.latest, d.generation, d.epoch);
     }
     if (askAgent && this.request.ask(now)) this.counters.keyframeRequests.inc();
+  }
+
+  /**
+   * The gateway's repair failed (the native decoder threw): its copy of the screen is dropped (in sync again
+   * from the next keyframe), the viewer is told in a non-closing error, and the caller asks the agent.
+   */
+  private decoderFailed(v: ScreenViewer, err: unknown): void {
+    this.s.repairFailures++;
+    this.decoder?.drop();
+    const e = err as { code?: string; message?: string };
+    const why = `${e.code ?? 'E_CODEC'}: ${e.message ?? String(err)}`;
+    const message = `${errorCodes.E_SCREEN_REPAIR.message} (${why})`;
+    v.writer.write(encodeServerMessage({ v: 1, type: 'error', code: 'E_SCREEN_REPAIR', message }), false, 'control');
   }
 
   private hasRoom(v: ScreenViewer): boolean {

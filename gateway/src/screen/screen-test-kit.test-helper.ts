@@ -92,6 +92,8 @@ export class FakeViewer implements Writer {
   maxQueuedBytes = 0;
   largestWrite = 0;
   open = true;
+  /** Text (control) messages it was handed: notices such as E_SCREEN_REPAIR. */
+  readonly notices: string[] = [];
   /** Every frame this viewer was ever handed, in order (header of each). */
   readonly log: { keyframe: boolean; repair: boolean; frame: number; base: number }[] = [];
   readonly receiver = new ScreenReceiver<NativeDecoder>({ createDecoder: (w, h) => new codec.Decoder(w, h) });
@@ -100,6 +102,10 @@ export class FakeViewer implements Writer {
 
   write(data: Uint8Array | string, _isBinary: boolean, cls: DeliveryClass): WriteOutcome {
     if (!this.open) return 'dropped';
+    if (typeof data === 'string') {
+      this.notices.push(data);
+      return 'sent';
+    }
     if (cls === 'media' && this.budget !== undefined && this.queuedBytes > this.budget) return 'dropped';
     const bytes = typeof data === 'string' ? new TextEncoder().encode(data) : data;
     this.queue.push(bytes);

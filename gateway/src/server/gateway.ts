@@ -271,8 +271,11 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
         relay.onOpen(ws);
       },
       message: (ws, data, isBinary) => {
-        connectionCaps.greeted(ws);
-        relay.onMessage(ws, data, isBinary);
+        // getUserData() is a call into uWS: once per message. Only a first message can end the unauthenticated
+        // phase, and a socket leaves 'hello' only after one (or closing): no Map lookup per relayed message.
+        const party = ws.getUserData();
+        if (party.phase === 'hello' || party.phase === 'closing') connectionCaps.greeted(ws);
+        relay.onMessage(ws, data, isBinary, party);
       },
       close: (ws) => {
         connectionCaps.closed(ws);

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type WebSocket from 'ws';
-import { Channel, RelaydeskError, type RelaydeskClient, type SessionConnection } from '../../../clients/sdk/src/node.js';
+import { randomBytes } from 'node:crypto';
+import { Channel, FileTransfers, RelaydeskError, bytesSource, nodeSha256, type RelaydeskClient, type SessionConnection } from '../../../clients/sdk/src/node.js';
 import { loadOrCreateCa } from '../../src/pki/certificate-files.js';
 import { startTestGateway, type TestGateway } from '../gateway-harness.js';
 import { startRedisServer, type RedisServer } from '../redis-server.js';
@@ -188,6 +189,36 @@ describe('two gateways on one Redis: a customer on A, a technician on B', () => 
       const metrics = await (await fetch(`http://127.0.0.1:${g.gateway.adminPort}/metrics`)).text();
       expect(metrics).not.toMatch(/relaydesk_dropped_messages_total\{reason="(slow_consumer|flow_control)"[^}]*\} [1-9]/);
     }
+    customer.end();
+  });
+
+  it('a file crosses the gateway link both ways byte-exact, and the anchor still refuses a chunk past its size', async () => {
+    const { customer, tech } = await crossPair();
+    customer.grant('files');
+    expect(await eventually(() => tech.grants.includes('files'))).toBe(true);
+    const atTech = new FileTransfers(tech, { hash: nodeSha256 });
+    const atCustomer = new FileTransfers(customer, { hash: nodeSha256 });
+    const keep = (files: FileTransfers) => {
+      const parts: Uint8Array[] = [];
+      files.on('offer', (f) => f.accept({ write: (c) => void parts.push(c.slice()), finish: () => {} }));
+      return parts;
+    };
+    const atCustomerParts = keep(atCustomer);
+    const atTechParts = keep(atTech);
+    const down = randomBytes(3 * 1024 * 1024 + 1);
+    const up = randomBytes(1024 * 1024 + 3);
+    const [d, u] = await Promise.all([atTech.offer(bytesSource('down.bin', down)).done, atCustomer.offer(bytesSource('up.bin', up)).done]);
+    expect([d.ok, u.ok]).toEqual([true, true]);
+    expect(Buffer.concat(atCustomerParts).equals(down)).toBe(true);
+    expect(Buffer.concat(atTechParts).equals(up)).toBe(true);
+
+    // The technician is bridged from B; the session runs on A, which counts the bytes of each offer.
+    const errors = collect(tech, 'error');
+    const fileMessages = collect(tech, 'file');
+    tech.fileControl({ type: 'file-offer', id: 42, name: 'short.txt', size: 2 });
+    expect(await eventually(() => fileMessages.some(([m]) => m.type === 'file-accept' && m.id === 42))).toBe(true);
+    await tech.sendBulk(Uint8Array.from([0x03, 0, 0, 0, 42, 1, 2, 3]));
+    expect(await eventually(() => errors.some(([e]) => e.code === 'E_FILE_SIZE_MISMATCH'))).toBe(true);
     customer.end();
   });
 

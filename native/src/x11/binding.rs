@@ -3,7 +3,10 @@
 //! argument of `grab` is borrowed (written in place, never copied), returned Buffers are fresh copies.
 use super::desktop::{Desktop, Target};
 use super::error::{fail, Result, X11Error, X11ErrorCode};
-use crate::binding::{boolean, boundary, buffer, bytes_mut, call_info, define, getter, integer, is_nullish, method, number, ok, option, options_object, require_new, type_of, Callback, Thrown};
+use super::frame::SharedMemory;
+use super::region::Area;
+use std::sync::Arc;
+use crate::binding::{boolean, boundary, buffer, bytes_mut, int32_array, call_info, define, getter, integer, is_nullish, method, number, ok, option, options_object, require_new, type_of, Callback, Thrown};
 use crate::napi::*;
 use std::os::raw::{c_char, c_void};
 use std::panic::catch_unwind;
@@ -205,14 +208,93 @@ unsafe extern "C" fn desktop_poll(env: napi_env, info: napi_callback_info) -> na
     })
 }
 
+unsafe extern "C" fn release_memory(_env: napi_env, _data: *mut c_void, hint: *mut c_void) {
+    let _ = catch_unwind(|| drop(Box::from_raw(hint as *mut Arc<SharedMemory>)));
+}
+
+unsafe extern "C" fn desktop_frame(env: napi_env, info: napi_callback_info) -> napi_value {
+    boundary(env, || -> Result<napi_value> {
+        let c = call_info(env, info)?;
+        let d = desktop(env, c.this)?;
+        let len = d.area.w as usize * d.area.h as usize * 4;
+        let Some(mem) = d.frame_memory()? else {
+            return Ok(buffer(env, &vec![0u8; len])?);
+        };
+        // The Buffer keeps the segment mapped (an Arc in the finalizer's hint) even after close() or a resize.
+        let hint = Box::into_raw(Box::new(mem.clone())) as *mut c_void;
+        let mut out = null_mut();
+        if let Err(e) = ok(napi_create_external_buffer(env, mem.len(), mem.ptr() as *mut c_void, Some(release_memory), hint, &mut out)) {
+            drop(Box::from_raw(hint as *mut Arc<SharedMemory>));
+            return Err(e.into());
+        }
+        Ok(out)
+    })
+}
+
+/// The Int32Array `v` that `grab` reports the rectangles it wrote in (checked before anything is grabbed).
+unsafe fn quads<'a>(env: napi_env, v: napi_value) -> Result<&'a mut [i32]> {
+    let q = int32_array(env, v)?.filter(|q| q.len() >= 4);
+    q.ok_or_else(|| X11Error::new(X11ErrorCode::Argument, "changed must be an Int32Array with room for at least one x, y, width, height quad"))
+}
+
+/// Writes `rects` as x, y, width, height quads into `out`; when more than fit, their bounding box instead
+/// (still every pixel written). Returns how many quads it wrote.
+fn write_rects(out: &mut [i32], rects: &[Area]) -> usize {
+    let len = out.len();
+    let bbox;
+    let list = if rects.len() * 4 > len {
+        bbox = [rects.iter().skip(1).fold(rects[0], |b, r| b.union(r))];
+        &bbox[..]
+    } else {
+        rects
+    };
+    for (q, r) in out.chunks_exact_mut(4).zip(list) {
+        q.copy_from_slice(&[r.x, r.y, r.w, r.h]);
+    }
+    list.len()
+}
+
 unsafe extern "C" fn desktop_grab(env: napi_env, info: napi_callback_info) -> napi_value {
     boundary(env, || -> Result<napi_value> {
         let c = call_info(env, info)?;
         let d = desktop(env, c.this)?;
         let frame = bytes_mut(env, c.arg(0), "frame")?;
         let full = if is_nullish(env, c.arg(1))? { false } else { boolean(env, c.arg(1).expect("checked"), "full")? };
-        let n = d.grab(frame, full)?;
+        let changed = if is_nullish(env, c.arg(2))? { None } else { Some(quads(env, c.arg(2).expect("checked"))?) };
+        let written = d.grab(frame, full)?;
+        let n = match changed {
+            Some(out) => write_rects(out, &written),
+            None => written.len(),
+        };
         Ok(number(env, n as f64)?)
+    })
+}
+
+unsafe extern "C" fn desktop_watch(env: napi_env, info: napi_callback_info) -> napi_value {
+    boundary(env, || -> Result<napi_value> {
+        let c = call_info(env, info)?;
+        let d = desktop(env, c.this)?;
+        let f = c.arg(0).filter(|&f| type_of(env, f).ok() == Some(NAPI_FUNCTION));
+        let Some(f) = f else { return fail(X11ErrorCode::Argument, "watch needs a function") };
+        d.watch(env, f)?;
+        null(env)
+    })
+}
+
+unsafe extern "C" fn desktop_unwatch(env: napi_env, info: napi_callback_info) -> napi_value {
+    boundary(env, || -> Result<napi_value> {
+        let c = call_info(env, info)?;
+        if let Some(d) = slot(env, c.this)? {
+            d.unwatch();
+        }
+        null(env)
+    })
+}
+
+unsafe extern "C" fn desktop_queued(env: napi_env, info: napi_callback_info) -> napi_value {
+    boundary(env, || -> Result<napi_value> {
+        let c = call_info(env, info)?;
+        flag(env, desktop(env, c.this)?.queued()?)
     })
 }
 
@@ -337,7 +419,11 @@ unsafe extern "C" fn desktop_height(env: napi_env, info: napi_callback_info) -> 
 }
 
 pub(crate) unsafe fn define_desktop(env: napi_env, exports: napi_value) -> Result<()> {
-    let methods: [(*const c_char, Callback); 14] = [
+    let methods: [(*const c_char, Callback); 18] = [
+        (cstr!("watch"), desktop_watch),
+        (cstr!("unwatch"), desktop_unwatch),
+        (cstr!("queued"), desktop_queued),
+        (cstr!("frame"), desktop_frame),
         (cstr!("monitors"), desktop_monitors),
         (cstr!("windows"), desktop_windows),
         (cstr!("share"), desktop_share),

@@ -4,12 +4,14 @@
 use super::display::XDisplay;
 use super::error::{fail, Result, X11ErrorCode};
 use super::ffi::*;
+use super::frame::SharedMemory;
 use super::region::Area;
-use std::os::raw::{c_char, c_uint, c_void};
+use std::os::raw::c_uint;
 use std::ptr::null_mut;
 
 pub struct Grabber {
-    info: XShmSegmentInfo,
+    /// The segment and the server's attachment of it (None until the first MIT-SHM grab).
+    segment: Option<(SharedMemory, XShmSegmentInfo)>,
     image: *mut XImage,
     /// Bytes in the segment.
     capacity: usize,
@@ -17,7 +19,7 @@ pub struct Grabber {
 
 impl Grabber {
     pub fn new() -> Self {
-        Grabber { info: XShmSegmentInfo { shmseg: 0, shmid: -1, shmaddr: null_mut(), read_only: FALSE }, image: null_mut(), capacity: 0 }
+        Grabber { segment: None, image: null_mut(), capacity: 0 }
     }
 
     /// Makes the segment hold at least `bytes` (one segment of the whole shared area, made once per size).
@@ -27,34 +29,16 @@ impl Grabber {
             return Ok(());
         }
         self.release(d);
-        let id = shmget(IPC_PRIVATE, bytes, IPC_CREAT | 0o600);
-        if id < 0 {
-            return fail(X11ErrorCode::Request, format!("shmget of {bytes} bytes failed"));
-        }
-        let addr = shmat(id, std::ptr::null(), 0);
-        if addr as isize == -1 {
-            shmctl(id, IPC_RMID, null_mut());
-            return fail(X11ErrorCode::Request, "shmat failed");
-        }
-        self.info = XShmSegmentInfo { shmseg: 0, shmid: id, shmaddr: addr as *mut c_char, read_only: FALSE };
-        let image = XShmCreateImage(d.dpy, d.visual, d.depth as c_uint, ZPIXMAP, null_mut(), &mut self.info, w as c_uint, h as c_uint);
+        let (memory, mut info) = SharedMemory::attached(d, bytes)?;
+        let image = XShmCreateImage(d.dpy, d.visual, d.depth as c_uint, ZPIXMAP, null_mut(), &mut info, w as c_uint, h as c_uint);
         if image.is_null() {
-            shmdt(addr);
-            shmctl(id, IPC_RMID, null_mut());
+            XShmDetach(d.dpy, &mut info);
             return fail(X11ErrorCode::Request, "XShmCreateImage failed");
         }
-        (*image).data = self.info.shmaddr;
-        d.clear_error();
-        XShmAttach(d.dpy, &mut self.info);
-        let refused = d.sync_error();
-        // Marked for removal now: the kernel frees it once both we and the server have detached, even if we crash.
-        shmctl(id, IPC_RMID, null_mut());
+        (*image).data = info.shmaddr;
+        self.segment = Some((memory, info));
         self.image = image;
         self.capacity = bytes;
-        if refused.is_some() {
-            self.release(d);
-            return fail(X11ErrorCode::Request, "the X server refused to attach the shared memory segment");
-        }
         Ok(())
     }
 
@@ -62,15 +46,17 @@ impl Grabber {
         if self.image.is_null() {
             return;
         }
-        if d.alive().is_ok() {
-            XShmDetach(d.dpy, &mut self.info);
+        if let Some((_, info)) = self.segment.as_mut() {
+            if d.alive().is_ok() {
+                XShmDetach(d.dpy, info);
+            }
         }
         // XDestroyImage would free() `data`, which is the shm segment: detach it from the image first.
         (*self.image).data = null_mut();
         if let Some(destroy) = (*self.image).f.destroy_image {
             destroy(self.image);
         }
-        shmdt(self.info.shmaddr as *const c_void);
+        self.segment = None; // unmaps it
         self.image = null_mut();
         self.capacity = 0;
     }

@@ -11,10 +11,12 @@ use super::damage::DamageTracker;
 use super::display::XDisplay;
 use super::error::{fail, Result, X11ErrorCode};
 use super::ffi::*;
+use super::frame::{self, SharedMemory, ShmFrame};
 use super::input::Input;
 use super::monitors::{monitors, Monitor};
 use super::region::{coalesce, hidden_parts, Area};
 use super::window::{self, Placement, WindowInfo};
+use std::sync::Arc;
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum Target {
@@ -56,10 +58,16 @@ pub struct Desktop {
     structure_dirty: bool,
     gone: bool,
     grabber: Grabber,
+    /// The frame in shared memory that the server copies into (None without shared pixmaps, or before the
+    /// first `frame_memory`); sized for the shared area.
+    shm_frame: Option<ShmFrame>,
+    shm_pixmaps: bool,
     damage: DamageTracker,
     cursor: CursorTracker,
     input: Input,
     clipboard: Clipboard,
+    /// Calls JS when the X connection has something to read (`watch`); stopped before the connection closes.
+    wakeup: Option<crate::fd_watch::FdWatch>,
 }
 
 impl Desktop {
@@ -71,7 +79,10 @@ impl Desktop {
         let clipboard = Clipboard::new(&d);
         window::watch(&d, None);
         d.flush();
+        let shm_pixmaps = frame::supported(&d);
         Ok(Desktop {
+            shm_frame: None,
+            shm_pixmaps,
             target: Target::Screen,
             area: Area::new(0, 0, w, h),
             hidden: Vec::new(),
@@ -85,6 +96,7 @@ impl Desktop {
             cursor,
             input: Input::new(),
             clipboard,
+            wakeup: None,
             d,
         })
     }
@@ -189,10 +201,36 @@ impl Desktop {
         Ok(changes)
     }
 
+    /// Memory for the shared area's frame that `grab` fills without a copy (the server writes into it), or
+    /// None where the server cannot (then any buffer of the right size does, through a copy).
+    pub fn frame_memory(&mut self) -> Result<Option<Arc<SharedMemory>>> {
+        self.d.alive()?;
+        if !self.shm_pixmaps {
+            return Ok(None);
+        }
+        let size = (self.area.w, self.area.h);
+        if self.shm_frame.as_ref().map(|f| f.area) != Some(size) {
+            if let Some(mut old) = self.shm_frame.take() {
+                old.release(&self.d);
+            }
+            match ShmFrame::new(&self.d, size.0, size.1) {
+                Ok(f) => self.shm_frame = Some(f),
+                Err(_) => {
+                    // A server that announces shared pixmaps but refuses ours: the copying path works everywhere.
+                    self.shm_pixmaps = false;
+                    return Ok(None);
+                }
+            }
+        }
+        Ok(self.shm_frame.as_ref().map(|f| f.memory.clone()))
+    }
+
     /// Copies what changed (everything when `full`, after a move, or on the first call) into `frame`, the
-    /// caller's BGRA picture of the shared area, and masks what must not be seen. Returns how many
-    /// rectangles it captured (0: nothing changed).
-    pub fn grab(&mut self, frame: &mut [u8], full: bool) -> Result<usize> {
+    /// caller's BGRA picture of the shared area, and masks what must not be seen. Returns the rectangles it
+    /// wrote, relative to the shared area (none: nothing changed); outside them `frame` is untouched.
+    /// When `frame` is the memory `frame_memory` gave, the server writes into it directly and the fourth
+    /// byte of each pixel is X's padding; otherwise pixels are copied in with alpha set to 0xFF.
+    pub fn grab(&mut self, frame: &mut [u8], full: bool) -> Result<Vec<Area>> {
         self.d.alive()?;
         let (w, h) = (self.area.w, self.area.h);
         if frame.len() != (w as usize) * (h as usize) * 4 {
@@ -210,19 +248,34 @@ impl Desktop {
         };
         let screen = self.screen();
         let stride = w as usize * 4;
-        for r in &rects {
-            if let Some(v) = r.intersect(&screen) {
-                let rel = v.relative_to(&self.area);
-                self.grabber.grab(&self.d, v, frame, stride, rel.x as usize, rel.y as usize)?;
+        let direct = self.shm_frame.as_ref().filter(|f| f.memory.ptr() == frame.as_mut_ptr() && f.memory.len() == frame.len());
+        if let Some(sf) = direct {
+            for r in &rects {
+                if let Some(v) = r.intersect(&screen) {
+                    let rel = v.relative_to(&self.area);
+                    sf.copy(&self.d, v, rel.x, rel.y);
+                }
             }
+            sf.finish(&self.d)?;
+        } else {
+            for r in &rects {
+                if let Some(v) = r.intersect(&screen) {
+                    let rel = v.relative_to(&self.area);
+                    self.grabber.grab(&self.d, v, frame, stride, rel.x as usize, rel.y as usize)?;
+                }
+            }
+        }
+        let mut written = Vec::with_capacity(rects.len());
+        for r in &rects {
             let rel = r.relative_to(&self.area);
             for hidden in &self.hidden {
                 if let Some(m) = hidden.intersect(&rel) {
                     fill(frame, stride, w, h, m);
                 }
             }
+            written.push(rel);
         }
-        Ok(rects.len())
+        Ok(written)
     }
 
     /// Pointer position relative to the shared area, and whether it is over a visible part of it.
@@ -265,8 +318,12 @@ impl Desktop {
         self.input.wheel(&self.d, dx, dy)
     }
 
+    /// In a one-window share the key goes to that window, which is given the focus first if it lacks it.
     pub fn key(&mut self, keysym: u64, down: bool) -> Result<()> {
         self.d.alive()?;
+        if let Target::Window(w) = self.target {
+            super::focus::keep_on(&self.d, w)?;
+        }
         self.input.key(&self.d, keysym as KeySym, down)
     }
 
@@ -288,12 +345,44 @@ impl Desktop {
     }
 }
 
+impl Desktop {
+    /// Calls `callback` whenever the X connection becomes readable (events to `poll`), until `unwatch`.
+    ///
+    /// # Safety
+    /// `env` must be the current Node-API environment and `callback` a function.
+    pub unsafe fn watch(&mut self, env: crate::napi::napi_env, callback: crate::napi::napi_value) -> Result<()> {
+        self.d.alive()?;
+        self.unwatch();
+        let w = crate::fd_watch::FdWatch::start(env, XConnectionNumber(self.d.dpy), callback).or_else(|e| fail(X11ErrorCode::Request, format!("cannot watch the X connection: {e}")))?;
+        self.wakeup = Some(w);
+        Ok(())
+    }
+
+    pub fn unwatch(&mut self) {
+        if let Some(w) = self.wakeup.take() {
+            w.stop();
+        }
+    }
+
+    /// Events Xlib has already read off the socket (during a round trip) and not yet handed to `poll`: the
+    /// connection will not turn readable for them, so whoever waits on it must poll again first.
+    pub fn queued(&self) -> Result<bool> {
+        self.d.alive()?;
+        const QUEUED_ALREADY: i32 = 0;
+        Ok(unsafe { XEventsQueued(self.d.dpy, QUEUED_ALREADY) } > 0)
+    }
+}
+
 impl Drop for Desktop {
     fn drop(&mut self) {
+        self.unwatch();
         self.input.close(&self.d);
         self.clipboard.close(&self.d);
         self.damage.close(&self.d);
         self.grabber.close(&self.d);
+        if let Some(mut f) = self.shm_frame.take() {
+            f.release(&self.d);
+        }
         if self.d.alive().is_ok() {
             self.d.flush();
         }

@@ -17,6 +17,9 @@ pub type Time = c_ulong;
 pub type Bool = c_int;
 pub type Status = c_int;
 pub type Damage = XID;
+pub type Pixmap = XID;
+/// Xlib's `GC` (a pointer to its private struct).
+pub type GC = *mut c_void;
 pub type XserverRegion = XID;
 
 pub const FALSE: Bool = 0;
@@ -26,6 +29,10 @@ pub const CURRENT_TIME: Time = 0;
 pub const ZPIXMAP: c_int = 2;
 pub const ALL_PLANES: c_ulong = !0;
 pub const IS_VIEWABLE: c_int = 2;
+pub const INCLUDE_INFERIORS: c_int = 1;
+pub const REVERT_TO_PARENT: c_int = 2;
+/// XGetInputFocus's focus values that are not windows.
+pub const POINTER_ROOT: Window = 1;
 pub const INPUT_OUTPUT: c_int = 1;
 pub const PROP_MODE_REPLACE: c_int = 0;
 pub const ANY_PROPERTY_TYPE: Atom = 0;
@@ -296,6 +303,17 @@ extern "C" {
     pub fn XSetSelectionOwner(dpy: *mut Display, selection: Atom, owner: Window, time: Time) -> c_int;
     pub fn XGetSelectionOwner(dpy: *mut Display, selection: Atom) -> Window;
     pub fn XConvertSelection(dpy: *mut Display, selection: Atom, target: Atom, property: Atom, requestor: Window, time: Time) -> c_int;
+    pub fn XCreateGC(dpy: *mut Display, d: Drawable, mask: c_ulong, values: *mut c_void) -> GC;
+    pub fn XFreeGC(dpy: *mut Display, gc: GC) -> c_int;
+    pub fn XSetSubwindowMode(dpy: *mut Display, gc: GC, mode: c_int) -> c_int;
+    pub fn XSetGraphicsExposures(dpy: *mut Display, gc: GC, exposures: Bool) -> c_int;
+    pub fn XCopyArea(dpy: *mut Display, src: Drawable, dst: Drawable, gc: GC, sx: c_int, sy: c_int, w: c_uint, h: c_uint, dx: c_int, dy: c_int) -> c_int;
+    pub fn XFreePixmap(dpy: *mut Display, p: Pixmap) -> c_int;
+    pub fn XConnectionNumber(dpy: *mut Display) -> c_int;
+    pub fn XEventsQueued(dpy: *mut Display, mode: c_int) -> c_int;
+    pub fn XGetInputFocus(dpy: *mut Display, focus: *mut Window, revert: *mut c_int) -> c_int;
+    pub fn XSetInputFocus(dpy: *mut Display, w: Window, revert: c_int, time: Time) -> c_int;
+    pub fn XRaiseWindow(dpy: *mut Display, w: Window) -> c_int;
     pub fn XGetImage(dpy: *mut Display, d: Drawable, x: c_int, y: c_int, w: c_uint, h: c_uint, planes: c_ulong, format: c_int) -> *mut XImage;
     pub fn XDisplayKeycodes(dpy: *mut Display, min: *mut c_int, max: *mut c_int) -> c_int;
     pub fn XGetKeyboardMapping(dpy: *mut Display, first: KeyCode, count: c_int, per_code: *mut c_int) -> *mut KeySym;
@@ -311,6 +329,9 @@ extern "C" {
     pub fn XShmAttach(dpy: *mut Display, info: *mut XShmSegmentInfo) -> Bool;
     pub fn XShmDetach(dpy: *mut Display, info: *mut XShmSegmentInfo) -> Bool;
     pub fn XShmGetImage(dpy: *mut Display, d: Drawable, image: *mut XImage, x: c_int, y: c_int, planes: c_ulong) -> Bool;
+    pub fn XShmQueryVersion(dpy: *mut Display, major: *mut c_int, minor: *mut c_int, pixmaps: *mut Bool) -> Bool;
+    pub fn XShmPixmapFormat(dpy: *mut Display) -> c_int;
+    pub fn XShmCreatePixmap(dpy: *mut Display, d: Drawable, data: *mut c_char, info: *mut XShmSegmentInfo, w: c_uint, h: c_uint, depth: c_uint) -> Pixmap;
 }
 
 #[link(name = "Xdamage")]

@@ -9,6 +9,8 @@ pub mod desktop;
 pub mod display;
 pub mod error;
 pub mod ffi;
+pub mod focus;
+pub mod frame;
 pub mod input;
 pub mod monitors;
 pub mod region;

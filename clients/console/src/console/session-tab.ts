@@ -7,6 +7,7 @@ import { powers, type Power } from '../../../../protocol/channels.js';
 import { channels } from '../../../../protocol/channels.js';
 import { h, replace } from '../shared/dom.js';
 import { describeError, endingSentence } from '../shared/messages.js';
+import { FilePanel, filePolicyText } from './file-panel.js';
 import { specialCombos } from './keysyms.js';
 import { ScreenView } from './screen-view.js';
 
@@ -63,6 +64,7 @@ export class SessionTab {
   private readonly endButton: HTMLButtonElement;
   private readonly leaveButton: HTMLButtonElement;
   private readonly invite: HTMLElement;
+  private readonly filePanel: FilePanel;
 
   constructor(private readonly o: SessionTabOptions) {
     this.conn = o.conn;
@@ -76,6 +78,7 @@ export class SessionTab {
       input: (payload) => this.conn.send(channels.input.id, payload),
       trouble: (text) => this.say(text),
     });
+    this.filePanel = new FilePanel(this.conn);
     this.chatLog = h('ol', { class: 'chat-log', attrs: { role: 'log', 'aria-live': 'polite', 'aria-label': 'Chat' } });
     this.powerList = h('ul', { class: 'powers', attrs: { 'aria-label': 'Powers' } });
     this.peopleList = h('ul', { class: 'people', attrs: { 'aria-label': 'In this session' } });
@@ -145,6 +148,8 @@ export class SessionTab {
         h('h3', {}, 'Chat'),
         this.chatLog,
         chatForm,
+        h('h3', {}, 'Files'),
+        this.filePanel.element,
         h('h3', {}, 'Customer’s clipboard'),
         this.clipboardBox,
         h('h3', {}, 'System information'),
@@ -156,6 +161,7 @@ export class SessionTab {
     // What arrived with the handshake, before this tab listened (an attend gets participants and grants at once).
     if (this.conn.participants.length > 0) this.onParticipants({ you: this.conn.you, controller: this.conn.controller, list: this.conn.participants });
     this.granted = new Set(this.conn.grants);
+    this.filePanel.setGranted(this.granted.has('files'));
     if (this.granted.has('view')) this.screen.setShare('live');
     this.renderPowers();
     this.renderPeople();
@@ -183,6 +189,7 @@ export class SessionTab {
 
   dispose(): void {
     this.screen.dispose();
+    this.filePanel.dispose();
     this.conn.close();
   }
 
@@ -207,6 +214,7 @@ export class SessionTab {
       this.renderPowers();
       this.updateControl();
       this.clipboardSend.disabled = !this.granted.has('clipboard');
+      this.filePanel.setGranted(this.granted.has('files'));
       // The grant decides whether a picture may come at all; `share` messages say live or paused within it.
       if (hadView && !this.granted.has('view')) this.screen.setShare('stopped');
       if (!hadView && this.granted.has('view')) this.screen.setShare('live');
@@ -367,6 +375,7 @@ function policySummary(policy: SessionConnection['policy']): HTMLElement {
     { class: 'policy', attrs: { 'aria-label': 'Organisation policy' } },
     h('li', {}, policy.relayOnly ? 'Relay only: every byte passes the gateway' : 'Direct paths allowed'),
     h('li', {}, `Recording: ${policy.recording}`),
+    h('li', {}, filePolicyText(policy)),
     h('li', {}, `Longest session: ${minutes >= 60 && minutes % 60 === 0 ? `${minutes / 60} h` : `${minutes} min`}`),
     h('li', {}, policy.grantsSurviveTransfer ? 'Grants stay when control passes on' : 'Control and clipboard are asked again when control passes on'),
   );

@@ -82,6 +82,7 @@ describe('direct paths between the parties of a session (loopback)', () => {
       { topic: 'path', step: 'hello', fingerprint: 'nope', tcp: [], udp: true },
       { topic: 'path', step: 'hello', fingerprint: 'a'.repeat(64), tcp: [{ address: '999.1.1.1', port: 1 }], udp: true },
       { topic: 'path', step: 'offer', description: { type: 'answer', sdp: 'x' } },
+      { topic: 'path', step: 'hello', fingerprint: 'a'.repeat(64), tcp: [], udp: true, symmetric: { address: 'somewhere' } },
     ];
     for (const b of bad) {
       signals.send(b);
@@ -90,7 +91,7 @@ describe('direct paths between the parties of a session (loopback)', () => {
     const r = await negotiatePath({ role: 'customer', signals: sessionSignals(customer), hostAddresses: ['127.0.0.1'], helloTimeoutMs: 500 });
     expect(r).toMatchObject({ kind: 'relay', badSignals: 0 }); // none reached the customer
     const dropped = await env.t.gateway.metrics.registry.getSingleMetricAsString('relaydesk_path_signals_dropped_total');
-    expect(dropped).toMatch(/reason="bad_signal"[^\n]* 3/);
+    expect(dropped).toMatch(/reason="bad_signal"[^\n]* 4/);
     customer.end();
   });
 

@@ -5,6 +5,7 @@ import { createPeerIdentity } from './peer-identity.js';
 import { reflexiveAddress } from './stun-client.js';
 import type { SignalChannel } from './signal-channel.js';
 import { TcpPath, TcpPathAttempt } from './tcp-path.js';
+import { birthdayPunch, type BirthdayOptions, type BirthdayRole } from './tcp-birthday.js';
 import { SIMULTANEOUS_OPEN_MS, reserveLocalPort } from './tcp-simultaneous-open.js';
 import { UdpPathAttempt, type RtcPeerConnectionConstructor } from './udp-path.js';
 
@@ -30,10 +31,13 @@ export interface NegotiateOptions {
   publicAddress?: string;
   /** The organisation keeps sessions on the relay (`session.policy.relayOnly`): nothing is tried. */
   relayOnly?: boolean;
+  /** Bounds of the birthday punch (tcp-birthday.ts); `false` leaves it out. */
+  birthday?: BirthdayOptions | false;
 }
 
 export interface PathAttemptRecord {
-  kind: 'tcp' | 'udp';
+  /** birthday: TLS over TCP found by a birthday punch (the path's kind is then 'tcp'). */
+  kind: 'tcp' | 'udp' | 'birthday';
   result: 'connected' | 'failed' | 'skipped';
   ms: number;
 }
@@ -52,7 +56,8 @@ export interface NegotiatedPath {
 /**
  * Finds a direct path beside the relay (the session never waits on this: it runs on the relay meanwhile):
  * a hello each way (certificate fingerprint, TCP candidates), direct TCP (both listen, both connect), then
- * a UDP hole punch with WebRTC. Every step is bounded; the result says which path won and how long it took.
+ * a UDP hole punch with WebRTC, then (one side behind a symmetric NAT, the other keeping ports) a TCP
+ * birthday punch. Every step is bounded; the result says which path won and how long it took.
  */
 export async function negotiatePath(options: NegotiateOptions): Promise<NegotiatedPath> {
   if (options.relayOnly) return { path: null, kind: 'relay', ms: 0, attempts: [], badSignals: 0 };
@@ -86,7 +91,8 @@ export async function negotiatePath(options: NegotiateOptions): Promise<Negotiat
   };
   const done = (path: DirectPath | null): NegotiatedPath => {
     stop();
-    options.signals.send({ topic: 'path', step: 'using', path: path?.kind ?? 'relay', ms: elapsed(), reason: 'found' });
+    const method = path ? attempts.find((a) => a.result === 'connected')?.kind : undefined;
+    options.signals.send({ topic: 'path', step: 'using', path: path?.kind ?? 'relay', ms: elapsed(), reason: 'found', ...(method ? { method } : {}) });
     return { path, kind: path?.kind ?? 'relay', ms: elapsed(), attempts, badSignals };
   };
 
@@ -96,10 +102,16 @@ export async function negotiatePath(options: NegotiateOptions): Promise<Negotiat
   const [identity, mapping] = await Promise.all([createPeerIdentity(), natCheck]);
   const tcp = await TcpPathAttempt.listen(identity, controlling, options.tcpPort);
   const addresses = options.hostAddresses ?? hostAddresses();
-  // Behind NAT (our public address is none of ours): offer a simultaneous open from a port chosen now.
-  const behindNat = !!options.publicAddress && !addresses.includes(options.publicAddress) && (!mapping || mapping.port === mapping.localPort);
-  const sim = behindNat ? { address: options.publicAddress!, port: await reserveLocalPort() } : undefined;
-  options.signals.send({ topic: 'path', step: 'hello', fingerprint: identity.fingerprint, tcp: addresses.map((address) => ({ address, port: tcp.port })), udp: !!options.rtc, ...(sim ? { sim } : {}) });
+  // Behind NAT (our public address is none of ours): offer a simultaneous open from a port chosen now, or,
+  // behind a NAT that changes ports (symmetric), say so: a port-keeping peer can then try a birthday punch.
+  const behindNat = !!options.publicAddress && !addresses.includes(options.publicAddress);
+  const keepsPorts = !mapping || mapping.port === mapping.localPort;
+  const sim = behindNat && keepsPorts ? { address: options.publicAddress!, port: await reserveLocalPort() } : undefined;
+  const symmetric = behindNat && !keepsPorts ? { address: options.publicAddress! } : undefined;
+  // No STUN answer from the gateway at all: UDP is blocked here, and a WebRTC attempt would only wait out its
+  // bounds (4.5 s) before the birthday punch, the one thing left for such a pair.
+  const udpHere = !!options.rtc && (!options.stun || mapping !== null);
+  options.signals.send({ topic: 'path', step: 'hello', fingerprint: identity.fingerprint, tcp: addresses.map((address) => ({ address, port: tcp.port })), udp: udpHere, ...(sim ? { sim } : {}), ...(symmetric ? { symmetric } : {}) });
   const hello = await next('hello', options.helloTimeoutMs ?? 5000);
   if (!hello) {
     tcp.close();
@@ -123,10 +135,28 @@ export async function negotiatePath(options: NegotiateOptions): Promise<Negotiat
   attempts.push({ kind: 'tcp', result: socket ? 'connected' : 'failed', ms: elapsed() - tcpStart });
   if (socket) return done(new TcpPath(socket, `TLS over TCP to ${socket.remoteAddress}:${socket.remotePort}`));
 
+  // 3. A birthday punch, when one side's NAT picks ports at random and the other's keeps them (both sides
+  // come to the same decision from the two hellos, and start once both said 'punch').
+  const role: BirthdayRole | null = sim && hello.symmetric ? { side: 'probes', localPort: sim.port, peerAddress: hello.symmetric.address } : symmetric && hello.sim ? { side: 'mappings', peer: hello.sim } : null;
+  const punch = async (): Promise<NegotiatedPath> => {
+    if (!role || options.birthday === false || peerSettled) return done(null);
+    const start = elapsed();
+    options.signals.send({ topic: 'path', step: 'punch' });
+    if (!(await next('punch', 5000)) || peerSettled) {
+      attempts.push({ kind: 'birthday', result: 'failed', ms: elapsed() - start });
+      return done(null);
+    }
+    const bounds = options.birthday || {};
+    const attempt = TcpPathAttempt.punched(identity, controlling, hello.fingerprint, (take) => birthdayPunch(identity, role, controlling, take, bounds));
+    const socket = await attempt.chosen;
+    attempts.push({ kind: 'birthday', result: socket ? 'connected' : 'failed', ms: elapsed() - start });
+    return done(socket ? new TcpPath(socket, `TLS over TCP (birthday punch) to ${socket.remoteAddress}:${socket.remotePort}`) : null);
+  };
+
   // 2. UDP hole punch (WebRTC), when both sides can.
-  if (!options.rtc || !hello.udp || peerSettled) {
+  if (!udpHere || !options.rtc || !hello.udp || peerSettled) {
     attempts.push({ kind: 'udp', result: 'skipped', ms: 0 });
-    return done(null);
+    return punch();
   }
   const udpStart = elapsed();
   udp = new UdpPathAttempt(options.rtc, options.stun, controlling);
@@ -146,5 +176,5 @@ export async function negotiatePath(options: NegotiateOptions): Promise<Negotiat
   }
   const path = await udp.chosen;
   attempts.push({ kind: 'udp', result: path ? 'connected' : 'failed', ms: elapsed() - udpStart });
-  return done(path);
+  return path ? done(path) : punch();
 }

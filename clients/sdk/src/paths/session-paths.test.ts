@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type tls from 'node:tls';
 import { eventually, sleep } from '../../../../gateway/test/e2e/events.js';
+import { bytesSource } from '../files/file-sources.js';
+import { FileTransfers } from '../files/file-transfers.js';
 import { negotiatePath } from './negotiate-path.js';
 import { pathsTestGateway } from './paired-session.test-helper.js';
 import { SessionPaths } from './session-paths.js';
@@ -65,6 +67,51 @@ describe('SessionPaths: moving a session between paths', () => {
     expect(fallbackAt - diedAt).toBeLessThan(2000); // back on the relay within 2 s of the path going silent
     // The moves really overlapped: some messages arrived twice (on two paths) and were dropped once.
     expect(atCustomer.duplicatesDropped + atTech.duplicatesDropped).toBeGreaterThan(0);
+    atCustomer.close();
+    atTech.close();
+    customer.end();
+  });
+
+  it('a peer without the layer (the web console) gets plain messages both ways: numbering waits for its `able`', async () => {
+    const { customer, tech } = await env.paired();
+    const atTech = new SessionPaths(tech, sessionSignals(tech));
+    const plainAtCustomer: string[] = [];
+    customer.on('data', (ch, p) => ch === 0x04 && plainAtCustomer.push(new TextDecoder().decode(p)));
+    const atTechGot: string[] = [];
+    atTech.on('message', (ch, p) => atTechGot.push(`${ch}:${new TextDecoder().decode(p)}`));
+    await sleep(200); // the customer never answers the layer's `able`
+    atTech.send(0x04, new TextEncoder().encode('plain to you'));
+    customer.send(0x04, new TextEncoder().encode('plain to me'));
+    expect(await eventually(() => plainAtCustomer.length === 1 && atTechGot.length === 1)).toBe(true);
+    expect([plainAtCustomer, atTechGot, atTech.numbered]).toEqual([['plain to you'], ['4:plain to me'], false]);
+    atTech.close();
+    customer.end();
+  });
+
+  it('files still cross while both ends number their messages: chunks stay plain on the relay, no layer takes them', async () => {
+    const { customer, tech } = await env.paired();
+    const granted = new Promise((r) => tech.on('grants', r));
+    customer.grant('files');
+    await granted;
+    const atCustomer = new SessionPaths(customer, sessionSignals(customer));
+    const atTech = new SessionPaths(tech, sessionSignals(tech));
+    expect(await eventually(() => atCustomer.numbered && atTech.numbered)).toBe(true);
+    const received: Uint8Array[] = [];
+    const passedThrough: Uint8Array[] = []; // what the layer hands on for channel 0x03: the chunks as they came
+    atCustomer.on('message', (ch, p) => ch === 0x03 && passedThrough.push(p.slice(4)));
+    const atCustomerFiles = new FileTransfers(customer);
+    atCustomerFiles.on('offer', (file) => file.accept({ write: (d) => void received.push(d.slice()), finish: () => undefined }));
+    const bytes = new Uint8Array(300_000).map((_, i) => i * 7);
+    const outcome = await new FileTransfers(tech).offer(bytesSource('notes.bin', bytes)).done;
+    expect(outcome).toMatchObject({ ok: true });
+    expect(Buffer.concat(received).equals(Buffer.from(bytes))).toBe(true);
+    expect(Buffer.concat(passedThrough).equals(Buffer.from(bytes))).toBe(true);
+    expect((atCustomer as unknown as { early: Map<number, unknown> }).early.size).toBe(0); // nothing held back as "out of order"
+    atTech.send(0x04, new TextEncoder().encode('numbered after the file'));
+    const got: string[] = [];
+    atCustomer.on('message', (ch, p) => ch === 0x04 && got.push(new TextDecoder().decode(p)));
+    expect(await eventually(() => got.length === 1)).toBe(true);
+    expect(got).toEqual(['numbered after the file']);
     atCustomer.close();
     atTech.close();
     customer.end();

@@ -20,6 +20,13 @@ function reasonLabel(reason: string): PathChangeReason {
  * unacknowledged message again on the new path; the receiver drops what it already had. Media (screen,
  * cursor) carry no number: a lost packet is the screen module's business, repaired by a keyframe.
  *
+ * Numbering is agreed first, so a peer without this layer (the web console; any party under `relayOnly`, where
+ * the gateway refuses signals) keeps getting plain messages: each end says `{"topic":"seq","step":"able"}`
+ * when it starts, and numbers its reliable messages once it has heard the peer's `able` (or moves onto a
+ * direct path, which only a peer with this layer uses), after first saying `{"topic":"seq","step":"start"}`.
+ * The relay keeps one sender's signals and messages in order, so the receiver reads the peer's reliable
+ * relay messages as numbered from that `start` on, and as plain before it; direct paths are always numbered.
+ *
  * This is the path layer of the session-core design (issue 9 extends the chat sequence numbers to every
  * reliable channel): once the core carries sequence numbers itself, this class keeps only the moves.
  */
@@ -42,8 +49,13 @@ export interface RelayCarrier {
 /** Bulk channels on the relay: credit flow-controlled end to end by the gateway (protocol/channels.ts). */
 const BULK = new Set([0x03, 0x04]);
 
-/** The reliable channels (protocol/channels.ts: input, file, data). */
-const RELIABLE = new Set([0x02, 0x03, 0x04]);
+/**
+ * The reliable channels this layer numbers (protocol/channels.ts: input, data). File chunks (0x03) are not
+ * among them: FileTransfers sends them straight on the session, so they stay on the relay where the gateway
+ * checks each against its accepted offer (the offer id must follow the channel byte there). The layer passes
+ * them through untouched.
+ */
+const RELIABLE = new Set([0x02, 0x04]);
 /** Cumulative acknowledgements on a direct path: a channel number the relay never sees. */
 const ACK_CHANNEL = 0x7f;
 const ACK_EVERY = 32;
@@ -84,6 +96,10 @@ export class SessionPaths extends Emitter<SessionPathsEvents> {
   private readonly stopSignals: () => void;
   /** Duplicates dropped (messages that came on two paths around a move): a metric, and the tests' proof. */
   duplicatesDropped = 0;
+  /** We number our reliable messages (the peer said it can, or we are on a direct path). */
+  private numbering = false;
+  /** The peer numbers its reliable messages on the relay (its `start` came). */
+  private peerNumbers = false;
 
   constructor(
     private readonly relay: RelayCarrier,
@@ -94,9 +110,25 @@ export class SessionPaths extends Emitter<SessionPathsEvents> {
     this.stopRelay = relay.on('data', (channel, payload) => this.receive(channel, payload));
     // Over the relay, acknowledgements travel as signals (a binary ack channel would be refused there).
     this.stopSignals = signals.onSignal((data) => {
-      const d = data as { topic?: unknown; seq?: unknown } | undefined;
+      const d = data as { topic?: unknown; seq?: unknown; step?: unknown } | undefined;
       if (d?.topic === 'ack' && Number.isSafeInteger(d.seq)) this.acknowledged(d.seq as number);
+      if (d?.topic === 'seq' && (d.step === 'able' || d.step === 'start')) {
+        if (d.step === 'start') this.peerNumbers = true;
+        this.startNumbering();
+      }
     });
+    signals.send({ topic: 'seq', step: 'able' });
+  }
+
+  /** True once both ends number their reliable messages on the relay (a peer with this layer is there). */
+  get numbered(): boolean {
+    return this.numbering && this.peerNumbers;
+  }
+
+  private startNumbering(): void {
+    if (this.numbering) return;
+    this.numbering = true;
+    this.signals.send({ topic: 'seq', step: 'start' });
   }
 
   get kind(): PathKind {
@@ -107,10 +139,16 @@ export class SessionPaths extends Emitter<SessionPathsEvents> {
     return this.path?.rttMs;
   }
 
+  /** Bytes the direct path holds unsent (0 on the relay: the session's own bufferedAmount counts there). */
+  get bufferedAmount(): number {
+    return this.path?.bufferedAmount ?? 0;
+  }
+
   /** Sends on the current path. Reliable channels are numbered and kept until acknowledged. */
   send(channel: number, payload: Uint8Array): SendResult {
     if (this.consent.maySend && !this.consent.maySend(channel)) return 'dropped';
     if (!RELIABLE.has(channel)) return this.transmit(channel, payload);
+    if (!this.numbering) return this.transmit(channel, payload); // a peer without the layer, so far: plain
     const seq = this.nextSeq++;
     const framed = new Uint8Array(payload.length + 4);
     new DataView(framed.buffer).setUint32(0, seq);
@@ -123,6 +161,7 @@ export class SessionPaths extends Emitter<SessionPathsEvents> {
 
   /** Moves the session onto a direct path (what negotiatePath found). */
   use(path: DirectPath): void {
+    this.startNumbering();
     const previous = this.path;
     this.path = path;
     path.onMessage((channel, payload) => (channel === ACK_CHANNEL ? this.ackFrom(payload) : this.receive(channel, payload, true)));
@@ -181,6 +220,7 @@ export class SessionPaths extends Emitter<SessionPathsEvents> {
     // Not granted: counted as received (the sender's number is used up) but never delivered.
     const allowed = !direct || !this.consent.mayReceive || this.consent.mayReceive(channel);
     if (!RELIABLE.has(channel)) return void (allowed && this.emit('message', channel, payload));
+    if (!direct && !this.peerNumbers) return void this.emit('message', channel, payload); // plain, before its `start`
     if (payload.length < 4) return; // not from a SessionPaths peer: nothing to number it by
     const seq = new DataView(payload.buffer, payload.byteOffset, payload.byteLength).getUint32(0);
     if (seq < this.expected || this.early.has(seq)) {

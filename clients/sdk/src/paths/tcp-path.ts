@@ -23,7 +23,8 @@ const MAX_BUFFERED = 16 << 20;
  * that passes and says so on it ("select"); the other side takes the connection that says so. The rest close.
  */
 export class TcpPathAttempt {
-  private readonly server: tls.Server;
+  /** Absent when the connections come another way (a birthday punch, `punched`). */
+  private readonly server: tls.Server | undefined;
   private readonly verified: tls.TLSSocket[] = [];
   private readonly pending = new Set<tls.TLSSocket>();
   private settled = false;
@@ -36,7 +37,9 @@ export class TcpPathAttempt {
   private constructor(
     private readonly identity: PeerIdentity,
     private readonly controlling: boolean,
+    listening = true,
   ) {
+    if (!listening) return;
     this.server = tls.createServer({ cert: identity.certPem, key: identity.keyPem, requestCert: true, rejectUnauthorized: false, minVersion: 'TLSv1.3' }, (socket) => this.consider(socket));
     this.server.on('tlsClientError', () => undefined); // a stranger's failed handshake is not our error
   }
@@ -44,14 +47,28 @@ export class TcpPathAttempt {
   static async listen(identity: PeerIdentity, controlling: boolean, port = 0): Promise<TcpPathAttempt> {
     const attempt = new TcpPathAttempt(identity, controlling);
     await new Promise<void>((resolve, reject) => {
-      attempt.server.once('error', reject);
-      attempt.server.listen(port, '0.0.0.0', () => resolve());
+      attempt.server!.once('error', reject);
+      attempt.server!.listen(port, '0.0.0.0', () => resolve());
     });
     return attempt;
   }
 
+  /**
+   * The same choice (fingerprint, then the technician's "select") among connections that `open` makes
+   * (tcp-birthday.ts): it hands each TLS connection to `take` and ends by itself within its bounds.
+   */
+  static punched(identity: PeerIdentity, controlling: boolean, peerFingerprint: string, open: (take: (socket: tls.TLSSocket) => void) => { done: Promise<void>; stop(): void }): TcpPathAttempt {
+    const attempt = new TcpPathAttempt(identity, controlling, false);
+    attempt.peerFingerprint = peerFingerprint;
+    const run = open((socket) => attempt.consider(socket));
+    void attempt.chosen.then(() => run.stop());
+    // After the window, a connection that opened at its very end may still be in its "select".
+    void run.done.then(() => setTimeout(() => attempt.finish(null), INBOUND_GRACE_MS).unref());
+    return attempt;
+  }
+
   get port(): number {
-    return (this.server.address() as net.AddressInfo).port;
+    return (this.server!.address() as net.AddressInfo).port;
   }
 
   /** Starts connecting to the peer's candidates; resolves `chosen` with the path, or null after `timeoutMs`. */
@@ -122,7 +139,7 @@ export class TcpPathAttempt {
   private finish(socket: tls.TLSSocket | null): void {
     if (this.settled) return;
     this.settled = true;
-    this.server.close();
+    this.server?.close();
     for (const s of [...this.pending, ...this.verified, ...this.early.splice(0)]) if (s !== socket) s.destroy();
     this.resolveChosen(socket);
   }

@@ -44,14 +44,21 @@ export function simultaneousOpen(identity: PeerIdentity, localPort: number, peer
     }, timeoutMs);
     timer.unref();
     raw.once('error', () => finish(null));
-    raw.once('connect', () => {
-      const options = { cert: identity.certPem, key: identity.keyPem, minVersion: 'TLSv1.3' as const, rejectUnauthorized: false };
-      const secure = tlsClient ? tls.connect({ ...options, socket: raw }) : new tls.TLSSocket(raw, { ...options, isServer: true, requestCert: true });
-      secure.once(tlsClient ? 'secureConnect' : 'secure', () => finish(secure));
-      secure.once('error', () => {
-        secure.destroy();
-        finish(null);
-      });
-    });
+    raw.once('connect', () => secureOver(raw, identity, tlsClient, finish));
+  });
+}
+
+/**
+ * TLS 1.3 on a TCP connection that neither side accepted (a simultaneous open, a birthday punch): the
+ * technician is the client. `done` gets the socket once the handshake is through (its peer certificate is
+ * not checked yet: the caller compares it with the fingerprint the relay carried), or null.
+ */
+export function secureOver(raw: net.Socket, identity: PeerIdentity, tlsClient: boolean, done: (socket: tls.TLSSocket | null) => void): void {
+  const options = { cert: identity.certPem, key: identity.keyPem, minVersion: 'TLSv1.3' as const, rejectUnauthorized: false };
+  const secure = tlsClient ? tls.connect({ ...options, socket: raw }) : new tls.TLSSocket(raw, { ...options, isServer: true, requestCert: true });
+  secure.once(tlsClient ? 'secureConnect' : 'secure', () => done(secure));
+  secure.once('error', () => {
+    secure.destroy();
+    done(null);
   });
 }
