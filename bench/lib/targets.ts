@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { RelaydeskClient } from '../../clients/sdk/src/node.js';
-import { benchTransport } from './bench-transport.js';
+import { benchTransport, type TlsTickets } from './bench-transport.js';
 import { UsageError } from './options.js';
 
 /** One gateway to drive: its base URL and the CA its clients pin. */
@@ -46,8 +46,11 @@ export function parseLogins(list: string[]): Credentials[] {
   });
 }
 
-/** A client of `target` whose connections leave from `localAddress`; close() frees its sockets. */
-export function clientFor(target: Target, localAddress?: string, handshakeTimeoutMs = 10_000): { client: RelaydeskClient; close(): void } {
-  const transport = benchTransport({ baseUrl: target.baseUrl, ca: target.ca, localAddress });
-  return { client: new RelaydeskClient(transport, { handshakeTimeoutMs }), close: () => transport.close() };
+/**
+ * A client of `target` whose connections leave from `localAddress`; close() frees its sockets. `resumeTls`: its
+ * connections resume TLS sessions as one browser's would (bench-transport.ts); for clients that stand for one person.
+ */
+export function clientFor(target: Target, localAddress?: string, handshakeTimeoutMs = 10_000, resumeTls = false): { client: RelaydeskClient; close(): void; tickets?: TlsTickets } {
+  const transport = benchTransport({ baseUrl: target.baseUrl, ca: target.ca, localAddress, resumeTls });
+  return { client: new RelaydeskClient(transport, { handshakeTimeoutMs }), close: () => transport.close(), ...(transport.tickets ? { tickets: transport.tickets } : {}) };
 }

@@ -13,6 +13,7 @@ it('pairs sessions in memory and on Redis and writes well-formed JSON, HTML and 
   const report = join(dir, 'p.html');
   await run(['--registry', 'memory,redis', '--technicians', '2', '--duration', '0.5', '--half-duration', '0.3', '--concurrency', '4',
     '--redis-benchmark-requests', '2000', '--monitor-pairings', '3', '--waiting', '6', '--load-rate', '5', '--load-duration', '0.4', '--active', '4',
+    '--trace-commands', '1', '--idle-sample', '0.2',
     '--quiet', '--json', json, '--report', report, '--svg-dir', join(dir, 'svg')]);
   const r = JSON.parse(readFileSync(json, 'utf8'));
   for (const backend of ['memory', 'redis']) {
@@ -28,6 +29,10 @@ it('pairs sessions in memory and on Redis and writes well-formed JSON, HTML and 
     expect(crowd).toMatchObject({ waitingHeld: 6, failed: 0 });
     expect(crowd.gatewayRssMiB).toBeGreaterThan(0);
     expect(peak.gatewayCpuMsPerPairing).toBeGreaterThan(0);
+    expect(peak.gatewayIdleCpuMsPerSecond).toBeGreaterThanOrEqual(0);
+    expect(peak.gatewayCpuMsPerPairingNetOfIdle).toBeLessThanOrEqual(peak.gatewayCpuMsPerPairing);
+    // Technicians are browsers: their pickup WebSockets resume the TLS session of their earlier connections.
+    expect(peak.technicianTls.resumed).toBeGreaterThan(0);
     // The bare uWS TLS floor beside it: two handshakes per pairing of the peak.
     expect(r.figures.floors[backend].handshakes).toBe(Math.min(2 * peak.completed, 6000));
   }
@@ -39,6 +44,10 @@ it('pairs sessions in memory and on Redis and writes well-formed JSON, HTML and 
   expect(redisPeak.redisCommandsInScriptsPerPairing).toBeGreaterThan(0);
   expect(r.figures.backends.redis[0].redisCommandsPerPairing).toBeGreaterThan(0);
   expect(r.figures.redisBenchmark.SET).toBeGreaterThan(0);
+  // --trace-commands: one pairing step by step, every step talks to Redis, the claim is one script call.
+  const trace = redisPeak.redisTrace as { step: string; command: string; inScript: boolean }[];
+  expect(new Set(trace.map((c) => c.step))).toEqual(new Set(['create', 'join', 'pickup', 'end']));
+  expect(trace.filter((c) => c.step === 'pickup' && !c.inScript).map((c) => c.command)).toContain('EVALSHA rdUpdate');
   expect(r.goals.length).toBe(4);
   const html = readFileSync(report, 'utf8');
   expect(html).toContain('id="chart-latency"');
@@ -61,4 +70,14 @@ it('drives a deployment given by --target, pinning its CA from --ca, with a tech
   } finally {
     await gw.stop();
   }
+}, 60_000);
+
+it('--side-by-side loads the baseline checkout and this one at the same time', async () => {
+  const json = join(dir, 's.json');
+  // This checkout as its own baseline: what matters here is that both run and both are reported.
+  await run(['--registry', 'memory', '--baseline-dir', '.', '--side-by-side', '--technicians', '1', '--duration', '0.4', '--half-duration', '0', '--concurrency', '2',
+    '--floor=false', '--idle-sample', '0', '--quiet', '--json', json]);
+  const backends = JSON.parse(readFileSync(json, 'utf8')).figures.backends;
+  for (const label of ['memory (baseline)', 'memory']) expect(backends[label][0]).toMatchObject({ phase: 'peak', failed: 0 });
+  expect(backends.memory[0].completed).toBeGreaterThan(0);
 }, 60_000);

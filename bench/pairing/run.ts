@@ -21,6 +21,7 @@ import { commandCalls, commandsPer, monitorCommands } from '../lib/redis-command
 import { SourceAddresses } from '../lib/source-addresses.js';
 import { runHandshakes, startTlsServer } from '../tls/handshakes.js';
 import { WaitingCrowd } from './waiting-crowd.js';
+import { traceCommands, type TracedCommand } from './command-trace.js';
 import { clientFor, parseLogins, parseTargets, type Credentials, type Target } from '../lib/targets.js';
 
 export const options = {
@@ -40,8 +41,12 @@ export const options = {
   active: { kind: 'int', default: 0, min: 0, help: 'on Redis: hold this many paired sessions to measure Redis memory per active session (0 = skip)' },
   floor: { kind: 'flag', default: true, help: 'beside each local gateway: a bare uWS.js TLS server doing 2 handshakes per pairing of the peak (--floor=false to skip)' },
   'baseline-dir': { kind: 'string', help: 'also run the gateway of this checkout (e.g. a git worktree of main) in the same run, for before/after' },
+  'idle-sample': { kind: 'number', default: 2, min: 0, help: "seconds of the gateway's idle CPU measured before each phase, to report CPU per pairing net of it too (0 = skip)" },
+  'side-by-side': { kind: 'flag', default: false, help: 'with --baseline-dir: load the baseline gateway and this one at the same time (same machine load for both), not one after the other' },
   'gateway-arg': { kind: 'list', default: [], help: 'extra flags for the gateways this bench starts, e.g. --gateway-arg=--tls-key-type=rsa-2048' },
   'monitor-pairings': { kind: 'int', default: 20, min: 0, help: 'on Redis: pairings run one by one under MONITOR to count commands sent vs run inside scripts (0 = skip)' },
+  'technician-tls-resume': { kind: 'flag', default: true, help: "technicians' connections resume TLS sessions with their earlier connections' tickets, as a browser does (--technician-tls-resume=false: a full handshake each)" },
+  'trace-commands': { kind: 'int', default: 0, min: 0, help: 'on Redis: run this many pairings one step at a time under MONITOR and print each step\'s commands (0 = skip)' },
   'redis-benchmark-requests': { kind: 'int', default: 200_000, min: 0, help: 'requests per redis-benchmark test (0 = skip)' },
 } satisfies Record<string, OptionDef>;
 
@@ -56,12 +61,16 @@ export interface Values extends CommonValues {
   concurrency: number;
   redisBenchmarkRequests: number;
   monitorPairings: number;
+  traceCommands: number;
+  technicianTlsResume: boolean;
   waiting: string[];
   loadRate: number;
   loadDuration: number;
   active: number;
   floor: boolean;
   baselineDir?: string;
+  sideBySide: boolean;
+  idleSample: number;
   gatewayArg: string[];
   gatewayCpuProf?: string;
 }
@@ -75,8 +84,14 @@ export interface PhaseResult extends DriveResult {
   /** Pairings per CPU-second of the gateway process: its capacity per core, whatever limits the load generator. */
   pairingsPerGatewayCpuSecond?: number;
   generatorCpuPercent: number;
+  /** TLS handshakes of the technicians' connections in the phase (each pairing opens one WebSocket for them). */
+  technicianTls: { resumed: number; full: number };
   /** Gateway CPU-ms per pairing (CPU time of the gateway process over the phase / pairings). */
   gatewayCpuMsPerPairing?: number;
+  /** The gateway's CPU-ms per second just before the phase, with nothing to do (--idle-sample). */
+  gatewayIdleCpuMsPerSecond?: number;
+  /** gatewayCpuMsPerPairing without that idle rate over the phase's duration. */
+  gatewayCpuMsPerPairingNetOfIdle?: number;
   redisCommandsPerPairing?: number;
   /** Per command name (INFO commandstats), e.g. { evalsha: 6, get: 2 }. */
   redisCommandsByName?: Record<string, number>;
@@ -84,6 +99,8 @@ export interface PhaseResult extends DriveResult {
   redisCommandsSentPerPairing?: number;
   redisCommandsInScriptsPerPairing?: number;
   redisCommandsSentByName?: Record<string, number>;
+  /** --trace-commands: each step's commands, in order (all traced pairings one after another). */
+  redisTrace?: TracedCommand[];
   /** Redis used_memory per paired session held open (--active). */
   redisBytesPerActiveSession?: number;
   /** Phases beside a crowd of waiting customers: how many were held, the gateway's RSS, Redis's used memory. */
@@ -132,7 +149,7 @@ export async function run(argv: string[]): Promise<void> {
   const record = (label: string, phases: PhaseResult[]) => {
     backends[label] = phases.map(({ histogram, timeline, ...rest }) => ({ ...rest, throughput: timeline.perSecond(), latencyBins: histogram.bins(40) }));
     for (const p of phases) {
-      rows.push([label, p.phase, p.completed, p.failed, round(p.pairingsPerSecond, 0), p.latency.p50Ms, p.latency.p99Ms, p.latency.maxMs, p.gatewayCpuPercent ?? '-', p.pairingsPerGatewayCpuSecond ?? '-', p.gatewayCpuMsPerPairing ?? '-', p.redisCommandsPerPairing ?? '-', p.redisCommandsSentPerPairing ?? '-']);
+      rows.push([label, p.phase, p.completed, p.failed, round(p.pairingsPerSecond, 0), p.latency.p50Ms, p.latency.p99Ms, p.latency.maxMs, p.gatewayCpuPercent ?? '-', p.pairingsPerGatewayCpuSecond ?? '-', p.gatewayCpuMsPerPairing ?? '-', p.gatewayCpuMsPerPairingNetOfIdle ?? '-', p.redisCommandsPerPairing ?? '-', p.redisCommandsSentPerPairing ?? '-']);
     }
   };
 
@@ -143,45 +160,69 @@ export async function run(argv: string[]): Promise<void> {
     record('target', await runPhases('target', targets, logins, o));
   } else {
     const variants: { suffix: string; cwd?: string }[] = o.baselineDir ? [{ suffix: ' (baseline)', cwd: resolve(o.baselineDir) }, { suffix: '' }] : [{ suffix: '' }];
+    /** One variant on one registry: its own redis-server and gateway, started and stopped together. */
+    const setUp = async (registry: string, variant: { suffix: string; cwd?: string }) => {
+      const redis = registry === 'redis' ? await startRedisServer() : undefined;
+      try {
+        const gw = await startLocalGateway({
+          technicians: o.technicians,
+          cwd: variant.cwd,
+          nodeArgs: o.gatewayCpuProf ? ['--cpu-prof', '--cpu-prof-interval', '250', '--cpu-prof-dir', o.gatewayCpuProf] : [],
+          args: [...(redis ? ['--registry', 'redis', '--redis-url', redis.url, '--account-store', 'file'] : []), ...o.gatewayArg],
+        });
+        return { label: registry + variant.suffix, variant, redis, gw, stop: async () => (await gw.stop(), await redis?.stop()) };
+      } catch (err) {
+        await redis?.stop();
+        throw err;
+      }
+    };
+    type Running = Awaited<ReturnType<typeof setUp>>;
+    const finishUp = async (r: Running, phases: PhaseResult[]) => {
+      record(r.label, phases);
+      if (o.floor && phases[0]?.completed) {
+        const floor = await handshakeFloor(r.gw, phases[0].completed, o.concurrency);
+        floors[r.label] = floor;
+        rows.push([`${r.label}: uWS TLS floor`, `${floor.handshakes} handshakes`, floor.handshakes / 2, floor.failed, round(floor.perSecond / 2, 0), '-', '-', '-', '-', floor.pairingsPerCpuSecond ?? '-', floor.cpuMsPerPairing ?? '-', '-', '-', '-']);
+      }
+      if (r.redis && o.redisBenchmarkRequests > 0 && !r.variant.suffix) {
+        const ceiling = await redisBenchmark(r.redis.port, o.redisBenchmarkRequests);
+        report.figures.redisBenchmark = ceiling;
+        for (const [test, rps] of Object.entries(ceiling)) rows.push(['redis-benchmark', test, o.redisBenchmarkRequests, 0, round(rps, 0), '-', '-', '-', '-', '-', '-', '-', '-', '-']);
+      }
+    };
     for (const registry of o.registry) {
-      for (const variant of variants) {
-        let redis: RedisServer | undefined;
-        let gw: LocalGateway | undefined;
-        const label = registry + variant.suffix;
+      if (o.sideBySide && variants.length > 1) {
+        // Baseline and this checkout under load at the same time, each with its own generator loop: on a shared
+        // machine both get the same neighbours, so their CPU per pairing compares fairly. Floors come after.
+        const running: Running[] = [];
         try {
-          if (registry === 'redis') redis = await startRedisServer();
-          gw = await startLocalGateway({
-            technicians: o.technicians,
-            cwd: variant.cwd,
-            nodeArgs: o.gatewayCpuProf ? ['--cpu-prof', '--cpu-prof-dir', o.gatewayCpuProf] : [],
-            args: [...(redis ? ['--registry', 'redis', '--redis-url', redis.url, '--account-store', 'file'] : []), ...o.gatewayArg],
-          });
-          const phases = await runPhases(label, [gw.target], gw.technicians, o, gw.pid, redis);
-          record(label, phases);
-          if (o.floor && phases[0]?.completed) {
-            const floor = await handshakeFloor(gw, phases[0].completed, o.concurrency);
-            floors[label] = floor;
-            rows.push([`${label}: uWS TLS floor`, `${floor.handshakes} handshakes`, floor.handshakes / 2, floor.failed, round(floor.perSecond / 2, 0), '-', '-', '-', '-', floor.pairingsPerCpuSecond ?? '-', floor.cpuMsPerPairing ?? '-', '-', '-']);
-          }
-          if (redis && o.redisBenchmarkRequests > 0 && !variant.suffix) {
-            const ceiling = await redisBenchmark(redis.port, o.redisBenchmarkRequests);
-            report.figures.redisBenchmark = ceiling;
-            for (const [test, rps] of Object.entries(ceiling)) rows.push(['redis-benchmark', test, o.redisBenchmarkRequests, 0, round(rps, 0), '-', '-', '-', '-', '-', '-', '-', '-']);
-          }
+          for (const variant of variants) running.push(await setUp(registry, variant));
+          const results = await Promise.all(running.map((r) => runPhases(r.label, [r.gw.target], r.gw.technicians, o, r.gw.pid, r.redis)));
+          for (const [i, r] of running.entries()) await finishUp(r, results[i]!);
         } finally {
-          await gw?.stop();
-          await redis?.stop();
+          for (const r of running) await r.stop();
+        }
+        continue;
+      }
+      for (const variant of variants) {
+        const r = await setUp(registry, variant);
+        try {
+          await finishUp(r, await runPhases(r.label, [r.gw.target], r.gw.technicians, o, r.gw.pid, r.redis));
+        } finally {
+          await r.stop();
         }
       }
     }
   }
   report.figures.floors = floors;
 
+  const tlsRows = Object.entries(backends as Record<string, Pick<PhaseResult, 'phase' | 'technicianTls'>[]>).flatMap(([label, phases]) => phases.map((p) => [label, p.phase, p.technicianTls.resumed, p.technicianTls.full]));
   report.tables.push({
     title: 'Pairing: customer connect → both parties "active"',
-    columns: ['backend', 'phase', 'pairings', 'errors', 'per second', 'p50 ms', 'p99 ms', 'max ms', 'gateway CPU %', 'per gateway CPU-s', 'gateway CPU ms/pairing', 'redis cmds run/pairing', 'redis cmds sent/pairing'],
+    columns: ['backend', 'phase', 'pairings', 'errors', 'per second', 'p50 ms', 'p99 ms', 'max ms', 'gateway CPU %', 'per gateway CPU-s', 'gateway CPU ms/pairing', 'net of idle', 'redis cmds run/pairing', 'redis cmds sent/pairing'],
     rows,
   });
+  report.tables.push({ title: "Technicians' TLS handshakes (API connection and pickup WebSockets): resumed with a ticket vs full", columns: ['backend', 'phase', 'resumed', 'full'], rows: tlsRows });
   const growth = Object.entries(backends as Record<string, (Omit<PhaseResult, 'histogram' | 'timeline'>)[]>).flatMap(([label, phases]) =>
     phases.filter((p) => p.waitingHeld !== undefined).map((p) => [label, p.waitingHeld!, p.completed, p.failed, p.latency.p50Ms, p.latency.p99Ms, p.gatewayCpuMsPerPairing ?? '-', p.gatewayRssMiB ?? '-', p.gatewayKiBPerWaiting ?? '-', p.redisUsedMemoryBytes === undefined ? '-' : round(p.redisUsedMemoryBytes / 2 ** 20, 1), p.redisBytesPerWaiting ?? '-']),
   );
@@ -194,6 +235,17 @@ export async function run(argv: string[]): Promise<void> {
   }
   const active = Object.entries(backends as Record<string, { redisBytesPerActiveSession?: number }[]>).filter(([, ph]) => ph[0]?.redisBytesPerActiveSession !== undefined);
   if (active.length) report.tables.push({ title: `Redis memory per active (paired) session, ${o.active} held`, columns: ['backend', 'bytes/session'], rows: active.map(([l, ph]) => [l, ph[0]!.redisBytesPerActiveSession!]) });
+  for (const [label, phases] of Object.entries(backends as Record<string, { redisTrace?: TracedCommand[] }[]>)) {
+    const trace = phases[0]?.redisTrace;
+    if (!trace) continue;
+    const pairings = o.traceCommands;
+    const sent = trace.filter((c) => !c.inScript).length;
+    report.tables.push({
+      title: `Redis commands of ${pairings} pairing(s) one step at a time (${label}): ${round(sent / pairings, 1)} sent, ${round((trace.length - sent) / pairings, 1)} more inside scripts, per pairing`,
+      columns: ['step', 'command', 'keys'],
+      rows: trace.map((c) => [c.step, c.command, c.keys]),
+    });
+  }
   addGoals(report);
   addCharts(report);
   finish(report, o);
@@ -203,13 +255,21 @@ export async function runPhases(label: string, targets: Target[], logins: Creden
   const sources = new SourceAddresses(targets[0]!.host, o.sourceAddresses);
   const technicians = await Promise.all(
     logins.map(async (cred, i) => {
-      const c = clientFor(targets[i % targets.length]!, sources.take());
+      // A technician is one browser: its WebSockets resume the TLS session of its API connection.
+      const c = clientFor(targets[i % targets.length]!, sources.take(), 10_000, o.technicianTlsResume);
       await c.client.login(cred.username, cred.password);
       return c;
     }),
   );
   // Customers never call the API; one client per (target, source address) spreads their sockets.
   const customers = sources.list.flatMap((addr) => targets.map((t) => clientFor(t, addr)));
+  /** TLS handshakes of the technicians' connections so far: resumed (tickets) and full. */
+  const technicianHandshakes = () => {
+    let resumed = 0;
+    let full = 0;
+    for (const t of technicians) (resumed += t.tickets?.resumed ?? 0), (full += t.tickets?.full ?? 0);
+    return { resumed, full };
+  };
   let next = 0;
   const redisClient = redis ? new Redis(redis.port, redis.host, { lazyConnect: true }) : undefined;
   await redisClient?.connect();
@@ -279,8 +339,18 @@ export async function runPhases(label: string, targets: Target[], logins: Creden
         const s = histogram.summaryMs();
         return `rate ${Math.round(meter.perSecond()).toLocaleString('en-US')}/s  done ${s.count.toLocaleString('en-US')}  errors ${errors.total}  p99 ${s.p99Ms} ms`;
       }, { quiet: o.quiet }).start();
+      // The gateway's CPU while nothing happens (timers, heartbeats), so a slow phase on a crowded machine can be
+      // read net of it: at 20 pairings/s a few ms/s of idle work is a large part of each pairing's figure.
+      let idleCpuMsPerSecond: number | undefined;
+      if (gatewayPid && o.idleSample > 0) {
+        const idle0 = cpuMs(gatewayPid);
+        await new Promise((r) => setTimeout(r, o.idleSample * 1000));
+        const idle1 = cpuMs(gatewayPid);
+        if (idle0 !== undefined && idle1 !== undefined) idleCpuMsPerSecond = round((idle1 - idle0) / o.idleSample, 1);
+      }
       const cpu0 = gatewayPid ? cpuMs(gatewayPid) : undefined;
       const self0 = process.cpuUsage();
+      const tls0 = technicianHandshakes();
       const cmds0 = redisClient ? await commandCalls(redisClient) : {};
       const result = await drive(
         { rate: profile.rate, rampUpSeconds: profile.rampUpSeconds, durationSeconds: profile.durationSeconds, count: o.count, concurrency: o.concurrency },
@@ -290,6 +360,7 @@ export async function runPhases(label: string, targets: Target[], logins: Creden
       progress.stop();
       const cpu1 = gatewayPid ? cpuMs(gatewayPid) : undefined;
       const self1 = process.cpuUsage(self0);
+      const tls1 = technicianHandshakes();
       const cmds1 = redisClient ? await commandCalls(redisClient) : {};
       const perPairing = redisClient && result.completed ? commandsPer(cmds0, cmds1, result.completed) : undefined;
       return {
@@ -301,7 +372,13 @@ export async function runPhases(label: string, targets: Target[], logins: Creden
         gatewayCpuPercent: cpu0 !== undefined && cpu1 !== undefined ? round((100 * (cpu1 - cpu0)) / result.elapsedMs, 0) : undefined,
         pairingsPerGatewayCpuSecond: cpu0 !== undefined && cpu1 !== undefined && cpu1 > cpu0 ? round(result.completed / ((cpu1 - cpu0) / 1000), 0) : undefined,
         generatorCpuPercent: round((100 * (self1.user + self1.system)) / 1000 / result.elapsedMs, 0),
+        technicianTls: { resumed: tls1.resumed - tls0.resumed, full: tls1.full - tls0.full },
         gatewayCpuMsPerPairing: cpu0 !== undefined && cpu1 !== undefined && result.completed ? round((cpu1 - cpu0) / result.completed, 2) : undefined,
+        gatewayIdleCpuMsPerSecond: idleCpuMsPerSecond,
+        gatewayCpuMsPerPairingNetOfIdle:
+          cpu0 !== undefined && cpu1 !== undefined && result.completed && idleCpuMsPerSecond !== undefined
+            ? round((cpu1 - cpu0 - (idleCpuMsPerSecond * result.elapsedMs) / 1000) / result.completed, 2)
+            : undefined,
         // Includes the createSession API calls' commands, which a pairing needs; failed pairings' commands too.
         redisCommandsPerPairing: perPairing?.total,
         redisCommandsByName: perPairing?.byCommand,
@@ -355,6 +432,28 @@ export async function runPhases(label: string, targets: Target[], logins: Creden
       phases[0].redisCommandsSentPerPairing = round(sum(seen.sent) / Math.max(1, seen.units), 1);
       phases[0].redisCommandsInScriptsPerPairing = round(sum(seen.inScripts) / Math.max(1, seen.units), 1);
       phases[0].redisCommandsSentByName = Object.fromEntries(Object.entries(seen.sent).map(([k, v]) => [k, round(v / Math.max(1, seen.units), 2)]));
+    }
+    if (redisClient && o.traceCommands > 0 && phases[0]) {
+      const trace: TracedCommand[] = [];
+      for (let i = 0; i < o.traceCommands; i++) {
+        const tech = technicians[i % technicians.length]!.client;
+        const customer = customers[i % customers.length]!.client;
+        let session: Awaited<ReturnType<typeof tech.createSession>> | undefined;
+        let cust: SessionConnection | undefined;
+        let techConn: SessionConnection | undefined;
+        try {
+          trace.push(...(await traceCommands(redisClient, [
+            { step: 'create', run: async () => (session = await tech.createSession()) },
+            { step: 'join', run: async () => (cust = await customer.joinSession({ pin: session!.pin }, `traced ${i}`)) },
+            { step: 'pickup', run: async () => ((techConn = await tech.pickUp(session!.guid)), await cust!.waitFor('active', 10_000)) },
+            { step: 'end', run: async () => (techConn!.end(), await cust!.waitFor('closed', 10_000)) },
+          ])));
+        } finally {
+          cust?.close();
+          techConn?.close();
+        }
+      }
+      phases[0].redisTrace = trace;
     }
     return phases;
   } finally {

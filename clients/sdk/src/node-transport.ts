@@ -22,6 +22,8 @@ export interface NodeTransportOptions {
    * TCP 443 out through a proxy. `proxyFromEnvironment(process.env)` gives HTTPS_PROXY's.
    */
   proxy?: string;
+  /** The agent for API requests (default: a keep-alive https.Agent with `ca` and `localAddress`); not with `proxy`. */
+  agent?: https.Agent;
 }
 
 /** Node transport: node:https with keep-alive for the API, `ws` for WebSockets; TLS verified against `ca`. */
@@ -29,7 +31,7 @@ export function nodeTransport(options: NodeTransportOptions): Transport & { clos
   const base = new URL(options.baseUrl);
   if (base.protocol !== 'https:') throw new Error(`relaydesk: baseUrl must be https:// (got ${options.baseUrl})`);
   const agentOptions = { keepAlive: true, ca: options.ca, localAddress: options.localAddress, maxSockets: 64 };
-  const agent = options.proxy ? new ConnectProxyAgent(options.proxy, agentOptions) : new https.Agent(agentOptions);
+  const agent = options.agent ?? (options.proxy ? new ConnectProxyAgent(options.proxy, agentOptions) : new https.Agent(agentOptions));
   // The WebSocket gets its own (non-keep-alive) proxy agent: its socket lives as long as the session.
   const wsAgent = options.proxy ? new ConnectProxyAgent(options.proxy, { ca: options.ca, localAddress: options.localAddress }) : undefined;
   const wsBases = [base, ...(options.failover ?? []).map((u) => new URL(u))].map((u) => `wss://${u.host}`);

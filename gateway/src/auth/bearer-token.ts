@@ -1,4 +1,5 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { sha256Hex } from '../crypto/sha256.js';
 
 /** 32 random bytes, base64url without padding: 43 characters. */
 const tokenPattern = /^[A-Za-z0-9_-]{43}$/;
@@ -18,5 +19,5 @@ export function isWellFormedToken(token: string): boolean {
  * that cannot be replayed; a fast hash suffices because the token has 256 bits of entropy, unlike a password.
  */
 export function tokenIdOf(token: string): string {
-  return createHash('sha256').update(token, 'utf8').digest('hex');
+  return sha256Hex(token);
 }

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { GatewayError } from '../errors/gateway-error.js';
 import { JsonFileDocument, parseJsonFile } from '../store/json-file-document.js';
 import { migrateAccount, type AccountPatch, type AccountStore, type TechnicianAccount } from './account-store.js';
+import { cachedCopy } from '../store/cached-copy.js';
 import { isRole } from './roles.js';
 
 export interface FileAccountStoreOptions {
@@ -89,7 +90,7 @@ export class FileAccountStore implements AccountStore {
 
 /** A private copy (the cached document is shared), migrated to the current shape. */
 function copyOut(a: TechnicianAccount): TechnicianAccount {
-  return migrateAccount(structuredClone(a));
+  return migrateAccount(cachedCopy(a));
 }
 
 /** Parses and checks the file; a damaged file is an operator problem, reported loudly with its path. */

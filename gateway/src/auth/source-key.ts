@@ -13,7 +13,30 @@ export function sourceKey(address: string): string {
  * The source (as sourceKey) and the network around it that one party usually holds whole: the IPv4 /24,
  * the IPv6 /48 (a site's allocation, RFC 6177). Budgets per prefix stop an attacker who rents a block.
  */
-export function sourceAndPrefix(address: string): { source: string; prefix: string } {
+export function sourceAndPrefix(address: string): SourceAndPrefix {
+  let known = recent.get(address);
+  if (known === undefined) {
+    // Cleared rather than evicted one by one: a burst of new addresses costs a re-parse, never unbounded memory.
+    if (recent.size >= RECENT_ADDRESSES) recent.clear();
+    recent.set(address, (known = Object.freeze(parse(address))));
+  }
+  return known;
+}
+
+export interface SourceAndPrefix {
+  readonly source: string;
+  readonly prefix: string;
+}
+
+/**
+ * Addresses seen lately and what they count under. One connection asks up to three times (connection caps,
+ * the PIN guard, the allow-list), and parsing (node:net's isIPv4 and the splits) was ~50 µs per pairing in the
+ * gateway's profile (docs/benchmarks.md).
+ */
+const recent = new Map<string, SourceAndPrefix>();
+const RECENT_ADDRESSES = 4096;
+
+function parse(address: string): SourceAndPrefix {
   const ip = address.startsWith('[') && address.endsWith(']') ? address.slice(1, -1) : address;
   if (isIPv4(ip)) return { source: ip, prefix: ipv4Prefix(ip.split('.').map(Number)) };
   if (!isIPv6(ip)) {

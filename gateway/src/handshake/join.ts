@@ -3,7 +3,7 @@ import { GatewayError, asGatewayError } from '../errors/gateway-error.js';
 import { newResumeToken } from '../live/resume-token.js';
 import { isGone, type Party, type PartySocket } from '../relay/party.js';
 import type { RelayContext } from '../relay/relay-context.js';
-import { formAnswersFor } from './join-form.js';
+import { joinFormAnswers } from './join-form.js';
 
 /** Records outlive expiresAt a little, so the gateway can still record the expiry (metric, log) itself. */
 const EXPIRY_GRACE_MS = 60_000;
@@ -15,25 +15,26 @@ const EXPIRY_GRACE_MS = 60_000;
  */
 export async function join(ctx: RelayContext, ws: PartySocket, party: Party, msg: ClientMessageOf<'join'>): Promise<void> {
   party.phase = 'pending';
-  const { lifecycle, registry, pinGuard, now } = ctx.deps;
+  const { lifecycle, pinGuard, now } = ctx.deps;
   try {
     const attempt = await pinGuard.reserve(party.remoteIp);
-    const record = msg.pin !== undefined ? await registry.findSessionByPin(msg.pin) : await registry.getSession(msg.guid!);
-    const guid = record?.guid;
-    // Wrong, expired and used PINs get the same answer, so a guesser learns nothing about other sessions.
-    if (!guid || !record || record.state !== 'created' || record.expiresAt <= now()) {
-      throw new GatewayError('E_PIN_INVALID');
-    }
-    const form = await formAnswersFor(ctx.deps.forms, record.orgId, msg.form);
+    const form = await joinFormAnswers(ctx.deps, msg, now());
     const resume = newResumeToken();
     const customer = { id: 'c1', role: 'customer' as const, name: msg.name, resumeHash: resume.hash };
-    const result = await lifecycle.transition(guid, 'waiting', {
-      reason: 'customer_joined',
-      from: ['created'],
+    // The lookup (by PIN or GUID) and the claim are one registry call: only a session that is `created` and not
+    // past its expiresAt becomes waiting, and of customers racing for one PIN one wins.
+    const request = {
+      reason: 'customer_joined' as const,
+      from: ['created' as const],
+      aliveAt: now(),
       set: { customerName: msg.name, form, anchorGateway: ctx.options.gatewayId, participants: [customer], controller: null },
-      ttlMs: record.expiresAt - now() + EXPIRY_GRACE_MS,
-    });
-    if (!result.ok) throw new GatewayError('E_PIN_INVALID'); // another customer won the race for this PIN
+      ttlPastExpiresMs: EXPIRY_GRACE_MS,
+    };
+    const result = msg.pin !== undefined ? await lifecycle.transitionByPin(msg.pin, 'waiting', request) : await lifecycle.transition(msg.guid!, 'waiting', request);
+    // Wrong, expired and used PINs get the same answer, so a guesser learns nothing about other sessions.
+    if (!result.ok) throw new GatewayError('E_PIN_INVALID');
+    const record = result.session;
+    const guid = record.guid;
     void attempt.succeeded();
     if (isGone(party)) {
       ctx.background(lifecycle.transition(guid, 'closed', { reason: 'customer_left', from: ['waiting'] }));

@@ -3,7 +3,9 @@ import { performance } from 'node:perf_hooks';
 import { redirectIfElsewhere } from '../cluster/anchor.js';
 import { GatewayError, asGatewayError } from '../errors/gateway-error.js';
 import { isGone, type Party, type PartySocket } from '../relay/party.js';
-import type { RelayContext, TechnicianIdentity } from '../relay/relay-context.js';
+import type { RelayContext, Seat, TechnicianIdentity } from '../relay/relay-context.js';
+import type { LiveSession } from '../live/live-session.js';
+import { pickupSeat } from './pickup-seat.js';
 
 /**
  * A technician claims a waiting session (`pickup`, atomic: of many racers one wins) or joins an active one
@@ -19,16 +21,21 @@ export async function pickup(ctx: RelayContext, ws: PartySocket, party: Party, m
     party.technicianId = who.technicianId;
     party.technicianName = who.displayName || who.username;
     let record;
+    let seat: { in: LiveSession; seat: Seat } | undefined;
     if (how === 'pickup') {
       // Redirect only within the organisation: another organisation's session is "not found", never "elsewhere".
       if (ctx.options.clusterMode === 'redirect') await redirectIfElsewhere(ctx, await registry.getSession(msg.guid), who.orgId);
+      // The policy of the technician's organisation and team at pickup is the session's for its whole life
+      // (kept in the record, so a gateway that takes the session over enforces the same).
+      const policy = await ctx.deps.policies.policyFor(who.orgId, who.teamId);
+      const here = ctx.sessions.get(msg.guid);
+      const seated = here?.customer?.conn ? pickupSeat(here, { name: party.technicianName, technicianId: who.technicianId, tokenId: who.tokenId }) : undefined;
+      if (here && seated) seat = { in: here, seat: seated.seat };
       const result = await lifecycle.transition(msg.guid, 'active', {
         reason: 'picked_up',
         from: ['waiting'],
         orgId: who.orgId,
-        // The policy of the technician's organisation and team at pickup is the session's for its whole life
-        // (kept in the record, so a gateway that takes the session over enforces the same).
-        set: { technicianId: who.technicianId, technicianName: party.technicianName, policy: await ctx.deps.policies.policyFor(who.orgId, who.teamId) },
+        set: { technicianId: who.technicianId, technicianName: party.technicianName, policy, ...seated?.set },
       });
       if (!result.ok) {
         if (result.reason !== 'wrong_state') throw new GatewayError('E_SESSION_NOT_FOUND');
@@ -55,7 +62,7 @@ export async function pickup(ctx: RelayContext, ws: PartySocket, party: Party, m
       return;
     } else {
       if (how === 'pickup' && record.policy) session.policy = record.policy;
-      ctx.place(session, ws, party, { how, name: party.technicianName, technicianId: who.technicianId, tokenId: who.tokenId });
+      ctx.place(session, ws, party, { how, name: party.technicianName, technicianId: who.technicianId, tokenId: who.tokenId, seat: seat?.in === session ? seat.seat : undefined });
     }
     if (how === 'pickup') metrics.pickupSeconds.observe((performance.now() - started) / 1000);
   } catch (err) {

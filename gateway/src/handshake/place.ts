@@ -12,7 +12,9 @@ import type { Placement, RelayContext } from '../relay/relay-context.js';
  */
 export function place(ctx: RelayContext, session: LiveSession, ws: PartySocket, party: Party, placement: Placement): void {
   const { now } = ctx.deps;
-  const token = newResumeToken();
+  // A pickup's seat was written with the claim; it holds unless someone took its id since (then a fresh one).
+  const seat = placement.how !== 'resume' && placement.seat && !session.participants.has(placement.seat.id) ? placement.seat : undefined;
+  const token = seat?.token ?? newResumeToken();
   let participantId: string;
   if (placement.how === 'resume') {
     participantId = placement.participantId;
@@ -26,7 +28,7 @@ export function place(ctx: RelayContext, session: LiveSession, ws: PartySocket, 
     }
     session.apply({ kind: 'back', id: participantId, conn: ws, address: party.remoteIp, resumeHash: token.hash });
   } else {
-    const added = session.apply({ kind: 'add', role: party.role, name: placement.name, technicianId: placement.technicianId, tokenId: placement.tokenId, conn: ws, address: party.remoteIp, how: placement.how, resumeHash: token.hash });
+    const added = session.apply({ kind: 'add', role: party.role, name: placement.name, technicianId: placement.technicianId, tokenId: placement.tokenId, conn: ws, address: party.remoteIp, how: placement.how, resumeHash: token.hash, ...(seat ? { id: seat.id, recorded: true } : {}) });
     if (!added.ok) return ctx.reject(ws, new GatewayError(added.code, added.message), true);
     participantId = added.participant!.id;
   }

@@ -4,7 +4,14 @@ import type { Participant, Path } from './participant.js';
 
 /** What can happen inside a live session. Every change of a LiveSession is one of these (live-session.ts). */
 export type LiveEvent =
-  | { type: 'participant_joined'; guid: string; participant: Participant; how: 'join' | 'pickup' | 'attend' | 'adopt' }
+  | {
+      type: 'participant_joined';
+      guid: string;
+      participant: Participant;
+      how: 'join' | 'pickup' | 'attend' | 'adopt';
+      /** The registry's copy already has this participant (its handshake wrote it): no copy to write. */
+      recorded?: boolean;
+    }
   | { type: 'participant_left'; guid: string; participant: Participant; reason: CloseReason }
   | { type: 'participant_lost'; guid: string; participant: Participant }
   | { type: 'participant_back'; guid: string; participant: Participant; newAddress: boolean }

@@ -23,7 +23,7 @@ export const MAX_TECHNICIANS = 16;
 
 /** Every change a live session can undergo; `apply` is the only way in. */
 export type LiveChange =
-  | { kind: 'add'; role: Role; name: string; technicianId?: string; tokenId?: string; conn: PartySocket | null; address?: string; how: 'join' | 'pickup' | 'attend' | 'adopt'; id?: string; resumeHash?: string }
+  | { kind: 'add'; role: Role; name: string; technicianId?: string; tokenId?: string; conn: PartySocket | null; address?: string; how: 'join' | 'pickup' | 'attend' | 'adopt'; id?: string; resumeHash?: string; recorded?: boolean }
   | { kind: 'lost'; id: string }
   | { kind: 'back'; id: string; conn: PartySocket; address?: string; resumeHash: string }
   | { kind: 'remove'; id: string; reason: CloseReason }
@@ -111,6 +111,12 @@ export class LiveSession {
     return null;
   }
 
+  /** The id the next participant of `role` gets, for a handshake that must name it before placing it (pickup). */
+  nextId(role: Role): string {
+    const prefix = participantIdPrefix(role);
+    return `${prefix}${this.nextNumber[prefix]!}`;
+  }
+
   /** The one transition function. Refusals are values (the caller turns them into error frames). */
   apply(change: LiveChange): ApplyResult {
     if (this.ended) return refuse('E_SESSION_CLOSED', 'the session has ended');
@@ -120,7 +126,7 @@ export class LiveSession {
         if (change.role === 'customer' && this.customer) return refuse('E_SESSION_FULL', 'the session has a customer');
         if (change.role === 'technician' && this.technicians().length >= MAX_TECHNICIANS) return refuse('E_SESSION_FULL', `at most ${MAX_TECHNICIANS} technicians`);
         const prefix = participantIdPrefix(change.role);
-        const id = change.id ?? `${prefix}${this.nextNumber[prefix]!}`;
+        const id = change.id ?? this.nextId(change.role);
         const n = Number(id.slice(1));
         if (n >= this.nextNumber[prefix]!) this.nextNumber[prefix] = n + 1;
         const participant: Participant = {
@@ -139,7 +145,7 @@ export class LiveSession {
         this.participants.set(id, participant);
         // The technician who picks the session up holds control first; those who attend watch.
         if (change.role === 'technician' && this.controller === null && change.how === 'pickup') this.controller = id;
-        return this.emit({ type: 'participant_joined', guid, participant, how: change.how }, participant);
+        return this.emit({ type: 'participant_joined', guid, participant, how: change.how, ...(change.recorded ? { recorded: true } : {}) }, participant);
       }
       case 'lost': {
         const p = this.participants.get(change.id);

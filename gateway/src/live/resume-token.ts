@@ -1,4 +1,5 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomHex } from '../crypto/random-hex.js';
+import { sha256Hex } from '../crypto/sha256.js';
 
 /**
  * Resume tokens: 128 random bits a participant presents to come back after a lost connection. Only their
@@ -6,10 +7,10 @@ import { createHash, randomBytes } from 'node:crypto';
  * out a new one.
  */
 export function newResumeToken(): { token: string; hash: string } {
-  const token = randomBytes(16).toString('hex');
+  const token = randomHex(16);
   return { token, hash: hashResumeToken(token) };
 }
 
 export function hashResumeToken(token: string): string {
-  return createHash('sha256').update(token).digest('hex');
+  return sha256Hex(token);
 }

@@ -12,7 +12,7 @@ export function sessionCopy(sessions: ReadonlyMap<string, LiveSession>, registry
   return (event: LiveEvent): void => {
     switch (event.type) {
       case 'participant_joined':
-        if (event.how === 'adopt' || event.how === 'join') return; // already in the record
+        if (event.how === 'adopt' || event.how === 'join' || event.recorded) return; // already in the record
         break;
       case 'participant_left':
       case 'participant_back':

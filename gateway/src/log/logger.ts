@@ -16,6 +16,8 @@ export interface Logger {
   warn(event: string, fields?: Record<string, unknown>): void;
   error(event: string, fields?: Record<string, unknown>): void;
   child(fields: Record<string, unknown>): Logger;
+  /** Whether lines of `level` are written: a caller that builds its fields for a line first asks (hot paths). */
+  enabled(level: LogLevel): boolean;
   /** Resolves once every line written so far is out (before a planned exit: see main.ts). */
   flush(): Promise<void>;
 }
@@ -56,6 +58,7 @@ function wrap(p: pino.Logger): Logger {
     warn: (event, fields) => (fields ? p.warn(fields, event) : p.warn(event)),
     error: (event, fields) => (fields ? p.error(fields, event) : p.error(event)),
     child: (fields) => wrap(p.child(fields)),
+    enabled: (level) => p.isLevelEnabled(level),
     flush: () => new Promise<void>((resolve) => p.flush(() => resolve())),
   };
 }

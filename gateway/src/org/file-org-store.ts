@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { JsonFileDocument, parseJsonFile } from '../store/json-file-document.js';
+import { cachedCopy } from '../store/cached-copy.js';
 import { migrateOrganisation, newOrganisation, type Organisation, type OrgStore } from './organisation.js';
 
 interface FileFormat {
@@ -26,7 +27,7 @@ export class FileOrgStore implements OrgStore {
 
   async get(id: string): Promise<Organisation | null> {
     const found = (await this.#doc.read()).organisations.find((o) => o.id === id);
-    return found ? migrateOrganisation(structuredClone(found)) : null;
+    return found ? migrateOrganisation(cachedCopy(found)) : null;
   }
 
   async list(): Promise<Organisation[]> {

@@ -3,7 +3,7 @@ import { GatewayError } from '../errors/gateway-error.js';
 import type { SessionRecord } from '../session/session-record.js';
 import { ExpiryWheel } from './expiry-wheel.js';
 import type { CounterOp, GatewayRecord, ReadyListener, Registry, SessionPatch, TokenRecord, UpdateCondition, UpdateResult } from './registry.js';
-import { checkTtl, maxPinAttempts, oldestFirst, patchEntries } from './registry-rules.js';
+import { checkTtl, maxPinAttempts, oldestFirst, patchEntries, patchTtl } from './registry-rules.js';
 
 export interface MemoryRegistryOptions {
   /** Decides every expiry; tests pass a fake one. */
@@ -137,15 +137,18 @@ export class MemoryRegistry implements Registry {
 
   async updateSession(guid: string, when: UpdateCondition, patch: SessionPatch): Promise<UpdateResult> {
     this.checkOpen();
-    const ttl = patch.ttlMs === undefined ? undefined : checkTtl(patch.ttlMs, 'ttlMs');
+    if (patch.ttlMs !== undefined) checkTtl(patch.ttlMs, 'ttlMs');
     const now = this.clock();
     const entry = this.getEntry(guid, now);
     if (!entry) return { ok: false, reason: 'not_found' };
+    const ttl = patchTtl(patch, entry.record, now);
     // Org before state: a technician of another org learns nothing from the state check.
     if (when.orgId !== undefined && entry.record.orgId !== when.orgId) {
       return { ok: false, reason: 'wrong_org', session: { ...entry.record } };
     }
-    if (!when.states.includes(entry.record.state)) return { ok: false, reason: 'wrong_state', session: { ...entry.record } };
+    if (!when.states.includes(entry.record.state) || (when.aliveAt !== undefined && entry.record.expiresAt <= when.aliveAt)) {
+      return { ok: false, reason: 'wrong_state', session: { ...entry.record } };
+    }
 
     const before = entry.record.state;
     const next: SessionRecord = { ...entry.record };
@@ -159,6 +162,11 @@ export class MemoryRegistry implements Registry {
     if (before === 'waiting' && next.state !== 'waiting') this.unindexWaiting(next);
     if (before !== 'waiting' && next.state === 'waiting') this.indexWaiting(next);
     return { ok: true, session: { ...next } };
+  }
+
+  async updateSessionByPin(pin: string, when: UpdateCondition, patch: SessionPatch): Promise<UpdateResult> {
+    const guid = await this.findGuidByPin(pin);
+    return guid === null ? { ok: false, reason: 'not_found' } : this.updateSession(guid, when, patch);
   }
 
   async listWaiting(orgId: string): Promise<SessionRecord[]> {
@@ -256,7 +264,8 @@ export class MemoryRegistry implements Registry {
   async counterBatch(ops: readonly CounterOp[]): Promise<number[]> {
     const out: number[] = [];
     for (const o of ops) {
-      if (o.op === 'hit') out.push(await this.hit(o.key, o.windowMs));
+      if (o.op === 'hit' && (o.onlyIfZero === undefined || out[o.onlyIfZero] === 0)) out.push(await this.hit(o.key, o.windowMs));
+      else if (o.op === 'hit') out.push(await this.count(o.key));
       else {
         if (o.op === 'unhit') await this.unhit(o.key);
         out.push(await this.count(o.key));

@@ -58,29 +58,54 @@ redis.call('PEXPIRE', KEYS[1], ARGV[1])
 return 1`,
   /**
    * Compare-and-set. ARGV: orgId ('' = any), releasePin ('1'/''), ttlMs ('' = keep), now (ms), PIN margin
-   * (ms), n, n states, then field/value pairs. Returns {status, previous state, TTL after (-1 = not asked), the hash after,
-   * PIN held before, PIN key lifetime to set ('' = none needed)}. Three commands inside: HGETALL, HSET,
-   * PEXPIRE or PTTL.
+   * (ms), key prefix ('' = leave the other keys to the caller), GUID ('' = KEYS[1] is a PIN key: the session
+   * that holds it, one node only), aliveAt ('' = any: else only while expiresAt > it), ttlPastExpires ('' = none:
+   * else the TTL ends that long after the stored expiresAt), n, n states, then field/value pairs.
+   * Returns {status, previous state, TTL after (-1 = not asked), the hash after, PIN held before, PIN key
+   * lifetime to set ('' = none needed)}. Three commands inside: HGETALL, HSET, PEXPIRE or PTTL.
+   *
+   * With a prefix (one node: standalone or Sentinel) the script also does what the change means for the PIN
+   * key and the organisation's waiting index, in the same round trip and atomically with the change: it
+   * frees or lengthens the PIN, and adds the session to the index or removes it. Their names come from the
+   * hash (the caller of a pickup does not know the PIN), which Redis allows outside Cluster mode for scripts
+   * without flags; on a Cluster they live in other slots and the caller sends them as follow-ups.
    */
   rdUpdate: `
-local key = KEYS[1]
+local key, guid, prefix = KEYS[1], ARGV[7], ARGV[6]
+local byPin = guid == ''
+if byPin then
+  guid = redis.call('GET', KEYS[1])
+  if not guid then return {'not_found'} end
+  key = prefix .. 's:' .. guid
+end
 -- One read of the whole hash answers every check; the reply is built from it, not read back (the
 -- executed-command count per pairing is what limits Redis: docs/benchmarks.md).
 local flat = redis.call('HGETALL', key)
-if #flat == 0 then return {'not_found'} end
 local h = {}
 for i = 1, #flat, 2 do h[flat[i]] = flat[i + 1] end
+local held = h['${pinHeldField}'] == '1'
+if byPin and not (held and prefix .. 'pin:' .. cjson.decode(h['pin']) == KEYS[1]) then
+  redis.call('DEL', KEYS[1]) -- a PIN key its session no longer holds (a release that never ran, a session gone)
+  return {'not_found'}
+end
+if #flat == 0 then return {'not_found'} end
 local state = h['state']
 if ARGV[1] ~= '' and h['orgId'] ~= ARGV[1] then return {'wrong_org', state, -1, flat, ''} end
-local n = tonumber(ARGV[6])
-local match = false
-for i = 7, 6 + n do
-  if ARGV[i] == state then match = true break end
+local n = tonumber(ARGV[10])
+local match = ARGV[8] == '' or tonumber(h['expiresAt']) > tonumber(ARGV[8])
+if match then
+  match = false
+  for i = 11, 10 + n do
+    if ARGV[i] == state then match = true break end
+  end
 end
 if not match then return {'wrong_state', state, -1, flat, ''} end
-local held = h['${pinHeldField}'] == '1'
+local ttl = ARGV[3]
+if ARGV[9] ~= '' then
+  ttl = string.format('%.0f', math.max(1, math.ceil(tonumber(h['expiresAt']) + tonumber(ARGV[9]) - tonumber(ARGV[4]))))
+end
 local writes = {}
-for i = 7 + n, #ARGV, 2 do
+for i = 11 + n, #ARGV, 2 do
   h[ARGV[i]] = ARGV[i + 1]
   writes[#writes + 1] = ARGV[i]
   writes[#writes + 1] = ARGV[i + 1]
@@ -93,10 +118,10 @@ if ARGV[2] == '1' and held then
 end
 -- A held PIN must outlive a lengthened session; it was given a margin, so most changes need nothing.
 local pinTtl = ''
-if held and ARGV[2] ~= '1' and ARGV[3] ~= '' then
-  local want = tonumber(ARGV[4]) + tonumber(ARGV[3])
+if held and ARGV[2] ~= '1' and ttl ~= '' then
+  local want = tonumber(ARGV[4]) + tonumber(ttl)
   if want > tonumber(h['${pinUntilField}'] or '0') then
-    pinTtl = string.format('%.0f', tonumber(ARGV[3]) + tonumber(ARGV[5]))
+    pinTtl = string.format('%.0f', tonumber(ttl) + tonumber(ARGV[5]))
     h['${pinUntilField}'] = string.format('%.0f', want + tonumber(ARGV[5]))
     writes[#writes + 1] = '${pinUntilField}'
     writes[#writes + 1] = h['${pinUntilField}']
@@ -104,11 +129,29 @@ if held and ARGV[2] ~= '1' and ARGV[3] ~= '' then
 end
 if #writes > 0 then redis.call('HSET', key, unpack(writes)) end
 local pttl = -1
-if ARGV[3] ~= '' then
-  redis.call('PEXPIRE', key, ARGV[3])
-  pttl = tonumber(ARGV[3])
+if ttl ~= '' then
+  redis.call('PEXPIRE', key, ttl)
+  pttl = tonumber(ttl)
 elseif h['state'] == '${encodeValue('waiting')}' then
   pttl = redis.call('PTTL', key) -- only a session that becomes waiting needs it (its index's TTL)
+end
+if prefix ~= '' then
+  local wasWaiting = state == '${encodeValue('waiting')}'
+  local isWaiting = h['state'] == '${encodeValue('waiting')}'
+  local index = prefix .. 'w:' .. cjson.decode(h['orgId'])
+  if wasWaiting and not isWaiting then
+    redis.call('ZREM', index, guid)
+  elseif isWaiting and (not wasWaiting or ttl ~= '') then
+    redis.call('ZADD', index, h['createdAt'], guid)
+    if redis.call('PTTL', index) < pttl then redis.call('PEXPIRE', index, math.max(1, pttl)) end
+  end
+  if held and (ARGV[2] == '1' or pinTtl ~= '') then
+    -- Only while the PIN key still names this session: never frees or moves a PIN another session took since.
+    local pinKey = prefix .. 'pin:' .. cjson.decode(h['pin'])
+    if redis.call('GET', pinKey) == guid then
+      if ARGV[2] == '1' then redis.call('DEL', pinKey) else redis.call('PEXPIRE', pinKey, pinTtl) end
+    end
+  end
 end
 local out = {}
 for f, v in pairs(h) do
@@ -143,6 +186,22 @@ local cur = redis.call('GET', KEYS[1])
 if (cur or '') ~= ARGV[3] then return 0 end
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 return 1`,
+  /**
+   * One node only (see rdUpdate): the session holding the PIN KEYS[1], as a flat hash, or false. ARGV: key
+   * prefix, the JSON-encoded PIN. A PIN key whose session no longer holds it (a release that never ran, a
+   * session gone) is deleted on the way.
+   */
+  rdFindByPin: `
+local guid = redis.call('GET', KEYS[1])
+if not guid then return false end
+local flat = redis.call('HGETALL', ARGV[1] .. 's:' .. guid)
+local held, pin = false, nil
+for i = 1, #flat, 2 do
+  if flat[i] == '${pinHeldField}' then held = flat[i + 1] == '1' elseif flat[i] == 'pin' then pin = flat[i + 1] end
+end
+if held and pin == ARGV[2] then return flat end
+redis.call('DEL', KEYS[1])
+return false`,
   /** Adds a session to an org's waiting index and keeps the index alive at least as long as it. */
   rdIndexAdd: `
 redis.call('ZADD', KEYS[1], ARGV[1], ARGV[2])
@@ -162,6 +221,8 @@ interface ScriptCommands {
   rdCounters(numberOfKeys: number, ...keysThenArgs: (string | number)[]): Promise<number[]>;
   rdTakeSlots(numberOfKeys: number, ...keysThenArgs: (string | number)[]): Promise<number[]>;
   rdReleaseSlots(numberOfKeys: number, ...keysThenArgs: string[]): Promise<number>;
+  rdCreatePinned(numberOfKeys: 3, ...keysThenArgs: (string | number)[]): Promise<number>;
+  rdFindByPin(key: string, prefix: string, encodedPin: string): Promise<string[] | null>;
 }
 
 /**
@@ -173,6 +234,8 @@ const countersLua = `
 local out = {}
 for i = 1, #KEYS do
   local op, k = ARGV[2 * i - 1], KEYS[i]
+  local cond = string.match(op, '^hitif:(%d+)$') -- 'hitif:j': a hit only when op j counted 0, else a read
+  if cond then op = out[tonumber(cond)] == 0 and 'hit' or 'count' end
   if op == 'hit' then
     local n = redis.call('INCR', k)
     if n == 1 or redis.call('PTTL', k) == -1 then redis.call('PEXPIRE', k, ARGV[2 * i]) end
@@ -212,12 +275,38 @@ if all then
 end
 return room`;
 
+/**
+ * One node only (see rdUpdate): createSession in one round trip. KEYS: session, PIN, the org's waiting index.
+ * ARGV: session TTL, PIN key TTL, GUID, key prefix, JSON-encoded PIN, index score ('' = not waiting), then the
+ * hash's field/value pairs. Takes the PIN key when it is free or its session no longer holds it (the check
+ * claimPin makes in three round trips); 0 when a live session holds the PIN, -1 when the GUID exists.
+ */
+const createPinnedLua = `
+local cur = redis.call('GET', KEYS[2])
+if cur then
+  local holder = redis.call('HMGET', ARGV[4] .. 's:' .. cur, '${pinHeldField}', 'pin')
+  if holder[1] == '1' and holder[2] == ARGV[5] then return 0 end
+end
+if redis.call('EXISTS', KEYS[1]) == 1 then return -1 end
+redis.call('SET', KEYS[2], ARGV[3], 'PX', ARGV[2])
+redis.call('HSET', KEYS[1], unpack(ARGV, 7))
+redis.call('PEXPIRE', KEYS[1], ARGV[1])
+if ARGV[6] ~= '' then
+  redis.call('ZADD', KEYS[3], ARGV[6], ARGV[3])
+  if redis.call('PTTL', KEYS[3]) < tonumber(ARGV[1]) then redis.call('PEXPIRE', KEYS[3], ARGV[1]) end
+end
+return 1`;
+
 /** Scripts with any number of keys (the first argument says how many). */
 const variadicScripts = {
+  rdCreatePinned: createPinnedLua,
   rdCounters: countersLua,
   rdTakeSlots: takeSlotsLua,
   rdReleaseSlots: `for i = 1, #KEYS do redis.call('ZREM', KEYS[i], ARGV[1]) end return 1`,
 };
+
+/** Every Lua script of the registry by name (bench/pairing/command-trace.ts names EVALSHA calls with it). */
+export const registryScripts: Readonly<Record<string, string>> = { ...scripts, ...variadicScripts };
 
 // Server replies that mean "Redis cannot serve right now" rather than "our command is wrong". MOVED/ASK: the
 // command did not run; ioredis's Cluster client hands them to the caller when an auto-pipeline mixes them with
@@ -248,6 +337,11 @@ export class RedisRegistry implements Registry {
   private readonly prefix: string;
   private readonly clock: Clock;
   private readonly pinMarginMs: number;
+  /**
+   * Standalone or Sentinel: every key on one server, so a script may change a session, its PIN key and its
+   * organisation's index together (one round trip per step of a pairing). On a Cluster they are separate commands.
+   */
+  private readonly oneNode: boolean;
   private readonly log: Logger;
   private readonly readyListeners = new Set<ReadyListener>();
   private ready = false;
@@ -260,6 +354,7 @@ export class RedisRegistry implements Registry {
     this.prefix = options.keyPrefix ?? 'rd:';
     this.clock = options.clock ?? systemClock;
     this.pinMarginMs = options.pinMarginMs ?? defaultPinMarginMs;
+    this.oneNode = !(client instanceof Cluster);
     this.log = (options.log ?? silentLogger).child({ component: 'registry', redis: address });
     for (const [name, lua] of Object.entries(scripts)) client.defineCommand(name, { numberOfKeys: 1, lua });
     // Any number of keys (the first argument says how many): one call for several counters of one slot.
@@ -284,10 +379,19 @@ export class RedisRegistry implements Registry {
       const ttl = Math.max(1, Math.ceil(record.expiresAt - this.clock()));
       for (let attempt = 0; attempt < maxPinAttempts; attempt++) {
         const pin = nextPin();
-        if (!(await this.claimPin(pin, record.guid, ttl + this.pinMarginMs))) continue;
         const stored: SessionRecord = { ...record, pin };
         const fields = encodeFields(Object.entries(stored));
         fields.push(pinHeldField, '1', pinUntilField, String(this.clock() + ttl + this.pinMarginMs));
+        if (this.oneNode) {
+          const keys = [this.sessionKey(record.guid), this.pinKey(pin), this.waitingKey(record.orgId)];
+          const score = stored.state === 'waiting' ? stored.createdAt : '';
+          const created = await this.cmd.rdCreatePinned(3, ...keys, ttl, ttl + this.pinMarginMs, record.guid, this.prefix, encodeValue(pin), score, ...fields);
+          if (created === 0) continue;
+          if (created === -1) throw new Error(`session ${record.guid} already exists`);
+          return stored;
+        }
+        // A Cluster: session, PIN and index live in different slots, one command each.
+        if (!(await this.claimPin(pin, record.guid, ttl + this.pinMarginMs))) continue;
         if ((await this.cmd.rdCreate(this.sessionKey(record.guid), ttl, ...fields)) === 0) {
           await this.cmd.rdDelIf(this.pinKey(pin), record.guid);
           throw new Error(`session ${record.guid} already exists`);
@@ -311,6 +415,7 @@ export class RedisRegistry implements Registry {
 
   async findSessionByPin(pin: string): Promise<SessionRecord | null> {
     return this.run(async () => {
+      if (this.oneNode) return decodeRecord((await this.cmd.rdFindByPin(this.pinKey(pin), this.prefix, encodeValue(pin))) ?? []);
       const guid = await this.client.get(this.pinKey(pin));
       if (guid === null) return null;
       const hash = await this.client.hgetall(this.sessionKey(guid));
@@ -322,6 +427,18 @@ export class RedisRegistry implements Registry {
   }
 
   async updateSession(guid: string, when: UpdateCondition, patch: SessionPatch): Promise<UpdateResult> {
+    return this.update(this.sessionKey(guid), guid, when, patch);
+  }
+
+  async updateSessionByPin(pin: string, when: UpdateCondition, patch: SessionPatch): Promise<UpdateResult> {
+    // One node: the script finds the session from the PIN key itself. A Cluster: the lookup, then the update.
+    if (this.oneNode) return this.update(this.pinKey(pin), '', when, patch);
+    const record = await this.findSessionByPin(pin);
+    return record ? this.update(this.sessionKey(record.guid), record.guid, when, patch) : { ok: false, reason: 'not_found' };
+  }
+
+  /** rdUpdate on `key`: a session hash (`guid` given), or on one node a PIN key (`guid` ''). */
+  private async update(key: string, guid: string, when: UpdateCondition, patch: SessionPatch): Promise<UpdateResult> {
     return this.run(async () => {
       const ttl = patch.ttlMs === undefined ? undefined : checkTtl(patch.ttlMs, 'ttlMs');
       const args: (string | number)[] = [
@@ -330,15 +447,20 @@ export class RedisRegistry implements Registry {
         ttl ?? '',
         this.clock(),
         this.pinMarginMs,
+        this.oneNode ? this.prefix : '',
+        guid,
+        when.aliveAt ?? '',
+        patch.ttlPastExpiresMs ?? '',
         when.states.length,
         ...when.states.map(encodeValue),
         ...encodeFields(patchEntries(patch)),
       ];
-      const [status, prevState, pttl, hash, heldBefore, pinTtl] = await this.cmd.rdUpdate(this.sessionKey(guid), ...args);
+      const [status, prevState, pttl, hash, heldBefore, pinTtl] = await this.cmd.rdUpdate(key, ...args);
       if (status === 'not_found') return { ok: false, reason: 'not_found' };
       const session = decodeRecord(hash ?? []);
       if (!session) return { ok: false, reason: 'not_found' };
       if (status === 'wrong_org' || status === 'wrong_state') return { ok: false, reason: status, session };
+      if (this.oneNode) return { ok: true, session }; // the script kept the PIN key and the index in step
 
       // The compare-and-set above is the truth; these keys live in other slots and only help lookups
       // (readers verify them), so a failure here is logged, not reported as a failed update.
@@ -346,7 +468,7 @@ export class RedisRegistry implements Registry {
       const isWaiting = session.state === 'waiting';
       if (wasWaiting && !isWaiting) {
         this.bestEffort('unindex_waiting', this.client.zrem(this.waitingKey(session.orgId), guid));
-      } else if (isWaiting && (!wasWaiting || ttl !== undefined)) {
+      } else if (isWaiting && (!wasWaiting || ttl !== undefined || patch.ttlPastExpiresMs !== undefined)) {
         this.bestEffort(
           'index_waiting',
           this.cmd.rdIndexAdd(this.waitingKey(session.orgId), session.createdAt, guid, Math.max(1, pttl ?? 1)),
@@ -456,12 +578,26 @@ export class RedisRegistry implements Registry {
 
   async counterBatch(ops: readonly CounterOp[]): Promise<number[]> {
     if (ops.length === 0) return [];
-    const args = ops.flatMap((o) => [o.op, o.op === 'hit' ? checkTtl(o.windowMs, 'windowMs') : 0]);
+    const opName = (o: CounterOp, i: number) => {
+      if (o.op !== 'hit' || o.onlyIfZero === undefined) return o.op;
+      if (!(o.onlyIfZero >= 0 && o.onlyIfZero < i)) throw new RangeError(`counterBatch: onlyIfZero of op ${i} must name an earlier op`);
+      return `hitif:${o.onlyIfZero + 1}`; // Lua counts from 1
+    };
+    const args = ops.flatMap((o, i) => [opName(o, i), o.op === 'hit' ? checkTtl(o.windowMs, 'windowMs') : 0]);
     const keys = ops.map((o) => this.counterKey(o.key));
     if (this.oneCommand(keys)) {
       return this.run(() => this.cmd.rdCounters(keys.length, ...keys, ...args));
     }
-    return this.run(() => Promise.all(keys.map(async (k, i) => (await this.cmd.rdCounters(1, k, args[2 * i]!, args[2 * i + 1]!))[0]!)));
+    const one = async (i: number, op: string | number) => (await this.cmd.rdCounters(1, keys[i]!, op, args[2 * i + 1]!))[0]!;
+    if (!ops.some((o) => o.op === 'hit' && o.onlyIfZero !== undefined)) return this.run(() => Promise.all(keys.map((_, i) => one(i, args[2 * i]!))));
+    // Keys in different slots with a condition between them: one after another, the condition decided here.
+    return this.run(async () => {
+      const out: number[] = [];
+      for (const [i, o] of ops.entries()) {
+        out.push(await one(i, o.op === 'hit' && o.onlyIfZero !== undefined ? (out[o.onlyIfZero] === 0 ? 'hit' : 'count') : o.op));
+      }
+      return out;
+    });
   }
 
   async takeSlot(key: string, member: string, expiresAt: number, limit: number): Promise<boolean> {
@@ -600,7 +736,7 @@ export class RedisRegistry implements Registry {
 
   /** One command may name all of `keys`: anywhere but a Cluster, or keys of one hash tag. */
   private oneCommand(keys: readonly string[]): boolean {
-    return !(this.client instanceof Cluster) || new Set(keys.map(hashTag)).size === 1;
+    return this.oneNode || new Set(keys.map(hashTag)).size === 1;
   }
 
   private sessionKey(guid: string): string {

@@ -30,3 +30,12 @@ export function checkTtl(ttlMs: number, what: string): number {
   if (!Number.isFinite(ttlMs) || ttlMs <= 0) throw new RangeError(`${what} must be a positive number of ms, got ${ttlMs}`);
   return Math.ceil(ttlMs);
 }
+
+/**
+ * The lifetime a patch asks for, from now: ttlMs, or ttlPastExpiresMs after the record's expiresAt (at least
+ * 1 ms: a record already past it is as good as gone); undefined when the patch keeps the lifetime.
+ */
+export function patchTtl(patch: SessionPatch, record: Pick<SessionRecord, 'expiresAt'>, now: number): number | undefined {
+  if (patch.ttlPastExpiresMs !== undefined) return Math.max(1, Math.ceil(record.expiresAt + patch.ttlPastExpiresMs - now));
+  return patch.ttlMs === undefined ? undefined : checkTtl(patch.ttlMs, 'ttlMs');
+}

@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Clock } from '../clock.js';
 import { GatewayError } from '../errors/gateway-error.js';
 import type { SessionRecord } from '../session/session-record.js';
-import type { Registry } from './registry.js';
+import type { CounterOp, Registry } from './registry.js';
 import { maxPinAttempts } from './registry-rules.js';
 
 /** One registry under test, fresh and empty. */
@@ -225,6 +225,39 @@ export function registryContract(name: string, make: () => Promise<RegistrySubje
       });
     });
 
+    describe('compare-and-set by PIN', () => {
+      it('changes the live session that holds the PIN, indexes it, and finds nothing by a PIN nobody holds', async () => {
+        const created = await registry.createSession(base(), () => '555555');
+        const result = await registry.updateSessionByPin('555555', { states: ['created'] }, { set: { state: 'waiting', customerName: 'Ada' } });
+        expect(result).toMatchObject({ ok: true, session: { guid: created.guid, state: 'waiting', customerName: 'Ada', pin: '555555' } });
+        expect((await registry.listWaiting('org-a')).map((s) => s.guid)).toEqual([created.guid]);
+        expect(await registry.updateSessionByPin('555555', { states: ['created'] }, { set: { state: 'waiting' } })).toMatchObject({ ok: false, reason: 'wrong_state' });
+        expect(await registry.updateSessionByPin('555556', { states: ['created'] }, { set: { state: 'waiting' } })).toEqual({ ok: false, reason: 'not_found' });
+        await registry.updateSession(created.guid, { states: ['waiting'] }, { set: { state: 'active' }, releasePin: true });
+        expect(await registry.updateSessionByPin('555555', { states: ['active'] }, { set: {} })).toEqual({ ok: false, reason: 'not_found' });
+        expect(await registry.listWaiting('org-a')).toEqual([]);
+      });
+
+      it('refuses a session past aliveAt, and ttlPastExpiresMs sets the lifetime from its expiresAt', async () => {
+        const now = subject.clock();
+        const created = await registry.createSession(base({ expiresAt: now + 1000 }), () => '666666');
+        expect(await registry.updateSessionByPin('666666', { states: ['created'], aliveAt: now + 1000 }, { set: { state: 'waiting' } })).toMatchObject({ ok: false, reason: 'wrong_state' });
+        const joined = await registry.updateSessionByPin('666666', { states: ['created'], aliveAt: now }, { set: { state: 'waiting' }, ttlPastExpiresMs: shortTtl - 1000 });
+        expect(joined.ok).toBe(true);
+        await subject.advance(pastShortTtl);
+        expect(await registry.getSession(created.guid)).toBeNull();
+        expect(await registry.findGuidByPin('666666')).toBeNull();
+      });
+
+      it('lets exactly one of many concurrent claims of one PIN win', async () => {
+        await registry.createSession(base(), () => '777777');
+        const results = await Promise.all(
+          Array.from({ length: 12 }, (_, i) => registry.updateSessionByPin('777777', { states: ['created'] }, { set: { state: 'waiting', customerName: `c${i}` } })),
+        );
+        expect(results.filter((r) => r.ok)).toHaveLength(1);
+      });
+    });
+
     describe('listWaiting', () => {
       it("returns only that org's waiting sessions, oldest first", async () => {
         const now = subject.clock();
@@ -399,6 +432,18 @@ export function registryContract(name: string, make: () => Promise<RegistrySubje
         await subject.advance(pastShortTtl);
         expect(await registry.counterBatch([{ op: 'count', key: 'plain' }, { op: 'count', key: '{g}:a' }])).toEqual([0, 1]);
         expect(await registry.counterBatch([])).toEqual([]);
+      });
+
+      it('hits a counter only when an earlier op of the batch counted 0 (onlyIfZero), else reads it', async () => {
+        const batch = (proven: string): CounterOp[] => [
+          { op: 'count', key: proven },
+          { op: 'hit', key: '{h}:all', windowMs: 60_000, onlyIfZero: 0 },
+          { op: 'hit', key: 'other', windowMs: 60_000, onlyIfZero: 0 },
+        ];
+        expect(await registry.counterBatch(batch('{h}:nobody'))).toEqual([0, 1, 1]);
+        await registry.hit('{h}:proven', 60_000);
+        expect(await registry.counterBatch(batch('{h}:proven'))).toEqual([1, 1, 1]);
+        expect(await registry.counterBatch(batch('{h}:nobody'))).toEqual([0, 2, 2]);
       });
 
       it('counts every one of many concurrent hits', async () => {

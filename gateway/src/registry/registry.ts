@@ -31,6 +31,11 @@ export interface Registry {
    * many racers, one `ok: true`.
    */
   updateSession(guid: string, when: UpdateCondition, patch: SessionPatch): Promise<UpdateResult>;
+  /**
+   * updateSession on the live session that holds `pin` (as findSessionByPin finds it): a customer's join in
+   * one call, one round trip on a single Redis node instead of a lookup and then the compare-and-set.
+   */
+  updateSessionByPin(pin: string, when: UpdateCondition, patch: SessionPatch): Promise<UpdateResult>;
 
   /** Waiting sessions of one organisation, oldest first. */
   listWaiting(orgId: string): Promise<SessionRecord[]>;
@@ -98,13 +103,26 @@ export interface Registry {
   close(): Promise<void>;
 }
 
-export type CounterOp = { op: 'hit'; key: string; windowMs: number } | { op: 'unhit' | 'count'; key: string };
+export type CounterOp =
+  | {
+      op: 'hit';
+      key: string;
+      windowMs: number;
+      /**
+       * Index of an earlier op of the same batch: this hit happens only when that op's count is 0, otherwise
+       * the op only reads its count. Saves the give-back of a hit that would not count (pin-guard.ts).
+       */
+      onlyIfZero?: number;
+    }
+  | { op: 'unhit' | 'count'; key: string };
 
 export type ReadyListener = (ready: boolean) => void;
 
 export interface UpdateCondition {
   states: readonly SessionState[];
   orgId?: string;
+  /** Only while the record's expiresAt is after this time (ms); a record past it counts as in the wrong state. */
+  aliveAt?: number;
 }
 
 export interface SessionPatch {
@@ -113,6 +131,8 @@ export interface SessionPatch {
   releasePin?: boolean;
   /** New time to live of the record (and of its PIN while held), from now; replaces the old one. */
   ttlMs?: number;
+  /** Instead of ttlMs: the new lifetime ends this long after the record's expiresAt (as stored before the patch). */
+  ttlPastExpiresMs?: number;
 }
 
 export type UpdateResult =

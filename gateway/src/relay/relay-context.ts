@@ -77,9 +77,18 @@ export interface RelayDeps {
   pathSignals?: PathSignalFilter;
 }
 
+/**
+ * A technician's place decided before its pickup's compare-and-set, so the claim itself stores the participant
+ * with its resume token's hash (handshake/pickup-seat.ts): its id, and the token it is handed.
+ */
+export interface Seat {
+  id: string;
+  token: { token: string; hash: string };
+}
+
 /** A participant placed in a live session by a handshake: who, and how it came. */
 export type Placement =
-  | { how: 'pickup' | 'attend'; name: string; technicianId?: string; tokenId?: string }
+  | { how: 'pickup' | 'attend'; name: string; technicianId?: string; tokenId?: string; seat?: Seat }
   | { how: 'resume'; participantId: string };
 
 /**

@@ -43,6 +43,7 @@ import { QUEUE_MAX_ENTRIES } from '../../../protocol/queue-messages.js';
 import { QueueSockets, type QueueSocketData } from '../queue/queue-socket.js';
 import { startGatewayStun } from '../paths/gateway-stun.js';
 import { PathSignalFilter, countSessionsByPath } from '../paths/path-signal-filter.js';
+import { metricChild } from '../metrics/metric-child.js';
 import { effectiveMaxConnections, openFileLimit } from './open-file-limit.js';
 
 const version: string = createRequire(import.meta.url)('../../../package.json').version;
@@ -137,8 +138,9 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
         if (e.to !== 'closed' && e.to !== 'expired') return;
         sessionCaps.release(e.session).catch((err: unknown) => log.debug('session_caps.release_failed', { guid: e.guid, err }));
       },
-      (e) => metrics.transitions.inc({ to: e.to, reason: e.reason }),
+      (e) => metricChild(metrics.transitions, e.to, e.reason).inc(),
       (e) =>
+        log.enabled('info') &&
         log.info('session.transition', {
           guid: e.guid,
           to: e.to,
@@ -172,6 +174,11 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
 
     // Path signals: bad ones dropped, announcements become participants' paths and metrics.
     const pathSignals = new PathSignalFilter(metrics);
+    // Pre-session forms: a change through this gateway's admin API applies to its next join at once.
+    const forms = new OrgStoreFormSource(orgs, now);
+    adminEvents.on((e) => {
+      if (e.type === 'org.updated' && e.fields.includes('preSessionForm')) forms.invalidate();
+    });
     const relay: SessionRelay = new SessionRelay(
       {
         registry,
@@ -181,7 +188,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
         authenticate: (token: string, sourceIp?: string) => auth.authenticate(token, sourceIp),
         authenticateTokenId: (tokenId: string, sourceIp?: string) => auth.authenticateTokenId(tokenId, sourceIp),
         policies,
-        forms: new OrgStoreFormSource(orgs),
+        forms,
         pinGuard: new PinGuard({ registry, crossings, log }, {
           windowMs: config.pinGuessWindowSeconds * 1000,
           perAddress: config.pinGuessesPerAddress,

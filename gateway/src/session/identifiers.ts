@@ -1,8 +1,9 @@
-import { randomBytes, randomInt } from 'node:crypto';
+import { randomInt } from 'node:crypto';
+import { randomHex } from '../crypto/random-hex.js';
 
 /** 128 bits from the CSPRNG, as 32 lowercase hex characters. */
 export function newSessionGuid(): string {
-  return randomBytes(16).toString('hex');
+  return randomHex(16);
 }
 
 /** A uniformly random numeric PIN of `digits` digits (leading zeros kept), from the CSPRNG. */

@@ -62,15 +62,16 @@ export class PinGuard {
     // One hash tag for every key of the guard, so each step is one Redis command even on a Cluster (one slot
     // holds them all; the global counter is a single hot key anyway). Each hit stays atomic on its own key.
     const keys = { source: `{pin}fail:src:${source}`, prefix: `{pin}fail:net:${prefix}`, global: '{pin}fail:all', proven: `{pin}ok:${source}` };
-    const [nSource = 0, nPrefix = 0, nGlobal = 0, provenCount = 0] = await this.#registry.counterBatch([
+    // A proven address's failures do not count globally: its global hit is skipped in the same command rather
+    // than taken and given back (one Redis command fewer per join).
+    const [provenCount = 0, nSource = 0, nPrefix = 0, nGlobal = 0] = await this.#registry.counterBatch([
+      { op: 'count', key: keys.proven },
       { op: 'hit', key: keys.source, windowMs },
       { op: 'hit', key: keys.prefix, windowMs },
-      { op: 'hit', key: keys.global, windowMs },
-      { op: 'count', key: keys.proven },
+      { op: 'hit', key: keys.global, windowMs, onlyIfZero: 0 },
     ]);
     const proven = provenCount > 0;
     const held = proven ? [keys.source, keys.prefix] : [keys.source, keys.prefix, keys.global];
-    if (proven) this.#giveBack([keys.global]);
 
     const attacked = !proven && nGlobal > global;
     if (attacked) this.#crossings?.report('pin_guesses', 'global', 'all', windowMs, { failures: nGlobal - 1 });

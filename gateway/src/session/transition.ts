@@ -1,4 +1,4 @@
-import type { Registry, UpdateResult } from '../registry/registry.js';
+import type { Registry, SessionPatch, UpdateCondition, UpdateResult } from '../registry/registry.js';
 import { newPin, newSessionGuid } from './identifiers.js';
 import type { CloseReason, SessionRecord, SessionState } from './session-record.js';
 
@@ -34,6 +34,10 @@ export interface TransitionRequest {
   orgId?: string;
   set?: Partial<Pick<SessionRecord, 'customerName' | 'form' | 'technicianId' | 'technicianName' | 'anchorGateway' | 'expiresAt' | 'grants' | 'participants' | 'controller' | 'policy'>>;
   ttlMs?: number;
+  /** Instead of ttlMs: the record lives this long past its expiresAt (a join, which does not read it first). */
+  ttlPastExpiresMs?: number;
+  /** Only a session whose expiresAt is after this time changes (else: wrong_state). */
+  aliveAt?: number;
 }
 
 /** Sessions that are over linger briefly so late requests get E_SESSION_CLOSED rather than "not found". */
@@ -60,14 +64,22 @@ export class SessionLifecycle {
   }
 
   async transition(guid: string, to: SessionState, req: TransitionRequest): Promise<UpdateResult> {
+    return this.change((when, patch) => this.registry.updateSession(guid, when, patch), to, req);
+  }
+
+  /** transition() of the live session that holds `pin` (a customer's join): one registry call, lookup included. */
+  async transitionByPin(pin: string, to: SessionState, req: TransitionRequest): Promise<UpdateResult> {
+    return this.change((when, patch) => this.registry.updateSessionByPin(pin, when, patch), to, req);
+  }
+
+  private async change(update: (when: UpdateCondition, patch: SessionPatch) => Promise<UpdateResult>, to: SessionState, req: TransitionRequest): Promise<UpdateResult> {
     const from = req.from ?? allowedFrom[to];
     for (const state of from) {
       if (!allowedFrom[to].includes(state)) throw new Error(`bug: transition ${state} → ${to} is not allowed`);
     }
     const finished = to === 'closed' || to === 'expired';
-    const result = await this.registry.updateSession(
-      guid,
-      { states: from, orgId: req.orgId },
+    const result = await update(
+      { states: from, orgId: req.orgId, ...(req.aliveAt !== undefined ? { aliveAt: req.aliveAt } : {}) },
       {
         set: {
           ...req.set,
@@ -77,11 +89,12 @@ export class SessionLifecycle {
         },
         // The PIN is spent once a technician has the session or it is over.
         releasePin: to === 'active' || finished,
-        ttlMs: req.ttlMs ?? (finished ? FINISHED_TTL_MS : undefined),
+        ttlMs: req.ttlMs ?? (finished && req.ttlPastExpiresMs === undefined ? FINISHED_TTL_MS : undefined),
+        ...(req.ttlPastExpiresMs !== undefined ? { ttlPastExpiresMs: req.ttlPastExpiresMs } : {}),
       },
     );
     if (result.ok) {
-      const event: TransitionEvent = { guid, to, reason: req.reason, session: result.session };
+      const event: TransitionEvent = { guid: result.session.guid, to, reason: req.reason, session: result.session };
       for (const hook of this.hooks) hook(event);
     }
     return result;

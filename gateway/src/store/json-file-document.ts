@@ -34,6 +34,8 @@ export class JsonFileDocument<T> {
   readonly #lockTimeoutMs: number;
   readonly #recheckMs: number;
   #cache: { signature: string; value: T; checkedAt: number } | null = null;
+  /** The look at the file under way (with recheckMs): concurrent readers share it (a burst of token checks made one stat each). */
+  #looking: Promise<T> | null = null;
   #writes: Promise<unknown> = Promise.resolve();
 
   constructor(options: JsonFileDocumentOptions<T>) {
@@ -45,8 +47,15 @@ export class JsonFileDocument<T> {
 
   /** The document as on disk now (or as cached within recheckMs). Callers must not mutate it: copy first. */
   async read(fresh = false): Promise<T> {
+    if (!fresh && this.#cache && Date.now() - this.#cache.checkedAt < this.#recheckMs) return this.#cache.value;
+    // Sharing a look is only right where reads may be up to recheckMs old anyway.
+    if (fresh || this.#recheckMs === 0) return this.#look();
+    this.#looking ??= this.#look().finally(() => (this.#looking = null));
+    return this.#looking;
+  }
+
+  async #look(): Promise<T> {
     const now = Date.now();
-    if (!fresh && this.#cache && now - this.#cache.checkedAt < this.#recheckMs) return this.#cache.value;
     let signature: string;
     try {
       const s = await stat(this.file, { bigint: true });
