@@ -18,6 +18,7 @@ const scenarios: Record<string, { summary: string; load: () => Promise<{ run(arg
   paths: { summary: 'NAT matrix: every pair of lab NAT kinds, the path each session ends on, time from pickup to direct', load: () => import('./paths/run.js') },
   transports: { summary: 'UDP transport candidates (werift, wrtc, QUIC) vs TLS over TCP in the NAT lab, with netem loss', load: () => import('./paths/transports.js') },
   screen: { summary: 'screen fan-out to 1/4/16 viewers with one slowed: gateway CPU per frame, repairs, their bytes and time', load: () => import('./screen/run.js') },
+  recording: { summary: 'what recording a session costs the gateway: CPU per frame, memory and bytes, on a normal and a slow disk', load: () => import('./recording/run.js') },
   codec: { summary: 'screen codec vs ffmpeg lossless encoders on real recordings', load: () => import('./codec/run.js') },
   files: { summary: 'file transfer MB/s through one gateway (SHA-256 in OpenSSL and in the SDK) beside raw bulk frames', load: () => import('./files/run.js') },
   attack: { summary: 'PIN guessing, a connection flood and malformed HTTP against a deployment: what got through', load: () => import('./attack/run.js') },

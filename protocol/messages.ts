@@ -38,6 +38,8 @@ const boundedObject = (maxBytes: number) =>
     v.record(v.string(), v.unknown()),
     v.check((o) => JSON.stringify(o).length <= maxBytes, `must encode to at most ${maxBytes} bytes`),
   );
+export const recordingActions = ['request', 'stop', 'consent', 'refuse'] as const;
+export type RecordingAction = (typeof recordingActions)[number];
 const dimension = v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(16384));
 const fileOfferId = v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(MAX_FILE_OFFER_ID, 'must be a u32 other than 0'));
 const sha256Hex = v.pipe(v.string(), v.regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex digits (SHA-256)'));
@@ -50,6 +52,8 @@ const hello = {
     name: v.pipe(text(MAX_NAME_CHARS), v.check((n) => displayTextProblem(n) === null, 'must not contain control characters')),
     /** Answers to the organisation's pre-session form (protocol/pre-session-form.ts), key → text. */
     form: v.optional(formAnswersSchema),
+    /** Nobody is at the customer's machine (an agent left running): only its standing grants apply, no prompts. */
+    unattended: v.optional(v.boolean()),
   }),
   pickup: v.object({ type: v.literal('pickup'), token: bearer, guid }),
   /** A further technician of the session's organisation joins an active session as a viewer. */
@@ -82,6 +86,11 @@ const inSession = {
   }),
   clipboard: v.object({ type: v.literal('clipboard'), text: text(MAX_CLIPBOARD_CHARS) }),
   sysinfo: v.object({ type: v.literal('sysinfo'), info: boundedObject(MAX_SYSINFO_BYTES) }),
+  /**
+   * Recording (docs/recording.md): the technician holding control asks (`request`) or stops (`stop`) it; the
+   * customer answers a request (`consent` / `refuse`) or withdraws consent (`stop`).
+   */
+  recording: v.object({ type: v.literal('recording'), action: v.picklist(recordingActions, `must be one of ${recordingActions.join(', ')}`) }),
   // File transfer (protocol/file-transfer.ts, docs/protocol.md "Files"). The name is checked (path stripped,
   // no control characters) by the gateway, which relays the stripped name.
   'file-offer': v.object({
@@ -141,6 +150,8 @@ export type ServerMessage =
       you?: string;
       /** (active) What the organisation allows in this session, so both sides can show it. */
       policy?: SessionPolicyView;
+      /** (active, to technicians) The customer's agent said nobody is at the machine: no prompts, only its standing grants. */
+      unattended?: boolean;
     }
   | { v: 1; type: 'chat'; from: Role; fromId: string; name: string; text: string; at: number; seq?: number }
   | { v: 1; type: 'ack'; seq: number; sync?: boolean; from: string }
@@ -170,7 +181,13 @@ export type ServerMessage =
   | { v: 1; type: 'file-result'; id: number; ok: boolean; from: string }
   /** `form`: with E_FORM_REQUIRED and E_FORM_INVALID, the organisation's pre-session form to answer. */
   | { v: 1; type: 'error'; code: ErrorCode; message: string; url?: string; form?: FormField[] }
-  | { v: 1; type: 'reconnect'; reason: string };
+  | { v: 1; type: 'reconnect'; reason: string }
+  /**
+   * Recording of the session (docs/recording.md), to everyone: `requested` (a technician asks the customer),
+   * `refused` (the customer said no), `on` (the recorder `recorder` joined; `from`: who asked, absent when the
+   * policy records every session), `off` (`reason`: stopped, failed, slow, gateway_shutdown; `message` says more).
+   */
+  | { v: 1; type: 'recording'; state: 'requested' | 'refused' | 'on' | 'off'; from?: string; name?: string; recorder?: string; reason?: string; message?: string };
 
 export type ServerMessageOf<K extends ServerMessage['type']> = Extract<ServerMessage, { type: K }>;
 

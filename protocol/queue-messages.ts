@@ -13,6 +13,8 @@ export interface QueueEntry {
   createdBy: string;
   /** The customer's answers to the organisation's pre-session form, when it has one (protocol/pre-session-form.ts). */
   form?: FormAnswer[];
+  /** The customer's agent joined unattended (nobody at the machine; allowed by the organisation's policy). */
+  unattended?: boolean;
 }
 
 /** The one message a console sends, first. */

@@ -33,6 +33,7 @@ it('every scenario answers --help with its usage and starts nothing', async () =
     tls: () => import('../tls/run.js'),
     attack: () => import('../attack/run.js'),
     screen: () => import('../screen/run.js'),
+    recording: () => import('../recording/run.js'),
     files: () => import('../files/run.js'),
   };
   const write = process.stdout.write.bind(process.stdout);

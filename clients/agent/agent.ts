@@ -1,6 +1,6 @@
 /**
  * `npm run agent -- --pin PIN [--name NAME] [--gateway URL] [--ca FILE] [--proxy URL] [--display :N] [--monitor N |
- * --window ID|NAME] [--allow view,control,files] [--downloads DIR] [--field KEY=VALUE …]`: a customer joins a session from a terminal and shares their screen
+ * --window ID|NAME] [--allow view,control,files] [--downloads DIR] [--unattended] [--field KEY=VALUE …]`: a customer joins a session from a terminal and shares their screen
  * (or one window). Where only an HTTP proxy leads out, `--proxy http://user:password@proxy:3128` (or HTTPS_PROXY) uses it. A thin front end over CustomerAgent (customer-agent.ts): it prints prompts and status and turns the
  * customer's typed commands into calls. Lines that are not commands are sent as chat.
  */
@@ -23,12 +23,17 @@ import { downloadsDirectory } from './downloads.js';
 const usage = `usage: npm run agent -- --pin PIN [--name NAME] [--gateway URL] [--ca FILE] [--proxy URL] [--display :N]
                         [--monitor N | --window ID|NAME] [--allow view,control,files,clipboard,sysinfo]
                         [--downloads DIR]   (received files go there; default ~/Downloads)
+                        [--unattended]
                         [--field KEY=VALUE …]   (answers to the organisation's pre-session form)
        (or --guid GUID instead of --pin)
+  --unattended   nobody is at this machine: the gateway is told (the organisation's policy must allow
+                 unattended access), only --allow powers are granted, requests never wait for an answer
 While it runs, type:
   /allow N | /once N | /refuse N   answer request N (allow for this session / this time, ask again next time / refuse)
   /revoke POWER                    take a power back at once (view, control, files, clipboard, sysinfo)
   /grant POWER                     give a power without being asked
+  /record yes | /record no         answer a request to record the session
+  /record stop                     stop a recording you agreed to
   /accept N | /decline N           take file N (saved in the downloads directory) / refuse it
   /send PATH                       send a file to the technician (needs "files" granted)
   /cancel N                        stop file N, either way
@@ -50,6 +55,7 @@ const { values } = parseArgs({
     window: { type: 'string' },
     allow: { type: 'string', default: '' },
     proxy: { type: 'string' },
+    unattended: { type: 'boolean', default: false },
     downloads: { type: 'string', default: join(homedir(), 'Downloads') },
     field: { type: 'string', multiple: true, default: [] },
     help: { type: 'boolean', short: 'h' },
@@ -103,8 +109,9 @@ try {
 
 const proxy = values.proxy ?? proxyFromEnvironment(process.env);
 const client = new RelaydeskClient(nodeTransport({ baseUrl: values.gateway!, ca: readFileSync(values.ca!), proxy }));
+const unattended = values.unattended === true;
 // The answers always go along (maybe none): a terminal cannot show a form, so the gateway's refusal lists its questions.
-const session = await client.joinSession(values.pin ? { pin: values.pin } : { guid: values.guid! }, values.name!, { form }).catch((err: Error & { code?: string; form?: FormField[] }) => {
+const session = await client.joinSession(values.pin ? { pin: values.pin } : { guid: values.guid! }, values.name!, { unattended, form }).catch((err: Error & { code?: string; form?: FormField[] }) => {
   desktop?.close();
   const questions = err.form?.map((f) => `  --field ${f.key}=…   ${printable(f.label)}${f.required ? ' (required)' : ''}, at most ${f.maxLength} characters`) ?? [];
   return die([`cannot join: ${err.code ?? ''} ${err.message}`, ...(questions.length ? ['this organisation asks:', ...questions] : [])].join('\n'), 1);
@@ -128,7 +135,8 @@ const paths = new AgentPaths(
         return { stun: { host: gatewayUrl.hostname, port: Number(gatewayUrl.port || 443) }, rtc, publicAddress };
       },
 );
-const agent = new CustomerAgent(session, desktop, { kind, label, allow, downloadsDir, transport: paths });
+const agent = new CustomerAgent(session, desktop, { kind, label, allow, downloadsDir, transport: paths, unattended });
+if (unattended) say(`unattended: only ${allow.length ? allow.join(', ') : 'nothing'} will be granted; every other request is refused`);
 paths.attach({ has: (p) => agent.consent.has(p), controller: () => agent.controllerParticipant, resync: () => agent.stream?.resync() });
 paths.on('path', (p) => say(p.kind === 'relay' ? 'the session goes through the gateway (relay)' : `direct path to the technician: ${p.description}`));
 say(`joined; waiting for a technician (session ${session.guid}).${desktop ? ` Sharing ${label} once you allow "view".` : ''}`);
@@ -137,7 +145,8 @@ if (allow.length) say(`allowed up front for this session: ${allow.join(', ')}`);
 const describe = (s: AgentStatus) =>
   `[${s.session}] sharing ${s.sharing.label}: ${s.sharing.state}` +
   ` | watching: ${s.watchers.length ? s.watchers.join(', ') : 'nobody'}` +
-  ` | control: ${s.controller ?? 'nobody'} | granted: ${s.grants.length ? s.grants.join(', ') : 'nothing'}`;
+  ` | control: ${s.controller ?? 'nobody'} | granted: ${s.grants.length ? s.grants.join(', ') : 'nothing'}` +
+  (s.recording ? ' | RECORDED' : '');
 let lastStatus = '';
 agent.on('status', (s) => {
   const line = describe(s);
@@ -146,6 +155,7 @@ agent.on('status', (s) => {
 agent.on('prompt', (p) => say(`request ${p.id}: ${p.from} asks for "${p.power}". /allow ${p.id} (this session), /once ${p.id} (ask each time), /refuse ${p.id}`));
 agent.on('filePrompt', (p) => say(`file ${p.id}: ${p.from} sends "${p.name}" (${describeSize(p.size)}). /accept ${p.id} (saved in ${downloadsDir}), /decline ${p.id}`));
 agent.on('notice', (n) => say(n));
+agent.on('recordingPrompt', (p) => say(`${p.from} asks to record this session (the gateway keeps what the technicians see). /record yes or /record no`));
 agent.on('inputRejected', (r) => say(`technician input refused: ${r.code} ${r.message}`));
 agent.on('ended', (reason) => {
   say(`session ended (${reason}); nothing is shared any more`);
@@ -167,6 +177,10 @@ createInterface({ input: process.stdin }).on('line', (line) => {
     } catch (err) {
       say((err as Error).message);
     }
+  } else if (cmd === '/record') {
+    if (arg === 'yes' || arg === 'no') agent.answerRecording(arg === 'yes');
+    else if (arg === 'stop') agent.stopRecording();
+    else say('usage: /record yes | /record no | /record stop');
   } else if (cmd === '/accept') agent.files?.accept(Number(arg));
   else if (cmd === '/decline') agent.files?.decline(Number(arg));
   else if (cmd === '/cancel') agent.files?.cancel(Number(arg));

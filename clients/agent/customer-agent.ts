@@ -23,7 +23,7 @@ const REJECTION_REPORT_MS = 1000;
 
 export type AgentSession = Pick<
   SessionConnection,
-  'on' | 'grant' | 'revoke' | 'end' | 'chat' | 'sendRaw' | 'bufferedAmount' | 'guid' | 'share' | 'clipboard' | 'sysinfo' | 'signal' | 'fileControl' | 'sendBulk' | 'policy'
+  'on' | 'grant' | 'revoke' | 'end' | 'chat' | 'sendRaw' | 'bufferedAmount' | 'guid' | 'share' | 'clipboard' | 'sysinfo' | 'signal' | 'fileControl' | 'sendBulk' | 'policy' | 'recordingAction'
 >;
 
 export interface AgentStatus {
@@ -35,6 +35,8 @@ export interface AgentStatus {
   controller: string | null;
   grants: Power[];
   session: 'waiting' | 'active' | 'closed';
+  /** The gateway records the session now (its recorder is in the participants list). */
+  recording: boolean;
 }
 
 export type AgentEvents = {
@@ -47,6 +49,8 @@ export type AgentEvents = {
   inputRejected: [InputRejection];
   /** The session is over; every power stopped. */
   ended: [string];
+  /** A technician asks to record the session: answer with answerRecording(). `from`: who asks. */
+  recordingPrompt: [{ from: string }];
 };
 
 export interface CustomerAgentOptions {
@@ -56,6 +60,11 @@ export interface CustomerAgentOptions {
   stream?: ScreenStreamOptions;
   collectSystemInfo?: () => Promise<SystemInfo>;
   now?: () => number;
+  /**
+   * Nobody is at the machine (`--unattended`; the join said so and the organisation's policy allowed it):
+   * requests are answered from `allow` alone and never become prompts; recording requests are refused.
+   */
+  unattended?: boolean;
   /** Where received files are saved (a real path: downloads.ts downloadsDirectory); without it, files are off. */
   downloadsDir?: string;
   /**
@@ -80,6 +89,7 @@ export class CustomerAgent extends Emitter<AgentEvents> {
   private readonly lastReport = new Map<string, number>();
   private readonly offs: (() => void)[] = [];
   private readonly now: () => number;
+  private recording = false;
 
   constructor(
     private readonly conn: AgentSession,
@@ -114,6 +124,7 @@ export class CustomerAgent extends Emitter<AgentEvents> {
       conn.on('participants', (e) => this.receiveControl({ type: 'participants', ...e })),
       conn.on('clipboard', (c) => this.receiveControl({ type: 'clipboard', text: c.text })),
       conn.on('close', (c) => this.finish(c.reason || `closed (${c.code})`)),
+      conn.on('recording', (r) => this.receiveRecording(r.state, r.name ?? 'the technician', r.reason, r.message)),
     );
     this.stream?.on('resized', () => this.announceShare());
     this.stream?.on('gone', () => {
@@ -206,6 +217,7 @@ export class CustomerAgent extends Emitter<AgentEvents> {
       controller,
       grants: this.consent.list(),
       session: this.session,
+      recording: this.recording && this.session === 'active',
     };
   }
 
@@ -225,8 +237,39 @@ export class CustomerAgent extends Emitter<AgentEvents> {
     if (r.granted) {
       this.emit('notice', `${from} asked for "${power}": allowed (you already allowed it)`);
       this.granted(power, true);
+    } else if (this.options.unattended) {
+      // Nobody is here to answer: what was not allowed up front is refused, not left waiting.
+      this.consent.answer(r.prompt.id, 'refuse');
+      this.emit('notice', `${from} asked for "${power}": refused (unattended: only --allow powers are granted)`);
     } else {
       this.emit('prompt', r.prompt);
+    }
+  }
+
+  /** The customer's answer to a recording request: consent (the gateway's recorder joins) or refuse. */
+  answerRecording(consent: boolean): void {
+    if (this.session === 'active') this.conn.recordingAction(consent ? 'consent' : 'refuse');
+  }
+
+  /** Withdraws consent to a recording the customer agreed to (a policy that records every session cannot be stopped). */
+  stopRecording(): void {
+    if (this.session === 'active') this.conn.recordingAction('stop');
+  }
+
+  private receiveRecording(state: string, name: string, reason?: string, message?: string): void {
+    if (state === 'requested') {
+      if (this.options.unattended) {
+        this.conn.recordingAction('refuse');
+        this.emit('notice', `${name} asked to record the session: refused (unattended: nobody can consent)`);
+      } else {
+        this.emit('recordingPrompt', { from: name });
+      }
+      return;
+    }
+    if (state === 'on' || state === 'off') {
+      this.recording = state === 'on';
+      this.emit('notice', state === 'on' ? 'this session is being recorded by the gateway (the "recorder" participant)' : `recording stopped (${reason ?? 'stopped'}${message ? `: ${message}` : ''})`);
+      this.changed();
     }
   }
 

@@ -136,9 +136,10 @@ export class RelaydeskClient {
    * organisation's pre-session form; without them, an organisation that has one refuses with E_FORM_REQUIRED, and
    * the error's `form` lists the questions (E_FORM_INVALID too, when the answers do not fit).
    */
-  joinSession(ticket: { pin: string } | { guid: string }, name: string, options: { form?: Record<string, string> } = {}): Promise<SessionConnection> {
+  joinSession(ticket: { pin: string } | { guid: string }, name: string, options: { unattended?: boolean; form?: Record<string, string> } = {}): Promise<SessionConnection> {
     const conn = new SessionConnection((attempt, url) => this.transport.connect('/v1/customer', attempt, url), this.reconnect);
-    return conn.handshake({ type: 'join', ...ticket, name, ...(options.form ? { form: options.form } : {}) }, this.handshakeTimeoutMs);
+    // `unattended`: nobody is at the machine (the organisation's policy must allow it, else E_FORBIDDEN).
+    return conn.handshake({ type: 'join', ...ticket, name, ...(options.unattended ? { unattended: true } : {}), ...(options.form ? { form: options.form } : {}) }, this.handshakeTimeoutMs);
   }
 
   /** Technician: claims a waiting session. Resolves once paired ("active"); rejects with E_SESSION_TAKEN etc. */

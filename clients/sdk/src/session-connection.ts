@@ -71,7 +71,12 @@ export type SessionEvents = {
   redirect: [];
   /** Final: the session is over for this party, or could not be resumed. */
   close: [{ code: number; reason: string }];
+  /** Recording (docs/recording.md): asked for, refused, on (the recorder joined) or off (and why). */
+  recording: [RecordingEvent];
 };
+
+/** A `recording` message from the gateway, without the envelope fields. */
+export type RecordingEvent = Omit<ServerMessageOf<'recording'>, 'v' | 'type'>;
 
 export interface ReconnectOptions {
   /** Resume after a lost connection (default true). */
@@ -109,6 +114,10 @@ export class SessionConnection extends Emitter<SessionEvents> {
   controller: string | null = null;
   /** What the organisation allows in this session (from the gateway's `state: active`). */
   policy: SessionPolicyView | null = null;
+  /** (technicians) The customer's agent said nobody is at the machine: no prompts, only its standing grants. */
+  unattended = false;
+  /** Whether the gateway records the session now (from its `recording` messages). */
+  recording = false;
   /** The current socket (replaced on every reconnect). */
   socket: SocketLike;
   private resumeToken: string | null = null;
@@ -260,6 +269,13 @@ export class SessionConnection extends Emitter<SessionEvents> {
   /** (customer) System information for the technicians, after the customer granted `sysinfo`. */
   sysinfo(info: Record<string, unknown>): void {
     this.sendControl({ type: 'sysinfo', info });
+  }
+  /**
+   * Recording: the technician holding control asks (`request`, under the policy `on-request`) or stops it; the
+   * customer answers a request (`consent` / `refuse`) or stops a recording it consented to.
+   */
+  recordingAction(action: 'request' | 'stop' | 'consent' | 'refuse'): void {
+    this.sendControl({ type: 'recording', action });
   }
   /** A file-transfer control message (FileTransfers builds them: file-offer, file-accept, file-cancel, file-done, file-result). */
   fileControl(msg: { type: string } & Record<string, unknown>): void {
@@ -496,6 +512,7 @@ export class SessionConnection extends Emitter<SessionEvents> {
         if (e.resumeToken) this.resumeToken = e.resumeToken;
         if (e.you) this.you = e.you;
         if (e.policy) this.policy = e.policy;
+        if (e.unattended) this.unattended = true;
         this.state = e.state;
         this.guid = e.guid;
         if (wasReconnecting && (e.state === 'active' || e.state === 'waiting')) this.resumed();
@@ -573,6 +590,13 @@ export class SessionConnection extends Emitter<SessionEvents> {
       case 'resync':
         this.emit('resync');
         return;
+      case 'recording': {
+        const e = msg as unknown as RecordingEvent;
+        if (e.state === 'on') this.recording = true;
+        else if (e.state === 'off') this.recording = false;
+        this.emit('recording', e);
+        return;
+      }
       case 'request':
         this.emit('request', msg.power as Power, { from: msg.from as string | undefined, name: msg.name as string | undefined });
         return;

@@ -49,6 +49,8 @@ commands:
   enable <username>          allow logins again (old tokens stay revoked)
   reset-password <username>  set a new one-time password and revoke tokens
   revoke-tokens <username>   log the technician out everywhere
+  recording list | events <guid> | frame <guid> --out FILE.png [--frame N]
+                             read session recordings (recording --help)
   help                       show this text
 
 usernames: lower-case letters, digits and . _ @ - (case-insensitive); org ids: letters, digits, _ and -`;

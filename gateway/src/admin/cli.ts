@@ -9,6 +9,8 @@ import { AdminEvents, logAdminEvents } from '../auth/admin-events.js';
 import { createLogger } from '../log/logger.js';
 import { openAccounts, openOrgs } from '../server/open-accounts.js';
 import { adminUsage, exitUsage, runAdmin } from './admin-commands.js';
+import { recordingsDirOf } from '../recording/recordings-dir.js';
+import { runRecordingCommand } from './recording-command.js';
 
 async function main(raw: string[]): Promise<number> {
   const argv = normalizeGatewayArgs(raw);
@@ -31,6 +33,8 @@ async function main(raw: string[]): Promise<number> {
     process.stderr.write(`relaydesk-admin: ${err.message}\n${adminUsage}\n`);
     return exitUsage;
   }
+  // Recordings are files: reading them needs no store (and works where the stores are out of reach).
+  if (command[0] === 'recording') return runRecordingCommand(command.slice(1), { dir: recordingsDirOf(config), out: (line) => process.stdout.write(line + '\n') });
   const accounts = await openAccounts(config);
   const orgs = await openOrgs(config);
   // Each change as one JSON line on stderr (stdout is the operator's), like the gateway logs its own.

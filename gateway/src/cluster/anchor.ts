@@ -55,6 +55,7 @@ export function adopt(ctx: RelayContext, record: SessionRecord): LiveSession {
   }
   for (const power of record.grants ?? []) session.grants.add(power);
   if (record.policy) session.policy = record.policy;
+  session.unattended = record.unattended === true;
   session.controller = record.controller ?? null;
   session.everPaired = record.state === 'active';
   // The longest allowed duration counts again from here (the record does not keep when it was paired).

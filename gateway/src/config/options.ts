@@ -29,6 +29,7 @@ export const optionSpecs = [
   { key: 'adminHost', type: 'string', default: '127.0.0.1', description: 'Address of the admin listener (/metrics, /healthz, /readyz). Loopback by default; set 0.0.0.0 for Prometheus or Kubernetes probes.' },
   { key: 'adminPort', type: 'int', default: 9464, min: 0, max: 65535, description: 'Admin port (0 = pick a free port).' },
   { key: 'dataDir', type: 'string', default: './data', description: 'Folder for the self-signed CA, the gateway certificate and the technician file.' },
+  { key: 'recordingsDir', type: 'string', default: undefined, description: 'Folder the gateway writes session recordings to, one file per session (docs/recording.md; default: <dataDir>/recordings). Whether a session is recorded is the organisation policy\'s `recording`.' },
   { key: 'publicNames', type: 'list', default: ['localhost', '127.0.0.1'], description: 'Host names and IP addresses put in the self-signed gateway certificate (comma-separated).' },
   { key: 'tlsCert', type: 'string', default: undefined, description: 'PEM certificate (chain) of your own; with tlsKey, replaces the self-signed one.' },
   { key: 'tlsKey', type: 'string', default: undefined, description: 'PEM private key for tlsCert.' },

@@ -39,7 +39,9 @@ export function fileControl(ctx: RelayContext, ws: PartySocket, session: LiveSes
       session.lastActivity = ctx.deps.now();
       // For the log (and the audit trail that reads it): who, to whom, how big; not the name (customer data).
       ctx.deps.log.info('session.file_offered', { guid: session.guid, id, from: me.id, to: to.id, direction, size: msg.size });
-      ctx.sendControl(to.conn, { v: 1, type: 'file-offer', id, name, size: msg.size, mime: msg.mime, from: me.id });
+      const offer: ServerMessage = { v: 1, type: 'file-offer', id, name, size: msg.size, mime: msg.mime, from: me.id };
+      ctx.sendControl(to.conn, offer);
+      ctx.recordings.observe(session, offer); // a recording keeps the offer's metadata (docs/recording.md)
       return;
     }
     case 'file-accept': {
@@ -98,7 +100,7 @@ export function fileChunkReceiver(ctx: RelayContext, ws: PartySocket, session: L
 }
 
 /** Tells both sides of each closed offer that the gateway stopped it (no `from`: nobody in the session did). */
-export function closeOffers(ctx: Pick<RelayContext, 'sendControl' | 'deps'>, session: LiveSession, closed: readonly FileOffer[], reason: FileCancelReason): void {
+export function closeOffers(ctx: Pick<RelayContext, 'sendControl' | 'deps' | 'recordings'>, session: LiveSession, closed: readonly FileOffer[], reason: FileCancelReason): void {
   for (const offer of closed) {
     ended(ctx, session, offer, reason);
     const msg: ServerMessage = { v: 1, type: 'file-cancel', id: offer.id, reason };
@@ -129,9 +131,10 @@ function ended(ctx: Pick<RelayContext, 'deps'>, session: LiveSession, offer: Fil
   ctx.deps.log.info('session.file_ended', { guid: session.guid, id: offer.id, from: offer.from, to: offer.to, outcome, bytes: offer.relayed, size: offer.size });
 }
 
-function tell(ctx: Pick<RelayContext, 'sendControl'>, session: LiveSession, participantId: string, msg: ServerMessage): void {
+function tell(ctx: Pick<RelayContext, 'sendControl' | 'recordings'>, session: LiveSession, participantId: string, msg: ServerMessage): void {
   const conn = session.participants.get(participantId)?.conn;
   if (conn) ctx.sendControl(conn, msg);
+  ctx.recordings.observe(session, msg);
 }
 
 /** A technician's file goes to the customer; the customer's to `to`, else the technician holding control (or the first). */

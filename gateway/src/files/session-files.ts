@@ -7,7 +7,7 @@ import { closeOffers } from './file-control.js';
  * and a participant's when it leaves or loses its connection (bulk data in flight is not replayed after a
  * resume, so the file would arrive incomplete; the sender offers it again). A subscriber of the live-event bus.
  */
-export function sessionFiles(ctx: Pick<RelayContext, 'sessions' | 'filesOf' | 'sendControl' | 'deps'>) {
+export function sessionFiles(ctx: Pick<RelayContext, 'sessions' | 'filesOf' | 'sendControl' | 'deps' | 'recordings'>) {
   return (event: LiveEvent): void => {
     const session = ctx.sessions.get(event.guid);
     if (!session) return;

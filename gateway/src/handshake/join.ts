@@ -1,6 +1,7 @@
 import type { ClientMessageOf } from '../../../protocol/messages.js';
 import { GatewayError, asGatewayError } from '../errors/gateway-error.js';
 import { newResumeToken } from '../live/resume-token.js';
+import { refuseUnattendedUnlessAllowed } from './unattended.js';
 import { isGone, type Party, type PartySocket } from '../relay/party.js';
 import type { RelayContext } from '../relay/relay-context.js';
 import { joinFormAnswers } from './join-form.js';
@@ -18,6 +19,8 @@ export async function join(ctx: RelayContext, ws: PartySocket, party: Party, msg
   const { lifecycle, pinGuard, now } = ctx.deps;
   try {
     const attempt = await pinGuard.reserve(party.remoteIp);
+    // Unattended joins (rare) look the session up first, so a refusal leaves it untouched; others claim in one call.
+    if (msg.unattended) await refuseUnattendedUnlessAllowed(ctx, msg, () => void attempt.succeeded());
     const form = await joinFormAnswers(ctx.deps, msg, now());
     const resume = newResumeToken();
     const customer = { id: 'c1', role: 'customer' as const, name: msg.name, resumeHash: resume.hash };
@@ -27,7 +30,7 @@ export async function join(ctx: RelayContext, ws: PartySocket, party: Party, msg
       reason: 'customer_joined' as const,
       from: ['created' as const],
       aliveAt: now(),
-      set: { customerName: msg.name, form, anchorGateway: ctx.options.gatewayId, participants: [customer], controller: null },
+      set: { customerName: msg.name, form, anchorGateway: ctx.options.gatewayId, participants: [customer], controller: null, ...(msg.unattended ? { unattended: true } : {}) },
       ttlPastExpiresMs: EXPIRY_GRACE_MS,
     };
     const result = msg.pin !== undefined ? await lifecycle.transitionByPin(msg.pin, 'waiting', request) : await lifecycle.transition(msg.guid!, 'waiting', request);
@@ -41,6 +44,7 @@ export async function join(ctx: RelayContext, ws: PartySocket, party: Party, msg
       return;
     }
     const session = ctx.openSession(result.session);
+    session.unattended = msg.unattended === true;
     session.apply({ kind: 'add', id: 'c1', role: 'customer', name: msg.name, conn: ws, address: party.remoteIp, how: 'join', resumeHash: resume.hash });
     party.session = session;
     party.participantId = 'c1';

@@ -4,6 +4,7 @@ import type { LiveSession } from '../live/live-session.js';
 import { newResumeToken } from '../live/resume-token.js';
 import type { Party, PartySocket } from '../relay/party.js';
 import type { Placement, RelayContext } from '../relay/relay-context.js';
+import { unattendedFor } from './unattended.js';
 
 /**
  * Puts a connection (local, or remote over a link) into its place in a session this gateway runs: a new
@@ -38,7 +39,7 @@ export function place(ctx: RelayContext, session: LiveSession, ws: PartySocket, 
   session.lastActivity = now();
   const primary = session.technicians()[0]?.name;
   const state: ServerMessage = session.everPaired || session.paired
-    ? { v: 1, type: 'state', state: 'active', guid: session.guid, customerName: session.customerName, technician: primary, resumeToken: token.token, you: participantId, policy: session.policy }
+    ? { v: 1, type: 'state', state: 'active', guid: session.guid, customerName: session.customerName, technician: primary, resumeToken: token.token, you: participantId, policy: session.policy, ...unattendedFor(session, party.role) }
     : { v: 1, type: 'state', state: 'waiting', guid: session.guid, expiresAt: session.expiresAt, resumeToken: token.token, you: participantId };
   ctx.answer(ws, state);
   const bulk = ctx.bulkOf(session);
@@ -48,7 +49,7 @@ export function place(ctx: RelayContext, session: LiveSession, ws: PartySocket, 
     for (const p of session.participants.values()) {
       if (!p.conn || p.conn === ws) continue;
       p.conn.getUserData().phase = 'paired';
-      ctx.send(p.conn, { v: 1, type: 'state', state: 'active', guid: session.guid, customerName: session.customerName, technician: primary, you: p.id, policy: session.policy });
+      ctx.send(p.conn, { v: 1, type: 'state', state: 'active', guid: session.guid, customerName: session.customerName, technician: primary, you: p.id, policy: session.policy, ...unattendedFor(session, p.role) });
       bulk.startSender(p.id);
     }
     ctx.deps.metrics.pairingSeconds.observe((now() - session.joinedAt) / 1000);

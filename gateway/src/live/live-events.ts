@@ -8,7 +8,7 @@ export type LiveEvent =
       type: 'participant_joined';
       guid: string;
       participant: Participant;
-      how: 'join' | 'pickup' | 'attend' | 'adopt';
+      how: JoinHow;
       /** The registry's copy already has this participant (its handshake wrote it): no copy to write. */
       recorded?: boolean;
     }
@@ -21,7 +21,14 @@ export type LiveEvent =
   | { type: 'control_passed'; guid: string; from: string | null; to: string | null }
   | { type: 'anchor_moved'; guid: string; from: string | null; to: string }
   | { type: 'path_changed'; guid: string; participant: Participant; path: Path }
-  | { type: 'ended'; guid: string; reason: CloseReason };
+  | { type: 'ended'; guid: string; reason: CloseReason }
+  /** The technician holding control asks the customer to let the session be recorded (policy `on-request`). */
+  | { type: 'recording_requested'; guid: string; by: Participant }
+  /** The customer's answer; a durable subscriber (the audit log) has a consent before the recorder joins. */
+  | { type: 'recording_answered'; guid: string; by: Participant; answer: 'consented' | 'refused' };
+
+/** How a participant came: `record` is the gateway's recorder (a system participant, gateway/src/recording/). */
+export type JoinHow = 'join' | 'pickup' | 'attend' | 'adopt' | 'record';
 
 export type LiveEventType = LiveEvent['type'];
 export const liveEventTypes: readonly LiveEventType[] = [
@@ -36,6 +43,8 @@ export const liveEventTypes: readonly LiveEventType[] = [
   'anchor_moved',
   'path_changed',
   'ended',
+  'recording_requested',
+  'recording_answered',
 ];
 
 export type LiveListener = (event: LiveEvent) => void;

@@ -5,7 +5,7 @@ import { defaultSessionPolicy, type SessionPolicy } from '../policy/org-policy.j
 import type { ScreenVerdict } from '../screen/screen-router.js';
 import type { PartySocket } from '../relay/party.js';
 import type { CloseReason } from '../session/session-record.js';
-import type { LiveEvent, LiveEventBus } from './live-events.js';
+import type { JoinHow, LiveEvent, LiveEventBus } from './live-events.js';
 import { participantIdPrefix, type Participant, type Path } from './participant.js';
 
 /**
@@ -23,7 +23,7 @@ export const MAX_TECHNICIANS = 16;
 
 /** Every change a live session can undergo; `apply` is the only way in. */
 export type LiveChange =
-  | { kind: 'add'; role: Role; name: string; technicianId?: string; tokenId?: string; conn: PartySocket | null; address?: string; how: 'join' | 'pickup' | 'attend' | 'adopt'; id?: string; resumeHash?: string; recorded?: boolean }
+  | { kind: 'add'; role: Role; name: string; technicianId?: string; tokenId?: string; conn: PartySocket | null; address?: string; how: JoinHow; id?: string; resumeHash?: string; recorded?: boolean }
   | { kind: 'lost'; id: string }
   | { kind: 'back'; id: string; conn: PartySocket; address?: string; resumeHash: string }
   | { kind: 'remove'; id: string; reason: CloseReason }
@@ -33,7 +33,9 @@ export type LiveChange =
   | { kind: 'pass'; by: string; to: string }
   | { kind: 'anchor'; from: string | null; to: string }
   | { kind: 'path'; id: string; path: Path }
-  | { kind: 'end'; reason: CloseReason };
+  | { kind: 'end'; reason: CloseReason }
+  | { kind: 'recording_request'; by: string }
+  | { kind: 'recording_answer'; by: string; answer: 'consented' | 'refused' };
 
 export type ApplyResult = { ok: true; event: LiveEvent | null; participant?: Participant } | { ok: false; code: ErrorCode; message: string };
 
@@ -63,6 +65,8 @@ export class LiveSession {
   policy: SessionPolicy = defaultSessionPolicy;
   /** When the session was first paired (the start of its longest allowed duration). */
   pairedAt: number | null = null;
+  /** The customer's agent said nobody is at the machine (join `unattended`), which the policy allowed. */
+  unattended = false;
   /** Set when the screen module runs for this session; without it screen frames go straight to the viewers. */
   screen?: ScreenFanout;
   private nextNumber: Record<string, number> = { c: 1, t: 1, s: 1 };
@@ -207,6 +211,16 @@ export class LiveSession {
       case 'end':
         this.ended = true;
         return this.emit({ type: 'ended', guid, reason: change.reason });
+      case 'recording_request': {
+        const by = this.participants.get(change.by);
+        if (!by || by.role !== 'technician') return refuse('E_FORBIDDEN', 'only technicians ask for a recording');
+        return this.emit({ type: 'recording_requested', guid, by });
+      }
+      case 'recording_answer': {
+        const by = this.participants.get(change.by);
+        if (!by || by.role !== 'customer') return refuse('E_FORBIDDEN', 'only the customer answers a recording request');
+        return this.emit({ type: 'recording_answered', guid, by, answer: change.answer });
+      }
     }
   }
 

@@ -162,6 +162,17 @@ export function createGatewayMetrics(gatewayId: string) {
       help: 'Bytes written to the gateway links and not yet taken by the kernel (bounded by the streams’ windows).',
       registers: [registry],
     }),
+    recordingsActive: new client.Gauge({
+      name: 'relaydesk_recordings_active',
+      help: 'Sessions this gateway records now (docs/recording.md).',
+      registers: [registry],
+    }),
+    recordingsStopped: new client.Counter({
+      name: 'relaydesk_recordings_stopped_total',
+      help: 'Recordings that ended, by reason: stopped, session_ended, failed (a write failed), slow (the disk did not keep up), gateway_shutdown.',
+      labelNames: ['reason'] as const,
+      registers: [registry],
+    }),
     linkBackpressure: new client.Counter({
       name: 'relaydesk_link_backpressure_total',
       help: 'Times a gateway link’s socket buffer went past its high-water mark (counted once until it drains), by peer gateway.',

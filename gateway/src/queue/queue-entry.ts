@@ -9,6 +9,7 @@ export function queueEntry(s: SessionRecord): QueueEntry {
     waitingSince: s.updatedAt,
     expiresAt: s.expiresAt,
     createdBy: s.createdBy,
+    ...(s.unattended ? { unattended: true } : {}),
     // Only when the organisation asked: a queue without forms stays as it was.
     ...(s.form?.length ? { form: s.form } : {}),
   };

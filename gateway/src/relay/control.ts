@@ -7,6 +7,7 @@ import type { LiveSession } from '../live/live-session.js';
 import type { Participant } from '../live/participant.js';
 import type { Party, PartySocket } from './party.js';
 import type { RelayContext } from './relay-context.js';
+import { leavesRelay } from '../recording/relay-while-recording.js';
 
 /** Powers exercised by the technician holding control (input, setting the customer's clipboard). */
 const CONTROLLER_POWERS: readonly Power[] = ['control', 'clipboard'];
@@ -47,7 +48,9 @@ export function control(ctx: RelayContext, ws: PartySocket, party: Party, msg: C
       const applied = session.apply({ kind: 'request', by: me.id, power: msg.power });
       if (!applied.ok) return refuse(ctx, ws, applied.code, applied.message);
       const customer = session.customer;
-      if (customer?.conn) ctx.sendControl(customer.conn, { v: 1, type: 'request', power: msg.power, from: me.id, name: me.name });
+      const request: ServerMessage = { v: 1, type: 'request', power: msg.power, from: me.id, name: me.name };
+      if (customer?.conn) ctx.sendControl(customer.conn, request);
+      ctx.recordings.observe(session, request); // the recording keeps who asked for what
       return;
     }
     case 'grant':
@@ -95,6 +98,11 @@ export function control(ctx: RelayContext, ws: PartySocket, party: Party, msg: C
         ctx.deps.pathSignals?.refusedByPolicy();
         return refuse(ctx, ws, 'E_FORBIDDEN', "the organisation's policy keeps sessions on the relay (relayOnly)");
       }
+      // A direct path would carry the picture past the recorder: while it records, paths stay on the relay.
+      if (ctx.recordings.isRecording(session) && leavesRelay(msg.data)) {
+        ctx.deps.pathSignals?.refusedByPolicy();
+        return refuse(ctx, ws, 'E_FORBIDDEN', 'the session is being recorded: it stays on the relay (no direct paths) until the recording stops');
+      }
       const to = named(session, msg.to) ?? defaultCounterpart(session, me);
       if (!to || to === me) return refuse(ctx, ws, 'E_NO_SUCH_PARTICIPANT', 'a signal needs a participant to go to');
       const verdict = ctx.deps.pathSignals?.inspect({ guid: session.guid }, me.role === 'customer' ? 'customer' : 'technician', msg.data, party.remoteIp);
@@ -121,6 +129,9 @@ export function control(ctx: RelayContext, ws: PartySocket, party: Party, msg: C
       toEach(ctx, session, { v: 1, type: 'sysinfo', info: msg.info }, (p) => p.role !== 'customer');
       return;
     }
+    case 'recording':
+      ctx.recordings.control(ws, session, me, msg.action);
+      return;
     case 'file-offer':
     case 'file-accept':
     case 'file-cancel':

@@ -25,6 +25,11 @@ export interface Party {
   bridge?: LinkStream;
   /** True for a party on another gateway (cluster/remote-party-socket.ts): not a connection of ours. */
   remote?: boolean;
+  /**
+   * True for the gateway's own system participant (the recorder, gateway/src/recording/): no network
+   * connection, on the technicians' side of routing (`role` is technician); its leaving never ends the session.
+   */
+  system?: boolean;
   /** Why the party is leaving, when the other gateway said so (e.g. slow_consumer). */
   leaving?: CloseReason;
   session: LiveSession | null;

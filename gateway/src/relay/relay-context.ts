@@ -16,6 +16,7 @@ import type { LiveEventBus } from '../live/live-events.js';
 import type { LiveSession } from '../live/live-session.js';
 import type { PolicySource } from '../policy/org-policy.js';
 import type { FormSource } from '../org/pre-session-form-source.js';
+import type { SessionRecordings } from '../recording/session-recordings.js';
 import type { ForwardCounters } from './forward.js';
 import type { Party, PartySocket } from './party.js';
 
@@ -48,6 +49,8 @@ export interface RelayOptions extends QueueLimits {
   bulkWindowBytes: number;
   /** Gateway-side screen decoders (screen/gateway-decoders.ts); absent = screen repairs through the agent only. */
   screenDecoders?: GatewayDecoders;
+  /** Folder the recorder writes one file per recorded session to (gateway/src/recording/). */
+  recordingsDir: string;
 }
 
 /** What the relay needs of the cluster to reach a session's anchor gateway. */
@@ -131,4 +134,8 @@ export interface RelayContext {
   onClose(ws: PartySocket): void;
   /** A command another gateway sent to this one (cluster/anchor.ts). */
   runCommand(request: OpenRequest): Promise<void>;
+  /** Gives the gateway's own system participant (the recorder) a Writer, as onOpen does for a connection. */
+  openSystemWriter(ws: PartySocket): void;
+  /** The sessions' recorder (gateway/src/recording/): recording control messages, and whether one records now. */
+  readonly recordings: SessionRecordings;
 }

@@ -31,6 +31,7 @@ import { Outbox, type OutboxEntry } from './outbox.js';
 import { isGone, type Party, type PartySocket } from './party.js';
 import { metricChild } from '../metrics/metric-child.js';
 import type { Placement, RelayContext, RelayDeps, RelayOptions } from './relay-context.js';
+import { SessionRecordings } from '../recording/session-recordings.js';
 
 export type { TechnicianIdentity, RelayOptions, RelayDeps, ClusterLinks } from './relay-context.js';
 
@@ -66,6 +67,7 @@ export class SessionRelay implements RelayContext {
   private readonly relayedMessages: ({ inc(n?: number): void } | undefined)[];
   private readonly relayedBytes: ({ inc(n?: number): void } | undefined)[];
   readonly counters: ForwardCounters;
+  readonly recordings: SessionRecordings;
 
   constructor(
     readonly deps: RelayDeps,
@@ -108,6 +110,8 @@ export class SessionRelay implements RelayContext {
         now: deps.now,
       }),
     );
+    this.recordings = new SessionRecordings(this, options.recordingsDir);
+    this.bus.on(this.recordings.onEvent);
   }
 
   get connectionCount(): number {
@@ -121,6 +125,10 @@ export class SessionRelay implements RelayContext {
     if (party.remote) return;
     this.greeting.add(ws);
     metricChild(this.deps.metrics.connections, party.role).inc();
+  }
+
+  openSystemWriter(ws: PartySocket): void {
+    ws.getUserData().writer = new SocketWriter(ws, this.outbox, this.options, (slow) => this.slowConsumer(slow));
   }
 
   /** A bulk credit message in the SDK's exact form (relay/credit-fast-path.ts): what control() does with one. */
@@ -322,6 +330,7 @@ export class SessionRelay implements RelayContext {
   closeAll(): void {
     this.shuttingDown = true;
     for (const ws of [...this.sockets]) this.closeParty(ws, errorCodes.E_SHUTTING_DOWN.close, 'E_SHUTTING_DOWN', 'gateway_shutdown');
+    this.recordings.stopAll();
     this.sessions.clear();
     this.outbox.flush();
   }
@@ -407,6 +416,11 @@ export class SessionRelay implements RelayContext {
     const id = party.participantId;
     if (!session || this.sessions.get(session.guid) !== session || !id || session.participants.get(id)?.conn !== ws) return;
     if (this.shuttingDown) return; // the session stays in the registry for another gateway to take over
+    // The recorder stopping (asked to, failed, too slow) never ends the session (gateway/src/recording/).
+    if (party.system) {
+      this.removeParticipant(session, id, reason);
+      return;
+    }
     if (isDisconnect(reason) && this.options.resumeGraceMs > 0 && (session.everPaired || phaseBefore === 'waiting')) {
       session.apply({ kind: 'lost', id });
       return;

@@ -16,6 +16,7 @@ import { SamlLogin, parseSamlSettings } from '../auth/saml-login.js';
 import type { PolicySource } from '../policy/org-policy.js';
 import { OrgStorePolicySource } from '../policy/store-policy-source.js';
 import { OrgStoreFormSource } from '../org/pre-session-form-source.js';
+import { recordingsDirOf } from '../recording/recordings-dir.js';
 import { systemClock, type Clock } from '../clock.js';
 import type { GatewayConfig } from '../config/load-config.js';
 import { createLogger, type Logger } from '../log/logger.js';
@@ -213,8 +214,11 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
         reliableQueueBytes: config.reliableQueueBytes,
         droppableQueueBytes: config.droppableQueueBytes,
         bulkWindowBytes: config.bulkWindowBytes,
+        recordingsDir: recordingsDirOf(config),
       },
     );
+    // Runs after relay.closeAll() (cleanups run in reverse, after it): every recording file flushed and closed.
+    cleanups.push(() => relay.recordings.settled());
 
     const fdLimit = openFileLimit();
     const connections = effectiveMaxConnections(config.maxConnections, fdLimit);

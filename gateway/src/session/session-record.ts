@@ -60,6 +60,8 @@ export interface SessionRecord {
   controller?: string | null;
   /** The organisation's (and team's) policy when the session was picked up: what the anchor enforces. */
   policy?: SessionPolicy;
+  /** The customer's agent joined saying nobody is at the machine (allowed by the organisation's policy). */
+  unattended?: boolean;
   /** Technician's display name, for a gateway that takes the session over. */
   technicianName?: string;
   closeReason?: CloseReason;

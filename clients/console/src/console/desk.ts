@@ -175,6 +175,7 @@ export class Desk {
               'td',
               { class: 'customer-name' },
               e.customerName,
+              e.unattended ? h('span', { class: 'badge', attrs: { title: 'Nobody is at this machine' } }, ' unattended') : null,
               // The pre-session form's answers, as text (dom.ts never parses markup): what the customer typed, shown as typed.
               e.form?.length
                 ? h('dl', { class: 'form-answers' }, ...e.form.flatMap((a) => [h('dt', {}, a.label), h('dd', { data: { key: a.key } }, a.value)]))

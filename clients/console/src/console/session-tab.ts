@@ -10,6 +10,7 @@ import { describeError, endingSentence } from '../shared/messages.js';
 import { FilePanel, filePolicyText } from './file-panel.js';
 import { specialCombos } from './keysyms.js';
 import { ScreenView } from './screen-view.js';
+import { recordingPanel } from './recording-panel.js';
 
 export const powerLabels: Record<Power, string> = {
   view: 'See the screen',
@@ -64,6 +65,7 @@ export class SessionTab {
   private readonly endButton: HTMLButtonElement;
   private readonly leaveButton: HTMLButtonElement;
   private readonly invite: HTMLElement;
+  private readonly recording: ReturnType<typeof recordingPanel>;
   private readonly filePanel: FilePanel;
 
   constructor(private readonly o: SessionTabOptions) {
@@ -88,6 +90,7 @@ export class SessionTab {
     this.chatInput = h('input', { attrs: { type: 'text', maxlength: 4000, 'aria-label': 'Message to the customer', autocomplete: 'off' } });
     this.controlToggle = h('button', { class: 'toggle', attrs: { type: 'button', 'aria-pressed': 'false', disabled: true }, on: { click: () => this.toggleControl() } }, 'Control: off');
     this.modeToggle = h('button', { attrs: { type: 'button' }, on: { click: () => this.toggleMode() } }, 'Show actual size (1:1)');
+    this.recording = recordingPanel(this.conn, () => this.isController && !this.ended);
     this.endButton = h('button', { class: 'danger', attrs: { type: 'button' }, on: { click: () => this.end() } }, 'End session');
     this.leaveButton = h('button', { attrs: { type: 'button' }, on: { click: () => this.leave() } }, 'Leave (the session goes on)');
     const inviteLink = `${location.origin}/#attend=${o.guid}`;
@@ -139,12 +142,15 @@ export class SessionTab {
         'aside',
         { class: 'session-side' },
         this.notice,
+        // The customer's agent said nobody is at the machine (allowed by the organisation's policy).
+        this.conn.unattended ? h('p', { class: 'unattended', attrs: { role: 'note' } }, 'Unattended: nobody is at the customer’s machine. Only what its agent allows up front will be granted.') : null,
         h('h3', {}, 'In this session'),
         this.peopleList,
         h('h3', {}, 'Powers'),
         this.powerList,
         h('h3', {}, 'Organisation policy'),
         policySummary(this.conn.policy),
+        this.recording.element,
         h('h3', {}, 'Chat'),
         this.chatLog,
         chatForm,
@@ -244,6 +250,7 @@ export class SessionTab {
     this.granted.clear();
     this.updateControl();
     this.screen.setShare('stopped');
+    this.recording.refresh();
     this.say(text);
     this.element.classList.add('ended');
     for (const el of this.element.querySelectorAll<HTMLButtonElement | HTMLInputElement | HTMLTextAreaElement>('button, input, textarea')) el.disabled = true;
@@ -279,6 +286,7 @@ export class SessionTab {
     this.controller = e.controller;
     this.renderPeople();
     this.updateControl();
+    this.recording.refresh();
   }
 
   /** Whether this technician holds control (the participants message says; until the first one: the one who picked up). */

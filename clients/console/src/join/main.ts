@@ -9,6 +9,7 @@ import { h, replace } from '../shared/dom.js';
 import { describeError, endingSentence } from '../shared/messages.js';
 import { ScreenShare } from './screen-share.js';
 import { FormQuestions } from './form-questions.js';
+import { watchRecording } from './recording-consent.js';
 
 const root = document.getElementById('app')!;
 const client = new RelaydeskClient(browserTransport(location.origin));
@@ -178,6 +179,7 @@ function sessionView(conn: SessionConnection, myName: string): void {
   conn.on('resync', () => share?.resync());
   conn.on('error', (e) => (notice.textContent = describeError(e).text));
   conn.on('close', () => finish('The session has ended.'));
+  const recordingBanner = watchRecording(conn, consents);
 
   const finish = (text: string) => {
     if (ended) return;
@@ -194,7 +196,7 @@ function sessionView(conn: SessionConnection, myName: string): void {
       'div',
       { class: 'join' },
       h('h1', {}, 'Get help'),
-      h('section', {}, status, notice, shareBox, h('button', { class: 'danger', attrs: { type: 'button' }, on: { click: () => conn.end() } }, 'End session')),
+      h('section', {}, status, recordingBanner, notice, shareBox, h('button', { class: 'danger', attrs: { type: 'button' }, on: { click: () => conn.end() } }, 'End session')),
       consents,
       h(
         'section',

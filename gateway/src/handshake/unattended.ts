@@ -1,0 +1,27 @@
+import type { Role } from '../../../protocol/messages.js';
+import { GatewayError } from '../errors/gateway-error.js';
+import type { LiveSession } from '../live/live-session.js';
+import type { RelayContext } from '../relay/relay-context.js';
+
+/**
+ * Unattended access (issue 15): a customer agent may join saying nobody is at the machine (`unattended`), so
+ * its grants come only from what it allowed up front and nobody answers prompts. Only an organisation whose
+ * policy says `unattendedAccess: true` accepts that; the default refuses it at the join, before the session
+ * is touched (it stays open for an attended join). `pinChecked` runs first: the PIN was right, so the attempt
+ * does not count as a wrong guess.
+ */
+export async function refuseUnattendedUnlessAllowed(ctx: RelayContext, ticket: { pin?: string; guid?: string }, pinChecked: () => void): Promise<void> {
+  const { registry, now } = ctx.deps;
+  const record = ticket.pin !== undefined ? await registry.findSessionByPin(ticket.pin) : await registry.getSession(ticket.guid!);
+  // A wrong, used or expired ticket is left to the claim, which answers it as any wrong PIN (E_PIN_INVALID).
+  if (!record || record.state !== 'created' || record.expiresAt <= now()) return;
+  const policy = await ctx.deps.policies.policyFor(record.orgId);
+  if (policy.unattendedAccess) return;
+  pinChecked();
+  throw new GatewayError('E_FORBIDDEN', "this organisation's policy does not allow unattended access (unattendedAccess: false): someone must be at the machine to accept each request; join without --unattended");
+}
+
+/** What a participant's `state: active` says about it: technicians are told that nobody is at the machine. */
+export function unattendedFor(session: LiveSession, role: Role): { unattended?: true } {
+  return session.unattended && role === 'technician' ? { unattended: true } : {};
+}
