@@ -10,6 +10,7 @@ export const errorCodes = {
   E_UNKNOWN_TYPE: { http: 400, close: 4400, message: 'unknown message type' },
   E_MESSAGE_TOO_LARGE: { http: 413, close: 4413, message: 'the message is too large' },
   E_UNSUPPORTED_VERSION: { http: 400, close: 4426, message: 'unsupported protocol version' },
+  E_FORM_INVALID: { http: 400, close: 4400, message: "the answers do not fit the organisation's pre-session form" },
   E_FLOW_CONTROL: { http: 400, close: 4400, message: 'bulk data sent beyond the credit the receivers gave' },
   // Authentication and authorisation
   E_AUTH_FAILED: { http: 401, close: 4401, message: 'wrong username or password' },
@@ -23,6 +24,7 @@ export const errorCodes = {
   E_NOT_CONTROLLER: { http: 403, close: 4403, message: 'another technician holds control' },
   // Sessions
   E_PIN_INVALID: { http: 404, close: 4404, message: 'this PIN or session id is not valid (wrong, expired or already used)' },
+  E_FORM_REQUIRED: { http: 428, close: 4428, message: 'this organisation asks a few questions first: join again with "form"' },
   E_SESSION_NOT_FOUND: { http: 404, close: 4404, message: 'no such session' },
   E_SESSION_EXPIRED: { http: 410, close: 4410, message: 'the session has expired' },
   E_SESSION_TAKEN: { http: 409, close: 4409, message: 'another technician has already picked up this session' },

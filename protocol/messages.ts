@@ -2,6 +2,7 @@ import * as v from 'valibot';
 import { powers, type Power } from './channels.js';
 import type { ErrorCode } from './error-codes.js';
 import { displayTextProblem } from './display-text.js';
+import { formAnswersSchema, type FormField } from './pre-session-form.js';
 import { MAX_FILE_MIME_CHARS, MAX_FILE_OFFER_ID, fileCancelReasons, type FileCancelReason } from './file-transfer.js';
 
 /**
@@ -49,6 +50,8 @@ const hello = {
     pin: v.optional(v.pipe(v.string(), v.regex(/^\d{6,16}$/, 'must be 6 to 16 digits'))),
     guid: v.optional(guid),
     name: v.pipe(text(MAX_NAME_CHARS), v.check((n) => displayTextProblem(n) === null, 'must not contain control characters')),
+    /** Answers to the organisation's pre-session form (protocol/pre-session-form.ts), key → text. */
+    form: v.optional(formAnswersSchema),
     /** Nobody is at the customer's machine (an agent left running): only its standing grants apply, no prompts. */
     unattended: v.optional(v.boolean()),
   }),
@@ -176,7 +179,8 @@ export type ServerMessage =
   | { v: 1; type: 'file-cancel'; id: number; reason: FileCancelReason; from?: string; code?: ErrorCode; message?: string }
   | { v: 1; type: 'file-done'; id: number; sha256: string; from: string }
   | { v: 1; type: 'file-result'; id: number; ok: boolean; from: string }
-  | { v: 1; type: 'error'; code: ErrorCode; message: string; url?: string }
+  /** `form`: with E_FORM_REQUIRED and E_FORM_INVALID, the organisation's pre-session form to answer. */
+  | { v: 1; type: 'error'; code: ErrorCode; message: string; url?: string; form?: FormField[] }
   | { v: 1; type: 'reconnect'; reason: string }
   /**
    * Recording of the session (docs/recording.md), to everyone: `requested` (a technician asks the customer),

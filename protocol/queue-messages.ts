@@ -2,6 +2,7 @@
  * The live queue (`wss://…/v1/queue`, docs/protocol.md "Live queue"): what a console sends and receives.
  * Shared by the gateway (gateway/src/queue/) and the console; no Node APIs here.
  */
+import type { FormAnswer } from './pre-session-form.js';
 
 /** One waiting customer (the fields of GET /v1/sessions/waiting). */
 export interface QueueEntry {
@@ -10,6 +11,8 @@ export interface QueueEntry {
   waitingSince: number;
   expiresAt: number;
   createdBy: string;
+  /** The customer's answers to the organisation's pre-session form, when it has one (protocol/pre-session-form.ts). */
+  form?: FormAnswer[];
   /** The customer's agent joined unattended (nobody at the machine; allowed by the organisation's policy). */
   unattended?: boolean;
 }

@@ -1,6 +1,6 @@
 /**
  * `npm run agent -- --pin PIN [--name NAME] [--gateway URL] [--ca FILE] [--proxy URL] [--display :N] [--monitor N |
- * --window ID|NAME] [--allow view,control,files] [--downloads DIR] [--unattended]`: a customer joins a session from a terminal and shares their screen
+ * --window ID|NAME] [--allow view,control,files] [--downloads DIR] [--unattended] [--field KEY=VALUE …]`: a customer joins a session from a terminal and shares their screen
  * (or one window). Where only an HTTP proxy leads out, `--proxy http://user:password@proxy:3128` (or HTTPS_PROXY) uses it. A thin front end over CustomerAgent (customer-agent.ts): it prints prompts and status and turns the
  * customer's typed commands into calls. Lines that are not commands are sent as chat.
  */
@@ -12,6 +12,8 @@ import { parseArgs } from 'node:util';
 import type { Power } from '../../protocol/channels.js';
 import { RelaydeskClient, describeSize, nodeTransport, proxyFromEnvironment } from '../sdk/src/node.js';
 import { parsePowers, type Answer } from './consent.js';
+import { parseFormFields, printable } from './form-fields.js';
+import type { FormField } from '../../protocol/pre-session-form.js';
 import { CustomerAgent, type AgentStatus } from './customer-agent.js';
 import { AgentPaths } from './agent-paths.js';
 import { nodeRtc } from '../sdk/src/paths/node-rtc.js';
@@ -22,6 +24,7 @@ const usage = `usage: npm run agent -- --pin PIN [--name NAME] [--gateway URL] [
                         [--monitor N | --window ID|NAME] [--allow view,control,files,clipboard,sysinfo]
                         [--downloads DIR]   (received files go there; default ~/Downloads)
                         [--unattended]
+                        [--field KEY=VALUE …]   (answers to the organisation's pre-session form)
        (or --guid GUID instead of --pin)
   --unattended   nobody is at this machine: the gateway is told (the organisation's policy must allow
                  unattended access), only --allow powers are granted, requests never wait for an answer
@@ -54,6 +57,7 @@ const { values } = parseArgs({
     proxy: { type: 'string' },
     unattended: { type: 'boolean', default: false },
     downloads: { type: 'string', default: join(homedir(), 'Downloads') },
+    field: { type: 'string', multiple: true, default: [] },
     help: { type: 'boolean', short: 'h' },
   },
 });
@@ -71,8 +75,10 @@ if (values.monitor !== undefined && values.window !== undefined) die('choose --m
 if (values.monitor !== undefined && !/^\d+$/.test(values.monitor)) die('--monitor takes a number (0 is the first monitor)', 2);
 
 let allow: Power[] = [];
+let form: Record<string, string> = {};
 try {
   allow = parsePowers(values.allow!);
+  form = parseFormFields(values.field!);
 } catch (err) {
   die((err as Error).message, 2);
 }
@@ -104,9 +110,11 @@ try {
 const proxy = values.proxy ?? proxyFromEnvironment(process.env);
 const client = new RelaydeskClient(nodeTransport({ baseUrl: values.gateway!, ca: readFileSync(values.ca!), proxy }));
 const unattended = values.unattended === true;
-const session = await client.joinSession(values.pin ? { pin: values.pin } : { guid: values.guid! }, values.name!, { unattended }).catch((err: Error & { code?: string }) => {
+// The answers always go along (maybe none): a terminal cannot show a form, so the gateway's refusal lists its questions.
+const session = await client.joinSession(values.pin ? { pin: values.pin } : { guid: values.guid! }, values.name!, { unattended, form }).catch((err: Error & { code?: string; form?: FormField[] }) => {
   desktop?.close();
-  return die(`cannot join: ${err.code ?? ''} ${err.message}`, 1);
+  const questions = err.form?.map((f) => `  --field ${f.key}=…   ${printable(f.label)}${f.required ? ' (required)' : ''}, at most ${f.maxLength} characters`) ?? [];
+  return die([`cannot join: ${err.code ?? ''} ${err.message}`, ...(questions.length ? ['this organisation asks:', ...questions] : [])].join('\n'), 1);
 });
 // Direct paths beside the relay (agent-paths.ts): STUN on the gateway's port number over UDP, our public
 // address as the gateway sees it (for a TCP simultaneous open or a birthday punch). Through a proxy nothing

@@ -5,8 +5,10 @@ import { loadNative } from '../../bench/codec/native.js';
 import { codeOf } from '../../native/test/error-code.js';
 import { checksum } from './checksum.js';
 import { Decoder } from './index.js';
+import { opaqueRgba } from './test/opaque-rgba.js';
 
 const codec = loadNative();
+
 const testdata = join(import.meta.dirname, '..', '..', 'native', 'testdata');
 
 describe('TypeScript decoder', () => {
@@ -16,10 +18,14 @@ describe('TypeScript decoder', () => {
       const enc = new codec.Encoder(width, height, { keyframeInterval: 10 });
       const nat = new codec.Decoder(width, height);
       const ts = new Decoder(width, height);
+      // What the console paints from: an opaque RGBA copy kept current with only what each packet changed.
+      const rgba = new Int32Array(width * height);
       for (const [i, f] of frames.entries()) {
         const p = enc.encode(f);
         expect(ts.decode(p).rects).toEqual(nat.decode(p).rects);
         expect(Buffer.from(ts.frame().buffer).equals(f), `frame ${i}`).toBe(true);
+        ts.updateRgba(rgba);
+        if (i % 4 === 3) expect(Buffer.from(rgba.buffer).equals(opaqueRgba(f)), `RGBA of frame ${i}`).toBe(true);
       }
       const viewer = new Decoder(width, height);
       viewer.decode(nat.deltaSince(0));
@@ -29,6 +35,22 @@ describe('TypeScript decoder', () => {
       expect(Buffer.from(joiner.frame().buffer).equals(frames.at(-1)!)).toBe(true);
     }, 120_000);
   }
+
+  it('apply() reports the same rectangles as decode() through damage, without a new array per packet', () => {
+    const { width, height, frames } = loadFrames(join(testdata, 'term-vim-clip.mkv'), 6);
+    const enc = new codec.Encoder(width, height);
+    const nat = new codec.Decoder(width, height);
+    const ts = new Decoder(width, height);
+    let damage: Int32Array | null = null;
+    for (const f of frames.slice(0, 6)) {
+      const p = enc.encode(f);
+      const want = nat.decode(p).rects;
+      const n = ts.apply(p);
+      expect(Array.from({ length: n }, (_, i) => [...ts.damage.subarray(4 * i, 4 * i + 4)])).toEqual(want);
+      if (damage && n * 4 <= damage.length) expect(ts.damage).toBe(damage);
+      damage = ts.damage;
+    }
+  });
 
   it('rejects bad packets with the same codes as the native decoder', () => {
     const w = 200;

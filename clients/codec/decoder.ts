@@ -1,13 +1,15 @@
 /**
  * Pure TypeScript decoder for relaydesk codec packets (browser-safe: no Node APIs). Produces the
  * same framebuffer as the native Decoder for every packet, and the same error codes for bad ones.
- * Pixels are handled as little-endian u32 (B | G<<8 | R<<16 | A<<24) through a Uint32Array view,
- * which assumes a little-endian host (every browser platform in use).
+ * Pixels are handled as little-endian 32-bit values (B | G<<8 | R<<16 | A<<24) through an Int32Array
+ * view, which assumes a little-endian host (every browser platform in use).
+ *
+ * Nothing is allocated per packet on the `apply` path (the console's): the parsed packet, the model
+ * and the changed rectangles live in typed arrays the decoder keeps.
  */
 import { CodecError } from './errors.js';
-import { FLAG_INTRA, FLAG_KEYFRAME, TILE, geometry, parsePacket, type Geometry, type TileEntry } from './format.js';
-import { CACHE_BITS, KIND_CACHE, KIND_L, KIND_LIT, KIND_M, KIND_O, KIND_U, Model, cacheSlot, matchSlot } from './model.js';
-import { RangeDecoder } from './rangecoder.js';
+import { FLAG_INTRA, FLAG_KEYFRAME, PacketLayout, TILE, geometry, type Geometry } from './format.js';
+import { StreamDecoder } from './stream-decoder.js';
 
 export type Rect = [x: number, y: number, w: number, h: number];
 
@@ -20,8 +22,14 @@ export class Decoder {
   readonly height: number;
   private readonly g: Geometry;
   private readonly bytes: Uint8Array;
-  private readonly px: Uint32Array;
+  private readonly px: Int32Array;
+  private readonly layout: PacketLayout;
+  private readonly streams = new StreamDecoder();
+  private changed = new Int32Array(0);
+  private changedCount = 0;
   private gen = 0;
+  /** The last apply() went through (so the parsed layout describes what changed). */
+  private applied = false;
 
   constructor(width: number, height: number) {
     for (const [name, v] of [
@@ -36,7 +44,8 @@ export class Decoder {
     this.height = height;
     this.g = geometry(width, height);
     this.bytes = new Uint8Array(width * height * 4);
-    this.px = new Uint32Array(this.bytes.buffer);
+    this.px = new Int32Array(this.bytes.buffer);
+    this.layout = new PacketLayout(this.g);
   }
 
   /** Packets applied so far (as the native Decoder's `generation`). */
@@ -52,118 +61,141 @@ export class Decoder {
     return this.bytes;
   }
 
+  /**
+   * The rectangles the last apply() changed: x, y, w, h for each of the first `apply()` rectangles.
+   * Borrowed, like frame(): valid until the next packet.
+   */
+  get damage(): Int32Array {
+    return this.changed;
+  }
+
   /** Applies a packet; returns the rectangles that changed. Throws CodecError on bad input. */
   decode(packet: Uint8Array): { rects: Rect[] } {
-    if (!(packet instanceof Uint8Array)) throw new CodecError('E_CODEC_ARGUMENT', 'packet must be a Uint8Array');
-    const g = this.g;
-    const pkt = parsePacket(g, packet);
-    const keyframe = (pkt.flags & FLAG_KEYFRAME) !== 0;
-    const intra = (pkt.flags & FLAG_INTRA) !== 0;
+    const n = this.apply(packet);
+    const d = this.changed;
     const rects: Rect[] = [];
-    if (keyframe) {
-      this.px.fill(0);
-      rects.push([0, 0, g.width, g.height]);
-    }
-    const stride = g.width * 4;
-    for (const c of pkt.copies) {
-      // copyWithin is a memmove; row order keeps overlapping copies equal to a copy via a temporary.
-      const len = c.w * 4;
-      if (c.dy > c.sy) {
-        for (let r = c.h - 1; r >= 0; r--) {
-          const s = (c.sy + r) * stride + c.sx * 4;
-          this.bytes.copyWithin((c.dy + r) * stride + c.dx * 4, s, s + len);
-        }
-      } else {
-        for (let r = 0; r < c.h; r++) {
-          const s = (c.sy + r) * stride + c.sx * 4;
-          this.bytes.copyWithin((c.dy + r) * stride + c.dx * 4, s, s + len);
-        }
-      }
-      if (!keyframe) rects.push([c.dx, c.dy, c.w, c.h]);
-    }
-    let streamIdx = 0;
-    let left = 0;
-    let rd: RangeDecoder | undefined;
-    let model: Model | undefined;
-    let overrun = 0;
-    for (const t of pkt.tiles) {
-      if (t.solid !== undefined) {
-        for (let y = t.y; y < t.y + t.h; y++) {
-          const s = y * g.width + t.x;
-          this.px.fill(t.solid, s, s + t.w);
-        }
-      } else {
-        if (left === 0) {
-          if (rd) overrun = Math.max(overrun, rd.overrun);
-          const st = pkt.streams[streamIdx++]!;
-          left = st.tiles;
-          rd = new RangeDecoder(packet, st.start, st.end);
-          model = new Model();
-        }
-        this.decodeRect(rd!, model!, intra, t);
-        left--;
-      }
-      if (!keyframe) rects.push([t.x, t.y, t.w, t.h]);
-    }
-    if (rd) overrun = Math.max(overrun, rd.overrun);
-    this.gen++;
-    if (overrun > MAX_OVERRUN) throw new CodecError('E_CODEC_CORRUPT', 'entropy stream runs past its end');
+    for (let i = 0; i < 4 * n; i += 4) rects.push([d[i]!, d[i + 1]!, d[i + 2]!, d[i + 3]!]);
     return { rects };
   }
 
-  private decodeRect(rd: RangeDecoder, m: Model, intra: boolean, t: TileEntry): void {
-    const px = this.px;
+  /**
+   * Applies a packet without allocating; returns how many rectangles changed (read them from `damage`),
+   * in the order decode() reports them. Throws CodecError on bad input.
+   */
+  apply(packet: Uint8Array): number {
+    if (!(packet instanceof Uint8Array)) throw new CodecError('E_CODEC_ARGUMENT', 'packet must be a Uint8Array');
+    const layout = this.layout;
+    this.applied = false;
+    layout.parse(packet);
+    const keyframe = (layout.flags & FLAG_KEYFRAME) !== 0;
+    const intra = (layout.flags & FLAG_INTRA) !== 0;
     const W = this.g.width;
-    let kind = KIND_L;
-    const lit = m.lit;
-    const right = t.x + t.w;
-    const seen = m.seen;
-    for (let y = t.y; y < t.y + t.h; y++) {
-      for (let x = t.x; x < right; x++) {
-        const i = y * W + x;
-        const l = x > 0 ? px[i - 1]! : y > 0 ? px[i - W]! : 0;
-        const u = y > 0 ? px[i - W]! : l;
-        const ul = x > 0 && y > 0 ? px[i - W - 1]! : u;
-        // Up-right only inside the rectangle: further right the row above may not be final yet.
-        const ur = y > 0 && x + 1 < right ? px[i - W + 1]! : u;
-        const o = px[i]!;
-        const oEqL = !intra && o === l;
-        const ms = matchSlot(l, u, ul, ur);
-        const mp = seen[ms]!;
-        const ctx = kind * 32 + (l === u ? 1 : 0) + (u === ul ? 2 : 0) + (oEqL ? 4 : 0) + (mp === u ? 8 : 0) + (mp === l ? 16 : 0);
-        let p: number;
-        if (rd.bit(m.isL, ctx)) {
-          p = l;
-          kind = KIND_L;
-        } else if (mp !== l && rd.bit(m.isM, ctx)) {
-          p = mp;
-          kind = KIND_M;
-        } else if (u !== l && u !== mp && rd.bit(m.isU, ctx)) {
-          p = u;
-          kind = KIND_U;
-        } else if (!intra && o !== l && o !== u && o !== mp && rd.bit(m.isO, ctx)) {
-          p = o;
-          kind = KIND_O;
-        } else if (rd.bit(m.isCache, ctx)) {
-          p = m.cache[rd.tree(m.cacheIdx, CACHE_BITS)]!;
-          kind = KIND_CACHE;
-        } else {
-          const dg = rd.tree(lit[0]!, 8);
-          const dr = rd.tree(lit[1]!, 8);
-          const db = rd.tree(lit[2]!, 8);
-          const da = rd.tree(lit[3]!, 8);
-          const g = ((l >>> 8) + dg) & 0xff;
-          const r = ((l >>> 16) + dr + dg) & 0xff;
-          const b = (l + db + dg) & 0xff;
-          const a = ((l >>> 24) + da) & 0xff;
-          p = (b | (g << 8) | (r << 16) | (a << 24)) >>> 0;
-          m.cache[cacheSlot(p)] = p;
-          kind = KIND_LIT;
+    const px = this.px;
+    const most = keyframe ? 1 : layout.copyCount + layout.tileCount;
+    if (this.changed.length < 4 * most) this.changed = new Int32Array(Math.max(4 * most, 2 * this.changed.length));
+    this.changedCount = 0;
+    if (keyframe) {
+      px.fill(0);
+      this.report(0, 0, W, this.g.height);
+    }
+    const copies = layout.copies;
+    for (let c = 0; c < 6 * layout.copyCount; c += 6) {
+      const sx = copies[c]!, sy = copies[c + 1]!, w = copies[c + 2]!, h = copies[c + 3]!, dx = copies[c + 4]!, dy = copies[c + 5]!;
+      copyRect(px, W, sx, sy, w, h, dx, dy);
+      if (!keyframe) this.report(dx, dy, w, h);
+    }
+    const tiles = layout.tiles;
+    const streams = this.streams;
+    let stream = 0;
+    let left = 0;
+    let overrun = 0;
+    for (let t = 0; t < 6 * layout.tileCount; t += 6) {
+      const x = tiles[t]!, y = tiles[t + 1]!, w = tiles[t + 2]!, h = tiles[t + 3]!;
+      if (tiles[t + 4] === 1) {
+        const colour = tiles[t + 5]!;
+        for (let s = y * W + x, e = (y + h) * W; s < e; s += W) px.fill(colour, s, s + w);
+      } else {
+        if (left === 0) {
+          if (stream > 0) overrun = Math.max(overrun, streams.overrun);
+          const st = layout.streams;
+          left = st[3 * stream]!;
+          streams.open(packet, st[3 * stream + 1]!, st[3 * stream + 2]!);
+          stream++;
         }
-        seen[ms] = p;
-        px[i] = p;
+        streams.rect(px, W, x, y, w, h, intra);
+        left--;
+      }
+      if (!keyframe) this.report(x, y, w, h);
+    }
+    if (stream > 0) overrun = Math.max(overrun, streams.overrun);
+    this.gen++;
+    if (overrun > MAX_OVERRUN) throw new CodecError('E_CODEC_CORRUPT', 'entropy stream runs past its end');
+    this.applied = true;
+    return this.changedCount;
+  }
+
+  /**
+   * Brings `rgba` up to date with the last apply(): an opaque RGBA copy of the framebuffer (an ImageData's
+   * pixels through an Int32Array, for putImageData) that was current before that packet. Only what the
+   * packet changed is written: its copies are replayed as memmoves, solid tiles as fills, coded tiles
+   * converted from the framebuffer (alpha forced to 255: screens have none, and a canvas would
+   * premultiply it). `full` (and a keyframe, or a failed apply) converts the whole frame: for an `rgba` not
+   * known to be current.
+   */
+  updateRgba(rgba: Int32Array, full = false): void {
+    if (rgba.length !== this.width * this.height) throw new CodecError('E_CODEC_ARGUMENT', 'rgba must hold width*height pixels');
+    const layout = this.layout;
+    const W = this.width;
+    if (full || !this.applied || (layout.flags & FLAG_KEYFRAME) !== 0) return toOpaqueRgba(this.px, rgba, 0, 0, W, this.height, W);
+    const c = layout.copies;
+    for (let i = 0; i < 6 * layout.copyCount; i += 6) copyRect(rgba, W, c[i]!, c[i + 1]!, c[i + 2]!, c[i + 3]!, c[i + 4]!, c[i + 5]!);
+    const t = layout.tiles;
+    for (let i = 0; i < 6 * layout.tileCount; i += 6) {
+      const x = t[i]!, y = t[i + 1]!, w = t[i + 2]!, h = t[i + 3]!;
+      if (t[i + 4] === 1) {
+        const colour = opaqueRgba(t[i + 5]!);
+        for (let s = y * W + x, e = (y + h) * W; s < e; s += W) rgba.fill(colour, s, s + w);
+      } else {
+        toOpaqueRgba(this.px, rgba, x, y, w, h, W);
       }
     }
+  }
+
+  private report(x: number, y: number, w: number, h: number): void {
+    const o = 4 * this.changedCount++;
+    const d = this.changed;
+    d[o] = x;
+    d[o + 1] = y;
+    d[o + 2] = w;
+    d[o + 3] = h;
+  }
+}
+
+/**
+ * Copies a w×h rectangle of 4-byte pixels from (sx, sy) to (dx, dy) inside one frame `W` pixels wide, as if
+ * through a temporary (docs/codec.md, "Applying a packet").
+ */
+function copyRect(px: Int32Array, W: number, sx: number, sy: number, w: number, h: number, dx: number, dy: number): void {
+  // copyWithin is a memmove; row order keeps overlapping copies equal to a copy via a temporary.
+  // Full-width rows (a scrolled screen) are one contiguous block: one memmove.
+  const rows = w === W ? 1 : h;
+  const len = w === W ? h * W : w;
+  const down = dy > sy;
+  for (let k = 0; k < rows; k++) {
+    const r = down ? rows - 1 - k : k;
+    const s = (sy + r) * W + sx;
+    px.copyWithin((dy + r) * W + dx, s, s + len);
+  }
+}
+
+/** A BGRA pixel (little-endian int32) as opaque RGBA. */
+function opaqueRgba(p: number): number {
+  return ((p >>> 16) & 0xff) | (p & 0xff00) | ((p & 0xff) << 16) | -0x1000000;
+}
+
+function toOpaqueRgba(bgra: Int32Array, rgba: Int32Array, x: number, y: number, w: number, h: number, W: number): void {
+  for (let row = y; row < y + h; row++) {
+    for (let i = row * W + x, e = i + w; i < e; i++) rgba[i] = opaqueRgba(bgra[i]!);
   }
 }
 

@@ -1,5 +1,9 @@
-/** Context model state, the mirror of native/src/model.rs (see docs/codec.md, "Pixel coding"). */
-import { PROB_INIT } from './rangecoder.js';
+/**
+ * Context model state, the mirror of native/src/model.rs (see docs/codec.md, "Pixel coding"), as the encoder
+ * keeps it (the decoder lays the same tables out in one array: stream-decoder.ts).
+ */
+/** A probability's initial value (12-bit, 2048 = one half), as in native/src/rangecoder.rs. */
+export const PROB_INIT = 2048;
 
 export const KIND_L = 0;
 export const KIND_U = 1;

@@ -1,6 +1,6 @@
 /**
  * Binary range encoder, the mirror of RcEncoder in native/src/rangecoder.rs (the decoder's counterpart is
- * rangecoder.ts). `low` needs 33 bits: it is kept in a double, exact below 2^53.
+ * stream-decoder.ts). `low` needs 33 bits: it is kept in a double, exact below 2^53.
  */
 const ADAPT_SHIFT = 4;
 const TOP = 1 << 24;

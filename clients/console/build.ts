@@ -19,7 +19,7 @@ export const consoleSourceDir = here;
 export const defaultConsoleOutDir = join(here, 'dist');
 
 /** Browsers the console supports: OffscreenCanvas in workers and module scripts. */
-const TARGET = ['chrome110', 'firefox115', 'safari17'];
+export const consoleTarget = ['chrome110', 'firefox115', 'safari17'];
 
 export interface ConsoleManifest {
   builtAt: number;
@@ -60,7 +60,7 @@ export async function buildConsole(outDir = defaultConsoleOutDir): Promise<Conso
       bundle: true,
       minify: true,
       format: 'iife',
-      target: TARGET,
+      target: consoleTarget,
       metafile: true,
       logLevel: 'silent',
     });
@@ -78,7 +78,7 @@ export async function buildConsole(outDir = defaultConsoleOutDir): Promise<Conso
       bundle: true,
       minify: true,
       format: 'esm',
-      target: TARGET,
+      target: consoleTarget,
       metafile: true,
       logLevel: 'silent',
       define: { __SCREEN_WORKER_URL__: JSON.stringify('/' + workerFile), __SHARE_WORKER_URL__: JSON.stringify('/' + shareWorkerFile) },

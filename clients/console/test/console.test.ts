@@ -416,6 +416,59 @@ describe('customer browser page', () => {
   });
 });
 
+describe('pre-session form', () => {
+  it('the customer page asks the organisation’s questions before joining; the console’s live queue shows the answers as typed', async () => {
+    const stores = await identityStores(t);
+    try {
+      const adminPw = await stores.addAccount('hank', 'helpdesk', 'administrator');
+      const halPw = await stores.addAccount('hal', 'helpdesk', 'technician');
+      const admin = await loginToken(t, 'hank', adminPw);
+      const fields = [
+        { key: 'order', label: 'Order number', required: true, maxLength: 12 },
+        { key: 'device', label: 'Device', maxLength: 60 },
+      ];
+      expect((await httpJson(t, 'PUT', '/v1/admin/form', { token: admin, body: { fields } })).status).toBe(200);
+      const desk = await browser.context.newPage();
+      desk.on('pageerror', (e) => pageErrors.push(String(e)));
+      await desk.goto(`${t.baseUrl}/`);
+      await logInAs(desk, 'hal', halPw);
+      await desk.locator('.desk').waitFor();
+      const created = await httpJson(t, 'POST', '/v1/sessions', { token: await loginToken(t, 'hal', halPw), body: {} });
+
+      const customerPage = await browser.context.newPage();
+      customerPage.on('pageerror', (e) => pageErrors.push(String(e)));
+      await customerPage.goto(`${t.baseUrl}/join#${created.body.pin}`);
+      await customerPage.fill('#join-name', 'Frank');
+      await customerPage.getByRole('button', { name: 'Connect' }).click();
+      // The gateway asked: the questions appear, labelled, with the organisation's limits.
+      await customerPage.getByText('Before you connect, please answer these questions.').waitFor();
+      const order = customerPage.getByLabel('Order number (required)');
+      expect(await order.getAttribute('maxlength')).toBe('12');
+      expect(await order.evaluate((el) => el === document.activeElement)).toBe(true);
+      await order.fill('A-1234');
+      await customerPage.getByLabel('Device', { exact: true }).fill('<img src=x onerror=alert(1)> laptop');
+      await customerPage.getByRole('button', { name: 'Connect' }).click();
+      await customerPage.getByText('Waiting for a technician…').waitFor();
+
+      // Live, without a reload: name, waiting time and the answers, markup shown as text.
+      const row = desk.locator('tr', { has: desk.locator('td.customer-name', { hasText: 'Frank' }) });
+      await row.locator('.form-answers').waitFor();
+      expect(await row.locator('.form-answers dt').allTextContents()).toEqual(['Order number', 'Device']);
+      expect(await row.locator('.form-answers dd').allTextContents()).toEqual(['A-1234', '<img src=x onerror=alert(1)> laptop']);
+      expect(await row.locator('img').count()).toBe(0);
+      expect(await row.locator('td.waiting').textContent()).toMatch(/\d+ s$/);
+
+      await customerPage.getByRole('button', { name: 'End session' }).click();
+      await row.waitFor({ state: 'detached' });
+      await customerPage.close();
+      await desk.close();
+      expect(pageErrors).toEqual([]);
+    } finally {
+      await stores.close();
+    }
+  });
+});
+
 describe('inactivity', () => {
   it('logs out after 15 minutes without use while no session is open, and says why', async () => {
     // Playwright's clock is the whole context's: this test runs last, so no other page lives under it.

@@ -1,6 +1,7 @@
 import { RelaydeskError } from './errors.js';
 import { SessionConnection, defaultReconnect, type ReconnectOptions } from './session-connection.js';
 import type { Transport } from './transport.js';
+import type { QueueEntry } from '../../../protocol/queue-messages.js';
 
 export interface LoginResult {
   token: string;
@@ -40,15 +41,8 @@ export interface CreatedSession {
   expiresAt: number;
 }
 
-export interface WaitingSession {
-  guid: string;
-  customerName: string;
-  waitingSince: number;
-  expiresAt: number;
-  createdBy: string;
-  /** The customer's agent joined unattended: nobody is at the machine to answer requests. */
-  unattended?: boolean;
-}
+/** A waiting customer as GET /v1/sessions/waiting lists it: the live queue's entries (protocol/queue-messages.ts). */
+export type WaitingSession = QueueEntry;
 
 export interface SessionInfo {
   guid: string;
@@ -137,11 +131,15 @@ export class RelaydeskClient {
     await this.call('DELETE', `/v1/sessions/${encodeURIComponent(guid)}`);
   }
 
-  /** Customer: connects and waits for a technician. Resolves once the gateway says "waiting". */
-  joinSession(ticket: { pin: string } | { guid: string }, name: string, options: { unattended?: boolean } = {}): Promise<SessionConnection> {
+  /**
+   * Customer: connects and waits for a technician. Resolves once the gateway says "waiting". `form`: answers to the
+   * organisation's pre-session form; without them, an organisation that has one refuses with E_FORM_REQUIRED, and
+   * the error's `form` lists the questions (E_FORM_INVALID too, when the answers do not fit).
+   */
+  joinSession(ticket: { pin: string } | { guid: string }, name: string, options: { unattended?: boolean; form?: Record<string, string> } = {}): Promise<SessionConnection> {
     const conn = new SessionConnection((attempt, url) => this.transport.connect('/v1/customer', attempt, url), this.reconnect);
     // `unattended`: nobody is at the machine (the organisation's policy must allow it, else E_FORBIDDEN).
-    return conn.handshake({ type: 'join', ...ticket, name, ...(options.unattended ? { unattended: true } : {}) }, this.handshakeTimeoutMs);
+    return conn.handshake({ type: 'join', ...ticket, name, ...(options.unattended ? { unattended: true } : {}), ...(options.form ? { form: options.form } : {}) }, this.handshakeTimeoutMs);
   }
 
   /** Technician: claims a waiting session. Resolves once paired ("active"); rejects with E_SESSION_TAKEN etc. */

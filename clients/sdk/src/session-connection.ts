@@ -3,6 +3,7 @@ import { resumableCloseCodes } from '../../../protocol/error-codes.js';
 import type { ParticipantInfo, PublicState, Role, ServerMessageOf, SessionPolicyView } from '../../../protocol/messages.js';
 import { Emitter } from './emitter.js';
 import { RelaydeskError } from './errors.js';
+import type { FormField } from '../../../protocol/pre-session-form.js';
 import type { SocketLike } from './transport.js';
 
 export type { Power, Role, ParticipantInfo };
@@ -608,7 +609,7 @@ export class SessionConnection extends Emitter<SessionEvents> {
           this.redirectTo = msg.url;
           return;
         }
-        this.emit('error', new RelaydeskError(String(msg.code), String(msg.message)));
+        this.emit('error', new RelaydeskError(String(msg.code), String(msg.message), undefined, Array.isArray(msg.form) ? (msg.form as FormField[]) : undefined));
         return;
       case 'reconnect':
         this.emit('reconnect', String(msg.reason));

@@ -187,6 +187,24 @@ describe('admin roles, organisations and teams', () => {
     expect(seen.map((e) => e.type)).toEqual(['team.created', 'policy.updated', 'security.updated']);
   });
 
+  it('shows, replaces and removes the pre-session form; a bad definition changes nothing', async () => {
+    const { run, orgs, seen } = await setup();
+    expect(JSON.parse((await run('form', 'acme')).out)).toEqual([]);
+    const set = await run('form', 'acme', '--set', '[{"key":"order","label":"Order number","required":true,"maxLength":12},{"key":"device","label":"Device"}]');
+    expect(set.code).toBe(exitOk);
+    const want = [
+      { key: 'order', label: 'Order number', required: true, maxLength: 12 },
+      { key: 'device', label: 'Device', required: false, maxLength: 100 },
+    ];
+    expect(JSON.parse(set.out)).toEqual(want);
+    expect(await run('form', 'acme', '--set', '[{"key":"a","label":"A"},{"key":"a","label":"B"}]')).toMatchObject({ code: exitFailed, out: expect.stringMatching(/keys must differ/) });
+    expect(await run('form', 'acme', '--set', '[{"key":"a","label":"A","maxLength":5000}]')).toMatchObject({ code: exitFailed, out: expect.stringMatching(/^error: form: 0\.maxLength/) });
+    expect(await run('form', 'acme', '--set', '[{"key":"a","label":"A","colour":"red"}]')).toMatchObject({ code: exitFailed });
+    expect((await orgs.get('acme'))?.preSessionForm).toEqual(want);
+    expect(JSON.parse((await run('form', 'acme', '--set', '[]')).out)).toEqual([]);
+    expect(seen.map((e) => e.type)).toEqual(['org.updated', 'org.updated']);
+  });
+
   it('refuses a bad role, an unknown team and a duplicate team', async () => {
     const { run } = await setup();
     expect(await run('create', 'alice', '--org', 'acme', '--role', 'root')).toMatchObject({ code: exitUsage, out: expect.stringMatching(/bad role "root"/) });

@@ -42,6 +42,9 @@ commands:
                              show (or replace) the session policy of an organisation or team
   security <orgId> [--set '<json>']
                              show (or change) requireTotp, allowList and idleMinutes
+  form <orgId> [--set '<json>']
+                             show (or replace) the pre-session form: a list of
+                             {"key","label","required","maxLength"}; '[]' removes it
   disable <username>         block logins and end the technician's sessions (revokes tokens)
   enable <username>          allow logins again (old tokens stay revoked)
   reset-password <username>  set a new one-time password and revoke tokens
@@ -207,13 +210,9 @@ const commands: Record<string, Command> = {
     out(JSON.stringify(result, null, 2));
   },
 
-  security: async (argv, { service, out }) => {
-    const { positional, flags } = parseArgs(argv, ['set']);
-    if (positional.length !== 1) throw new UsageError('security needs one <orgId>');
-    const [orgId] = positional as [string];
-    const set = flags.get('set');
-    out(JSON.stringify(set === undefined ? await service.getSecurity(operator, orgId) : await service.setSecurity(operator, orgId, jsonFlag(set)), null, 2));
-  },
+  security: (argv, ctx) => showOrSet('security', argv, ctx, (s, orgId) => s.getSecurity(operator, orgId), (s, orgId, input) => s.setSecurity(operator, orgId, input)),
+
+  form: (argv, ctx) => showOrSet('form', argv, ctx, (s, orgId) => s.getPreSessionForm(operator, orgId), (s, orgId, input) => s.setPreSessionForm(operator, orgId, input)),
 
   'create-org': async (argv, { service, out }) => {
     const { positional, flags } = parseArgs(argv, ['name']);
@@ -241,6 +240,21 @@ function oneUsername(positional: string[]): string {
   const problem = usernameProblem(username);
   if (problem) throw new UsageError(`bad username "${printable(positional[0]!)}": ${problem}`);
   return username;
+}
+
+/** `<command> <orgId> [--set '<json>']`: prints the setting, or replaces it and prints what was stored. */
+async function showOrSet(
+  name: string,
+  argv: string[],
+  { service, out }: CommandContext,
+  get: (s: AdminService, orgId: string) => Promise<unknown>,
+  set: (s: AdminService, orgId: string, input: unknown) => Promise<unknown>,
+): Promise<void> {
+  const { positional, flags } = parseArgs(argv, ['set']);
+  if (positional.length !== 1) throw new UsageError(`${name} needs one <orgId>`);
+  const [orgId] = positional as [string];
+  const given = flags.get('set');
+  out(JSON.stringify(given === undefined ? await get(service, orgId) : await set(service, orgId, jsonFlag(given)), null, 2));
 }
 
 function jsonFlag(text: string): unknown {

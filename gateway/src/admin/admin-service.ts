@@ -11,6 +11,7 @@ import { generatePassword, hashPassword, type ScryptParams } from '../auth/passw
 import { isRole, mayManageAccount, mayPerform, roleOf, type AdminAction, type Role } from '../auth/roles.js';
 import { newOrganisation, type Organisation, type OrgSecurity, type OrgStore } from '../org/organisation.js';
 import { effectivePolicy, parsePolicyOverrides, type PolicyOverrides, type SessionPolicy } from '../policy/org-policy.js';
+import { formFieldsSchema, type FormField } from '../../../protocol/pre-session-form.js';
 
 export interface AdminServiceDeps {
   accounts: AccountStore;
@@ -102,6 +103,23 @@ export class AdminService {
     const org = await this.#d.orgs.update(orgId, (o) => void (o.name = name), this.#d.clock());
     this.#emit(actor, { type: 'org.updated', orgId, fields: ['name'] });
     return publicOrganisation(org, actor);
+  }
+
+  // Pre-session form
+
+  /** The questions customers answer before joining the queue (protocol/pre-session-form.ts). */
+  async getPreSessionForm(actor: AdminActor, orgId: string): Promise<FormField[]> {
+    this.#require(actor, orgId, 'org.read');
+    return (await this.#d.orgs.get(orgId))?.preSessionForm ?? [];
+  }
+
+  /** Replaces the form ([] removes it); applies to customers who join from now on. */
+  async setPreSessionForm(actor: AdminActor, orgId: string, input: unknown): Promise<FormField[]> {
+    this.#require(actor, orgId, 'org.update');
+    const fields = checkedInput(formFieldsSchema, input, 'form');
+    const org = await this.#d.orgs.update(orgId, (o) => void (o.preSessionForm = fields), this.#d.clock());
+    this.#emit(actor, { type: 'org.updated', orgId, fields: ['preSessionForm'] });
+    return org.preSessionForm;
   }
 
   // Teams

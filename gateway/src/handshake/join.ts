@@ -4,6 +4,7 @@ import { newResumeToken } from '../live/resume-token.js';
 import { refuseUnattendedUnlessAllowed } from './unattended.js';
 import { isGone, type Party, type PartySocket } from '../relay/party.js';
 import type { RelayContext } from '../relay/relay-context.js';
+import { joinFormAnswers } from './join-form.js';
 
 /** Records outlive expiresAt a little, so the gateway can still record the expiry (metric, log) itself. */
 const EXPIRY_GRACE_MS = 60_000;
@@ -20,6 +21,7 @@ export async function join(ctx: RelayContext, ws: PartySocket, party: Party, msg
     const attempt = await pinGuard.reserve(party.remoteIp);
     // Unattended joins (rare) look the session up first, so a refusal leaves it untouched; others claim in one call.
     if (msg.unattended) await refuseUnattendedUnlessAllowed(ctx, msg, () => void attempt.succeeded());
+    const form = await joinFormAnswers(ctx.deps, msg, now());
     const resume = newResumeToken();
     const customer = { id: 'c1', role: 'customer' as const, name: msg.name, resumeHash: resume.hash };
     // The lookup (by PIN or GUID) and the claim are one registry call: only a session that is `created` and not
@@ -28,7 +30,7 @@ export async function join(ctx: RelayContext, ws: PartySocket, party: Party, msg
       reason: 'customer_joined' as const,
       from: ['created' as const],
       aliveAt: now(),
-      set: { customerName: msg.name, anchorGateway: ctx.options.gatewayId, participants: [customer], controller: null, ...(msg.unattended ? { unattended: true } : {}) },
+      set: { customerName: msg.name, form, anchorGateway: ctx.options.gatewayId, participants: [customer], controller: null, ...(msg.unattended ? { unattended: true } : {}) },
       ttlPastExpiresMs: EXPIRY_GRACE_MS,
     };
     const result = msg.pin !== undefined ? await lifecycle.transitionByPin(msg.pin, 'waiting', request) : await lifecycle.transition(msg.guid!, 'waiting', request);

@@ -1,5 +1,6 @@
 import type { Role } from '../auth/roles.js';
 import type { PolicyOverrides } from '../policy/org-policy.js';
+import type { FormField } from '../../../protocol/pre-session-form.js';
 
 export interface Team {
   id: string;
@@ -96,6 +97,8 @@ export interface Organisation {
   ldap: LdapSettings | null;
   oidc: OidcSettings | null;
   saml: SamlSettings | null;
+  /** Questions a customer answers before joining the queue (protocol/pre-session-form.ts); [] = none. */
+  preSessionForm: FormField[];
 }
 
 export function newOrganisation(id: string, now: number): Organisation {
@@ -111,6 +114,7 @@ export function newOrganisation(id: string, now: number): Organisation {
     ldap: null,
     oidc: null,
     saml: null,
+    preSessionForm: [],
   };
 }
 

@@ -2,6 +2,7 @@ import type { QueueEntry } from '../../../protocol/queue-messages.js';
 import type { Logger } from '../log/logger.js';
 import type { Registry } from '../registry/registry.js';
 import type { TransitionEvent } from '../session/transition.js';
+import { queueEntry } from './queue-entry.js';
 
 /** A console subscribed to its organisation's queue. `send` gets the JSON text of one `queue` message. */
 export interface QueueSubscriber {
@@ -104,14 +105,7 @@ export class QueueFeeds {
           const now = this.deps.now();
           // Records outlive expiresAt briefly (relay/session-relay.ts), as in GET /v1/sessions/waiting.
           const live = records.filter((s) => s.expiresAt > now);
-          const entries: QueueEntry[] = live.slice(0, this.options.maxEntries).map((s) => ({
-            guid: s.guid,
-            customerName: s.customerName ?? '',
-            waitingSince: s.updatedAt,
-            expiresAt: s.expiresAt,
-            createdBy: s.createdBy,
-            ...(s.unattended ? { unattended: true } : {}),
-          }));
+          const entries: QueueEntry[] = live.slice(0, this.options.maxEntries).map(queueEntry);
           feed.nextExpiry = Math.min(Infinity, ...entries.map((e) => e.expiresAt));
           const json = JSON.stringify(entries);
           if (json === feed.lastEntries) return;

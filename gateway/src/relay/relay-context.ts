@@ -15,6 +15,7 @@ import type { FileOffers } from '../files/file-offers.js';
 import type { LiveEventBus } from '../live/live-events.js';
 import type { LiveSession } from '../live/live-session.js';
 import type { PolicySource } from '../policy/org-policy.js';
+import type { FormSource } from '../org/pre-session-form-source.js';
 import type { SessionRecordings } from '../recording/session-recordings.js';
 import type { ForwardCounters } from './forward.js';
 import type { Party, PartySocket } from './party.js';
@@ -69,6 +70,8 @@ export interface RelayDeps {
   authenticateTokenId: (tokenId: string, sourceIp?: string) => Promise<TechnicianIdentity>;
   /** The organisation's (and team's) session policy, read once when a session is picked up. */
   policies: PolicySource;
+  /** The organisation's pre-session form, read when a customer joins; absent = no organisation has one. */
+  forms?: FormSource;
   pinGuard: PinGuard;
   metrics: GatewayMetrics;
   log: Logger;

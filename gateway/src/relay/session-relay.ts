@@ -539,7 +539,7 @@ export class SessionRelay implements RelayContext {
     if (err.code === 'E_INTERNAL') this.deps.log.error('relay.internal_error', { err });
     const party = ws.getUserData();
     if (isGone(party)) return;
-    this.send(ws, { v: 1, type: 'error', code: err.code, message: err.message, url: err.url });
+    this.send(ws, { v: 1, type: 'error', code: err.code, message: err.message, url: err.url, form: err.form });
     if (close) {
       if (party.phase === 'pending') party.phase = 'hello'; // nothing was joined; let onClose do plain bookkeeping
       // A party closed for breaking the protocol may not resume: its place (or session) ends.

@@ -122,6 +122,15 @@ export function adminRoutes(deps: Pick<AdminApiDeps, 'authenticate' | 'admin'>):
     return ok(await admin.setPolicy(a, a.orgId, null, (await ctx.body) ?? {}));
   });
 
+  on('get', '/v1/admin/form', 'get_form', async (ctx) => {
+    const a = await actorOf(ctx);
+    return ok({ fields: await admin.getPreSessionForm(a, a.orgId) });
+  });
+  on('put', '/v1/admin/form', 'set_form', async (ctx) => {
+    const a = await actorOf(ctx);
+    return ok({ fields: await admin.setPreSessionForm(a, a.orgId, objectBody(await ctx.body).fields) });
+  });
+
   on('get', '/v1/admin/security', 'get_security', async (ctx) => {
     const a = await actorOf(ctx);
     return ok(await admin.getSecurity(a, a.orgId));

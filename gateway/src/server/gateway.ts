@@ -15,6 +15,7 @@ import { OidcLogin, parseOidcSettings } from '../auth/oidc-login.js';
 import { SamlLogin, parseSamlSettings } from '../auth/saml-login.js';
 import type { PolicySource } from '../policy/org-policy.js';
 import { OrgStorePolicySource } from '../policy/store-policy-source.js';
+import { OrgStoreFormSource } from '../org/pre-session-form-source.js';
 import { recordingsDirOf } from '../recording/recordings-dir.js';
 import { systemClock, type Clock } from '../clock.js';
 import type { GatewayConfig } from '../config/load-config.js';
@@ -174,6 +175,11 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
 
     // Path signals: bad ones dropped, announcements become participants' paths and metrics.
     const pathSignals = new PathSignalFilter(metrics);
+    // Pre-session forms: a change through this gateway's admin API applies to its next join at once.
+    const forms = new OrgStoreFormSource(orgs, now);
+    adminEvents.on((e) => {
+      if (e.type === 'org.updated' && e.fields.includes('preSessionForm')) forms.invalidate();
+    });
     const relay: SessionRelay = new SessionRelay(
       {
         registry,
@@ -183,6 +189,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
         authenticate: (token: string, sourceIp?: string) => auth.authenticate(token, sourceIp),
         authenticateTokenId: (tokenId: string, sourceIp?: string) => auth.authenticateTokenId(tokenId, sourceIp),
         policies,
+        forms,
         pinGuard: new PinGuard({ registry, crossings, log }, {
           windowMs: config.pinGuessWindowSeconds * 1000,
           perAddress: config.pinGuessesPerAddress,

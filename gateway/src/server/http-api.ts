@@ -11,6 +11,7 @@ import type { SessionLifecycle } from '../session/transition.js';
 import { newSessionGuid } from '../session/identifiers.js';
 import type { SessionCaps } from '../limits/session-caps.js';
 import { bearerToken, field, route, writeReply, type HttpDeps, type RequestContext } from './http-io.js';
+import { queueEntry } from '../queue/queue-entry.js';
 
 /** The part of the auth service the API needs. */
 export type ApiAuth = Pick<AuthService, 'loginWithPassword' | 'authenticate' | 'logout'>;
@@ -85,7 +86,7 @@ export function registerHttpApi(app: TemplatedApp, deps: ApiDeps): void {
     const waiting = (await deps.registry.listWaiting(who.orgId)).filter((s) => s.expiresAt > now);
     return {
       status: 200,
-      body: { sessions: waiting.map((s) => ({ guid: s.guid, customerName: s.customerName, waitingSince: s.updatedAt, expiresAt: s.expiresAt, createdBy: s.createdBy, ...(s.unattended ? { unattended: true } : {}) })) },
+      body: { sessions: waiting.map(queueEntry) },
     };
   }, deps);
 

@@ -1,6 +1,7 @@
 import type { Power } from '../../../protocol/channels.js';
 import type { ParticipantRecord } from '../live/participant.js';
 import type { SessionPolicy } from '../policy/org-policy.js';
+import type { FormAnswer } from '../../../protocol/pre-session-form.js';
 
 /** The states of a session; `transition()` in session/transition.ts is the only place that changes them. */
 export type SessionState = 'created' | 'waiting' | 'active' | 'closed' | 'expired';
@@ -39,6 +40,8 @@ export interface SessionRecord {
   /** Until pickup: when the unclaimed session expires. */
   expiresAt: number;
   customerName?: string;
+  /** The customer's answers to the organisation's pre-session form (bounded: protocol/pre-session-form.ts). */
+  form?: FormAnswer[];
   /** Technician who picked it up. */
   technicianId?: string;
   /**

@@ -32,7 +32,7 @@ export interface TransitionRequest {
   from?: readonly SessionState[];
   /** Only a session of this organisation may change (pickup by a technician). */
   orgId?: string;
-  set?: Partial<Pick<SessionRecord, 'customerName' | 'technicianId' | 'technicianName' | 'anchorGateway' | 'expiresAt' | 'grants' | 'participants' | 'controller' | 'policy'>>;
+  set?: Partial<Pick<SessionRecord, 'customerName' | 'form' | 'technicianId' | 'technicianName' | 'anchorGateway' | 'expiresAt' | 'grants' | 'participants' | 'controller' | 'policy'>>;
   ttlMs?: number;
   /** Instead of ttlMs: the record lives this long past its expiresAt (a join, which does not read it first). */
   ttlPastExpiresMs?: number;

@@ -51,6 +51,8 @@ const matrix: Record<string, { method: string; path: (r: Role) => string; body?:
   reset_second_factor: { method: 'POST', path: (r) => `/v1/admin/technicians/victim-${r}/reset-second-factor`, allowed: ['administrator', 'supervisor'] },
   get_policy: { method: 'GET', path: () => '/v1/admin/policy', allowed: roleList },
   set_policy: { method: 'PUT', path: () => '/v1/admin/policy', body: () => ({ recording: 'on-request' }), allowed: ['administrator'] },
+  get_form: { method: 'GET', path: () => '/v1/admin/form', allowed: ['administrator', 'supervisor', 'technician'] },
+  set_form: { method: 'PUT', path: () => '/v1/admin/form', body: () => ({ fields: [] }), allowed: ['administrator'] },
   get_security: { method: 'GET', path: () => '/v1/admin/security', allowed: ['administrator', 'supervisor'] },
   set_security: { method: 'PATCH', path: () => '/v1/admin/security', body: () => ({ idleMinutes: 45 }), allowed: ['administrator'] },
   set_ldap: { method: 'PUT', path: () => '/v1/admin/identity/ldap', body: () => ({}), allowed: ['administrator'] },

@@ -171,7 +171,16 @@ export class Desk {
           h(
             'tr',
             { data: { guid: e.guid } },
-            h('td', { class: 'customer-name' }, e.customerName, e.unattended ? h('span', { class: 'badge', attrs: { title: 'Nobody is at this machine' } }, ' unattended') : null),
+            h(
+              'td',
+              { class: 'customer-name' },
+              e.customerName,
+              e.unattended ? h('span', { class: 'badge', attrs: { title: 'Nobody is at this machine' } }, ' unattended') : null,
+              // The pre-session form's answers, as text (dom.ts never parses markup): what the customer typed, shown as typed.
+              e.form?.length
+                ? h('dl', { class: 'form-answers' }, ...e.form.flatMap((a) => [h('dt', {}, a.label), h('dd', { data: { key: a.key } }, a.value)]))
+                : null,
+            ),
             h('td', { class: 'waiting', data: { since: String(e.waitingSince) } }, formatWait(Date.now() - s.skewMs - e.waitingSince)),
             h('td', {}, h('button', { attrs: { type: 'button', 'aria-label': `Pick up ${e.customerName}` }, on: { click: (ev) => this.pickUp(e.guid, e.customerName, ev.currentTarget as HTMLButtonElement) } }, 'Pick up')),
           ),

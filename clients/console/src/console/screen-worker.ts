@@ -4,7 +4,7 @@
  * main thread. A delta is applied only on top of exactly the frame it names as its base
  * (protocol/screen-header.ts), so the picture is never wrong: after a gap it waits for a keyframe.
  */
-import { Decoder } from '../../../codec/index.js';
+import { Decoder, warmUpDecoder } from '../../../codec/index.js';
 import { readScreenHeader, screenPacket } from '../../../../protocol/screen-header.js';
 import type { FromWorker, ToWorker } from './screen-protocol.js';
 
@@ -18,7 +18,8 @@ let canvas: OffscreenCanvas | null = null;
 let ctx: OffscreenCanvasRenderingContext2D | null = null;
 let decoder: Decoder | null = null;
 let image: ImageData | null = null;
-let rgba: Uint32Array | null = null;
+/** The ImageData's pixels as int32 (what Decoder.updateRgba writes). */
+let rgba: Int32Array | null = null;
 /** The frame number our picture shows (0: none yet). */
 let have = 0;
 // Measurements for bench/console (bounded: the newest 10,000 of each).
@@ -41,6 +42,8 @@ scope.onmessage = (ev) => {
     case 'init':
       canvas = msg.canvas;
       ctx = canvas.getContext('2d', { alpha: false });
+      // While the technician waits for the customer's first picture (a whole-screen keyframe): see warmUpDecoder.
+      warmUpDecoder();
       return;
     case 'frame':
       return onFrame(new Uint8Array(msg.data, msg.offset), msg.arrivedAt);
@@ -81,9 +84,9 @@ function onFrame(bytes: Uint8Array, arrivedAt: number): void {
   if (header.keyframe && (!decoder || decoder.width !== width || decoder.height !== height)) resize(width, height);
   if (!decoder) return;
   const started = performance.now();
-  let rects: [number, number, number, number][];
+  let changed: number;
   try {
-    rects = decoder.decode(packet).rects;
+    changed = decoder.apply(packet);
   } catch (err) {
     have = 0; // the picture may be damaged: wait for a keyframe
     const e = err as { code?: string; message?: string };
@@ -91,7 +94,7 @@ function onFrame(bytes: Uint8Array, arrivedAt: number): void {
   }
   have = header.frame;
   const decoded = performance.now();
-  paint(rects);
+  paint(changed);
   const done = performance.now();
   sample(decodeMs, decoded - started);
   sample(paintMs, done - decoded);
@@ -103,7 +106,7 @@ function onFrame(bytes: Uint8Array, arrivedAt: number): void {
 function resize(width: number, height: number): void {
   decoder = new Decoder(width, height);
   image = new ImageData(width, height);
-  rgba = new Uint32Array(image.data.buffer);
+  rgba = new Int32Array(image.data.buffer);
   if (canvas) {
     canvas.width = width;
     canvas.height = height;
@@ -118,23 +121,26 @@ const BAND = 64;
 let bands = new Int32Array(0);
 
 /**
- * BGRA (decoder) → RGBA (canvas) for what changed, then putImageData. A large update reports hundreds of
- * tile rectangles; one putImageData each costs more than the pixels, so rectangles are merged per 64-pixel band
- * into the band's changed span (at most ceil(height/64) calls per frame).
+ * Puts what the last packet changed on the canvas: the decoder brings the ImageData's pixels up to date (only
+ * the changed pixels, BGRA → opaque RGBA; copies as memmoves), then putImageData with a dirty rectangle. A large
+ * update reports hundreds of tile rectangles, and one putImageData each costs more than the pixels, so they are
+ * merged per 64-pixel band into the band's changed span (at most ceil(height/64) calls per frame).
  */
-function paint(rects: [number, number, number, number][]): void {
-  if (!ctx || !decoder || !image || !rgba) return;
-  const src = new Uint32Array(decoder.frame().buffer, decoder.frame().byteOffset, decoder.width * decoder.height);
-  const W = decoder.width;
+function paint(changed: number): void {
+  if (!decoder || !image || !rgba) return;
+  decoder.updateRgba(rgba); // even with no canvas yet: the ImageData must follow every packet applied
+  if (!ctx) return;
+  const damage = decoder.damage;
   const nBands = Math.ceil(decoder.height / BAND);
   if (bands.length !== nBands * 4) bands = new Int32Array(nBands * 4);
   for (let b = 0; b < nBands; b++) {
-    bands[b * 4] = W;
+    bands[b * 4] = decoder.width;
     bands[b * 4 + 1] = -1;
     bands[b * 4 + 2] = decoder.height;
     bands[b * 4 + 3] = -1;
   }
-  for (const [x, y, w, h] of rects) {
+  for (let r = 0; r < 4 * changed; r += 4) {
+    const x = damage[r]!, y = damage[r + 1]!, w = damage[r + 2]!, h = damage[r + 3]!;
     for (let b = Math.floor(y / BAND); b * BAND < y + h; b++) {
       const o = b * 4;
       bands[o] = Math.min(bands[o]!, x);
@@ -145,16 +151,6 @@ function paint(rects: [number, number, number, number][]): void {
   }
   for (let b = 0; b < nBands; b++) {
     const x0 = bands[b * 4]!, x1 = bands[b * 4 + 1]!, y0 = bands[b * 4 + 2]!, y1 = bands[b * 4 + 3]!;
-    if (x1 < 0) continue;
-    for (let row = y0; row < y1; row++) {
-      let i = row * W + x0;
-      const end = row * W + x1;
-      for (; i < end; i++) {
-        const p = src[i]!;
-        // Screens have no alpha: force it opaque so the canvas shows (and reads back) exactly these colours.
-        rgba[i] = ((p >>> 16) & 0xff) | (p & 0xff00) | ((p & 0xff) << 16) | 0xff000000;
-      }
-    }
-    ctx.putImageData(image, 0, 0, x0, y0, x1 - x0, y1 - y0);
+    if (x1 >= 0) ctx.putImageData(image, 0, 0, x0, y0, x1 - x0, y1 - y0);
   }
 }

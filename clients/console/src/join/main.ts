@@ -8,6 +8,7 @@ import type { Power } from '../../../../protocol/channels.js';
 import { h, replace } from '../shared/dom.js';
 import { describeError, endingSentence } from '../shared/messages.js';
 import { ScreenShare } from './screen-share.js';
+import { FormQuestions } from './form-questions.js';
 import { watchRecording } from './recording-consent.js';
 
 const root = document.getElementById('app')!;
@@ -31,6 +32,8 @@ function connectView(message?: string): void {
   const name = h('input', { id: 'join-name', attrs: { autocomplete: 'name', required: true, maxlength: 80 } });
   const alert = h('p', { class: 'alert', attrs: { role: 'alert' } }, message ?? '');
   const submit = h('button', { attrs: { type: 'submit' } }, 'Connect');
+  // The organisation's questions, once the gateway has asked them (E_FORM_REQUIRED names them).
+  const questions = new FormQuestions();
   const form = h(
     'form',
     {
@@ -41,14 +44,19 @@ function connectView(message?: string): void {
           submit.disabled = true;
           alert.textContent = '';
           client
-            .joinSession({ pin: pin.value.replace(/\s/g, '') }, name.value.trim())
+            .joinSession({ pin: pin.value.replace(/\s/g, '') }, name.value.trim(), { form: questions.answers() })
             .then((conn) => {
               window.removeEventListener('hashchange', onHash);
               sessionView(conn, name.value.trim());
             })
             .catch((err) => {
-              alert.textContent = describeError(err).text;
               submit.disabled = false;
+              if (err?.form && questions.show(err.form)) {
+                alert.textContent = err.code === 'E_FORM_REQUIRED' ? 'Before you connect, please answer these questions.' : describeError(err).text;
+                questions.focus();
+                return;
+              }
+              alert.textContent = describeError(err).text;
             });
         },
       },
@@ -57,6 +65,7 @@ function connectView(message?: string): void {
     pin,
     h('label', { attrs: { for: 'join-name' } }, 'Your name'),
     name,
+    questions.element,
     submit,
     alert,
   );
