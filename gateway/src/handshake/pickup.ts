@@ -6,6 +6,7 @@ import { isGone, type Party, type PartySocket } from '../relay/party.js';
 import type { RelayContext, Seat, TechnicianIdentity } from '../relay/relay-context.js';
 import type { LiveSession } from '../live/live-session.js';
 import { pickupSeat } from './pickup-seat.js';
+import { refuseUnattendedPickup } from './unattended.js';
 
 /**
  * A technician claims a waiting session (`pickup`, atomic: of many racers one wins) or joins an active one
@@ -29,6 +30,7 @@ export async function pickup(ctx: RelayContext, ws: PartySocket, party: Party, m
       // (kept in the record, so a gateway that takes the session over enforces the same).
       const policy = await ctx.deps.policies.policyFor(who.orgId, who.teamId);
       const here = ctx.sessions.get(msg.guid);
+      await refuseUnattendedPickup(ctx, msg.guid, here, policy);
       const seated = here?.customer?.conn ? pickupSeat(here, { name: party.technicianName, technicianId: who.technicianId, tokenId: who.tokenId }) : undefined;
       if (here && seated) seat = { in: here, seat: seated.seat };
       const result = await lifecycle.transition(msg.guid, 'active', {

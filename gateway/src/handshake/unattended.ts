@@ -1,6 +1,7 @@
 import type { Role } from '../../../protocol/messages.js';
 import { GatewayError } from '../errors/gateway-error.js';
 import type { LiveSession } from '../live/live-session.js';
+import type { SessionPolicy } from '../policy/org-policy.js';
 import type { RelayContext } from '../relay/relay-context.js';
 
 /**
@@ -19,6 +20,20 @@ export async function refuseUnattendedUnlessAllowed(ctx: RelayContext, ticket: {
   if (policy.unattendedAccess) return;
   pinChecked();
   throw new GatewayError('E_FORBIDDEN', "this organisation's policy does not allow unattended access (unattendedAccess: false): someone must be at the machine to accept each request; join without --unattended");
+}
+
+/**
+ * The join checked the organisation's policy; a team may be stricter. A technician whose team's policy says
+ * `unattendedAccess: false` may not pick up a session that nobody attends (refused before the claim, so the
+ * session stays waiting for a technician who may). The local live session knows; only a session whose customer
+ * is on another gateway costs a registry read, and only under such a policy.
+ */
+export async function refuseUnattendedPickup(ctx: RelayContext, guid: string, here: LiveSession | undefined, policy: SessionPolicy): Promise<void> {
+  if (policy.unattendedAccess) return;
+  const unattended = here ? here.unattended : (await ctx.deps.registry.getSession(guid))?.unattended === true;
+  if (unattended) {
+    throw new GatewayError('E_FORBIDDEN', "your team's policy does not allow unattended access (unattendedAccess: false): nobody is at this session's machine");
+  }
 }
 
 /** What a participant's `state: active` says about it: technicians are told that nobody is at the machine. */

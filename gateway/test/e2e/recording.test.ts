@@ -29,9 +29,14 @@ beforeAll(async () => {
   pw.asks = await stores.addAccount('asks', 'rec-request', 'technician');
   pw.never = await stores.addAccount('never', 'rec-default', 'technician');
   pw.night = await stores.addAccount('night', 'unattended-ok', 'technician');
+  pw.day = await stores.addAccount('day', 'unattended-ok', 'technician', 'front-desk');
   await stores.org('rec-always', (o) => void (o.policy = { recording: 'always' }));
   await stores.org('rec-request', (o) => void (o.policy = { recording: 'on-request' }));
-  await stores.org('unattended-ok', (o) => void (o.policy = { unattendedAccess: true }));
+  await stores.org('unattended-ok', (o) => {
+    o.policy = { unattendedAccess: true };
+    o.teams = [{ id: 'front-desk', name: 'Front desk' }];
+    o.teamPolicies = { 'front-desk': { unattendedAccess: false } }; // a team stricter than its organisation
+  });
   clip = loadClip('desk-drag');
 });
 afterAll(async () => {
@@ -334,6 +339,20 @@ describe('unattended access', () => {
     expect(tech.policy?.unattendedAccess).toBe(true);
     await customer.waitFor('active');
     expect(customer.unattended).toBe(false); // said to technicians, about the customer
+    customer.end();
+  });
+
+  it('a team stricter than its organisation may not pick an unattended session up; the session waits for one who may', async () => {
+    const night = await loggedIn(t, 'night');
+    const s = await night.createSession();
+    const customer = await t.client().joinSession({ pin: s.pin }, 'Server room', { unattended: true });
+    const day = await loggedIn(t, 'day');
+    const refused = await day.pickUp(s.guid).catch((e: { code: string; message: string }) => e);
+    expect(refused).toMatchObject({ code: 'E_FORBIDDEN', message: expect.stringContaining("team's policy") });
+    expect(customer.state).toBe('waiting');
+    const tech = await night.pickUp(s.guid);
+    expect(tech.unattended).toBe(true);
+    await customer.waitFor('active');
     customer.end();
   });
 });
