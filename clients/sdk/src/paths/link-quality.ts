@@ -12,12 +12,14 @@ export interface LinkSnapshot {
   loss: number;
   /** Smoothed RTT, ms; undefined before the first answer. */
   srttMs: number | undefined;
+  /** Smallest RTT of the window's answered probes, ms: the link's own latency, without queueing behind data. */
+  minRttMs: number | undefined;
 }
 
 interface Probe {
   id: number;
   at: number;
-  answered: boolean;
+  rtt: number | undefined;
 }
 
 const SRTT_GAIN = 1 / 8;
@@ -33,16 +35,16 @@ export class LinkQuality {
 
   /** A probe went out at `at` (ms, performance.now()); `id` comes back with its answer. */
   sent(id: number, at = performance.now()): void {
-    this.probes.push({ id, at, answered: false });
+    this.probes.push({ id, at, rtt: undefined });
     if (this.probes.length > this.window) this.probes.shift();
   }
 
   /** An answer came; returns its RTT, or undefined for an unknown, repeated or too late answer. */
   answered(id: number, at = performance.now()): number | undefined {
     const probe = this.probes.find((p) => p.id === id);
-    if (!probe || probe.answered || at - probe.at > this.lateAfterMs) return undefined;
-    probe.answered = true;
+    if (!probe || probe.rtt !== undefined || at - probe.at > this.lateAfterMs) return undefined;
     const rtt = at - probe.at;
+    probe.rtt = rtt;
     this.srtt = this.srtt === undefined ? rtt : this.srtt + SRTT_GAIN * (rtt - this.srtt);
     return rtt;
   }
@@ -50,13 +52,16 @@ export class LinkQuality {
   snapshot(now = performance.now()): LinkSnapshot {
     let samples = 0;
     let lost = 0;
+    let minRttMs: number | undefined;
     for (const p of this.probes) {
-      if (p.answered) samples++;
-      else if (now - p.at > this.lateAfterMs) {
+      if (p.rtt !== undefined) {
+        samples++;
+        minRttMs = Math.min(minRttMs ?? Infinity, p.rtt);
+      } else if (now - p.at > this.lateAfterMs) {
         samples++;
         lost++;
       }
     }
-    return { samples, loss: samples ? lost / samples : 0, srttMs: this.srtt };
+    return { samples, loss: samples ? lost / samples : 0, srttMs: this.srtt, minRttMs };
   }
 }

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { LinkQuality, type LinkSnapshot } from './link-quality.js';
 import { PathJudge } from './path-judge.js';
 
-const link = (samples: number, loss: number, srttMs: number | undefined): LinkSnapshot => ({ samples, loss, srttMs });
+const link = (samples: number, loss: number, srttMs: number | undefined, minRttMs = srttMs): LinkSnapshot => ({ samples, loss, srttMs, minRttMs });
 const relay = link(5, 0, 40);
 
 describe('link quality: loss and smoothed RTT over a window of probes', () => {
@@ -11,7 +11,7 @@ describe('link quality: loss and smoothed RTT over a window of probes', () => {
     for (let i = 0; i < 10; i++) q.sent(i, i * 500);
     for (let i = 0; i < 10; i += 2) expect(q.answered(i, i * 500 + 10)).toBe(10); // every other probe answered
     // At 5200 ms: probes 0..8 are decided (4 lost: 1,3,5,7 unanswered for > 1 s), probe 9 (4500 ms) still young.
-    expect(q.snapshot(5200)).toEqual({ samples: 9, loss: 4 / 9, srttMs: 10 });
+    expect(q.snapshot(5200)).toEqual({ samples: 9, loss: 4 / 9, srttMs: 10, minRttMs: 10 });
     expect(q.answered(9, 5600)).toBeUndefined(); // too late: stays lost
     expect(q.answered(0, 100)).toBeUndefined(); // already answered
     expect(q.answered(99, 100)).toBeUndefined(); // never sent
@@ -27,6 +27,7 @@ describe('link quality: loss and smoothed RTT over a window of probes', () => {
     const s = q.snapshot(10_000);
     expect([s.samples, s.loss]).toEqual([4, 0]);
     expect(s.srttMs).toBeCloseTo(20 + (180 - 20) / 8);
+    expect(s.minRttMs).toBe(20);
   });
 });
 
@@ -45,6 +46,11 @@ describe('the path judge: a direct path is kept only while it is better than the
     const judge = new PathJudge();
     expect([1, 2, 3, 4].map(() => judge.judge(link(20, 0, 80), relay))).toEqual(['keep', 'keep', 'keep', 'keep']); // 40 × 1.5 + 20 = 80
     expect([1, 2, 3].map(() => judge.judge(link(20, 0, 81), relay))).toEqual(['keep', 'keep', 'worse_than_relay']);
+  });
+
+  it('a busy path is not slow: pings queued behind data raise its smoothed RTT, its smallest RTT stays low', () => {
+    const judge = new PathJudge();
+    expect([1, 2, 3, 4].map(() => judge.judge(link(20, 0, 400, 3), relay))).toEqual(['keep', 'keep', 'keep', 'keep']);
   });
 
   it("without enough relay samples the RTT is not compared (loss still is)", () => {

@@ -2,8 +2,10 @@ import type { LinkSnapshot } from './link-quality.js';
 
 /**
  * Whether a direct path is still better than the relay (issue 12: "keep a path only while it is better").
- * Worse means: its loss over the window is at least `lossBad`, or its smoothed RTT is above the relay's ×
- * `rttFactor` + `rttMarginMs`. Judged only with enough samples on both links, and with hysteresis: the path
+ * Worse means: its loss over the window is at least `lossBad`, or its RTT is above the relay's × `rttFactor`
+ * + `rttMarginMs`. The RTT compared is each link's smoothed RTT or, when smaller, the smallest of its window:
+ * pings on a direct path queue behind the session's own data (a file, the screen) where the relay's pings,
+ * with that data gone direct, do not, and a busy path must not look slow for being busy. Judged only with enough samples on both links, and with hysteresis: the path
  * must look worse on `strikes` judgements in a row (one clearly good judgement, loss under `lossGood` and RTT
  * under the relay's × `rttFactorGood` + `rttMarginMs`, forgets the earlier strikes; one in between keeps them),
  * so a single slow round trip on a loaded machine never moves a session.
@@ -33,6 +35,11 @@ export const DEFAULT_THRESHOLDS: JudgeThresholds = {
 /** keep, or why the session should go back to the relay (the reason labels of protocol/path-signal.ts). */
 export type Verdict = 'keep' | 'loss' | 'worse_than_relay';
 
+function rttOf(link: LinkSnapshot): number | undefined {
+  if (link.srttMs === undefined || link.minRttMs === undefined) return link.srttMs ?? link.minRttMs;
+  return Math.min(link.srttMs, link.minRttMs);
+}
+
 export class PathJudge {
   private strikes = 0;
   private readonly t: JudgeThresholds;
@@ -43,10 +50,12 @@ export class PathJudge {
 
   judge(direct: LinkSnapshot, relay: LinkSnapshot): Verdict {
     if (direct.samples < this.t.minSamples) return 'keep';
-    const rttKnown = direct.srttMs !== undefined && relay.srttMs !== undefined && relay.samples >= this.t.minRelaySamples;
+    const directRtt = rttOf(direct);
+    const relayRtt = relay.samples >= this.t.minRelaySamples ? rttOf(relay) : undefined;
     const lossy = direct.loss >= this.t.lossBad;
-    const slow = rttKnown && direct.srttMs! > relay.srttMs! * this.t.rttFactor + this.t.rttMarginMs;
-    const good = direct.loss < this.t.lossGood && (!rttKnown || direct.srttMs! <= relay.srttMs! * this.t.rttFactorGood + this.t.rttMarginMs);
+    const slow = directRtt !== undefined && relayRtt !== undefined && directRtt > relayRtt * this.t.rttFactor + this.t.rttMarginMs;
+    const fast = directRtt === undefined || relayRtt === undefined || directRtt <= relayRtt * this.t.rttFactorGood + this.t.rttMarginMs;
+    const good = direct.loss < this.t.lossGood && fast;
     if (!lossy && !slow) {
       if (good) this.strikes = 0;
       return 'keep';
