@@ -240,6 +240,13 @@ describe('technician console', () => {
     await bob.login('bob', bobPw);
     const bobConn = await bob.attend(guid);
     await session.locator('.people li', { hasText: 'Tech bob' }).waitFor();
+    // Which path each participant uses shows in the list: the relay, until the customer's SDK goes direct
+    // with Bob's (its announcement travels over the relay, and the gateway tells everyone).
+    await session.locator('.people li[data-role=customer] .person-path[data-path=relay]', { hasText: 'via the gateway relay' }).waitFor();
+    customer.signal({ topic: 'path', step: 'using', path: 'tcp', reason: 'found' }, bobConn.you);
+    await session.locator('.people li[data-role=customer] .person-path[data-path=tcp]', { hasText: 'direct path (TCP)' }).waitFor();
+    customer.signal({ topic: 'path', step: 'using', path: 'relay', reason: 'closed' }, bobConn.you);
+    await session.locator('.people li[data-role=customer] .person-path[data-path=relay]').waitFor();
     await session.getByRole('button', { name: 'Give control to Tech bob' }).click();
     await expect.poll(() => session.getByRole('button', { name: /^Control:/ }).textContent()).toBe('Control: with Tech bob');
     received.length = 0;

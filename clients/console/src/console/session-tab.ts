@@ -24,6 +24,13 @@ interface Participant {
   id: string;
   role: 'customer' | 'technician' | 'system';
   name: string;
+  /** How its traffic travels (issue 12: the technician sees which path a session uses). */
+  path: 'relay' | 'tcp' | 'udp';
+}
+
+/** What a participant's path reads as in the people list. */
+function pathLabel(path: Participant['path']): string {
+  return path === 'relay' ? 'via the gateway relay' : `direct path (${path.toUpperCase()})`;
 }
 
 export interface SessionTabOptions {
@@ -72,8 +79,8 @@ export class SessionTab {
     this.conn = o.conn;
     this.guid = o.guid;
     this.participants = [
-      { id: 'customer', role: 'customer', name: o.customerName },
-      { id: 'me', role: 'technician', name: o.me.displayName },
+      { id: 'customer', role: 'customer', name: o.customerName, path: 'relay' },
+      { id: 'me', role: 'technician', name: o.me.displayName, path: 'relay' },
     ];
     this.you = 'me';
     this.screen = new ScreenView({
@@ -281,7 +288,7 @@ export class SessionTab {
   }
 
   private onParticipants(e: ParticipantsEvent): void {
-    this.participants = e.list.map((p) => ({ id: p.id, role: p.role, name: p.name }));
+    this.participants = e.list.map((p) => ({ id: p.id, role: p.role, name: p.name, path: p.path ?? 'relay' }));
     this.you = e.you;
     this.controller = e.controller;
     this.renderPeople();
@@ -304,6 +311,7 @@ export class SessionTab {
           h('span', { class: 'person-name' }, p.name),
           h('span', { class: 'person-role' }, p.id === this.you ? ' (you)' : p.role === 'customer' ? ' (customer)' : p.role === 'system' ? ' (system)' : ' (technician)'),
           p.id === this.controller ? h('span', { class: 'badge' }, 'in control') : null,
+          h('span', { class: 'person-path', data: { path: p.path } }, ` · ${pathLabel(p.path)}`),
           // The controller may hand control to a colleague in the session (the customer's grant stays).
           p.role === 'technician' && p.id !== this.you && this.controller === this.you && !this.ended
             ? h('button', { class: 'small', attrs: { type: 'button' }, on: { click: () => this.conn.pass(p.id) } }, `Give control to ${p.name}`)
