@@ -5,7 +5,7 @@ import type { SignalChannel } from './signal-channel.js';
  * The relay's round trip, for comparing a direct path with it: the signal `{"topic":"path","step":"ping","t"}`
  * through the gateway every `intervalMs` while running, answered by the peer's `pong` with the same `t`
  * (docs/protocol.md "Paths"). Answering is rate-limited, so a peer flooding pings gets at most one pong per
- * `minAnswerGapMs`.
+ * 250 ms.
  */
 export const RELAY_PING_INTERVAL_MS = 2000;
 const MIN_ANSWER_GAP_MS = 250;
