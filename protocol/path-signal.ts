@@ -23,6 +23,8 @@ export type PathSignal =
   | { topic: 'path'; step: 'answer'; description: SessionDescription }
   /** Ready for a birthday punch (clients/sdk/src/paths/tcp-birthday.ts): both start when both said so. */
   | { topic: 'path'; step: 'punch' }
+  /** The relay's round trip, measured while a direct path is in use (clients/sdk/src/paths/relay-rtt.ts). */
+  | { topic: 'path'; step: 'ping' | 'pong'; t: number }
   | { topic: 'path'; step: 'using'; path: 'relay' | 'tcp' | 'udp'; ms?: number; reason?: PathChangeReason; method?: PathMethod };
 
 /** How a direct path was found: direct TCP (connect or simultaneous open), the UDP hole punch, a birthday punch. */
@@ -31,9 +33,10 @@ export type PathMethod = (typeof pathMethods)[number];
 
 /**
  * Why a session is on the path it says it uses: also the `reason` label of the gateway's fallback metric,
- * so it is a closed list. found = negotiation ended here; the rest are ways back to the relay.
+ * so it is a closed list. found = negotiation ended here; the rest are ways back to the relay (loss and
+ * worse_than_relay: the path judge found the direct path no longer better, clients/sdk/src/paths/path-judge.ts).
  */
-export const pathChangeReasons = ['found', 'keepalive_timeout', 'closed', 'bad_input', 'ice_failed', 'policy', 'requested'] as const;
+export const pathChangeReasons = ['found', 'keepalive_timeout', 'closed', 'bad_input', 'ice_failed', 'policy', 'requested', 'loss', 'worse_than_relay'] as const;
 export type PathChangeReason = (typeof pathChangeReasons)[number];
 
 const MAX_CANDIDATES = 16;
@@ -86,6 +89,11 @@ export function parsePathSignal(data: unknown): PathSignal | null {
     }
     case 'punch':
       return { topic: 'path', step: 'punch' };
+    case 'ping':
+    case 'pong':
+      // t: the pinging side's clock (ms), echoed; only a finite, non-negative number of sane size.
+      if (typeof d.t !== 'number' || !Number.isFinite(d.t) || d.t < 0 || d.t > 1e12) return null;
+      return { topic: 'path', step: d.step, t: d.t };
     case 'using': {
       if (d.path !== 'relay' && d.path !== 'tcp' && d.path !== 'udp') return null;
       const ms = Number.isInteger(d.ms) && (d.ms as number) >= 0 && (d.ms as number) < 3_600_000 ? (d.ms as number) : undefined;

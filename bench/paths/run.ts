@@ -109,6 +109,18 @@ export async function run(argv: string[]): Promise<void> {
           '',
         ]
       : []),
+    '## Keeping a path',
+    '',
+    'A direct path is kept only while it is better than the relay (clients/sdk/src/paths/path-judge.ts, judged every',
+    'second): over its last 20 keep-alive pings (every 500 ms; a pong later than 1 s counts as lost) its loss stays',
+    'under 10 % and its RTT (smoothed, EWMA 1/8, or the window\'s smallest when less) is not above the relay\'s × 1.5 +',
+    '20 ms (the relay\'s RTT from `ping`/`pong` signals through the gateway every 2 s while a direct path is in use).',
+    'Judged only with 10 decided pings (and 2 relay samples for the RTT rule), and only after 3 worse judgements in a',
+    'row; a clearly good one (loss under 5 %, RTT under relay × 1.2 + 20 ms) forgets them. Then the session falls back',
+    'to the relay with the reason `loss` or `worse_than_relay` (`relaydesk_path_fallbacks_total{reason}`) and does not',
+    'try a direct path again in that session. In this lab both RTTs are sub-millisecond, so the 20 ms margin keeps',
+    'every direct path.',
+    '',
   ];
   writeFileSync(values.out, lines.join('\n'));
   process.stdout.write(lines.join('\n'));

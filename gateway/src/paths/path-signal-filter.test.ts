@@ -44,6 +44,23 @@ describe('path signals at the gateway', () => {
     expect(await value(metrics, 'relaydesk_path_signals_dropped_total')).toEqual(['relaydesk_path_signals_dropped_total{reason="foreign_address",gateway="t"} 2']);
   });
 
+  it("the relay's ping and pong pass (a malformed one is dropped); a judged fallback is counted with its reason", async () => {
+    const metrics = createGatewayMetrics('t');
+    const filter = new PathSignalFilter(metrics);
+    expect(filter.inspect(session, 'technician', { topic: 'path', step: 'ping', t: 1234.5 })).toEqual({ verdict: 'forward' });
+    expect(filter.inspect(session, 'customer', { topic: 'path', step: 'pong', t: 1234.5 })).toEqual({ verdict: 'forward' });
+    expect(filter.inspect(session, 'customer', { topic: 'path', step: 'pong', t: 'soon' })).toEqual({ verdict: 'drop' });
+    expect(filter.inspect(session, 'customer', { topic: 'path', step: 'ping', t: -1 })).toEqual({ verdict: 'drop' });
+    filter.inspect(session, 'technician', { topic: 'path', step: 'using', path: 'udp', reason: 'found' });
+    filter.inspect(session, 'technician', { topic: 'path', step: 'using', path: 'relay', reason: 'worse_than_relay' });
+    filter.inspect(session, 'technician', { topic: 'path', step: 'using', path: 'tcp', reason: 'found' });
+    filter.inspect(session, 'technician', { topic: 'path', step: 'using', path: 'relay', reason: 'loss' });
+    expect(await value(metrics, 'relaydesk_path_fallbacks_total')).toEqual([
+      'relaydesk_path_fallbacks_total{from="udp",reason="worse_than_relay",gateway="t"} 1',
+      'relaydesk_path_fallbacks_total{from="tcp",reason="loss",gateway="t"} 1',
+    ]);
+  });
+
   it('sessions by path: direct once any participant is', async () => {
     const metrics = createGatewayMetrics('t');
     const s = (...paths: ('relay' | 'tcp' | 'udp')[]) => ({ participants: new Map(paths.map((path, i) => [String(i), { path }])) });

@@ -1,3 +1,5 @@
+import type { LinkSnapshot } from './link-quality.js';
+
 /**
  * A direct path between the two parties of a session, whatever carries it (TLS over TCP, a WebRTC data channel
  * over UDP). Messages are the session's binary messages: a channel byte, then the payload. The session moves
@@ -20,6 +22,8 @@ export interface DirectPath {
   onClose(handler: (reason: string) => void): void;
   /** Round-trip time of the last keep-alive, ms (undefined before the first). */
   readonly rttMs: number | undefined;
+  /** Loss and smoothed RTT over the last keep-alive pings (what the path judge reads); absent: never judged. */
+  quality?(): LinkSnapshot;
   close(reason?: string): void;
 }
 

@@ -1,6 +1,7 @@
 import type { DirectPath, SendResult } from './direct-path.js';
 import { EarlyMessages } from './early-messages.js';
 import { Keepalive } from './keepalive.js';
+import type { LinkSnapshot } from './link-quality.js';
 import { PATH_CONTROL_CHANNEL } from './path-framing.js';
 
 /**
@@ -34,6 +35,10 @@ export abstract class PathBase implements DirectPath {
 
   get rttMs(): number | undefined {
     return this.keepalive.rttMs;
+  }
+
+  quality(): LinkSnapshot {
+    return this.keepalive.snapshot();
   }
 
   onMessage(handler: (channel: number, payload: Uint8Array) => void): void {

@@ -4,6 +4,7 @@ import { eventually, sleep } from '../../../../gateway/test/e2e/events.js';
 import { bytesSource } from '../files/file-sources.js';
 import { FileTransfers } from '../files/file-transfers.js';
 import { negotiatePath } from './negotiate-path.js';
+import { PATH_CONTROL_CHANNEL, PathControl } from './path-framing.js';
 import { pathsTestGateway } from './paired-session.test-helper.js';
 import { SessionPaths } from './session-paths.js';
 import { sessionSignals } from './signal-channel.js';
@@ -138,4 +139,75 @@ describe('SessionPaths: moving a session between paths', () => {
     atTech.close();
     customer.end();
   });
+
+  /**
+   * The technician's end of the direct path drops every other keep-alive pong (its answers to the customer's
+   * pings) or sends them 600 ms late (later than a loaded relay, earlier than "lost"): the path still works
+   * but is worse than the relay. The customer's judge
+   * leaves it, the technician follows on the customer's announcement, and traffic on both reliable directions
+   * goes on across the move without a message lost or repeated.
+   */
+  async function judgedFallback(spoil: 'drop' | 'delay') {
+    const { customer, tech } = await env.paired();
+    const atCustomer = new SessionPaths(customer, sessionSignals(customer));
+    const atTech = new SessionPaths(tech, sessionSignals(tech));
+    const got = { customer: [] as string[], tech: [] as string[] };
+    atCustomer.on('message', (_, p) => got.customer.push(new TextDecoder().decode(p)));
+    atTech.on('message', (_, p) => got.tech.push(new TextDecoder().decode(p)));
+    const fallbacks = { customer: [] as string[], tech: [] as string[] };
+    atCustomer.on('fallback', (f) => fallbacks.customer.push(f.reason));
+    atTech.on('fallback', (f) => fallbacks.tech.push(f.reason));
+    const [c, k] = await Promise.all([
+      negotiatePath({ role: 'customer', signals: sessionSignals(customer), hostAddresses: ['127.0.0.1'] }),
+      negotiatePath({ role: 'technician', signals: sessionSignals(tech), hostAddresses: ['127.0.0.1'] }),
+    ]);
+    // Wrap the technician's path writer: every other pong dropped, or every pong held back 600 ms.
+    const techPath = k.path as unknown as { write(channel: number, payload: Uint8Array): boolean };
+    const write = techPath.write.bind(techPath);
+    let pongs = 0;
+    techPath.write = (channel, payload) => {
+      if (channel !== PATH_CONTROL_CHANNEL || payload[0] !== PathControl.pong) return write(channel, payload);
+      if (spoil === 'drop') return pongs++ % 2 ? true : write(channel, payload);
+      setTimeout(() => write(channel, payload), 600);
+      return true;
+    };
+    atCustomer.use(c.path!);
+    atTech.use(k.path!);
+    // Both keep sending until both are back on the relay (bounded: 30 s, then the assertions say what failed).
+    let n = 0;
+    const deadline = performance.now() + 30_000;
+    while ((atCustomer.kind !== 'relay' || atTech.kind !== 'relay' || n < 20) && performance.now() < deadline) {
+      atTech.send(0x04, new TextEncoder().encode(`t${n}`));
+      atCustomer.send(0x04, new TextEncoder().encode(`c${n}`));
+      n++;
+      await sleep(50);
+    }
+    for (let i = 0; i < 20; i++, n++) {
+      atTech.send(0x04, new TextEncoder().encode(`t${n}`));
+      atCustomer.send(0x04, new TextEncoder().encode(`c${n}`));
+    }
+    const total = n;
+    expect(await eventually(() => got.customer.length >= total && got.tech.length >= total, 10_000)).toBe(true);
+    await sleep(300); // a repeat would come now
+    expect(got.customer).toEqual(Array.from({ length: total }, (_, i) => `t${i}`));
+    expect(got.tech).toEqual(Array.from({ length: total }, (_, i) => `c${i}`));
+    expect([atCustomer.kind, atTech.kind]).toEqual(['relay', 'relay']);
+    const metric = (await env.t.gateway.metrics.registry.getSingleMetricAsString('relaydesk_path_fallbacks_total')).split('\n').filter((l) => !l.startsWith('#'));
+    atCustomer.close();
+    atTech.close();
+    customer.end();
+    return { fallbacks, metric };
+  }
+
+  it('a lossy direct path (half the pongs lost) is left for the relay with the reason loss; nothing lost or repeated', async () => {
+    const { fallbacks, metric } = await judgedFallback('drop');
+    expect(fallbacks).toEqual({ customer: ['loss'], tech: ['peer: loss'] });
+    expect(metric.some((l) => l.startsWith('relaydesk_path_fallbacks_total{from="tcp",reason="loss"'))).toBe(true);
+  }, 45_000);
+
+  it('a slow direct path (pongs 600 ms late) is left as worse than the relay; nothing lost or repeated', async () => {
+    const { fallbacks, metric } = await judgedFallback('delay');
+    expect(fallbacks).toEqual({ customer: ['worse than relay'], tech: ['peer: worse than relay'] });
+    expect(metric.some((l) => l.startsWith('relaydesk_path_fallbacks_total{from="tcp",reason="worse_than_relay"'))).toBe(true);
+  }, 45_000);
 });

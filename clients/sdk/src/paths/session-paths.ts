@@ -2,6 +2,8 @@ import { Emitter } from '../emitter.js';
 import type { DirectPath, PathKind, SendResult } from './direct-path.js';
 import type { PathChangeReason } from '../../../../protocol/path-signal.js';
 import type { SignalChannel } from './signal-channel.js';
+import { PathJudge, type JudgeThresholds } from './path-judge.js';
+import { RelayRtt } from './relay-rtt.js';
 
 /** A path's close reason (free text from the transport) as the closed list the metrics use. */
 function reasonLabel(reason: string): PathChangeReason {
@@ -35,7 +37,11 @@ export type SessionPathsEvents = {
   message: [number, Uint8Array];
   /** The path in use changed (to a direct path, or back to the relay). */
   path: [{ kind: PathKind; description: string }];
-  /** A direct path died and the session went back to the relay; `ms` from the path's death to the resend. */
+  /**
+   * A direct path died, or was judged no longer better than the relay (reason 'loss' / 'worse than relay',
+   * or 'peer: …' when the peer judged it), and the session went back to the relay; `ms` from the path's
+   * death (or the verdict) to the resend.
+   */
   fallback: [{ from: PathKind; reason: string; ms: number }];
 };
 
@@ -75,6 +81,18 @@ export interface SessionPathsConsent {
   mayReceive?: (channel: number) => boolean;
 }
 
+/** How often a direct path in use is judged against the relay (path-judge.ts). */
+const JUDGE_EVERY_MS = 1000;
+/** After a judged fallback the old path stays open (read, not written) this long, for what the peer still sends on it. */
+const DRAIN_MS = 2000;
+/** Reasons a party leaves a path that still works; the peer, told over the relay, leaves it too. */
+const JUDGED: Record<string, string> = { loss: 'loss', worse_than_relay: 'worse than relay' };
+
+export interface SessionPathsOptions {
+  /** Thresholds of the path judge; false: a direct path is kept until it dies. */
+  judge?: Partial<JudgeThresholds> | false;
+}
+
 interface Pending {
   seq: number;
   channel: number;
@@ -100,18 +118,25 @@ export class SessionPaths extends Emitter<SessionPathsEvents> {
   private numbering = false;
   /** The peer numbers its reliable messages on the relay (its `start` came). */
   private peerNumbers = false;
+  private readonly relayRtt: RelayRtt;
+  private judgeTimer: ReturnType<typeof setInterval> | undefined;
+  /** Paths left on a verdict, still read until DRAIN_MS is over (closed with the session too). */
+  private readonly draining = new Set<DirectPath>();
 
   constructor(
     private readonly relay: RelayCarrier,
     private readonly signals: SignalChannel,
     private readonly consent: SessionPathsConsent = {},
+    private readonly options: SessionPathsOptions = {},
   ) {
     super();
+    this.relayRtt = new RelayRtt(signals);
     this.stopRelay = relay.on('data', (channel, payload) => this.receive(channel, payload));
     // Over the relay, acknowledgements travel as signals (a binary ack channel would be refused there).
     this.stopSignals = signals.onSignal((data) => {
       const d = data as { topic?: unknown; seq?: unknown; step?: unknown } | undefined;
       if (d?.topic === 'ack' && Number.isSafeInteger(d.seq)) this.acknowledged(d.seq as number);
+      if (d?.topic === 'path') this.pathSignal(d as { step?: unknown; path?: unknown; reason?: unknown; t?: unknown });
       if (d?.topic === 'seq' && (d.step === 'able' || d.step === 'start')) {
         if (d.step === 'start') this.peerNumbers = true;
         this.startNumbering();
@@ -165,25 +190,73 @@ export class SessionPaths extends Emitter<SessionPathsEvents> {
     const previous = this.path;
     this.path = path;
     path.onMessage((channel, payload) => (channel === ACK_CHANNEL ? this.ackFrom(payload) : this.receive(channel, payload, true)));
-    path.onClose((reason) => {
-      if (this.path !== path) return;
-      const died = performance.now();
-      this.path = null;
-      this.resendUnacked();
-      this.emit('path', { kind: 'relay', description: 'gateway relay' });
-      this.signals.send({ topic: 'path', step: 'using', path: 'relay', reason: reasonLabel(reason) });
-      this.emit('fallback', { from: path.kind, reason, ms: Math.round(performance.now() - died) });
-    });
+    path.onClose((reason) => this.fallBack(path, reasonLabel(reason), reason));
     previous?.close('moved');
     this.resendUnacked();
     this.signals.send({ topic: 'path', step: 'using', path: path.kind, reason: 'found' });
     this.emit('path', { kind: path.kind, description: path.description });
+    this.startJudging(path);
+  }
+
+  /** Back to the relay from `path` (if still in use): resend what is unacknowledged, say so, emit `fallback`. */
+  private fallBack(path: DirectPath, label: PathChangeReason, reason: string): void {
+    if (this.path !== path) return;
+    const died = performance.now();
+    this.path = null;
+    this.stopJudging();
+    this.resendUnacked();
+    this.emit('path', { kind: 'relay', description: 'gateway relay' });
+    this.signals.send({ topic: 'path', step: 'using', path: 'relay', reason: label });
+    this.emit('fallback', { from: path.kind, reason, ms: Math.round(performance.now() - died) });
+  }
+
+  /**
+   * A working path judged worse than the relay: we stop sending on it at once, and the peer, told by our
+   * `using relay` announcement with the judged reason, leaves it too (so its announcement, the one the
+   * gateway's metrics count when it is the technician's, carries the same reason). The path stays open and
+   * read for DRAIN_MS, for what the peer sent on it before it heard; sequence numbers drop the duplicates.
+   * Not retried in this session: a path found worse once is likely to be worse again.
+   */
+  private leave(path: DirectPath, label: 'loss' | 'worse_than_relay', reason: string): void {
+    if (this.path !== path) return;
+    this.fallBack(path, label, reason);
+    this.draining.add(path);
+    setTimeout(() => {
+      this.draining.delete(path);
+      path.close(reason);
+    }, DRAIN_MS).unref?.();
+  }
+
+  private startJudging(path: DirectPath): void {
+    this.stopJudging();
+    if (this.options.judge === false || !path.quality) return;
+    const judge = new PathJudge(this.options.judge);
+    this.relayRtt.start();
+    this.judgeTimer = setInterval(() => {
+      const verdict = judge.judge(path.quality!(), this.relayRtt.snapshot());
+      if (verdict !== 'keep') this.leave(path, verdict, JUDGED[verdict]!);
+    }, JUDGE_EVERY_MS);
+    this.judgeTimer.unref?.();
+  }
+
+  private stopJudging(): void {
+    clearInterval(this.judgeTimer);
+    this.judgeTimer = undefined;
+    this.relayRtt.stop();
+  }
+
+  /** The peer's path signals this layer reads: the relay's ping and pong, and a peer that judged our path worse. */
+  private pathSignal(d: { step?: unknown; path?: unknown; reason?: unknown; t?: unknown }): void {
+    if (d.step === 'ping' || d.step === 'pong') return this.relayRtt.signal(d);
+    const label = d.reason === 'loss' || d.reason === 'worse_than_relay' ? d.reason : undefined;
+    if (d.step === 'using' && d.path === 'relay' && label && this.path) this.leave(this.path, label, `peer: ${JUDGED[label]}`);
   }
 
   /** Back to the relay on purpose (policy, or a better path is gone). */
   useRelay(reason = 'requested'): void {
     const path = this.path;
     this.path = null;
+    this.stopJudging();
     path?.close(reason);
     this.resendUnacked();
     this.signals.send({ topic: 'path', step: 'using', path: 'relay', reason: reason === 'policy' ? 'policy' : 'requested' });
@@ -192,10 +265,13 @@ export class SessionPaths extends Emitter<SessionPathsEvents> {
 
   close(): void {
     clearTimeout(this.ackTimer);
+    this.stopJudging();
     this.stopRelay();
     this.stopSignals();
     this.path?.close('session closed');
     this.path = null;
+    for (const p of this.draining) p.close('session closed');
+    this.draining.clear();
   }
 
   private transmit(channel: number, bytes: Uint8Array): SendResult {
