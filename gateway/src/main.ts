@@ -37,16 +37,17 @@ async function main(): Promise<void> {
   const onSignal = (signal: string) => {
     if (++signals > 1) process.exit(1); // a second Ctrl-C means "now"
     log.info('gateway.signal', { signal });
-    // The lines are flushed before exiting: pino's own exit hook writes what is buffered synchronously, and
-    // could pass an asynchronous write still under way (lines out of order, seen in CI).
     gateway.stop().then(
-      () => log.flush().finally(() => process.exit(0)),
+      () => exitWhenWritten(0),
       (err) => {
         log.error('gateway.stop_failed', { err });
-        void log.flush().finally(() => process.exit(1));
+        exitWhenWritten(1);
       },
     );
   };
+  // Exits once the log's writes under way are done (logger.ts writesDone: otherwise the last lines could come
+  // out of order, 'gateway.signal' after 'gateway.stopped', as seen in CI).
+  const exitWhenWritten = (code: number) => void log.flush().finally(() => process.exit(code));
   process.on('SIGTERM', () => onSignal('SIGTERM'));
   process.on('SIGINT', () => onSignal('SIGINT'));
 }

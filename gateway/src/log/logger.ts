@@ -48,18 +48,37 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     },
     destination,
   );
-  return wrap(root);
+  const written = write ? () => Promise.resolve() : () => writesDone(destination as ReturnType<typeof pino.destination>);
+  return wrap(root, written);
 }
 
-function wrap(p: pino.Logger): Logger {
+/**
+ * Resolves once sonic-boom has no write under way (bounded by 1 s). Its flush() does nothing without a
+ * `minLength`; its 'drain' event is what marks the end of the writes in flight. The process must not exit
+ * before: pino's exit hook writes what is buffered synchronously, past an asynchronous write still under way,
+ * and the last lines came out in the wrong order (gateway/test/e2e/process.test.ts). `_writing` is sonic-boom's
+ * own state; there is no public accessor for it.
+ */
+function writesDone(stream: ReturnType<typeof pino.destination>): Promise<void> {
+  if (!(stream as unknown as { _writing?: boolean })._writing) return Promise.resolve();
+  return new Promise<void>((resolve) => {
+    const bound = setTimeout(resolve, 1000);
+    stream.once('drain', () => {
+      clearTimeout(bound);
+      resolve();
+    });
+  });
+}
+
+function wrap(p: pino.Logger, written: () => Promise<void>): Logger {
   return {
     debug: (event, fields) => (fields ? p.debug(fields, event) : p.debug(event)),
     info: (event, fields) => (fields ? p.info(fields, event) : p.info(event)),
     warn: (event, fields) => (fields ? p.warn(fields, event) : p.warn(event)),
     error: (event, fields) => (fields ? p.error(fields, event) : p.error(event)),
-    child: (fields) => wrap(p.child(fields)),
+    child: (fields) => wrap(p.child(fields), written),
     enabled: (level) => p.isLevelEnabled(level),
-    flush: () => new Promise<void>((resolve) => p.flush(() => resolve())),
+    flush: written,
   };
 }
 
@@ -74,4 +93,4 @@ function errorsAsObjects(fields: Record<string, unknown>): Record<string, unknow
 }
 
 /** A logger that drops everything; for tests and tools that print their own output. */
-export const silentLogger: Logger = wrap(pino({ level: 'silent' }, { write: () => {} }));
+export const silentLogger: Logger = wrap(pino({ level: 'silent' }, { write: () => {} }), () => Promise.resolve());

@@ -44,7 +44,7 @@ describe('the gateway process (as `npm start` runs it)', () => {
       expect(events).toContain('gateway.started');
       // In this order, and the stop last; other lines (a late connection's, the cluster's) may come between.
       const shutdown = ['gateway.signal', 'gateway.draining', 'gateway.stopped'];
-      expect(events.filter((e) => shutdown.includes(e))).toEqual(shutdown);
+      expect(events.filter((e) => shutdown.includes(e)), events.join(' ')).toEqual(shutdown);
       expect(events.at(-1)).toBe('gateway.stopped');
     } finally {
       gw.child.kill('SIGKILL');
