@@ -429,6 +429,9 @@ describe('pre-session form', () => {
     try {
       const adminPw = await stores.addAccount('hank', 'helpdesk', 'administrator');
       const halPw = await stores.addAccount('hal', 'helpdesk', 'technician');
+      // The gateway reads its account file again at most once a second (open-accounts.ts recheckMs), and it has
+      // read it for the tests before this one: wait that second out, or the new accounts may not be seen yet.
+      await new Promise((r) => setTimeout(r, 1100));
       const admin = await loginToken(t, 'hank', adminPw);
       const fields = [
         { key: 'order', label: 'Order number', required: true, maxLength: 12 },
@@ -464,6 +467,13 @@ describe('pre-session form', () => {
       expect(await row.locator('.form-answers dd').allTextContents()).toEqual(['A-1234', '<img src=x onerror=alert(1)> laptop']);
       expect(await row.locator('img').count()).toBe(0);
       expect(await row.locator('td.waiting').textContent()).toMatch(/\d+ s$/);
+
+      // Picked up, the session tab keeps the answers beside the session, still as text.
+      await row.getByRole('button', { name: 'Pick up Frank' }).click();
+      const session = desk.locator('section.session', { hasText: 'Before the session' });
+      await session.waitFor();
+      expect(await session.locator('.form-answers dd').allTextContents()).toEqual(['A-1234', '<img src=x onerror=alert(1)> laptop']);
+      expect(await session.locator('img').count()).toBe(0);
 
       await customerPage.getByRole('button', { name: 'End session' }).click();
       await row.waitFor({ state: 'detached' });

@@ -3,7 +3,9 @@
  * (WAI-ARIA tabs: arrow keys move between tabs, Tab moves into the panel).
  */
 import type { CreatedSession, LoginResult, RelaydeskClient, SessionConnection } from '../../../sdk/src/browser.js';
+import type { FormAnswer } from '../../../../protocol/pre-session-form.js';
 import { formatWait, h, replace } from '../shared/dom.js';
+import { formAnswers } from './form-answers.js';
 import { describeError } from '../shared/messages.js';
 import { InactivityTimer } from './inactivity.js';
 import { QueueClient, type QueueSnapshot } from './queue-client.js';
@@ -178,11 +180,11 @@ export class Desk {
               e.unattended ? h('span', { class: 'badge', attrs: { title: 'Nobody is at this machine' } }, ' unattended') : null,
               // The pre-session form's answers, as text (dom.ts never parses markup): what the customer typed, shown as typed.
               e.form?.length
-                ? h('dl', { class: 'form-answers' }, ...e.form.flatMap((a) => [h('dt', {}, a.label), h('dd', { data: { key: a.key } }, a.value)]))
+                ? formAnswers(e.form)
                 : null,
             ),
             h('td', { class: 'waiting', data: { since: String(e.waitingSince) } }, formatWait(Date.now() - s.skewMs - e.waitingSince)),
-            h('td', {}, h('button', { attrs: { type: 'button', 'aria-label': `Pick up ${e.customerName}` }, on: { click: (ev) => this.pickUp(e.guid, e.customerName, ev.currentTarget as HTMLButtonElement) } }, 'Pick up')),
+            h('td', {}, h('button', { attrs: { type: 'button', 'aria-label': `Pick up ${e.customerName}` }, on: { click: (ev) => this.pickUp(e.guid, e.customerName, ev.currentTarget as HTMLButtonElement, e.form) } }, 'Pick up')),
           ),
         ),
       );
@@ -198,11 +200,11 @@ export class Desk {
     for (const td of this.queueBody.querySelectorAll<HTMLElement>('td.waiting')) td.textContent = formatWait(now - Number(td.dataset.since));
   }
 
-  private async pickUp(guid: string, customerName: string, button: HTMLButtonElement): Promise<void> {
+  private async pickUp(guid: string, customerName: string, button: HTMLButtonElement, form?: FormAnswer[]): Promise<void> {
     this.queueAlert.textContent = '';
     button.disabled = true;
     try {
-      this.openSession(await this.o.client.pickUp(guid), guid, customerName, true);
+      this.openSession(await this.o.client.pickUp(guid), guid, customerName, true, form);
     } catch (err) {
       button.disabled = false;
       this.onApiError(err, customerName);
@@ -223,11 +225,12 @@ export class Desk {
     }
   }
 
-  private openSession(conn: SessionConnection, guid: string, customerName: string, picked: boolean): void {
+  private openSession(conn: SessionConnection, guid: string, customerName: string, picked: boolean, form?: FormAnswer[]): void {
     const session = new SessionTab({
       conn,
       guid,
       customerName,
+      form,
       picked,
       me: { displayName: this.o.login.technician.displayName },
       onEnded: (t) => this.markEnded(t),

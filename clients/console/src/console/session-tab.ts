@@ -8,6 +8,8 @@ import { channels } from '../../../../protocol/channels.js';
 import { h, replace } from '../shared/dom.js';
 import { describeError, endingSentence } from '../shared/messages.js';
 import { FilePanel, filePolicyText } from './file-panel.js';
+import { formAnswers } from './form-answers.js';
+import type { FormAnswer } from '../../../../protocol/pre-session-form.js';
 import { specialCombos } from './keysyms.js';
 import { ScreenView } from './screen-view.js';
 import { recordingPanel } from './recording-panel.js';
@@ -37,6 +39,8 @@ export interface SessionTabOptions {
   conn: SessionConnection;
   guid: string;
   customerName: string;
+  /** The customer's answers to the pre-session form, from the queue entry picked up (none when attending). */
+  form?: readonly FormAnswer[];
   me: { displayName: string };
   /** True for the technician who picked the session up (holds control first); false for one who attends. */
   picked: boolean;
@@ -151,6 +155,8 @@ export class SessionTab {
         this.notice,
         // The customer's agent said nobody is at the machine (allowed by the organisation's policy).
         this.conn.unattended ? h('p', { class: 'unattended', attrs: { role: 'note' } }, 'Unattended: nobody is at the customer’s machine. Only what its agent allows up front will be granted.') : null,
+        o.form?.length ? h('h3', {}, 'Before the session') : null,
+        o.form?.length ? formAnswers(o.form) : null,
         h('h3', {}, 'In this session'),
         this.peopleList,
         h('h3', {}, 'Powers'),
