@@ -2,10 +2,12 @@ import type { ClientMessageOf } from '../../../protocol/messages.js';
 import { checkAnswers, type FormAnswer } from '../../../protocol/pre-session-form.js';
 import { GatewayError } from '../errors/gateway-error.js';
 import type { RelayDeps } from '../relay/relay-context.js';
+import type { SessionRecord } from '../session/session-record.js';
 
 /**
  * The answers a joining customer's session stores, checked against its organisation's pre-session form
- * (undefined: the organisation has none). Checked before the session is claimed, so a refused join changes
+ * (undefined: the organisation has none). `joinable` is join.ts's lookup of the session, shared with the
+unattended check. Checked before the session is claimed, so a refused join changes
  * nothing. That needs the session's organisation, which the claim (one registry call: join.ts) does not give
  * beforehand: one registry read more per join, but only while some organisation has a form (FormSource.anyForms).
  *
@@ -14,11 +16,15 @@ import type { RelayDeps } from '../relay/relay-context.js';
  * attempt the join reserved: a refused join counts like a wrong PIN, so asking for the form is no cheaper way
  * to test PINs. A PIN that is wrong, used or expired is E_PIN_INVALID here already, as the claim would say.
  */
-export async function joinFormAnswers(deps: Pick<RelayDeps, 'forms' | 'registry'>, msg: ClientMessageOf<'join'>, now: number): Promise<FormAnswer[] | undefined> {
+export async function joinFormAnswers(
+  deps: Pick<RelayDeps, 'forms'>,
+  joinable: () => Promise<SessionRecord | undefined>,
+  msg: ClientMessageOf<'join'>,
+): Promise<FormAnswer[] | undefined> {
   const forms = deps.forms;
   if (!forms || !(await forms.anyForms())) return undefined;
-  const record = msg.pin !== undefined ? await deps.registry.findSessionByPin(msg.pin) : await deps.registry.getSession(msg.guid!);
-  if (!record || record.state !== 'created' || record.expiresAt <= now) throw new GatewayError('E_PIN_INVALID');
+  const record = await joinable();
+  if (!record) throw new GatewayError('E_PIN_INVALID');
   const fields = await forms.formFor(record.orgId);
   if (fields.length === 0) return undefined; // answers to a form that does not exist are ignored, never stored
   if (msg.form === undefined) throw new GatewayError('E_FORM_REQUIRED', undefined, { form: fields });

@@ -4,7 +4,15 @@ import { newResumeToken } from '../live/resume-token.js';
 import { refuseUnattendedUnlessAllowed } from './unattended.js';
 import { isGone, type Party, type PartySocket } from '../relay/party.js';
 import type { RelayContext } from '../relay/relay-context.js';
+import type { SessionRecord } from '../session/session-record.js';
 import { joinFormAnswers } from './join-form.js';
+
+/** The session a join names (by PIN or GUID), if it can still be joined: `created` and not expired. */
+async function joinableSession(ctx: RelayContext, ticket: { pin?: string; guid?: string }, now: number): Promise<SessionRecord | undefined> {
+  const { registry } = ctx.deps;
+  const record = ticket.pin !== undefined ? await registry.findSessionByPin(ticket.pin) : await registry.getSession(ticket.guid!);
+  return record && record.state === 'created' && record.expiresAt > now ? record : undefined;
+}
 
 /** Records outlive expiresAt a little, so the gateway can still record the expiry (metric, log) itself. */
 const EXPIRY_GRACE_MS = 60_000;
@@ -19,9 +27,12 @@ export async function join(ctx: RelayContext, ws: PartySocket, party: Party, msg
   const { lifecycle, pinGuard, now } = ctx.deps;
   try {
     const attempt = await pinGuard.reserve(party.remoteIp);
-    // Unattended joins (rare) look the session up first, so a refusal leaves it untouched; others claim in one call.
-    if (msg.unattended) await refuseUnattendedUnlessAllowed(ctx, msg, () => void attempt.succeeded());
-    const form = await joinFormAnswers(ctx.deps, msg, now());
+    // An unattended join (rare) and an organisation's pre-session form need the session before the claim, so a
+    // refusal leaves it untouched; they share one lookup. Every other join claims in one call.
+    let looked: Promise<SessionRecord | undefined> | undefined;
+    const joinable = () => (looked ??= joinableSession(ctx, msg, now()));
+    if (msg.unattended) await refuseUnattendedUnlessAllowed(ctx, await joinable(), () => void attempt.succeeded());
+    const form = await joinFormAnswers(ctx.deps, joinable, msg);
     const resume = newResumeToken();
     const customer = { id: 'c1', role: 'customer' as const, name: msg.name, resumeHash: resume.hash };
     // The lookup (by PIN or GUID) and the claim are one registry call: only a session that is `created` and not

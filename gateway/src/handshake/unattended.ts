@@ -2,6 +2,7 @@ import type { Role } from '../../../protocol/messages.js';
 import { GatewayError } from '../errors/gateway-error.js';
 import type { LiveSession } from '../live/live-session.js';
 import type { SessionPolicy } from '../policy/org-policy.js';
+import type { SessionRecord } from '../session/session-record.js';
 import type { RelayContext } from '../relay/relay-context.js';
 
 /**
@@ -11,11 +12,9 @@ import type { RelayContext } from '../relay/relay-context.js';
  * is touched (it stays open for an attended join). `pinChecked` runs first: the PIN was right, so the attempt
  * does not count as a wrong guess.
  */
-export async function refuseUnattendedUnlessAllowed(ctx: RelayContext, ticket: { pin?: string; guid?: string }, pinChecked: () => void): Promise<void> {
-  const { registry, now } = ctx.deps;
-  const record = ticket.pin !== undefined ? await registry.findSessionByPin(ticket.pin) : await registry.getSession(ticket.guid!);
-  // A wrong, used or expired ticket is left to the claim, which answers it as any wrong PIN (E_PIN_INVALID).
-  if (!record || record.state !== 'created' || record.expiresAt <= now()) return;
+export async function refuseUnattendedUnlessAllowed(ctx: RelayContext, record: SessionRecord | undefined, pinChecked: () => void): Promise<void> {
+  // A wrong, used or expired ticket (no record) is left to the claim, which answers it as any wrong PIN (E_PIN_INVALID).
+  if (!record) return;
   const policy = await ctx.deps.policies.policyFor(record.orgId);
   if (policy.unattendedAccess) return;
   pinChecked();
