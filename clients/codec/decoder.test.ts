@@ -5,6 +5,7 @@ import { loadNative } from '../../bench/codec/native.js';
 import { codeOf } from '../../native/test/error-code.js';
 import { checksum } from './checksum.js';
 import { Decoder } from './index.js';
+import { CACHE_BITS, CACHE_TREE, CTX, DECISIONS, LIT_TREES, PROBS } from './model.js';
 import { opaqueRgba } from './test/opaque-rgba.js';
 
 const codec = loadNative();
@@ -86,5 +87,9 @@ describe('TypeScript decoder', () => {
     }
     expect(codeOf(() => new Decoder(0, h))).toBe('E_CODEC_ARGUMENT');
     expect(codeOf(() => new Decoder(w, h).decode(key.buffer as unknown as Uint8Array))).toBe('E_CODEC_ARGUMENT');
+  });
+
+  it("lays the probability table out as model.ts says (its offsets are written as numbers for esbuild to inline)", () => {
+    expect([CACHE_TREE, LIT_TREES, PROBS]).toEqual([DECISIONS * CTX, DECISIONS * CTX + (1 << CACHE_BITS), DECISIONS * CTX + (1 << CACHE_BITS) + 4 * 256]);
   });
 });

@@ -15,6 +15,21 @@ export const CTX = 6 * 32;
 export const CACHE_BITS = 6;
 export const MATCH_BITS = 16;
 
+/**
+ * The decoder's layout of the same probabilities in one table (stream-decoder.ts): the yes/no decisions' CTX
+ * contexts each, in the order a pixel is coded (L, M, U, O, cache; decision n at n*CTX), then the cache index tree,
+ * then the four literal trees of 256. Written as numbers, not expressions, because esbuild inlines an imported
+ * constant only when it is a literal, and a module variable is a load V8 repeats on every use in the pixel loop
+ * (decoder.test.ts checks them against the expressions). The probabilities adapt by 1/16 (a shift of 4) out of 4096.
+ */
+export const DECISIONS = 5;
+/** DECISIONS * CTX */
+export const CACHE_TREE = 960;
+/** CACHE_TREE + 2^CACHE_BITS */
+export const LIT_TREES = 1024;
+/** LIT_TREES + 4 * 256 */
+export const PROBS = 2048;
+
 export class Model {
   readonly isL = new Uint16Array(CTX).fill(PROB_INIT);
   readonly isU = new Uint16Array(CTX).fill(PROB_INIT);

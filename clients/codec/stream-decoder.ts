@@ -9,25 +9,13 @@
  * neighbours slide along the row instead of being read again, and the model's tables are one
  * Uint16Array reset in place for each stream (no allocation per stream or per frame).
  */
-import { CACHE_BITS, CTX, KIND_CACHE, KIND_L, KIND_LIT, KIND_M, KIND_O, KIND_U, MATCH_BITS, PROB_INIT, cacheSlot, matchSlot } from './model.js';
+import { CACHE_BITS, CACHE_TREE, CTX, DECISIONS, KIND_CACHE, KIND_L, KIND_LIT, KIND_M, KIND_O, KIND_U, LIT_TREES, MATCH_BITS, PROBS, PROB_INIT, cacheSlot, matchSlot } from './model.js';
 
-/** The yes/no decisions in the order a pixel is coded: L, M, U, O, cache (then a literal). */
-const DECISIONS = 5;
-/** Offsets in the one probability table: the decisions' CTX contexts each, the cache index tree, the four literal trees. */
-const CACHE_TREE = DECISIONS * CTX;
-const LIT_TREES = CACHE_TREE + (1 << CACHE_BITS);
-const PROBS = LIT_TREES + 4 * 256;
-/** XOR with this turns an unsigned 32-bit comparison into a signed one. */
-const SIGN = -0x80000000;
-/** How fast probabilities adapt. The coder renormalises while range < 2^24 (its top byte is zero). */
-const ADAPT_SHIFT = 4;
 
 export class StreamDecoder {
   private readonly probs = new Uint16Array(PROBS);
   private readonly cache = new Int32Array(1 << CACHE_BITS);
   private readonly seen = new Int32Array(1 << MATCH_BITS);
-  /** A literal's four channel residuals (reused). */
-  private readonly residual = new Int32Array(4);
   private data: Uint8Array = new Uint8Array(0);
   private end = 0;
   /** pos, range and code between rectangles (range and code as int32 bits). */
@@ -64,16 +52,17 @@ export class StreamDecoder {
     const probs = this.probs;
     const cache = this.cache;
     const seen = this.seen;
-    const residual = this.residual;
     const data = this.data;
     const end = this.end;
     const W = width;
+    // An int, not the boolean parameter (V8 would test the tagged value on every pixel).
+    const useO = intra ? 0 : 1;
     let pos = this.coder[0]!;
     let range = this.coder[1]!;
     let code = this.coder[2]!;
     let overrun = this.overrun;
     let kind = KIND_L;
-    for (let y = y0; y < y0 + h; y++) {
+    for (let y = y0, yEnd = y0 + h; y < yEnd; y++) {
       const up = y > 0;
       let i = y * W + x0;
       const rowEnd = i + w;
@@ -88,91 +77,97 @@ export class StreamDecoder {
         const o = px[i]!;
         const ms = matchSlot(l, u, ul, ur);
         const mp = seen[ms]!;
-        const ctx =
-          (kind << 5) | (l === u ? 1 : 0) | (u === ul ? 2 : 0) | (!intra && o === l ? 4 : 0) | (mp === u ? 8 : 0) | (mp === l ? 16 : 0);
-        // Decisions in order; one whose candidate equals an earlier one's is skipped and reads no bit. Which are
-        // coded is worked out only once L was refused (most pixels are L).
-        let coded = 1;
+        const ctx = (kind << 5) | (l === u ? 1 : 0) | (u === ul ? 2 : 0) | (o === l ? 4 & -useO : 0) | (mp === u ? 8 : 0) | (mp === l ? 16 : 0);
+        // The decisions in order, each one bit of the range decoder inline (its second copy is in the trees below);
+        // the first is L, and most pixels are L: for them this loop runs once. A decision whose candidate equals an
+        // earlier one's is skipped and reads no bit; which are coded is worked out only once L was refused. Range
+        // and code are the unsigned 32-bit values as int32 bits (`>>> 0` compares them unsigned).
+        let k = ctx;
         let step = 0;
+        let coded = 0;
         for (;;) {
-          // One bit of the range decoder, inline (its second copy is in the trees below).
-          const k = step * CTX + ctx;
           const p = probs[k]!;
           const bound = Math.imul(range >>> 12, p);
-          let bit = 1;
-          if ((code ^ SIGN) < (bound ^ SIGN)) {
+          if (code >>> 0 < bound >>> 0) {
             range = bound;
-            probs[k] = p + ((4096 - p) >> ADAPT_SHIFT);
-            bit = 0;
+            probs[k] = p + ((4096 - p) >> 4);
+            while (range >>> 24 === 0) {
+              range <<= 8;
+              code = (code << 8) | (pos < end ? data[pos++]! : (overrun++, 0));
+            }
           } else {
             code = (code - bound) | 0;
             range = (range - bound) | 0;
-            probs[k] = p - (p >> ADAPT_SHIFT);
+            probs[k] = p - (p >> 4);
+            while (range >>> 24 === 0) {
+              range <<= 8;
+              code = (code << 8) | (pos < end ? data[pos++]! : (overrun++, 0));
+            }
+            break;
           }
-          while (range >>> 24 === 0) {
-            range <<= 8;
-            code = (code << 8) | (pos < end ? data[pos++]! : (overrun++, 0));
-          }
-          if (bit === 1) break;
-          if (step === 0) coded = (mp !== l ? 2 : 0) | (u !== l && u !== mp ? 4 : 0) | (!intra && o !== l && o !== u && o !== mp ? 8 : 0) | 16;
-          do step++;
-          while (step < DECISIONS && (coded & (1 << step)) === 0);
+          if (step === 0) coded = (mp !== l ? 2 : 0) | (u !== l && u !== mp ? 4 : 0) | (o !== l && o !== u && o !== mp ? 8 & -useO : 0) | 16;
+          do {
+            step++;
+            k += CTX;
+          } while ((coded & (1 << step)) === 0 && step < DECISIONS);
           if (step === DECISIONS) break;
         }
-        let pixel: number;
-        if (step === 0) {
-          pixel = l;
-          kind = KIND_L;
-        } else if (step === 1) {
-          pixel = mp;
-          kind = KIND_M;
-        } else if (step === 2) {
-          pixel = u;
-          kind = KIND_U;
-        } else if (step === 3) {
-          pixel = o;
-          kind = KIND_O;
-        } else {
-          // step 4: a cache index (one 6-bit tree); step 5: a literal (four 8-bit trees, G, R, B, A residuals).
-          const trees = step === 4 ? 1 : 4;
-          const bits = step === 4 ? CACHE_BITS : 8;
-          for (let t = 0; t < trees; t++) {
-            const base = step === 4 ? CACHE_TREE : LIT_TREES + t * 256;
-            let node = 1;
-            for (let n = 0; n < bits; n++) {
-              const k = base + node;
-              const p = probs[k]!;
-              const bound = Math.imul(range >>> 12, p);
-              let bit = 1;
-              if ((code ^ SIGN) < (bound ^ SIGN)) {
-                range = bound;
-                probs[k] = p + ((4096 - p) >> ADAPT_SHIFT);
-                bit = 0;
-              } else {
-                code = (code - bound) | 0;
-                range = (range - bound) | 0;
-                probs[k] = p - (p >> ADAPT_SHIFT);
-              }
-              while (range >>> 24 === 0) {
-                range <<= 8;
-                code = (code << 8) | (pos < end ? data[pos++]! : (overrun++, 0));
-              }
-              node = (node << 1) | bit;
-            }
-            residual[t] = node - (1 << bits);
-          }
-          if (step === 4) {
-            pixel = cache[residual[0]!]!;
-            kind = KIND_CACHE;
+        let pixel = l;
+        kind = KIND_L;
+        if (step !== 0) {
+          if (step === 1) {
+            pixel = mp;
+            kind = KIND_M;
+          } else if (step === 2) {
+            pixel = u;
+            kind = KIND_U;
+          } else if (step === 3) {
+            pixel = o;
+            kind = KIND_O;
           } else {
-            const dg = residual[0]!;
-            const g = ((l >>> 8) + dg) & 0xff;
-            const r = ((l >>> 16) + residual[1]! + dg) & 0xff;
-            const b = (l + residual[2]! + dg) & 0xff;
-            const a = ((l >>> 24) + residual[3]!) & 0xff;
-            pixel = b | (g << 8) | (r << 16) | (a << 24);
-            cache[cacheSlot(pixel)] = pixel;
-            kind = KIND_LIT;
+            // step 4: a cache index (one 6-bit tree); step 5: a literal (four 8-bit trees: G, R, B, A residuals).
+            const trees = step === 4 ? 1 : 4;
+            const bits = step === 4 ? CACHE_BITS : 8;
+            let base = step === 4 ? CACHE_TREE : LIT_TREES;
+            // The residuals, 8 bits each, low byte first (one 6-bit cache index for step 4).
+            let residuals = 0;
+            for (let t = 0; t < trees; t++, base += 256) {
+              let node = 1;
+              for (let n = 0; n < bits; n++) {
+                const k = base + node;
+                const p = probs[k]!;
+                const bound = Math.imul(range >>> 12, p);
+                let bit = 1;
+                if (code >>> 0 < bound >>> 0) {
+                  range = bound;
+                  probs[k] = p + ((4096 - p) >> 4);
+                  bit = 0;
+                } else {
+                  code = (code - bound) | 0;
+                  range = (range - bound) | 0;
+                  probs[k] = p - (p >> 4);
+                }
+                while (range >>> 24 === 0) {
+                  range <<= 8;
+                  code = (code << 8) | (pos < end ? data[pos++]! : (overrun++, 0));
+                }
+                node = (node << 1) | bit;
+              }
+              residuals |= (node - (1 << bits)) << (8 * t);
+            }
+            if (step === 4) {
+              pixel = cache[residuals]!;
+              kind = KIND_CACHE;
+            } else {
+              const dg = residuals & 0xff;
+              const g = ((l >>> 8) + dg) & 0xff;
+              const r = ((l >>> 16) + (residuals >>> 8) + dg) & 0xff;
+              const b = (l + (residuals >>> 16) + dg) & 0xff;
+              const a = ((l >>> 24) + (residuals >>> 24)) & 0xff;
+              pixel = b | (g << 8) | (r << 16) | (a << 24);
+              cache[cacheSlot(pixel)] = pixel;
+              kind = KIND_LIT;
+            }
           }
         }
         seen[ms] = pixel;
