@@ -24,7 +24,7 @@ export class Decoder {
   private readonly bytes: Uint8Array;
   private readonly px: Int32Array;
   private readonly layout: PacketLayout;
-  private readonly streams = new StreamDecoder();
+  private readonly streams: StreamDecoder;
   private changed = new Int32Array(0);
   private changedCount = 0;
   private gen = 0;
@@ -46,6 +46,7 @@ export class Decoder {
     this.bytes = new Uint8Array(width * height * 4);
     this.px = new Int32Array(this.bytes.buffer);
     this.layout = new PacketLayout(this.g);
+    this.streams = new StreamDecoder(this.px, width);
   }
 
   /** Packets applied so far (as the native Decoder's `generation`). */
@@ -122,7 +123,7 @@ export class Decoder {
           streams.open(packet, st[3 * stream + 1]!, st[3 * stream + 2]!);
           stream++;
         }
-        streams.rect(px, W, x, y, w, h, intra);
+        streams.rect(x, y, w, h, intra);
         left--;
       }
       if (!keyframe) this.report(x, y, w, h);
