@@ -5,9 +5,11 @@
  * Written for V8's optimising compiler, because this loop is nearly all of a frame's decode time
  * (bench/console): the coder's state and the pixel's neighbours live in locals for a whole rectangle (object
  * fields would be loaded and stored on every bit), every value is an int32 (pixels through an Int32Array,
- * the 32-bit unsigned range and code as their int32 bits, compared with the sign bit flipped), the
+ * the 32-bit unsigned range and code as their int32 bits, compared unsigned through `>>> 0`), the
  * neighbours slide along the row instead of being read again, and the model's tables are one
- * Uint16Array reset in place for each stream (no allocation per stream or per frame).
+ * Uint16Array reset in place for each stream (no allocation per stream or per frame). Decision L, which most
+ * pixels stop at, is decoded ahead of the loop over the other decisions, so an L pixel runs straight through
+ * (a third inline copy of the bit: V8 does not inline a helper that updates the coder's locals).
  */
 import { CACHE_BITS, CACHE_TREE, CTX, DECISIONS, KIND_CACHE, KIND_L, KIND_LIT, KIND_M, KIND_O, KIND_U, LIT_TREES, MATCH_BITS, PROBS, PROB_INIT, cacheSlot, matchSlot } from './model.js';
 
@@ -22,7 +24,7 @@ export class StreamDecoder {
     private readonly width: number,
   ) {}
 
-  private readonly probs = new Uint16Array(PROBS);
+  private readonly probs: number[] = Array.from({ length: PROBS }, () => PROB_INIT);
   private readonly cache = new Int32Array(1 << CACHE_BITS);
   private readonly seen = new Int32Array(1 << MATCH_BITS);
   private data: Uint8Array = new Uint8Array(0);
@@ -88,39 +90,57 @@ export class StreamDecoder {
         const ms = matchSlot(l, u, ul, ur);
         const mp = seen[ms]!;
         const ctx = (kind << 5) | (l === u ? 1 : 0) | (u === ul ? 2 : 0) | (o === l ? 4 & -useO : 0) | (mp === u ? 8 : 0) | (mp === l ? 16 : 0);
-        // The decisions in order, each one bit of the range decoder inline (its second copy is in the trees below);
-        // the first is L, and most pixels are L: for them this loop runs once. A decision whose candidate equals an
-        // earlier one's is skipped and reads no bit; which are coded is worked out only once L was refused. Range
-        // and code are the unsigned 32-bit values as int32 bits (`>>> 0` compares them unsigned).
-        let k = ctx;
+        // The decisions in order, each one bit of the range decoder inline (other copies: the trees below). A
+        // decision whose candidate equals an earlier one's is skipped and reads no bit; which are coded is worked out
+        // only once L was refused. Range and code are the unsigned 32-bit values as int32 bits (`>>> 0` compares
+        // them unsigned).
         let step = 0;
-        let coded = 0;
-        for (;;) {
-          const p = probs[k]!;
-          const bound = Math.imul(range >>> 12, p);
-          if (code >>> 0 < bound >>> 0) {
-            range = bound;
-            probs[k] = p + ((4096 - p) >> 4);
-            while (range >>> 24 === 0) {
-              range <<= 8;
-              code = (code << 8) | (pos < end ? data[pos++]! : (overrun++, 0));
-            }
-          } else {
-            code = (code - bound) | 0;
-            range = (range - bound) | 0;
-            probs[k] = p - (p >> 4);
-            while (range >>> 24 === 0) {
-              range <<= 8;
-              code = (code << 8) | (pos < end ? data[pos++]! : (overrun++, 0));
-            }
-            break;
+        // Decision L first, out of the loop over the others: most pixels are L, and run straight through.
+        const p0 = probs[ctx]!;
+        const bound0 = Math.imul(range >>> 12, p0);
+        if (code >>> 0 < bound0 >>> 0) {
+          range = bound0;
+          probs[ctx] = p0 + ((4096 - p0) >> 4);
+          while (range >>> 24 === 0) {
+            range <<= 8;
+            code = (code << 8) | (pos < end ? data[pos++]! : (overrun++, 0));
           }
-          if (step === 0) coded = (mp !== l ? 2 : 0) | (u !== l && u !== mp ? 4 : 0) | (o !== l && o !== u && o !== mp ? 8 & -useO : 0) | 16;
-          do {
-            step++;
-            k += CTX;
-          } while ((coded & (1 << step)) === 0 && step < DECISIONS);
-          if (step === DECISIONS) break;
+          const coded = (mp !== l ? 2 : 0) | (u !== l && u !== mp ? 4 : 0) | (o !== l && o !== u && o !== mp ? 8 & -useO : 0) | 16;
+          let k = ctx;
+          for (;;) {
+            do {
+              step++;
+              k += CTX;
+            } while ((coded & (1 << step)) === 0 && step < DECISIONS);
+            if (step === DECISIONS) break;
+            const p = probs[k]!;
+            const bound = Math.imul(range >>> 12, p);
+            if (code >>> 0 < bound >>> 0) {
+              range = bound;
+              probs[k] = p + ((4096 - p) >> 4);
+              while (range >>> 24 === 0) {
+                range <<= 8;
+                code = (code << 8) | (pos < end ? data[pos++]! : (overrun++, 0));
+              }
+            } else {
+              code = (code - bound) | 0;
+              range = (range - bound) | 0;
+              probs[k] = p - (p >> 4);
+              while (range >>> 24 === 0) {
+                range <<= 8;
+                code = (code << 8) | (pos < end ? data[pos++]! : (overrun++, 0));
+              }
+              break;
+            }
+          }
+        } else {
+          code = (code - bound0) | 0;
+          range = (range - bound0) | 0;
+          probs[ctx] = p0 - (p0 >> 4);
+          while (range >>> 24 === 0) {
+            range <<= 8;
+            code = (code << 8) | (pos < end ? data[pos++]! : (overrun++, 0));
+          }
         }
         let pixel = l;
         kind = KIND_L;
