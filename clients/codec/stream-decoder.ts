@@ -94,7 +94,7 @@ export class StreamDecoder {
         // decision whose candidate equals an earlier one's is skipped and reads no bit; which are coded is worked out
         // only once L was refused. Range and code are the unsigned 32-bit values as int32 bits (`>>> 0` compares
         // them unsigned).
-        let step = 0;
+        let pixel = l;
         // Decision L first, out of the loop over the others: most pixels are L, and run straight through.
         const p0 = probs[ctx]!;
         const bound0 = Math.imul(range >>> 12, p0);
@@ -105,6 +105,7 @@ export class StreamDecoder {
             range <<= 8;
             code = (code << 8) | (pos < end ? data[pos++]! : (overrun++, 0));
           }
+          let step = 0;
           const coded = (mp !== l ? 2 : 0) | (u !== l && u !== mp ? 4 : 0) | (o !== l && o !== u && o !== mp ? 8 & -useO : 0) | 16;
           let k = ctx;
           for (;;) {
@@ -133,18 +134,6 @@ export class StreamDecoder {
               break;
             }
           }
-        } else {
-          code = (code - bound0) | 0;
-          range = (range - bound0) | 0;
-          probs[ctx] = p0 - (p0 >> 4);
-          while (range >>> 24 === 0) {
-            range <<= 8;
-            code = (code << 8) | (pos < end ? data[pos++]! : (overrun++, 0));
-          }
-        }
-        let pixel = l;
-        kind = KIND_L;
-        if (step !== 0) {
           if (step === 1) {
             pixel = mp;
             kind = KIND_M;
@@ -199,6 +188,15 @@ export class StreamDecoder {
               kind = KIND_LIT;
             }
           }
+        } else {
+          code = (code - bound0) | 0;
+          range = (range - bound0) | 0;
+          probs[ctx] = p0 - (p0 >> 4);
+          while (range >>> 24 === 0) {
+            range <<= 8;
+            code = (code << 8) | (pos < end ? data[pos++]! : (overrun++, 0));
+          }
+          kind = KIND_L;
         }
         seen[ms] = pixel;
         px[i] = pixel;
