@@ -24,7 +24,7 @@ export interface Pipe {
 }
 
 /** "TLSv1.3 TLS_AES_256_GCM_SHA384" for a connected TLS socket. */
-function negotiated(socket: TLSSocket | undefined): string {
+export function negotiated(socket: TLSSocket | undefined): string {
   return socket ? `${socket.getProtocol() ?? '?'} ${socket.getCipher()?.name ?? '?'}` : 'unknown';
 }
 
@@ -60,7 +60,7 @@ export class Faults {
  * The load generator does this on both sides of the comparison (relaydesk's WebSocket clients and the raw
  * TLS sockets of the nginx/direct legs): it only lowers the generator's own cost per message.
  */
-function corkPerTick(socket: { cork(): void; uncork(): void } | undefined): () => void {
+export function corkPerTick(socket: { cork(): void; uncork(): void } | undefined): () => void {
   if (!socket) return () => {};
   let corked = false;
   const uncork = () => {
