@@ -3,11 +3,10 @@ import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import type { TLSSocket } from 'node:tls';
 import type WebSocket from 'ws';
-import { Channel } from '../../clients/sdk/src/node.js';
 import { benchTransport } from '../lib/bench-transport.js';
 import { repoRoot } from '../lib/gateway-child.js';
 import type { SourceAddresses } from '../lib/source-addresses.js';
-import { corkPerTick, negotiated, type End, type Faults, type Pipe } from './pipes.js';
+import { corkPerTick, negotiated, stampedDataFrame, type End, type Faults, type Pipe } from './pipes.js';
 import type { FloorSend } from './uws-floor-server.js';
 
 export type { FloorSend };
@@ -65,10 +64,7 @@ export async function floorPipe(floor: UwsFloor, ca: string, pair: number, sourc
     const e: End = {
       send(size, at) {
         cork();
-        const framed = new Uint8Array(size + 1);
-        framed[0] = Channel.data;
-        new DataView(framed.buffer).setFloat64(1, at, true);
-        ws.send(framed);
+        ws.send(stampedDataFrame(size, at));
       },
       onMessage: () => {},
       close: () => ws.close(),
