@@ -6,7 +6,7 @@ import type { Party, PartySocket } from './party.js';
  * inside a uWS message handler. Why: with uWS.js 20.30 over TLS, if socket B's kernel buffer fills while we
  * write to B from inside socket A's message handler, uWS stops reading A for good (reproduced with a bare
  * SSLApp; plain TCP is unaffected; gateway/test/e2e/backpressure.test.ts catches a regression). Deferring the
- * write out of A's read path avoids it. The cause, read in uSockets' TLS layer (src/crypto/openssl.c): every TLS
+ * write out of A's read path avoids it. The likely cause, read in uSockets' TLS layer (src/crypto/openssl.c): every TLS
  * write resets the loop's shared count of undecrypted input, so a write made while uSockets hands up data in the
  * middle of A's read (its 512 KiB output buffer full) drops the rest of that read (docs/benchmarks.md, "The
  * design's floor", which also measures what the deferral costs against a bare uWS.js relay). One FIFO per socket keeps the order of its frames, relayed data and closes.
