@@ -37,7 +37,7 @@ const options = {
   'no-nginx': { kind: 'flag', help: 'relaydesk only (no side-by-side)' },
   'gateway-cpu-prof': { kind: 'string', help: 'write a V8 CPU profile of each gateway under test into this folder' },
   'baseline-dir': { kind: 'string', help: "also relay through the gateway(s) of this checkout (e.g. a git worktree of main) in every round, for before/after next to nginx (this run's load generator drives both)" },
-  floor: { kind: 'flag', default: true, help: "in every round also relay through a bare uWS.js SSLApp with the gateway's certificate, ciphers and socket options that pairs two WebSockets per session and forwards every message unchecked: the floor of a uWS.js relay, beside the gateway and nginx (--floor=false to skip)" },
+  floor: { kind: 'flag', default: true, help: "in every round also relay through a bare uWS.js SSLApp with the gateway's certificate, ciphers and socket options that pairs two WebSockets per session and forwards every message unchecked: the floor of a uWS.js relay, beside the gateway and nginx (local gateways only; --floor=false to skip)" },
   'floor-send': { kind: 'list', default: ['deferred', 'direct'], help: "how the floor sends, one floor each: deferred (copied, sent corked on the next setImmediate, as the gateway must: the uWS 20.30 TLS read stall, relay/outbox.ts) and direct (inside the message handler: no copy, but one TLS record per message, and the stall); the report's floor at each size is the cheaper" },
 } satisfies Record<string, OptionDef>;
 
