@@ -36,6 +36,8 @@ if ((mode !== 'direct' && mode !== 'deferred') || !certFile || !keyFile) {
 }
 
 const ARENA_BYTES = 4 << 20;
+/** Larger messages get a copy of their own, as in the gateway (relay/outbox.ts ARENA_MAX_FRAME). */
+const ARENA_MAX_FRAME = 256 << 10;
 let arenas: ArrayBuffer[] = [new ArrayBuffer(ARENA_BYTES)];
 let arenaIndex = 0;
 let arenaUsed = 0;
@@ -45,8 +47,9 @@ let scheduled = false;
 /** A copy of uWS's message (freed when the handler returns) valid until the next flush; arenas are reused. */
 function copy(data: ArrayBuffer): Uint8Array {
   const n = data.byteLength;
+  if (n > ARENA_MAX_FRAME) return new Uint8Array(data.slice(0));
   if (arenaUsed + n > ARENA_BYTES) {
-    if (++arenaIndex === arenas.length) arenas.push(new ArrayBuffer(Math.max(ARENA_BYTES, n)));
+    if (++arenaIndex === arenas.length) arenas.push(new ArrayBuffer(ARENA_BYTES));
     arenaUsed = 0;
   }
   const view = new Uint8Array(arenas[arenaIndex]!, arenaUsed, n);
