@@ -24,7 +24,7 @@ export class StreamDecoder {
     private readonly width: number,
   ) {}
 
-  private readonly probs: number[] = Array.from({ length: PROBS }, () => PROB_INIT);
+  private readonly probs = new Uint16Array(PROBS);
   private readonly cache = new Int32Array(1 << CACHE_BITS);
   private readonly seen = new Int32Array(1 << MATCH_BITS);
   private data: Uint8Array = new Uint8Array(0);
