@@ -43,16 +43,34 @@ pub fn diff_and_hash(geo: &Geometry, a: &[u8], b: &[u8], cells: &mut [u8], hashe
         }
         let (s0, s1) = (r.x / TILE, (r.x + r.w - 1) / TILE);
         let (x0, x1) = (s0 * seg, ((s1 + 1) * seg).min(stride));
+        // Whether the last row looked at had a cell equal to its source the predicted shift away.
+        let mut in_shift = false;
         for y in r.y..r.y + r.h {
             let o = y * stride;
             let row_cells = &mut cells[y * geo.tiles_x..(y + 1) * geo.tiles_x];
+            let src = shift.map(|k| y as isize - k).filter(|&r| r >= 0 && (r as usize) < geo.height).map(|r| r as usize);
             if a[o + x0..o + x1] == b[o + x0..o + x1] {
                 if hint.is_none() {
                     row_cells.fill(0);
                 }
+                // An unchanged row inside a scrolled area (a blank pixel row between text lines) is one the
+                // scroll search walks through; comparing it with its source here, while both rows are in cache,
+                // spares that search a cold read of each of its cells (unchanged, so never CHANGED).
+                in_shift &= src.is_some();
+                if let (true, Some(r)) = (in_shift, src) {
+                    in_shift = false;
+                    for s in s0..=s1 {
+                        let c0 = o + s * seg;
+                        let c1 = o + ((s + 1) * seg).min(stride);
+                        let r0 = r * stride + s * seg;
+                        let equal = a[c0..c1] == b[r0..r0 + (c1 - c0)];
+                        in_shift |= equal;
+                        row_cells[s] = CHECKED | if equal { SHIFTED } else { 0 };
+                    }
+                }
                 continue;
             }
-            let src = shift.map(|k| y as isize - k).filter(|&r| r >= 0 && (r as usize) < geo.height).map(|r| r as usize);
+            in_shift = false;
             for s in s0..=s1 {
                 let c0 = o + s * seg;
                 let c1 = o + ((s + 1) * seg).min(stride);
@@ -60,6 +78,7 @@ pub fn diff_and_hash(geo: &Geometry, a: &[u8], b: &[u8], cells: &mut [u8], hashe
                 if let Some(r) = src {
                     let r0 = r * stride + s * seg;
                     flags = CHECKED | if a[c0..c1] == b[r0..r0 + (c1 - c0)] { SHIFTED } else { 0 };
+                    in_shift |= flags & SHIFTED != 0;
                 }
                 if a[c0..c1] != b[c0..c1] {
                     any = true;

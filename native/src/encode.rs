@@ -97,7 +97,14 @@ impl Encoder {
         let t0 = crate::cpu_clock::thread_cpu();
         let hint: Option<Vec<Rect>> = changed.map(|rs| rs.iter().filter_map(|r| geo.clip(r)).collect());
         self.cur_hashes.copy_from_slice(&self.hashes);
-        if !diff_and_hash(&geo, frame, &self.reference, &mut self.cells, &mut self.cur_hashes, &self.hashes, hint.as_deref(), self.scroll.recent().filter(|_| self.opts.motion)) {
+        let shift = if self.opts.motion {
+            let guess = self.scroll.estimate(&geo, frame, &self.hashes, hint.as_deref()).or(self.scroll.recent());
+            self.scroll.predict(guess);
+            guess
+        } else {
+            None
+        };
+        if !diff_and_hash(&geo, frame, &self.reference, &mut self.cells, &mut self.cur_hashes, &self.hashes, hint.as_deref(), shift) {
             return Ok(write_packet(&geo, 0, &[], &[], &[]));
         }
         self.need_key = true;
@@ -133,7 +140,8 @@ impl Encoder {
             .collect();
         let t_bbox = crate::cpu_clock::since(t0);
         if self.opts.motion {
-            let moves = self.moves.detect(&geo, frame, &self.reference, &rects);
+            let scrolled_px = copies.iter().map(|c| c.w * c.h).sum();
+            let moves = self.moves.detect(&geo, frame, &self.reference, &rects, scrolled_px);
             if !moves.is_empty() {
                 apply_copies(&geo, &mut self.reference, &moves, &mut tile_dirty);
                 rects = changed_tiles(&geo, frame, &self.reference, &tile_dirty);
