@@ -5,6 +5,7 @@
 //! beside a fixed sidebar or scrollbar is still found.
 use crate::dirty::{cell_hash, CHANGED, CHECKED, SHIFTED};
 use crate::geometry::{CopyOp, Geometry, Rect, TILE};
+use crate::overwritten::Overwritten;
 
 /// A strip needs this many changed rows before looking for a shift (below it, coding is cheap).
 const MIN_DIRTY_ROWS: usize = 4;
@@ -186,7 +187,9 @@ impl Scroll {
 
     /// `cells`: dirty map of cur vs old (`dirty::diff_and_hash`, SHIFTED against `recent()`); `cur_h`/`old_h`: cell hashes of the two frames.
     /// Returns copies ordered so that applying them in sequence is correct (see `order`).
-    pub fn detect(&mut self, geo: &Geometry, cur: &[u8], old: &[u8], cells: &[u8], cur_h: &[u64], old_h: &[u64]) -> Vec<CopyOp> {
+    /// `old` is the reference as the diff pass left it, `overwritten` what that pass wrote into it.
+    #[allow(clippy::too_many_arguments)]
+    pub fn detect(&mut self, geo: &Geometry, cur: &[u8], old: &[u8], overwritten: &Overwritten, cells: &[u8], cur_h: &[u64], old_h: &[u64]) -> Vec<CopyOp> {
         let (w, h, tx) = (geo.width, geo.height, geo.tiles_x);
         let stride = w * 4;
         // (strip, first row, length, shift)
@@ -228,7 +231,7 @@ impl Scroll {
                     return false;
                 }
                 let r = r as usize;
-                cur_h[y * tx + s] == old_h[r * tx + s] && cur[y * stride + x0..y * stride + x1] == old[r * stride + x0..r * stride + x1]
+                cur_h[y * tx + s] == old_h[r * tx + s] && cur[y * stride + x0..y * stride + x1] == *overwritten.old_cell(geo, cur, old, r, s)
             };
             // Runs start at a changed row (rows already right need no copy) and continue through
             // matching rows, changed or not, so blank lines do not split a scrolled page into one
