@@ -102,7 +102,7 @@ impl Encoder {
         let hint: Option<Vec<Rect>> = changed.map(|rs| rs.iter().filter_map(|r| geo.clip(r)).collect());
         self.cur_hashes.copy_from_slice(&self.hashes);
         let shift = if self.opts.motion {
-            let guess = self.scroll.estimate(&geo, frame, &self.hashes, hint.as_deref()).or(self.scroll.recent());
+            let guess = self.scroll.estimate(&geo, frame, &self.reference, &self.hashes, hint.as_deref()).or(self.scroll.recent());
             self.scroll.predict(guess);
             guess
         } else {

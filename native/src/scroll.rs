@@ -128,7 +128,7 @@ impl Scroll {
     /// a strip in `detect`. A smooth-scrolled page moves by a different amount every frame, so the shift last
     /// found is seldom right there (measured on Chromium scrolled by the wheel at 1080p). None when no shift
     /// gets MIN_VOTES; the caller then keeps the shift last found.
-    pub fn estimate(&mut self, geo: &Geometry, cur: &[u8], old_h: &[u64], hint: Option<&[Rect]>) -> Option<isize> {
+    pub fn estimate(&mut self, geo: &Geometry, cur: &[u8], old: &[u8], old_h: &[u64], hint: Option<&[Rect]>) -> Option<isize> {
         let (h, tx) = (geo.height, geo.tiles_x);
         let full = Rect { x: 0, y: 0, w: geo.width, h };
         let r = hint.map_or(Some(full), |rs| rs.iter().copied().max_by_key(|r| r.w * r.h))?;
@@ -144,22 +144,19 @@ impl Scroll {
             }
             let x0 = s * TILE * 4;
             let x1 = (x0 + TILE * 4).min(stride);
-            // Every ESTIMATE_STEP-th row: a page has far more distinct rows than the votes needed.
+            // Every ESTIMATE_STEP-th row: a page has far more distinct rows than the votes needed. Only changed
+            // cells are hashed (an unchanged one cannot vote), so an unchanged frame costs a compare, not a hash.
             self.sample.clear();
-            self.sample.extend((r.y..r.y + r.h).step_by(ESTIMATE_STEP).map(|y| (y, cell_hash(&cur[y * stride + x0..y * stride + x1]))));
+            let rows = (r.y..r.y + r.h).step_by(ESTIMATE_STEP).filter(|&y| cur[y * stride + x0..y * stride + x1] != old[y * stride + x0..y * stride + x1]);
+            self.sample.extend(rows.map(|y| (y, cell_hash(&cur[y * stride + x0..y * stride + x1]))));
             // The shift last found usually still holds (a terminal scrolled a line at a time): checked first
             // against the rows it names, without building the table.
             if let Some(k) = self.recent {
-                let mut changed = 0;
-                let mut agree = 0;
-                for &(y, hash) in &self.sample {
-                    if hash != old_h[y * tx + s] {
-                        changed += 1;
-                        let r = y as isize - k;
-                        agree += (r >= 0 && (r as usize) < h && old_h[r as usize * tx + s] == hash) as usize;
-                    }
-                }
-                if explains_most(agree, changed) {
+                let agree = self.sample.iter().filter(|&&(y, hash)| {
+                    let r = y as isize - k;
+                    r >= 0 && (r as usize) < h && old_h[r as usize * tx + s] == hash
+                });
+                if explains_most(agree.count(), self.sample.len()) {
                     return Some(k);
                 }
             }
