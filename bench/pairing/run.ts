@@ -39,7 +39,7 @@ export const options = {
   'load-rate': { kind: 'number', default: 20, min: 0.1, help: 'pairings/s of the phases run beside --waiting customers' },
   'load-duration': { kind: 'number', default: 5, min: 0.1, help: 'seconds of each phase beside --waiting customers' },
   active: { kind: 'int', default: 0, min: 0, help: 'on Redis: hold this many paired sessions to measure Redis memory per active session (0 = skip)' },
-  floor: { kind: 'flag', default: true, help: 'beside each local gateway: a bare uWS.js TLS server doing 2 handshakes per pairing of the peak (--floor=false to skip)' },
+  floor: { kind: 'flag', default: true, help: "beside each local gateway: a bare uWS.js TLS server doing each pairing's 2 handshakes (the customer's full, the technician's resumed as --technician-tls-resume says) for the pairings of the peak (--floor=false to skip)" },
   'baseline-dir': { kind: 'string', help: 'also run the gateway of this checkout (e.g. a git worktree of main) in the same run, for before/after' },
   'idle-sample': { kind: 'number', default: 2, min: 0, help: "seconds of the gateway's idle CPU measured before each phase, to report CPU per pairing net of it too (0 = skip)" },
   'side-by-side': { kind: 'flag', default: false, help: 'with --baseline-dir: load the baseline gateway and this one at the same time (same machine load for both), not one after the other' },
@@ -114,22 +114,38 @@ export interface PhaseResult extends DriveResult {
   timeline: Timeline;
 }
 
-/** The bare uWS.js TLS server doing the handshakes of the same pairings (2 WebSockets each). */
+/**
+ * The bare uWS.js TLS server doing the handshakes of the same pairings (2 WebSockets each): the customer's
+ * full handshake, and the technician's, resumed with a ticket when the generator resumes (as a browser does).
+ */
 export interface Floor {
   handshakes: number;
+  /** Of `handshakes`, how many the server resumed from a ticket. */
+  resumed: number;
   failed: number;
   perSecond: number;
   cpuMsPerPairing?: number;
   pairingsPerCpuSecond?: number;
 }
 
-async function handshakeFloor(gw: LocalGateway, pairings: number, concurrency: number): Promise<Floor> {
+async function handshakeFloor(gw: LocalGateway, pairings: number, concurrency: number, technicianResumes: boolean): Promise<Floor> {
   const server = await startTlsServer('uws', gw.tls.certFile, gw.tls.keyFile);
   try {
-    const count = Math.min(2 * pairings, 6000);
-    const r = await runHandshakes(server.port, server.pid, { count, concurrency, ca: readFileSync(gw.tls.caFile, 'utf8'), resume: false, servername: '127.0.0.1' });
-    const cpuMsPerPairing = r.serverCpuUsPerHandshake === undefined ? undefined : round((2 * r.serverCpuUsPerHandshake) / 1000, 2);
-    return { handshakes: r.handshakes, failed: r.failed, perSecond: r.perSecond, cpuMsPerPairing, pairingsPerCpuSecond: cpuMsPerPairing ? round(1000 / cpuMsPerPairing, 0) : undefined };
+    const count = Math.min(pairings, 3000);
+    const base = { count, concurrency, ca: readFileSync(gw.tls.caFile, 'utf8'), servername: '127.0.0.1' };
+    const customers = await runHandshakes(server.port, server.pid, { ...base, resume: false });
+    const technicians = await runHandshakes(server.port, server.pid, { ...base, resume: technicianResumes });
+    const perHandshake = [customers.serverCpuUsPerHandshake, technicians.serverCpuUsPerHandshake];
+    const cpuMsPerPairing = perHandshake.includes(undefined) ? undefined : round((perHandshake[0]! + perHandshake[1]!) / 1000, 2);
+    const seconds = customers.handshakes / customers.perSecond + technicians.handshakes / technicians.perSecond;
+    return {
+      handshakes: customers.handshakes + technicians.handshakes,
+      resumed: customers.resumed + technicians.resumed,
+      failed: customers.failed + technicians.failed,
+      perSecond: round((customers.handshakes + technicians.handshakes) / seconds, 0),
+      cpuMsPerPairing,
+      pairingsPerCpuSecond: cpuMsPerPairing ? round(1000 / cpuMsPerPairing, 0) : undefined,
+    };
   } finally {
     await server.stop();
   }
@@ -180,9 +196,9 @@ export async function run(argv: string[]): Promise<void> {
     const finishUp = async (r: Running, phases: PhaseResult[]) => {
       record(r.label, phases);
       if (o.floor && phases[0]?.completed) {
-        const floor = await handshakeFloor(r.gw, phases[0].completed, o.concurrency);
+        const floor = await handshakeFloor(r.gw, phases[0].completed, o.concurrency, o.technicianTlsResume);
         floors[r.label] = floor;
-        rows.push([`${r.label}: uWS TLS floor`, `${floor.handshakes} handshakes`, floor.handshakes / 2, floor.failed, round(floor.perSecond / 2, 0), '-', '-', '-', '-', floor.pairingsPerCpuSecond ?? '-', floor.cpuMsPerPairing ?? '-', '-', '-', '-']);
+        rows.push([`${r.label}: uWS TLS floor`, `${floor.handshakes} handshakes (${floor.resumed} resumed)`, floor.handshakes / 2, floor.failed, round(floor.perSecond / 2, 0), '-', '-', '-', '-', floor.pairingsPerCpuSecond ?? '-', floor.cpuMsPerPairing ?? '-', '-', '-', '-']);
       }
       if (r.redis && o.redisBenchmarkRequests > 0 && !r.variant.suffix) {
         const ceiling = await redisBenchmark(r.redis.port, o.redisBenchmarkRequests);

@@ -24,7 +24,7 @@ export interface Pipe {
 }
 
 /** "TLSv1.3 TLS_AES_256_GCM_SHA384" for a connected TLS socket. */
-function negotiated(socket: TLSSocket | undefined): string {
+export function negotiated(socket: TLSSocket | undefined): string {
   return socket ? `${socket.getProtocol() ?? '?'} ${socket.getCipher()?.name ?? '?'}` : 'unknown';
 }
 
@@ -60,7 +60,7 @@ export class Faults {
  * The load generator does this on both sides of the comparison (relaydesk's WebSocket clients and the raw
  * TLS sockets of the nginx/direct legs): it only lowers the generator's own cost per message.
  */
-function corkPerTick(socket: { cork(): void; uncork(): void } | undefined): () => void {
+export function corkPerTick(socket: { cork(): void; uncork(): void } | undefined): () => void {
   if (!socket) return () => {};
   let corked = false;
   const uncork = () => {
@@ -81,6 +81,17 @@ function underlyingSocket(conn: SessionConnection): TLSSocket | undefined {
   return ws?._socket;
 }
 
+/**
+ * One data-channel frame of `size` payload bytes, its send time in the first 8: what relaydesk's pipes and the
+ * uWS.js floor's send. A fresh buffer per message: `ws` may still hold the previous one (and masks a copy anyway).
+ */
+export function stampedDataFrame(size: number, at: number): Uint8Array {
+  const framed = new Uint8Array(size + 1);
+  framed[0] = Channel.data;
+  new DataView(framed.buffer).setFloat64(1, at, true);
+  return framed;
+}
+
 /** A relaydesk session: customer ↔ gateway ↔ technician, binary messages on the data channel (no grant needed). */
 export function sessionPipe(customer: SessionConnection, technician: SessionConnection): Pipe {
   const end = (conn: SessionConnection): End => {
@@ -88,12 +99,8 @@ export function sessionPipe(customer: SessionConnection, technician: SessionConn
     const e: End = {
       send(size, at) {
         cork();
-        // A fresh buffer per message: `ws` may still hold the previous one (and masks a copy anyway).
-        const framed = new Uint8Array(size + 1);
-        framed[0] = Channel.data;
-        new DataView(framed.buffer).setFloat64(1, at, true);
         // Within the credit the receiver gives (bulk flow control); queued in the SDK while there is none.
-        void conn.sendBulk(framed);
+        void conn.sendBulk(stampedDataFrame(size, at));
       },
       onMessage: () => {},
       close: () => conn.close(),

@@ -5,6 +5,8 @@
  * flight; MB/s of payload delivered, and the CPU-seconds the gateway process(es) or nginx's worker spent), then a paced phase at half of relaydesk's peak message rate through
  * relaydesk, nginx and a direct TLS connection (no hop) for the one-way latency the hop adds. With
  * `--baseline-dir`, the gateway(s) of another checkout relay the same stream in every round too (before/after).
+ * With `--floor` (default) a bare uWS.js relay with the gateway's TLS and socket options (bench/relay/uws-floor-server.ts)
+ * relays it in every round as well: what uWS.js itself costs per message, the floor under the gateway's figures.
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -18,6 +20,7 @@ import { Progress, RateMeter } from '../lib/progress.js';
 import { newReport, type BenchReport } from '../lib/report.js';
 import { SourceAddresses } from '../lib/source-addresses.js';
 import { parseLogins, parseTargets } from '../lib/targets.js';
+import { floorPipe, startUwsFloor, type FloorSend, type UwsFloor } from './floor.js';
 import { nginxMissing, startNginx, type NginxProxy } from './nginx.js';
 import { Faults, SinkServer, tlsPipe, type Pipe } from './pipes.js';
 import { pairSessions, startRelaydeskPipes, type RelaydeskPipes, type Topology } from './topologies.js';
@@ -34,6 +37,8 @@ const options = {
   'no-nginx': { kind: 'flag', help: 'relaydesk only (no side-by-side)' },
   'gateway-cpu-prof': { kind: 'string', help: 'write a V8 CPU profile of each gateway under test into this folder' },
   'baseline-dir': { kind: 'string', help: "also relay through the gateway(s) of this checkout (e.g. a git worktree of main) in every round, for before/after next to nginx (this run's load generator drives both)" },
+  floor: { kind: 'flag', default: true, help: "in every round also relay through a bare uWS.js SSLApp with the gateway's certificate, ciphers and socket options that pairs two WebSockets per session and forwards every message unchecked: the floor of a uWS.js relay, beside the gateway and nginx (local gateways only; --floor=false to skip)" },
+  'floor-send': { kind: 'list', default: ['deferred', 'direct'], help: "how the floor sends, one floor each: deferred (copied, sent corked on the next setImmediate, as the gateway must: the uWS 20.30 TLS read stall, relay/outbox.ts) and direct (inside the message handler: no copy, but one TLS record per message, and the stall); the report's floor at each size is the cheaper" },
 } satisfies Record<string, OptionDef>;
 
 interface Values extends CommonValues {
@@ -47,15 +52,20 @@ interface Values extends CommonValues {
   noNginx?: boolean;
   gatewayCpuProf?: string;
   baselineDir?: string;
+  floor: boolean;
+  floorSend: string[];
 }
 
-type System = 'relaydesk' | 'relaydesk-2gw' | 'relaydesk-before' | 'relaydesk-2gw-before' | 'nginx' | 'direct';
+type System = 'relaydesk' | 'relaydesk-2gw' | 'relaydesk-before' | 'relaydesk-2gw-before' | 'floor-deferred' | 'floor-direct' | 'nginx' | 'direct';
+const floorSystem: Record<FloorSend, System> = { deferred: 'floor-deferred', direct: 'floor-direct' };
 const systemOf: Record<Topology, System> = { '1': 'relaydesk', '2': 'relaydesk-2gw' };
 const baselineOf: Record<Topology, System> = { '1': 'relaydesk-before', '2': 'relaydesk-2gw-before' };
 /** The relaydesk systems of the side-by-side table: [system, gateways column]. */
 const relaydeskSystems = [
   ['relaydesk', '1'],
   ['relaydesk-before', '1 (before)'],
+  ['floor-deferred', 'uWS floor, deferred sends'],
+  ['floor-direct', 'uWS floor, direct sends'],
   ['relaydesk-2gw', '2'],
   ['relaydesk-2gw-before', '2 (before)'],
 ] as const;
@@ -70,6 +80,8 @@ interface PhaseResult {
   messagesPerSecond: number;
   /** Scheduled messages skipped because the direction's window was full (paced phase). */
   late: number;
+  /** Bytes sent in the phase and still not received 10 s after it ended (a stalled relay). */
+  stuckBytes: number;
   latency: ReturnType<Histogram['summaryMs']>;
   /** CPU of the proxy process(es) (the gateway, both gateways, or nginx's worker) over the phase, % of one core. */
   proxyCpuPercent?: number;
@@ -92,6 +104,10 @@ export async function run(argv: string[]): Promise<void> {
     if (!Number.isInteger(n) || n < 16 || n > 16 << 20) throw new UsageError(`--sizes ${s}: a whole number of bytes from 16 to 16 MiB`);
     return n;
   });
+  const floorSends = [...new Set(o.floorSend)].map((m) => {
+    if (m !== 'direct' && m !== 'deferred') throw new UsageError(`--floor-send ${m}: direct or deferred`);
+    return m as FloorSend;
+  });
   const topologies = [...new Set(o.gateways)].map((g) => {
     if (g !== '1' && g !== '2') throw new UsageError(`--gateways ${g}: 1 (one gateway) or 2 (customer and technician on different gateways)`);
     return g as Topology;
@@ -105,6 +121,7 @@ export async function run(argv: string[]): Promise<void> {
   const report = newReport('relay', argv, { ...o });
   const started: RelaydeskPipes[] = [];
   let nginx: NginxProxy | undefined;
+  const floors: UwsFloor[] = [];
   let sink: SinkServer | undefined;
   const cleanup: (() => void)[] = [];
   const results: PhaseResult[] = [];
@@ -137,6 +154,18 @@ export async function run(argv: string[]): Promise<void> {
       }
     }
     connections.forEach((c, i) => faults.watchSession(c, `session ${i >> 1} ${i % 2 ? 'technician' : 'customer'}`));
+    if (o.floor && started[0]) {
+      const tls = started[0].first.tls;
+      const ca = started[0].first.target.ca!;
+      for (const send of floorSends) {
+        const floor = await startUwsFloor(send, tls);
+        floors.push(floor);
+        const system = floorSystem[send];
+        pipes[system] = [];
+        for (let i = 0; i < o.sessions; i++) pipes[system].push(await floorPipe(floor, ca, i, sources, faults));
+        pidsOf[system] = () => [floor.pid];
+      }
+    }
     if (withNginx && started[0]) {
       const tls = started[0].first.tls;
       const ca = started[0].first.target.ca!;
@@ -157,18 +186,19 @@ export async function run(argv: string[]): Promise<void> {
 
     // nginx between the two relaydesk topologies: each ratio compares phases measured next to each other.
     // The baseline's phases sit next to the ones they are compared with.
-    const peakOrder = (['relaydesk-before', 'relaydesk', 'nginx', 'relaydesk-2gw', 'relaydesk-2gw-before'] as const).filter((s) => pipes[s]);
+    // The floors sit between relaydesk and nginx: both are compared with them.
+    const peakOrder = (['relaydesk-before', 'relaydesk', 'floor-deferred', 'floor-direct', 'nginx', 'relaydesk-2gw', 'relaydesk-2gw-before'] as const).filter((s) => pipes[s]);
     for (const size of sizes) {
       const windowBytes = o.windowBytes || Math.max(256 << 10, 8 * size);
       for (let round = 1; round <= o.rounds; round++) {
-        for (const system of peakOrder) results.push(await phase(system, 'peak', round, pipes[system]!, size, windowBytes, 0, o, pidsOf[system]?.() ?? []));
+        for (const system of peakOrder) results.push(await phase(system, 'peak', round, pipes[system]!, size, windowBytes, 0, o, pidsOf[system]?.() ?? [], faults));
       }
       const relaydeskPeaks = results.filter((x) => x.system === (pipes.relaydesk ? 'relaydesk' : 'relaydesk-2gw') && x.phase === 'peak' && x.sizeBytes === size);
       const rate = Math.round(median(relaydeskPeaks.map((x) => x.messagesPerSecond)) * o.pacedFraction);
       if (rate > 0) {
         for (const system of ['relaydesk-before', 'relaydesk', 'relaydesk-2gw', 'relaydesk-2gw-before', 'nginx', 'direct'] as const) {
           if (!pipes[system]) continue;
-          results.push(await phase(system, 'paced', 1, pipes[system]!, size, windowBytes, rate, o, pidsOf[system]?.() ?? []));
+          results.push(await phase(system, 'paced', 1, pipes[system]!, size, windowBytes, rate, o, pidsOf[system]?.() ?? [], faults));
         }
       }
     }
@@ -178,6 +208,7 @@ export async function run(argv: string[]): Promise<void> {
     for (const c of cleanup) c();
     sink?.close();
     await nginx?.stop();
+    for (const f of floors) await f.stop();
     for (const r of started) await r.stop();
   }
   summarize(report, results, sizes, faults, connections.length, o, legs);
@@ -185,7 +216,7 @@ export async function run(argv: string[]): Promise<void> {
 }
 
 /** One phase: rate 0 = each direction keeps `windowBytes` in flight; rate > 0 = that many messages/s in total. */
-async function phase(system: System, kind: 'peak' | 'paced', roundNo: number, pipes: Pipe[], size: number, windowBytes: number, rate: number, o: Values, proxyPids: number[]): Promise<PhaseResult> {
+async function phase(system: System, kind: 'peak' | 'paced', roundNo: number, pipes: Pipe[], size: number, windowBytes: number, rate: number, o: Values, proxyPids: number[], faults: Faults): Promise<PhaseResult> {
   const histogram = new Histogram();
   const timeline = new Timeline(250);
   const meter = new RateMeter();
@@ -256,6 +287,8 @@ async function phase(system: System, kind: 'peak' | 'paced', roundNo: number, pi
   // Let what is still in flight arrive before the next phase (bounded).
   const drainUntil = performance.now() + 10_000;
   while (inFlight.some((b) => b > 0) && performance.now() < drainUntil) await new Promise((r) => setTimeout(r, 5));
+  const stuckBytes = inFlight.reduce((a, b) => a + Math.max(0, b), 0);
+  if (stuckBytes > 0) faults.add(`${label}: ${stuckBytes} bytes still in flight 10 s after the phase (a stalled connection)`);
   const cpuSeconds = cpu0 !== undefined && cpu1 !== undefined ? (cpu1 - cpu0) / 1000 : undefined;
   return {
     system,
@@ -266,6 +299,7 @@ async function phase(system: System, kind: 'peak' | 'paced', roundNo: number, pi
     megabytesPerSecond: round2(bytes / 1e6 / elapsed),
     messagesPerSecond: Math.round(messages / elapsed),
     late,
+    stuckBytes,
     latency: histogram.summaryMs(),
     proxyCpuPercent: cpuSeconds !== undefined ? Math.round((100 * cpuSeconds) / elapsed) : undefined,
     megabytesPerProxyCpuSecond: cpuSeconds ? round(bytes / 1e6 / cpuSeconds, 1) : undefined,
@@ -277,6 +311,59 @@ async function phase(system: System, kind: 'peak' | 'paced', roundNo: number, pi
 }
 
 const round2 = (x: number) => round(x, 2);
+
+/** Median and range of a / b over the rounds both have (each ratio between phases of one round), or undefined. */
+function perRound(a: PhaseResult[], b: PhaseResult[]): { median: number; min: number; max: number } | undefined {
+  const xs = a
+    .map((x) => ({ x, y: b.find((y) => y.round === x.round) }))
+    .filter(({ x, y }) => x.megabytesPerProxyCpuSecond && y?.megabytesPerProxyCpuSecond)
+    .map(({ x, y }) => x.megabytesPerProxyCpuSecond! / y!.megabytesPerProxyCpuSecond!);
+  return xs.length ? { median: round(median(xs), 2), min: round(Math.min(...xs), 2), max: round(Math.max(...xs), 2) } : undefined;
+}
+
+/**
+ * The floor beside the others (--floor): per size, MB per CPU-second of the bare uWS.js relay, its ratio to
+ * nginx (how far a uWS.js relay of one WebSocket message per message can get at all), and relaydesk's ratio to
+ * it (what the gateway's own work costs on top). Every ratio is per round, then the median.
+ */
+function floorTable(r: BenchReport, sizes: number[], peaks: (s: System, size: number) => PhaseResult[], bySize: Record<string, unknown>, o: Values): void {
+  const rows: (string | number)[][] = [];
+  const text = (x?: { median: number; min: number; max: number }) => (x ? `${x.median}${o.rounds > 1 ? ` (${x.min}–${x.max})` : ''}` : '-');
+  const mbPerCpu = (s: System, size: number) => {
+    const xs = peaks(s, size).map((x) => x.megabytesPerProxyCpuSecond ?? Number.NaN);
+    return xs.length ? round(median(xs), 1) : Number.NaN;
+  };
+  for (const size of sizes) {
+    const floors = (['floor-deferred', 'floor-direct'] as const).filter((s) => peaks(s, size).length);
+    if (!floors.length) continue;
+    const entry = bySize[size] as Record<string, unknown>;
+    const relaydeskVsNginx = perRound(peaks('relaydesk', size), peaks('nginx', size));
+    // Only a floor that relayed everything counts: direct sends stall connections once reads reach ~512 KiB (relay/outbox.ts).
+    const relayedAll = (f: System) => peaks(f, size).every((x) => x.stuckBytes === 0);
+    for (const system of floors) {
+      const vsNginx = perRound(peaks(system, size), peaks('nginx', size));
+      const relaydeskVsFloor = perRound(peaks('relaydesk', size), peaks(system, size));
+      entry[system] = { ...(entry[system] as object), vsNginx, relaydeskVsFloor };
+      rows.push([sizeLabel(size), `${system}${relayedAll(system) ? '' : ' (stalled: not a floor)'}`, mbPerCpu(system, size), mbPerCpu('relaydesk', size), mbPerCpu('nginx', size), text(vsNginx), text(relaydeskVsNginx), text(relaydeskVsFloor)]);
+    }
+    // The floor at this size: the cheaper way of sending (deferred wins on small messages, direct on large ones).
+    const correct = floors.filter(relayedAll);
+    if (!correct.length) continue;
+    const best = correct.reduce((a, b) => (mbPerCpu(b, size) > mbPerCpu(a, size) ? b : a));
+    const vsNginx = perRound(peaks(best, size), peaks('nginx', size));
+    const relaydeskVsFloor = perRound(peaks('relaydesk', size), peaks(best, size));
+    entry.floor = { system: best, MBPerCpuSecond: mbPerCpu(best, size), vsNginx, relaydeskVsFloor };
+    const goal = cpuRatioGoal(size);
+    if (vsNginx) r.notes.push(`${sizeLabel(size)}: the uWS.js floor (${best}, the cheaper) relays ${text(vsNginx)} × nginx's MB per CPU-second${goal !== undefined ? `, ${vsNginx.median >= goal ? 'at or above' : 'below'} the ${goal} the target asks of relaydesk` : ''}; relaydesk relays ${text(relaydeskVsFloor)} × the floor's.`);
+  }
+  if (rows.length) {
+    r.tables.push({
+      title: `The uWS.js floor: MB per CPU-second, and ratios per round${o.rounds > 1 ? ` (median of ${o.rounds}, range in brackets)` : ''}`,
+      columns: ['size', 'floor', 'floor MB per CPU-s', 'relaydesk MB per CPU-s', 'nginx MB per CPU-s', 'floor / nginx', 'relaydesk / nginx', 'relaydesk / floor'],
+      rows,
+    });
+  }
+}
 
 function median(xs: number[]): number {
   if (xs.length === 0) return Number.NaN;
@@ -357,6 +444,7 @@ function summarize(r: BenchReport, results: PhaseResult[], sizes: number[], faul
     }
   }
   if (gains.length) r.notes.push(`After / before (--baseline-dir ${o.baselineDir}), MB per gateway CPU-second, median of the rounds: ${gains.join('; ')}.`);
+  floorTable(r, sizes, peaks, bySize, o);
   r.figures.faults = faults.list;
   r.figures.tls = legs;
   r.goals.push({ goal: `nobody disconnected (${connectionCount} session connections, every TLS pipe)`, measured: `disconnected: ${faults.list.length}${faults.list.length ? ` (${faults.list.slice(0, 3).join('; ')})` : ''}`, met: faults.list.length === 0 });

@@ -6,7 +6,10 @@ import type { Party, PartySocket } from './party.js';
  * inside a uWS message handler. Why: with uWS.js 20.30 over TLS, if socket B's kernel buffer fills while we
  * write to B from inside socket A's message handler, uWS stops reading A for good (reproduced with a bare
  * SSLApp; plain TCP is unaffected; gateway/test/e2e/backpressure.test.ts catches a regression). Deferring the
- * write out of A's read path avoids it. One FIFO per socket keeps the order of its frames, relayed data and closes.
+ * write out of A's read path avoids it. The likely cause, read in uSockets' TLS layer (src/crypto/openssl.c): every TLS
+ * write resets the loop's shared count of undecrypted input, so a write made while uSockets hands up data in the
+ * middle of A's read (its 512 KiB output buffer full) drops the rest of that read (docs/benchmarks.md, "The
+ * design's floor", which also measures what the deferral costs against a bare uWS.js relay). One FIFO per socket keeps the order of its frames, relayed data and closes.
  *
  * Writing at once when it looks safe was tried (issue 9): a write straight from the handler whenever B had
  * nothing buffered (ours or uWS's) and the frame was at most 64 KiB makes two of the three tests in

@@ -46,14 +46,13 @@ import { startGatewayStun } from '../paths/gateway-stun.js';
 import { PathSignalFilter, countSessionsByPath } from '../paths/path-signal-filter.js';
 import { metricChild } from '../metrics/metric-child.js';
 import { effectiveMaxConnections, openFileLimit } from './open-file-limit.js';
+import { relaySocketOptions } from './relay-socket-options.js';
 
 const version: string = createRequire(import.meta.url)('../../../package.json').version;
 
 /** Control traffic and API bodies are small; this bounds what one HTTP request may make us buffer. */
 const MAX_HTTP_BODY_BYTES = 64 * 1024;
 const HELLO_TIMEOUT_MS = 10_000;
-/** uWS closes a socket silent this long (it pings first), so dead peers are found without our help. */
-const SOCKET_IDLE_SECONDS = 60;
 /** With Redis, how often each organisation's live queue is re-read, to show other gateways' changes. */
 const QUEUE_POLL_MS = 1000;
 /** A queue subscriber's token is checked again this often (logout or a disabled account ends it). */
@@ -163,7 +162,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
       links = new GatewayLinks({
         selfId: config.gatewayId,
         tls: await ensureClusterTls({ clusterDir: config.clusterDir ?? join(config.dataDir, 'cluster-ca'), dataDir: config.dataDir, gatewayId: config.gatewayId, log }),
-        // A relayed message may be up to twice maxMessageBytes (see maxPayloadLength below) plus framing.
+        // A relayed message may be up to twice maxMessageBytes (maxPayloadLength, server/relay-socket-options.ts) plus framing.
         maxFrameBytes: config.maxMessageBytes * 2 + 64 * 1024,
         log,
         onOpen: (stream, request) => relay.attachRemote(stream, request),
@@ -258,14 +257,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
     };
     const app = uws.SSLApp({ cert_file_name: tls.certFile, key_file_name: tls.keyFile, ssl_ciphers: gatewayTlsCiphers });
     const wsBehavior = (role: Party['role']): uws.WebSocketBehavior<Party> => ({
-      // Twice our limit: up to there the relay refuses with a clear E_MESSAGE_TOO_LARGE close (4413);
-      // past it uWS drops the connection without a close frame, bounding what one message can make us buffer.
-      maxPayloadLength: config.maxMessageBytes * 2,
-      // Above our own reliable cap, so uWS never drops silently before deliver() has decided (relay/deliver.ts).
-      maxBackpressure: config.reliableQueueBytes + config.maxMessageBytes * 2,
-      closeOnBackpressureLimit: 0,
-      idleTimeout: SOCKET_IDLE_SECONDS,
-      sendPingsAutomatically: true,
+      ...relaySocketOptions(config),
       upgrade: (res, req, context) => {
         const ip = admitUpgrade(res);
         if (ip === null) return;

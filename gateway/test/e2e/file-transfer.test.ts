@@ -1,18 +1,11 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { FileTransfers, bytesSource, nodeSha256, type FileSink, type IncomingFile, type SessionConnection } from '../../../clients/sdk/src/node.js';
-import { startTestGateway, type TestGateway } from '../gateway-harness.js';
-import { identityStores } from '../identity/identity-fixture.js';
+import { useIdentityGateway } from '../identity/identity-fixture.js';
 import { collect, cutConnection, eventually, nextEvent, sleep } from './events.js';
 import { rawSocket } from './raw-socket.js';
 
-let t: TestGateway;
-let stores: Awaited<ReturnType<typeof identityStores>>;
-const pw: Record<string, string> = {};
-
-beforeAll(async () => {
-  t = await startTestGateway();
-  stores = await identityStores(t);
+const g = useIdentityGateway(async ({ stores, pw }) => {
   pw.free = await stores.addAccount('fran', 'files-free', 'technician');
   pw.strict = await stores.addAccount('stan', 'files-strict', 'technician');
   // Written before the gateway first reads the stores: small files, and only to the customer.
@@ -20,17 +13,14 @@ beforeAll(async () => {
     o.policy = { fileTransfer: { maxBytes: 1000, directions: ['to-customer'] } };
   });
 });
-afterAll(async () => {
-  await stores.close();
-  await t.stop();
-});
+const { pw } = g;
 
 /** A paired session of `user`'s organisation with `files` granted by the customer. */
 async function paired(user: 'free' | 'strict') {
-  const c = t.client();
+  const c = g.t.client();
   await c.login(user === 'free' ? 'fran' : 'stan', pw[user]!);
   const s = await c.createSession();
-  const customer = await t.client().joinSession({ pin: s.pin }, 'Pat');
+  const customer = await g.t.client().joinSession({ pin: s.pin }, 'Pat');
   const tech = await c.pickUp(s.guid);
   await customer.waitFor('active');
   customer.grant('files');
@@ -40,7 +30,7 @@ async function paired(user: 'free' | 'strict') {
 
 /** Chunks the gateway refused, from its metrics. */
 async function droppedFileChunks(): Promise<number> {
-  const text = await (await fetch(`http://127.0.0.1:${t.gateway.adminPort}/metrics`)).text();
+  const text = await (await fetch(`http://127.0.0.1:${g.t.gateway.adminPort}/metrics`)).text();
   const line = text.split('\n').find((l) => l.startsWith('relaydesk_dropped_messages_total{reason="file_refused"'));
   return Number(line?.split(' ').pop() ?? 0);
 }
@@ -70,7 +60,7 @@ function acceptAll(files: FileTransfers) {
 
 /** A technician who speaks the protocol by hand: the gateway alone decides, whatever a client sends. */
 async function rawTechnician(token: string, guid: string) {
-  const raw = rawSocket(t.baseUrl, '/v1/technician', t.gateway.caPem);
+  const raw = rawSocket(g.t.baseUrl, '/v1/technician', g.t.gateway.caPem);
   await raw.opened;
   raw.ws.send(JSON.stringify({ v: 1, type: 'attend', token, guid }));
   expect(await eventually(() => raw.frames.some((f) => f.includes('"state"')))).toBe(true);
@@ -155,9 +145,9 @@ describe('file transfer through the gateway', () => {
     expect(raw.messages().find((m) => m.type === 'file-cancel')).toMatchObject({ id: 1, reason: 'policy', code: 'E_FILE_TOO_LARGE' });
 
     // from-customer is not allowed in this organisation: a hand-made customer is refused too.
-    const rawCustomer = rawSocket(t.baseUrl, '/v1/customer', t.gateway.caPem);
+    const rawCustomer = rawSocket(g.t.baseUrl, '/v1/customer', g.t.gateway.caPem);
     await rawCustomer.opened;
-    const c2 = t.client();
+    const c2 = g.t.client();
     await c2.login('stan', pw.strict!);
     const s2 = await c2.createSession();
     rawCustomer.ws.send(JSON.stringify({ v: 1, type: 'join', pin: s2.pin, name: 'Hand' }));

@@ -2,7 +2,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { RelaydeskClient, SessionConnection } from '../../../clients/sdk/src/node.js';
 import { ScreenSender } from '../../../clients/sdk/src/screen/screen-sender.js';
 import { channels } from '../../../protocol/channels.js';
@@ -11,18 +11,13 @@ import { runRecordingCommand } from '../../src/admin/recording-command.js';
 import { readRecording, pictureAt } from '../../src/recording/recording-reader.js';
 import { codec, loadClip, type Clip } from '../../src/screen/screen-test-kit.test-helper.js';
 import { startTestGateway, type TestGateway } from '../gateway-harness.js';
-import { identityStores, loginToken } from '../identity/identity-fixture.js';
+import { identityStores, loginToken, useIdentityGateway } from '../identity/identity-fixture.js';
 import { eventually, nextEvent, sleep } from './events.js';
 import { rawSocket } from './raw-socket.js';
 
-let t: TestGateway;
-let stores: Awaited<ReturnType<typeof identityStores>>;
-const pw: Record<string, string> = {};
 let clip: Clip;
 
-beforeAll(async () => {
-  t = await startTestGateway();
-  stores = await identityStores(t);
+const g = useIdentityGateway(async ({ stores, pw }) => {
   // Written before the gateway first reads the stores (it rereads the files at most once a second).
   pw.always = await stores.addAccount('always', 'rec-always', 'technician');
   pw.colleague = await stores.addAccount('colleague', 'rec-always', 'technician');
@@ -39,10 +34,7 @@ beforeAll(async () => {
   });
   clip = loadClip('desk-drag');
 });
-afterAll(async () => {
-  await stores?.close();
-  await t?.stop();
-});
+const { pw } = g;
 
 async function loggedIn(gw: TestGateway, name: string): Promise<RelaydeskClient> {
   const c = gw.client();
@@ -83,13 +75,13 @@ const recorderIn = (c: SessionConnection) => c.participants.find((p) => p.role =
 
 describe('recording, as the organisation’s policy says', () => {
   it('always: the recorder joins at pickup (the customer sees it), records chat and the screen pixel-exact, keeps the session on the relay', async () => {
-    const { guid, customer, tech } = await paired(t, 'always');
-    const file = join(t.dataDir, 'recordings', `${guid}.rdrec`);
+    const { guid, customer, tech } = await paired(g.t, 'always');
+    const file = join(g.t.dataDir, 'recordings', `${guid}.rdrec`);
     expect(await eventually(() => recorderIn(customer)?.name === 'recorder' && customer.recording)).toBe(true);
     expect(customer.policy?.recording).toBe('always');
     expect(tech.recording).toBe(true);
     // A colleague who attends later is told too, not only shown the recorder in the list.
-    const colleague = await (await loggedIn(t, 'colleague')).attend(guid);
+    const colleague = await (await loggedIn(g.t, 'colleague')).attend(guid);
     expect(await eventually(() => colleague.recording && recorderIn(colleague) !== undefined)).toBe(true);
     colleague.leave();
 
@@ -150,14 +142,14 @@ describe('recording, as the organisation’s policy says', () => {
     expect(rec.entries.at(-1)?.json).toMatchObject({ reason: 'session_ended', message: 'technician_ended' });
     // What a person checking it reads (the admin CLI's `recording events`).
     const lines: string[] = [];
-    expect(await runRecordingCommand(['events', guid], { dir: join(t.dataDir, 'recordings'), out: (l) => lines.push(l) })).toBe(0);
+    expect(await runRecordingCommand(['events', guid], { dir: join(g.t.dataDir, 'recordings'), out: (l) => lines.push(l) })).toBe(0);
     if (process.env.SHOW_RECORDING) console.log(lines.join('\n'));
     expect(lines).toContainEqual(expect.stringContaining('cursor at 321,123'));
     expect(lines).toContainEqual(expect.stringMatching(/participants: c1 customer "Pat", t1 technician "\S+", s1 system "recorder"; control: t1/));
   });
 
   it('on-request: the controlling technician asks, the customer consents (recorder joins) or refuses (nothing records)', async () => {
-    const { guid, customer, tech } = await paired(t, 'asks');
+    const { guid, customer, tech } = await paired(g.t, 'asks');
     expect(recorderIn(customer)).toBeUndefined();
     // The screen is live before anyone asks: the recorder comes in late, like a viewer who joins late.
     customer.grant('view');
@@ -181,7 +173,7 @@ describe('recording, as the organisation’s policy says', () => {
       screen.offer(clip.frameAt(i));
       await sleep(25);
     }
-    const file = join(t.dataDir, 'recordings', `${guid}.rdrec`);
+    const file = join(g.t.dataDir, 'recordings', `${guid}.rdrec`);
     expect(await eventually(async () => Buffer.from(pictureAt(await readFile(file))?.bgra ?? []).equals(clip.frameAt(7)), 8000)).toBe(true);
 
     // The technician stops it; the customer is told and the recorder leaves the list.
@@ -218,12 +210,12 @@ describe('recording, as the organisation’s policy says', () => {
   });
 
   it('off (the default): a recording request is refused with E_FORBIDDEN, even from a hand-made client', async () => {
-    const techClient = await loggedIn(t, 'never');
+    const techClient = await loggedIn(g.t, 'never');
     const s = await techClient.createSession();
-    const customer = await t.client().joinSession({ pin: s.pin }, 'Pat');
-    const raw = rawSocket(t.baseUrl, '/v1/technician', t.gateway.caPem);
+    const customer = await g.t.client().joinSession({ pin: s.pin }, 'Pat');
+    const raw = rawSocket(g.t.baseUrl, '/v1/technician', g.t.gateway.caPem);
     await raw.opened;
-    raw.ws.send(JSON.stringify({ v: 1, type: 'pickup', token: await loginToken(t, 'never', pw.never!), guid: s.guid }));
+    raw.ws.send(JSON.stringify({ v: 1, type: 'pickup', token: await loginToken(g.t, 'never', pw.never!), guid: s.guid }));
     await customer.waitFor('active');
     raw.ws.send(JSON.stringify({ v: 1, type: 'recording', action: 'request' }));
     expect(await eventually(() => raw.errors().length > 0)).toBe(true);
@@ -317,21 +309,21 @@ describe('a recordings disk that stops taking data', () => {
 
 describe('unattended access', () => {
   it('is refused at the join by default (E_FORBIDDEN) and accepted where the policy allows it; the technician is told', async () => {
-    const never = await loggedIn(t, 'never');
+    const never = await loggedIn(g.t, 'never');
     const s1 = await never.createSession();
-    const refused = await t
+    const refused = await g.t
       .client()
       .joinSession({ pin: s1.pin }, 'Server room', { unattended: true })
       .catch((e: { code: string; message: string }) => e);
     expect(refused).toMatchObject({ code: 'E_FORBIDDEN', message: expect.stringContaining('unattended') });
     // The session was not used up: someone at the machine can still join it.
-    const attended = await t.client().joinSession({ pin: s1.pin }, 'Pat');
+    const attended = await g.t.client().joinSession({ pin: s1.pin }, 'Pat');
     expect(attended.state).toBe('waiting');
     attended.end();
 
-    const night = await loggedIn(t, 'night');
+    const night = await loggedIn(g.t, 'night');
     const s2 = await night.createSession();
-    const customer = await t.client().joinSession({ pin: s2.pin }, 'Server room', { unattended: true });
+    const customer = await g.t.client().joinSession({ pin: s2.pin }, 'Server room', { unattended: true });
     // The technician sees it before picking up, in the waiting list (and the live queue, from the same records).
     expect(await night.listWaiting()).toEqual([expect.objectContaining({ guid: s2.guid, unattended: true })]);
     const tech = await night.pickUp(s2.guid);
@@ -343,10 +335,10 @@ describe('unattended access', () => {
   });
 
   it('a team stricter than its organisation may not pick an unattended session up; the session waits for one who may', async () => {
-    const night = await loggedIn(t, 'night');
+    const night = await loggedIn(g.t, 'night');
     const s = await night.createSession();
-    const customer = await t.client().joinSession({ pin: s.pin }, 'Server room', { unattended: true });
-    const day = await loggedIn(t, 'day');
+    const customer = await g.t.client().joinSession({ pin: s.pin }, 'Server room', { unattended: true });
+    const day = await loggedIn(g.t, 'day');
     const refused = await day.pickUp(s.guid).catch((e: { code: string; message: string }) => e);
     expect(refused).toMatchObject({ code: 'E_FORBIDDEN', message: expect.stringContaining("team's policy") });
     expect(customer.state).toBe('waiting');

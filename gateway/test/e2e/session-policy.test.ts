@@ -1,16 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { RelaydeskClient } from '../../../clients/sdk/src/node.js';
-import { startTestGateway, type TestGateway } from '../gateway-harness.js';
-import { identityStores } from '../identity/identity-fixture.js';
+import { useIdentityGateway } from '../identity/identity-fixture.js';
 import { eventually, nextEvent } from './events.js';
 
-let t: TestGateway;
-let stores: Awaited<ReturnType<typeof identityStores>>;
-const pw: Record<string, string> = {};
-
-beforeAll(async () => {
-  t = await startTestGateway();
-  stores = await identityStores(t);
+const g = useIdentityGateway(async ({ stores, pw }) => {
   // Written before the gateway first reads the stores (it rereads the files at most once a second).
   pw.strict = await stores.addAccount('strict', 'locked-down', 'technician');
   pw.strict2 = await stores.addAccount('strict2', 'locked-down', 'technician');
@@ -22,13 +15,10 @@ beforeAll(async () => {
     o.security = { ...o.security, allowList: ['127.0.0.1/32'] };
   });
 });
-afterAll(async () => {
-  await stores.close();
-  await t.stop();
-});
+const { pw } = g;
 
 async function loggedIn(name: string, from?: string): Promise<RelaydeskClient> {
-  const c = t.client(from ? { localAddress: from } : {});
+  const c = g.t.client(from ? { localAddress: from } : {});
   await c.login(name, pw[name]!);
   return c;
 }
@@ -37,7 +27,7 @@ describe('the organisation’s policy, enforced inside live sessions', () => {
   it('a power the policy forbids is refused at the gateway, even from a hand-made client; relayOnly refuses path signals; grants reset on a transfer', async () => {
     const strict = await loggedIn('strict');
     const s = await strict.createSession();
-    const customer = await t.client().joinSession({ pin: s.pin }, 'Pat');
+    const customer = await g.t.client().joinSession({ pin: s.pin }, 'Pat');
     const tech = await strict.pickUp(s.guid);
     await customer.waitFor('active');
     // Both sides are shown what the organisation allows.
@@ -78,9 +68,9 @@ describe('the organisation’s policy, enforced inside live sessions', () => {
   it('a technician outside the organisation’s allow-list cannot pick up over the WebSocket either', async () => {
     const inside = await loggedIn('walled', '127.0.0.1');
     const s = await inside.createSession();
-    const customer = await t.client().joinSession({ pin: s.pin }, 'Quinn');
+    const customer = await g.t.client().joinSession({ pin: s.pin }, 'Quinn');
     // The same bearer token, used from another address: refused at the handshake.
-    const outside = t.client({ localAddress: '127.0.0.5' });
+    const outside = g.t.client({ localAddress: '127.0.0.5' });
     outside.useToken(inside.bearerToken!);
     const attempt = await outside.pickUp(s.guid).catch((e: { code: string }) => e);
     expect((attempt as { code: string }).code).toBe('E_IP_NOT_ALLOWED');

@@ -1,18 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Role } from '../../src/auth/roles.js';
 import { adminRoutes } from '../../src/server/admin-api.js';
-import { startTestGateway, type TestGateway } from '../gateway-harness.js';
-import { httpJson, identityStores, loginToken } from './identity-fixture.js';
+import { httpJson, useIdentityGateway, loginToken } from './identity-fixture.js';
 
-let t: TestGateway;
-let stores: Awaited<ReturnType<typeof identityStores>>;
 const tokens = {} as Record<Role, string>;
 const roleList: Role[] = ['technician', 'supervisor', 'administrator'];
 let otherPassword = '';
 
-beforeAll(async () => {
-  t = await startTestGateway();
-  stores = await identityStores(t);
+const g = useIdentityGateway(async ({ t, stores }) => {
   await stores.org('acme', (o) => {
     o.teams.push(...roleList.map((r) => ({ id: `team-${r}`, name: r })), { id: 'l1', name: 'First line' });
   });
@@ -24,10 +19,6 @@ beforeAll(async () => {
   }
   otherPassword = await stores.addAccount('other-admin', 'beta', 'administrator');
   for (const role of roleList) tokens[role] = await loginToken(t, `the-${role}`, passwords[role]);
-});
-afterAll(async () => {
-  await stores?.close();
-  await t?.stop();
 });
 
 /**
@@ -73,7 +64,7 @@ describe('admin API role checks', () => {
     const wrong: string[] = [];
     for (const role of roleList) {
       for (const [name, m] of Object.entries(matrix)) {
-        const r = await httpJson(t, m.method, m.path(role), { token: tokens[role], body: m.body?.(role) });
+        const r = await httpJson(g.t, m.method, m.path(role), { token: tokens[role], body: m.body?.(role) });
         const forbidden = r.status === 403 && r.body?.error?.code === 'E_FORBIDDEN';
         const expectForbidden = !m.allowed.includes(role);
         // Allowed calls may still fail on their input (an empty LDAP setting is a 400), but never with 403.
@@ -85,7 +76,7 @@ describe('admin API role checks', () => {
 
   it('refuses every endpoint without a token (E_TOKEN_INVALID)', async () => {
     for (const [name, m] of Object.entries(matrix)) {
-      const r = await httpJson(t, m.method, m.path('administrator'), { body: m.body?.('administrator') });
+      const r = await httpJson(g.t, m.method, m.path('administrator'), { body: m.body?.('administrator') });
       expect(r.status, name).toBe(401);
     }
   });
@@ -93,65 +84,65 @@ describe('admin API role checks', () => {
 
 describe('admin API behaviour', () => {
   it('a technician cannot change a policy; an administrator can, and the technician sees it', async () => {
-    const before = await httpJson(t, 'GET', '/v1/admin/policy', { token: tokens.technician });
-    const refused = await httpJson(t, 'PUT', '/v1/admin/policy', { token: tokens.technician, body: { allowedPowers: ['view'] } });
+    const before = await httpJson(g.t, 'GET', '/v1/admin/policy', { token: tokens.technician });
+    const refused = await httpJson(g.t, 'PUT', '/v1/admin/policy', { token: tokens.technician, body: { allowedPowers: ['view'] } });
     expect(refused).toMatchObject({ status: 403, body: { error: { code: 'E_FORBIDDEN' } } });
-    expect((await httpJson(t, 'GET', '/v1/admin/policy', { token: tokens.technician })).body).toEqual(before.body);
+    expect((await httpJson(g.t, 'GET', '/v1/admin/policy', { token: tokens.technician })).body).toEqual(before.body);
 
-    const set = await httpJson(t, 'PUT', '/v1/admin/policy', { token: tokens.administrator, body: { allowedPowers: ['view', 'clipboard'], relayOnly: true } });
+    const set = await httpJson(g.t, 'PUT', '/v1/admin/policy', { token: tokens.administrator, body: { allowedPowers: ['view', 'clipboard'], relayOnly: true } });
     expect(set.status).toBe(200);
     expect(set.body.runningSessions).toMatch(/created from now on/);
-    const seen = await httpJson(t, 'GET', '/v1/admin/policy', { token: tokens.technician });
+    const seen = await httpJson(g.t, 'GET', '/v1/admin/policy', { token: tokens.technician });
     expect(seen.body.effective).toMatchObject({ allowedPowers: ['view', 'clipboard'], relayOnly: true, unattendedAccess: false });
-    expect(await t.gateway.policies.policyFor('acme')).toMatchObject({ allowedPowers: ['view', 'clipboard'] });
-    expect(t.logLines.some((l) => l.includes('"event":"admin.policy.updated"') && l.includes('"by":"the-administrator"'))).toBe(true);
+    expect(await g.t.gateway.policies.policyFor('acme')).toMatchObject({ allowedPowers: ['view', 'clipboard'] });
+    expect(g.t.logLines.some((l) => l.includes('"event":"admin.policy.updated"') && l.includes('"by":"the-administrator"'))).toBe(true);
   });
 
   it('refuses bad policy input with E_BAD_REQUEST and changes nothing', async () => {
-    const before = (await httpJson(t, 'GET', '/v1/admin/policy', { token: tokens.administrator })).body;
-    const r = await httpJson(t, 'PUT', '/v1/admin/policy', { token: tokens.administrator, body: { allowedPowers: ['root'] } });
+    const before = (await httpJson(g.t, 'GET', '/v1/admin/policy', { token: tokens.administrator })).body;
+    const r = await httpJson(g.t, 'PUT', '/v1/admin/policy', { token: tokens.administrator, body: { allowedPowers: ['root'] } });
     expect(r).toMatchObject({ status: 400, body: { error: { code: 'E_BAD_REQUEST', message: expect.stringMatching(/allowedPowers/) } } });
-    expect((await httpJson(t, 'GET', '/v1/admin/policy', { token: tokens.administrator })).body).toEqual(before);
+    expect((await httpJson(g.t, 'GET', '/v1/admin/policy', { token: tokens.administrator })).body).toEqual(before);
   });
 
   it('creates a technician whose one-time password works, and logs no password', async () => {
-    const r = await httpJson(t, 'POST', '/v1/admin/technicians', { token: tokens.administrator, body: { username: 'Newbie', role: 'supervisor', teamId: 'l1' } });
+    const r = await httpJson(g.t, 'POST', '/v1/admin/technicians', { token: tokens.administrator, body: { username: 'Newbie', role: 'supervisor', teamId: 'l1' } });
     expect(r.status).toBe(201);
     expect(r.body.technician).toMatchObject({ username: 'newbie', role: 'supervisor', teamId: 'l1', secondFactor: 'none' });
-    const login = await httpJson(t, 'POST', '/v1/auth/login', { body: { username: 'newbie', password: r.body.password } });
+    const login = await httpJson(g.t, 'POST', '/v1/auth/login', { body: { username: 'newbie', password: r.body.password } });
     expect(login.body.technician).toMatchObject({ role: 'supervisor', teamId: 'l1' });
-    expect(t.logLines.join('\n')).not.toContain(r.body.password);
-    const dup = await httpJson(t, 'POST', '/v1/admin/technicians', { token: tokens.administrator, body: { username: 'newbie' } });
+    expect(g.t.logLines.join('\n')).not.toContain(r.body.password);
+    const dup = await httpJson(g.t, 'POST', '/v1/admin/technicians', { token: tokens.administrator, body: { username: 'newbie' } });
     expect(dup).toMatchObject({ status: 409, body: { error: { code: 'E_CONFLICT' } } });
   });
 
   it('keeps supervisors off roles and administrators, and administrators off their own role', async () => {
-    const role = await httpJson(t, 'PATCH', '/v1/admin/technicians/victim-supervisor', { token: tokens.supervisor, body: { role: 'administrator' } });
+    const role = await httpJson(g.t, 'PATCH', '/v1/admin/technicians/victim-supervisor', { token: tokens.supervisor, body: { role: 'administrator' } });
     expect(role.status).toBe(403);
-    const boss = await httpJson(t, 'POST', '/v1/admin/technicians/the-administrator/revoke-tokens', { token: tokens.supervisor });
+    const boss = await httpJson(g.t, 'POST', '/v1/admin/technicians/the-administrator/revoke-tokens', { token: tokens.supervisor });
     expect(boss.status).toBe(403);
-    const self = await httpJson(t, 'PATCH', '/v1/admin/technicians/the-administrator', { token: tokens.administrator, body: { role: 'technician' } });
+    const self = await httpJson(g.t, 'PATCH', '/v1/admin/technicians/the-administrator', { token: tokens.administrator, body: { role: 'technician' } });
     expect(self.status).toBe(403);
-    const typo = await httpJson(t, 'PATCH', '/v1/admin/technicians/victim-administrator', { token: tokens.administrator, body: { disable: true } });
+    const typo = await httpJson(g.t, 'PATCH', '/v1/admin/technicians/victim-administrator', { token: tokens.administrator, body: { disable: true } });
     expect(typo).toMatchObject({ status: 400, body: { error: { message: expect.stringMatching(/unknown field "disable"/) } } });
   });
 
   it('shows login security to those who may read it, and directory settings to administrators only', async () => {
-    const tech = (await httpJson(t, 'GET', '/v1/admin/org', { token: tokens.technician })).body;
+    const tech = (await httpJson(g.t, 'GET', '/v1/admin/org', { token: tokens.technician })).body;
     expect(tech).toMatchObject({ id: 'acme', teams: expect.any(Array), policy: expect.any(Object) });
     expect(tech.security).toBeUndefined();
     expect(tech.ldap).toBeUndefined();
-    const sup = (await httpJson(t, 'GET', '/v1/admin/org', { token: tokens.supervisor })).body;
+    const sup = (await httpJson(g.t, 'GET', '/v1/admin/org', { token: tokens.supervisor })).body;
     expect(sup.security).toBeDefined();
     expect('ldap' in sup).toBe(false);
-    expect('ldap' in (await httpJson(t, 'GET', '/v1/admin/org', { token: tokens.administrator })).body).toBe(true);
+    expect('ldap' in (await httpJson(g.t, 'GET', '/v1/admin/org', { token: tokens.administrator })).body).toBe(true);
   });
 
   it('shows another organisation nothing: its technicians are "not found"', async () => {
-    const otherAdmin = await loginToken(t, 'other-admin', otherPassword);
-    const r = await httpJson(t, 'GET', '/v1/admin/technicians/the-technician', { token: otherAdmin });
+    const otherAdmin = await loginToken(g.t, 'other-admin', otherPassword);
+    const r = await httpJson(g.t, 'GET', '/v1/admin/technicians/the-technician', { token: otherAdmin });
     expect(r).toMatchObject({ status: 404, body: { error: { code: 'E_NOT_FOUND' } } });
-    const list = await httpJson(t, 'GET', '/v1/admin/technicians', { token: otherAdmin });
+    const list = await httpJson(g.t, 'GET', '/v1/admin/technicians', { token: otherAdmin });
     expect(list.body.technicians.map((a: { username: string }) => a.username)).toEqual(['other-admin']);
   });
 });

@@ -1,9 +1,10 @@
 import { request } from 'node:https';
+import { afterAll, beforeAll } from 'vitest';
 import { hashPassword } from '../../src/auth/password.js';
 import type { Role } from '../../src/auth/roles.js';
 import { openAccounts, openOrgs } from '../../src/server/open-accounts.js';
 import type { Organisation } from '../../src/org/organisation.js';
-import type { TestGateway } from '../gateway-harness.js';
+import { startTestGateway, type TestGateway } from '../gateway-harness.js';
 
 /** Cheap hashes for test accounts: the gateway reads the cost from the hash. */
 const fast = { N: 2 ** 10, r: 8, p: 1 };
@@ -70,6 +71,35 @@ export async function identityStores(t: TestGateway) {
       await orgs.close();
     },
   };
+}
+
+export type IdentityStores = Awaited<ReturnType<typeof identityStores>>;
+
+/** A test gateway with its identity stores and the passwords of the accounts a test file writes. */
+export interface IdentityGateway {
+  t: TestGateway;
+  stores: IdentityStores;
+  /** Password by a name the test file chooses (`pw.admin`). */
+  pw: Record<string, string>;
+}
+
+/**
+ * Starts a test gateway with identity stores before the file's tests and stops both after them. `setup` runs
+ * first: it writes the accounts and organisations before the gateway first reads its stores (it rereads the
+ * files at most once a second). The fields of the returned object are set once the tests run.
+ */
+export function useIdentityGateway(setup: (g: IdentityGateway) => Promise<void>, options: Record<string, string> = {}): IdentityGateway {
+  const g = { pw: {} } as IdentityGateway;
+  beforeAll(async () => {
+    g.t = await startTestGateway(options);
+    g.stores = await identityStores(g.t);
+    await setup(g);
+  });
+  afterAll(async () => {
+    await g.stores?.close();
+    await g.t?.stop();
+  });
+  return g;
 }
 
 export async function loginToken(t: TestGateway, username: string, password: string, from?: string): Promise<string> {
