@@ -2,6 +2,7 @@
 //! which runs at memory speed), and only rows that differ are split into 64-pixel cells, so an
 //! unchanged frame costs about one memcmp of the frame.
 use crate::geometry::{px, Geometry, Rect, TILE};
+use crate::overwritten::Overwritten;
 
 /// Flags of the cell map `diff_and_hash` fills (0: unchanged, nothing more known).
 pub const CHANGED: u8 = 1;
@@ -24,8 +25,13 @@ pub const SHIFTED: u8 = 4;
 /// ~0.9 ms a frame on a scrolling 1080p terminal, the diff pass from ~1.3 to ~1.9 ms).
 /// `b_hashes` are the hashes of `b`'s cells: a changed cell equal to its shifted source takes that hash
 /// instead of being hashed (equal content, equal hash).
+///
+/// With `overwrite` as well (and at most one hint rectangle), each changed cell equal to its shifted source is
+/// written into `b` at once, while both are in cache (see overwritten.rs), its old content kept readable there.
+/// Rows then go in the order that reads every source before it is written: top down when content moves up
+/// (sources below), bottom up when it moves down.
 #[allow(clippy::too_many_arguments)]
-pub fn diff_and_hash(geo: &Geometry, a: &[u8], b: &[u8], cells: &mut [u8], hashes: &mut [u64], b_hashes: &[u64], hint: Option<&[Rect]>, shift: Option<isize>) -> bool {
+pub fn diff_and_hash(geo: &Geometry, a: &[u8], b: &mut [u8], cells: &mut [u8], hashes: &mut [u64], b_hashes: &[u64], hint: Option<&[Rect]>, shift: Option<isize>, mut overwrite: Option<&mut Overwritten>) -> bool {
     let full = [Rect { x: 0, y: 0, w: geo.width, h: geo.height }];
     let rects = match hint {
         Some(h) => {
@@ -36,23 +42,55 @@ pub fn diff_and_hash(geo: &Geometry, a: &[u8], b: &[u8], cells: &mut [u8], hashe
     };
     let stride = geo.width * 4;
     let seg = TILE * 4;
+    let tx = geo.tiles_x;
     let mut any = false;
+    if rects.len() > 1 {
+        overwrite = None;
+    }
+    let k = shift.unwrap_or(0);
+    let mut overwrite = overwrite.filter(|_| shift.is_some());
+    if let Some(ow) = overwrite.as_deref_mut() {
+        ow.begin(k);
+    }
     for r in rects {
         if r.w == 0 || r.h == 0 {
             continue;
         }
         let (s0, s1) = (r.x / TILE, (r.x + r.w - 1) / TILE);
         let (x0, x1) = (s0 * seg, ((s1 + 1) * seg).min(stride));
-        for y in r.y..r.y + r.h {
+        // Whether the last row looked at had a cell equal to its source the predicted shift away.
+        let mut in_shift = false;
+        let bottom_up = overwrite.is_some() && k > 0;
+        for i in 0..r.h {
+            let y = if bottom_up { r.y + r.h - 1 - i } else { r.y + i };
             let o = y * stride;
-            let row_cells = &mut cells[y * geo.tiles_x..(y + 1) * geo.tiles_x];
+            let src = shift.map(|k| y as isize - k).filter(|&r| r >= 0 && (r as usize) < geo.height).map(|r| r as usize);
+            // The row the shift moves this one's old content to, when it was looked at already (then its
+            // SHIFTED flags say whether it holds that content).
+            let moved_to = Some(y as isize + k).filter(|&t| overwrite.is_some() && t >= r.y as isize && t < (r.y + r.h) as isize && (t < y as isize) != bottom_up).map(|t| t as usize);
             if a[o + x0..o + x1] == b[o + x0..o + x1] {
+                let row_cells = &mut cells[y * tx..(y + 1) * tx];
                 if hint.is_none() {
                     row_cells.fill(0);
                 }
+                // An unchanged row inside a scrolled area (a blank pixel row between text lines) is one the
+                // scroll search walks through; comparing it with its source here, while both rows are in cache,
+                // spares that search a cold read of each of its cells (unchanged, so never CHANGED).
+                in_shift &= src.is_some();
+                if let (true, Some(r)) = (in_shift, src) {
+                    in_shift = false;
+                    for s in s0..=s1 {
+                        let c0 = o + s * seg;
+                        let c1 = o + ((s + 1) * seg).min(stride);
+                        let r0 = r * stride + s * seg;
+                        let equal = a[c0..c1] == b[r0..r0 + (c1 - c0)];
+                        in_shift |= equal;
+                        row_cells[s] = CHECKED | if equal { SHIFTED } else { 0 };
+                    }
+                }
                 continue;
             }
-            let src = shift.map(|k| y as isize - k).filter(|&r| r >= 0 && (r as usize) < geo.height).map(|r| r as usize);
+            in_shift = false;
             for s in s0..=s1 {
                 let c0 = o + s * seg;
                 let c1 = o + ((s + 1) * seg).min(stride);
@@ -60,16 +98,21 @@ pub fn diff_and_hash(geo: &Geometry, a: &[u8], b: &[u8], cells: &mut [u8], hashe
                 if let Some(r) = src {
                     let r0 = r * stride + s * seg;
                     flags = CHECKED | if a[c0..c1] == b[r0..r0 + (c1 - c0)] { SHIFTED } else { 0 };
+                    in_shift |= flags & SHIFTED != 0;
                 }
                 if a[c0..c1] != b[c0..c1] {
                     any = true;
-                    hashes[y * geo.tiles_x + s] = match src {
-                        Some(r) if flags & SHIFTED != 0 => b_hashes[r * geo.tiles_x + s],
+                    hashes[y * tx + s] = match src {
+                        Some(r) if flags & SHIFTED != 0 => b_hashes[r * tx + s],
                         _ => cell_hash(&a[c0..c1]),
                     };
                     flags |= CHANGED;
+                    if let (Some(ow), true) = (overwrite.as_deref_mut(), flags & SHIFTED != 0) {
+                        let in_frame = moved_to.is_some_and(|t| cells[t * tx + s] & SHIFTED != 0);
+                        ow.overwrite(geo, a, b, y, s, in_frame);
+                    }
                 }
-                row_cells[s] = flags;
+                cells[y * tx + s] = flags;
             }
         }
     }

@@ -12,6 +12,7 @@ pub mod geometry;
 pub mod streams;
 pub mod model;
 pub mod moves;
+pub mod overwritten;
 pub mod scroll;
 pub mod napi;
 pub mod rangecoder;

@@ -31,15 +31,32 @@ impl RcEncoder {
 
     #[inline(always)]
     pub fn bit(&mut self, p: &mut u16, bit: bool) {
-        let bound = (self.range >> PROB_BITS) * (*p as u32);
+        let (mut low, mut range) = (self.low, self.range);
+        Self::code(&mut low, &mut range, p, bit);
+        self.low = low;
+        self.range = range;
+        if range < TOP {
+            self.normalize();
+        }
+    }
+
+    /// One decision on the state held in locals: the callers keep `low` and `range` in registers across a
+    /// pixel's decisions (they were stored back to `self` after every one), and normalize out of line.
+    #[inline(always)]
+    fn code(low: &mut u64, range: &mut u32, p: &mut u16, bit: bool) {
+        let bound = (*range >> PROB_BITS) * (*p as u32);
         if !bit {
-            self.range = bound;
+            *range = bound;
             *p += ((PROB_ONE - *p as u32) >> ADAPT_SHIFT) as u16;
         } else {
-            self.low += bound as u64;
-            self.range -= bound;
+            *low += bound as u64;
+            *range -= bound;
             *p -= *p >> ADAPT_SHIFT;
         }
+    }
+
+    #[inline(never)]
+    fn normalize(&mut self) {
         while self.range < TOP {
             self.range <<= 8;
             self.shift_low();
@@ -51,11 +68,20 @@ impl RcEncoder {
     #[inline(always)]
     pub fn tree(&mut self, probs: &mut [u16], nbits: u32, value: u32) {
         let mut node = 1usize;
+        let (mut low, mut range) = (self.low, self.range);
         for i in (0..nbits).rev() {
             let b = (value >> i) & 1;
-            self.bit(&mut probs[node], b != 0);
+            Self::code(&mut low, &mut range, &mut probs[node], b != 0);
+            if range < TOP {
+                self.low = low;
+                self.range = range;
+                self.normalize();
+                (low, range) = (self.low, self.range);
+            }
             node = (node << 1) | b as usize;
         }
+        self.low = low;
+        self.range = range;
     }
 
     fn shift_low(&mut self) {

@@ -25,16 +25,48 @@ fn neighbours(buf: &[u8], width: usize, x: usize, y: usize, right: usize, alpha:
 /// coded as opaque). Both frames then hold raw bytes, the decoder the same pixels with alpha 0xFF, and every
 /// prediction here is made from the ORed values, so the decoder's predictions agree.
 pub fn encode_rect(rc: &mut RcEncoder, m: &mut Model, cur: &[u8], old: Option<&[u8]>, width: usize, r: Rect, alpha: u32) {
+    // Two copies of the loop, with and without O, so the per-pixel test for it is compiled away.
+    match old {
+        Some(old) => encode_rows::<true>(rc, m, cur, old, width, r, alpha),
+        None => encode_rows::<false>(rc, m, cur, &[], width, r, alpha),
+    }
+}
+
+#[inline(always)]
+fn word(row: &[u8], k: usize) -> u32 {
+    u32::from_le_bytes([row[k * 4], row[k * 4 + 1], row[k * 4 + 2], row[k * 4 + 3]])
+}
+
+/// `encode_rect`'s loop. Along a row the neighbours are carried over from the pixel before (its pixel is the new
+/// left, its up the new up-left, its up-right the new up), so each pixel reads only itself, its up-right and
+/// O; the first row of the frame (no row above) and each row's first pixel take `neighbours`.
+#[inline(always)]
+fn encode_rows<const INTER: bool>(rc: &mut RcEncoder, m: &mut Model, cur: &[u8], old: &[u8], width: usize, r: Rect, alpha: u32) {
     let mut kind = KIND_L;
+    let right = r.x + r.w;
+    let n = r.w;
     for y in r.y..r.y + r.h {
-        for x in r.x..r.x + r.w {
-            let i = y * width + x;
-            let p = px(cur, i) | alpha;
-            let (l, u, ul, ur) = neighbours(cur, width, x, y, r.x + r.w, alpha);
-            let o = old.map(|b| px(b, i) | alpha);
+        let base = (y * width + r.x) * 4;
+        let row = &cur[base..base + n * 4];
+        let orow = if INTER { &old[base..base + n * 4] } else { &old[..0] };
+        let above = if y > 0 { &cur[base - width * 4..base - width * 4 + n * 4] } else { &cur[..0] };
+        let (mut l, mut u, mut ul, mut ur) = neighbours(cur, width, r.x, y, right, alpha);
+        for k in 0..n {
+            if k > 0 {
+                ul = u;
+                l = word(row, k - 1) | alpha;
+                if y > 0 {
+                    u = ur;
+                    ur = if k + 1 < n { word(above, k + 1) | alpha } else { u };
+                } else {
+                    (u, ul, ur) = (l, l, l);
+                }
+            }
+            let p = word(row, k) | alpha;
+            let o = if INTER { word(orow, k) | alpha } else { 0 };
             let ms = match_slot(l, u, ul, ur);
             let mp = m.seen[ms];
-            let ctx = context(kind, l, u, ul, o == Some(l), mp);
+            let ctx = context(kind, l, u, ul, INTER && o == l, mp);
             m.seen[ms] = p;
             if p == l {
                 rc.bit(&mut m.is_l[ctx], true);
@@ -58,15 +90,13 @@ pub fn encode_rect(rc: &mut RcEncoder, m: &mut Model, cur: &[u8], old: Option<&[
                 }
                 rc.bit(&mut m.is_u[ctx], false);
             }
-            if let Some(o) = o {
-                if o != l && o != u && o != mp {
-                    if p == o {
-                        rc.bit(&mut m.is_o[ctx], true);
-                        kind = KIND_O;
-                        continue;
-                    }
-                    rc.bit(&mut m.is_o[ctx], false);
+            if INTER && o != l && o != u && o != mp {
+                if p == o {
+                    rc.bit(&mut m.is_o[ctx], true);
+                    kind = KIND_O;
+                    continue;
                 }
+                rc.bit(&mut m.is_o[ctx], false);
             }
             let slot = cache_slot(p);
             if m.cache[slot] == p {

@@ -188,17 +188,25 @@ impl Desktop {
                 }
             }
         }
-        let mut fresh = Vec::new();
-        self.damage.take(&self.d, &mut fresh);
-        let area = self.area;
-        self.pending.extend(fresh.iter().filter_map(|r| r.intersect(&area)));
-        coalesce(&mut self.pending, MAX_PENDING_RECTS);
-        changes.damaged = !self.pending.is_empty();
+        // The damage itself is fetched by `grab`, not here: fetching clears it at the server, which then
+        // announces the next change with another event, so a stream holding frames back (the frame interval,
+        // a slow network) was woken for every change in between (measured on Chromium scrolled at 1080p:
+        // 3.3 wake-ups, each with a round trip to X, per frame sent). Left at the server, it merges there.
+        changes.damaged = self.damage.notified || !self.pending.is_empty();
         changes.moved = self.full_needed;
         changes.gone = self.gone;
         changes.cursor = self.cursor.changed;
         changes.clipboard = self.clipboard.incoming.take();
         Ok(changes)
+    }
+
+    /// Moves the damage the server holds into `pending` (one round trip, only after it announced some).
+    fn take_damage(&mut self) {
+        let mut fresh = Vec::new();
+        self.damage.take(&self.d, &mut fresh);
+        let area = self.area;
+        self.pending.extend(fresh.iter().filter_map(|r| r.intersect(&area)));
+        coalesce(&mut self.pending, MAX_PENDING_RECTS);
     }
 
     /// Memory for the shared area's frame that `grab` fills without a copy (the server writes into it), or
@@ -239,6 +247,7 @@ impl Desktop {
         if self.gone {
             return fail(X11ErrorCode::Window, "the shared window is gone");
         }
+        self.take_damage();
         let rects: Vec<Area> = if full || self.full_needed {
             self.pending.clear();
             self.full_needed = false;
