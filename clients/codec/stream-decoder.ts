@@ -13,7 +13,6 @@
  */
 import { CACHE_BITS, CACHE_TREE, CTX, DECISIONS, KIND_CACHE, KIND_L, KIND_LIT, KIND_M, KIND_O, KIND_U, LIT_TREES, MATCH_BITS, PROBS, PROB_INIT, cacheSlot, matchSlot } from './model.js';
 
-
 export class StreamDecoder {
   /**
    * The frame the rectangles are decoded into, `width` pixels wide, and its pixels read as the spec's `fb`. A field
