@@ -9,7 +9,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 it('measures capture+encode CPU beside ffmpeg, and both latencies through a gateway', async () => {
   const json = join(dir, 'a.json');
-  await run(['--activities', 'xterm', '--seconds', '1', '--samples', '5', '--width', '640', '--height', '480', '--quiet', '--json', json]);
+  await run(['--activities', 'xterm', '--seconds', '1', '--samples', '5', '--settle', '0', '--width', '640', '--height', '480', '--quiet', '--json', json]);
   const r = JSON.parse(readFileSync(json, 'utf8'));
   const [xterm] = r.figures.cpu;
   expect(xterm.activity).toBe('xterm');
