@@ -185,7 +185,7 @@ export type ServerMessage =
   /**
    * Recording of the session (docs/recording.md), to everyone: `requested` (a technician asks the customer),
    * `refused` (the customer said no), `on` (the recorder `recorder` joined; `from`: who asked, absent when the
-   * policy records every session), `off` (`reason`: stopped, failed, slow, gateway_shutdown; `message` says more).
+   * policy records every session), `off` (`reason`: stopped, failed, slow; `message` says more; nothing is sent when the session or the gateway ends).
    */
   | { v: 1; type: 'recording'; state: 'requested' | 'refused' | 'on' | 'off'; from?: string; name?: string; recorder?: string; reason?: string; message?: string };
 

@@ -61,7 +61,7 @@ export const formFieldsSchema = v.pipe(
   v.check((fields) => new Set(fields.map((f) => f.key)).size === fields.length, 'keys must differ'),
 );
 
-/** The customer's answers in `join`: key → text, with the bounds every form shares (the field's own are checked by answersProblem). */
+/** The customer's answers in `join`: key → text, with the bounds every form shares (the field's own are checked by checkAnswers). */
 export const formAnswersSchema = v.pipe(
   v.record(key, safeText(MAX_FORM_ANSWER_CHARS)),
   v.check((answers) => Object.keys(answers).length <= MAX_FORM_FIELDS, `may answer at most ${MAX_FORM_FIELDS} fields`),
@@ -69,8 +69,8 @@ export const formAnswersSchema = v.pipe(
 );
 
 /**
- * Checks answers against the organisation's fields: null and the answers to store (in the form's order, empty
- * ones left out), or what is wrong (for E_FORM_INVALID). Answers are trimmed; a key the form does not have is
+ * Checks answers against the organisation's fields: `{ answers }` to store (in the form's order, empty ones left
+ * out), or `{ problem }`, what is wrong (for E_FORM_INVALID). Answers are trimmed; a key the form does not have is
  * refused, so a client cannot smuggle fields into the queue.
  */
 export function checkAnswers(fields: readonly FormField[], answers: Readonly<Record<string, string>>): { problem: string } | { answers: FormAnswer[] } {

@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { LinkBatch } from './link-batch.js';
-import { FrameError, FrameReader, FrameType, encodeAck, encodeClose, encodeFrame } from './link-frames.js';
+import { FrameError, FrameReader, FrameType, encodeClose, encodeFrame } from './link-frames.js';
 
 describe('gateway link framing', () => {
   it('round-trips frames split and joined at any byte boundary', () => {
     const frames = [
       encodeFrame(FrameType.HELLO, 0, JSON.stringify({ gatewayId: 'gw-a' })),
       encodeFrame(FrameType.BINARY, 3, new Uint8Array([1, 2, 3, 4])),
-      encodeAck(3, 70000),
+      encodeFrame(FrameType.ACK, 3, Buffer.from([0x00, 0x01, 0x11, 0x70])), // 70000, as the link writes ACKs
       encodeClose(5, 4410, 'E_PEER_GONE'),
       encodeFrame(FrameType.TEXT, 7, ''),
     ];

@@ -44,12 +44,6 @@ export function encodeFrame(type: FrameTypeId, stream: number, payload: Uint8Arr
   return frame;
 }
 
-export function encodeAck(stream: number, bytes: number): Buffer {
-  const payload = Buffer.allocUnsafe(4);
-  payload.writeUInt32BE(bytes, 0);
-  return encodeFrame(FrameType.ACK, stream, payload);
-}
-
 export function encodeClose(stream: number, code: number, reason: string): Buffer {
   const text = Buffer.from(reason.slice(0, 120), 'utf8');
   const payload = Buffer.allocUnsafe(2 + text.byteLength);

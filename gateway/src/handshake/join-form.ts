@@ -7,7 +7,7 @@ import type { SessionRecord } from '../session/session-record.js';
 /**
  * The answers a joining customer's session stores, checked against its organisation's pre-session form
  * (undefined: the organisation has none). `joinable` is join.ts's lookup of the session, shared with the
-unattended check. Checked before the session is claimed, so a refused join changes
+ * unattended check. Checked before the session is claimed, so a refused join changes
  * nothing. That needs the session's organisation, which the claim (one registry call: join.ts) does not give
  * beforehand: one registry read more per join, but only while some organisation has a form (FormSource.anyForms).
  *

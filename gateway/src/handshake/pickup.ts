@@ -25,12 +25,13 @@ export async function pickup(ctx: RelayContext, ws: PartySocket, party: Party, m
     let seat: { in: LiveSession; seat: Seat } | undefined;
     if (how === 'pickup') {
       // Redirect only within the organisation: another organisation's session is "not found", never "elsewhere".
-      if (ctx.options.clusterMode === 'redirect') await redirectIfElsewhere(ctx, await registry.getSession(msg.guid), who.orgId);
+      const read = ctx.options.clusterMode === 'redirect' ? await registry.getSession(msg.guid) : undefined;
+      if (read !== undefined) await redirectIfElsewhere(ctx, read, who.orgId);
       // The policy of the technician's organisation and team at pickup is the session's for its whole life
       // (kept in the record, so a gateway that takes the session over enforces the same).
       const policy = await ctx.deps.policies.policyFor(who.orgId, who.teamId);
       const here = ctx.sessions.get(msg.guid);
-      await refuseUnattendedPickup(ctx, msg.guid, here, policy);
+      await refuseUnattendedPickup(ctx, msg.guid, here ?? read, policy);
       const seated = here?.customer?.conn ? pickupSeat(here, { name: party.technicianName, technicianId: who.technicianId, tokenId: who.tokenId }) : undefined;
       if (here && seated) seat = { in: here, seat: seated.seat };
       const result = await lifecycle.transition(msg.guid, 'active', {

@@ -24,12 +24,13 @@ export async function refuseUnattendedUnlessAllowed(ctx: RelayContext, record: S
 /**
  * The join checked the organisation's policy; a team may be stricter. A technician whose team's policy says
  * `unattendedAccess: false` may not pick up a session that nobody attends (refused before the claim, so the
- * session stays waiting for a technician who may). The local live session knows; only a session whose customer
- * is on another gateway costs a registry read, and only under such a policy.
+ * session stays waiting for a technician who may). `known` is the local live session, or the record the pickup
+ * already read (redirect mode); only without either, a session whose customer is on another gateway, does this
+ * cost a registry read, and only under such a policy (the default one is).
  */
-export async function refuseUnattendedPickup(ctx: RelayContext, guid: string, here: LiveSession | undefined, policy: SessionPolicy): Promise<void> {
+export async function refuseUnattendedPickup(ctx: RelayContext, guid: string, known: LiveSession | SessionRecord | null | undefined, policy: SessionPolicy): Promise<void> {
   if (policy.unattendedAccess) return;
-  const unattended = here ? here.unattended : (await ctx.deps.registry.getSession(guid))?.unattended === true;
+  const unattended = known ? known.unattended === true : (await ctx.deps.registry.getSession(guid))?.unattended === true;
   if (unattended) {
     throw new GatewayError('E_FORBIDDEN', "your team's policy does not allow unattended access (unattendedAccess: false): nobody is at this session's machine");
   }

@@ -30,8 +30,7 @@ export class RecorderSocket implements PartySocket {
     /** Called once, when the socket has been closed and the file is closing: with the reason it stopped. */
     private readonly onEnded: (socket: RecorderSocket, stop: RecordingStop) => void,
   ) {
-    this.party = newParty('technician', 'gateway', now());
-    this.party.system = true;
+    this.party = newParty('technician', 'gateway', now(), false, true);
   }
 
   getUserData(): Party {

@@ -29,7 +29,7 @@ export interface Party {
    * True for the gateway's own system participant (the recorder, gateway/src/recording/): no network
    * connection, on the technicians' side of routing (`role` is technician); its leaving never ends the session.
    */
-  system?: boolean;
+  system: boolean;
   /** Why the party is leaving, when the other gateway said so (e.g. slow_consumer). */
   leaving?: CloseReason;
   session: LiveSession | null;
@@ -73,7 +73,7 @@ export interface PartySocket {
  * so the hot path's property loads stay monomorphic (fields added later, in varying order, made them megamorphic:
  * V8's generic LoadIC was 4 % of the gateway's samples at 1 KiB relay).
  */
-export function newParty(role: Party['role'], remoteIp: string, now: number, remote = false): Party {
+export function newParty(role: Party['role'], remoteIp: string, now: number, remote = false, system = false): Party {
   return {
     role,
     remoteIp,
@@ -90,6 +90,7 @@ export function newParty(role: Party['role'], remoteIp: string, now: number, rem
     pendingBytes: 0,
     writer: undefined,
     outq: undefined,
+    system,
   };
 }
 
