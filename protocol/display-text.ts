@@ -7,6 +7,11 @@
  */
 const unsafe = /[\p{Cc}\u202A-\u202E\u2066-\u2069]/u;
 
+/** Text from a peer or the command line with its control characters as '?', at most 100 characters, for a terminal. */
+export function printable(s: string): string {
+  return s.replace(/\p{Cc}/gu, '?').slice(0, 100);
+}
+
 /** Null when `text` is safe to store and list, else what is wrong with it (for an error message). */
 export function displayTextProblem(text: string): string | null {
   const m = unsafe.exec(text);

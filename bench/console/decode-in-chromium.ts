@@ -79,7 +79,7 @@ export class ChromiumDecoder {
     }
   }
 
-  /** Decodes every packet once, from a fresh decoder. */
+  /** Decodes every packet once, with the worker's decoder (the first packet, a keyframe, resets it). */
   async run(): Promise<DecodeRun> {
     return check(await this.page.evaluate((ask) => ask({ type: 'run' }), this.ask)) as DecodeRun;
   }

@@ -62,6 +62,7 @@ const pct = (xs: number[], p: number) => {
   return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]!;
 };
 const r2 = (x: number) => Math.round(x * 100) / 100;
+const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
 
 export async function run(argv: string[]): Promise<void> {
   const parsed = parseOptions('console', options, argv);
@@ -152,19 +153,17 @@ export async function run(argv: string[]): Promise<void> {
         await baseline?.close();
       }
       if (baseline) {
-        const total = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
         baselineRows.push([
           input.label,
           `${r2(pct(baselineMs, 99))} → ${r2(pct(alone.decodeMs, 99))}`,
-          `${r2(total(baselineMs))} → ${r2(total(alone.decodeMs))}`,
-          r2(total(alone.decodeMs) / total(baselineMs)),
+          `${r2(sum(baselineMs))} → ${r2(sum(alone.decodeMs))}`,
+          r2(sum(alone.decodeMs) / sum(baselineMs)),
         ]);
       }
       const aloneExact = alone.sha256 === createHash('sha256').update(last!).digest('hex');
       allDecode.push(...alone.decodeMs);
       const oursDeltas = alone.decodeMs.slice(1);
       const nativeDeltas = nativeDecodeMs.slice(1);
-      const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
       aloneRows.push([
         input.label,
         `${input.width}x${input.height}`,
@@ -229,8 +228,8 @@ export async function run(argv: string[]): Promise<void> {
         return [f.replace(/-[A-Z0-9]{8}\./, '.'), body.byteLength, gzipSync(body).byteLength];
       });
     const consoleFiles = bundleRows.filter((r) => /console|screen-worker/.test(String(r[0])));
-    const sum = (col: number) => consoleFiles.reduce((a, r) => a + Number(r[col]), 0);
-    bundleRows.push(['console page total (console + worker + css)', sum(1), sum(2)]);
+    const sumColumn = (col: number) => consoleFiles.reduce((a, r) => a + Number(r[col]), 0);
+    bundleRows.push(['console page total (console + worker + css)', sumColumn(1), sumColumn(2)]);
 
     report.tables.push(
       {

@@ -1,4 +1,5 @@
 /** The agent's `--field KEY=VALUE` options: answers to the organisation's pre-session form (protocol/pre-session-form.ts). */
+import { printable } from '../../protocol/display-text.js';
 import { MAX_FORM_FIELDS } from '../../protocol/pre-session-form.js';
 
 /** KEY=VALUE pairs as the `form` of `join`; the gateway checks them against the form (keys, lengths, characters). */
@@ -13,9 +14,4 @@ export function parseFormFields(pairs: readonly string[]): Record<string, string
   }
   if (Object.keys(form).length > MAX_FORM_FIELDS) throw new Error(`at most ${MAX_FORM_FIELDS} --field options`);
   return form;
-}
-
-/** Text from the gateway or the command line, without control characters, for the terminal. */
-export function printable(s: string): string {
-  return s.replace(/\p{Cc}/gu, '?').slice(0, 100);
 }

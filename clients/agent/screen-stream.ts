@@ -314,7 +314,7 @@ export class ScreenStream extends Emitter<StreamEvents> {
     this.emit('resized', { width, height });
   }
 
-  /** Sends the shape when due and the position when it changed; returns whether anything was sent. */
+  /** Sends the shape when due and the position when it changed; returns whether the position was sent. */
   private sendCursor(): boolean {
     if (this.cursorShapeDue) {
       this.cursorShapeDue = false;

@@ -11,7 +11,7 @@ pub const CHECKED: u8 = 2;
 /// ...and they are equal.
 pub const SHIFTED: u8 = 4;
 
-/// Fills `cells[y * tiles_x + column]` with 1 where the 64-pixel row segments of `a` and `b` differ, and
+/// Sets CHANGED (and CHECKED / SHIFTED, see above) in `cells[y * tiles_x + column]` where the 64-pixel row segments of `a` and `b` differ, and
 /// returns whether anything differs; fused with hashing, and optionally limited to `hint`: the rectangles outside of which the
 /// caller guarantees `a` equals `b` (the agent passes exactly what its capture wrote since the last frame).
 /// Cells outside the hint are marked unchanged without reading them; a cell that differs gets its hash of

@@ -1,3 +1,4 @@
+import { printable } from '../../../protocol/display-text.js';
 import type { Clock } from '../clock.js';
 import { GatewayError } from '../errors/gateway-error.js';
 import { normalizeUsername, orgIdProblem, usernameProblem } from '../auth/account-names.js';
@@ -270,7 +271,3 @@ function printOneTimePassword(out: AdminDeps['out'], password: string): void {
   out('it is shown only now; hand it over securely');
 }
 
-/** Operator input echoed back without control characters, so it cannot rewrite the terminal. */
-function printable(s: string): string {
-  return s.replace(/\p{Cc}/gu, '?').slice(0, 100);
-}
